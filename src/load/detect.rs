@@ -1,0 +1,183 @@
+//! Format detection from content (never from the file name).
+
+use memchr::memmem;
+
+/// What the first bytes of an input look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detected {
+    /// pprof protobuf (already decompressed).
+    Pprof,
+    /// `goroutine profile: total N` and the other debug=1 text profiles.
+    Debug1,
+    /// Legacy text heap profile (`heap profile: …`).
+    HeapText,
+    /// Anything else that is text: a debug=2 dump, possibly inside a log.
+    Debug2,
+    /// Binary data that is not a profile this tool reads.
+    Binary(&'static str),
+}
+
+pub fn is_gzip(head: &[u8]) -> bool {
+    head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b
+}
+
+/// Headers of the debug=1 text profiles written by runtime/pprof.
+const DEBUG1_HEADERS: [&str; 5] = [
+    "goroutine profile: total ",
+    "goroutineleak profile: total ",
+    "threadcreate profile: total ",
+    "--- contention:",
+    "--- mutex:",
+];
+
+pub fn detect(head: &[u8]) -> Detected {
+    if looks_like_text(head) {
+        return detect_text(head);
+    }
+    if looks_like_profile_proto(head) {
+        return Detected::Pprof;
+    }
+    if is_legacy_cpu(head) {
+        return Detected::Binary("legacy binary CPU profile; convert it with go tool pprof -proto");
+    }
+    Detected::Binary("binary data that is neither gzip nor a pprof protobuf")
+}
+
+fn detect_text(head: &[u8]) -> Detected {
+    // The first debug=2 goroutine header, to tell a debug=1 profile from a
+    // log that merely quotes one.
+    let first_dump = memmem::find(head, b"goroutine ").unwrap_or(usize::MAX);
+    for h in DEBUG1_HEADERS {
+        if let Some(i) = memmem::find(head, h.as_bytes()) {
+            let at_line_start =
+                i == 0 || head[i - 1] == b'\n' || head[..i].iter().all(|b| b.is_ascii_whitespace());
+            if at_line_start && (i <= first_dump || h.starts_with("goroutine")) {
+                return Detected::Debug1;
+            }
+        }
+    }
+    let trimmed = trim_start(head);
+    if trimmed.starts_with(b"heap profile:") {
+        return Detected::HeapText;
+    }
+    Detected::Debug2
+}
+
+fn trim_start(b: &[u8]) -> &[u8] {
+    let b = b.strip_prefix(b"\xef\xbb\xbf").unwrap_or(b);
+    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    &b[n..]
+}
+
+/// Text: no NUL bytes and few control characters in the first 8 KiB.
+fn looks_like_text(head: &[u8]) -> bool {
+    let sample = &head[..head.len().min(8192)];
+    if sample.contains(&0) {
+        return false;
+    }
+    let control = sample
+        .iter()
+        .filter(|&&c| c < 0x20 && !matches!(c, b'\n' | b'\r' | b'\t' | 0x1b | 0x0c))
+        .count();
+    control * 100 <= sample.len()
+}
+
+/// Walks the top-level protobuf fields at the start of `head` and checks that
+/// they are fields a pprof Profile has, with the right wire types.
+fn looks_like_profile_proto(head: &[u8]) -> bool {
+    let mut i = 0;
+    let mut fields = 0;
+    while i < head.len() && fields < 64 {
+        let Some((tag, n)) = varint(&head[i..]) else {
+            return fields > 0;
+        };
+        i += n;
+        let field = tag >> 3;
+        let wire = tag & 7;
+        let ok = match field {
+            1..=6 | 11 => wire == 2,
+            7..=10 | 12 | 14 | 15 => wire == 0,
+            13 => wire == 0 || wire == 2,
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+        match wire {
+            0 => match varint(&head[i..]) {
+                Some((_, n)) => i += n,
+                None => return fields > 0,
+            },
+            2 => match varint(&head[i..]) {
+                Some((len, n)) => {
+                    i += n;
+                    i = i.saturating_add(len as usize);
+                }
+                None => return fields > 0,
+            },
+            _ => return false,
+        }
+        fields += 1;
+    }
+    fields > 0
+}
+
+fn varint(b: &[u8]) -> Option<(u64, usize)> {
+    let mut v = 0u64;
+    for (i, &byte) in b.iter().enumerate().take(10) {
+        v |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((v, i + 1));
+        }
+    }
+    None
+}
+
+/// The pre-proto binary CPU profile starts with the words 0, 3, 0.
+fn is_legacy_cpu(head: &[u8]) -> bool {
+    head.len() >= 24
+        && head[..8] == [0; 8]
+        && (head[8..16] == 3u64.to_le_bytes() || head[8..16] == 3u64.to_be_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_text_formats() {
+        assert_eq!(
+            detect(b"goroutine profile: total 3\n2 @ 0x1 0x2\n"),
+            Detected::Debug1
+        );
+        assert_eq!(
+            detect(b"goroutineleak profile: total 1\n"),
+            Detected::Debug1
+        );
+        assert_eq!(
+            detect(b"heap profile: 1: 2 [3: 4] @ heap/1048576\n"),
+            Detected::HeapText
+        );
+        assert_eq!(
+            detect(b"goroutine 1 [running]:\nmain.main()\n"),
+            Detected::Debug2
+        );
+        assert_eq!(
+            detect(b"some log line\npanic: boom\n\ngoroutine 1 [running]:\n"),
+            Detected::Debug2
+        );
+    }
+
+    #[test]
+    fn detects_binary() {
+        // sample_type { type: 1 unit: 2 }
+        assert_eq!(
+            detect(&[0x0a, 0x04, 0x08, 0x01, 0x10, 0x02, 0x32, 0x00]),
+            Detected::Pprof
+        );
+        assert!(matches!(
+            detect(&[0xff, 0x00, 0x13, 0x37]),
+            Detected::Binary(_)
+        ));
+    }
+}

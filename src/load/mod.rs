@@ -1,0 +1,246 @@
+//! Loading: bytes in, [`Snapshot`]s out. The format is detected from the
+//! content, never from the file name; gzip is unwrapped first with a bound on
+//! the decompressed size. One loader per format:
+//!
+//! - [`pprof`]: pprof protobuf of any profile type;
+//! - [`debug1`]: `goroutine?debug=1` text (and the other debug=1 text profiles);
+//! - [`debug2`]: `goroutine?debug=2`, panics and SIGQUIT/GOTRACEBACK dumps,
+//!   also inside logs.
+
+pub mod debug1;
+pub mod debug2;
+pub mod detect;
+pub mod pprof;
+
+use crate::error::{Error, InputError};
+use crate::model::Snapshot;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
+pub use detect::Detected;
+
+/// Bounds on what one input may make the tool do. Each has a command-line
+/// flag; exceeding one is an error or a warning with partial results.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Maximum bytes a compressed input may inflate to.
+    pub max_decompressed: u64,
+    /// Maximum samples (goroutines, records) kept per snapshot.
+    pub max_samples: usize,
+    /// Maximum frames kept per stack; deeper stacks are cut and flagged.
+    pub max_frames: usize,
+    /// Maximum bytes of one line that are looked at; the rest is skipped.
+    pub max_line: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            max_decompressed: 4 << 30,
+            max_samples: 10_000_000,
+            max_frames: 1024,
+            max_line: 64 << 10,
+        }
+    }
+}
+
+/// Size of the read buffer; also how much is looked at to detect the format.
+const BUF_SIZE: usize = 1 << 20;
+
+/// Loads every snapshot in the file at `path` (`-` reads standard input).
+pub fn load_path(path: &str, opts: &LoadOptions) -> Result<Vec<Snapshot>, Error> {
+    if path == "-" {
+        let stdin = io::stdin();
+        let lock = stdin.lock();
+        return load_reader(path, lock, opts);
+    }
+    let p = Path::new(path);
+    let meta = std::fs::metadata(p).map_err(|e| Error::input(path, io_message(&e)))?;
+    if meta.is_dir() {
+        return Err(Error::input(path, "is a directory, not a profile"));
+    }
+    if !meta.is_file() {
+        return Err(Error::input(
+            path,
+            "not a regular file (use - to read a pipe from standard input)",
+        ));
+    }
+    if meta.len() == 0 {
+        return Err(Error::input(path, "empty file"));
+    }
+    let f = File::open(p).map_err(|e| Error::input(path, io_message(&e)))?;
+    load_reader(path, f, opts)
+}
+
+/// Loads every snapshot from a reader, detecting gzip and the format.
+pub fn load_reader<R: Read>(
+    source: &str,
+    reader: R,
+    opts: &LoadOptions,
+) -> Result<Vec<Snapshot>, Error> {
+    let mut r = BufReader::with_capacity(BUF_SIZE, reader);
+    let head = fill_head(&mut r).map_err(|e| Error::input(source, io_message(&e)))?;
+    if head.is_empty() {
+        return Err(Error::input(source, "empty input"));
+    }
+    if detect::is_gzip(head) {
+        let gz = flate2::bufread::MultiGzDecoder::new(r);
+        let limited = LimitReader::new(gz, opts.max_decompressed);
+        let mut inner = BufReader::with_capacity(BUF_SIZE, limited);
+        let head = fill_head(&mut inner).map_err(|e| Error::input(source, gzip_message(&e)))?;
+        if head.is_empty() {
+            return Err(Error::input(source, "gzip stream holds no data"));
+        }
+        let mut snaps = load_detected(source, &mut inner, opts)?;
+        for s in &mut snaps {
+            s.gzipped = true;
+        }
+        return Ok(snaps);
+    }
+    load_detected(source, &mut r, opts)
+}
+
+fn load_detected(
+    source: &str,
+    r: &mut dyn BufRead,
+    opts: &LoadOptions,
+) -> Result<Vec<Snapshot>, Error> {
+    let head = r
+        .fill_buf()
+        .map_err(|e| Error::input(source, io_message(&e)))?;
+    let detected = detect::detect(head);
+    let result = match detected {
+        Detected::Pprof => {
+            let mut data = Vec::new();
+            r.read_to_end(&mut data)
+                .map_err(|e| Error::input(source, gzip_message(&e)))?;
+            pprof::load(&data, source, opts).map(|s| vec![s])
+        }
+        Detected::Debug1 | Detected::HeapText => debug1::load(r, source, opts).map(|s| vec![s]),
+        Detected::Debug2 => debug2::load(r, source, opts),
+        Detected::Binary(what) => Err(InputError::new(format!("not a Go profile ({what})"))),
+    };
+    result.map_err(|e| e.in_file(source))
+}
+
+/// Fills the reader's buffer with up to [`BUF_SIZE`] bytes (or to EOF) so
+/// detection sees enough of the content.
+fn fill_head<R: BufRead>(r: &mut R) -> io::Result<&[u8]> {
+    // BufReader::fill_buf returns whatever one read() gave; that is enough for
+    // files, and for pipes the first chunk always holds the format's header.
+    r.fill_buf()
+}
+
+/// Turns an I/O error into the message users see.
+pub fn io_message(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// Message for errors read through a gzip decoder.
+pub fn gzip_message(e: &io::Error) -> String {
+    if let Some(limit) = e.get_ref().and_then(|i| i.downcast_ref::<LimitExceeded>()) {
+        return limit.to_string();
+    }
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => {
+            "truncated gzip stream (unexpected end of file)".to_string()
+        }
+        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
+            format!("corrupt gzip stream: {e}")
+        }
+        _ => io_message(e),
+    }
+}
+
+/// The decompressed-size bound was hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitExceeded(pub u64);
+
+impl std::fmt::Display for LimitExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "decompressed size exceeds the limit of {} bytes (raise it with --max-decompressed)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for LimitExceeded {}
+
+/// A reader that fails once more than `limit` bytes have been read.
+pub struct LimitReader<R> {
+    inner: R,
+    read: u64,
+    limit: u64,
+}
+
+impl<R> LimitReader<R> {
+    pub fn new(inner: R, limit: u64) -> Self {
+        LimitReader {
+            inner,
+            read: 0,
+            limit,
+        }
+    }
+}
+
+impl<R: Read> Read for LimitReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read > self.limit {
+            return Err(io::Error::new(
+                io::ErrorKind::Other,
+                LimitExceeded(self.limit),
+            ));
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_bomb_is_an_error() {
+        let data = gzip(&vec![b'a'; 10 << 20]);
+        let opts = LoadOptions {
+            max_decompressed: 1 << 20,
+            ..Default::default()
+        };
+        let err = load_reader("bomb.gz", &data[..], &opts)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("bomb.gz: "), "{err}");
+        assert!(err.contains("exceeds the limit"), "{err}");
+    }
+
+    #[test]
+    fn gzip_of_garbage_is_not_a_profile() {
+        let data = gzip(&[0xff, 0xfe, 0x00, 0x01, 0x02, 0x80, 0x80]);
+        let err = load_reader("g.gz", &data[..], &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("g.gz: "), "{err}");
+    }
+
+    #[test]
+    fn empty_input() {
+        let err = load_reader("e", &b""[..], &LoadOptions::default()).unwrap_err();
+        assert_eq!(err.to_string(), "e: empty input");
+    }
+}

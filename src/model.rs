@@ -1,0 +1,502 @@
+//! The normalized data model every loader produces and every later stage reads.
+//!
+//! A [`Snapshot`] is one profile or one dump: its samples reference frames in a
+//! per-snapshot [`FrameTable`], where function and file names are interned once
+//! and already normalized (no argument lists, no offsets, comparable paths).
+//! Nothing downstream of the loaders looks at raw text or protobuf.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use std::fmt;
+
+/// Interned string id inside one [`FrameTable`].
+pub type Sym = u32;
+/// Index of a frame inside one [`FrameTable`].
+pub type FrameId = u32;
+
+/// The input format a snapshot was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// pprof protobuf, gzipped or not.
+    Pprof,
+    /// `goroutine?debug=1` (also `goroutineleak`, `threadcreate` … debug=1 text).
+    Debug1,
+    /// `goroutine?debug=2`, panic output, SIGQUIT / GOTRACEBACK dumps.
+    Debug2,
+    /// Legacy text heap profile (`heap profile: …`, `heap?debug=1`).
+    HeapText,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Pprof => "pprof",
+            Format::Debug1 => "debug1",
+            Format::Debug2 => "debug2",
+            Format::HeapText => "heaptext",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the profile measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileKind {
+    Goroutine,
+    GoroutineLeak,
+    Heap,
+    Allocs,
+    Block,
+    Mutex,
+    ThreadCreate,
+    Cpu,
+    Other,
+}
+
+impl ProfileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProfileKind::Goroutine => "goroutine",
+            ProfileKind::GoroutineLeak => "goroutineleak",
+            ProfileKind::Heap => "heap",
+            ProfileKind::Allocs => "allocs",
+            ProfileKind::Block => "block",
+            ProfileKind::Mutex => "mutex",
+            ProfileKind::ThreadCreate => "threadcreate",
+            ProfileKind::Cpu => "cpu",
+            ProfileKind::Other => "other",
+        }
+    }
+
+    /// Goroutine-like profiles: one value per sample counting goroutines.
+    pub fn is_goroutine(self) -> bool {
+        matches!(self, ProfileKind::Goroutine | ProfileKind::GoroutineLeak)
+    }
+
+    /// Memory profiles diffed by bytes and objects.
+    pub fn is_memory(self) -> bool {
+        matches!(self, ProfileKind::Heap | ProfileKind::Allocs)
+    }
+}
+
+impl fmt::Display for ProfileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The operation a goroutine is blocked in, derived identically from a
+/// debug=2 wait reason or from the runtime frames at the top of a stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum BlockingOp {
+    ChanSend,
+    ChanReceive,
+    /// `for v := range ch` or `v, ok := <-ch` (runtime.chanrecv2).
+    RangeReceive,
+    Select,
+    /// `select {}`: never wakes.
+    SelectNoCases,
+    /// Send or receive on a nil channel: never wakes.
+    NilChan,
+    Sleep,
+    Mutex,
+    RwMutex,
+    WaitGroup,
+    Cond,
+    IoWait,
+    Syscall,
+    Running,
+    #[default]
+    Other,
+}
+
+impl BlockingOp {
+    pub const ALL: [BlockingOp; 15] = [
+        BlockingOp::ChanSend,
+        BlockingOp::ChanReceive,
+        BlockingOp::RangeReceive,
+        BlockingOp::Select,
+        BlockingOp::SelectNoCases,
+        BlockingOp::NilChan,
+        BlockingOp::Sleep,
+        BlockingOp::Mutex,
+        BlockingOp::RwMutex,
+        BlockingOp::WaitGroup,
+        BlockingOp::Cond,
+        BlockingOp::IoWait,
+        BlockingOp::Syscall,
+        BlockingOp::Running,
+        BlockingOp::Other,
+    ];
+
+    /// Stable name used in JSON, the catalog and the reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BlockingOp::ChanSend => "chan send",
+            BlockingOp::ChanReceive => "chan receive",
+            BlockingOp::RangeReceive => "range receive",
+            BlockingOp::Select => "select",
+            BlockingOp::SelectNoCases => "select no cases",
+            BlockingOp::NilChan => "nil chan",
+            BlockingOp::Sleep => "sleep",
+            BlockingOp::Mutex => "mutex",
+            BlockingOp::RwMutex => "rwmutex",
+            BlockingOp::WaitGroup => "waitgroup",
+            BlockingOp::Cond => "cond",
+            BlockingOp::IoWait => "io wait",
+            BlockingOp::Syscall => "syscall",
+            BlockingOp::Running => "running",
+            BlockingOp::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BlockingOp> {
+        BlockingOp::ALL.into_iter().find(|op| op.as_str() == s)
+    }
+
+    /// Operations that can never complete once entered.
+    pub fn never_wakes(self) -> bool {
+        matches!(self, BlockingOp::SelectNoCases | BlockingOp::NilChan)
+    }
+
+    /// Blocked (parked) rather than running or in a syscall.
+    pub fn is_blocked(self) -> bool {
+        !matches!(
+            self,
+            BlockingOp::Running | BlockingOp::Syscall | BlockingOp::Other
+        )
+    }
+}
+
+impl fmt::Display for BlockingOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for BlockingOp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// String interner: each distinct string stored once.
+#[derive(Debug, Default, Clone)]
+pub struct Interner {
+    map: FxHashMap<Box<str>, Sym>,
+    strings: Vec<Box<str>>,
+}
+
+impl Interner {
+    pub fn new() -> Self {
+        let mut i = Interner::default();
+        i.intern("");
+        i
+    }
+
+    pub fn intern(&mut self, s: &str) -> Sym {
+        if let Some(&id) = self.map.get(s) {
+            return id;
+        }
+        let id = self.strings.len() as Sym;
+        let b: Box<str> = s.into();
+        self.strings.push(b.clone());
+        self.map.insert(b, id);
+        id
+    }
+
+    pub fn get(&self, id: Sym) -> &str {
+        &self.strings[id as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
+    }
+}
+
+/// One normalized frame. `function` has no argument list or offset; `file` is
+/// the normalized, machine-independent path (see `normalize::file`);
+/// `raw_file` is the path as the input printed it, kept for source lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Frame {
+    pub function: Sym,
+    pub file: Sym,
+    pub raw_file: Sym,
+    pub line: u32,
+}
+
+/// Per-snapshot table of interned strings and frames. Loaders add frames with
+/// [`FrameTable::intern_frame`], which normalizes each distinct raw function
+/// and file string once.
+#[derive(Debug, Clone)]
+pub struct FrameTable {
+    pub strings: Interner,
+    frames: Vec<Frame>,
+    index: FxHashMap<Frame, FrameId>,
+    /// raw function string -> normalized function sym
+    func_cache: FxHashMap<Box<str>, Sym>,
+    /// (normalized function, raw file) -> normalized file
+    file_cache: FxHashMap<(Sym, Sym), Sym>,
+}
+
+impl Default for FrameTable {
+    fn default() -> Self {
+        FrameTable {
+            strings: Interner::new(),
+            frames: Vec::new(),
+            index: FxHashMap::default(),
+            func_cache: FxHashMap::default(),
+            file_cache: FxHashMap::default(),
+        }
+    }
+}
+
+impl FrameTable {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Interns a frame from the raw function text (which may still carry an
+    /// argument list such as `(0xc000010000, 0x1)` or `(...)`) and the raw file
+    /// path. Normalization runs once per distinct raw string.
+    pub fn intern_frame(&mut self, raw_function: &str, raw_file: &str, line: u32) -> FrameId {
+        let function = match self.func_cache.get(raw_function) {
+            Some(&f) => f,
+            None => {
+                let norm = crate::normalize::function(raw_function);
+                let f = self.strings.intern(&norm);
+                self.func_cache.insert(raw_function.into(), f);
+                f
+            }
+        };
+        let raw_file = self.strings.intern(raw_file);
+        let file = match self.file_cache.get(&(function, raw_file)) {
+            Some(&v) => v,
+            None => {
+                let norm =
+                    crate::normalize::file(self.strings.get(function), self.strings.get(raw_file));
+                let v = self.strings.intern(&norm);
+                self.file_cache.insert((function, raw_file), v);
+                v
+            }
+        };
+        self.push(Frame {
+            function,
+            file,
+            raw_file,
+            line,
+        })
+    }
+
+    fn push(&mut self, f: Frame) -> FrameId {
+        if let Some(&id) = self.index.get(&f) {
+            return id;
+        }
+        let id = self.frames.len() as FrameId;
+        self.frames.push(f);
+        self.index.insert(f, id);
+        id
+    }
+
+    pub fn frame(&self, id: FrameId) -> &Frame {
+        &self.frames[id as usize]
+    }
+
+    pub fn function(&self, id: FrameId) -> &str {
+        self.strings.get(self.frames[id as usize].function)
+    }
+
+    pub fn file(&self, id: FrameId) -> &str {
+        self.strings.get(self.frames[id as usize].file)
+    }
+
+    pub fn raw_file(&self, id: FrameId) -> &str {
+        self.strings.get(self.frames[id as usize].raw_file)
+    }
+
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    /// Owned, table-independent copy of a frame.
+    pub fn resolve(&self, id: FrameId) -> FrameRef {
+        let f = self.frame(id);
+        FrameRef {
+            function: self.strings.get(f.function).to_string(),
+            file: self.strings.get(f.file).to_string(),
+            line: f.line,
+        }
+    }
+}
+
+/// A frame with its strings, independent of any table. Used as the cross-
+/// snapshot key and in reports.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FrameRef {
+    pub function: String,
+    pub file: String,
+    pub line: u32,
+}
+
+/// What a goroutine dump says about one goroutine beyond its stack.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GoroutineInfo {
+    pub id: u64,
+    /// The wait reason or status as printed, e.g. `chan receive`, `running`.
+    pub state: String,
+    pub wait_minutes: Option<u32>,
+    /// `created by … in goroutine N` (Go 1.21+).
+    pub parent_id: Option<u64>,
+    pub locked_to_thread: bool,
+    /// `(leaked)`: the runtime's leak detector proved it can never wake.
+    pub leaked: bool,
+    /// Frames were elided from the middle or end of the stack.
+    pub frames_elided: bool,
+    /// `goroutine running on other thread; stack unavailable`.
+    pub stack_unavailable: bool,
+}
+
+/// One sample: a goroutine (debug=2, count 1), a debug=1 record or a proto
+/// sample (count N, or bytes/objects for memory profiles).
+#[derive(Debug, Clone, Default)]
+pub struct Sample {
+    /// Leaf first; `runtime.goexit` dropped.
+    pub stack: Box<[FrameId]>,
+    /// One value per `Snapshot::sample_types` entry.
+    pub values: Vec<i64>,
+    pub labels: Vec<(String, String)>,
+    pub op: BlockingOp,
+    pub created_by: Option<FrameId>,
+    pub goroutine: Option<Box<GoroutineInfo>>,
+}
+
+/// A pprof value type such as `inuse_space`/`bytes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ValueType {
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub unit: String,
+}
+
+impl ValueType {
+    pub fn new(ty: &str, unit: &str) -> Self {
+        ValueType {
+            ty: ty.to_string(),
+            unit: unit.to_string(),
+        }
+    }
+}
+
+/// One profile or dump.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The path as given, or `-` for stdin.
+    pub source: String,
+    /// Position of this snapshot among those found in the same input (0 for
+    /// most files; a log with two SIGQUIT dumps yields 0 and 1).
+    pub index_in_source: usize,
+    pub format: Format,
+    /// The input was gzip-compressed.
+    pub gzipped: bool,
+    pub kind: ProfileKind,
+    /// Collection time, nanoseconds since the Unix epoch, when recorded.
+    pub time_nanos: Option<i64>,
+    pub duration_nanos: Option<i64>,
+    pub period_type: Option<ValueType>,
+    pub period: Option<i64>,
+    pub sample_types: Vec<ValueType>,
+    /// Index into `sample_types` of the preferred value.
+    pub default_sample_type: Option<usize>,
+    /// The total the input claims (`goroutine profile: total N`), if any.
+    pub declared_total: Option<u64>,
+    pub table: FrameTable,
+    pub samples: Vec<Sample>,
+    /// Recoverable problems (truncation, skipped lines), with line numbers.
+    pub warnings: Vec<String>,
+}
+
+impl Snapshot {
+    pub fn new(source: &str, format: Format, kind: ProfileKind) -> Self {
+        Snapshot {
+            source: source.to_string(),
+            index_in_source: 0,
+            format,
+            gzipped: false,
+            kind,
+            time_nanos: None,
+            duration_nanos: None,
+            period_type: None,
+            period: None,
+            sample_types: Vec::new(),
+            default_sample_type: None,
+            declared_total: None,
+            table: FrameTable::new(),
+            samples: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Display name: the source, with `#N` when the source held several.
+    pub fn name(&self) -> String {
+        if self.index_in_source == 0 {
+            self.source.clone()
+        } else {
+            format!("{}#{}", self.source, self.index_in_source + 1)
+        }
+    }
+
+    /// Number of goroutines in a goroutine snapshot (sum of counts).
+    pub fn goroutine_count(&self) -> u64 {
+        if !self.kind.is_goroutine() {
+            return 0;
+        }
+        self.samples
+            .iter()
+            .map(|s| s.values.first().copied().unwrap_or(1).max(0) as u64)
+            .sum()
+    }
+
+    /// Index of the sample type named `ty`.
+    pub fn sample_type_index(&self, ty: &str) -> Option<usize> {
+        self.sample_types.iter().position(|v| v.ty == ty)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_interned_and_normalized_once() {
+        let mut t = FrameTable::new();
+        let a = t.intern_frame("main.worker(0xc000012345, 0x2)", "/src/app/main.go", 10);
+        let b = t.intern_frame("main.worker(0x0?, {0x1, 0x2})", "/src/app/main.go", 10);
+        assert_eq!(a, b);
+        assert_eq!(t.function(a), "main.worker");
+        let c = t.intern_frame("main.worker(...)", "/src/app/main.go", 11);
+        assert_ne!(a, c);
+        assert_eq!(t.len(), 2);
+    }
+
+    #[test]
+    fn blocking_op_names_round_trip() {
+        for op in BlockingOp::ALL {
+            assert_eq!(BlockingOp::parse(op.as_str()), Some(op));
+        }
+    }
+}

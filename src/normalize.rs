@@ -1,0 +1,463 @@
+//! Normalization: what makes stacks from different builds, machines and
+//! formats comparable.
+//!
+//! - [`function`] drops argument lists and offsets from a function as printed.
+//! - [`file`] turns a file path into a machine-independent key derived from the
+//!   function's package import path, so `-trimpath` and untrimmed builds of the
+//!   same program agree.
+//! - [`blocking_op`] derives one [`BlockingOp`] from a debug=2 wait reason
+//!   and/or the runtime frames at the top of a stack, so that the classifier
+//!   never asks which format a sample came from.
+
+use crate::model::{BlockingOp, FrameId, FrameTable};
+use std::borrow::Cow;
+
+/// Function name without its argument list: `main.(*T).run(0xc000010000, {0x1, 0x2})`
+/// becomes `main.(*T).run`; `F[...](...)` becomes `F[...]`. Old-style closure
+/// separators (`·`) become dots.
+pub fn function(raw: &str) -> Cow<'_, str> {
+    let mut s = raw.trim();
+    if s.ends_with(')') {
+        // Find the '(' that opens the trailing argument list.
+        let bytes = s.as_bytes();
+        let mut depth = 0i32;
+        let mut open = None;
+        for i in (0..bytes.len()).rev() {
+            match bytes[i] {
+                b')' => depth += 1,
+                b'(' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        open = Some(i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(i) = open {
+            // `main.(*T).M` alone ends with `M`, never `)`, so a trailing group
+            // is an argument list unless it is the whole receiver (`pkg.(*T)`).
+            if i > 0 && bytes[i - 1] != b'.' {
+                s = &s[..i];
+            }
+        }
+    }
+    if s.contains('·') {
+        Cow::Owned(s.replace('·', "."))
+    } else if s.len() == raw.len() {
+        Cow::Borrowed(raw)
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// The import path of the package a (normalized) function belongs to:
+/// `github.com/a/b.(*T).M` → `github.com/a/b`, `main.main.func1` → `main`.
+/// `None` for names without a package (C functions, bare addresses).
+pub fn package_path(function: &str) -> Option<&str> {
+    let head = &function[..function.find('[').unwrap_or(function.len())];
+    let start = head.rfind('/').map(|i| i + 1).unwrap_or(0);
+    let dot = head[start..].find('.')? + start;
+    if dot == 0 || head.starts_with("0x") {
+        return None;
+    }
+    Some(&function[..dot])
+}
+
+/// True for packages of the Go standard library (no dot in the first path
+/// element), including the runtime's internal packages.
+pub fn is_std_package(pkg: &str) -> bool {
+    let first = pkg.split('/').next().unwrap_or(pkg);
+    !first.contains('.')
+        && pkg != "main"
+        && !pkg.starts_with("_/")
+        && first != "command-line-arguments"
+}
+
+/// True when the function belongs to the Go runtime or low-level standard
+/// packages that implement blocking (runtime, sync, internal/…, time, reflect,
+/// syscall).
+pub fn is_runtime_function(function: &str) -> bool {
+    match package_path(function) {
+        Some(pkg) => {
+            pkg == "runtime"
+                || pkg.starts_with("runtime/internal")
+                || pkg.starts_with("internal/")
+                || pkg == "sync"
+                || pkg == "sync/atomic"
+                || pkg == "time"
+                || pkg == "reflect"
+                || pkg == "syscall"
+        }
+        None => true,
+    }
+}
+
+/// Machine-independent file key for a frame. For a function of package P the
+/// file lives in P's directory, so the key is `P/basename` whatever prefix the
+/// build machine, GOROOT or GOPATH gave the path. Functions of package `main`
+/// (whose module path the function name does not carry) keep just the base
+/// name. Paths whose function has no package fall back to stripping GOROOT
+/// and GOPATH prefixes.
+pub fn file(function: &str, raw_file: &str) -> String {
+    let raw = raw_file.trim();
+    let path: Cow<str> = if raw.contains('\\') {
+        Cow::Owned(raw.replace('\\', "/"))
+    } else {
+        Cow::Borrowed(raw)
+    };
+    if path.is_empty() || path.starts_with('<') || path == "?" {
+        return path.into_owned();
+    }
+    let base = path.rsplit('/').next().unwrap_or(&path);
+    if let Some(pkg) = package_path(function) {
+        if pkg == "main" {
+            return base.to_string();
+        }
+        let mut dir = unescape_pkg(pkg);
+        // External test packages live beside the package they test.
+        if let Some(stripped) = dir.strip_suffix("_test") {
+            dir = stripped.to_string();
+        }
+        // GOPATH-less `_/abs/dir` package paths carry the machine's directory.
+        if dir.starts_with("_/") {
+            return base.to_string();
+        }
+        return format!("{dir}/{base}");
+    }
+    strip_roots(&path).to_string()
+}
+
+fn unescape_pkg(pkg: &str) -> String {
+    if pkg.contains('%') {
+        pkg.replace("%2e", ".").replace("%2E", ".")
+    } else {
+        pkg.to_string()
+    }
+}
+
+/// Strips GOROOT (`…/go/src/`, old `…/src/pkg/`) and GOPATH (`…/src/`)
+/// prefixes from an absolute path.
+fn strip_roots(path: &str) -> &str {
+    for marker in ["/src/pkg/", "/go/src/", "/goroot/src/", "/src/"] {
+        if let Some(i) = path.rfind(marker) {
+            if marker == "/src/" && !path.starts_with('/') && !path.contains(":/") {
+                continue;
+            }
+            return &path[i + marker.len()..];
+        }
+    }
+    path
+}
+
+/// The blocking operation implied by a wait reason as printed in a debug=2
+/// header (`chan receive`, `sync.Mutex.Lock`, `select (no cases)` …), with
+/// durations and flags already removed. `None` when the reason says nothing
+/// specific (`semacquire`) or is unknown.
+pub fn wait_reason_op(reason: &str) -> Option<BlockingOp> {
+    let r = reason.trim();
+    let r = r.strip_suffix(" (durable)").unwrap_or(r);
+    Some(match r {
+        "chan receive (nil chan)" | "chan send (nil chan)" => BlockingOp::NilChan,
+        "select (no cases)" => BlockingOp::SelectNoCases,
+        "chan receive" => BlockingOp::ChanReceive,
+        "chan send" => BlockingOp::ChanSend,
+        "select" => BlockingOp::Select,
+        "sleep" => BlockingOp::Sleep,
+        "IO wait" => BlockingOp::IoWait,
+        "syscall" => BlockingOp::Syscall,
+        "running" | "runnable" | "preempted" => BlockingOp::Running,
+        "sync.Mutex.Lock" => BlockingOp::Mutex,
+        "sync.RWMutex.RLock" | "sync.RWMutex.Lock" => BlockingOp::RwMutex,
+        "sync.WaitGroup.Wait" => BlockingOp::WaitGroup,
+        "sync.Cond.Wait" => BlockingOp::Cond,
+        _ => return None,
+    })
+}
+
+/// The operation a marker frame stands for. Leaf-first scanning keeps the
+/// outermost marker, so `RWMutex.Lock` → `Mutex.Lock` → semacquire is an
+/// rwmutex wait and `chanrecv1` → `chanrecv` → `gopark` a receive.
+fn marker_op(function: &str) -> Option<BlockingOp> {
+    Some(match function {
+        "runtime.chanrecv1" | "reflect.chanrecv" => BlockingOp::ChanReceive,
+        "runtime.chanrecv2" => BlockingOp::RangeReceive,
+        "runtime.chansend1" | "reflect.chansend" | "reflect.chansend0" => BlockingOp::ChanSend,
+        "runtime.selectgo" | "reflect.rselect" => BlockingOp::Select,
+        "runtime.block" => BlockingOp::SelectNoCases,
+        "time.Sleep" | "runtime.timeSleep" => BlockingOp::Sleep,
+        "sync.runtime_SemacquireMutex"
+        | "sync.(*Mutex).Lock"
+        | "sync.(*Mutex).lockSlow"
+        | "internal/sync.runtime_SemacquireMutex"
+        | "internal/sync.(*Mutex).Lock"
+        | "internal/sync.(*Mutex).lockSlow" => BlockingOp::Mutex,
+        "sync.runtime_SemacquireRWMutexR"
+        | "sync.runtime_SemacquireRWMutex"
+        | "sync.(*RWMutex).RLock"
+        | "sync.(*RWMutex).Lock" => BlockingOp::RwMutex,
+        "sync.runtime_SemacquireWaitGroup" | "sync.(*WaitGroup).Wait" => BlockingOp::WaitGroup,
+        "sync.runtime_notifyListWait" | "sync.(*Cond).Wait" => BlockingOp::Cond,
+        "internal/poll.runtime_pollWait" | "runtime.netpollblock" => BlockingOp::IoWait,
+        "syscall.Syscall"
+        | "syscall.Syscall6"
+        | "syscall.RawSyscall"
+        | "syscall.RawSyscall6"
+        | "syscall.syscall"
+        | "syscall.syscall6"
+        | "syscall.rawSyscallNoError"
+        | "internal/runtime/syscall.Syscall6"
+        | "runtime/internal/syscall.Syscall6"
+        | "runtime.cgocall"
+        | "runtime.asmcgocall"
+        | "runtime.notetsleepg" => BlockingOp::Syscall,
+        _ => return None,
+    })
+}
+
+/// Functions that only run while the goroutine is the one taking the
+/// profile or printing the dump.
+fn is_profiler_frame(function: &str) -> bool {
+    function.starts_with("runtime/pprof.")
+        || function == "runtime.goroutineProfileWithLabels"
+        || function == "runtime.Stack"
+        || function == "runtime/debug.Stack"
+}
+
+/// Operation implied by the runtime frames at the top of a stack (leaf first).
+pub fn frames_op<'a>(functions: impl IntoIterator<Item = &'a str>) -> BlockingOp {
+    let mut op = None;
+    for f in functions.into_iter().take(24) {
+        if let Some(m) = marker_op(f) {
+            op = Some(m);
+            continue;
+        }
+        if is_profiler_frame(f) {
+            return op.unwrap_or(BlockingOp::Running);
+        }
+        if !is_runtime_function(f) {
+            break;
+        }
+    }
+    op.unwrap_or(BlockingOp::Other)
+}
+
+/// One blocking operation from whatever the input holds: the debug=2 wait
+/// reason (already stripped of minutes and flags) and the stack.
+///
+/// Frames decide what a reason cannot (range vs plain receive, which sync
+/// primitive a `semacquire` is); a reason decides what frames cannot (nil
+/// channels, running vs runnable, a stack that is unavailable).
+pub fn blocking_op(reason: Option<&str>, stack: &[FrameId], table: &FrameTable) -> BlockingOp {
+    let from_frames = frames_op(stack.iter().map(|&id| table.function(id)));
+    let Some(reason) = reason else {
+        return from_frames;
+    };
+    let r = reason.trim();
+    match wait_reason_op(r) {
+        Some(BlockingOp::ChanReceive) if from_frames == BlockingOp::RangeReceive => {
+            BlockingOp::RangeReceive
+        }
+        Some(op) => op,
+        None if r == "semacquire" || r == "semacquire (durable)" => match from_frames {
+            BlockingOp::Mutex | BlockingOp::RwMutex | BlockingOp::WaitGroup | BlockingOp::Cond => {
+                from_frames
+            }
+            _ => BlockingOp::Mutex,
+        },
+        // Runtime-internal waits (GC workers, finalizers, …) and unknown reasons.
+        None => {
+            if from_frames == BlockingOp::Other {
+                BlockingOp::Other
+            } else if r.is_empty() {
+                from_frames
+            } else {
+                BlockingOp::Other
+            }
+        }
+    }
+}
+
+/// Goroutines the runtime itself keeps (GC workers, finalizer, scavenger …),
+/// recognised by wait reason or by a stack made only of runtime frames.
+pub fn is_runtime_goroutine(reason: Option<&str>, functions: &[&str]) -> bool {
+    if let Some(r) = reason {
+        let r = r.trim();
+        if r.starts_with("GC ")
+            || r.starts_with("force gc")
+            || r == "finalizer wait"
+            || r == "cleanup wait"
+            || r == "trace reader (blocked)"
+            || r == "wait for GC cycle"
+            || r.starts_with("GOMAXPROCS updater")
+        {
+            return true;
+        }
+    }
+    !functions.is_empty()
+        && functions.iter().all(|f| {
+            package_path(f).is_some_and(|p| p == "runtime" || p.starts_with("runtime/internal"))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_argument_lists() {
+        assert_eq!(function("main.worker(0xc000012345, 0x2)"), "main.worker");
+        assert_eq!(function("main.(*T).run(0x0?, {0x1, 0x2})"), "main.(*T).run");
+        assert_eq!(function("main.(*T).run(...)"), "main.(*T).run");
+        assert_eq!(function("main.(*T).run"), "main.(*T).run");
+        assert_eq!(function("main.Map[...](0x1)"), "main.Map[...]");
+        assert_eq!(function("runtime.goexit({})"), "runtime.goexit");
+        assert_eq!(function("main.main()"), "main.main");
+        assert_eq!(function("main.func·002()"), "main.func.002");
+    }
+
+    #[test]
+    fn package_paths() {
+        assert_eq!(
+            package_path("github.com/a/b.(*T).M"),
+            Some("github.com/a/b")
+        );
+        assert_eq!(package_path("main.main.func1"), Some("main"));
+        assert_eq!(package_path("net/http.(*conn).serve"), Some("net/http"));
+        assert_eq!(package_path("example.com/m.F[...]"), Some("example.com/m"));
+        assert_eq!(package_path("stopm"), None);
+    }
+
+    #[test]
+    fn trimmed_and_untrimmed_paths_agree() {
+        let cases = [
+            (
+                "runtime.gopark",
+                "/usr/local/go/src/runtime/proc.go",
+                "runtime/proc.go",
+            ),
+            ("runtime.gopark", "runtime/proc.go", "runtime/proc.go"),
+            (
+                "runtime.gopark",
+                "C:/Program Files/Go/src/runtime/proc.go",
+                "runtime/proc.go",
+            ),
+            (
+                "runtime.gopark",
+                "C:\\Go\\src\\runtime\\proc.go",
+                "runtime/proc.go",
+            ),
+            (
+                "example.com/leak/internal/q.(*Q).Pop",
+                "/src/leak/internal/q/q.go",
+                "example.com/leak/internal/q/q.go",
+            ),
+            (
+                "example.com/leak/internal/q.(*Q).Pop",
+                "example.com/leak/internal/q/q.go",
+                "example.com/leak/internal/q/q.go",
+            ),
+            ("main.worker", "/src/leak/main.go", "main.go"),
+            ("main.worker", "example.com/leak/main.go", "main.go"),
+            (
+                "gopkg.in/yaml%2ev2.Unmarshal",
+                "/root/go/pkg/mod/gopkg.in/yaml.v2@v2.4.0/yaml.go",
+                "gopkg.in/yaml.v2/yaml.go",
+            ),
+            (
+                "stopm",
+                "/home/u/go/src/pkg/runtime/proc.c",
+                "runtime/proc.c",
+            ),
+        ];
+        for (f, raw, want) in cases {
+            assert_eq!(file(f, raw), want, "{f} {raw}");
+        }
+    }
+
+    #[test]
+    fn ops_from_frames() {
+        assert_eq!(
+            frames_op([
+                "runtime.gopark",
+                "runtime.chanrecv",
+                "runtime.chanrecv2",
+                "main.consume"
+            ]),
+            BlockingOp::RangeReceive
+        );
+        assert_eq!(
+            frames_op([
+                "runtime.gopark",
+                "runtime.chanrecv",
+                "runtime.chanrecv1",
+                "main.x"
+            ]),
+            BlockingOp::ChanReceive
+        );
+        assert_eq!(
+            frames_op([
+                "runtime.gopark",
+                "runtime.goparkunlock",
+                "runtime.semacquire1",
+                "sync.runtime_SemacquireMutex",
+                "sync.(*Mutex).lockSlow",
+                "sync.(*Mutex).Lock",
+                "sync.(*RWMutex).Lock",
+                "main.w"
+            ]),
+            BlockingOp::RwMutex
+        );
+        assert_eq!(
+            frames_op(["runtime.gopark", "runtime.block", "main.x"]),
+            BlockingOp::SelectNoCases
+        );
+        assert_eq!(
+            frames_op([
+                "runtime.gopark",
+                "runtime.netpollblock",
+                "internal/poll.runtime_pollWait",
+                "internal/poll.(*pollDesc).wait",
+                "net.(*netFD).Read"
+            ]),
+            BlockingOp::IoWait
+        );
+        assert_eq!(
+            frames_op([
+                "runtime.goroutineProfileWithLabels",
+                "runtime/pprof.runtime_goroutineProfileWithLabels",
+                "runtime/pprof.writeRuntimeProfile",
+                "main.main"
+            ]),
+            BlockingOp::Running
+        );
+    }
+
+    #[test]
+    fn reasons_and_frames_agree() {
+        let mut t = FrameTable::new();
+        let stack: Vec<FrameId> = [
+            "runtime.gopark",
+            "runtime.chanrecv",
+            "runtime.chanrecv2",
+            "main.consume",
+        ]
+        .iter()
+        .map(|f| t.intern_frame(f, "x.go", 1))
+        .collect();
+        assert_eq!(
+            blocking_op(Some("chan receive"), &stack, &t),
+            BlockingOp::RangeReceive
+        );
+        assert_eq!(blocking_op(None, &stack, &t), BlockingOp::RangeReceive);
+        assert_eq!(
+            blocking_op(Some("chan receive (nil chan)"), &stack, &t),
+            BlockingOp::NilChan
+        );
+        assert_eq!(
+            blocking_op(Some("GC worker (idle)"), &stack, &t),
+            BlockingOp::Other
+        );
+    }
+}
