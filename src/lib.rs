@@ -3,11 +3,18 @@
 //!
 //! The pipeline, one module per stage:
 //! [`load`] → [`model`] (via [`normalize`]) → [`group`] → [`diff`] →
-//! [`classify`] → [`report`].
+//! [`classify`] → [`report`]. [`analyze`] wires the stages together for each
+//! command; [`cli`] holds the command line.
 
+pub mod analyze;
+pub mod classify;
+pub mod cli;
+pub mod diff;
 pub mod error;
+pub mod group;
 pub mod load;
 pub mod model;
 pub mod normalize;
+pub mod report;
 
 pub use error::{Error, Result};

@@ -50,6 +50,16 @@ const BUF_SIZE: usize = 1 << 20;
 
 /// Loads every snapshot in the file at `path` (`-` reads standard input).
 pub fn load_path(path: &str, opts: &LoadOptions) -> Result<Vec<Snapshot>, Error> {
+    load_path_with(path, opts, |f| Box::new(f))
+}
+
+/// Like [`load_path`], with the opened file wrapped by `wrap` (e.g. to report
+/// progress). The file is opened read-only and never modified.
+pub fn load_path_with<'a>(
+    path: &str,
+    opts: &LoadOptions,
+    wrap: impl FnOnce(File) -> Box<dyn Read + 'a>,
+) -> Result<Vec<Snapshot>, Error> {
     if path == "-" {
         let stdin = io::stdin();
         let lock = stdin.lock();
@@ -70,7 +80,7 @@ pub fn load_path(path: &str, opts: &LoadOptions) -> Result<Vec<Snapshot>, Error>
         return Err(Error::input(path, "empty file"));
     }
     let f = File::open(p).map_err(|e| Error::input(path, io_message(&e)))?;
-    load_reader(path, f, opts)
+    load_reader(path, wrap(f), opts)
 }
 
 /// Loads every snapshot from a reader, detecting gzip and the format.
@@ -195,10 +205,7 @@ impl<R: Read> Read for LimitReader<R> {
         let n = self.inner.read(buf)?;
         self.read += n as u64;
         if self.read > self.limit {
-            return Err(io::Error::new(
-                io::ErrorKind::Other,
-                LimitExceeded(self.limit),
-            ));
+            return Err(io::Error::other(LimitExceeded(self.limit)));
         }
         Ok(n)
     }

@@ -1,0 +1,634 @@
+//! Classification: series whose behaviour is a leak become [`Finding`]s,
+//! matched against the [`catalog`] of leak signatures, scored and ranked.
+
+pub mod catalog;
+
+pub use catalog::{Catalog, Severity};
+
+use crate::diff::{Series, Verdict};
+use crate::model::{BlockingOp, FrameRef, ProfileKind};
+use regex::Regex;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Goroutine or memory finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingKind {
+    Goroutine,
+    Heap,
+}
+
+/// Another group reported as part of the same finding (e.g. the write loop
+/// of an HTTP connection whose read loop is the finding).
+#[derive(Debug, Clone, Serialize)]
+pub struct Related {
+    pub site: Option<FrameRef>,
+    pub counts: Vec<i64>,
+    pub wait: BlockingOp,
+}
+
+/// One ranked leak finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub id: String,
+    pub rank: usize,
+    pub kind: FindingKind,
+    pub profile: ProfileKind,
+    pub pattern: String,
+    pub alternatives: Vec<String>,
+    pub title: String,
+    pub severity: Severity,
+    pub confidence: f64,
+    pub score: f64,
+    /// Goroutines (or bytes) per snapshot of this kind.
+    pub counts: Vec<i64>,
+    pub unit: &'static str,
+    /// The blocking operation (goroutines) — what the group waits on.
+    pub wait: BlockingOp,
+    pub wait_minutes: Vec<Option<u32>>,
+    pub max_wait_minutes: Option<u32>,
+    pub trend: Verdict,
+    /// Leaf first, entry function last, `runtime.goexit` omitted.
+    pub frames: Vec<FrameRef>,
+    pub site: Option<FrameRef>,
+    pub created_by: Option<FrameRef>,
+    pub labels: BTreeMap<String, Vec<String>>,
+    pub evidence: Vec<String>,
+    pub decide: String,
+    pub explanation: String,
+    pub fix: String,
+    pub snippet: String,
+    pub references: Vec<String>,
+    pub related: Vec<Related>,
+}
+
+/// Options of the classification.
+#[derive(Debug, Clone, Default)]
+pub struct ClassifyOptions {
+    /// Groups whose frames or created-by function match are dropped.
+    pub ignore: Vec<Regex>,
+}
+
+/// The series of one kind of snapshot, ready for classification.
+pub struct KindSeries<'a> {
+    pub kind: ProfileKind,
+    pub series: &'a [Series],
+    pub snapshots: usize,
+}
+
+enum Match {
+    Yes,
+    /// Could be this, but the input cannot tell; the string says what would.
+    Undecided(&'static str),
+    No,
+}
+
+fn ignored(s: &Series, opts: &ClassifyOptions) -> bool {
+    opts.ignore.iter().any(|re| {
+        s.frames.iter().any(|f| re.is_match(&f.function))
+            || s.created_by
+                .as_ref()
+                .is_some_and(|c| re.is_match(&c.function))
+    })
+}
+
+fn frames_match(re: &Regex, s: &Series) -> bool {
+    s.frames.iter().any(|f| re.is_match(&f.function))
+}
+
+fn siblings(s: &Series) -> Option<bool> {
+    if s.parents.is_empty() {
+        return None;
+    }
+    let total: u32 = s.parents.values().sum();
+    let max = s.parents.values().copied().max().unwrap_or(0);
+    Some(max >= 2 && total as usize >= 2 * s.parents.len())
+}
+
+/// What the goroutine evidence allows of an entry.
+fn match_entry(e: &catalog::Compiled, s: &Series, kind: FindingKind, growing: &[&Series]) -> Match {
+    let want = match kind {
+        FindingKind::Goroutine => catalog::EntryKind::Goroutine,
+        FindingKind::Heap => catalog::EntryKind::Heap,
+    };
+    if e.entry.kind != want {
+        return Match::No;
+    }
+    if kind == FindingKind::Goroutine && !e.ops.is_empty() && !e.ops.contains(&s.op) {
+        return Match::No;
+    }
+    if e.has_rule("grows_with_pair") {
+        if !e.frames.iter().any(|re| frames_match(re, s)) {
+            return Match::No;
+        }
+    } else if !e.frames.iter().all(|re| frames_match(re, s)) {
+        return Match::No;
+    }
+    if e.not_frames.iter().any(|re| frames_match(re, s)) {
+        return Match::No;
+    }
+    if !e.alloc_frames.iter().all(|re| frames_match(re, s)) {
+        return Match::No;
+    }
+    if let Some(re) = &e.created_by {
+        if !s
+            .created_by
+            .as_ref()
+            .is_some_and(|c| re.is_match(&c.function))
+        {
+            return Match::No;
+        }
+    }
+    if e.has_rule("never_wakes") && !s.op.never_wakes() {
+        return Match::No;
+    }
+    if e.has_rule("grows_with_pair") {
+        let all = e
+            .frames
+            .iter()
+            .all(|re| growing.iter().any(|g| frames_match(re, g)));
+        if !all {
+            return Match::Undecided("a second group of the pair growing in lockstep");
+        }
+    }
+    if e.has_rule("siblings_from_one_parent") {
+        match siblings(s) {
+            None => return Match::Undecided("parent goroutine ids (a Go 1.21+ debug=2 dump prints `created by … in goroutine N`)"),
+            Some(false) => return Match::No,
+            Some(true) => {}
+        }
+    }
+    if e.has_rule("needs_source") {
+        return Match::Undecided("the source code around the blocking line and the go statement");
+    }
+    Match::Yes
+}
+
+fn stable_id(kind: FindingKind, s: &Series) -> String {
+    // FNV-1a over the representative key: stable across runs and machines.
+    let mut h: u32 = 0x811c9dc5;
+    let mut eat = |b: &[u8]| {
+        for &x in b {
+            h ^= u32::from(x);
+            h = h.wrapping_mul(0x01000193);
+        }
+    };
+    eat(match kind {
+        FindingKind::Goroutine => b"g",
+        FindingKind::Heap => b"h",
+    });
+    eat(s.op.as_str().as_bytes());
+    for f in s
+        .frames
+        .iter()
+        .filter(|f| !crate::normalize::is_runtime_function(&f.function))
+    {
+        eat(f.function.as_bytes());
+        eat(&f.line.to_le_bytes());
+    }
+    if let Some(c) = &s.created_by {
+        eat(c.function.as_bytes());
+    }
+    format!(
+        "{}{:08x}",
+        if kind == FindingKind::Goroutine {
+            "G"
+        } else {
+            "H"
+        },
+        h
+    )
+}
+
+fn fmt_counts(v: &[i64], unit: &str) -> String {
+    let parts: Vec<String> = v.iter().map(|&x| fmt_value(x, unit)).collect();
+    parts.join(" → ")
+}
+
+/// Human form of a value: counts as is, bytes with binary units.
+pub fn fmt_value(v: i64, unit: &str) -> String {
+    if unit != "bytes" {
+        return v.to_string();
+    }
+    let a = v.unsigned_abs() as f64;
+    let sign = if v < 0 { "-" } else { "" };
+    if a >= (1u64 << 30) as f64 {
+        format!("{sign}{:.1} GiB", a / (1u64 << 30) as f64)
+    } else if a >= (1u64 << 20) as f64 {
+        format!("{sign}{:.1} MiB", a / (1u64 << 20) as f64)
+    } else if a >= 1024.0 {
+        format!("{sign}{:.1} KiB", a / 1024.0)
+    } else {
+        format!("{sign}{a} B")
+    }
+}
+
+fn site_text(f: &FrameRef) -> String {
+    if f.file.is_empty() {
+        f.function.clone()
+    } else {
+        format!("{} ({}:{})", f.function, f.file, f.line)
+    }
+}
+
+/// Whether a series is worth a finding at all, before any pattern.
+fn is_candidate(s: &Series, kind: FindingKind, n: usize) -> bool {
+    if s.background {
+        return false;
+    }
+    let t = &s.trend;
+    match kind {
+        FindingKind::Goroutine => {
+            if s.last() <= 0 {
+                return false;
+            }
+            match t.verdict {
+                Verdict::Growing | Verdict::GrowingNoisy => s.op != BlockingOp::Running,
+                Verdict::Steady | Verdict::Stepped => s.leaked > 0 || s.op.never_wakes(),
+                Verdict::Single => {
+                    let blocked = s.op.is_blocked()
+                        && s.op != BlockingOp::IoWait
+                        && s.op != BlockingOp::Sleep;
+                    let wait = s.max_wait().unwrap_or(0);
+                    s.leaked > 0
+                        || (s.op.never_wakes() && n == 1)
+                        || (blocked && s.last() >= 10 && wait >= 10)
+                        || (blocked && s.last() >= 1000)
+                }
+                _ => false,
+            }
+        }
+        FindingKind::Heap => {
+            // Sampled estimates: growth must be clear in absolute and
+            // relative terms.
+            let delta = t.last - t.first;
+            t.verdict.is_growth() && delta >= 256 << 10 && (t.first <= 0 || delta * 10 >= t.first)
+        }
+    }
+}
+
+/// Classifies the series of one kind of snapshot.
+pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> Vec<Finding> {
+    let kind = if ks.kind.is_memory() {
+        FindingKind::Heap
+    } else {
+        FindingKind::Goroutine
+    };
+    let unit = if kind == FindingKind::Heap {
+        "bytes"
+    } else {
+        "goroutines"
+    };
+    let n = ks.snapshots;
+    let candidates: Vec<&Series> = ks
+        .series
+        .iter()
+        .filter(|s| !ignored(s, opts) && is_candidate(s, kind, n))
+        .collect();
+    let growing: Vec<&Series> = candidates
+        .iter()
+        .copied()
+        .filter(|s| s.trend.verdict.is_growth())
+        .collect();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut merged_into: BTreeMap<String, usize> = BTreeMap::new();
+    for s in &candidates {
+        let mut yes: Vec<&catalog::Compiled> = Vec::new();
+        let mut undecided: Vec<(&catalog::Compiled, &'static str)> = Vec::new();
+        for e in &catalog.entries {
+            match match_entry(e, s, kind, &growing) {
+                Match::Yes => yes.push(e),
+                Match::Undecided(why) => undecided.push((e, why)),
+                Match::No => {}
+            }
+        }
+        yes.sort_by(|a, b| {
+            b.entry
+                .signature
+                .priority
+                .cmp(&a.entry.signature.priority)
+                .then(a.entry.id.cmp(&b.entry.id))
+        });
+        undecided.sort_by(|a, b| {
+            b.0.entry
+                .signature
+                .priority
+                .cmp(&a.0.entry.signature.priority)
+        });
+        let Some(top) = yes.first().copied().or_else(|| {
+            catalog.get(if kind == FindingKind::Heap {
+                "heap-growth"
+            } else {
+                fallback_pattern(s.op)
+            })
+        }) else {
+            continue;
+        };
+        // Pairs (HTTP read and write loops) become one finding.
+        if top.has_rule("grows_with_pair") {
+            if let Some(&i) = merged_into.get(&top.entry.id) {
+                findings[i].related.push(Related {
+                    site: s.site().cloned(),
+                    counts: s.values.clone(),
+                    wait: s.op,
+                });
+                findings[i].evidence.push(format!(
+                    "{} grows in lockstep: {}",
+                    s.site().map(site_text).unwrap_or_default(),
+                    fmt_counts(&s.values, unit)
+                ));
+                continue;
+            }
+        }
+        let mut alternatives: Vec<String> = Vec::new();
+        let mut push_alt = |id: &str| {
+            if id != top.entry.id && !alternatives.iter().any(|a| a == id) {
+                alternatives.push(id.to_string());
+            }
+        };
+        for e in yes.iter().skip(1) {
+            push_alt(&e.entry.id);
+        }
+        for (e, _) in &undecided {
+            if e.entry.signature.priority >= top.entry.signature.priority || yes.len() <= 1 {
+                push_alt(&e.entry.id);
+            }
+        }
+        for a in &top.entry.alternatives {
+            push_alt(a);
+        }
+        let mut decide = top.entry.decide.clone();
+        let undecided_higher: Vec<_> = undecided
+            .iter()
+            .filter(|(e, _)| e.entry.signature.priority >= top.entry.signature.priority)
+            .collect();
+        if !undecided_higher.is_empty() {
+            let mut whats: Vec<&str> = undecided_higher.iter().map(|(_, w)| *w).collect();
+            whats.dedup();
+            let ids: Vec<&str> = undecided_higher
+                .iter()
+                .map(|(e, _)| e.entry.id.as_str())
+                .collect();
+            let extra = format!(
+                "To tell {} from {}: {}.",
+                top.entry.id,
+                ids.join(", "),
+                whats.join("; ")
+            );
+            decide = if decide.is_empty() {
+                extra
+            } else {
+                format!("{extra} {decide}")
+            };
+        }
+        let (severity, confidence) = judge(s, top, kind, n);
+        let evidence = evidence(s, kind, unit, n);
+        let score = score(s, confidence);
+        let f = Finding {
+            id: stable_id(kind, s),
+            rank: 0,
+            kind,
+            profile: ks.kind,
+            pattern: top.entry.id.clone(),
+            alternatives,
+            title: top.entry.title.clone(),
+            severity,
+            confidence,
+            score,
+            counts: s.values.clone(),
+            unit,
+            wait: s.op,
+            wait_minutes: s.waits.clone(),
+            max_wait_minutes: s.max_wait(),
+            trend: s.trend.verdict,
+            frames: s
+                .frames
+                .iter()
+                .filter(|f| f.function != "runtime.goexit")
+                .cloned()
+                .collect(),
+            site: s.site().cloned(),
+            created_by: s.created_by.clone(),
+            labels: s
+                .labels
+                .iter()
+                .map(|(k, v)| (k.clone(), v.iter().cloned().collect()))
+                .collect(),
+            evidence,
+            decide,
+            explanation: top.entry.why.trim().to_string(),
+            fix: top.entry.fix.trim().to_string(),
+            snippet: top.entry.snippet.trim_matches('\n').to_string(),
+            references: top.entry.references.clone(),
+            related: Vec::new(),
+        };
+        if top.has_rule("grows_with_pair") {
+            merged_into.insert(top.entry.id.clone(), findings.len());
+        }
+        findings.push(f);
+    }
+    findings
+}
+
+/// The stack-only pattern for an operation when no entry matched.
+fn fallback_pattern(op: BlockingOp) -> &'static str {
+    match op {
+        BlockingOp::ChanSend => "chan-send-blocked",
+        BlockingOp::RangeReceive => "range-unclosed-channel",
+        BlockingOp::Select => "select-no-exit",
+        BlockingOp::SelectNoCases => "select-no-cases",
+        BlockingOp::NilChan => "nil-channel",
+        BlockingOp::Sleep => "sleep-loop",
+        BlockingOp::Mutex | BlockingOp::RwMutex => "mutex-never-unlocked",
+        BlockingOp::WaitGroup => "waitgroup-never-done",
+        BlockingOp::Cond => "cond-never-signalled",
+        _ => "chan-receive-blocked",
+    }
+}
+
+fn judge(s: &Series, top: &catalog::Compiled, kind: FindingKind, n: usize) -> (Severity, f64) {
+    let t = &s.trend;
+    let base = top.entry.severity.max(Severity::Medium);
+    let certain = s.leaked > 0 || (kind == FindingKind::Goroutine && s.op.never_wakes());
+    let delta = t.last - t.first;
+    let persistent = match s.persistent_ids {
+        Some(p) => p > 0 && p as i64 >= t.first.max(1),
+        None => false,
+    };
+    let (mut sev, mut conf): (Severity, f64) = match t.verdict {
+        Verdict::Growing if n >= 3 => {
+            let small = kind == FindingKind::Goroutine && delta < 3;
+            (if small { Severity::Medium } else { base }, 0.75)
+        }
+        Verdict::Growing => {
+            let clear = kind == FindingKind::Heap || delta >= 3;
+            (
+                if clear {
+                    base.down().max(Severity::Medium)
+                } else {
+                    Severity::Low
+                },
+                0.55,
+            )
+        }
+        Verdict::GrowingNoisy => (
+            if certain {
+                Severity::Medium
+            } else {
+                Severity::Low
+            },
+            0.45,
+        ),
+        Verdict::Single => {
+            let sev = if s.leaked > 0 {
+                Severity::High
+            } else if certain && s.last() >= 10
+                || s.last() >= 1000 && s.max_wait().unwrap_or(0) >= 10
+            {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
+            (sev, 0.3)
+        }
+        _ => (Severity::Low, 0.3),
+    };
+    if t.verdict == Verdict::Growing && n >= 3 && certain {
+        sev = sev.up();
+    }
+    if persistent {
+        conf += 0.1;
+    }
+    if certain {
+        conf += 0.1;
+    }
+    if s.max_wait().unwrap_or(0) >= 1 {
+        conf += 0.05;
+    }
+    if top.entry.signature.priority < 30 {
+        conf *= 0.9;
+    }
+    (sev, (conf.min(0.99) * 100.0).round() / 100.0)
+}
+
+fn score(s: &Series, confidence: f64) -> f64 {
+    let t = &s.trend;
+    let last = t.last.max(0) as f64;
+    let growth = match t.verdict {
+        Verdict::Single => 0.3,
+        _ if last > 0.0 => ((t.last - t.first).max(0) as f64 / last).min(1.0),
+        _ => 0.0,
+    };
+    let growth = if t.verdict == Verdict::GrowingNoisy {
+        growth * 0.6
+    } else {
+        growth
+    };
+    // Size on a log scale: 10 goroutines ≈ 0.25, 10k ≈ 1 (bytes: 1 MiB ≈ 0.5).
+    let size = if s.all_values.first().map(|v| v.len()).unwrap_or(1) > 1 {
+        ((last / 1024.0).ln_1p() / (1024.0f64 * 1024.0).ln_1p()).min(1.0)
+    } else {
+        (last.ln_1p() / 10001f64.ln()).min(1.0)
+    };
+    let wait = (s.max_wait().unwrap_or(0).min(60) as f64) / 60.0;
+    let v = 100.0 * (0.4 * growth + 0.25 * size + 0.25 * confidence + 0.1 * wait);
+    (v * 10.0).round() / 10.0
+}
+
+fn evidence(s: &Series, kind: FindingKind, unit: &str, n: usize) -> Vec<String> {
+    let t = &s.trend;
+    let mut ev = Vec::new();
+    let what = if kind == FindingKind::Heap {
+        "in-use bytes"
+    } else {
+        "goroutines"
+    };
+    if n >= 2 {
+        let how = match t.verdict {
+            Verdict::Growing if t.increases == n - 1 => "grew at every snapshot".to_string(),
+            Verdict::Growing => "never shrank and grew overall".to_string(),
+            Verdict::GrowingNoisy => format!("rose with dips (Kendall tau {:.2})", t.tau),
+            v => v.as_str().to_string(),
+        };
+        let slope = if unit == "bytes" {
+            format!("{}/snapshot", fmt_value(t.slope.round() as i64, unit))
+        } else {
+            format!("{:+.1}/snapshot", t.slope)
+        };
+        ev.push(format!(
+            "{what} {} over {n} snapshots: {how} (slope {slope})",
+            fmt_counts(&s.values, unit)
+        ));
+    } else {
+        ev.push(format!(
+            "{} {what} in the only snapshot; no trend can be judged from one snapshot",
+            fmt_value(s.last(), unit)
+        ));
+    }
+    if kind == FindingKind::Goroutine {
+        if let Some(site) = s.site() {
+            ev.push(format!("blocked in {} at {}", s.op, site_text(site)));
+        }
+        if let Some(p) = s.persistent_ids {
+            if n >= 2 && p > 0 {
+                ev.push(format!("{p} goroutine ids are present in every snapshot: those goroutines never finished"));
+            }
+        }
+        if let Some(w) = s.max_wait() {
+            if w > 0 {
+                ev.push(format!("blocked for up to {w} minutes (debug=2 wait time)"));
+            }
+        }
+        if s.leaked > 0 {
+            ev.push(format!("the Go runtime marked {} of these goroutines (leaked): unreachable, they can never wake", s.leaked));
+        }
+        if s.op.never_wakes() {
+            ev.push(format!(
+                "{} never completes: nothing can wake these goroutines",
+                s.op
+            ));
+        }
+        if let Some(c) = &s.created_by {
+            let mut line = format!("created by {}", site_text(c));
+            if !s.parents.is_empty() {
+                let total: u32 = s.parents.values().sum();
+                let max = s.parents.values().max().copied().unwrap_or(0);
+                line.push_str(&format!(
+                    "; {total} goroutines from {} parent goroutine{} (up to {max} from one parent)",
+                    s.parents.len(),
+                    if s.parents.len() == 1 { "" } else { "s" }
+                ));
+            }
+            ev.push(line);
+        }
+    } else if let Some(site) = s.site() {
+        ev.push(format!("allocated at {}", site_text(site)));
+    }
+    if !s.labels.is_empty() {
+        let l: Vec<String> = s
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.iter().cloned().collect::<Vec<_>>().join("|")))
+            .collect();
+        ev.push(format!("labels: {}", l.join(", ")));
+    }
+    ev
+}
+
+/// Orders findings by severity, then score, and numbers them.
+pub fn rank(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(
+                b.score
+                    .partial_cmp(&a.score)
+                    .unwrap_or(std::cmp::Ordering::Equal),
+            )
+            .then(a.id.cmp(&b.id))
+    });
+    for (i, f) in findings.iter_mut().enumerate() {
+        f.rank = i + 1;
+    }
+}

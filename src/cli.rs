@@ -1,0 +1,355 @@
+//! Command-line definitions (clap) and the dispatch from a parsed command
+//! line to the library. Exit codes: 0 clean, 1 findings at or above
+//! `--fail-on`, 2 usage or input error.
+
+use crate::analyze::{self, AnalyzeOptions};
+use crate::classify::{Catalog, ClassifyOptions, Severity};
+use crate::error::Error;
+use crate::group::GroupBy;
+use crate::load::LoadOptions;
+use crate::report::{self, OutputFormat, Style};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use regex::Regex;
+use std::io::{IsTerminal, Write};
+
+/// Exit code: success, nothing at or above `--fail-on`.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: a finding at or above `--fail-on` exists.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: bad usage or an input that cannot be read.
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "leakdiff",
+    version,
+    about = "Find goroutine and memory leaks in Go services offline, from saved profiles and dumps",
+    long_about = "Find goroutine and memory leaks in Go services offline, from saved profiles and dumps.\n\n\
+Reads pprof protobuf (gzipped or not), goroutine?debug=1 text and debug=2 / panic / SIGQUIT dumps \
+(also inside logs); the format is detected from the content.\n\n\
+Exit codes: 0 clean, 1 a finding at or above --fail-on, 2 usage or input error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Group the goroutines (or samples) of each snapshot by normalized stack.
+    Show(ShowArgs),
+    /// Diff two or more snapshots, classify what grows and rank the leaks.
+    Analyze(AnalyzeArgs),
+    /// Print the catalog of leak signatures, or one entry.
+    Catalog(CatalogArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Json,
+    Markdown,
+}
+
+impl From<FormatArg> for OutputFormat {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Table => OutputFormat::Table,
+            FormatArg::Json => OutputFormat::Json,
+            FormatArg::Markdown => OutputFormat::Markdown,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupByArg {
+    /// The whole normalized stack and created-by site.
+    Stack,
+    /// The blocking site: first frame of the program's code and the operation.
+    Site,
+    /// The created-by site (the go statement).
+    Creator,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+impl From<FailOn> for Severity {
+    fn from(f: FailOn) -> Self {
+        match f {
+            FailOn::Critical => Severity::Critical,
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+        }
+    }
+}
+
+/// Output options shared by every command.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+    /// Write the report to FILE (atomically: a temporary file, then renamed).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<String>,
+    /// Color: auto (terminal only, never with NO_COLOR), always or never.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// Bounds on what one input may cost.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Largest decompressed size of a gzipped input, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = LoadOptions::default().max_decompressed)]
+    pub max_decompressed: u64,
+    /// Most goroutines or samples kept per snapshot.
+    #[arg(long, value_name = "N", default_value_t = LoadOptions::default().max_samples)]
+    pub max_samples: usize,
+    /// Most frames kept per stack.
+    #[arg(long, value_name = "N", default_value_t = LoadOptions::default().max_frames)]
+    pub max_frames: usize,
+    /// Longest line looked at, in bytes (the rest of a longer line is skipped).
+    #[arg(long, value_name = "BYTES", default_value_t = LoadOptions::default().max_line)]
+    pub max_line: usize,
+}
+
+impl LimitArgs {
+    fn options(&self) -> LoadOptions {
+        LoadOptions {
+            max_decompressed: self.max_decompressed,
+            max_samples: self.max_samples,
+            max_frames: self.max_frames,
+            max_line: self.max_line,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Snapshot files (- reads standard input).
+    #[arg(required = true, value_name = "SNAPSHOT")]
+    pub inputs: Vec<String>,
+    /// How goroutines are grouped.
+    #[arg(long, value_enum, default_value_t = GroupByArg::Stack)]
+    pub by: GroupByArg,
+    /// Show only the N largest groups of each snapshot.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Snapshot files or directories (every profile inside); - reads standard input.
+    #[arg(required = true, value_name = "SNAPSHOT")]
+    pub inputs: Vec<String>,
+    /// Report only the N highest-ranked findings.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Exit 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// Drop groups whose stack or created-by function matches REGEX (repeatable),
+    /// like goleak's IgnoreTopFunction / IgnoreCreatedBy.
+    #[arg(long, value_name = "REGEX")]
+    pub ignore: Vec<String>,
+    /// File of ignore regexes, one per line (# starts a comment).
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<String>,
+    /// Add or override catalog entries from a TOML file.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// Print only this entry.
+    pub id: Option<String>,
+    /// Add or override entries from a TOML file.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+fn style(out: &OutputArgs) -> Style {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = match out.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => out.output.is_none() && !no_color && std::io::stdout().is_terminal(),
+    };
+    Style { color, width: None }
+}
+
+/// Writes the output to stdout or, atomically, to the `-o` file.
+fn emit(
+    out: &OutputArgs,
+    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    match &out.output {
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            match f(&mut lock).and_then(|_| lock.flush()) {
+                Ok(()) => Ok(()),
+                // A closed pipe (`| head`) is not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(Error::Output {
+                    path: "standard output".into(),
+                    source: e,
+                }),
+            }
+        }
+        Some(path) => write_atomically(path, f),
+    }
+}
+
+/// Writes to a temporary file beside `path`, then renames it over `path`, so
+/// an interrupted run never leaves a half-written report.
+pub fn write_atomically(
+    path: &str,
+    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let target = std::path::Path::new(path);
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let err = |e: std::io::Error| Error::Output {
+        path: path.to_string(),
+        source: e,
+    };
+    let result = (|| {
+        let file = std::fs::File::create(&tmp)?;
+        let mut w = std::io::BufWriter::new(file);
+        f(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, target)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(err)
+}
+
+fn catalog_with(extra: &Option<String>) -> Result<Catalog, Error> {
+    let mut c = Catalog::builtin();
+    if let Some(p) = extra {
+        c.extend_from_file(p)?;
+    }
+    Ok(c)
+}
+
+fn ignore_regexes(a: &AnalyzeArgs) -> Result<Vec<Regex>, Error> {
+    let mut pats: Vec<(String, String)> = a
+        .ignore
+        .iter()
+        .map(|p| ("--ignore".to_string(), p.clone()))
+        .collect();
+    if let Some(f) = &a.ignore_file {
+        let text =
+            std::fs::read_to_string(f).map_err(|e| Error::input(f, crate::load::io_message(&e)))?;
+        for (i, line) in text.lines().enumerate() {
+            let l = line.trim();
+            if !l.is_empty() && !l.starts_with('#') {
+                pats.push((format!("{f}: line {}", i + 1), l.to_string()));
+            }
+        }
+    }
+    pats.into_iter()
+        .map(|(origin, p)| {
+            Regex::new(&p).map_err(|e| Error::Usage(format!("{origin}: bad regex {p:?}: {e}")))
+        })
+        .collect()
+}
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> Result<u8, Error> {
+    match cli.command {
+        Command::Show(a) => {
+            let inputs = analyze::expand_inputs(&a.inputs)?;
+            let snaps = analyze::load_all(&inputs, &a.limits.options())?;
+            let by = match a.by {
+                GroupByArg::Stack => GroupBy::Stack,
+                GroupByArg::Site => GroupBy::Site,
+                GroupByArg::Creator => GroupBy::Creator,
+            };
+            let r = analyze::show_snapshots(&snaps, by, a.top);
+            let ex = report::exporter(a.output.format.into(), style(&a.output));
+            emit(&a.output, |w| ex.show(&r, w))?;
+            Ok(EXIT_OK)
+        }
+        Command::Analyze(a) => {
+            let catalog = catalog_with(&a.catalog)?;
+            let ignore = ignore_regexes(&a)?;
+            let inputs = analyze::expand_inputs(&a.inputs)?;
+            let opts = AnalyzeOptions {
+                load: a.limits.options(),
+                classify: ClassifyOptions { ignore },
+                top: a.top,
+            };
+            let snaps = analyze::load_all(&inputs, &opts.load)?;
+            let r = analyze::analyze_snapshots(&snaps, &catalog, &opts)?;
+            let ex = report::exporter(a.output.format.into(), style(&a.output));
+            emit(&a.output, |w| ex.analysis(&r, w))?;
+            let failed = a
+                .fail_on
+                .is_some_and(|t| r.findings.iter().any(|f| f.severity >= Severity::from(t)));
+            Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+        }
+        Command::Catalog(a) => {
+            let catalog = catalog_with(&a.catalog)?;
+            let entries: Vec<_> = match &a.id {
+                Some(id) => vec![catalog.get(id).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "no catalog entry {id:?}; leakdiff catalog lists them"
+                    ))
+                })?],
+                None => catalog.entries.iter().collect(),
+            };
+            let ex = report::exporter(a.output.format.into(), style(&a.output));
+            emit(&a.output, |w| ex.catalog(&entries, w))?;
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,360 @@
+//! Diffing: the groups of each snapshot of one kind, matched by key, become a
+//! [`Series`] of values over the snapshots, with a [`Trend`] judged over all
+//! of them (not first-versus-last alone).
+
+use crate::group::{Group, GroupKey, Grouper};
+use crate::model::{BlockingOp, FrameRef, Snapshot};
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How a series behaves over the snapshots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Grows at every step, or never shrinks and grows clearly overall.
+    Growing,
+    /// Rises over the snapshots with dips (four or more snapshots).
+    GrowingNoisy,
+    /// Grows once and then holds (one-off growth, a pool warming up).
+    Stepped,
+    /// Does not change.
+    Steady,
+    /// Goes up and down.
+    Bursty,
+    /// Only shrinks, or is gone by the last snapshot.
+    Shrinking,
+    /// One snapshot: no trend can be judged.
+    Single,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Growing => "growing",
+            Verdict::GrowingNoisy => "growing with dips",
+            Verdict::Stepped => "grew once, then held",
+            Verdict::Steady => "steady",
+            Verdict::Bursty => "bursty",
+            Verdict::Shrinking => "shrinking",
+            Verdict::Single => "single snapshot",
+        }
+    }
+
+    pub fn is_growth(self) -> bool {
+        matches!(self, Verdict::Growing | Verdict::GrowingNoisy)
+    }
+}
+
+/// Trend statistics of one series.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trend {
+    pub first: i64,
+    pub last: i64,
+    pub min: i64,
+    pub max: i64,
+    pub increases: usize,
+    pub decreases: usize,
+    /// Least-squares slope, in value per snapshot.
+    pub slope: f64,
+    /// Kendall's tau of value against snapshot order, -1..1.
+    pub tau: f64,
+    pub verdict: Verdict,
+}
+
+/// Relative change below which two memory values count as equal (heap
+/// profiles are sampled estimates).
+pub const MEMORY_NOISE: f64 = 0.05;
+
+impl Trend {
+    /// Judges a series. `noise` is the relative change treated as no change
+    /// (0 for goroutine counts, [`MEMORY_NOISE`] for sampled bytes).
+    pub fn judge(values: &[i64], noise: f64) -> Trend {
+        let n = values.len();
+        let first = values.first().copied().unwrap_or(0);
+        let last = values.last().copied().unwrap_or(0);
+        let min = values.iter().copied().min().unwrap_or(0);
+        let max = values.iter().copied().max().unwrap_or(0);
+        let changed = |a: i64, b: i64| -> i32 {
+            let tol = (a.abs().max(b.abs()) as f64 * noise).floor() as i64;
+            if b > a + tol {
+                1
+            } else if b < a - tol {
+                -1
+            } else {
+                0
+            }
+        };
+        let mut increases = 0;
+        let mut decreases = 0;
+        for w in values.windows(2) {
+            match changed(w[0], w[1]) {
+                1 => increases += 1,
+                -1 => decreases += 1,
+                _ => {}
+            }
+        }
+        let slope = slope(values);
+        let tau = kendall_tau(values);
+        let overall = changed(first, last);
+        let verdict = if n < 2 {
+            Verdict::Single
+        } else if last <= 0 && first > 0 || (decreases > 0 && increases == 0) {
+            Verdict::Shrinking
+        } else if increases == 0 && decreases == 0 {
+            Verdict::Steady
+        } else if decreases == 0 && overall > 0 {
+            // Never shrinks. Growth at every step, or clear growth overall,
+            // is a leak shape; a single step followed by a plateau is not.
+            let grew_at_end = changed(values[n - 2], last) > 0;
+            if increases == n - 1 || (increases * 2 >= n - 1 && grew_at_end) {
+                Verdict::Growing
+            } else {
+                Verdict::Stepped
+            }
+        } else if n >= 4 && tau >= 0.6 && overall > 0 && last >= max - ((max - min) / 5) {
+            Verdict::GrowingNoisy
+        } else if overall < 0 && increases == 0 {
+            Verdict::Shrinking
+        } else {
+            Verdict::Bursty
+        };
+        Trend {
+            first,
+            last,
+            min,
+            max,
+            increases,
+            decreases,
+            slope,
+            tau,
+            verdict,
+        }
+    }
+}
+
+fn slope(v: &[i64]) -> f64 {
+    let n = v.len() as f64;
+    if v.len() < 2 {
+        return 0.0;
+    }
+    let mx = (n - 1.0) / 2.0;
+    let my = v.iter().map(|&x| x as f64).sum::<f64>() / n;
+    let mut num = 0.0;
+    let mut den = 0.0;
+    for (i, &y) in v.iter().enumerate() {
+        let dx = i as f64 - mx;
+        num += dx * (y as f64 - my);
+        den += dx * dx;
+    }
+    if den == 0.0 {
+        0.0
+    } else {
+        num / den
+    }
+}
+
+fn kendall_tau(v: &[i64]) -> f64 {
+    let n = v.len();
+    if n < 2 {
+        return 0.0;
+    }
+    let mut s = 0i64;
+    for i in 0..n {
+        for j in i + 1..n {
+            s += (v[j] - v[i]).signum();
+        }
+    }
+    s as f64 / (n * (n - 1) / 2) as f64
+}
+
+/// One group followed across the snapshots of one kind.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub key: GroupKey,
+    pub op: BlockingOp,
+    /// Representative stack from the latest snapshot the group is in.
+    pub frames: Vec<FrameRef>,
+    pub created_by: Option<FrameRef>,
+    /// The judged value (count, or bytes) per snapshot; 0 where absent.
+    pub values: Vec<i64>,
+    /// Every sample value per snapshot (for memory: all four types).
+    pub all_values: Vec<Vec<i64>>,
+    /// Largest wait in minutes per snapshot (debug=2 only).
+    pub waits: Vec<Option<u32>>,
+    /// Goroutine ids present in every snapshot (debug=2 only); `None` when
+    /// ids are not known for every snapshot.
+    pub persistent_ids: Option<usize>,
+    /// Goroutines per parent goroutine id, in the last snapshot.
+    pub parents: BTreeMap<u64, u32>,
+    pub labels: BTreeMap<String, BTreeSet<String>>,
+    /// Largest number of `(leaked)` goroutines in one snapshot.
+    pub leaked: u64,
+    pub background: bool,
+    pub states: BTreeMap<String, u64>,
+    pub trend: Trend,
+}
+
+impl Series {
+    pub fn max_wait(&self) -> Option<u32> {
+        self.waits.iter().flatten().copied().max()
+    }
+
+    pub fn last(&self) -> i64 {
+        self.values.last().copied().unwrap_or(0)
+    }
+
+    /// The leaking site: the first frame outside the runtime, else the leaf.
+    pub fn site(&self) -> Option<&FrameRef> {
+        self.frames
+            .iter()
+            .find(|f| !crate::normalize::is_runtime_function(&f.function))
+            .or_else(|| self.frames.first())
+    }
+}
+
+/// Groups each snapshot (all of one kind, in order) and follows every group
+/// across them. `value_index` picks the judged sample value; `noise` is the
+/// relative change treated as none.
+pub fn diff(
+    snapshots: &[&Snapshot],
+    grouper: &mut Grouper,
+    value_index: usize,
+    noise: f64,
+) -> Vec<Series> {
+    let n = snapshots.len();
+    let per: Vec<Vec<Group>> = snapshots
+        .iter()
+        .map(|s| grouper.group(s, value_index).groups)
+        .collect();
+    let ids_known: Vec<bool> = snapshots
+        .iter()
+        .map(|s| s.samples.iter().all(|x| x.goroutine.is_some()) && !s.samples.is_empty())
+        .collect();
+    let mut index: FxHashMap<GroupKey, usize> = FxHashMap::default();
+    let mut slots: Vec<Vec<Option<&Group>>> = Vec::new();
+    for (si, groups) in per.iter().enumerate() {
+        for g in groups {
+            let i = *index.entry(g.key.clone()).or_insert_with(|| {
+                slots.push(vec![None; n]);
+                slots.len() - 1
+            });
+            slots[i][si] = Some(g);
+        }
+    }
+    let mut out = Vec::with_capacity(slots.len());
+    for present in slots {
+        let latest = present
+            .iter()
+            .rev()
+            .flatten()
+            .next()
+            .copied()
+            .expect("a group is in some snapshot");
+        let values: Vec<i64> = present
+            .iter()
+            .map(|g| g.map_or(0, |g| g.value(value_index)))
+            .collect();
+        let width = latest.values.len();
+        let all_values: Vec<Vec<i64>> = present
+            .iter()
+            .map(|g| g.map_or_else(|| vec![0; width], |g| g.values.clone()))
+            .collect();
+        let waits = present.iter().map(|g| g.and_then(|g| g.wait_max)).collect();
+        let persistent_ids = if ids_known.iter().all(|&k| k) && present.iter().all(|g| g.is_some())
+        {
+            let mut common: FxHashSet<u64> = present[0]
+                .map(|g| g.ids.iter().copied().collect())
+                .unwrap_or_default();
+            for g in present.iter().skip(1).flatten() {
+                let ids: FxHashSet<u64> = g.ids.iter().copied().collect();
+                common.retain(|id| ids.contains(id));
+            }
+            Some(common.len())
+        } else if ids_known.iter().all(|&k| k) {
+            Some(0)
+        } else {
+            None
+        };
+        let mut labels: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut states: BTreeMap<String, u64> = BTreeMap::new();
+        for g in present.iter().flatten() {
+            for (k, v) in &g.labels {
+                labels
+                    .entry(k.clone())
+                    .or_default()
+                    .extend(v.iter().cloned());
+            }
+        }
+        for (k, v) in &latest.states {
+            *states.entry(k.clone()).or_default() += v;
+        }
+        let trend = Trend::judge(&values, noise);
+        out.push(Series {
+            key: latest.key.clone(),
+            op: latest.op,
+            frames: latest.frames.clone(),
+            created_by: latest.created_by.clone(),
+            values,
+            all_values,
+            waits,
+            persistent_ids,
+            parents: latest.parents.clone(),
+            labels,
+            leaked: present
+                .iter()
+                .flatten()
+                .map(|g| g.leaked)
+                .max()
+                .unwrap_or(0),
+            background: latest.background,
+            states,
+            trend,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(x: &[i64]) -> Verdict {
+        Trend::judge(x, 0.0).verdict
+    }
+
+    #[test]
+    fn verdicts() {
+        assert_eq!(v(&[10, 20, 30]), Verdict::Growing);
+        assert_eq!(v(&[0, 10, 20]), Verdict::Growing);
+        assert_eq!(v(&[1, 2, 3]), Verdict::Growing);
+        assert_eq!(v(&[10, 20]), Verdict::Growing);
+        assert_eq!(v(&[8, 8, 8]), Verdict::Steady);
+        assert_eq!(v(&[5, 40, 3]), Verdict::Bursty);
+        assert_eq!(v(&[5, 12, 8]), Verdict::Bursty);
+        assert_eq!(v(&[30, 20, 10]), Verdict::Shrinking);
+        assert_eq!(v(&[10, 0]), Verdict::Shrinking);
+        assert_eq!(v(&[10, 50, 50, 50]), Verdict::Stepped);
+        assert_eq!(v(&[10, 25, 20, 40, 35, 60]), Verdict::GrowingNoisy);
+        assert_eq!(v(&[7]), Verdict::Single);
+    }
+
+    #[test]
+    fn memory_noise_is_not_growth() {
+        assert_eq!(
+            Trend::judge(&[1000, 1030, 990], MEMORY_NOISE).verdict,
+            Verdict::Steady
+        );
+        assert_eq!(
+            Trend::judge(&[1000, 2000, 3000], MEMORY_NOISE).verdict,
+            Verdict::Growing
+        );
+    }
+
+    #[test]
+    fn trend_statistics() {
+        let t = Trend::judge(&[10, 20, 30], 0.0);
+        assert!((t.slope - 10.0).abs() < 1e-9);
+        assert!((t.tau - 1.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,424 @@
+//! Grouping: samples of one snapshot that share a normalized key become one
+//! [`Group`]. Keys are built from run-wide interned [`KeyFrame`]s so that the
+//! same group matches across snapshots, formats, builds and Go releases:
+//!
+//! - runtime-internal frames (runtime, internal/…, sync, time, reflect,
+//!   syscall) and `go` statement wrappers (`gowrapN`) are left out of the key;
+//!   the blocking operation stands for them;
+//! - standard-library frames are keyed by function only (their line numbers
+//!   move between Go releases); the program's own frames by function, file and
+//!   line.
+
+use crate::model::{BlockingOp, FrameId, FrameRef, ProfileKind, Sample, Snapshot};
+use crate::normalize;
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How samples are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GroupBy {
+    /// The whole normalized stack (and created-by site).
+    #[default]
+    Stack,
+    /// The blocking site: the first frame of the program's own code and the
+    /// blocking operation.
+    Site,
+    /// The created-by site (the `go` statement).
+    Creator,
+}
+
+/// A frame as it takes part in a group key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyFrame {
+    pub function: String,
+    /// Empty for standard-library frames.
+    pub file: String,
+    /// 0 for standard-library frames.
+    pub line: u32,
+}
+
+/// Run-wide interner of key frames.
+#[derive(Debug, Default)]
+pub struct KeyInterner {
+    map: FxHashMap<KeyFrame, u32>,
+    frames: Vec<KeyFrame>,
+}
+
+impl KeyInterner {
+    pub fn intern(&mut self, f: KeyFrame) -> u32 {
+        if let Some(&id) = self.map.get(&f) {
+            return id;
+        }
+        let id = self.frames.len() as u32;
+        self.frames.push(f.clone());
+        self.map.insert(f, id);
+        id
+    }
+
+    pub fn get(&self, id: u32) -> &KeyFrame {
+        &self.frames[id as usize]
+    }
+}
+
+/// The identity of a group, comparable across snapshots of one run.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GroupKey {
+    pub op: BlockingOp,
+    pub frames: Box<[u32]>,
+    pub created_by: Option<u32>,
+}
+
+/// Samples of one snapshot sharing a key.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub key: GroupKey,
+    pub op: BlockingOp,
+    /// Representative stack (the first sample's), leaf first, with the
+    /// runtime frames, as displayed.
+    pub frames: Vec<FrameRef>,
+    pub created_by: Option<FrameRef>,
+    /// Sum of each sample value (one per snapshot sample type).
+    pub values: Vec<i64>,
+    /// Goroutine ids (debug=2 only).
+    pub ids: Vec<u64>,
+    pub wait_min: Option<u32>,
+    pub wait_max: Option<u32>,
+    /// Goroutines (with a known wait) that showed no wait minutes, i.e. blocked
+    /// for less than a minute.
+    pub parents: BTreeMap<u64, u32>,
+    pub labels: BTreeMap<String, BTreeSet<String>>,
+    /// Goroutines the runtime marked `(leaked)`.
+    pub leaked: u64,
+    /// Raw states seen (e.g. `chan receive`), with counts.
+    pub states: BTreeMap<String, u64>,
+    /// Runtime-owned goroutines (GC workers, finalizer …) or the main goroutine.
+    pub background: bool,
+    pub elided: bool,
+}
+
+impl Group {
+    /// Goroutine count (or the value at `index` for other profiles).
+    pub fn value(&self, index: usize) -> i64 {
+        self.values.get(index).copied().unwrap_or(0)
+    }
+
+    /// The leaking site: the first frame outside the runtime, else the leaf.
+    pub fn site(&self) -> Option<&FrameRef> {
+        self.frames
+            .iter()
+            .find(|f| !normalize::is_runtime_function(&f.function))
+            .or_else(|| self.frames.first())
+    }
+}
+
+/// The groups of one snapshot, most populous first.
+#[derive(Debug, Clone)]
+pub struct SnapshotGroups {
+    pub groups: Vec<Group>,
+}
+
+/// Builds keys for the snapshots of one run.
+#[derive(Debug, Default)]
+pub struct Grouper {
+    pub keys: KeyInterner,
+    pub by: GroupBy,
+}
+
+fn is_wrapper(function: &str) -> bool {
+    // `go f(x)` statements compile to `caller.gowrapN` closures (Go 1.21+).
+    match function.rfind(".gowrap") {
+        Some(i) => function[i + 7..].bytes().all(|b| b.is_ascii_digit()),
+        None => false,
+    }
+}
+
+impl Grouper {
+    pub fn new(by: GroupBy) -> Self {
+        Grouper {
+            keys: KeyInterner::default(),
+            by,
+        }
+    }
+
+    fn key_frame(&mut self, snap: &Snapshot, id: FrameId) -> Option<u32> {
+        let function = snap.table.function(id);
+        if is_wrapper(function) || normalize::is_runtime_function(function) {
+            return None;
+        }
+        let std = normalize::package_path(function).is_some_and(normalize::is_std_package);
+        let kf = if std {
+            KeyFrame {
+                function: function.to_string(),
+                file: String::new(),
+                line: 0,
+            }
+        } else {
+            KeyFrame {
+                function: function.to_string(),
+                file: snap.table.file(id).to_string(),
+                line: snap.table.frame(id).line,
+            }
+        };
+        Some(self.keys.intern(kf))
+    }
+
+    /// Groups the samples of one snapshot. `value_index` orders the groups.
+    pub fn group(&mut self, snap: &Snapshot, value_index: usize) -> SnapshotGroups {
+        let n_frames = snap.table.len();
+        let mut cache: Vec<Option<Option<u32>>> = vec![None; n_frames];
+        let mut index: FxHashMap<GroupKey, usize> = FxHashMap::default();
+        let mut groups: Vec<Group> = Vec::new();
+        let goroutines = snap.kind.is_goroutine();
+        let mut key_frames: Vec<u32> = Vec::new();
+        for sample in &snap.samples {
+            key_frames.clear();
+            for &fid in sample.stack.iter() {
+                let k = match cache[fid as usize] {
+                    Some(k) => k,
+                    None => {
+                        let k = self.key_frame(snap, fid);
+                        cache[fid as usize] = Some(k);
+                        k
+                    }
+                };
+                if let Some(k) = k {
+                    key_frames.push(k);
+                }
+            }
+            let created = sample.created_by.map(|c| {
+                let f = snap.table.function(c);
+                let std = normalize::package_path(f).is_some_and(normalize::is_std_package);
+                let kf = KeyFrame {
+                    function: f.to_string(),
+                    file: if std {
+                        String::new()
+                    } else {
+                        snap.table.file(c).to_string()
+                    },
+                    line: if std { 0 } else { snap.table.frame(c).line },
+                };
+                self.keys.intern(kf)
+            });
+            let op = if goroutines {
+                sample.op
+            } else {
+                BlockingOp::Other
+            };
+            let key = match self.by {
+                GroupBy::Stack => GroupKey {
+                    op,
+                    frames: key_frames.as_slice().into(),
+                    created_by: created,
+                },
+                GroupBy::Site => GroupKey {
+                    op,
+                    frames: key_frames.first().copied().into_iter().collect(),
+                    created_by: None,
+                },
+                GroupBy::Creator => GroupKey {
+                    op: BlockingOp::Other,
+                    frames: Box::new([]),
+                    created_by: created,
+                },
+            };
+            let gi = match index.get(&key) {
+                Some(&i) => i,
+                None => {
+                    let i = groups.len();
+                    groups.push(new_group(snap, sample, key.clone()));
+                    index.insert(key, i);
+                    i
+                }
+            };
+            add_sample(&mut groups[gi], snap, sample);
+        }
+        groups.sort_by(|a, b| {
+            b.value(value_index)
+                .abs()
+                .cmp(&a.value(value_index).abs())
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        SnapshotGroups { groups }
+    }
+}
+
+fn new_group(snap: &Snapshot, sample: &Sample, key: GroupKey) -> Group {
+    let frames: Vec<FrameRef> = sample
+        .stack
+        .iter()
+        .map(|&f| snap.table.resolve(f))
+        .collect();
+    let functions: Vec<&str> = sample
+        .stack
+        .iter()
+        .map(|&f| snap.table.function(f))
+        .collect();
+    let state = sample.goroutine.as_ref().map(|g| g.state.as_str());
+    let is_main = sample.goroutine.as_ref().is_some_and(|g| g.id == 1)
+        || (sample.created_by.is_none()
+            && functions
+                .last()
+                .is_some_and(|f| *f == "main.main" || *f == "runtime.main"));
+    let background = snap.kind.is_goroutine()
+        && (normalize::is_runtime_goroutine(state, &functions)
+            || is_main
+            || functions.iter().any(|f| {
+                f.starts_with("testing.") && f.ends_with("tRunner") && functions.len() < 3
+            }));
+    Group {
+        key,
+        op: if snap.kind.is_goroutine() {
+            sample.op
+        } else {
+            BlockingOp::Other
+        },
+        frames,
+        created_by: sample.created_by.map(|c| snap.table.resolve(c)),
+        values: vec![0; snap.sample_types.len().max(1)],
+        ids: Vec::new(),
+        wait_min: None,
+        wait_max: None,
+        parents: BTreeMap::new(),
+        labels: BTreeMap::new(),
+        leaked: 0,
+        states: BTreeMap::new(),
+        background,
+        elided: false,
+    }
+}
+
+fn add_sample(g: &mut Group, _snap: &Snapshot, s: &Sample) {
+    for (i, v) in s.values.iter().enumerate() {
+        if let Some(slot) = g.values.get_mut(i) {
+            *slot = slot.saturating_add(*v);
+        }
+    }
+    if s.values.is_empty() {
+        g.values[0] += 1;
+    }
+    for (k, v) in &s.labels {
+        g.labels.entry(k.clone()).or_default().insert(v.clone());
+    }
+    if let Some(info) = &s.goroutine {
+        g.ids.push(info.id);
+        let w = info.wait_minutes.unwrap_or(0);
+        g.wait_min = Some(g.wait_min.map_or(w, |m| m.min(w)));
+        g.wait_max = Some(g.wait_max.map_or(w, |m| m.max(w)));
+        if let Some(p) = info.parent_id {
+            *g.parents.entry(p).or_default() += 1;
+        }
+        if info.leaked {
+            g.leaked += 1;
+        }
+        g.elided |= info.frames_elided;
+        if let Some(c) = g.states.get_mut(info.state.as_str()) {
+            *c += 1;
+        } else {
+            g.states.insert(info.state.clone(), 1);
+        }
+    }
+}
+
+/// Convenience: group one snapshot on its own (for `show`).
+pub fn group_snapshot(snap: &Snapshot, by: GroupBy) -> (Grouper, SnapshotGroups) {
+    let mut g = Grouper::new(by);
+    let idx = default_value_index(snap);
+    let groups = g.group(snap, idx);
+    (g, groups)
+}
+
+/// Which sample value a snapshot is judged by: the count for goroutine
+/// profiles, `inuse_space` for heap, `alloc_space` for allocs, else the
+/// profile's default or last value.
+pub fn default_value_index(snap: &Snapshot) -> usize {
+    let pick = |ty: &str| snap.sample_type_index(ty);
+    match snap.kind {
+        ProfileKind::Heap => pick("inuse_space")
+            .or(snap.default_sample_type)
+            .unwrap_or(0),
+        ProfileKind::Allocs => pick("alloc_space")
+            .or(snap.default_sample_type)
+            .unwrap_or(0),
+        ProfileKind::Block | ProfileKind::Mutex => pick("delay").unwrap_or(0),
+        ProfileKind::Cpu => pick("cpu").unwrap_or(0),
+        _ => snap
+            .default_sample_type
+            .unwrap_or_else(|| snap.sample_types.len().saturating_sub(1)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Format, GoroutineInfo, ValueType};
+
+    type Frames<'a> = &'a [(&'a str, &'a str, u32)];
+
+    fn snap_with(stacks: &[(Frames, BlockingOp, u64)]) -> Snapshot {
+        let mut s = Snapshot::new("t", Format::Debug2, ProfileKind::Goroutine);
+        s.sample_types = vec![ValueType::new("goroutine", "count")];
+        for (i, (frames, op, n)) in stacks.iter().enumerate() {
+            for j in 0..*n {
+                let stack: Vec<FrameId> = frames
+                    .iter()
+                    .map(|(f, file, l)| s.table.intern_frame(f, file, *l))
+                    .collect();
+                s.samples.push(Sample {
+                    stack: stack.into(),
+                    values: vec![1],
+                    op: *op,
+                    goroutine: Some(Box::new(GoroutineInfo {
+                        id: (i * 1000) as u64 + j + 2,
+                        state: "chan send".into(),
+                        ..Default::default()
+                    })),
+                    ..Default::default()
+                });
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn runtime_frames_and_std_lines_do_not_split_groups() {
+        let a: &[(&str, &str, u32)] = &[
+            ("runtime.gopark", "/usr/local/go/src/runtime/proc.go", 363),
+            (
+                "runtime.chansend1",
+                "/usr/local/go/src/runtime/chan.go",
+                145,
+            ),
+            ("main.worker", "/src/leaks/main.go", 20),
+            ("main.main.gowrap1", "/src/leaks/main.go", 30),
+        ];
+        let b: &[(&str, &str, u32)] = &[
+            ("runtime.gopark", "runtime/proc.go", 425),
+            ("runtime.chansend", "runtime/chan.go", 259),
+            ("runtime.chansend1", "runtime/chan.go", 161),
+            ("main.worker", "example.com/leaks/main.go", 20),
+        ];
+        let s = snap_with(&[(a, BlockingOp::ChanSend, 3), (b, BlockingOp::ChanSend, 2)]);
+        let (_, g) = group_snapshot(&s, GroupBy::Stack);
+        assert_eq!(g.groups.len(), 1);
+        assert_eq!(g.groups[0].value(0), 5);
+        assert_eq!(g.groups[0].site().unwrap().function, "main.worker");
+    }
+
+    #[test]
+    fn different_lines_in_own_code_are_different_groups() {
+        let a: &[(&str, &str, u32)] = &[
+            ("runtime.gopark", "p.go", 1),
+            ("main.worker", "main.go", 20),
+        ];
+        let b: &[(&str, &str, u32)] = &[
+            ("runtime.gopark", "p.go", 1),
+            ("main.worker", "main.go", 22),
+        ];
+        let s = snap_with(&[(a, BlockingOp::ChanSend, 1), (b, BlockingOp::ChanSend, 4)]);
+        let (_, g) = group_snapshot(&s, GroupBy::Stack);
+        assert_eq!(g.groups.len(), 2);
+        assert_eq!(g.groups[0].value(0), 4, "most populous first");
+        let (_, g) = group_snapshot(&s, GroupBy::Creator);
+        assert_eq!(g.groups.len(), 1);
+    }
+}

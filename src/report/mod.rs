@@ -1,0 +1,262 @@
+//! Reporting: one [`Exporter`] per output format behind one trait, over the
+//! report models built by [`crate::analyze`]. Every string that came from an
+//! input is untrusted and escaped for the format it is written in.
+
+pub mod json;
+pub mod markdown;
+pub mod table;
+
+use crate::classify::catalog::Compiled;
+use crate::classify::Finding;
+use crate::group::Group;
+use crate::model::{BlockingOp, FrameRef, Snapshot};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// Version of the JSON report schema (`schema/report.schema.json`).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One input snapshot as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotInfo {
+    pub path: String,
+    /// Position among the snapshots found in the same file (0-based).
+    pub index_in_file: usize,
+    pub format: &'static str,
+    pub gzipped: bool,
+    pub profile: &'static str,
+    /// RFC 3339 UTC, when the profile records it.
+    pub time: Option<String>,
+    /// Goroutines in the snapshot (goroutine profiles only).
+    pub goroutines: Option<u64>,
+    pub samples: usize,
+}
+
+impl SnapshotInfo {
+    pub fn of(s: &Snapshot) -> Self {
+        SnapshotInfo {
+            path: s.source.clone(),
+            index_in_file: s.index_in_source,
+            format: s.format.as_str(),
+            gzipped: s.gzipped,
+            profile: s.kind.as_str(),
+            time: s.time_nanos.map(rfc3339),
+            goroutines: s.kind.is_goroutine().then(|| s.goroutine_count()),
+            samples: s.samples.len(),
+        }
+    }
+
+    /// Display name: path, with `#N` for the Nth dump of a file.
+    pub fn name(&self) -> String {
+        if self.index_in_file == 0 {
+            self.path.clone()
+        } else {
+            format!("{}#{}", self.path, self.index_in_file + 1)
+        }
+    }
+}
+
+/// The result of `analyze`.
+#[derive(Debug, Clone)]
+pub struct AnalysisReport {
+    pub snapshots: Vec<SnapshotInfo>,
+    pub findings: Vec<Finding>,
+    /// Warnings and notes (ordering, truncation, single snapshot …).
+    pub notes: Vec<String>,
+}
+
+/// One group of one snapshot, for `show`.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupView {
+    pub value: i64,
+    pub wait: BlockingOp,
+    pub wait_minutes: Option<(u32, u32)>,
+    pub states: BTreeMap<String, u64>,
+    pub leaked: u64,
+    pub labels: BTreeMap<String, Vec<String>>,
+    pub created_by: Option<FrameRef>,
+    pub parents: usize,
+    pub frames: Vec<FrameRef>,
+}
+
+impl GroupView {
+    pub fn of(g: Group, index: usize) -> Self {
+        GroupView {
+            value: g.value(index),
+            wait: g.op,
+            wait_minutes: g.wait_min.zip(g.wait_max),
+            states: g.states,
+            leaked: g.leaked,
+            labels: g
+                .labels
+                .into_iter()
+                .map(|(k, v)| (k, v.into_iter().collect()))
+                .collect(),
+            created_by: g.created_by,
+            parents: g.parents.len(),
+            frames: g
+                .frames
+                .into_iter()
+                .filter(|f| f.function != "runtime.goexit")
+                .collect(),
+        }
+    }
+}
+
+/// One snapshot's groups, for `show`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotView {
+    #[serde(flatten)]
+    pub info: SnapshotInfo,
+    pub value_type: String,
+    pub unit: String,
+    pub groups: Vec<GroupView>,
+    pub warnings: Vec<String>,
+}
+
+/// The result of `show`.
+#[derive(Debug, Clone)]
+pub struct ShowReport {
+    pub snapshots: Vec<SnapshotView>,
+}
+
+/// Options every exporter honours.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    /// ANSI colors (only on a terminal, never with NO_COLOR).
+    pub color: bool,
+    /// Terminal width for tables, if known.
+    pub width: Option<u16>,
+}
+
+/// One output format.
+pub trait Exporter {
+    fn analysis(&self, r: &AnalysisReport, w: &mut dyn Write) -> io::Result<()>;
+    fn show(&self, r: &ShowReport, w: &mut dyn Write) -> io::Result<()>;
+    fn catalog(&self, entries: &[&Compiled], w: &mut dyn Write) -> io::Result<()>;
+}
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    #[default]
+    Table,
+    Json,
+    Markdown,
+}
+
+pub fn exporter(format: OutputFormat, style: Style) -> Box<dyn Exporter> {
+    match format {
+        OutputFormat::Table => Box::new(table::Table { style }),
+        OutputFormat::Json => Box::new(json::Json),
+        OutputFormat::Markdown => Box::new(markdown::Markdown),
+    }
+}
+
+/// Neutralizes terminal control: C0 controls (but tab), DEL and C1 controls
+/// become visible `\xNN` escapes, so a crafted function name cannot move the
+/// cursor, change colors or set the window title.
+pub fn sanitize_terminal(s: &str) -> String {
+    if !s.chars().any(is_control) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_control(c) {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn is_control(c: char) -> bool {
+    (c < ' ' && c != '\t')
+        || c == '\u{7f}'
+        || ('\u{80}'..='\u{9f}').contains(&c)
+        || c == '\u{2028}'
+        || c == '\u{2029}'
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// A sparkline of values, scaled from their minimum to their maximum.
+pub fn sparkline(values: &[i64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let min = values.iter().copied().min().unwrap_or(0).min(0);
+    let max = values.iter().copied().max().unwrap_or(0);
+    values
+        .iter()
+        .map(|&v| {
+            if max == min {
+                BARS[0]
+            } else {
+                let i = ((v - min) as f64 / (max - min) as f64 * 7.0).round() as usize;
+                BARS[i.min(7)]
+            }
+        })
+        .collect()
+}
+
+/// `function (file:line)` for a frame.
+pub fn frame_site(f: &FrameRef) -> String {
+    if f.file.is_empty() {
+        f.function.clone()
+    } else {
+        format!("{} ({}:{})", f.function, f.file, f.line)
+    }
+}
+
+/// Formats nanoseconds since the epoch as RFC 3339 UTC.
+pub fn rfc3339(nanos: i64) -> String {
+    let secs = nanos.div_euclid(1_000_000_000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_control_is_neutralized() {
+        assert_eq!(
+            sanitize_terminal("main.f\x1b]0;pwned\x07"),
+            "main.f\\x1b]0;pwned\\x07"
+        );
+        assert_eq!(sanitize_terminal("a\u{9b}31m"), "a\\x9b31m");
+        assert_eq!(sanitize_terminal("plain.F[...]"), "plain.F[...]");
+    }
+
+    #[test]
+    fn sparklines() {
+        assert_eq!(sparkline(&[0, 10, 20, 30]), "▁▃▆█");
+        assert_eq!(sparkline(&[5, 5]), "██", "scaled from zero");
+        assert_eq!(sparkline(&[0, 0]), "▁▁");
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000_123_456_789), "2023-11-14T22:13:20Z");
+    }
+}

