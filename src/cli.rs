@@ -42,6 +42,9 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Print the catalog of leak signatures, or one entry.
     Catalog(CatalogArgs),
+    /// Compare two pprof profiles of one type site by site (matched by
+    /// function and file:line, so different builds of the same code match).
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -181,6 +184,38 @@ pub struct AnalyzeArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier profile.
+    #[arg(value_name = "BASE")]
+    pub base: String,
+    /// The later profile.
+    #[arg(value_name = "NEW")]
+    pub new: String,
+    /// Sample type to compare (e.g. inuse_space, alloc_objects, delay); default:
+    /// inuse_space for heap, alloc_space for allocs, else the profile's default.
+    #[arg(long, value_name = "TYPE")]
+    pub sample_index: Option<String>,
+    /// Show only the N sites that changed most.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Match by site (function, file and line) or by function only.
+    #[arg(long, value_enum, default_value_t = DiffByArg::Site)]
+    pub by: DiffByArg,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffByArg {
+    /// Function, file and line of the site.
+    Site,
+    /// Function of the site.
+    Function,
 }
 
 #[derive(Debug, Args)]
@@ -325,6 +360,36 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                 .fail_on
                 .is_some_and(|t| r.findings.iter().any(|f| f.severity >= Severity::from(t)));
             Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+        }
+        Command::Diff(a) => {
+            let opts = a.limits.options();
+            let one = |p: &str| -> Result<crate::model::Snapshot, Error> {
+                let mut v = crate::load::load_path(p, &opts)?;
+                if v.len() != 1 {
+                    return Err(Error::input(
+                        p,
+                        format!(
+                            "holds {} snapshots; diff takes one profile per file",
+                            v.len()
+                        ),
+                    ));
+                }
+                Ok(v.remove(0))
+            };
+            let (base, new) = rayon::join(|| one(&a.base), || one(&a.new));
+            let (base, new) = (base?, new?);
+            let by = match a.by {
+                DiffByArg::Site => crate::diff::DiffBy::Site,
+                DiffByArg::Function => crate::diff::DiffBy::Function,
+            };
+            let mut d = crate::diff::diff_profiles(&base, &new, a.sample_index.as_deref(), by)
+                .map_err(Error::Usage)?;
+            if let Some(t) = a.top {
+                d.rows.truncate(t);
+            }
+            let ex = report::exporter(a.output.format.into(), style(&a.output));
+            emit(&a.output, |w| ex.profile_diff(&d, w))?;
+            Ok(EXIT_OK)
         }
         Command::Catalog(a) => {
             let catalog = catalog_with(&a.catalog)?;

@@ -358,3 +358,161 @@ mod tests {
         assert!((t.tau - 1.0).abs() < 1e-9);
     }
 }
+
+/// What `leakdiff diff` matches samples by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DiffBy {
+    /// The site: the first frame outside the runtime and allocator for
+    /// memory and goroutine profiles, the leaf frame otherwise.
+    #[default]
+    Site,
+    /// The function of the site, all lines together.
+    Function,
+}
+
+/// One row of a profile diff.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffRow {
+    pub site: FrameRef,
+    pub base: i64,
+    pub new: i64,
+    pub delta: i64,
+    /// `delta / base`; `null` when the site is new.
+    pub relative: Option<f64>,
+}
+
+/// The result of `leakdiff diff BASE NEW`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileDiff {
+    pub base: String,
+    pub new: String,
+    pub profile: &'static str,
+    pub sample_type: String,
+    pub unit: String,
+    pub base_total: i64,
+    pub new_total: i64,
+    pub rows: Vec<DiffRow>,
+}
+
+/// The site of a sample for `diff`.
+fn sample_site(snap: &Snapshot, stack: &[crate::model::FrameId], by: DiffBy) -> FrameRef {
+    let skip_runtime = snap.kind.is_memory() || snap.kind.is_goroutine();
+    let id = if skip_runtime {
+        stack
+            .iter()
+            .copied()
+            .find(|&f| !crate::normalize::is_allocator_or_runtime(snap.table.function(f)))
+            .or_else(|| stack.first().copied())
+    } else {
+        stack.first().copied()
+    };
+    match id {
+        Some(id) => {
+            let mut f = snap.table.resolve(id);
+            if by == DiffBy::Function {
+                f.line = 0;
+            }
+            f
+        }
+        None => FrameRef {
+            function: "(no stack)".into(),
+            file: String::new(),
+            line: 0,
+        },
+    }
+}
+
+fn totals_by_site(snap: &Snapshot, index: usize, by: DiffBy) -> (FxHashMap<FrameRef, i64>, i64) {
+    let mut map: FxHashMap<FrameRef, i64> = FxHashMap::default();
+    let mut cache: FxHashMap<Box<[crate::model::FrameId]>, FrameRef> = FxHashMap::default();
+    let mut total = 0i64;
+    for s in &snap.samples {
+        let v = s.values.get(index).copied().unwrap_or(0);
+        total = total.saturating_add(v);
+        let site = match cache.get(&s.stack) {
+            Some(f) => f.clone(),
+            None => {
+                let f = sample_site(snap, &s.stack, by);
+                cache.insert(s.stack.clone(), f.clone());
+                f
+            }
+        };
+        let slot = map.entry(site).or_default();
+        *slot = slot.saturating_add(v);
+    }
+    (map, total)
+}
+
+/// Diffs two profiles of one type by normalized site, so that profiles of
+/// different builds of the same code still match.
+pub fn diff_profiles(
+    base: &Snapshot,
+    new: &Snapshot,
+    sample_type: Option<&str>,
+    by: DiffBy,
+) -> Result<ProfileDiff, String> {
+    if base.kind != new.kind {
+        return Err(format!(
+            "cannot diff a {} profile ({}) against a {} profile ({})",
+            base.kind,
+            base.name(),
+            new.kind,
+            new.name()
+        ));
+    }
+    let index = match sample_type {
+        Some(t) => base.sample_type_index(t).ok_or_else(|| {
+            let names: Vec<&str> = base.sample_types.iter().map(|v| v.ty.as_str()).collect();
+            format!(
+                "{}: no sample type {t:?} (it has: {})",
+                base.name(),
+                names.join(", ")
+            )
+        })?,
+        None => crate::group::default_value_index(base),
+    };
+    let vt = base
+        .sample_types
+        .get(index)
+        .cloned()
+        .unwrap_or_else(|| crate::model::ValueType::new("count", "count"));
+    let new_index = new
+        .sample_type_index(&vt.ty)
+        .ok_or_else(|| format!("{}: has no sample type {:?}", new.name(), vt.ty))?;
+    let (b, base_total) = totals_by_site(base, index, by);
+    let (n, new_total) = totals_by_site(new, new_index, by);
+    let mut keys: Vec<&FrameRef> = b.keys().chain(n.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut rows: Vec<DiffRow> = keys
+        .into_iter()
+        .map(|k| {
+            let bv = b.get(k).copied().unwrap_or(0);
+            let nv = n.get(k).copied().unwrap_or(0);
+            DiffRow {
+                site: k.clone(),
+                base: bv,
+                new: nv,
+                delta: nv - bv,
+                relative: (bv != 0).then(|| (nv - bv) as f64 / bv as f64),
+            }
+        })
+        .filter(|r| r.delta != 0)
+        .collect();
+    rows.sort_by(|a, b| {
+        b.delta
+            .abs()
+            .cmp(&a.delta.abs())
+            .then_with(|| a.site.cmp(&b.site))
+    });
+    Ok(ProfileDiff {
+        base: base.name(),
+        new: new.name(),
+        profile: base.kind.as_str(),
+        sample_type: vt.ty,
+        unit: vt.unit,
+        base_total,
+        new_total,
+        rows,
+    })
+}

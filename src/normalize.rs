@@ -301,6 +301,13 @@ pub fn is_runtime_goroutine(reason: Option<&str>, functions: &[&str]) -> bool {
         })
 }
 
+/// Frames of the runtime and of allocation helpers, skipped when looking for
+/// the site that allocated (the first frame of the program's own or library
+/// code that asked for memory).
+pub fn is_allocator_or_runtime(function: &str) -> bool {
+    is_runtime_function(function)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 use super::{AnalysisReport, Exporter, ShowReport, SCHEMA_VERSION};
 use crate::classify::catalog::Compiled;
 use crate::classify::Severity;
+use crate::diff::ProfileDiff;
 use serde_json::{json, Value};
 use std::io::{self, Write};
 
@@ -46,6 +47,16 @@ impl Exporter for Json {
             "tool": tool(),
             "command": "show",
             "snapshots": r.snapshots,
+        });
+        write_value(w, &v)
+    }
+
+    fn profile_diff(&self, d: &ProfileDiff, w: &mut dyn Write) -> io::Result<()> {
+        let v = json!({
+            "schema_version": SCHEMA_VERSION,
+            "tool": tool(),
+            "command": "diff",
+            "diff": d,
         });
         write_value(w, &v)
     }

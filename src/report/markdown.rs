@@ -3,9 +3,12 @@
 //! pipes escaped, so a crafted name can neither break a table nor inject
 //! links, images or HTML.
 
-use super::{frame_site, sanitize_terminal, sparkline, AnalysisReport, Exporter, ShowReport};
+use super::{
+    fmt_relative, frame_site, sanitize_terminal, sparkline, AnalysisReport, Exporter, ShowReport,
+};
 use crate::classify::catalog::{Compiled, EntryKind};
 use crate::classify::{fmt_value, Finding, FindingKind, Severity};
+use crate::diff::ProfileDiff;
 use crate::model::FrameRef;
 use std::io::{self, Write};
 
@@ -338,6 +341,38 @@ impl Exporter for Markdown {
             for warn in &s.warnings {
                 writeln!(w, "> warning: {}\n", escape(warn))?;
             }
+        }
+        Ok(())
+    }
+
+    fn profile_diff(&self, d: &ProfileDiff, w: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            w,
+            "# leakdiff diff: {} profile, {}\n",
+            d.profile,
+            escape(&d.sample_type)
+        )?;
+        writeln!(
+            w,
+            "{} → {}: {} → {}\n",
+            code(&d.base),
+            code(&d.new),
+            fmt_value(d.base_total, &d.unit),
+            fmt_value(d.new_total, &d.unit)
+        )?;
+        writeln!(w, "| Delta | Relative | Base | New | Site |")?;
+        writeln!(w, "|---|---|---|---|---|")?;
+        for r in &d.rows {
+            writeln!(
+                w,
+                "| {}{} | {} | {} | {} | {} |",
+                if r.delta > 0 { "+" } else { "" },
+                fmt_value(r.delta, &d.unit),
+                fmt_relative(r.relative),
+                fmt_value(r.base, &d.unit),
+                fmt_value(r.new, &d.unit),
+                frame_code(&r.site)
+            )?;
         }
         Ok(())
     }

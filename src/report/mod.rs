@@ -8,6 +8,7 @@ pub mod table;
 
 use crate::classify::catalog::Compiled;
 use crate::classify::Finding;
+use crate::diff::ProfileDiff;
 use crate::group::Group;
 use crate::model::{BlockingOp, FrameRef, Snapshot};
 use serde::Serialize;
@@ -135,6 +136,7 @@ pub trait Exporter {
     fn analysis(&self, r: &AnalysisReport, w: &mut dyn Write) -> io::Result<()>;
     fn show(&self, r: &ShowReport, w: &mut dyn Write) -> io::Result<()>;
     fn catalog(&self, entries: &[&Compiled], w: &mut dyn Write) -> io::Result<()>;
+    fn profile_diff(&self, d: &ProfileDiff, w: &mut dyn Write) -> io::Result<()>;
 }
 
 /// The output formats.
@@ -231,6 +233,14 @@ pub fn rfc3339(nanos: i64) -> String {
         (rem / 60) % 60,
         rem % 60
     )
+}
+
+/// `+12.5%`, or `new` for a site absent from the base.
+pub fn fmt_relative(r: Option<f64>) -> String {
+    match r {
+        Some(r) => format!("{:+.1}%", r * 100.0),
+        None => "new".to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -2,10 +2,12 @@
 //! [`sanitize_terminal`]; colors only when [`Style::color`] says so.
 
 use super::{
-    frame_site, sanitize_terminal, sparkline, AnalysisReport, Exporter, ShowReport, Style,
+    fmt_relative, frame_site, sanitize_terminal, sparkline, AnalysisReport, Exporter, ShowReport,
+    Style,
 };
 use crate::classify::catalog::Compiled;
 use crate::classify::{fmt_value, Severity};
+use crate::diff::ProfileDiff;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table as CTable};
 use std::io::{self, Write};
@@ -230,6 +232,43 @@ impl Exporter for Table {
             }
         }
         Ok(())
+    }
+
+    fn profile_diff(&self, d: &ProfileDiff, w: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            w,
+            "{} profile, {} ({}): {} → {} ({})",
+            d.profile,
+            clean(&d.sample_type),
+            clean(&d.unit),
+            fmt_value(d.base_total, &d.unit),
+            fmt_value(d.new_total, &d.unit),
+            clean(&format!("{} → {}", d.base, d.new))
+        )?;
+        if d.rows.is_empty() {
+            return writeln!(w, "No site changed.");
+        }
+        let mut t = self.new_table(&["Delta", "Relative", "Base", "New", "Site"]);
+        for r in &d.rows {
+            let delta = Cell::new(format!(
+                "{}{}",
+                if r.delta > 0 { "+" } else { "" },
+                fmt_value(r.delta, &d.unit)
+            ));
+            let delta = match (self.style.color, r.delta > 0) {
+                (true, true) => delta.fg(Color::Red),
+                (true, false) => delta.fg(Color::Green),
+                _ => delta,
+            };
+            t.add_row(vec![
+                delta,
+                Cell::new(fmt_relative(r.relative)),
+                Cell::new(fmt_value(r.base, &d.unit)),
+                Cell::new(fmt_value(r.new, &d.unit)),
+                Cell::new(clean(&frame_site(&r.site))),
+            ]);
+        }
+        writeln!(w, "{t}")
     }
 
     fn catalog(&self, entries: &[&Compiled], w: &mut dyn Write) -> io::Result<()> {
