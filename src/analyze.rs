@@ -201,6 +201,9 @@ pub fn analyze_snapshots(
         findings.extend(classify::classify(&ks, catalog, &opts.classify));
     }
     classify::rank(&mut findings);
+    if let Some(index) = &opts.classify.source {
+        notes.extend(index.notes());
+    }
     if let Some(top) = opts.top {
         findings.truncate(top);
     }

@@ -180,6 +180,14 @@ pub struct AnalyzeArgs {
     /// Add or override catalog entries from a TOML file.
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<String>,
+    /// Go source tree the stacks point at (repeatable): decides what the stack
+    /// alone cannot (range vs receive, timeout vs premature return, NCast …).
+    /// Paths in the dumps are matched by their longest suffix under DIR.
+    #[arg(long, value_name = "DIR")]
+    pub source: Vec<std::path::PathBuf>,
+    /// Do not read source code, even where absolute paths in the dumps exist.
+    #[arg(long, conflicts_with = "source")]
+    pub no_source: bool,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -327,6 +335,15 @@ fn ignore_regexes(a: &AnalyzeArgs) -> Result<Vec<Regex>, Error> {
         .collect()
 }
 
+fn source_index(a: &AnalyzeArgs) -> Option<std::sync::Arc<crate::classify::source::SourceIndex>> {
+    if a.no_source || a.source.is_empty() {
+        return None;
+    }
+    Some(std::sync::Arc::new(
+        crate::classify::source::SourceIndex::new(&a.source),
+    ))
+}
+
 /// Runs a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
@@ -349,7 +366,10 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             let inputs = analyze::expand_inputs(&a.inputs)?;
             let opts = AnalyzeOptions {
                 load: a.limits.options(),
-                classify: ClassifyOptions { ignore },
+                classify: ClassifyOptions {
+                    ignore,
+                    source: source_index(&a),
+                },
                 top: a.top,
             };
             let snaps = analyze::load_all(&inputs, &opts.load)?;

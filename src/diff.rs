@@ -292,7 +292,13 @@ pub fn diff(
         let trend = Trend::judge(&values, noise);
         out.push(Series {
             key: latest.key.clone(),
-            op: latest.op,
+            op: present
+                .iter()
+                .rev()
+                .flatten()
+                .map(|g| g.op)
+                .max_by_key(|&op| crate::group::op_specificity(op))
+                .unwrap_or(latest.op),
             frames: latest.frames.clone(),
             created_by: latest.created_by.clone(),
             values,
@@ -416,8 +422,7 @@ fn sample_site(snap: &Snapshot, stack: &[crate::model::FrameId], by: DiffBy) -> 
         }
         None => FrameRef {
             function: "(no stack)".into(),
-            file: String::new(),
-            line: 0,
+            ..Default::default()
         },
     }
 }

@@ -287,7 +287,19 @@ fn new_group(snap: &Snapshot, sample: &Sample, key: GroupKey) -> Group {
     }
 }
 
-fn add_sample(g: &mut Group, _snap: &Snapshot, s: &Sample) {
+/// How much an operation says: running and other say least.
+pub fn op_specificity(op: BlockingOp) -> u8 {
+    match op {
+        BlockingOp::Other => 0,
+        BlockingOp::Running => 1,
+        _ => 2,
+    }
+}
+
+fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample) {
+    if snap.kind.is_goroutine() && op_specificity(s.op) > op_specificity(g.op) {
+        g.op = s.op;
+    }
     for (i, v) in s.values.iter().enumerate() {
         if let Some(slot) = g.values.get_mut(i) {
             *slot = slot.saturating_add(*v);

@@ -340,17 +340,53 @@ impl FrameTable {
             function: self.strings.get(f.function).to_string(),
             file: self.strings.get(f.file).to_string(),
             line: f.line,
+            raw_file: self.strings.get(f.raw_file).to_string(),
         }
     }
 }
 
 /// A frame with its strings, independent of any table. Used as the cross-
-/// snapshot key and in reports.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+/// snapshot key and in reports. Equality, hashing and order ignore
+/// `raw_file` (the path as the input printed it, kept for source lookup).
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct FrameRef {
     pub function: String,
     pub file: String,
     pub line: u32,
+    #[serde(skip)]
+    pub raw_file: String,
+}
+
+impl FrameRef {
+    fn key(&self) -> (&str, &str, u32) {
+        (&self.function, &self.file, self.line)
+    }
+}
+
+impl PartialEq for FrameRef {
+    fn eq(&self, o: &Self) -> bool {
+        self.key() == o.key()
+    }
+}
+
+impl Eq for FrameRef {}
+
+impl std::hash::Hash for FrameRef {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.key().hash(h)
+    }
+}
+
+impl PartialOrd for FrameRef {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Ord for FrameRef {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&o.key())
+    }
 }
 
 /// What a goroutine dump says about one goroutine beyond its stack.

@@ -2,6 +2,7 @@
 //! matched against the [`catalog`] of leak signatures, scored and ranked.
 
 pub mod catalog;
+pub mod source;
 
 pub use catalog::{Catalog, Severity};
 
@@ -61,6 +62,9 @@ pub struct Finding {
     pub snippet: String,
     pub references: Vec<String>,
     pub related: Vec<Related>,
+    /// The source lines of the leaking site and the go statement, when
+    /// `--source` found them.
+    pub source: Option<source::SourceInfo>,
 }
 
 /// Options of the classification.
@@ -68,6 +72,8 @@ pub struct Finding {
 pub struct ClassifyOptions {
     /// Groups whose frames or created-by function match are dropped.
     pub ignore: Vec<Regex>,
+    /// Local source code the stacks point at (`--source`).
+    pub source: Option<std::sync::Arc<source::SourceIndex>>,
 }
 
 /// The series of one kind of snapshot, ready for classification.
@@ -382,8 +388,43 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                 format!("{extra} {decide}")
             };
         }
+        // The source decides what the stack alone cannot.
+        let mut top = top;
+        let mut source_info = None;
+        let mut source_evidence = Vec::new();
+        if let Some(index) = &opts.source {
+            let verdict = source::examine(
+                index,
+                &source::Subject {
+                    op: s.op,
+                    heap: kind == FindingKind::Heap,
+                    site: s.site(),
+                    created_by: s.created_by.as_ref(),
+                },
+            );
+            if let Some(p) = verdict.pattern.and_then(|p| catalog.get(p)) {
+                if p.entry.id != top.entry.id {
+                    let old = top.entry.id.clone();
+                    alternatives.retain(|a| *a != p.entry.id);
+                    if !alternatives.contains(&old) {
+                        alternatives.insert(0, old);
+                    }
+                    top = p;
+                }
+                decide = format!("Decided by the source: {}", verdict.evidence.join("; "));
+            }
+            source_evidence = verdict
+                .evidence
+                .iter()
+                .map(|e| format!("source: {e}"))
+                .collect();
+            if verdict.info.site.is_some() || verdict.info.go_statement.is_some() {
+                source_info = Some(verdict.info);
+            }
+        }
         let (severity, confidence) = judge(s, top, kind, n);
-        let evidence = evidence(s, kind, unit, n);
+        let mut evidence = evidence(s, kind, unit, n);
+        evidence.extend(source_evidence);
         let score = score(s, confidence);
         let f = Finding {
             id: stable_id(kind, s),
@@ -422,6 +463,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             snippet: top.entry.snippet.trim_matches('\n').to_string(),
             references: top.entry.references.clone(),
             related: Vec::new(),
+            source: source_info,
         };
         if top.has_rule("grows_with_pair") {
             merged_into.insert(top.entry.id.clone(), findings.len());

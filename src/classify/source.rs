@@ -1,0 +1,741 @@
+//! Source-aware classification: read the Go code the stacks point at.
+//!
+//! A stack says where a goroutine is stuck, not why; the code around that
+//! line and around the `go` statement usually does. Paths in a dump come from
+//! the build machine, a container or a `-trimpath` build, so files are found
+//! by their longest matching path suffix under each `--source` directory.
+//! The scan is lexical: the enclosing function is found by braces from the
+//! frame's line, and its statements are matched with regular expressions. A
+//! file that no longer matches the dump (line out of range, function not
+//! there) is ignored with a note rather than used to mislead.
+
+use crate::model::{BlockingOp, FrameRef};
+use regex::Regex;
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Most files indexed under the source roots.
+const MAX_FILES: usize = 200_000;
+/// Largest source file read.
+const MAX_FILE_BYTES: u64 = 8 << 20;
+/// Lines of context shown around a source line.
+const CONTEXT: u32 = 2;
+
+/// A source file, split into lines.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub lines: Vec<String>,
+}
+
+impl SourceFile {
+    /// 1-based line, if in range.
+    pub fn line(&self, n: u32) -> Option<&str> {
+        if n == 0 {
+            return None;
+        }
+        self.lines.get(n as usize - 1).map(|s| s.as_str())
+    }
+}
+
+/// A source line with a little context, for reports.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SourceSnippet {
+    pub path: String,
+    pub line: u32,
+    pub text: String,
+    /// `(line, text)` around `line`, `line` included.
+    pub context: Vec<(u32, String)>,
+}
+
+/// What the source says about one finding.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SourceInfo {
+    /// The blocking line.
+    pub site: Option<SourceSnippet>,
+    /// The `go` statement named by created-by.
+    pub go_statement: Option<SourceSnippet>,
+}
+
+/// Finds files by path suffix under the source roots.
+#[derive(Debug, Default)]
+pub struct SourceIndex {
+    by_base: HashMap<String, Vec<PathBuf>>,
+    cache: Mutex<HashMap<String, Option<Arc<SourceFile>>>>,
+    /// Problems to report once each (missing files, stale files).
+    notes: Mutex<BTreeSet<String>>,
+}
+
+fn components(p: &str) -> Vec<&str> {
+    p.split(['/', '\\']).filter(|c| !c.is_empty()).collect()
+}
+
+impl SourceIndex {
+    /// Indexes the `.go` files under each root.
+    pub fn new(roots: &[PathBuf]) -> SourceIndex {
+        let mut idx = SourceIndex::default();
+        let mut count = 0usize;
+        for root in roots {
+            let mut stack = vec![root.clone()];
+            while let Some(dir) = stack.pop() {
+                let Ok(rd) = std::fs::read_dir(&dir) else {
+                    continue;
+                };
+                for e in rd.flatten() {
+                    let Ok(t) = e.file_type() else { continue };
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if t.is_dir() {
+                        if !name.starts_with('.') && name != "node_modules" {
+                            stack.push(e.path());
+                        }
+                    } else if t.is_file() && name.ends_with(".go") && count < MAX_FILES {
+                        count += 1;
+                        idx.by_base.entry(name).or_default().push(e.path());
+                    }
+                }
+            }
+        }
+        if count >= MAX_FILES {
+            idx.note(format!("source: more than {MAX_FILES} Go files under the source directories; the rest were not indexed"));
+        }
+        idx
+    }
+
+    fn note(&self, n: String) {
+        if let Ok(mut g) = self.notes.lock() {
+            g.insert(n);
+        }
+    }
+
+    /// Notes gathered so far (each once).
+    pub fn notes(&self) -> Vec<String> {
+        self.notes
+            .lock()
+            .map(|g| g.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The local file for a path as printed in a dump.
+    pub fn open(&self, raw_file: &str) -> Option<Arc<SourceFile>> {
+        if raw_file.is_empty() || raw_file.starts_with('<') {
+            return None;
+        }
+        if let Some(hit) = self.cache.lock().ok()?.get(raw_file) {
+            return hit.clone();
+        }
+        let found = self.locate(raw_file).and_then(|p| read_source(&p));
+        if found.is_none() {
+            self.note(format!("source: no local file for {raw_file}"));
+        }
+        let found = found.map(Arc::new);
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(raw_file.to_string(), found.clone());
+        }
+        found
+    }
+
+    fn locate(&self, raw: &str) -> Option<PathBuf> {
+        let p = Path::new(raw);
+        if p.is_absolute() && p.is_file() && !self.by_base.is_empty() {
+            // Absolute paths that exist are read as they are, but only when the
+            // user asked for sources (an index exists).
+            return Some(p.to_path_buf());
+        }
+        let want = components(raw);
+        let base = *want.last()?;
+        let candidates = self.by_base.get(base)?;
+        let mut best: Option<(usize, &PathBuf)> = None;
+        let mut tie = false;
+        for c in candidates {
+            let cs = c.to_string_lossy();
+            let have = components(&cs);
+            let n = want
+                .iter()
+                .rev()
+                .zip(have.iter().rev())
+                .take_while(|(a, b)| a == b)
+                .count();
+            match best {
+                Some((b, _)) if n < b => {}
+                Some((b, _)) if n == b => tie = true,
+                _ => {
+                    best = Some((n, c));
+                    tie = false;
+                }
+            }
+        }
+        let (n, path) = best?;
+        // A bare file name is not enough when the dump names directories.
+        if (n < 2 && want.len() >= 2 && candidates.len() > 1) || tie {
+            return None;
+        }
+        Some(path.clone())
+    }
+}
+
+fn read_source(p: &Path) -> Option<SourceFile> {
+    let meta = std::fs::metadata(p).ok()?;
+    if meta.len() > MAX_FILE_BYTES {
+        return None;
+    }
+    let bytes = std::fs::read(p).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    Some(SourceFile {
+        path: p.to_path_buf(),
+        lines: text.lines().map(|l| l.to_string()).collect(),
+    })
+}
+
+fn snippet(f: &SourceFile, line: u32) -> Option<SourceSnippet> {
+    let text = f.line(line)?.to_string();
+    let lo = line.saturating_sub(CONTEXT).max(1);
+    let hi = (line + CONTEXT).min(f.lines.len() as u32);
+    Some(SourceSnippet {
+        path: f.path.to_string_lossy().into_owned(),
+        line,
+        text: text.trim().to_string(),
+        context: (lo..=hi)
+            .filter_map(|n| f.line(n).map(|t| (n, t.to_string())))
+            .collect(),
+    })
+}
+
+/// Strips comments and string contents from one line, so braces and
+/// keywords inside them do not count. Good enough for gofmt'ed code.
+fn code_part(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                if c == '\\' && q != '`' {
+                    chars.next();
+                } else if c == q {
+                    quote = None;
+                    out.push(c);
+                }
+            }
+            None => {
+                if c == '/' && chars.peek() == Some(&'/') {
+                    break;
+                }
+                if c == '"' || c == '\'' || c == '`' {
+                    quote = Some(c);
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// A function body: 1-based first (the `func` line) and last line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+/// The top-level function (a line starting with `func`) enclosing `line`.
+pub fn enclosing_function(f: &SourceFile, line: u32) -> Option<Span> {
+    f.line(line)?;
+    let mut start = line;
+    loop {
+        if f.line(start)?.starts_with("func ") {
+            break;
+        }
+        start = start.checked_sub(1).filter(|&s| s > 0)?;
+    }
+    let mut depth = 0i32;
+    let mut opened = false;
+    for n in start..=f.lines.len() as u32 {
+        for c in code_part(f.line(n)?).chars() {
+            match c {
+                '{' => {
+                    depth += 1;
+                    opened = true;
+                }
+                '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        if opened && depth <= 0 {
+            return (n >= line).then_some(Span { start, end: n });
+        }
+    }
+    None
+}
+
+/// The name a frame's function is declared under: `main.(*Server).handle.func1`
+/// → `handle`; `example.com/m.Map[...]` → `Map`.
+pub fn declared_name(function: &str) -> &str {
+    let tail = &function[function.rfind('/').map(|i| i + 1).unwrap_or(0)..];
+    let tail = tail.split_once('.').map(|(_, r)| r).unwrap_or(tail);
+    let mut parts: Vec<&str> = tail.split('.').collect();
+    while let Some(last) = parts.last() {
+        let is_closure = last.starts_with("func")
+            && last[4..].bytes().all(|b| b.is_ascii_digit())
+            && last.len() > 4;
+        let is_wrap = last.starts_with("gowrap") || last.starts_with("deferwrap");
+        if (is_closure || is_wrap) && parts.len() > 1 {
+            parts.pop();
+        } else {
+            break;
+        }
+    }
+    let name = parts.last().copied().unwrap_or(tail);
+    name.split('[').next().unwrap_or(name)
+}
+
+/// Checks that the function enclosing `line` is the one the frame names.
+fn matches_frame(f: &SourceFile, span: Span, function: &str) -> bool {
+    let name = declared_name(function);
+    let decl = f.line(span.start).unwrap_or("");
+    if name.is_empty() || name == "init" || name.starts_with("func") {
+        return true;
+    }
+    decl.contains(&format!(" {name}(")) || decl.contains(&format!(" {name}["))
+}
+
+fn re(cell: &'static OnceLock<Regex>, pat: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pat).expect("valid source regex"))
+}
+
+macro_rules! regex {
+    ($pat:expr) => {{
+        static CELL: OnceLock<Regex> = OnceLock::new();
+        re(&CELL, $pat)
+    }};
+}
+
+/// Lines `from..=to` with code only (comments and strings removed).
+fn code_lines(f: &SourceFile, from: u32, to: u32) -> Vec<(u32, String)> {
+    (from..=to)
+        .filter_map(|n| f.line(n).map(|l| (n, code_part(l))))
+        .collect()
+}
+
+/// The verdict of the source scan.
+#[derive(Debug, Clone, Default)]
+pub struct SourceVerdict {
+    /// The catalog id the code decides, if any.
+    pub pattern: Option<&'static str>,
+    /// Which lines decided it.
+    pub evidence: Vec<String>,
+    pub info: SourceInfo,
+}
+
+/// Inputs of the scan for one finding.
+pub struct Subject<'a> {
+    pub op: BlockingOp,
+    pub heap: bool,
+    pub site: Option<&'a FrameRef>,
+    pub created_by: Option<&'a FrameRef>,
+}
+
+fn loc(f: &SourceFile, n: u32) -> String {
+    let name = f
+        .path
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!("{name}:{n}")
+}
+
+/// Looks at the code of the leaking site and of the `go` statement.
+pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
+    let mut v = SourceVerdict::default();
+    let site_file = s
+        .site
+        .and_then(|f| index.open(&f.raw_file).map(|src| (f, src)));
+    let mut site_span = None;
+    if let Some((frame, src)) = &site_file {
+        match enclosing_function(src, frame.line) {
+            Some(span) if matches_frame(src, span, &frame.function) => {
+                v.info.site = snippet(src, frame.line);
+                site_span = Some(span);
+            }
+            _ => index.note(format!(
+                "source: {} does not match the dump at line {} ({} is not there); ignored",
+                src.path.display(),
+                frame.line,
+                frame.function
+            )),
+        }
+    }
+    let go_file = s
+        .created_by
+        .and_then(|f| index.open(&f.raw_file).map(|src| (f, src)));
+    let mut go_span = None;
+    if let Some((frame, src)) = &go_file {
+        let is_go = src
+            .line(frame.line)
+            .is_some_and(|l| regex!(r"\bgo\b").is_match(&code_part(l)));
+        match enclosing_function(src, frame.line) {
+            Some(span) if is_go && matches_frame(src, span, &frame.function) => {
+                v.info.go_statement = snippet(src, frame.line);
+                go_span = Some(span);
+            }
+            _ => index.note(format!(
+                "source: {} line {} is not a go statement in {}; ignored",
+                src.path.display(),
+                frame.line,
+                frame.function
+            )),
+        }
+    }
+    let (Some((site, src)), Some(span)) = (&site_file, site_span) else {
+        return v;
+    };
+    let line = code_part(src.line(site.line).unwrap_or(""));
+    let body = code_lines(src, span.start, span.end);
+    let ticker_unstopped = || {
+        let created = body
+            .iter()
+            .find(|(_, l)| regex!(r"time\.NewTicker\(").is_match(l));
+        let stopped = body.iter().any(|(_, l)| regex!(r"\.Stop\(\)").is_match(l));
+        created.filter(|_| !stopped).map(|(n, _)| *n)
+    };
+    if s.heap {
+        if regex!(r"time\.After\(").is_match(&line) && inside_for(&body, site.line) {
+            v.pattern = Some("time-after-in-loop");
+            v.evidence.push(format!(
+                "{} calls time.After inside a for loop: a new timer per iteration",
+                loc(src, site.line)
+            ));
+        } else if regex!(r"time\.NewTicker\(").is_match(&line) && ticker_unstopped().is_some() {
+            v.pattern = Some("ticker-not-stopped");
+            v.evidence.push(format!(
+                "{} creates a time.Ticker that the function never stops",
+                loc(src, site.line)
+            ));
+        }
+        return v;
+    }
+    match s.op {
+        BlockingOp::RangeReceive => {
+            if let Some(c) = regex!(r"range\s+([\w.]+)").captures(&line) {
+                let ch = c[1].to_string();
+                if ch.ends_with(".C") {
+                    if let Some(n) = ticker_unstopped() {
+                        v.pattern = Some("ticker-not-stopped");
+                        v.evidence.push(format!(
+                            "{} ranges over a ticker channel; the ticker made at line {n} is never stopped and the loop has no exit",
+                            loc(src, site.line)
+                        ));
+                        return v;
+                    }
+                }
+                v.pattern = Some("range-unclosed-channel");
+                v.evidence.push(format!(
+                    "{} is `for … range {ch}`: the loop ends only when {ch} is closed",
+                    loc(src, site.line)
+                ));
+            } else if regex!(r",\s*ok\s*:?=\s*<-").is_match(&line) {
+                v.pattern = Some("chan-receive-blocked");
+                v.evidence.push(format!(
+                    "{} is a comma-ok receive, not a range loop",
+                    loc(src, site.line)
+                ));
+            }
+        }
+        BlockingOp::ChanReceive => {
+            if regex!(r"<-\s*[\w.()]*Done\(\)").is_match(&line) {
+                v.pattern = Some("context-not-cancelled");
+                v.evidence.push(format!(
+                    "{} waits for ctx.Done(), which fires only when the context is cancelled",
+                    loc(src, site.line)
+                ));
+                if let (Some((_, gsrc)), Some(gspan)) = (&go_file, go_span) {
+                    for (n, l) in code_lines(gsrc, gspan.start, gspan.end) {
+                        if regex!(r",\s*_\s*:?=\s*context\.With(Cancel|Timeout|Deadline)")
+                            .is_match(&l)
+                        {
+                            v.evidence
+                                .push(format!("{} discards the cancel function", loc(gsrc, n)));
+                        }
+                    }
+                }
+            } else if regex!(r"<-\s*[\w.]+\.C\b").is_match(&line) {
+                if let Some(n) = ticker_unstopped() {
+                    v.pattern = Some("ticker-not-stopped");
+                    v.evidence.push(format!(
+                        "{} waits on a ticker made at line {n} that is never stopped",
+                        loc(src, site.line)
+                    ));
+                }
+            }
+        }
+        BlockingOp::Select => {
+            let cases = select_cases(src, site.line);
+            let exit = cases.iter().find(|(_, l)| regex!(r"(?i)done\(\)|<-\s*[\w.]*(done|quit|stop|exit|closing|closed|shutdown|cancel)\w*\b").is_match(l));
+            match exit {
+                Some((n, l)) if l.contains("Done()") => {
+                    v.pattern = Some("context-not-cancelled");
+                    v.evidence.push(format!(
+                        "the select's exit case at {} waits for ctx.Done(), which never fires",
+                        loc(src, *n)
+                    ));
+                }
+                Some(_) => {}
+                None if !cases.is_empty() => {
+                    v.pattern = Some("select-no-exit");
+                    v.evidence.push(format!(
+                        "the select at {} has {} case{} and none is a done, quit or ctx.Done() case",
+                        loc(src, site.line),
+                        cases.len(),
+                        if cases.len() == 1 { "" } else { "s" }
+                    ));
+                    if cases
+                        .iter()
+                        .any(|(_, l)| regex!(r"<-\s*[\w.]+\.C\b").is_match(l))
+                    {
+                        if let Some(n) = ticker_unstopped() {
+                            v.evidence
+                                .push(format!("a ticker made at line {n} is never stopped"));
+                        }
+                    }
+                }
+                None => {}
+            }
+        }
+        BlockingOp::ChanSend => examine_send(
+            &mut v,
+            src,
+            site,
+            span,
+            &line,
+            go_file.as_ref().map(|(_, g)| g),
+            go_span,
+            s.created_by,
+        ),
+        _ => {}
+    }
+    v
+}
+
+/// Case lines of the `select` statement at `line`.
+fn select_cases(f: &SourceFile, line: u32) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    let first = code_part(f.line(line).unwrap_or(""));
+    if !first.contains("select") {
+        return out;
+    }
+    let mut depth = 0i32;
+    for n in line..=f.lines.len() as u32 {
+        let l = code_part(f.line(n).unwrap_or(""));
+        if depth == 1 && regex!(r"^\s*case\b").is_match(&l) {
+            out.push((n, l.clone()));
+        }
+        for c in l.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        if depth <= 0 && n > line {
+            break;
+        }
+    }
+    out
+}
+
+/// Whether `line` is inside a `for` block of the function body.
+fn inside_for(body: &[(u32, String)], line: u32) -> bool {
+    let mut stack: Vec<bool> = Vec::new();
+    for (n, l) in body {
+        if *n == line {
+            return stack.iter().any(|&f| f);
+        }
+        let is_for = regex!(r"^\s*for\b").is_match(l);
+        for c in l.chars() {
+            match c {
+                '{' => stack.push(is_for),
+                '}' => {
+                    stack.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
+#[allow(clippy::too_many_arguments)]
+fn examine_send(
+    v: &mut SourceVerdict,
+    src: &SourceFile,
+    site: &FrameRef,
+    span: Span,
+    line: &str,
+    go_src: Option<&Arc<SourceFile>>,
+    go_span: Option<Span>,
+    created_by: Option<&FrameRef>,
+) {
+    let Some(c) = regex!(r"([\w.\[\]]+)\s*<-").captures(line) else {
+        return;
+    };
+    let ch = c[1].to_string();
+    let send = Regex::new(&format!(r"(^|[^\w.]){}\s*<-", regex::escape(&ch))).expect("escaped");
+    // Two sends on the same channel in the goroutine's function, the first not
+    // followed by a return: the second blocks once the receiver took one value.
+    let body = code_lines(src, span.start, span.end);
+    let sends: Vec<u32> = body
+        .iter()
+        .filter(|(_, l)| send.is_match(l))
+        .map(|(n, _)| *n)
+        .collect();
+    if sends.len() >= 2 {
+        let first = sends[0];
+        let returns_between = body
+            .iter()
+            .any(|(n, l)| *n > first && *n < sends[1] && regex!(r"^\s*return\b").is_match(l));
+        if !returns_between {
+            v.pattern = Some("double-send");
+            v.evidence.push(format!(
+                "{} and {} both send on {ch} with no return between them",
+                loc(src, first),
+                loc(src, sends[1])
+            ));
+            return;
+        }
+    }
+    let (Some(gsrc), Some(gspan), Some(go)) = (go_src, go_span, created_by) else {
+        return;
+    };
+    let gbody = code_lines(gsrc, gspan.start, gspan.end);
+    let after: Vec<&(u32, String)> = gbody.iter().filter(|(n, _)| *n > go.line).collect();
+    // The receive that would have drained the channel, in the creator.
+    let chan_name = ch.rsplit('.').next().unwrap_or(&ch).to_string();
+    let recv =
+        Regex::new(&format!(r"<-\s*[\w.]*\b{}\b", regex::escape(&chan_name))).expect("escaped");
+    let recv_line = after
+        .iter()
+        .find(|(_, l)| recv.is_match(l))
+        .map(|(n, _)| *n);
+    // timeout: a select that receives from the channel or gives up on a timer.
+    if let Some(r) = recv_line {
+        let in_select = after
+            .iter()
+            .any(|(n, l)| *n <= r && regex!(r"^\s*select\b").is_match(l));
+        let timer = after.iter().find(|(_, l)| {
+            regex!(r"time\.After\(|\.Done\(\)|time\.NewTimer\(|<-\s*[\w.]*\.C\b").is_match(l)
+        });
+        if in_select {
+            if let Some((tn, _)) = timer {
+                v.pattern = Some("timeout-leak");
+                v.evidence.push(format!(
+                    "{} selects between {ch} and a timeout or cancellation at {}; when that fires first nobody receives the goroutine's send",
+                    loc(gsrc, r),
+                    loc(gsrc, *tn)
+                ));
+                return;
+            }
+        }
+    }
+    // NCast: the go statement runs in a loop, the result is received once.
+    if inside_for(&gbody, go.line) {
+        let recv_in_loop = recv_line.is_some_and(|r| inside_for(&gbody, r));
+        if !recv_in_loop {
+            v.pattern = Some("ncast");
+            v.evidence.push(format!(
+                "the go statement at {} runs in a loop, but {} is received {}",
+                loc(gsrc, go.line),
+                chan_name,
+                match recv_line {
+                    Some(r) => format!("once, at {}", loc(gsrc, r)),
+                    None => "nowhere after it".into(),
+                }
+            ));
+            return;
+        }
+    }
+    // Premature return: a return between the go statement and the receive.
+    let ret = after
+        .iter()
+        .find(|(n, l)| recv_line.is_none_or(|r| *n < r) && regex!(r"^\s*return\b").is_match(l));
+    if let Some((rn, _)) = ret {
+        v.pattern = Some("premature-return");
+        v.evidence.push(format!(
+            "{} returns after the go statement at {} and before {} is received{}",
+            loc(gsrc, *rn),
+            loc(gsrc, go.line),
+            chan_name,
+            recv_line
+                .map(|r| format!(" at {}", loc(gsrc, r)))
+                .unwrap_or_default()
+        ));
+        return;
+    }
+    let _ = site;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile {
+            path: PathBuf::from("main.go"),
+            lines: text.lines().map(|l| l.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn enclosing_functions_by_braces() {
+        let f = file("package main\n\nfunc a() {\n\tx := \"}\"\n\t_ = x\n}\n\nfunc (s *S) b() {\n\tgo func() {\n\t}()\n}\n");
+        assert_eq!(enclosing_function(&f, 5), Some(Span { start: 3, end: 6 }));
+        assert_eq!(enclosing_function(&f, 9), Some(Span { start: 8, end: 11 }));
+        assert_eq!(enclosing_function(&f, 1), None);
+        assert!(matches_frame(
+            &f,
+            Span { start: 8, end: 11 },
+            "main.(*S).b.func1"
+        ));
+        assert!(!matches_frame(&f, Span { start: 8, end: 11 }, "main.c"));
+    }
+
+    #[test]
+    fn declared_names() {
+        assert_eq!(declared_name("main.(*Server).handle.func1"), "handle");
+        assert_eq!(declared_name("example.com/m/pkg.Map[...]"), "Map");
+        assert_eq!(declared_name("main.main.gowrap2"), "main");
+        assert_eq!(declared_name("main.worker"), "worker");
+    }
+
+    #[test]
+    fn loops_and_selects() {
+        let f = file("func f() {\n\tfor i := 0; i < 3; i++ {\n\t\tgo g()\n\t}\n\tselect {\n\tcase <-a:\n\tcase <-ctx.Done():\n\t}\n}\n");
+        let body = code_lines(&f, 1, 9);
+        assert!(inside_for(&body, 3));
+        assert!(!inside_for(&body, 5));
+        assert_eq!(select_cases(&f, 5).len(), 2);
+    }
+
+    #[test]
+    fn suffix_matching() {
+        let dir = tempfile::tempdir().unwrap();
+        for p in ["a/timeout-leak/main.go", "a/ncast/main.go"] {
+            let full = dir.path().join(p);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(&full, "package main\n").unwrap();
+        }
+        let idx = SourceIndex::new(&[dir.path().to_path_buf()]);
+        let hit = idx.open("example.com/leaks/ncast/main.go").unwrap();
+        assert!(hit.path.ends_with("ncast/main.go"));
+        assert!(idx
+            .open("/src/leaks/timeout-leak/main.go")
+            .unwrap()
+            .path
+            .ends_with("timeout-leak/main.go"));
+        assert!(
+            idx.open("/elsewhere/main.go").is_none(),
+            "a bare base name with two candidates is ambiguous"
+        );
+        assert!(idx.notes().iter().any(|n| n.contains("/elsewhere/main.go")));
+    }
+}
