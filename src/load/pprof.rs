@@ -10,7 +10,7 @@
 //! | kind          | sample types                                              |
 //! |---------------|-----------------------------------------------------------|
 //! | goroutine     | `goroutine/count`                                         |
-//! | goroutineleak | `goroutineleak/count` (Go 1.26+; `printCountProfile` names the value after the profile, so the proto says so) |
+//! | goroutineleak | `goroutineleak/count`: `printCountProfile` names the sample and period types after the profile, so the proto of a leak profile says so (checked in the Go 1.27 sources) |
 //! | threadcreate  | `threadcreate/count`                                      |
 //! | heap          | `alloc_objects, alloc_space, inuse_objects, inuse_space` (or period type `space`) |
 //! | allocs        | the same, with `default_sample_type` = `alloc_space` (what `pprof.Lookup("allocs")` writes) |
