@@ -622,7 +622,9 @@ impl Parser<'_, '_> {
         snap.period_type = Some(ValueType::new(name, "count"));
         snap.period = Some(1);
         snap.declared_total = Some(total);
-        let sum: i64 = samples.iter().map(|s| s.values[0]).sum();
+        let sum = samples
+            .iter()
+            .fold(0i64, |acc, s| acc.saturating_add(s.values[0]));
         if u64::try_from(sum).ok() != Some(total) {
             snap.warnings.push(format!(
                 "the header says total {total}, but the records add up to {sum} (is the text cut short?)"
@@ -900,6 +902,30 @@ mod tests {
         assert_eq!(
             s.warnings,
             ["the header says total 1779, but the records add up to 1735 (is the text cut short?)"]
+        );
+    }
+
+    #[test]
+    fn byte_order_mark_and_detection() {
+        let text = "\u{feff}goroutine profile: total 1\r\n1 @ 0x1\r\n";
+        let snaps =
+            crate::load::load_reader("b.txt", text.as_bytes(), &LoadOptions::default()).unwrap();
+        assert_eq!(snaps[0].kind, ProfileKind::Goroutine);
+        assert_eq!(snaps[0].format, Format::Debug1);
+        assert_eq!(snaps[0].goroutine_count(), 1);
+    }
+
+    #[test]
+    fn huge_counts_do_not_overflow() {
+        let s = load_str(
+            "goroutine profile: total 5\n9223372036854775807 @ 0x1\n\n9223372036854775807 @ 0x2\n\n7 @ 0x3\n",
+        )
+        .unwrap();
+        assert_eq!(s.goroutine_count(), u64::MAX);
+        assert!(s.warnings[0].contains("add up to 9223372036854775807"));
+        assert_eq!(
+            err("goroutine profile: total 1\n99999999999999999999 @ 0x1\n"),
+            "t.txt: line 2: bad count in record header"
         );
     }
 
