@@ -1129,6 +1129,26 @@ mod tests {
     }
 
     #[test]
+    fn damaged_text_never_panics() {
+        let contention = "--- mutex:\ncycles/second=1000000000\nsampling period=5\n300 3 @ 0x1\n#\t0x0\tsync.(*Mutex).Unlock+0x1\t/go/src/sync/mutex.go:200\n";
+        for text in [GOROUTINE, HEAP, contention] {
+            let bytes = text.as_bytes();
+            for cut in 0..bytes.len() {
+                let mut r = &bytes[..cut];
+                let _ = load(&mut r, "t", &LoadOptions::default());
+            }
+            for i in 0..bytes.len() {
+                for v in [b'\n', b'#', b'@', b' ', b'x', b'9', b'"', b'\\', 0xff] {
+                    let mut d = bytes.to_vec();
+                    d[i] = v;
+                    let mut r = &d[..];
+                    let _ = load(&mut r, "t", &LoadOptions::default());
+                }
+            }
+        }
+    }
+
+    #[test]
     fn labels_parser() {
         assert_eq!(parse_labels("{}"), Some(vec![]));
         assert_eq!(

@@ -921,6 +921,30 @@ mod tests {
     }
 
     #[test]
+    fn corrupted_bytes_never_panic() {
+        let mut b = goroutine_profile();
+        b.p.mapping.push(pb::Mapping {
+            id: 1,
+            ..Default::default()
+        });
+        b.p.location[0].mapping_id = 1;
+        let data = b.bytes();
+        let opts = LoadOptions::default();
+        for cut in 0..data.len() {
+            let _ = load(&data[..cut], "t", &opts);
+        }
+        for i in 0..data.len() {
+            for v in [0x00, 0x01, 0x7f, 0x80, 0xff, data[i] ^ 0x08] {
+                let mut d = data.clone();
+                d[i] = v;
+                if let Err(e) = load(&d, "t", &opts) {
+                    assert!(!e.message.contains('\n'), "{}", e.message);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn unknown_default_sample_type_is_a_warning() {
         let mut b = goroutine_profile();
         b.p.default_sample_type = b.s("inuse_space");
