@@ -504,7 +504,7 @@ impl Snapshot {
         self.samples
             .iter()
             .map(|s| s.values.first().copied().unwrap_or(1).max(0) as u64)
-            .sum()
+            .fold(0u64, u64::saturating_add)
     }
 
     /// Index of the sample type named `ty`.

@@ -243,18 +243,101 @@ pub fn frames_op<'a>(functions: impl IntoIterator<Item = &'a str>) -> BlockingOp
     op.unwrap_or(BlockingOp::Other)
 }
 
+/// Lines of `runtime/chan.go` holding the `gopark` call of the nil-channel
+/// branch (`if c == nil { … gopark(nil, nil, waitReason…NilChan, …) }`), for
+/// the Go versions whose source was read: Go 1.19 (chansend 160 → 165,
+/// chanrecv 457 → 469) and Go 1.27 (chansend 176 → 181, chanrecv 524 → 536).
+/// The ordinary parks of those versions are at chansend 259/283 and chanrecv
+/// 583/667 (and 664 in Go 1.24), far from these lines. Other versions are not
+/// recognised without `Function.start_line`.
+const NIL_CHAN_PARK_LINES: [(&str, u32); 4] = [
+    ("runtime.chansend", 165),
+    ("runtime.chansend", 181),
+    ("runtime.chanrecv", 469),
+    ("runtime.chanrecv", 536),
+];
+
+/// How far below the `func` line the nil-channel branch may park. It is the
+/// first statement block of `chansend` (5 lines in) and `chanrecv` (12 lines
+/// in, after a debug print); the ordinary parks are 100 or more lines in.
+const NIL_CHAN_MAX_OFFSET: u32 = 20;
+
+/// True when a `runtime.chanrecv`/`runtime.chansend` frame at `line` is the
+/// park in the nil-channel branch. With the function's `start_line` (pprof
+/// protos from Go 1.20 on record it) the decision is by distance from the
+/// start of the function; without it, by the table of known lines, and only
+/// when the file is `chan.go` (or unknown).
+pub fn is_nil_chan_park(function: &str, file: &str, line: u32, start_line: Option<u32>) -> bool {
+    if function != "runtime.chanrecv" && function != "runtime.chansend" {
+        return false;
+    }
+    if let Some(start) = start_line.filter(|&s| s > 0) {
+        return line > start && line - start <= NIL_CHAN_MAX_OFFSET;
+    }
+    let file_ok = file.is_empty() || file == "chan.go" || file.ends_with("/chan.go");
+    file_ok
+        && NIL_CHAN_PARK_LINES
+            .iter()
+            .any(|&(f, l)| f == function && l == line)
+}
+
+/// Turns a channel operation into [`BlockingOp::NilChan`] when the stack shows
+/// the goroutine parked in the nil-channel branch of `runtime.chanrecv` or
+/// `runtime.chansend`: the information a debug=2 wait reason gives as
+/// `chan receive (nil chan)`, recovered from frames for inputs that have no
+/// wait reason (pprof protos, debug=1 text). `start_line` gives the start line
+/// of a frame's function when the input records it.
+pub fn refine_nil_chan(
+    op: BlockingOp,
+    stack: &[FrameId],
+    table: &FrameTable,
+    start_line: &dyn Fn(FrameId) -> Option<u32>,
+) -> BlockingOp {
+    if !matches!(
+        op,
+        BlockingOp::ChanSend | BlockingOp::ChanReceive | BlockingOp::RangeReceive
+    ) {
+        return op;
+    }
+    for &id in stack.iter().take(8) {
+        let function = table.function(id);
+        if function == "runtime.chanrecv" || function == "runtime.chansend" {
+            let line = table.frame(id).line;
+            if is_nil_chan_park(function, table.file(id), line, start_line(id)) {
+                return BlockingOp::NilChan;
+            }
+            return op;
+        }
+    }
+    op
+}
+
 /// One blocking operation from whatever the input holds: the debug=2 wait
 /// reason (already stripped of minutes and flags) and the stack.
 ///
 /// Frames decide what a reason cannot (range vs plain receive, which sync
 /// primitive a `semacquire` is); a reason decides what frames cannot (nil
-/// channels, running vs runnable, a stack that is unavailable).
+/// channels, running vs runnable, a stack that is unavailable). Without a
+/// reason, nil channels are recognised from the frames by
+/// [`refine_nil_chan`] with the table of known lines.
 pub fn blocking_op(reason: Option<&str>, stack: &[FrameId], table: &FrameTable) -> BlockingOp {
+    blocking_op_with_start_lines(reason, stack, table, &|_| None)
+}
+
+/// [`blocking_op`] for inputs that know the start line of each frame's
+/// function (pprof `Function.start_line`), which decides nil-channel parks
+/// for any Go version.
+pub fn blocking_op_with_start_lines(
+    reason: Option<&str>,
+    stack: &[FrameId],
+    table: &FrameTable,
+    start_line: &dyn Fn(FrameId) -> Option<u32>,
+) -> BlockingOp {
     let from_frames = frames_op(stack.iter().map(|&id| table.function(id)));
-    let Some(reason) = reason else {
-        return from_frames;
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let Some(r) = reason else {
+        return refine_nil_chan(from_frames, stack, table, start_line);
     };
-    let r = reason.trim();
     match wait_reason_op(r) {
         Some(BlockingOp::ChanReceive) if from_frames == BlockingOp::RangeReceive => {
             BlockingOp::RangeReceive
@@ -267,15 +350,7 @@ pub fn blocking_op(reason: Option<&str>, stack: &[FrameId], table: &FrameTable) 
             _ => BlockingOp::Mutex,
         },
         // Runtime-internal waits (GC workers, finalizers, …) and unknown reasons.
-        None => {
-            if from_frames == BlockingOp::Other {
-                BlockingOp::Other
-            } else if r.is_empty() {
-                from_frames
-            } else {
-                BlockingOp::Other
-            }
-        }
+        None => BlockingOp::Other,
     }
 }
 
@@ -465,6 +540,116 @@ mod tests {
         assert_eq!(
             blocking_op(Some("GC worker (idle)"), &stack, &t),
             BlockingOp::Other
+        );
+    }
+    fn chan_stack(t: &mut FrameTable, inner: &str, line: u32, outer: &str) -> Vec<FrameId> {
+        vec![
+            t.intern_frame("runtime.gopark", "/usr/local/go/src/runtime/proc.go", 435),
+            t.intern_frame(inner, "/usr/local/go/src/runtime/chan.go", line),
+            t.intern_frame(outer, "/usr/local/go/src/runtime/chan.go", 1),
+            t.intern_frame("main.worker", "/src/app/main.go", 7),
+        ]
+    }
+
+    #[test]
+    fn nil_chan_park_by_start_line() {
+        // Go 1.27: chanrecv starts at 524, parks for nil at 536, else at 667.
+        assert!(is_nil_chan_park("runtime.chanrecv", "", 536, Some(524)));
+        assert!(!is_nil_chan_park("runtime.chanrecv", "", 667, Some(524)));
+        // chansend starts at 176, parks for nil at 181, else at 283.
+        assert!(is_nil_chan_park(
+            "runtime.chansend",
+            "runtime/chan.go",
+            181,
+            Some(176)
+        ));
+        assert!(!is_nil_chan_park(
+            "runtime.chansend",
+            "runtime/chan.go",
+            283,
+            Some(176)
+        ));
+        // A start line decides even for lines the table does not know.
+        assert!(is_nil_chan_park("runtime.chanrecv", "", 470, Some(460)));
+        assert!(!is_nil_chan_park("runtime.chanrecv", "", 536, Some(400)));
+        assert!(!is_nil_chan_park("runtime.selectgo", "", 536, Some(524)));
+    }
+
+    #[test]
+    fn nil_chan_park_by_known_lines() {
+        for (f, line) in [
+            ("runtime.chansend", 165),
+            ("runtime.chansend", 181),
+            ("runtime.chanrecv", 469),
+            ("runtime.chanrecv", 536),
+        ] {
+            assert!(
+                is_nil_chan_park(f, "runtime/chan.go", line, None),
+                "{f}:{line}"
+            );
+        }
+        // Ordinary parks of Go 1.15, 1.19, 1.24, 1.27.
+        for (f, line) in [
+            ("runtime.chanrecv", 577),
+            ("runtime.chanrecv", 583),
+            ("runtime.chanrecv", 664),
+            ("runtime.chanrecv", 667),
+            ("runtime.chansend", 259),
+            ("runtime.chansend", 283),
+        ] {
+            assert!(
+                !is_nil_chan_park(f, "runtime/chan.go", line, None),
+                "{f}:{line}"
+            );
+        }
+        // Not chan.go: not the runtime's channel code.
+        assert!(!is_nil_chan_park("runtime.chanrecv", "other.go", 536, None));
+    }
+
+    #[test]
+    fn blocking_op_refines_nil_channels_from_frames() {
+        let mut t = FrameTable::new();
+        let nil_recv = chan_stack(&mut t, "runtime.chanrecv", 536, "runtime.chanrecv1");
+        let recv = chan_stack(&mut t, "runtime.chanrecv", 667, "runtime.chanrecv1");
+        let nil_range = chan_stack(&mut t, "runtime.chanrecv", 469, "runtime.chanrecv2");
+        let nil_send = chan_stack(&mut t, "runtime.chansend", 165, "runtime.chansend1");
+        let send = chan_stack(&mut t, "runtime.chansend", 259, "runtime.chansend1");
+        assert_eq!(blocking_op(None, &nil_recv, &t), BlockingOp::NilChan);
+        assert_eq!(blocking_op(None, &recv, &t), BlockingOp::ChanReceive);
+        assert_eq!(blocking_op(None, &nil_range, &t), BlockingOp::NilChan);
+        assert_eq!(blocking_op(None, &nil_send, &t), BlockingOp::NilChan);
+        assert_eq!(blocking_op(None, &send, &t), BlockingOp::ChanSend);
+        // An empty reason is no reason.
+        assert_eq!(blocking_op(Some(" "), &nil_send, &t), BlockingOp::NilChan);
+        // A wait reason is authoritative.
+        assert_eq!(
+            blocking_op(Some("chan receive"), &nil_recv, &t),
+            BlockingOp::ChanReceive
+        );
+        // With start lines (pprof Function.start_line), any version works:
+        // here a made-up runtime whose chanrecv starts at 600.
+        let other = chan_stack(&mut t, "runtime.chanrecv", 612, "runtime.chanrecv1");
+        assert_eq!(blocking_op(None, &other, &t), BlockingOp::ChanReceive);
+        let chanrecv = other[1];
+        let start = |id: FrameId| (id == chanrecv).then_some(600);
+        assert_eq!(
+            blocking_op_with_start_lines(None, &other, &t, &start),
+            BlockingOp::NilChan
+        );
+        let start_far = |id: FrameId| (id == chanrecv).then_some(480);
+        assert_eq!(
+            blocking_op_with_start_lines(None, &other, &t, &start_far),
+            BlockingOp::ChanReceive
+        );
+        // Select is never refined.
+        let sel = vec![
+            t.intern_frame("runtime.gopark", "runtime/proc.go", 1),
+            t.intern_frame("runtime.selectgo", "runtime/select.go", 536),
+            t.intern_frame("main.x", "main.go", 1),
+        ];
+        assert_eq!(
+            refine_nil_chan(BlockingOp::Select, &sel, &t, &|_| Some(530)),
+            BlockingOp::Select
         );
     }
 }

@@ -44,6 +44,9 @@ pub fn detect(head: &[u8]) -> Detected {
 }
 
 fn detect_text(head: &[u8]) -> Detected {
+    // A UTF-8 byte order mark (files saved by some Windows editors) is not
+    // part of the first line.
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
     // The first debug=2 goroutine header, to tell a debug=1 profile from a
     // log that merely quotes one.
     let first_dump = memmem::find(head, b"goroutine ").unwrap_or(usize::MAX);
@@ -157,6 +160,10 @@ mod tests {
         assert_eq!(
             detect(b"heap profile: 1: 2 [3: 4] @ heap/1048576\n"),
             Detected::HeapText
+        );
+        assert_eq!(
+            detect(b"\xef\xbb\xbfgoroutine profile: total 1\n1 @ 0x1\n"),
+            Detected::Debug1
         );
         assert_eq!(
             detect(b"goroutine 1 [running]:\nmain.main()\n"),
