@@ -271,7 +271,19 @@ pub fn enclosing_function(f: &SourceFile, line: u32) -> Option<Span> {
 
 /// The name a frame's function is declared under: `main.(*Server).handle.func1`
 /// → `handle`; `example.com/m.Map[...]` → `Map`.
-pub fn declared_name(function: &str) -> &str {
+pub fn declared_name(function: &str) -> String {
+    // Type parameters (`[...]`, `[go.shape.int]`) may hold dots and slashes.
+    let mut plain = String::with_capacity(function.len());
+    let mut depth = 0;
+    for c in function.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    let function = plain.as_str();
     let tail = &function[function.rfind('/').map(|i| i + 1).unwrap_or(0)..];
     let tail = tail.split_once('.').map(|(_, r)| r).unwrap_or(tail);
     let mut parts: Vec<&str> = tail.split('.').collect();
@@ -286,8 +298,7 @@ pub fn declared_name(function: &str) -> &str {
             break;
         }
     }
-    let name = parts.last().copied().unwrap_or(tail);
-    name.split('[').next().unwrap_or(name)
+    parts.last().copied().unwrap_or(tail).to_string()
 }
 
 /// Checks that the function enclosing `line` is the one the frame names.
@@ -705,6 +716,7 @@ mod tests {
         assert_eq!(declared_name("example.com/m/pkg.Map[...]"), "Map");
         assert_eq!(declared_name("main.main.gowrap2"), "main");
         assert_eq!(declared_name("main.worker"), "worker");
+        assert_eq!(declared_name("main.(*Stack[...]).Push"), "Push");
     }
 
     #[test]
