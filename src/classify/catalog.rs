@@ -64,6 +64,19 @@ impl fmt::Display for Severity {
 pub enum EntryKind {
     Goroutine,
     Heap,
+    /// Shows in goroutine dumps (ops, frames) and in heap profiles
+    /// (alloc_frames), e.g. an unstopped ticker or an uncancelled context.
+    Both,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Goroutine => "goroutine",
+            EntryKind::Heap => "heap",
+            EntryKind::Both => "both",
+        }
+    }
 }
 
 /// Structural rules computed in code (named in an entry's `signature.rules`).

@@ -114,14 +114,30 @@ fn siblings(s: &Series) -> Option<bool> {
 
 /// What the goroutine evidence allows of an entry.
 fn match_entry(e: &catalog::Compiled, s: &Series, kind: FindingKind, growing: &[&Series]) -> Match {
-    let want = match kind {
-        FindingKind::Goroutine => catalog::EntryKind::Goroutine,
-        FindingKind::Heap => catalog::EntryKind::Heap,
-    };
-    if e.entry.kind != want {
+    use catalog::EntryKind;
+    if kind == FindingKind::Heap {
+        // Heap series match on the allocation stack alone; an entry without
+        // alloc_frames matches only when it is a heap entry (heap-growth).
+        let applies = match e.entry.kind {
+            EntryKind::Heap => true,
+            _ => !e.alloc_frames.is_empty(),
+        };
+        if !applies || !e.alloc_frames.iter().all(|re| frames_match(re, s)) {
+            return Match::No;
+        }
+        if e.not_frames.iter().any(|re| frames_match(re, s)) {
+            return Match::No;
+        }
+        return if e.has_rule("needs_source") && e.entry.kind == EntryKind::Heap {
+            Match::Undecided("the source code at the allocation site")
+        } else {
+            Match::Yes
+        };
+    }
+    if e.entry.kind == EntryKind::Heap {
         return Match::No;
     }
-    if kind == FindingKind::Goroutine && !e.ops.is_empty() && !e.ops.contains(&s.op) {
+    if !e.ops.is_empty() && !e.ops.contains(&s.op) {
         return Match::No;
     }
     if e.has_rule("grows_with_pair") {
@@ -132,9 +148,6 @@ fn match_entry(e: &catalog::Compiled, s: &Series, kind: FindingKind, growing: &[
         return Match::No;
     }
     if e.not_frames.iter().any(|re| frames_match(re, s)) {
-        return Match::No;
-    }
-    if !e.alloc_frames.iter().all(|re| frames_match(re, s)) {
         return Match::No;
     }
     if let Some(re) = &e.created_by {
