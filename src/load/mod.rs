@@ -195,10 +195,7 @@ impl<R: Read> Read for LimitReader<R> {
         let n = self.inner.read(buf)?;
         self.read += n as u64;
         if self.read > self.limit {
-            return Err(io::Error::new(
-                io::ErrorKind::Other,
-                LimitExceeded(self.limit),
-            ));
+            return Err(io::Error::other(LimitExceeded(self.limit)));
         }
         Ok(n)
     }
