@@ -1365,11 +1365,7 @@ fn valid_func_name(name: &str) -> bool {
         match c {
             b'{' => depth += 1,
             b'}' => depth -= 1,
-            b' ' | b'\t' => {
-                if depth <= 0 && b.get(i + 1) != Some(&b'{') {
-                    return false;
-                }
-            }
+            b' ' | b'\t' if depth <= 0 && b.get(i + 1) != Some(&b'{') => return false,
             b':' if b.get(i + 1) == Some(&b' ') => return false,
             _ => {}
         }
@@ -1557,7 +1553,9 @@ created by main.start in goroutine 1
 
     #[test]
     fn header_variants() {
-        let cases: &[(&str, u64, &str, Option<u32>, bool, bool)] = &[
+        /// line, id, state, minutes, locked, leaked
+        type Case<'a> = (&'a str, u64, &'a str, Option<u32>, bool, bool);
+        let cases: &[Case] = &[
             ("goroutine 5 [select]:", 5, "select", None, false, false),
             (
                 "goroutine 5 [select, locked to thread]:",
