@@ -37,8 +37,9 @@ use super::{gzip_message, LimitExceeded, LoadOptions};
 use crate::error::InputError;
 use crate::model::{Format, FrameId, GoroutineInfo, ProfileKind, Sample, Snapshot, ValueType};
 use crate::normalize;
-use memchr::{memchr, memmem};
+use memchr::{memchr, memmem, memrchr};
 use rustc_hash::FxHashSet;
+use std::borrow::Cow;
 use std::io::{self, BufRead};
 
 /// Warnings kept per snapshot; the rest are counted.
@@ -303,7 +304,11 @@ impl<'a> Parser<'a> {
         if let Some(r) = raw.strip_suffix(b"\r") {
             raw = r;
         }
-        let text = String::from_utf8_lossy(raw);
+        // Lossy (allocating) only for a line that is not valid UTF-8.
+        let text = match std::str::from_utf8(raw) {
+            Ok(t) => Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(raw),
+        };
         let full: &str = &text;
 
         let stripped = self.prefix.strip(full);
@@ -1396,13 +1401,22 @@ struct FileLine<'a> {
 fn parse_file_line(body: &str) -> Option<FileLine<'_>> {
     let mut s = body;
     let mut pc_only = false;
-    if let Some(i) = s.find(" +0x") {
-        s = &s[..i];
-    } else if let Some(i) = s.find(" fp=0x") {
-        s = &s[..i];
-    } else if let Some(i) = s.find(" pc=0x") {
-        s = &s[..i];
-        pc_only = true;
+    let b = body.as_bytes();
+    // ` +0x1d` is the last `+` of the line (`fp=`/`sp=`/`pc=` have none).
+    match memrchr(b'+', b) {
+        Some(i) if i > 0 && b[i - 1] == b' ' && b[i + 1..].starts_with(b"0x") => {
+            s = &body[..i - 1];
+        }
+        _ => {
+            if memchr(b'=', b).is_some() {
+                if let Some(i) = memmem::find(b, b" fp=0x") {
+                    s = &body[..i];
+                } else if let Some(i) = memmem::find(b, b" pc=0x") {
+                    s = &body[..i];
+                    pc_only = true;
+                }
+            }
+        }
     }
     let s = s.trim_end();
     let colon = s.rfind(':')?;
