@@ -322,6 +322,11 @@ impl<'a> Parser<'a> {
             self.header(no, &h);
             return !self.stopped;
         }
+        if stripped.is_none() && self.prefix.is_source_tag() {
+            // A line of another unit, container or service interleaved with
+            // the dump: neither part of it nor the end of it.
+            return true;
+        }
         self.foreign(no, stripped.unwrap_or(full), newline);
         !self.stopped
     }
@@ -850,6 +855,9 @@ enum Shape {
 /// The prefix every line of a dump carries, detected from a header line.
 #[derive(Debug, Clone, Default)]
 struct Prefix {
+    /// Fixed text before the timestamp (`kubectl logs --prefix`
+    /// `[pod/p/c] `, `docker compose logs -t` `app-1  | `).
+    lead: String,
     shape: Shape,
     /// Fixed text after the timestamp (journald `host unit[pid]:`,
     /// `app_1  |` …), without its trailing whitespace.
@@ -864,12 +872,22 @@ struct Prefix {
 
 impl Prefix {
     fn detect(pre: &str) -> Prefix {
-        let (shape, rest, time) = if let Some(r) = strip_timestamp(pre) {
-            (Shape::Timestamp, r, &pre[..pre.len() - r.len()])
-        } else if let Some(r) = strip_syslog_time(pre) {
-            (Shape::Syslog, r, "")
-        } else {
-            (Shape::None, pre, "")
+        // A timestamp at the start or after a space.
+        let mut found = None;
+        for k in std::iter::once(0).chain(pre.match_indices(' ').map(|(i, _)| i + 1)) {
+            let at = &pre[k..];
+            if let Some(r) = strip_timestamp(at) {
+                found = Some((k, Shape::Timestamp, r, &at[..at.len() - r.len()]));
+                break;
+            }
+            if let Some(r) = strip_syslog_time(at) {
+                found = Some((k, Shape::Syslog, r, ""));
+                break;
+            }
+        }
+        let (lead, shape, rest, time) = match found {
+            Some((k, shape, rest, time)) => (&pre[..k], shape, rest, time),
+            None => ("", Shape::None, pre, ""),
         };
         let tail_len = rest.len() - rest.trim_end_matches([' ', '\t', '>']).len();
         let literal = &rest[..rest.len() - tail_len];
@@ -883,6 +901,7 @@ impl Prefix {
             None => tail,
         };
         Prefix {
+            lead: lead.to_string(),
             shape,
             literal: literal.to_string(),
             quotes,
@@ -893,16 +912,29 @@ impl Prefix {
 
     /// True when `pre` is the prefix this one was detected from (same
     /// shape; the timestamp is refreshed).
-    fn same_as(&mut self, pre: &str) -> bool {
-        if self.shape == Shape::None && self.literal.is_empty() && self.quotes == 0 {
+    fn same_as(&self, pre: &str) -> bool {
+        if self.shape == Shape::None
+            && self.lead.is_empty()
+            && self.literal.is_empty()
+            && self.quotes == 0
+        {
             return pre.len() == self.indent && pre.bytes().all(|b| b == b' ' || b == b'\t');
         }
         false
     }
 
+    /// The prefix names a source (journald unit, container, compose
+    /// service), so lines without it come from elsewhere.
+    fn is_source_tag(&self) -> bool {
+        !self.lead.is_empty() || !self.literal.is_empty()
+    }
+
     /// The line without this prefix; `None` when the line does not carry it.
     fn strip<'l>(&self, line: &'l str) -> Option<&'l str> {
         let mut s = line;
+        if !self.lead.is_empty() {
+            s = s.strip_prefix(self.lead.as_str())?;
+        }
         match self.shape {
             Shape::None => {}
             Shape::Timestamp => s = strip_timestamp(s)?,
@@ -2115,6 +2147,30 @@ app_1  | \t/src/a.go:3 +0x2
 ",
             ),
             (
+                "kubectl-prefix",
+                "[pod/app-7d9/app] 2024-05-01T10:00:00.1Z goroutine 1 [running]:
+[pod/app-7d9/app] 2024-05-01T10:00:00.1Z main.main()
+[pod/app-7d9/app] 2024-05-01T10:00:00.2Z \t/src/a.go:9 +0x2
+[pod/app-7d9/sidecar] 2024-05-01T10:00:00.2Z main.g()
+[pod/app-7d9/app] 2024-05-01T10:00:00.3Z
+[pod/app-7d9/app] 2024-05-01T10:00:00.3Z goroutine 2 [select]:
+[pod/app-7d9/app] 2024-05-01T10:00:00.4Z main.f()
+[pod/app-7d9/sidecar] 2024-05-01T10:00:00.4Z \t/src/b.go:7 +0x2
+[pod/app-7d9/app] 2024-05-01T10:00:00.5Z \t/src/a.go:3 +0x2
+",
+            ),
+            (
+                "compose-timestamps",
+                "app-1  | 2024-05-01T10:00:00.100000000Z goroutine 1 [running]:
+app-1  | 2024-05-01T10:00:00.100000000Z main.main()
+app-1  | 2024-05-01T10:00:00.100000000Z \t/src/a.go:9 +0x2
+app-1  | 2024-05-01T10:00:00.100000000Z
+app-1  | 2024-05-01T10:00:00.100000000Z goroutine 2 [select]:
+app-1  | 2024-05-01T10:00:00.100000000Z main.f()
+app-1  | 2024-05-01T10:00:00.100000000Z \t/src/a.go:3 +0x2
+",
+            ),
+            (
                 "crlf",
                 "goroutine 1 [running]:\r\nmain.main()\r\n\t/src/a.go:9 +0x2\r\n\r\ngoroutine 2 [select]:\r\nmain.f()\r\n\t/src/a.go:3 +0x2\r\n",
             ),
@@ -2141,6 +2197,36 @@ main.f()
             assert_eq!(s.table.frame(s.samples[1].stack[0]).line, 3, "{name}");
             assert!(s.warnings.is_empty(), "{name}: {:?}", s.warnings);
         }
+    }
+
+    #[test]
+    fn interleaved_sources_do_not_split_a_dump() {
+        let s = one("app-1  | goroutine 1 [running]:
+app-1  | main.main()
+app-1  | \t/src/a.go:9 +0x2
+app-1  |
+db-1   | LOG:  checkpoint starting: time
+app-1  | goroutine 2 [select]:
+app-1  | main.f()
+db-1   | LOG:  checkpoint complete
+app-1  | \t/src/a.go:3 +0x2
+");
+        assert_eq!(s.samples.len(), 2);
+        assert_eq!(funcs(&s, 1), vec!["main.f"]);
+        let v = load_str(
+            "Mar 05 14:02:11 h app[1]: goroutine 1 [running]:
+Mar 05 14:02:11 h app[1]: main.main()
+Mar 05 14:02:11 h app[1]: \t/src/a.go:9 +0x2
+Mar 05 14:02:11 h app[1]:
+Mar 05 14:02:11 h kernel: oom-kill: constraint=CONSTRAINT_NONE
+Mar 05 14:02:11 h app[1]: goroutine 2 [select]:
+Mar 05 14:02:11 h app[1]: main.f()
+Mar 05 14:02:11 h app[1]: \t/src/a.go:3 +0x2
+",
+        )
+        .unwrap();
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].samples.len(), 2);
     }
 
     #[test]
