@@ -118,6 +118,21 @@ fn real_debug2_dumps_load_with_manifest_counts() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The manifest says this markdown file holds two separate dumps (one
+/// unfenced, one in a code fence, with prose between them).
+#[test]
+fn two_dumps_in_the_markdown_notes() {
+    let Some(dir) = dumps_dir() else { return };
+    let path = dir.join("defacto2_todo_concurrent_map_writes.md");
+    if !path.is_file() {
+        return;
+    }
+    let snaps = load::load_path(path.to_str().unwrap(), &LoadOptions::default()).unwrap();
+    let sizes: Vec<usize> = snaps.iter().map(|s| s.samples.len()).collect();
+    assert_eq!(sizes, vec![5, 15]);
+    assert_eq!(snaps[1].index_in_source, 1);
+}
+
 /// Whatever a file holds (debug=1 text, protobuf, gzip bytes, legacy heap
 /// profiles), the debug=2 parser itself returns a result and never panics.
 #[test]

@@ -414,10 +414,10 @@ impl<'a> Parser<'a> {
                 self.drop_pending();
                 if let Some(g) = &mut self.g {
                     if g.phase == Phase::CreatedFile {
-                        g.created_by =
-                            Some(self.dump.as_mut().map_or(0, |d| {
-                                d.snap.table.intern_frame(&self.created_name, "", 0)
-                            }));
+                        if let Some(d) = &mut self.dump {
+                            let f = d.snap.table.intern_frame(&self.created_name, "", 0);
+                            g.created_by = Some(f);
+                        }
                     }
                     g.phase = Phase::Ancestors;
                     if g.info.parent_id.is_none() {
@@ -565,8 +565,12 @@ impl<'a> Parser<'a> {
     /// Text that is not part of a dump (or not with the current prefix).
     fn foreign(&mut self, no: u64, t: &str, newline: bool) {
         let t = t.trim();
-        if self.g.is_some() {
-            if self.after_blank || is_break_marker(t) {
+        if let Some(g) = &self.g {
+            // Text after a blank line, after a complete goroutine (its
+            // `created by` file line) or that starts a new program state
+            // ends the goroutine; other text inside it (annotations, runtime
+            // notes) is skipped.
+            if self.after_blank || g.phase == Phase::Done || is_break_marker(t) {
                 self.finish_goroutine(false);
                 self.broken = true;
             } else if !newline && looks_like_cut_frame(t) {
@@ -665,7 +669,12 @@ impl<'a> Parser<'a> {
         let Some(mut g) = self.g.take() else { return };
         let last = self.last_line;
         let mut incomplete = false;
-        if at_eof && self.pend.active && self.pend.weak && !self.last_newline {
+        if at_eof
+            && self.pend.active
+            && self.pend.weak
+            && !self.last_newline
+            && self.pend.name.contains(['.', '/'])
+        {
             // A function line cut in the middle of its name.
             self.pend.weak = false;
         }
@@ -697,7 +706,8 @@ impl<'a> Parser<'a> {
             }
         }
         if self.stack.is_empty() && !g.info.stack_unavailable {
-            let msg = if at_eof && incomplete {
+            // A header with nothing after it at the end: the input was cut.
+            let msg = if at_eof && (incomplete || g.phase == Phase::Frames) {
                 format!("truncated at line {last}: last goroutine incomplete (goroutine {} dropped: no complete frame)", g.info.id)
             } else {
                 format!(
@@ -1998,6 +2008,26 @@ exit status 2
     }
 
     #[test]
+    fn text_after_a_complete_goroutine_ends_the_dump() {
+        let v = load_str(
+            "goroutine 5 [select]:
+main.f()
+\t/a.go:2 +0x1
+created by main.main in goroutine 1
+\t/a.go:9 +0x1
+exit status 2
+$ ./app
+goroutine 7 [select]:
+main.f()
+\t/a.go:2 +0x1
+PASS",
+        )
+        .unwrap();
+        assert_eq!(v.len(), 2);
+        assert!(v[1].warnings.is_empty(), "{:?}", v[1].warnings);
+    }
+
+    #[test]
     fn duplicate_ids_start_a_new_dump() {
         let d = "goroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n\ngoroutine 2 [select]:\nmain.f()\n\t/a.go:2 +0x1\n\n";
         let v = load_str(&format!("{d}{d}")).unwrap();
@@ -2303,6 +2333,14 @@ main.f(0x1,");
         assert_eq!(s.samples.len(), 1);
         assert!(
             s.warnings[0].starts_with("truncated at line 6"),
+            "{:?}",
+            s.warnings
+        );
+        let s =
+            one("goroutine 1 [running]:\nmain.main()\n\t/a.go:9 +0x2\n\ngoroutine 2 [select]:\n");
+        assert_eq!(s.samples.len(), 1);
+        assert!(
+            s.warnings[0].starts_with("truncated at line 5"),
             "{:?}",
             s.warnings
         );
