@@ -1,37 +1,59 @@
 //! debug=2 / panic / SIGQUIT dump loader.
 //!
-//! Reads every goroutine dump the runtime's traceback printer can produce
+//! Reads every goroutine dump the runtime's traceback printer produces
 //! (Go 1.1 to 1.27): `goroutine?debug=2`, `runtime.Stack(buf, true)`, panics,
-//! fatal errors, SIGQUIT and GOTRACEBACK=system/crash dumps, also when they
-//! are embedded in logs, test output or markdown notes, with log prefixes
-//! (RFC 3339 / CRI timestamps, journald/syslog), indentation or `> ` quotes on
-//! every line, and possibly truncated.
+//! fatal errors, SIGQUIT and GOTRACEBACK=system/crash dumps, also embedded in
+//! logs, test output or markdown notes, with a log prefix, indentation or
+//! `> ` quotes on every line, and possibly truncated.
 //!
-//! The input is streamed line by line through a reusable buffer; lines are
-//! parsed as slices and frames interned through the snapshot's
-//! [`crate::model::FrameTable`], so nothing is allocated per line.
+//! The input is streamed line by line through one reusable buffer holding at
+//! most `max_line` bytes; lines are parsed as slices and frames interned
+//! through the snapshot's [`crate::model::FrameTable`], so nothing is
+//! allocated per line (only per goroutine, and for a line that is not UTF-8).
 //!
 //! # Line prefixes
 //!
-//! The prefix in front of each `goroutine N [` header (a timestamp, a journald
-//! `host unit[pid]: `, a literal such as `app_1  | `, `> ` quotes,
-//! indentation) is detected from the header and the same shape is stripped
-//! from the lines that follow, up to the next header.
+//! The prefix in front of each `goroutine N [` header is detected from the
+//! header and the same shape is stripped from the lines that follow: an
+//! RFC 3339 timestamp (CRI `stdout F`, kubectl `--timestamps`, GitHub
+//! Actions), a syslog/journald time, fixed text before or after it
+//! (`host unit[pid]:`, `[pod/p/c]`, `app-1  |`), `>` quotes and indentation.
+//! When the prefix names a source, lines without it come from another unit
+//! or container and are ignored.
+//!
+//! # Goroutine blocks
+//!
+//! A goroutine runs from its header to the next header, or to text that is
+//! not dump grammar when that text follows a blank line, follows the
+//! goroutine's `created by` file line, or starts a new program state
+//! (`panic:`, `fatal error:`, `SIGQUIT:` …). Other text inside a goroutine
+//! (annotations, runtime notes such as `traceback: unexpected SPWRITE`) is
+//! skipped, and so are blank lines between a function and its file line.
+//! `[originating from goroutine N]:` ancestor blocks are skipped. A header
+//! without any frame is dropped with a warning.
 //!
 //! # Several dumps in one input
 //!
 //! A header starts a new snapshot when the current one already holds
 //! goroutines and either
-//! - non-dump text (a `SIGQUIT:`, `panic:`, `fatal error:` line, log lines,
-//!   prose) came after the last goroutine, or
-//! - its goroutine id was already seen in the current dump (ids are unique in
-//!   a process), or
+//! - non-dump text ended the previous goroutine or came after it, or
+//! - its goroutine id was already seen in the current dump (ids are unique
+//!   within a process), or
 //! - its first frame is `runtime/pprof.writeGoroutineStacks` (the goroutine
 //!   that writes a debug=2 profile always comes first).
 //!
 //! The per-thread sections GOTRACEBACK=crash prints after a dump (a signal
-//! line, `goroutine 0` of another M, its running goroutine, registers) are
-//! merged back into the dump they belong to.
+//! line, `goroutine 0` of another M, the running goroutine it was executing,
+//! registers) are merged back into the dump they belong to.
+//!
+//! # Truncation and limits
+//!
+//! A goroutine cut by the end of the input is kept if it has a complete frame
+//! (`frames_elided` when a frame was lost) with a `truncated at line N`
+//! warning. Stacks deeper than `max_frames` are cut and flagged; after
+//! `max_samples` goroutines reading stops with a warning. A read error keeps
+//! what was read (with a warning) unless nothing was; exceeding the
+//! decompression limit is always an error.
 
 use super::{gzip_message, LimitExceeded, LoadOptions};
 use crate::error::InputError;
