@@ -8,10 +8,14 @@
 # Go 1.19 from Debian's golang-1.19-go). Takes about 5 minutes; the
 # long-wait program alone needs ~2.5 minutes and runs in the background.
 #
-# Untrimmed captures need conventional, machine-independent paths: each Go
-# tree in turn is copied to /usr/local/go and the sources to /src/leaks,
-# and the programs are built there without -trimpath. Both are removed
-# afterwards (a pre-existing /usr/local/go is moved aside and restored).
+# No machine paths may end up in the captures. Proto profiles name the
+# executable in their mappings, so the binaries are installed to
+# /opt/leaks/go1.XX/ and run from there. Untrimmed captures also need
+# conventional source paths: each Go tree in turn is copied to
+# /usr/local/go and the sources to /src/leaks, and the programs are built
+# there without -trimpath (binaries in /src/leaks/bin). All of these are
+# removed afterwards (a pre-existing /usr/local/go is moved aside and
+# restored).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,6 +23,7 @@ SRC=$HERE/go
 CAPS=$HERE/captures
 SAMPLES=$HERE/samples
 WORK=$(mktemp -d)
+BIN=/opt/leaks
 export GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=0 GOWORK=off
 unset GOROOT
 
@@ -37,6 +42,7 @@ cleanup() {
         mv "$LOCAL_GO_SAVED" /usr/local/go
     fi
     if [ -f /src/leaks/.leakdiff-copy ]; then rm -rf /src/leaks; rmdir /src 2>/dev/null || true; fi
+    if [ -f "$BIN/.leakdiff-copy" ]; then rm -rf "$BIN"; fi
 }
 trap cleanup EXIT
 
@@ -125,34 +131,46 @@ sigquit() {
 
 # --------------------------------------------------------------- main runs
 rm -rf "$CAPS/go1.27" "$CAPS/go1.19" "$CAPS/untrimmed"
+if [ -e "$BIN" ] && [ ! -f "$BIN/.leakdiff-copy" ]; then
+    echo "$BIN exists and was not made by this script; remove it first" >&2
+    exit 1
+fi
+rm -rf "$BIN"
+mkdir -p "$BIN"
+touch "$BIN/.leakdiff-copy"
 for v in 1.27 1.19; do
     gobin=$GO127
     [ "$v" = 1.19 ] && gobin=$GO119
-    log "building with Go $v (-trimpath)"
-    build_all "$gobin" "$WORK/bin$v" -trimpath
+    log "building with Go $v (-trimpath) into $BIN/go$v"
+    build_all "$gobin" "$BIN/go$v" -trimpath
 done
 
 log "starting long-wait (Go 1.27 and Go 1.19) in the background, ~2.5 minutes"
 mkdir -p "$CAPS/go1.27/long-wait" "$CAPS/go1.19/long-wait"
-"$WORK/bin1.27/long-wait" -out "$CAPS/go1.27/long-wait" >"$WORK/long127.log" 2>&1 &
+"$BIN/go1.27/long-wait" -out "$CAPS/go1.27/long-wait" >"$WORK/long127.log" 2>&1 &
 LW127=$!
-"$WORK/bin1.19/long-wait" -out "$CAPS/go1.19/long-wait" >"$WORK/long119.log" 2>&1 &
+"$BIN/go1.19/long-wait" -out "$CAPS/go1.19/long-wait" >"$WORK/long119.log" 2>&1 &
 LW119=$!
 
 for v in 1.27 1.19; do
     for p in $(programs); do
         log "go$v $p"
-        run_program "$WORK/bin$v/$p" "$CAPS/go$v/$p"
+        run_program "$BIN/go$v/$p" "$CAPS/go$v/$p"
     done
     crash=$CAPS/go$v/crash
     rm -rf "$crash"
     log "go$v crash dumps"
-    sigquit "$WORK/bin$v/timeout-leak" "$crash/timeout-leak/sigquit-all.txt" all
-    sigquit "$WORK/bin$v/timeout-leak" "$crash/timeout-leak/sigquit-system.txt" system
-    GOTRACEBACK=all "$WORK/bin$v/timeout-leak" -snapshots=false -panic \
-        >/dev/null 2>"$crash/timeout-leak/panic-all.txt" && { echo "timeout-leak -panic did not panic" >&2; exit 1; }
-    sigquit "$WORK/bin$v/mutex-never-unlocked" "$crash/mutex-never-unlocked/sigquit-all.txt" all
-    sigquit "$WORK/bin$v/labels" "$crash/labels/sigquit-all.txt" all
+    sigquit "$BIN/go$v/timeout-leak" "$crash/timeout-leak/sigquit-all.txt" all
+    sigquit "$BIN/go$v/timeout-leak" "$crash/timeout-leak/sigquit-system.txt" system
+    for tb in single all system; do
+        if GOTRACEBACK=$tb "$BIN/go$v/timeout-leak" -snapshots=false -panic \
+            >/dev/null 2>"$crash/timeout-leak/panic-$tb.txt"; then
+            echo "timeout-leak -panic did not panic" >&2
+            exit 1
+        fi
+    done
+    sigquit "$BIN/go$v/mutex-never-unlocked" "$crash/mutex-never-unlocked/sigquit-all.txt" all
+    sigquit "$BIN/go$v/labels" "$crash/labels/sigquit-all.txt" all
 done
 
 # ---------------------------------------------------------- untrimmed runs
@@ -179,8 +197,8 @@ for v in 1.27 1.19; do
     touch /usr/local/go/.leakdiff-copy
     for p in $UNTRIMMED; do
         log "untrimmed go$v $p"
-        (cd /src/leaks && env -u GOROOT /usr/local/go/bin/go build -o "$WORK/u$v-$p" "./$p")
-        run_program "$WORK/u$v-$p" "$CAPS/untrimmed/go$v/$p"
+        (cd /src/leaks && env -u GOROOT /usr/local/go/bin/go build -o "/src/leaks/bin/$p" "./$p")
+        run_program "/src/leaks/bin/$p" "$CAPS/untrimmed/go$v/$p"
     done
     rm -rf /usr/local/go
 done

@@ -170,7 +170,15 @@ def check_dir(d, report):
     for k in (1, 2, 3):
         lp = os.path.join(d, "goroutineleak-%d.debug1.txt" % k)
         if os.path.exists(lp):
-            leakprof.append(debug1_total(lp))
+            n = debug1_total(lp)
+            leakprof.append(n)
+            # debug=2 of goroutineleak is the full dump after the detection GC.
+            d2 = os.path.join(d, "goroutineleak-%d.debug2.txt" % k)
+            text = open(d2, errors="replace").read()
+            leaked = len(re.findall(r"^goroutine \d+ \[[^]]*\(leaked\)", text, re.M))
+            if leaked != n or debug2_headers(d2) != prog_totals[k - 1]:
+                fail("%s snapshot %d: goroutineleak total %s, (leaked) in debug2 %d, debug2 headers %d, goroutines %d"
+                     % (d, k, n, leaked, debug2_headers(d2), prog_totals[k - 1]))
     report[d] = dict(totals=prog_totals, leaking=leaking, heap=heap, leakprof=leakprof)
 
 

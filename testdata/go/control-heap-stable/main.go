@@ -50,7 +50,7 @@ func main() {
 		}
 		snap.Settle()
 		snap.Goroutines(k)
-		snap.Heap(k, true)
+		snap.Heap(k, false)
 		fmt.Printf("phase %d: rendered %d bytes\n", k, total)
 	}
 	snap.Finish("control-heap-stable")

@@ -43,7 +43,7 @@ func main() {
 		}
 		snap.Settle()
 		snap.Goroutines(k)
-		snap.Heap(k, true)
+		snap.Heap(k, false)
 	}
 	snap.Finish("heap-growth")
 }

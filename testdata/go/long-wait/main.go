@@ -9,6 +9,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"runtime"
 	"time"
 
 	"example.com/leaks/internal/snap"
@@ -53,6 +54,11 @@ func main() {
 		if k > 1 {
 			time.Sleep(time.Until(start.Add(time.Duration(k-1) * *interval)))
 		}
+		// The runtime stamps a blocked goroutine's wait start during the
+		// first GC that sees it blocked, with the mark-termination time of
+		// the GC before that one. A busy service GCs all the time; this idle
+		// program forces one now so that the stamps are accurate.
+		runtime.GC()
 		for i := 0; i < 10; i++ {
 			openStream(k*100+i, &totals[(k-1)*10+i])
 		}

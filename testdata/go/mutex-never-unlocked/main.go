@@ -61,7 +61,7 @@ func main() {
 	snap.Start()
 	s := &Store{data: map[string]int{}}
 	r := &Registry{services: map[string]string{"auth": "127.0.0.1:9000"}}
-	_ = s.Update("bad", -1)     // leaves s.mu locked
+	_ = s.Update("bad", -1)    // leaves s.mu locked
 	_, _ = r.Lookup("billing") // leaves one read lock held
 	n := 0
 	for k := 1; k <= 3; k++ {

@@ -71,7 +71,7 @@ func main() {
 		}
 		snap.Settle()
 		snap.Goroutines(k)
-		snap.Heap(k, k == 3)
+		snap.Heap(k, false)
 	}
 	snap.Finish("ticker-not-stopped")
 }

@@ -49,7 +49,7 @@ func MemProfileRate(n int) { runtime.MemProfileRate = n }
 // changed for 40 consecutive polls 5ms apart, then gives stragglers a
 // moment to park. It also runs a GC, which stamps the wait start of every
 // blocked goroutine (the runtime only records "N minutes" for goroutines a
-// GC has seen blocked).
+// GC has seen blocked; the stamp is the end time of the previous GC).
 func Settle() {
 	deadline := time.Now().Add(20 * time.Second)
 	last, same := -1, 0
