@@ -192,6 +192,8 @@ pub struct Series {
     pub leaked: u64,
     pub background: bool,
     pub states: BTreeMap<String, u64>,
+    /// Memory: every function on any stack of the group, in any snapshot.
+    pub functions: BTreeSet<String>,
     pub trend: Trend,
 }
 
@@ -289,6 +291,11 @@ pub fn diff(
         for (k, v) in &latest.states {
             *states.entry(k.clone()).or_default() += v;
         }
+        let functions: BTreeSet<String> = present
+            .iter()
+            .flatten()
+            .flat_map(|g| g.functions.iter().cloned())
+            .collect();
         let trend = Trend::judge(&values, noise);
         out.push(Series {
             key: latest.key.clone(),
@@ -315,6 +322,7 @@ pub fn diff(
                 .unwrap_or(0),
             background: latest.background,
             states,
+            functions,
             trend,
         });
     }

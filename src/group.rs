@@ -94,6 +94,11 @@ pub struct Group {
     /// Runtime-owned goroutines (GC workers, finalizer …) or the main goroutine.
     pub background: bool,
     pub elided: bool,
+    /// Memory profiles: every function on any stack of the group (a site
+    /// groups many stacks), so signatures see map growth or timers below it.
+    pub functions: BTreeSet<String>,
+    /// Value of the representative sample (the largest one, for memory).
+    rep_value: i64,
 }
 
 impl Group {
@@ -230,7 +235,7 @@ impl Grouper {
                     i
                 }
             };
-            add_sample(&mut groups[gi], snap, sample);
+            add_sample(&mut groups[gi], snap, sample, value_index);
         }
         groups.sort_by(|a, b| {
             b.value(value_index)
@@ -284,6 +289,8 @@ fn new_group(snap: &Snapshot, sample: &Sample, key: GroupKey) -> Group {
         states: BTreeMap::new(),
         background,
         elided: false,
+        functions: BTreeSet::new(),
+        rep_value: i64::MIN,
     }
 }
 
@@ -296,9 +303,23 @@ pub fn op_specificity(op: BlockingOp) -> u8 {
     }
 }
 
-fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample) {
+fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample, value_index: usize) {
     if snap.kind.is_goroutine() && op_specificity(s.op) > op_specificity(g.op) {
         g.op = s.op;
+    }
+    if snap.kind.is_memory() {
+        for &f in s.stack.iter() {
+            let name = snap.table.function(f);
+            if !g.functions.contains(name) {
+                g.functions.insert(name.to_string());
+            }
+        }
+        // The stack that holds the most memory represents the site.
+        let v = s.values.get(value_index).copied().unwrap_or(0);
+        if v > g.rep_value {
+            g.rep_value = v;
+            g.frames = s.stack.iter().map(|&f| snap.table.resolve(f)).collect();
+        }
     }
     for (i, v) in s.values.iter().enumerate() {
         if let Some(slot) = g.values.get_mut(i) {

@@ -100,44 +100,47 @@ fn ignored(s: &Series, opts: &ClassifyOptions) -> bool {
 }
 
 fn frames_match(re: &Regex, s: &Series) -> bool {
-    s.frames.iter().any(|f| re.is_match(&f.function))
+    s.frames.iter().any(|f| re.is_match(&f.function)) || s.functions.iter().any(|f| re.is_match(f))
 }
 
 fn siblings(s: &Series) -> Option<bool> {
     if s.parents.is_empty() {
         return None;
     }
+    // NCast: many parents (requests), each leaving several siblings behind.
+    // One parent with everything is a loop in one goroutine, not a fan-out.
     let total: u32 = s.parents.values().sum();
     let max = s.parents.values().copied().max().unwrap_or(0);
-    Some(max >= 2 && total as usize >= 2 * s.parents.len())
+    Some(s.parents.len() >= 2 && max >= 2 && total as usize >= 2 * s.parents.len())
 }
 
 /// What the goroutine evidence allows of an entry.
 fn match_entry(e: &catalog::Compiled, s: &Series, kind: FindingKind, growing: &[&Series]) -> Match {
-    use catalog::EntryKind;
+    let sig = &e.entry.signature;
     if kind == FindingKind::Heap {
-        // Heap series match on the allocation stack alone; an entry without
-        // alloc_frames matches only when it is a heap entry (heap-growth).
-        let applies = match e.entry.kind {
-            EntryKind::Heap => true,
-            _ => !e.alloc_frames.is_empty(),
-        };
+        // The heap side: alloc_frames (or a plain heap entry, the fallback),
+        // matched against the allocation stacks of the site.
+        let applies = !e.alloc_frames.is_empty() || e.entry.kind == catalog::EntryKind::Heap;
         if !applies || !e.alloc_frames.iter().all(|re| frames_match(re, s)) {
             return Match::No;
         }
         if e.not_frames.iter().any(|re| frames_match(re, s)) {
             return Match::No;
         }
-        return if e.has_rule("needs_source") && e.entry.kind == EntryKind::Heap {
-            Match::Undecided("the source code at the allocation site")
-        } else {
-            Match::Yes
-        };
+        return Match::Yes;
     }
-    if e.entry.kind == EntryKind::Heap {
+    // The goroutine side: only entries that say something about goroutines.
+    let goroutine_side = !sig.ops.is_empty()
+        || !sig.frames.is_empty()
+        || !sig.created_by.is_empty()
+        || !sig.rules.is_empty();
+    if !goroutine_side {
         return Match::No;
     }
-    if !e.ops.is_empty() && !e.ops.contains(&s.op) {
+    // debug=1 text does not record the operation: an entry that names its
+    // frames still matches on them.
+    let op_unknown = s.op == BlockingOp::Other && !e.frames.is_empty();
+    if !e.ops.is_empty() && !e.ops.contains(&s.op) && !op_unknown {
         return Match::No;
     }
     if e.has_rule("grows_with_pair") {
@@ -251,6 +254,9 @@ fn site_text(f: &FrameRef) -> String {
     }
 }
 
+/// Smallest heap growth (bytes, first to last snapshot) reported.
+pub const MIN_HEAP_GROWTH: i64 = 16 << 10;
+
 /// Whether a series is worth a finding at all, before any pattern.
 fn is_candidate(s: &Series, kind: FindingKind, n: usize) -> bool {
     if s.background {
@@ -281,8 +287,24 @@ fn is_candidate(s: &Series, kind: FindingKind, n: usize) -> bool {
         FindingKind::Heap => {
             // Sampled estimates: growth must be clear in absolute and
             // relative terms.
+            // Sampled estimates: growth must hold at every step (within the
+            // noise), be at least MIN_HEAP_GROWTH bytes and a fifth of the start.
             let delta = t.last - t.first;
-            t.verdict.is_growth() && delta >= 256 << 10 && (t.first <= 0 || delta * 10 >= t.first)
+            // A site made only of runtime frames (goroutine descriptors and
+            // stacks) grows with goroutines; the goroutine findings say why.
+            let runtime_only = s
+                .frames
+                .iter()
+                .all(|f| crate::normalize::is_runtime_function(&f.function));
+            // Growth that slows to under half its first step is a cache or a
+            // pool filling up, not a leak.
+            let steps: Vec<i64> = s.values.windows(2).map(|w| w[1] - w[0]).collect();
+            let saturating = steps.len() >= 2 && steps[steps.len() - 1] * 2 <= steps[0];
+            t.verdict == Verdict::Growing
+                && !runtime_only
+                && !saturating
+                && delta >= MIN_HEAP_GROWTH
+                && (t.first <= 0 || delta * 5 >= t.first)
         }
     }
 }
@@ -403,6 +425,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         }
         // The source decides what the stack alone cannot.
         let mut top = top;
+        let mut wait = s.op;
         let mut source_info = None;
         let mut source_evidence = Vec::new();
         if let Some(index) = &opts.source {
@@ -412,10 +435,18 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                     op: s.op,
                     heap: kind == FindingKind::Heap,
                     site: s.site(),
+                    caller: s.site().and_then(|site| {
+                        let i = s.frames.iter().position(|f| std::ptr::eq(f, site))?;
+                        s.frames.get(i + 1)
+                    }),
                     created_by: s.created_by.as_ref(),
                 },
             );
-            if let Some(p) = verdict.pattern.and_then(|p| catalog.get(p)) {
+            if let Some(op) = verdict.op {
+                wait = op;
+            }
+            let decided = verdict.pattern.or_else(|| verdict.op.map(fallback_pattern));
+            if let Some(p) = decided.and_then(|p| catalog.get(p)) {
                 if p.entry.id != top.entry.id {
                     let old = top.entry.id.clone();
                     alternatives.retain(|a| *a != p.entry.id);
@@ -452,7 +483,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             score,
             counts: s.values.clone(),
             unit,
-            wait: s.op,
+            wait,
             wait_minutes: s.waits.clone(),
             max_wait_minutes: s.max_wait(),
             trend: s.trend.verdict,

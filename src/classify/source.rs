@@ -334,6 +334,9 @@ fn code_lines(f: &SourceFile, from: u32, to: u32) -> Vec<(u32, String)> {
 pub struct SourceVerdict {
     /// The catalog id the code decides, if any.
     pub pattern: Option<&'static str>,
+    /// The blocking operation read off the statement at the site, when the
+    /// input did not record one (debug=1 text).
+    pub op: Option<BlockingOp>,
     /// Which lines decided it.
     pub evidence: Vec<String>,
     pub info: SourceInfo,
@@ -344,6 +347,8 @@ pub struct Subject<'a> {
     pub op: BlockingOp,
     pub heap: bool,
     pub site: Option<&'a FrameRef>,
+    /// The frame that called the site (heap: who keeps what it allocated).
+    pub caller: Option<&'a FrameRef>,
     pub created_by: Option<&'a FrameRef>,
 }
 
@@ -377,25 +382,38 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
             )),
         }
     }
-    let go_file = s
-        .created_by
-        .and_then(|f| index.open(&f.raw_file).map(|src| (f, src)));
-    let mut go_span = None;
-    if let Some((frame, src)) = &go_file {
-        let is_go = src
-            .line(frame.line)
-            .is_some_and(|l| regex!(r"\bgo\b").is_match(&code_part(l)));
-        match enclosing_function(src, frame.line) {
-            Some(span) if is_go && matches_frame(src, span, &frame.function) => {
-                v.info.go_statement = snippet(src, frame.line);
-                go_span = Some(span);
+    let mut go_loc: Option<GoLoc> = None;
+    if let Some(frame) = s.created_by {
+        if let Some(src) = index.open(&frame.raw_file) {
+            let is_go = src
+                .line(frame.line)
+                .is_some_and(|l| regex!(r"\bgo\b").is_match(&code_part(l)));
+            match enclosing_function(&src, frame.line) {
+                Some(span) if is_go && matches_frame(&src, span, &frame.function) => {
+                    v.info.go_statement = snippet(&src, frame.line);
+                    go_loc = Some(GoLoc {
+                        src,
+                        line: frame.line,
+                        span,
+                    });
+                }
+                _ => index.note(format!(
+                    "source: {} line {} is not a go statement in {}; ignored",
+                    src.path.display(),
+                    frame.line,
+                    frame.function
+                )),
             }
-            _ => index.note(format!(
-                "source: {} line {} is not a go statement in {}; ignored",
-                src.path.display(),
-                frame.line,
-                frame.function
-            )),
+        }
+    }
+    // Protobuf and debug=1 profiles do not record created-by: find the go
+    // statement that starts the leaking function in its own source.
+    if go_loc.is_none() && !s.heap {
+        if let (Some((frame, src)), Some(span)) = (&site_file, site_span) {
+            go_loc = find_go_statement(src, span, frame);
+            if let Some(g) = &go_loc {
+                v.info.go_statement = snippet(&g.src, g.line);
+            }
         }
     }
     let (Some((site, src)), Some(span)) = (&site_file, site_span) else {
@@ -403,6 +421,37 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
     };
     let line = code_part(src.line(site.line).unwrap_or(""));
     let body = code_lines(src, span.start, span.end);
+    let op = if s.op == BlockingOp::Other && !s.heap {
+        let inferred = op_of_statement(&line);
+        if let Some(op) = inferred {
+            v.op = Some(op);
+            v.evidence
+                .push(format!("{} is a {op} statement", loc(src, site.line)));
+        }
+        inferred.unwrap_or(BlockingOp::Other)
+    } else if s.op == BlockingOp::ChanReceive && regex!(r"^\s*for\b.*\brange\s").is_match(&line) {
+        // Text dumps hide runtime.chanrecv2: the statement shows the range.
+        v.op = Some(BlockingOp::RangeReceive);
+        BlockingOp::RangeReceive
+    } else {
+        s.op
+    };
+    if s.op == BlockingOp::Other
+        && matches!(
+            op,
+            BlockingOp::ChanSend | BlockingOp::ChanReceive | BlockingOp::RangeReceive
+        )
+    {
+        if let Some(field) = never_assigned_field(src, &line) {
+            v.op = Some(BlockingOp::NilChan);
+            v.pattern = Some("nil-channel");
+            v.evidence.push(format!(
+                "{} uses the channel field {field}, which no file of its package ever assigns: it is nil",
+                loc(src, site.line)
+            ));
+            return v;
+        }
+    }
     let ticker_unstopped = || {
         let created = body
             .iter()
@@ -411,6 +460,15 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
         created.filter(|_| !stopped).map(|(n, _)| *n)
     };
     if s.heap {
+        // An index assignment whose target is declared as a map in the file.
+        let map_assign = body.iter().find(|(_, l)| {
+            regex!(r"^\s*([\w.]+)\[[^\]]+\]\s*=[^=]")
+                .captures(l)
+                .is_some_and(|c| {
+                    let name = c[1].rsplit('.').next().unwrap_or(&c[1]).to_string();
+                    is_map(src, &name)
+                })
+        });
         if regex!(r"time\.After\(").is_match(&line) && inside_for(&body, site.line) {
             v.pattern = Some("time-after-in-loop");
             v.evidence.push(format!(
@@ -423,10 +481,39 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                 "{} creates a time.Ticker that the function never stops",
                 loc(src, site.line)
             ));
+        } else if let Some((n, l)) = map_assign {
+            v.pattern = Some("heap-map-growth");
+            v.evidence.push(format!(
+                "{} stores into a map (`{}`) in the allocating function: entries are added and never deleted",
+                loc(src, *n),
+                l.trim()
+            ));
+        } else if let Some(caller) = s.caller {
+            // The caller keeps a subslice of what the site allocated.
+            if let Some(csrc) = index.open(&caller.raw_file) {
+                if let Some(cspan) = enclosing_function(&csrc, caller.line) {
+                    let sub =
+                        code_lines(&csrc, cspan.start, cspan.end)
+                            .into_iter()
+                            .find(|(_, l)| {
+                                regex!(r"\w\[[\w+\-*/ ()]*:[\w+\-*/ ()]*\]").is_match(l)
+                                    && !regex!(r"\bcopy\(|append\(\[\]byte\(nil\)").is_match(l)
+                            });
+                    if let Some((n, l)) = sub {
+                        v.pattern = Some("slice-retention");
+                        v.evidence.push(format!(
+                            "{} keeps a subslice (`{}`) of the buffer allocated at {}: the whole backing array stays alive",
+                            loc(&csrc, n),
+                            l.trim(),
+                            loc(src, site.line)
+                        ));
+                    }
+                }
+            }
         }
         return v;
     }
-    match s.op {
+    match op {
         BlockingOp::RangeReceive => {
             if let Some(c) = regex!(r"range\s+([\w.]+)").captures(&line) {
                 let ch = c[1].to_string();
@@ -460,8 +547,9 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                     "{} waits for ctx.Done(), which fires only when the context is cancelled",
                     loc(src, site.line)
                 ));
-                if let (Some((_, gsrc)), Some(gspan)) = (&go_file, go_span) {
-                    for (n, l) in code_lines(gsrc, gspan.start, gspan.end) {
+                if let Some(g) = &go_loc {
+                    let gsrc: &SourceFile = &g.src;
+                    for (n, l) in code_lines(gsrc, g.span.start, g.span.end) {
                         if regex!(r",\s*_\s*:?=\s*context\.With(Cancel|Timeout|Deadline)")
                             .is_match(&l)
                         {
@@ -513,19 +601,84 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                 None => {}
             }
         }
-        BlockingOp::ChanSend => examine_send(
-            &mut v,
-            src,
-            site,
-            span,
-            &line,
-            go_file.as_ref().map(|(_, g)| g),
-            go_span,
-            s.created_by,
-        ),
+        BlockingOp::ChanSend => examine_send(&mut v, src, span, &line, go_loc.as_ref()),
         _ => {}
     }
     v
+}
+
+/// Whether `name` is declared as a map in the file (var, field or :=).
+fn is_map(src: &SourceFile, name: &str) -> bool {
+    let Ok(decl) = Regex::new(&format!(
+        r"\b{n}\s+map\[|\b{n}\s*(:=|=)\s*(make\(\s*)?map\[|\b{n}\s*:\s*(make\(\s*)?map\[",
+        n = regex::escape(name)
+    )) else {
+        return false;
+    };
+    src.lines.iter().any(|l| decl.is_match(&code_part(l)))
+}
+
+/// The struct field a channel statement uses (`n.updates` in `<-n.updates`)
+/// when no Go file in the same directory assigns it: a nil channel.
+fn never_assigned_field(src: &SourceFile, line: &str) -> Option<String> {
+    let expr = regex!(r"(?:<-\s*|range\s+)([\w.]+)(\(?)")
+        .captures(line)
+        .or_else(|| regex!(r"^\s*([\w.]+)(\s*)<-").captures(line))?;
+    if expr.get(2).is_some_and(|m| m.as_str() == "(") {
+        // A method call (`<-ctx.Done()`), not a field.
+        return None;
+    }
+    let expr = expr.get(1)?.as_str().to_string();
+    let (_, field) = expr.rsplit_once('.')?;
+    if field.is_empty() || field == "C" {
+        return None;
+    }
+    let assign = Regex::new(&format!(
+        r"\.{f}\s*=[^=]|\b{f}\s*:[^=]|\b{f}\s*:=",
+        f = regex::escape(field)
+    ))
+    .ok()?;
+    let dir = src.path.parent()?;
+    for e in std::fs::read_dir(dir).ok()?.flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "go") {
+            let text = std::fs::read_to_string(&p).ok()?;
+            if text.lines().any(|l| assign.is_match(&code_part(l))) {
+                return None;
+            }
+        }
+    }
+    Some(expr)
+}
+
+/// The blocking operation a statement performs, from its text.
+pub fn op_of_statement(line: &str) -> Option<BlockingOp> {
+    let l = line.trim();
+    Some(if regex!(r"^for\b.*\brange\s").is_match(l) {
+        BlockingOp::RangeReceive
+    } else if regex!(r"^select\s*\{\s*\}").is_match(l) {
+        BlockingOp::SelectNoCases
+    } else if regex!(r"^select\b").is_match(l) {
+        BlockingOp::Select
+    } else if regex!(r"^[\w.\[\]()*]+\s*<-").is_match(l) {
+        BlockingOp::ChanSend
+    } else if regex!(r",\s*ok\s*:?=\s*<-").is_match(l) {
+        BlockingOp::RangeReceive
+    } else if l.contains("<-") {
+        BlockingOp::ChanReceive
+    } else if regex!(r"\.RLock\(\)|\.RWMutex\b").is_match(l) {
+        BlockingOp::RwMutex
+    } else if regex!(r"\.Lock\(\)").is_match(l) {
+        BlockingOp::Mutex
+    } else if regex!(r"\bwg\w*\.Wait\(\)|WaitGroup").is_match(l) {
+        BlockingOp::WaitGroup
+    } else if regex!(r"\.Wait\(\)").is_match(l) {
+        BlockingOp::Cond
+    } else if regex!(r"time\.Sleep\(").is_match(l) {
+        BlockingOp::Sleep
+    } else {
+        return None;
+    })
 }
 
 /// Case lines of the `select` statement at `line`.
@@ -576,16 +729,12 @@ fn inside_for(body: &[(u32, String)], line: u32) -> bool {
     false
 }
 
-#[allow(clippy::too_many_arguments)]
 fn examine_send(
     v: &mut SourceVerdict,
     src: &SourceFile,
-    site: &FrameRef,
     span: Span,
     line: &str,
-    go_src: Option<&Arc<SourceFile>>,
-    go_span: Option<Span>,
-    created_by: Option<&FrameRef>,
+    go: Option<&GoLoc>,
 ) {
     let Some(c) = regex!(r"([\w.\[\]]+)\s*<-").captures(line) else {
         return;
@@ -615,10 +764,11 @@ fn examine_send(
             return;
         }
     }
-    let (Some(gsrc), Some(gspan), Some(go)) = (go_src, go_span, created_by) else {
+    let Some(go) = go else {
         return;
     };
-    let gbody = code_lines(gsrc, gspan.start, gspan.end);
+    let gsrc: &SourceFile = &go.src;
+    let gbody = code_lines(gsrc, go.span.start, go.span.end);
     let after: Vec<&(u32, String)> = gbody.iter().filter(|(n, _)| *n > go.line).collect();
     // The receive that would have drained the channel, in the creator.
     let chan_name = ch.rsplit('.').next().unwrap_or(&ch).to_string();
@@ -680,9 +830,46 @@ fn examine_send(
                 .map(|r| format!(" at {}", loc(gsrc, r)))
                 .unwrap_or_default()
         ));
-        return;
     }
-    let _ = site;
+}
+
+/// Where the goroutine was started: the file, the go statement's line and
+/// the function around it.
+pub struct GoLoc {
+    pub src: Arc<SourceFile>,
+    pub line: u32,
+    pub span: Span,
+}
+
+/// Finds the go statement that starts `frame`'s function when the input does
+/// not name it: for a closure, the `go func` above it in the same function;
+/// for a named function, a `go name(` or `go x.name(` in the same file.
+fn find_go_statement(src: &Arc<SourceFile>, span: Span, frame: &FrameRef) -> Option<GoLoc> {
+    let is_closure = regex!(r"\.func\d+(\.\d+)*$").is_match(&frame.function);
+    if is_closure {
+        let line = (span.start..frame.line).rev().find(|&n| {
+            src.line(n)
+                .is_some_and(|l| regex!(r"\bgo\s+func\b").is_match(&code_part(l)))
+        })?;
+        return Some(GoLoc {
+            src: src.clone(),
+            line,
+            span,
+        });
+    }
+    let name = declared_name(&frame.function);
+    if name.is_empty() {
+        return None;
+    }
+    let call = Regex::new(&format!(r"\bgo\s+([\w.()*]+\.)?{}\(", regex::escape(&name))).ok()?;
+    let line = (1..=src.lines.len() as u32)
+        .find(|&n| src.line(n).is_some_and(|l| call.is_match(&code_part(l))))?;
+    let span = enclosing_function(src, line)?;
+    Some(GoLoc {
+        src: src.clone(),
+        line,
+        span,
+    })
 }
 
 #[cfg(test)]
@@ -708,6 +895,37 @@ mod tests {
             "main.(*S).b.func1"
         ));
         assert!(!matches_frame(&f, Span { start: 8, end: 11 }, "main.c"));
+    }
+
+    #[test]
+    fn operations_from_statements() {
+        assert_eq!(
+            op_of_statement("\tfor ev := range s.events {"),
+            Some(BlockingOp::RangeReceive)
+        );
+        assert_eq!(
+            op_of_statement("\tselect {}"),
+            Some(BlockingOp::SelectNoCases)
+        );
+        assert_eq!(op_of_statement("\tselect {"), Some(BlockingOp::Select));
+        assert_eq!(
+            op_of_statement("\tresults <- r"),
+            Some(BlockingOp::ChanSend)
+        );
+        assert_eq!(
+            op_of_statement("\tp.out[i] <- v"),
+            Some(BlockingOp::ChanSend)
+        );
+        assert_eq!(
+            op_of_statement("\tv := <-ch"),
+            Some(BlockingOp::ChanReceive)
+        );
+        assert_eq!(
+            op_of_statement("\t<-ctx.Done()"),
+            Some(BlockingOp::ChanReceive)
+        );
+        assert_eq!(op_of_statement("\ts.mu.Lock()"), Some(BlockingOp::Mutex));
+        assert_eq!(op_of_statement("\tx := 1"), None);
     }
 
     #[test]
