@@ -200,6 +200,7 @@ pub fn analyze_snapshots(
         };
         findings.extend(classify::classify(&ks, catalog, &opts.classify));
     }
+    let mut findings = classify::link_stories(findings);
     classify::rank(&mut findings);
     if let Some(index) = &opts.classify.source {
         notes.extend(index.notes());

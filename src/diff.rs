@@ -194,6 +194,8 @@ pub struct Series {
     pub states: BTreeMap<String, u64>,
     /// Memory: every function on any stack of the group, in any snapshot.
     pub functions: BTreeSet<String>,
+    /// A memory profile series (bytes), not goroutines.
+    pub memory: bool,
     pub trend: Trend,
 }
 
@@ -206,12 +208,30 @@ impl Series {
         self.values.last().copied().unwrap_or(0)
     }
 
-    /// The leaking site: the first frame outside the runtime, else the leaf.
+    /// The leaking site: for goroutines, the first frame of the program's
+    /// own code, else (a stack made only of the standard library, such as an
+    /// HTTP connection loop) the goroutine's entry function; for memory, the
+    /// first frame outside the runtime and allocator. The leaf when nothing
+    /// else qualifies.
     pub fn site(&self) -> Option<&FrameRef> {
-        self.frames
-            .iter()
-            .find(|f| !crate::normalize::is_runtime_function(&f.function))
-            .or_else(|| self.frames.first())
+        use crate::normalize::{is_runtime_function, is_std_package, package_path};
+        let own = |f: &&FrameRef| {
+            !package_path(&f.function).is_some_and(is_std_package)
+                && !is_runtime_function(&f.function)
+        };
+        let outside_runtime = |f: &&FrameRef| !is_runtime_function(&f.function);
+        if !self.memory {
+            self.frames
+                .iter()
+                .find(own)
+                .or_else(|| self.frames.iter().rev().find(outside_runtime))
+                .or_else(|| self.frames.first())
+        } else {
+            self.frames
+                .iter()
+                .find(outside_runtime)
+                .or_else(|| self.frames.first())
+        }
     }
 }
 
@@ -323,6 +343,7 @@ pub fn diff(
             background: latest.background,
             states,
             functions,
+            memory: snapshots.first().is_some_and(|s| s.kind.is_memory()),
             trend,
         });
     }

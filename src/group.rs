@@ -177,6 +177,10 @@ impl Grouper {
         let mut key_frames: Vec<u32> = Vec::new();
         for sample in &snap.samples {
             key_frames.clear();
+            // Standard-library internals move between Go releases: of each
+            // run of standard-library frames only the outermost (the function
+            // the program called, or a goroutine's entry) joins the key.
+            let mut pending_std: Option<u32> = None;
             for &fid in sample.stack.iter() {
                 let k = match cache[fid as usize] {
                     Some(k) => k,
@@ -187,8 +191,18 @@ impl Grouper {
                     }
                 };
                 if let Some(k) = k {
-                    key_frames.push(k);
+                    if self.keys.get(k).line == 0 {
+                        pending_std = Some(k);
+                    } else {
+                        if let Some(p) = pending_std.take() {
+                            key_frames.push(p);
+                        }
+                        key_frames.push(k);
+                    }
                 }
+            }
+            if let Some(p) = pending_std.take() {
+                key_frames.push(p);
             }
             let created = sample.created_by.map(|c| {
                 let f = snap.table.function(c);

@@ -342,6 +342,9 @@ pub fn blocking_op_with_start_lines(
         Some(BlockingOp::ChanReceive) if from_frames == BlockingOp::RangeReceive => {
             BlockingOp::RangeReceive
         }
+        // RWMutex.Lock first takes its inner Mutex: the runtime says
+        // sync.Mutex.Lock, the frames say which lock the program called.
+        Some(BlockingOp::Mutex) if from_frames == BlockingOp::RwMutex => BlockingOp::RwMutex,
         Some(op) => op,
         None if r == "semacquire" || r == "semacquire (durable)" => match from_frames {
             BlockingOp::Mutex | BlockingOp::RwMutex | BlockingOp::WaitGroup | BlockingOp::Cond => {

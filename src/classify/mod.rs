@@ -65,6 +65,102 @@ pub struct Finding {
     /// The source lines of the leaking site and the go statement, when
     /// `--source` found them.
     pub source: Option<source::SourceInfo>,
+    /// Heap growth explained by this goroutine finding (same functions or
+    /// created-by site), reported here as one story.
+    pub linked: Vec<Linked>,
+}
+
+/// A heap finding folded into the goroutine finding that explains it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Linked {
+    pub id: String,
+    pub kind: FindingKind,
+    pub pattern: String,
+    pub site: Option<FrameRef>,
+    pub counts: Vec<i64>,
+    pub unit: &'static str,
+    /// The functions both findings share.
+    pub through: Vec<String>,
+}
+
+fn story_functions(f: &Finding) -> std::collections::BTreeSet<&str> {
+    f.frames
+        .iter()
+        .chain(f.created_by.iter())
+        .map(|fr| fr.function.as_str())
+        .filter(|name| {
+            !crate::normalize::is_runtime_function(name)
+                && *name != "main.main"
+                && !name.starts_with("testing.")
+                && !name.contains("internal/snap.")
+        })
+        .collect()
+}
+
+/// Folds each heap finding into the goroutine finding whose stack or
+/// created-by site shares a function with the allocation stack: leaked
+/// goroutines are what keeps that memory reachable.
+pub fn link_stories(findings: Vec<Finding>) -> Vec<Finding> {
+    let (mut goroutine, heap): (Vec<Finding>, Vec<Finding>) = findings
+        .into_iter()
+        .partition(|f| f.kind == FindingKind::Goroutine);
+    let mut out_heap = Vec::new();
+    for h in heap {
+        let hf = story_functions(&h);
+        let best = goroutine
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.severity >= Severity::Medium)
+            .map(|(i, g)| {
+                let shared: Vec<String> = story_functions(g)
+                    .intersection(&hf)
+                    .map(|s| s.to_string())
+                    .collect();
+                (i, shared)
+            })
+            .filter(|(_, shared)| !shared.is_empty())
+            .max_by_key(|(i, shared)| {
+                (
+                    shared.len(),
+                    goroutine[*i].counts.last().copied().unwrap_or(0),
+                )
+            });
+        match best {
+            Some((i, through)) => {
+                let g = &mut goroutine[i];
+                g.evidence.push(format!(
+                    "heap: in-use memory allocated at {} grows with it ({}; {}), through {}",
+                    h.site.as_ref().map(|f| f.function.as_str()).unwrap_or("?"),
+                    h.counts
+                        .iter()
+                        .map(|&c| fmt_value(c, h.unit))
+                        .collect::<Vec<_>>()
+                        .join(" → "),
+                    h.pattern,
+                    through.join(", ")
+                ));
+                if h.pattern != g.pattern
+                    && !g.alternatives.contains(&h.pattern)
+                    && h.pattern != "heap-growth"
+                {
+                    g.alternatives.push(h.pattern.clone());
+                }
+                g.severity = g.severity.max(h.severity);
+                g.linked.push(Linked {
+                    id: h.id,
+                    kind: h.kind,
+                    pattern: h.pattern,
+                    site: h.site,
+                    counts: h.counts,
+                    unit: h.unit,
+                    through,
+                });
+            }
+            None => out_heap.push(h),
+        }
+    }
+    goroutine.extend(out_heap);
+    goroutine
 }
 
 /// Options of the classification.
@@ -254,6 +350,10 @@ fn site_text(f: &FrameRef) -> String {
     }
 }
 
+/// With one snapshot, a blocked group this large and waiting a minute or more
+/// is reported (at low severity), as in Uber's single-profile LeakProf.
+pub const SINGLE_MIN_COUNT: i64 = 10;
+
 /// Smallest heap growth (bytes, first to last snapshot) reported.
 pub const MIN_HEAP_GROWTH: i64 = 16 << 10;
 
@@ -278,7 +378,7 @@ fn is_candidate(s: &Series, kind: FindingKind, n: usize) -> bool {
                     let wait = s.max_wait().unwrap_or(0);
                     s.leaked > 0
                         || (s.op.never_wakes() && n == 1)
-                        || (blocked && s.last() >= 10 && wait >= 10)
+                        || (blocked && s.last() >= SINGLE_MIN_COUNT && wait >= 1)
                         || (blocked && s.last() >= 1000)
                 }
                 _ => false,
@@ -508,6 +608,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             references: top.entry.references.clone(),
             related: Vec::new(),
             source: source_info,
+            linked: Vec::new(),
         };
         if top.has_rule("grows_with_pair") {
             merged_into.insert(top.entry.id.clone(), findings.len());
@@ -570,7 +671,8 @@ fn judge(s: &Series, top: &catalog::Compiled, kind: FindingKind, n: usize) -> (S
             let sev = if s.leaked > 0 {
                 Severity::High
             } else if certain && s.last() >= 10
-                || s.last() >= 1000 && s.max_wait().unwrap_or(0) >= 10
+                || s.last() >= 100 && s.max_wait().unwrap_or(0) >= 10
+                || s.last() >= 1000
             {
                 Severity::Medium
             } else {
