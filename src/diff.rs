@@ -192,8 +192,8 @@ pub struct Series {
     pub leaked: u64,
     pub background: bool,
     pub states: BTreeMap<String, u64>,
-    /// Memory: every function on any stack of the group, in any snapshot.
-    pub functions: BTreeSet<String>,
+    /// Memory: the distinct allocation stacks of the site, in any snapshot.
+    pub stacks: BTreeSet<Vec<String>>,
     /// A memory profile series (bytes), not goroutines.
     pub memory: bool,
     pub trend: Trend,
@@ -311,10 +311,10 @@ pub fn diff(
         for (k, v) in &latest.states {
             *states.entry(k.clone()).or_default() += v;
         }
-        let functions: BTreeSet<String> = present
+        let stacks: BTreeSet<Vec<String>> = present
             .iter()
             .flatten()
-            .flat_map(|g| g.functions.iter().cloned())
+            .flat_map(|g| g.stacks.iter().cloned())
             .collect();
         let trend = Trend::judge(&values, noise);
         out.push(Series {
@@ -342,7 +342,7 @@ pub fn diff(
                 .unwrap_or(0),
             background: latest.background,
             states,
-            functions,
+            stacks,
             memory: snapshots.first().is_some_and(|s| s.kind.is_memory()),
             trend,
         });

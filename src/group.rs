@@ -14,6 +14,9 @@ use crate::normalize;
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Distinct allocation stacks kept per memory site.
+const MAX_STACKS_PER_SITE: usize = 256;
+
 /// How samples are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum GroupBy {
@@ -94,9 +97,9 @@ pub struct Group {
     /// Runtime-owned goroutines (GC workers, finalizer …) or the main goroutine.
     pub background: bool,
     pub elided: bool,
-    /// Memory profiles: every function on any stack of the group (a site
-    /// groups many stacks), so signatures see map growth or timers below it.
-    pub functions: BTreeSet<String>,
+    /// Memory profiles: the distinct stacks (function names, leaf first) a
+    /// site groups, so signatures see timers or map growth below it.
+    pub stacks: BTreeSet<Vec<String>>,
     /// Value of the representative sample (the largest one, for memory).
     rep_value: i64,
 }
@@ -191,7 +194,7 @@ impl Grouper {
                     }
                 };
                 if let Some(k) = k {
-                    if self.keys.get(k).line == 0 {
+                    if goroutines && self.keys.get(k).line == 0 {
                         pending_std = Some(k);
                     } else {
                         if let Some(p) = pending_std.take() {
@@ -303,7 +306,7 @@ fn new_group(snap: &Snapshot, sample: &Sample, key: GroupKey) -> Group {
         states: BTreeMap::new(),
         background,
         elided: false,
-        functions: BTreeSet::new(),
+        stacks: BTreeSet::new(),
         rep_value: i64::MIN,
     }
 }
@@ -322,11 +325,13 @@ fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample, value_index: usize) {
         g.op = s.op;
     }
     if snap.kind.is_memory() {
-        for &f in s.stack.iter() {
-            let name = snap.table.function(f);
-            if !g.functions.contains(name) {
-                g.functions.insert(name.to_string());
-            }
+        if g.stacks.len() < MAX_STACKS_PER_SITE {
+            let names: Vec<String> = s
+                .stack
+                .iter()
+                .map(|&f| snap.table.function(f).to_string())
+                .collect();
+            g.stacks.insert(names);
         }
         // The stack that holds the most memory represents the site.
         let v = s.values.get(value_index).copied().unwrap_or(0);

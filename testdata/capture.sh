@@ -210,13 +210,17 @@ wait "$LW119" || { cat "$WORK/long119.log" >&2; exit 1; }
 # ----------------------------------------------------------------- samples
 log "refreshing samples/"
 rm -rf "$SAMPLES"
-mkdir -p "$SAMPLES"
+# ticket/: what an incident ticket holds: three debug=2 dumps and two heap
+# profiles of one process (responses whose bodies are never closed).
+# timeout-leak/: three debug=2 dumps of a program whose source is in go/, for
+# the --source demo.
+mkdir -p "$SAMPLES/ticket" "$SAMPLES/timeout-leak"
 for k in 1 2 3; do
-    cp "$CAPS/go1.27/timeout-leak/goroutine-$k.debug2.txt" "$SAMPLES/timeout-leak-$k.debug2.txt"
-    cp "$CAPS/go1.27/timeout-leak/goroutine-$k.pb.gz" "$SAMPLES/timeout-leak-$k.pb.gz"
+    cp "$CAPS/go1.27/http-body-not-closed/goroutine-$k.debug2.txt" "$SAMPLES/ticket/goroutine-$k.debug2.txt"
+    cp "$CAPS/go1.27/timeout-leak/goroutine-$k.debug2.txt" "$SAMPLES/timeout-leak/goroutine-$k.debug2.txt"
 done
-cp "$CAPS/go1.27/heap-map-growth/heap-1.pb.gz" "$SAMPLES/heap-map-growth-1.pb.gz"
-cp "$CAPS/go1.27/heap-map-growth/heap-3.pb.gz" "$SAMPLES/heap-map-growth-3.pb.gz"
+cp "$CAPS/go1.27/http-body-not-closed/heap-1.pb.gz" "$SAMPLES/ticket/heap-1.pb.gz"
+cp "$CAPS/go1.27/http-body-not-closed/heap-3.pb.gz" "$SAMPLES/ticket/heap-3.pb.gz"
 
 # ------------------------------------------------------------------ checks
 log "checking for machine paths"

@@ -68,6 +68,10 @@ pub struct Finding {
     /// Heap growth explained by this goroutine finding (same functions or
     /// created-by site), reported here as one story.
     pub linked: Vec<Linked>,
+    /// Every function of the group's stacks (heap: all allocation stacks of
+    /// the site), for linking goroutine and heap findings.
+    #[serde(skip)]
+    pub functions: Vec<String>,
 }
 
 /// A heap finding folded into the goroutine finding that explains it.
@@ -88,6 +92,7 @@ fn story_functions(f: &Finding) -> std::collections::BTreeSet<&str> {
         .iter()
         .chain(f.created_by.iter())
         .map(|fr| fr.function.as_str())
+        .chain(f.functions.iter().map(|s| s.as_str()))
         .filter(|name| {
             !crate::normalize::is_runtime_function(name)
                 && *name != "main.main"
@@ -196,7 +201,18 @@ fn ignored(s: &Series, opts: &ClassifyOptions) -> bool {
 }
 
 fn frames_match(re: &Regex, s: &Series) -> bool {
-    s.frames.iter().any(|f| re.is_match(&f.function)) || s.functions.iter().any(|f| re.is_match(f))
+    s.frames.iter().any(|f| re.is_match(&f.function))
+}
+
+/// Heap signatures: some single allocation stack of the site matches every
+/// regex (a site groups many stacks; their union would match too much).
+fn alloc_match(res: &[Regex], s: &Series) -> bool {
+    if s.stacks.is_empty() {
+        return res.iter().all(|re| frames_match(re, s));
+    }
+    s.stacks
+        .iter()
+        .any(|stack| res.iter().all(|re| stack.iter().any(|f| re.is_match(f))))
 }
 
 fn siblings(s: &Series) -> Option<bool> {
@@ -217,10 +233,16 @@ fn match_entry(e: &catalog::Compiled, s: &Series, kind: FindingKind, growing: &[
         // The heap side: alloc_frames (or a plain heap entry, the fallback),
         // matched against the allocation stacks of the site.
         let applies = !e.alloc_frames.is_empty() || e.entry.kind == catalog::EntryKind::Heap;
-        if !applies || !e.alloc_frames.iter().all(|re| frames_match(re, s)) {
+        if !applies || !alloc_match(&e.alloc_frames, s) {
             return Match::No;
         }
-        if e.not_frames.iter().any(|re| frames_match(re, s)) {
+        if !e.not_frames.is_empty()
+            && s.stacks.iter().all(|st| {
+                e.not_frames
+                    .iter()
+                    .any(|re| st.iter().any(|f| re.is_match(f)))
+            })
+        {
             return Match::No;
         }
         return Match::Yes;
@@ -609,6 +631,14 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             related: Vec::new(),
             source: source_info,
             linked: Vec::new(),
+            functions: s
+                .stacks
+                .iter()
+                .flatten()
+                .cloned()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect(),
         };
         if top.has_rule("grows_with_pair") {
             merged_into.insert(top.entry.id.clone(), findings.len());
