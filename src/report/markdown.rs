@@ -51,8 +51,7 @@ pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '~' | '(' | ')'
-            | '{' | '}' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -172,6 +171,22 @@ fn finding_section(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
             "\n**What would decide between the candidates:** {}",
             escape(&f.decide)
         )?;
+    }
+    if let Some(src) = &f.source {
+        for (title, snip) in [
+            ("Leaking line", &src.site),
+            ("go statement", &src.go_statement),
+        ] {
+            if let Some(sn) = snip {
+                writeln!(w, "\n**{title}** ({}:{})\n", code(&sn.path), sn.line)?;
+                let body: Vec<String> = sn
+                    .context
+                    .iter()
+                    .map(|(n, t)| format!("{}{n:>5}  {t}", if *n == sn.line { ">" } else { " " }))
+                    .collect();
+                write!(w, "{}", fenced("go", &body.join("\n")))?;
+            }
+        }
     }
     writeln!(w, "\n**Stack** (leaf first)\n")?;
     let mut stack = stack_text(&f.frames);
@@ -437,7 +452,7 @@ mod tests {
 
     #[test]
     fn prose_is_escaped() {
-        assert_eq!(escape("[click](http://x)"), "\\[click\\]\\(http://x\\)");
+        assert_eq!(escape("[click](http://x)"), "\\[click\\](http://x)");
         assert_eq!(escape("<img src=x>"), "\\<img src=x\\>");
     }
 

@@ -62,6 +62,14 @@ fn clean(s: &str) -> String {
     sanitize_terminal(s)
 }
 
+/// A frame, with the source line under it when `--source` found it.
+fn with_source(site: String, line: Option<&crate::classify::source::SourceSnippet>) -> String {
+    match line {
+        Some(l) => format!("{}\n  {}: {}", clean(&site), l.line, clean(&l.text)),
+        None => clean(&site),
+    }
+}
+
 impl Exporter for Table {
     fn analysis(&self, r: &AnalysisReport, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "Snapshots:")?;
@@ -114,9 +122,13 @@ impl Exporter for Table {
                     Cell::new(pattern),
                     Cell::new(format!("{} {}", sparkline(&f.counts), counts.join(" → "))),
                     Cell::new(wait),
-                    Cell::new(clean(&f.site.as_ref().map(frame_site).unwrap_or_default())),
-                    Cell::new(clean(
-                        &f.created_by.as_ref().map(frame_site).unwrap_or_default(),
+                    Cell::new(with_source(
+                        f.site.as_ref().map(frame_site).unwrap_or_default(),
+                        f.source.as_ref().and_then(|s| s.site.as_ref()),
+                    )),
+                    Cell::new(with_source(
+                        f.created_by.as_ref().map(frame_site).unwrap_or_default(),
+                        f.source.as_ref().and_then(|s| s.go_statement.as_ref()),
                     )),
                 ]);
             }
