@@ -409,3 +409,87 @@ fn one_dump_alone_still_gets_an_answer() {
     let three = analyze(&load(&files(&dir, "goroutine-", ".debug2.txt")), false);
     assert!(one[0].confidence < three[0].confidence);
 }
+
+fn analyze_with_source_dir(snaps: &[Snapshot], dir: &Path) -> (Vec<Finding>, Vec<String>) {
+    let opts = AnalyzeOptions {
+        classify: ClassifyOptions {
+            ignore: Vec::new(),
+            source: Some(Arc::new(SourceIndex::new(&[dir.to_path_buf()]))),
+        },
+        ..Default::default()
+    };
+    let r = analyze_snapshots(snaps, &Catalog::builtin(), &opts).unwrap();
+    (r.findings, r.notes)
+}
+
+#[test]
+fn stale_or_missing_source_is_noted_not_used() {
+    let snaps = load(&files(
+        &root().join("captures/go1.27/timeout-leak"),
+        "goroutine-",
+        ".debug2.txt",
+    ));
+    // Edited since the dump: two lines added above the function.
+    let dir = tempfile::tempdir().unwrap();
+    let prog = dir.path().join("timeout-leak");
+    std::fs::create_dir(&prog).unwrap();
+    let text = std::fs::read_to_string(root().join("go/timeout-leak/main.go")).unwrap();
+    let edited = text.replacen(
+        "func fetchWithTimeout",
+        "// moved\n// down\nfunc fetchWithTimeout",
+        1,
+    );
+    std::fs::write(prog.join("main.go"), edited).unwrap();
+    let (found, notes) = analyze_with_source_dir(&snaps, dir.path());
+    let f = serious(&found)[0];
+    assert_eq!(
+        f.pattern, "chan-send-blocked",
+        "a stale file does not decide"
+    );
+    assert!(f.alternatives.iter().any(|a| a == "timeout-leak"));
+    assert!(
+        notes.iter().any(|n| n.contains("does not match the dump")),
+        "{notes:?}"
+    );
+
+    // No file at all: one note per missing path, never an error.
+    let empty = tempfile::tempdir().unwrap();
+    let (found, notes) = analyze_with_source_dir(&snaps, empty.path());
+    assert_eq!(serious(&found)[0].pattern, "chan-send-blocked");
+    let missing: Vec<_> = notes
+        .iter()
+        .filter(|n| n.contains("no local file"))
+        .collect();
+    assert!(!missing.is_empty());
+    let mut dedup = missing.clone();
+    dedup.dedup();
+    assert_eq!(
+        missing.len(),
+        dedup.len(),
+        "each missing file is noted once"
+    );
+}
+
+#[test]
+fn source_lines_are_reported() {
+    let snaps = load(&files(
+        &root().join("captures/go1.27/premature-return"),
+        "goroutine-",
+        ".pb.gz",
+    ));
+    let found = analyze(&snaps, true);
+    let f = serious(&found)[0];
+    assert_eq!(f.pattern, "premature-return");
+    let src = f.source.as_ref().expect("source lines");
+    let site = src.site.as_ref().unwrap();
+    assert!(site.text.contains("<-"), "{site:?}");
+    assert!(site.context.len() >= 3);
+    assert!(src.go_statement.as_ref().unwrap().text.starts_with("go "));
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.starts_with("source: ") && e.contains("returns")),
+        "{:?}",
+        f.evidence
+    );
+}

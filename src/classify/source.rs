@@ -369,16 +369,29 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
         .and_then(|f| index.open(&f.raw_file).map(|src| (f, src)));
     let mut site_span = None;
     if let Some((frame, src)) = &site_file {
+        let text = code_part(src.line(frame.line).unwrap_or(""));
         match enclosing_function(src, frame.line) {
-            Some(span) if matches_frame(src, span, &frame.function) => {
-                v.info.site = snippet(src, frame.line);
-                site_span = Some(span);
-            }
-            _ => index.note(format!(
+            Some(span) if !matches_frame(src, span, &frame.function) => index.note(format!(
                 "source: {} does not match the dump at line {} ({} is not there); ignored",
                 src.path.display(),
                 frame.line,
                 frame.function
+            )),
+            Some(_) if !s.heap && !statement_fits(s.op, &text) => index.note(format!(
+                "source: {} does not match the dump at line {} (`{}` cannot block in {}); ignored",
+                src.path.display(),
+                frame.line,
+                text.trim(),
+                s.op
+            )),
+            Some(span) => {
+                v.info.site = snippet(src, frame.line);
+                site_span = Some(span);
+            }
+            None => index.note(format!(
+                "source: {} does not match the dump at line {} (no function there); ignored",
+                src.path.display(),
+                frame.line
             )),
         }
     }
@@ -398,7 +411,7 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                     });
                 }
                 _ => index.note(format!(
-                    "source: {} line {} is not a go statement in {}; ignored",
+                    "source: {} does not match the dump: line {} is not a go statement in {}; ignored",
                     src.path.display(),
                     frame.line,
                     frame.function
@@ -649,6 +662,23 @@ fn never_assigned_field(src: &SourceFile, line: &str) -> Option<String> {
         }
     }
     Some(expr)
+}
+
+/// Whether a statement can block in `op` (a stale file has another line there).
+fn statement_fits(op: BlockingOp, line: &str) -> bool {
+    match op {
+        BlockingOp::ChanSend
+        | BlockingOp::ChanReceive
+        | BlockingOp::RangeReceive
+        | BlockingOp::NilChan => {
+            line.contains("<-") || line.contains("range") || line.contains("select")
+        }
+        BlockingOp::Select | BlockingOp::SelectNoCases => line.contains("select"),
+        BlockingOp::Mutex | BlockingOp::RwMutex => line.contains("Lock"),
+        BlockingOp::WaitGroup | BlockingOp::Cond => line.contains("Wait"),
+        BlockingOp::Sleep => line.contains("Sleep"),
+        _ => true,
+    }
 }
 
 /// The blocking operation a statement performs, from its text.
