@@ -398,3 +398,70 @@ fn inputs_are_never_modified() {
     assert_eq!(std::fs::read(file).unwrap(), before);
     assert_eq!(std::fs::metadata(file).unwrap().modified().unwrap(), meta);
 }
+
+#[test]
+fn snapshots_are_ordered_by_recorded_time() {
+    let d = "testdata/captures/go1.27/timeout-leak";
+    let files = [
+        format!("{d}/goroutine-3.pb.gz"),
+        format!("{d}/goroutine-1.pb.gz"),
+        format!("{d}/goroutine-2.pb.gz"),
+    ];
+    let out = leakdiff()
+        .args(["analyze", "--format", "json"])
+        .args(&files)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<&str> = v["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths[0].ends_with("goroutine-1.pb.gz") && paths[2].ends_with("goroutine-3.pb.gz"),
+        "{paths:?}"
+    );
+    assert_eq!(v["findings"][0]["counts"], serde_json::json!([10, 20, 30]));
+    assert!(v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n.as_str().unwrap().contains("out of time order")));
+    // Text dumps record no time: the order given is kept.
+    let t = "testdata/samples/timeout-leak";
+    let out = leakdiff()
+        .args([
+            "analyze",
+            "--format",
+            "json",
+            &format!("{t}/goroutine-3.debug2.txt"),
+            &format!("{t}/goroutine-1.debug2.txt"),
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] != "high"),
+        "shrinking is not a leak"
+    );
+}
+
+#[test]
+fn a_log_with_two_dumps_is_two_snapshots() {
+    let out = stdout(&[
+        "show",
+        "--format",
+        "json",
+        "tests/data/debug2/two_dumps.log",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let snaps = v["snapshots"].as_array().unwrap();
+    assert_eq!(snaps.len(), 2);
+    assert_eq!(snaps[1]["index_in_file"], 1);
+}

@@ -809,9 +809,10 @@ fn evidence(s: &Series, kind: FindingKind, unit: &str, n: usize) -> Vec<String> 
         }
         if let Some(c) = &s.created_by {
             let mut line = format!("created by {}", site_text(c));
-            if !s.parents.is_empty() {
+            let max_siblings = s.parents.values().max().copied().unwrap_or(0);
+            if !s.parents.is_empty() && (max_siblings >= 2 || s.parents.len() == 1) {
                 let total: u32 = s.parents.values().sum();
-                let max = s.parents.values().max().copied().unwrap_or(0);
+                let max = max_siblings;
                 line.push_str(&format!(
                     "; {total} goroutines from {} parent goroutine{} (up to {max} from one parent)",
                     s.parents.len(),

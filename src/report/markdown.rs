@@ -150,21 +150,6 @@ fn finding_section(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
     for e in &f.evidence {
         writeln!(w, "- {}", escape(e))?;
     }
-    for r in &f.related {
-        if let Some(s) = &r.site {
-            writeln!(
-                w,
-                "- related group {} ({}): {}",
-                frame_code(s),
-                r.wait,
-                r.counts
-                    .iter()
-                    .map(|c| c.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" → ")
-            )?;
-        }
-    }
     if !f.decide.is_empty() {
         writeln!(
             w,
