@@ -133,6 +133,25 @@ fn two_dumps_in_the_markdown_notes() {
     assert_eq!(snaps[1].index_in_source, 1);
 }
 
+/// A uber-go/goleak report pasted from a CI log (`Goroutine N in state S,
+/// with F on top of the stack:`) is read like a dump.
+#[test]
+fn goleak_report_from_a_ci_log() {
+    let Some(dir) = dumps_dir() else { return };
+    let path = dir.join("issue_tidb52595_goleak_format.txt");
+    if !path.is_file() {
+        return;
+    }
+    let snaps = load::load_path(path.to_str().unwrap(), &LoadOptions::default()).unwrap();
+    assert_eq!(snaps.len(), 1);
+    assert_eq!(snaps[0].samples.len(), 1);
+    let g = snaps[0].samples[0].goroutine.as_ref().unwrap();
+    assert_eq!(
+        (g.id, g.state.as_str(), g.parent_id),
+        (708, "select", Some(703))
+    );
+}
+
 /// Whatever a file holds (debug=1 text, protobuf, gzip bytes, legacy heap
 /// profiles), the debug=2 parser itself returns a result and never panics.
 #[test]

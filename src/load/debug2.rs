@@ -340,7 +340,13 @@ impl<'a> Parser<'a> {
             }
         }
         if let Some((pos, h)) = find_header(full) {
-            self.set_prefix(&full[..pos]);
+            let mut pre = &full[..pos];
+            if full[pos..].starts_with('G') {
+                // goleak prints its list as `[Goroutine 1 … Goroutine 2 …]`:
+                // the bracket and the separating space are not a log prefix.
+                pre = pre.trim_end_matches(['[', ' ']);
+            }
+            self.set_prefix(pre);
             self.header(no, &h);
             return !self.stopped;
         }
@@ -1197,7 +1203,35 @@ fn find_header(line: &str) -> Option<(usize, Header<'_>)> {
             return Some((pos, h));
         }
     }
+    // uber-go/goleak reports (`found unexpected goroutines: [Goroutine 7 in
+    // state select, with F on top of the stack: …]`), pasted from CI logs.
+    for pos in memmem::find_iter(line.as_bytes(), b"Goroutine ") {
+        if let Some(h) = parse_goleak_header(&line[pos..]) {
+            return Some((pos, h));
+        }
+    }
     None
+}
+
+/// Parses goleak's `Goroutine N in state S, with F on top of the stack:`.
+fn parse_goleak_header(s: &str) -> Option<Header<'_>> {
+    let rest = s.strip_prefix("Goroutine ")?;
+    let nd = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if nd == 0 || nd > 20 {
+        return None;
+    }
+    let id = rest[..nd].parse::<u64>().ok()?;
+    let rest = rest[nd..].strip_prefix(" in state ")?;
+    let end = rest
+        .strip_suffix(':')
+        .or_else(|| rest.trim_end().strip_suffix(':'))?;
+    let end = end.strip_suffix(" on top of the stack")?;
+    let with = end.rfind(", with ")?;
+    Some(Header {
+        id,
+        status: &end[..with],
+        labels: None,
+    })
 }
 
 /// Parses `goroutine N [status]:`, `goroutine N gp=0x… m=3 mp=0x… [status]:`
@@ -1627,6 +1661,18 @@ created by main.start in goroutine 1
         assert_eq!(s.table.frame(s.samples[1].stack[3]).line, 22);
         assert_eq!(s.samples[0].op, BlockingOp::Running);
         assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    }
+
+    #[test]
+    fn goleak_reports() {
+        let text = "found unexpected goroutines:\n[Goroutine 708 in state select, with net/http.(*persistConn).writeLoop on top of the stack:\nnet/http.(*persistConn).writeLoop(0xc0020ff8c0)\n\t/usr/local/go/src/net/http/transport.go:2421 +0xe5\ncreated by net/http.(*Transport).dialConn in goroutine 703\n\t/usr/local/go/src/net/http/transport.go:1777 +0x16f1\n Goroutine 9 in state chan receive, 3 minutes, with main.f on top of the stack:\nmain.f()\n\t/src/a/main.go:9 +0x1\n]\n";
+        let snap = one(text);
+        assert_eq!(snap.samples.len(), 2);
+        assert_eq!(info(&snap.samples[0]).id, 708);
+        assert_eq!(info(&snap.samples[0]).state, "select");
+        assert_eq!(info(&snap.samples[0]).parent_id, Some(703));
+        assert_eq!(info(&snap.samples[1]).state, "chan receive");
+        assert_eq!(info(&snap.samples[1]).wait_minutes, Some(3));
     }
 
     #[test]
