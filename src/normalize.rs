@@ -115,6 +115,13 @@ pub fn file(function: &str, raw_file: &str) -> String {
         if pkg == "main" {
             return base.to_string();
         }
+        // The runtime implements functions of other packages
+        // (`internal/poll.runtime_pollWait`, `sync.runtime_Semacquire`,
+        // `time.Sleep`) in its own files.
+        let parent = path.rsplit('/').nth(1);
+        if pkg != "runtime" && parent == Some("runtime") && is_std_package(pkg) {
+            return format!("runtime/{base}");
+        }
         let mut dir = unescape_pkg(pkg);
         // External test packages live beside the package they test.
         if let Some(stripped) = dir.strip_suffix("_test") {

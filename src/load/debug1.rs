@@ -855,7 +855,7 @@ mod tests {
         assert_eq!(
             frames(&s, 0),
             [
-                "time.Sleep time/time.go:188",
+                "time.Sleep runtime/time.go:188",
                 "main.shortSleepLoop main.go:165"
             ]
         );
@@ -1005,7 +1005,7 @@ mod tests {
             ..Default::default()
         };
         let s = load_opts(GOROUTINE, &opts).unwrap();
-        assert_eq!(frames(&s, 0), ["time.Sleep time/time.go:188"]);
+        assert_eq!(frames(&s, 0), ["time.Sleep runtime/time.go:188"]);
         assert_eq!(
             s.warnings,
             ["3 record(s) had stacks deeper than 1 frames; cut (raise --max-frames)"]
