@@ -13,6 +13,7 @@
 //! (hashed script and style only) holds; the report's own script zooms.
 
 use crate::model::{ProfileKind, Snapshot};
+use crate::normalize::is_runtime_function;
 use crate::report::rfc3339;
 use regex::Regex;
 use rustc_hash::FxHashMap;
@@ -162,6 +163,8 @@ impl FlameGraph {
         opt.subtitle = standalone.then(|| self.subtitle());
         opt.count_name = self.count_name();
         opt.hash = true;
+        // Keep the start of a name, as the HTML report's zoom does.
+        opt.text_truncate_direction = inferno::flamegraph::TextTruncateDirection::Right;
         opt.deterministic = true;
         let lines = self.lines();
         let mut buf = Vec::new();
@@ -181,7 +184,14 @@ impl FlameGraph {
 }
 
 /// Folds one snapshot's samples: root-first function names joined by `;`.
+///
+/// Goroutine stacks are folded the way they are grouped, so that protobuf,
+/// debug=1 and debug=2 captures of one program draw the same graph: runtime
+/// frames (which the formats show differently) and `go` statement wrappers
+/// are left out, so the leaf is the program's own blocking site. Memory
+/// profiles keep every frame.
 pub fn fold(snap: &Snapshot, index: usize) -> FxHashMap<String, i64> {
+    let goroutines = snap.kind.is_goroutine();
     let mut by_stack: FxHashMap<&[u32], i64> = FxHashMap::default();
     for s in &snap.samples {
         let v = s.values.get(index).copied().unwrap_or(0);
@@ -190,13 +200,21 @@ pub fn fold(snap: &Snapshot, index: usize) -> FxHashMap<String, i64> {
     }
     let mut out: FxHashMap<String, i64> = FxHashMap::default();
     for (stack, v) in by_stack {
-        let mut key = String::new();
-        for (i, &f) in stack.iter().rev().enumerate() {
-            if i > 0 {
-                key.push(';');
-            }
-            key.push_str(&frame_name(snap.table.function(f)));
+        let mut names: Vec<&str> = stack
+            .iter()
+            .rev()
+            .map(|&f| snap.table.function(f))
+            .filter(|f| !goroutines || !(is_runtime_function(f) || crate::group::is_wrapper(f)))
+            .collect();
+        if names.is_empty() {
+            // A runtime goroutine: keep its entry function.
+            names.extend(stack.last().map(|&f| snap.table.function(f)));
         }
+        let mut key = names
+            .iter()
+            .map(|n| frame_name(n))
+            .collect::<Vec<_>>()
+            .join(";");
         if key.is_empty() {
             key.push_str("(no stack)");
         }
@@ -341,8 +359,33 @@ mod tests {
             (&["main.a;b"], 1),
         ]);
         let f = fold(&s, 0);
-        assert_eq!(f["main.main;main.worker;runtime.gopark"], 5);
+        assert_eq!(f["main.main;main.worker"], 5, "{f:?}");
         assert_eq!(f["main.a:b"], 1, "; inside a name is not a frame break");
+        let mut heap = s.clone();
+        heap.kind = ProfileKind::Heap;
+        let f = fold(&heap, 0);
+        assert_eq!(
+            f["main.main;main.worker;runtime.gopark"], 5,
+            "heap keeps all"
+        );
+    }
+
+    #[test]
+    fn goroutine_stacks_fold_alike_with_or_without_runtime_frames() {
+        let a = snap(&[(
+            &[
+                "runtime.gopark",
+                "runtime.chanrecv",
+                "main.worker",
+                "main.run.gowrap1",
+            ],
+            2,
+        )]);
+        let b = snap(&[(&["main.worker"], 2)]);
+        assert_eq!(fold(&a, 0), fold(&b, 0));
+        assert_eq!(fold(&a, 0)["main.worker"], 2);
+        let bg = snap(&[(&["runtime.gopark", "runtime.gcBgMarkWorker"], 1)]);
+        assert_eq!(fold(&bg, 0)["runtime.gcBgMarkWorker"], 1);
     }
 
     #[test]
