@@ -592,8 +592,9 @@ impl Exporter for Html {
         };
         let _ = write!(
             b,
-            "<header class=\"top\">\n<h1>leakdiff report</h1>\n<p class=\"muted\">{} snapshots ({}){}.</p>\n</header>\n",
+            "<header class=\"top\">\n<h1>leakdiff report</h1>\n<p class=\"muted\">{} snapshot{} ({}){}.</p>\n</header>\n",
             r.snapshots.len(),
+            if r.snapshots.len() == 1 { "" } else { "s" },
             esc(&kinds.join(", ")),
             time_span(&r.snapshots)
                 .map(|t| format!(", {}", esc(&t)))
@@ -617,8 +618,9 @@ impl Exporter for Html {
         if r.findings.is_empty() {
             let _ = writeln!(
                 b,
-                "<p class=\"clean\">No leaks found in {} snapshots.</p>",
-                r.snapshots.len()
+                "<p class=\"clean\">No leaks found in {} snapshot{}.</p>",
+                r.snapshots.len(),
+                if r.snapshots.len() == 1 { "" } else { "s" }
             );
         } else {
             b.push_str(
