@@ -218,6 +218,7 @@ pub fn analyze_snapshots(
         snapshots,
         findings,
         notes,
+        flames: Vec::new(),
     })
 }
 
@@ -254,7 +255,10 @@ pub fn show_snapshots(snaps: &[Snapshot], by: GroupBy, top: Option<usize>) -> Sh
             }
         })
         .collect();
-    ShowReport { snapshots: views }
+    ShowReport {
+        snapshots: views,
+        flames: Vec::new(),
+    }
 }
 
 /// `true` when every snapshot was read from text (for messages).

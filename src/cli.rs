@@ -5,8 +5,10 @@
 use crate::analyze::{self, AnalyzeOptions};
 use crate::classify::{Catalog, ClassifyOptions, Severity};
 use crate::error::Error;
+use crate::flame::FlameGraph;
 use crate::group::GroupBy;
 use crate::load::LoadOptions;
+use crate::model::ProfileKind;
 use crate::report::{self, OutputFormat, Style};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use regex::Regex;
@@ -52,6 +54,8 @@ pub enum FormatArg {
     Table,
     Json,
     Markdown,
+    /// One self-contained HTML page (use with -o FILE.html).
+    Html,
 }
 
 impl From<FormatArg> for OutputFormat {
@@ -60,8 +64,50 @@ impl From<FormatArg> for OutputFormat {
             FormatArg::Table => OutputFormat::Table,
             FormatArg::Json => OutputFormat::Json,
             FormatArg::Markdown => OutputFormat::Markdown,
+            FormatArg::Html => OutputFormat::Html,
         }
     }
+}
+
+/// Profile kinds a flame graph can be drawn of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FlameKindArg {
+    Goroutine,
+    Goroutineleak,
+    Heap,
+    Allocs,
+    Block,
+    Mutex,
+    Threadcreate,
+    Cpu,
+}
+
+impl From<FlameKindArg> for ProfileKind {
+    fn from(k: FlameKindArg) -> Self {
+        match k {
+            FlameKindArg::Goroutine => ProfileKind::Goroutine,
+            FlameKindArg::Goroutineleak => ProfileKind::GoroutineLeak,
+            FlameKindArg::Heap => ProfileKind::Heap,
+            FlameKindArg::Allocs => ProfileKind::Allocs,
+            FlameKindArg::Block => ProfileKind::Block,
+            FlameKindArg::Mutex => ProfileKind::Mutex,
+            FlameKindArg::Threadcreate => ProfileKind::ThreadCreate,
+            FlameKindArg::Cpu => ProfileKind::Cpu,
+        }
+    }
+}
+
+/// `--flamegraph` options of show and analyze.
+#[derive(Debug, Args)]
+pub struct FlameArgs {
+    /// Also write a differential flame graph (first vs last snapshot; red
+    /// grew, blue shrank; click to zoom) to FILE.svg.
+    #[arg(long, value_name = "FILE.svg")]
+    pub flamegraph: Option<String>,
+    /// Profile kind of the --flamegraph file (default: goroutine when given,
+    /// else the first kind among the snapshots).
+    #[arg(long, value_enum, value_name = "KIND", requires = "flamegraph")]
+    pub flamegraph_profile: Option<FlameKindArg>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -156,6 +202,8 @@ pub struct ShowArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
+    pub flame: FlameArgs,
+    #[command(flatten)]
     pub limits: LimitArgs,
 }
 
@@ -191,6 +239,8 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
+    pub flame: FlameArgs,
+    #[command(flatten)]
     pub limits: LimitArgs,
 }
 
@@ -212,6 +262,10 @@ pub struct DiffArgs {
     /// Match by site (function, file and line) or by function only.
     #[arg(long, value_enum, default_value_t = DiffByArg::Site)]
     pub by: DiffByArg,
+    /// Also write the differential flame graph of BASE vs NEW (red grew,
+    /// blue shrank; click to zoom) to FILE.svg.
+    #[arg(long, value_name = "FILE.svg")]
+    pub flamegraph: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -344,6 +398,45 @@ fn source_index(a: &AnalyzeArgs) -> Option<std::sync::Arc<crate::classify::sourc
     ))
 }
 
+/// Picks the flame graph `--flamegraph` writes: the kind asked for, else
+/// goroutine when present, else the first.
+fn pick_flame(flames: &[FlameGraph], kind: Option<FlameKindArg>) -> Result<&FlameGraph, Error> {
+    let found = match kind {
+        Some(k) => {
+            let k = ProfileKind::from(k);
+            flames.iter().find(|f| f.kind == Some(k)).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--flamegraph-profile {k}: no {k} snapshot among the inputs"
+                ))
+            })?
+        }
+        None => flames
+            .iter()
+            .find(|f| f.kind == Some(ProfileKind::Goroutine))
+            .or(flames.first())
+            .ok_or_else(|| Error::Usage("--flamegraph: no snapshot to draw".into()))?,
+    };
+    Ok(found)
+}
+
+/// Writes a flame graph to `path` (atomically); a graph with nothing to
+/// draw is an error naming the file.
+fn write_flame(path: &str, fg: &FlameGraph) -> Result<(), Error> {
+    if fg.new_total() <= 0 {
+        return Err(Error::Usage(format!(
+            "--flamegraph {path}: nothing to draw, {} has no {} in its samples",
+            fg.new,
+            fg.count_name()
+        )));
+    }
+    write_atomically(path, |w| fg.svg(w))
+}
+
+/// Flame graphs are computed only when an output needs them.
+fn wants_flames(out: &OutputArgs, flamegraph: &Option<String>) -> bool {
+    out.format == FormatArg::Html || flamegraph.is_some()
+}
+
 /// Runs a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
@@ -355,7 +448,13 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                 GroupByArg::Site => GroupBy::Site,
                 GroupByArg::Creator => GroupBy::Creator,
             };
-            let r = analyze::show_snapshots(&snaps, by, a.top);
+            let mut r = analyze::show_snapshots(&snaps, by, a.top);
+            if wants_flames(&a.output, &a.flame.flamegraph) {
+                r.flames = crate::flame::flame_graphs(&snaps);
+            }
+            if let Some(path) = &a.flame.flamegraph {
+                write_flame(path, pick_flame(&r.flames, a.flame.flamegraph_profile)?)?;
+            }
             let ex = report::exporter(a.output.format.into(), style(&a.output));
             emit(&a.output, |w| ex.show(&r, w))?;
             Ok(EXIT_OK)
@@ -373,7 +472,13 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                 top: a.top,
             };
             let snaps = analyze::load_all(&inputs, &opts.load)?;
-            let r = analyze::analyze_snapshots(&snaps, &catalog, &opts)?;
+            let mut r = analyze::analyze_snapshots(&snaps, &catalog, &opts)?;
+            if wants_flames(&a.output, &a.flame.flamegraph) {
+                r.flames = crate::flame::flame_graphs(&snaps);
+            }
+            if let Some(path) = &a.flame.flamegraph {
+                write_flame(path, pick_flame(&r.flames, a.flame.flamegraph_profile)?)?;
+            }
             let ex = report::exporter(a.output.format.into(), style(&a.output));
             emit(&a.output, |w| ex.analysis(&r, w))?;
             let failed = a
@@ -406,6 +511,13 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                 .map_err(Error::Usage)?;
             if let Some(t) = a.top {
                 d.rows.truncate(t);
+            }
+            if wants_flames(&a.output, &a.flamegraph) {
+                let index = base.sample_type_index(&d.sample_type).unwrap_or(0);
+                d.flames = vec![FlameGraph::compare(&base, &new, index)];
+            }
+            if let Some(path) = &a.flamegraph {
+                write_flame(path, &d.flames[0])?;
             }
             let ex = report::exporter(a.output.format.into(), style(&a.output));
             emit(&a.output, |w| ex.profile_diff(&d, w))?;

@@ -427,6 +427,10 @@ pub struct ProfileDiff {
     pub base_total: i64,
     pub new_total: i64,
     pub rows: Vec<DiffRow>,
+    /// The base-versus-new flame graph, filled in only when an output needs
+    /// it (HTML, `--flamegraph`); not part of the JSON.
+    #[serde(skip)]
+    pub flames: Vec<crate::flame::FlameGraph>,
 }
 
 /// The site of a sample for `diff`.
@@ -548,5 +552,6 @@ pub fn diff_profiles(
         base_total,
         new_total,
         rows,
+        flames: Vec::new(),
     })
 }

@@ -132,7 +132,7 @@ pub struct Grouper {
     pub by: GroupBy,
 }
 
-fn is_wrapper(function: &str) -> bool {
+pub(crate) fn is_wrapper(function: &str) -> bool {
     // `go f(x)` statements compile to `caller.gowrapN` closures (Go 1.21+).
     match function.rfind(".gowrap") {
         Some(i) => function[i + 7..].bytes().all(|b| b.is_ascii_digit()),

@@ -11,6 +11,7 @@ pub mod classify;
 pub mod cli;
 pub mod diff;
 pub mod error;
+pub mod flame;
 pub mod group;
 pub mod load;
 pub mod model;

@@ -2,6 +2,8 @@
 //! report models built by [`crate::analyze`]. Every string that came from an
 //! input is untrusted and escaped for the format it is written in.
 
+pub mod chart;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod table;
@@ -9,6 +11,7 @@ pub mod table;
 use crate::classify::catalog::Compiled;
 use crate::classify::Finding;
 use crate::diff::ProfileDiff;
+use crate::flame::FlameGraph;
 use crate::group::Group;
 use crate::model::{BlockingOp, FrameRef, Snapshot};
 use serde::Serialize;
@@ -29,6 +32,9 @@ pub struct SnapshotInfo {
     pub profile: &'static str,
     /// RFC 3339 UTC, when the profile records it.
     pub time: Option<String>,
+    /// The same time in nanoseconds since the epoch (for charts; not in JSON).
+    #[serde(skip)]
+    pub time_nanos: Option<i64>,
     /// Goroutines in the snapshot (goroutine profiles only).
     pub goroutines: Option<u64>,
     pub samples: usize,
@@ -43,6 +49,7 @@ impl SnapshotInfo {
             gzipped: s.gzipped,
             profile: s.kind.as_str(),
             time: s.time_nanos.map(rfc3339),
+            time_nanos: s.time_nanos,
             goroutines: s.kind.is_goroutine().then(|| s.goroutine_count()),
             samples: s.samples.len(),
         }
@@ -59,12 +66,15 @@ impl SnapshotInfo {
 }
 
 /// The result of `analyze`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct AnalysisReport {
     pub snapshots: Vec<SnapshotInfo>,
     pub findings: Vec<Finding>,
     /// Warnings and notes (ordering, truncation, single snapshot …).
     pub notes: Vec<String>,
+    /// First-versus-last flame graphs per profile kind, filled in only when
+    /// an output needs them (HTML, `--flamegraph`); not part of the JSON.
+    pub flames: Vec<FlameGraph>,
 }
 
 /// One group of one snapshot, for `show`.
@@ -117,9 +127,11 @@ pub struct SnapshotView {
 }
 
 /// The result of `show`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ShowReport {
     pub snapshots: Vec<SnapshotView>,
+    /// As in [`AnalysisReport::flames`].
+    pub flames: Vec<FlameGraph>,
 }
 
 /// Options every exporter honours.
@@ -146,6 +158,8 @@ pub enum OutputFormat {
     Table,
     Json,
     Markdown,
+    /// One self-contained HTML page (charts, flame graphs, strict CSP).
+    Html,
 }
 
 pub fn exporter(format: OutputFormat, style: Style) -> Box<dyn Exporter> {
@@ -153,6 +167,7 @@ pub fn exporter(format: OutputFormat, style: Style) -> Box<dyn Exporter> {
         OutputFormat::Table => Box::new(table::Table { style }),
         OutputFormat::Json => Box::new(json::Json),
         OutputFormat::Markdown => Box::new(markdown::Markdown),
+        OutputFormat::Html => Box::new(html::Html),
     }
 }
 
