@@ -123,13 +123,7 @@ fn page(w: &mut dyn Write, title: &str, body: &str, script: bool) -> io::Result<
     writeln!(w, "</body>\n</html>")
 }
 
-const SEVERITIES: [Severity; 5] = [
-    Severity::Critical,
-    Severity::High,
-    Severity::Medium,
-    Severity::Low,
-    Severity::Info,
-];
+use super::SEVERITIES;
 
 fn sev_badge(s: Severity) -> String {
     format!("<span class=\"sev sev-{s}\">{s}</span>")
@@ -706,16 +700,8 @@ impl Exporter for Html {
                 esc(&value_header)
             );
             for g in &s.groups {
-                let site = g
-                    .frames
-                    .iter()
-                    .find(|f| !crate::normalize::is_runtime_function(&f.function))
-                    .or(g.frames.first());
-                let minutes = match g.wait_minutes {
-                    Some((a, b)) if a == b => a.to_string(),
-                    Some((a, b)) => format!("{a}-{b}"),
-                    None => String::new(),
-                };
+                let site = g.site();
+                let minutes = g.minutes_text();
                 let mut wait = if s.info.goroutines.is_some() {
                     esc(g.wait.as_str())
                 } else {

@@ -7,7 +7,7 @@ use super::{
     fmt_relative, frame_site, sanitize_terminal, sparkline, AnalysisReport, Exporter, ShowReport,
 };
 use crate::classify::catalog::{Compiled, EntryKind};
-use crate::classify::{fmt_value, Finding, FindingKind, Severity};
+use crate::classify::{fmt_value, Finding, FindingKind};
 use crate::diff::ProfileDiff;
 use crate::model::FrameRef;
 use std::io::{self, Write};
@@ -205,25 +205,13 @@ impl Exporter for Markdown {
         if r.findings.is_empty() {
             writeln!(w, "No leaks found in {} snapshots.\n", r.snapshots.len())?;
         } else {
-            let mut by = Vec::new();
-            for s in [
-                Severity::Critical,
-                Severity::High,
-                Severity::Medium,
-                Severity::Low,
-                Severity::Info,
-            ] {
-                let n = r.findings.iter().filter(|f| f.severity == s).count();
-                if n > 0 {
-                    by.push(format!("{n} {s}"));
-                }
-            }
+            let summary = super::severity_summary(&r.findings);
             writeln!(
                 w,
                 "**{} finding{}** ({}) across {} snapshots.\n",
                 r.findings.len(),
                 if r.findings.len() == 1 { "" } else { "s" },
-                by.join(", "),
+                summary,
                 r.snapshots.len()
             )?;
             writeln!(
@@ -296,16 +284,8 @@ impl Exporter for Markdown {
             )?;
             writeln!(w, "|---|---|---|---|---|---|")?;
             for g in &s.groups {
-                let site = g
-                    .frames
-                    .iter()
-                    .find(|f| !crate::normalize::is_runtime_function(&f.function))
-                    .or(g.frames.first());
-                let minutes = match g.wait_minutes {
-                    Some((a, b)) if a == b => a.to_string(),
-                    Some((a, b)) => format!("{a}-{b}"),
-                    None => String::new(),
-                };
+                let site = g.site();
+                let minutes = g.minutes_text();
                 let labels: Vec<String> = g
                     .labels
                     .iter()

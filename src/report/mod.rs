@@ -92,6 +92,23 @@ pub struct GroupView {
 }
 
 impl GroupView {
+    /// Wait minutes as `3` or `1-5`; empty where the input has none.
+    pub fn minutes_text(&self) -> String {
+        match self.wait_minutes {
+            Some((a, b)) if a == b => a.to_string(),
+            Some((a, b)) => format!("{a}-{b}"),
+            None => String::new(),
+        }
+    }
+
+    /// The first frame outside the runtime, else the leaf.
+    pub fn site(&self) -> Option<&FrameRef> {
+        self.frames
+            .iter()
+            .find(|f| !crate::normalize::is_runtime_function(&f.function))
+            .or(self.frames.first())
+    }
+
     pub fn of(g: Group, index: usize) -> Self {
         GroupView {
             value: g.value(index),
@@ -248,6 +265,27 @@ pub fn rfc3339(nanos: i64) -> String {
         (rem / 60) % 60,
         rem % 60
     )
+}
+
+/// Severities from the worst down, as reports list them.
+pub const SEVERITIES: [crate::classify::Severity; 5] = [
+    crate::classify::Severity::Critical,
+    crate::classify::Severity::High,
+    crate::classify::Severity::Medium,
+    crate::classify::Severity::Low,
+    crate::classify::Severity::Info,
+];
+
+/// `1 critical, 2 medium`: how many findings of each severity there are.
+pub fn severity_summary(findings: &[Finding]) -> String {
+    let mut by = Vec::new();
+    for s in SEVERITIES {
+        let n = findings.iter().filter(|f| f.severity == s).count();
+        if n > 0 {
+            by.push(format!("{n} {s}"));
+        }
+    }
+    by.join(", ")
 }
 
 /// `+12.5%`, or `new` for a site absent from the base.

@@ -133,25 +133,13 @@ impl Exporter for Table {
                 ]);
             }
             writeln!(w, "{t}")?;
-            let mut by = Vec::new();
-            for s in [
-                Severity::Critical,
-                Severity::High,
-                Severity::Medium,
-                Severity::Low,
-                Severity::Info,
-            ] {
-                let n = r.findings.iter().filter(|f| f.severity == s).count();
-                if n > 0 {
-                    by.push(format!("{n} {s}"));
-                }
-            }
+            let summary = super::severity_summary(&r.findings);
             writeln!(
                 w,
                 "{} finding{}: {}. Explanations and fixes: --format markdown; catalog: leakdiff catalog ID.",
                 r.findings.len(),
                 if r.findings.len() == 1 { "" } else { "s" },
-                by.join(", ")
+                summary
             )?;
         }
         for n in &r.notes {
@@ -203,11 +191,7 @@ impl Exporter for Table {
                 if g.frames.len() > MAX_FRAMES {
                     stack.push(format!("… {} more frames", g.frames.len() - MAX_FRAMES));
                 }
-                let minutes = match g.wait_minutes {
-                    Some((a, b)) if a == b => a.to_string(),
-                    Some((a, b)) => format!("{a}-{b}"),
-                    None => String::new(),
-                };
+                let minutes = g.minutes_text();
                 let labels: Vec<String> = g
                     .labels
                     .iter()
