@@ -12,7 +12,8 @@
 
 use super::chart::{self, XPoint};
 use super::{
-    fmt_relative, frame_site, sanitize_terminal, AnalysisReport, Exporter, ShowReport, SnapshotInfo,
+    fmt_relative, frame_site, sanitize_terminal, AnalysisReport, Exporter, ShowReport,
+    SnapshotInfo, SEVERITIES,
 };
 use crate::classify::catalog::{Compiled, EntryKind};
 use crate::classify::source::SourceSnippet;
@@ -122,8 +123,6 @@ fn page(w: &mut dyn Write, title: &str, body: &str, script: bool) -> io::Result<
     }
     writeln!(w, "</body>\n</html>")
 }
-
-use super::SEVERITIES;
 
 fn sev_badge(s: Severity) -> String {
     format!("<span class=\"sev sev-{s}\">{s}</span>")
