@@ -67,22 +67,60 @@ use std::io::{self, BufRead};
 /// Warnings kept per snapshot; the rest are counted.
 const MAX_WARNINGS: usize = 50;
 
+mod blocks;
+
 /// Every dump found in the input, in order.
+///
+/// With [`LoadOptions::parallel`] (the default) the input is read in blocks
+/// split at goroutine boundaries and the blocks are parsed on all cores;
+/// otherwise line by line on this thread. Both give identical snapshots.
 pub fn load(
+    r: &mut dyn BufRead,
+    source: &str,
+    opts: &LoadOptions,
+) -> Result<Vec<Snapshot>, InputError> {
+    if opts.parallel {
+        blocks::load(r, source, opts, blocks::BLOCK_SIZE)
+    } else {
+        load_sequential(r, source, opts)
+    }
+}
+
+/// [`load`] line by line on the calling thread.
+pub fn load_sequential(
     r: &mut dyn BufRead,
     source: &str,
     opts: &LoadOptions,
 ) -> Result<Vec<Snapshot>, InputError> {
     let mut lines = LineReader::new(r, opts.max_line.max(1));
     let mut p = Parser::new(source, opts);
+    read_lines(&mut p, &mut lines)?;
+    p.finish()
+}
+
+/// [`load`] through the block-parallel path with blocks of about
+/// `block_size` bytes (for tests: small blocks split the input everywhere).
+#[doc(hidden)]
+pub fn load_with_block_size(
+    r: &mut dyn BufRead,
+    source: &str,
+    opts: &LoadOptions,
+    block_size: usize,
+) -> Result<Vec<Snapshot>, InputError> {
+    blocks::load(r, source, opts, block_size.max(1))
+}
+
+/// Feeds every line of `lines` to the parser, to the end of the input, a
+/// stop, or a read error (kept as a warning when goroutines were read).
+fn read_lines(p: &mut Parser<'_>, lines: &mut LineReader<'_>) -> Result<(), InputError> {
     loop {
         match lines.next_line() {
             Ok(true) => {
                 if !p.line(lines.line_no, &lines.buf, lines.cut, lines.newline) {
-                    break;
+                    return Ok(());
                 }
             }
-            Ok(false) => break,
+            Ok(false) => return Ok(()),
             Err(e) => {
                 if e.get_ref()
                     .and_then(|i| i.downcast_ref::<LimitExceeded>())
@@ -95,18 +133,10 @@ pub fn load(
                     p.line(lines.line_no, &lines.buf, lines.cut, false);
                 }
                 let line = lines.line_no + u64::from(lines.buf.is_empty());
-                if p.goroutines_read() == 0 {
-                    return Err(InputError::at_line(line, gzip_message(&e)));
-                }
-                p.read_error = Some(format!(
-                    "line {line}: read error: {}; keeping the goroutines read before it",
-                    gzip_message(&e)
-                ));
-                break;
+                return p.read_failed(line, &e);
             }
         }
     }
-    p.finish()
 }
 
 // ---------------------------------------------------------------------------
@@ -264,6 +294,9 @@ struct Parser<'a> {
     last_newline: bool,
     loose_warnings: Vec<String>,
     read_error: Option<String>,
+    /// Counts the snapshots started, so that frame ids cached for the
+    /// current one are known to be stale.
+    dump_gen: u64,
 }
 
 impl<'a> Parser<'a> {
@@ -289,7 +322,21 @@ impl<'a> Parser<'a> {
             last_newline: true,
             loose_warnings: Vec::new(),
             read_error: None,
+            dump_gen: 0,
         }
+    }
+
+    /// A read error after line `line - 1`: an error when nothing was read,
+    /// else a warning, and reading stops.
+    fn read_failed(&mut self, line: u64, e: &io::Error) -> Result<(), InputError> {
+        if self.goroutines_read() == 0 {
+            return Err(InputError::at_line(line, gzip_message(e)));
+        }
+        self.read_error = Some(format!(
+            "line {line}: read error: {}; keeping the goroutines read before it",
+            gzip_message(e)
+        ));
+        Ok(())
     }
 
     /// Goroutines kept so far, plus one being read that has a frame.
@@ -610,6 +657,7 @@ impl<'a> Parser<'a> {
     }
 
     fn start_dump(&mut self, after_break: bool) {
+        self.dump_gen += 1;
         let mut snap = Snapshot::new(self.source, Format::Debug2, ProfileKind::Goroutine);
         snap.sample_types = vec![ValueType::new("goroutine", "count")];
         snap.default_sample_type = Some(0);
@@ -953,6 +1001,15 @@ impl Prefix {
             return pre.len() == self.indent && pre.bytes().all(|b| b == b' ' || b == b'\t');
         }
         false
+    }
+
+    /// No prefix at all: lines are read as they are.
+    fn is_plain(&self) -> bool {
+        self.shape == Shape::None
+            && self.lead.is_empty()
+            && self.literal.is_empty()
+            && self.quotes == 0
+            && self.indent == 0
     }
 
     /// The prefix names a source (journald unit, container, compose
@@ -1429,6 +1486,10 @@ fn valid_func_name(name: &str) -> bool {
     if b.is_empty() || matches!(b[0], b'(' | b'[' | b'{' | b'#' | b'*' | b'-' | b'>') {
         return false;
     }
+    if memchr::memchr2(b' ', b'\t', b).is_none() {
+        // Nothing below can reject a name without blanks.
+        return true;
+    }
     let mut depth = 0i32;
     for (i, &c) in b.iter().enumerate() {
         match c {
@@ -1458,6 +1519,8 @@ struct FileLine<'a> {
     line: u32,
     /// `file:line pc=0x…` as the cgo symbolizer prints it.
     pc_only: bool,
+    /// Length of the `path:line` text at the start of the line.
+    key_len: usize,
 }
 
 /// Parses `/path/file.go:123`, `… +0x1d`, `… +0x1d fp=0x… sp=0x… pc=0x…`,
@@ -1483,7 +1546,7 @@ fn parse_file_line(body: &str) -> Option<FileLine<'_>> {
         }
     }
     let s = s.trim_end();
-    let colon = s.rfind(':')?;
+    let colon = memrchr(b':', s.as_bytes())?;
     let num = &s[colon + 1..];
     if num.len() > 10 || !all_digits(num.as_bytes()) {
         return None;
@@ -1502,6 +1565,7 @@ fn parse_file_line(body: &str) -> Option<FileLine<'_>> {
         path,
         line,
         pc_only,
+        key_len: s.len(),
     })
 }
 
