@@ -59,7 +59,7 @@ use super::{gzip_message, LimitExceeded, LoadOptions};
 use crate::error::InputError;
 use crate::model::{Format, FrameId, GoroutineInfo, ProfileKind, Sample, Snapshot, ValueType};
 use crate::normalize;
-use memchr::{memchr, memmem, memrchr};
+use memchr::{memchr, memchr2, memmem, memrchr};
 use rustc_hash::FxHashSet;
 use std::borrow::Cow;
 use std::io::{self, BufRead};
@@ -1269,13 +1269,13 @@ fn parse_header(s: &str) -> Option<Header<'_>> {
     let mut rest = rest[nd..].strip_prefix(' ')?;
     // gp=0x… m=N|nil mp=0x… (GOTRACEBACK=system/crash, fatal errors).
     while !rest.starts_with('[') {
-        let sp = rest.find(' ')?;
-        if !rest[..sp].contains('=') {
+        let sp = memchr(b' ', rest.as_bytes())?;
+        if memchr(b'=', &rest.as_bytes()[..sp]).is_none() {
             return None;
         }
         rest = &rest[sp + 1..];
     }
-    let close = rest.find(']')?;
+    let close = memchr(b']', rest.as_bytes())?;
     let status = &rest[1..close];
     let mut rest = rest[close + 1..].trim_start();
     let mut labels = None;
@@ -1486,7 +1486,7 @@ fn valid_func_name(name: &str) -> bool {
     if b.is_empty() || matches!(b[0], b'(' | b'[' | b'{' | b'#' | b'*' | b'-' | b'>') {
         return false;
     }
-    if memchr::memchr2(b' ', b'\t', b).is_none() {
+    if memchr2(b' ', b'\t', b).is_none() {
         // Nothing below can reject a name without blanks.
         return true;
     }
@@ -1545,20 +1545,31 @@ fn parse_file_line(body: &str) -> Option<FileLine<'_>> {
             }
         }
     }
-    let s = s.trim_end();
+    let s = match s.as_bytes().last() {
+        Some(c) if c.is_ascii_graphic() => s,
+        _ => s.trim_end(),
+    };
     let colon = memrchr(b':', s.as_bytes())?;
-    let num = &s[colon + 1..];
-    if num.len() > 10 || !all_digits(num.as_bytes()) {
+    let num = &s.as_bytes()[colon + 1..];
+    if num.is_empty() || num.len() > 10 {
         return None;
     }
-    let line = num.parse::<u32>().ok()?;
+    let mut line = 0u64;
+    for &c in num {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        line = line * 10 + u64::from(c - b'0');
+    }
+    let line = u32::try_from(line).ok()?;
     let path = &s[..colon];
     if path.is_empty() {
         return None;
     }
     // A space in a path only together with a directory separator
     // (`C:/Program Files/…`); otherwise this is prose like `at 12:30`.
-    if path.contains(' ') && !path.contains('/') && !path.contains('\\') {
+    let pb = path.as_bytes();
+    if memchr(b' ', pb).is_some() && memchr2(b'/', b'\\', pb).is_none() {
         return None;
     }
     Some(FileLine {

@@ -40,17 +40,37 @@ use rustc_hash::FxHashMap;
 use std::io::{self, BufRead, Cursor, Read};
 
 /// Bytes read per block.
-pub(super) const BLOCK_SIZE: usize = 1 << 20;
+/// Bytes read per block: more than the 1 MiB buffer of the reader the
+/// loader hands over, so reads bypass it.
+pub(super) const BLOCK_SIZE: usize = 2 << 20;
 
 /// Marks an `...N frames elided...` line among a goroutine's items.
 const ELIDED: u32 = u32::MAX;
 
-/// A frame text as a block holds it: byte ranges of the function name and
-/// of the file path, and the line number.
+/// A frame text as a block holds it: byte ranges of the function name, of
+/// the `path:line` text and of the path in it, and the line number.
 struct LocalFrame {
     name: (u32, u32),
-    path: (u32, u32),
+    key: (u32, u32),
+    path_len: u32,
     line: u32,
+    special: Special,
+}
+
+/// Functions the parser treats specially.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Special {
+    None,
+    /// `runtime/pprof.writeGoroutineStacks`: starts a new profile.
+    Writer,
+    /// `runtime.goexit`: kept only as a stack's only frame.
+    Goexit,
+}
+
+impl LocalFrame {
+    fn path(&self) -> (u32, u32) {
+        (self.key.0, self.key.0 + self.path_len)
+    }
 }
 
 /// A goroutine in the canonical shape.
@@ -146,10 +166,10 @@ impl Classifier {
         };
         let b = t.as_bytes();
         if b[0] == b'\t' || b[0] == b' ' {
-            let n = b
-                .iter()
-                .take_while(|&&c| matches!(c, b'\t'..=b'\r' | b' '))
-                .count();
+            let mut n = 1;
+            while matches!(b[n], b'\t'..=b'\r' | b' ') {
+                n += 1;
+            }
             let body = &t[n..];
             if body.as_bytes()[0] >= 0x80 || body.starts_with("goroutine ") {
                 return Line::Other;
@@ -166,7 +186,7 @@ impl Classifier {
             };
         }
         if let Some(rest) = t.strip_prefix("created by ") {
-            let (name, parent) = match rest.rfind(" in goroutine ") {
+            let (name, parent) = match memmem::rfind(rest.as_bytes(), b" in goroutine ") {
                 Some(i) => (
                     &rest[..i],
                     rest[i + " in goroutine ".len()..]
@@ -210,24 +230,44 @@ struct LocalTable<'b> {
 }
 
 impl<'b> LocalTable<'b> {
+    /// The local id of a frame text. `guess` (the frame at the same depth
+    /// in the previous goroutine, which often has the same stack) is
+    /// checked first, which spares hashing the texts.
     fn intern(
         &mut self,
-        out: &mut Parsed,
+        frames: &mut Vec<LocalFrame>,
+        guess: Option<u32>,
         name: &'b str,
         key: &'b str,
         path: &'b str,
         line: u32,
     ) -> u32 {
         let data = self.data;
+        if let Some(g) = guess.filter(|&g| g != ELIDED) {
+            let f = &frames[g as usize];
+            if bytes(data, f.key) == key.as_bytes() && bytes(data, f.name) == name.as_bytes() {
+                return g;
+            }
+        }
         *self.map.entry((name, key)).or_insert_with(|| {
-            out.frames.push(LocalFrame {
+            frames.push(LocalFrame {
                 name: range(data, name.as_bytes()),
-                path: range(data, path.as_bytes()),
+                key: range(data, key.as_bytes()),
+                path_len: path.len() as u32,
                 line,
+                special: match name {
+                    "runtime/pprof.writeGoroutineStacks" => Special::Writer,
+                    "runtime.goexit" => Special::Goexit,
+                    _ => Special::None,
+                },
             });
-            (out.frames.len() - 1) as u32
+            (frames.len() - 1) as u32
         })
     }
+}
+
+fn bytes(data: &[u8], r: (u32, u32)) -> &[u8] {
+    &data[r.0 as usize..r.1 as usize]
 }
 
 /// The end of the line starting at `pos`: (end without the newline, start
@@ -245,16 +285,20 @@ fn parse_block(data: &[u8], max_line: usize) -> Parsed {
     let cls = Classifier { max_line };
     let block = Block {
         data,
-        text: std::str::from_utf8(data).ok(),
+        text: simdutf8::basic::from_utf8(data).ok(),
     };
     let mut out = Parsed::default();
     let mut table = LocalTable {
         data,
         map: FxHashMap::default(),
     };
+    // About 150 bytes per frame and 4 KB per goroutine in large dumps.
+    out.items.reserve(data.len() / 128);
+    out.units.reserve(data.len() / 2048);
     let mut pos = 0usize;
     let mut line = 0u32;
     let mut raw: Option<(usize, u32)> = None;
+    let mut prev_items = (0u32, 0u32);
     while pos < data.len() {
         let (end, next, nl) = line_end(data, pos);
         if nl && data[pos..end].starts_with(b"goroutine ") {
@@ -267,8 +311,16 @@ fn parse_block(data: &[u8], max_line: usize) -> Parsed {
                         line: l,
                     });
                 }
-                let (unit, upos, uline) =
-                    parse_goroutine(&block, &cls, &mut table, &mut out, (pos, next, line), h);
+                let (unit, upos, uline) = parse_goroutine(
+                    &block,
+                    &cls,
+                    &mut table,
+                    &mut out,
+                    (pos, next, line),
+                    h,
+                    prev_items,
+                );
+                prev_items = unit.items;
                 out.units.push(Unit::Fast(unit));
                 pos = upos;
                 line = uline;
@@ -314,9 +366,14 @@ fn parse_goroutine<'b>(
     out: &mut Parsed,
     (start, after_header, line): (usize, usize, u32),
     h: Header<'b>,
+    prev_items: (u32, u32),
 ) -> (Fast, usize, u32) {
     let data = block.data;
     let items_start = out.items.len() as u32;
+    let guess = |out: &Parsed, k: u32| {
+        let i = prev_items.0 + k;
+        (i < prev_items.1).then(|| out.items[i as usize])
+    };
     let mut created = None;
     let mut trailing_blank = false;
     let mut state = State::Frames;
@@ -346,13 +403,15 @@ fn parse_goroutine<'b>(
             }
             (State::Frames | State::Done, Line::Blank) => trailing_blank = true,
             (State::FuncFile, Line::File(key, path, n)) => {
-                let id = table.intern(out, pending.0, key, path, n);
+                let k = out.items.len() as u32 - items_start;
+                let g = guess(out, k);
+                let id = table.intern(&mut out.frames, g, pending.0, key, path, n);
                 out.items.push(id);
                 trailing_blank = false;
                 state = State::Frames;
             }
             (State::CreatedFile, Line::File(key, path, n)) => {
-                let id = table.intern(out, pending.0, key, path, n);
+                let id = table.intern(&mut out.frames, None, pending.0, key, path, n);
                 created = Some((id, pending.1));
                 trailing_blank = false;
                 state = State::Done;
@@ -417,7 +476,7 @@ fn global_frame(
     let id = d
         .snap
         .table
-        .intern_frame(text(data, f.name), text(data, f.path), f.line);
+        .intern_frame(text(data, f.name), text(data, f.path()), f.line);
     *slot = id;
     Some(id)
 }
@@ -510,10 +569,9 @@ fn apply_goroutine(
             continue;
         }
         let f = &parsed.frames[item as usize];
-        let name = text(data, f.name);
         // `Parser::function`: the debug=2 writer starts a new profile.
-        if p.stack.is_empty()
-            && name == "runtime/pprof.writeGoroutineStacks"
+        if f.special == Special::Writer
+            && p.stack.is_empty()
             && p.dump.as_ref().is_some_and(|d| !d.snap.samples.is_empty())
         {
             p.finish_dump();
@@ -521,9 +579,9 @@ fn apply_goroutine(
         }
         // `Parser::complete_frame`.
         let Some(gor) = &mut p.g else { continue };
-        if name == "runtime.goexit" {
+        if f.special == Special::Goexit {
             if p.stack.is_empty() && gor.goexit.is_none() {
-                gor.goexit = Some((text(data, f.path).to_string(), f.line));
+                gor.goexit = Some((text(data, f.path()).to_string(), f.line));
             }
             continue;
         }
@@ -563,9 +621,23 @@ enum End {
     LongLine(Vec<u8>),
 }
 
+/// A block's bytes: the first `len` of `data`. The rest of `data` stays
+/// allocated and initialized for reuse.
+#[derive(Default)]
+struct Buf {
+    data: Vec<u8>,
+    len: usize,
+}
+
+impl Buf {
+    fn bytes(&self) -> &[u8] {
+        &self.data[..self.len]
+    }
+}
+
 /// Blocks read together; the last wave of the input has an end.
 struct Wave {
-    blocks: Vec<Vec<u8>>,
+    blocks: Vec<Buf>,
     end: Option<End>,
 }
 
@@ -578,48 +650,62 @@ struct BlockReader<'r> {
     /// How the input ended, found while reading the last block.
     pending: Option<End>,
     /// Buffers of applied blocks, for reuse.
-    pool: Vec<Vec<u8>>,
+    pool: Vec<Buf>,
 }
 
 impl BlockReader<'_> {
     /// The next block (whole lines, except the last one of the input), or
     /// how the input ended.
-    fn next_block(&mut self) -> Result<Vec<u8>, End> {
+    fn next_block(&mut self) -> Result<Buf, End> {
         if let Some(end) = self.pending.take() {
             return Err(end);
         }
         let mut buf = self.pool.pop().unwrap_or_default();
-        buf.clear();
-        buf.append(&mut self.carry);
-        let want = self.block_size.saturating_sub(buf.len()).max(1);
-        buf.reserve(want);
-        // `read_to_end` retries interrupted reads and keeps what was read
-        // before an error.
-        let res = (&mut *self.r).take(want as u64).read_to_end(&mut buf);
-        let end = match res {
-            Ok(n) if n < want => End::Eof,
-            Ok(_) => {
-                // Cut before the last goroutine header that follows a blank
-                // line, else after the last line.
-                let cut = match memmem::rfind(&buf, b"\n\ngoroutine ") {
-                    Some(i) => i + 2,
-                    None => match memrchr(b'\n', &buf) {
-                        Some(i) => i + 1,
-                        None => return Err(End::LongLine(buf)),
-                    },
-                };
-                self.carry.extend_from_slice(&buf[cut..]);
-                buf.truncate(cut);
-                return Ok(buf);
+        let want = self.block_size.saturating_sub(self.carry.len()).max(1);
+        let target = self.carry.len() + want;
+        if buf.data.len() < target {
+            buf.data.resize(target, 0);
+        }
+        buf.data[..self.carry.len()].copy_from_slice(&self.carry);
+        buf.len = self.carry.len();
+        self.carry.clear();
+        // Reads of a block at a time go around the reader's own buffer
+        // (the block is larger), so the bytes are copied once.
+        let mut end = None;
+        while buf.len < target {
+            match self.r.read(&mut buf.data[buf.len..target]) {
+                Ok(0) => {
+                    end = Some(End::Eof);
+                    break;
+                }
+                Ok(n) => buf.len += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    // Whole lines go on as a block; the rest is the tail.
+                    let cut = memrchr(b'\n', buf.bytes()).map_or(0, |i| i + 1);
+                    let tail = buf.data[cut..buf.len].to_vec();
+                    buf.len = cut;
+                    end = Some(End::Error(e, tail));
+                    break;
+                }
             }
-            Err(e) => {
-                let cut = memrchr(b'\n', &buf).map_or(0, |i| i + 1);
-                let tail = buf[cut..].to_vec();
-                buf.truncate(cut);
-                End::Error(e, tail)
-            }
+        }
+        let Some(end) = end else {
+            // Cut before the last goroutine header that follows a blank
+            // line, else after the last line.
+            let b = buf.bytes();
+            let cut = match memmem::rfind(b, b"\n\ngoroutine ") {
+                Some(i) => i + 2,
+                None => match memrchr(b'\n', b) {
+                    Some(i) => i + 1,
+                    None => return Err(End::LongLine(b.to_vec())),
+                },
+            };
+            self.carry.extend_from_slice(&b[cut..]);
+            buf.len = cut;
+            return Ok(buf);
         };
-        if buf.is_empty() {
+        if buf.len == 0 {
             self.pool.push(buf);
             return Err(end);
         }
@@ -647,7 +733,7 @@ impl BlockReader<'_> {
 /// Applies a wave's parsed blocks; `base` counts the lines applied.
 fn apply_wave(p: &mut Parser<'_>, wave: &Wave, parsed: &[Parsed], base: &mut u64) -> bool {
     for (data, ps) in wave.blocks.iter().zip(parsed) {
-        if !apply_block(p, data, ps, *base) {
+        if !apply_block(p, data.bytes(), ps, *base) {
             return false;
         }
         *base += ps.lines;
@@ -694,7 +780,7 @@ pub(super) fn load(
                         *parsed = cur
                             .blocks
                             .par_iter()
-                            .map(|b| parse_block(b, max_line))
+                            .map(|b| parse_block(b.bytes(), max_line))
                             .collect();
                     });
                 }
