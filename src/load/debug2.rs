@@ -1270,9 +1270,8 @@ fn parse_header(s: &str) -> Option<Header<'_>> {
     // gp=0x… m=N|nil mp=0x… (GOTRACEBACK=system/crash, fatal errors).
     while !rest.starts_with('[') {
         let sp = memchr(b' ', rest.as_bytes())?;
-        if memchr(b'=', &rest.as_bytes()[..sp]).is_none() {
-            return None;
-        }
+        // Only `key=value` words before the status.
+        memchr(b'=', &rest.as_bytes()[..sp])?;
         rest = &rest[sp + 1..];
     }
     let close = memchr(b']', rest.as_bytes())?;
