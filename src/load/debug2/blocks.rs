@@ -38,11 +38,18 @@ use memchr::{memchr, memmem, memrchr};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::io::{self, BufRead, Cursor, Read};
+use std::sync::LazyLock;
 
 /// Bytes read per block.
 /// Bytes read per block: more than the 1 MiB buffer of the reader the
 /// loader hands over, so reads bypass it.
 pub(super) const BLOCK_SIZE: usize = 2 << 20;
+
+/// Searchers built once.
+static IN_GOROUTINE: LazyLock<memmem::FinderRev<'static>> =
+    LazyLock::new(|| memmem::FinderRev::new(b" in goroutine "));
+static BOUNDARY: LazyLock<memmem::FinderRev<'static>> =
+    LazyLock::new(|| memmem::FinderRev::new(b"\n\ngoroutine "));
 
 /// Marks an `...N frames elided...` line among a goroutine's items.
 const ELIDED: u32 = u32::MAX;
@@ -186,7 +193,7 @@ impl Classifier {
             };
         }
         if let Some(rest) = t.strip_prefix("created by ") {
-            let (name, parent) = match memmem::rfind(rest.as_bytes(), b" in goroutine ") {
+            let (name, parent) = match IN_GOROUTINE.rfind(rest.as_bytes()) {
                 Some(i) => (
                     &rest[..i],
                     rest[i + " in goroutine ".len()..]
@@ -694,7 +701,7 @@ impl BlockReader<'_> {
             // Cut before the last goroutine header that follows a blank
             // line, else after the last line.
             let b = buf.bytes();
-            let cut = match memmem::rfind(b, b"\n\ngoroutine ") {
+            let cut = match BOUNDARY.rfind(b) {
                 Some(i) => i + 2,
                 None => match memrchr(b'\n', b) {
                     Some(i) => i + 1,
