@@ -260,8 +260,11 @@ impl Grouper {
                 mem[gi].add(snap, sample, value_index);
             }
         }
-        for (g, acc) in groups.iter_mut().zip(mem) {
-            acc.finish(g, snap);
+        if memory {
+            let rank = function_ranks(snap);
+            for (g, acc) in groups.iter_mut().zip(mem) {
+                acc.finish(g, snap, &rank);
+            }
         }
         groups.sort_by(|a, b| {
             b.value(value_index)
@@ -324,6 +327,22 @@ fn new_group(snap: &Snapshot, sample: &Sample, key: GroupKey) -> Group {
     }
 }
 
+/// The position of each function name (by symbol) in the sorted order of
+/// all function names of the snapshot.
+fn function_ranks(snap: &Snapshot) -> Vec<u32> {
+    let mut syms: Vec<Sym> = (0..snap.table.len() as FrameId)
+        .map(|id| snap.table.frame(id).function)
+        .collect();
+    syms.sort_unstable();
+    syms.dedup();
+    syms.sort_unstable_by(|&a, &b| snap.table.strings.get(a).cmp(snap.table.strings.get(b)));
+    let mut rank = vec![0u32; snap.table.strings.len()];
+    for (i, &f) in syms.iter().enumerate() {
+        rank[f as usize] = i as u32;
+    }
+    rank
+}
+
 /// What grouping a memory profile gathers per group before it becomes
 /// strings: the functions of every stack and the representative sample.
 struct MemoryAcc<'s> {
@@ -356,9 +375,11 @@ impl<'s> MemoryAcc<'s> {
         }
     }
 
-    fn finish(self, g: &mut Group, snap: &Snapshot) {
-        g.functions = self
-            .functions
+    fn finish(self, g: &mut Group, snap: &Snapshot, rank: &[u32]) {
+        // Already in order, the set is built without comparing strings.
+        let mut syms: Vec<Sym> = self.functions.into_iter().collect();
+        syms.sort_unstable_by_key(|&f| rank[f as usize]);
+        g.functions = syms
             .into_iter()
             .map(|f| snap.table.strings.get(f).to_string())
             .collect();
