@@ -34,7 +34,7 @@ use super::{
 };
 use crate::error::InputError;
 use crate::model::{FrameId, Snapshot};
-use memchr::{memchr, memmem, memrchr};
+use memchr::{memchr, memchr2, memmem, memrchr};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::io::{self, BufRead, Cursor, Read};
@@ -394,6 +394,24 @@ fn parse_goroutine<'b>(
         if !nl {
             break;
         }
+        if state == State::Frames && block.text.is_some() {
+            // Most goroutines repeat the stack of the one before: when
+            // this frame's two lines are the guessed frame's texts with
+            // other arguments and offset, they read the same.
+            let k = out.items.len() as u32 - items_start;
+            if let Some(g) = guess(out, k).filter(|&g| g != ELIDED) {
+                if let Some(after) =
+                    same_frame(data, cls.max_line, &out.frames[g as usize], pos, end, next)
+                {
+                    out.items.push(g);
+                    trailing_blank = false;
+                    pos = after;
+                    ln += 2;
+                    clean = (pos, ln);
+                    continue;
+                }
+            }
+        }
         let (l, t) = block.line(pos, end);
         match (state, cls.classify(l, t)) {
             (State::Frames, Line::Func(name)) => {
@@ -446,6 +464,54 @@ fn parse_goroutine<'b>(
         trailing_blank,
     };
     (g, clean.0, clean.1)
+}
+
+/// Whether the function line `data[pos..end]` and the file line after it
+/// (from `next`) are frame `f`'s texts, with any arguments and `+0x`
+/// offset: then [`Classifier::classify`] would read them as `f` (the
+/// function line as `Func(name)`: nothing in `name` can end it early, as
+/// its own line showed; the file line as `File(key…)`: the last `+` is the
+/// offset's). Returns the position after the file line. Only for blocks
+/// that are valid UTF-8, and `f` must come from a function line.
+#[inline]
+fn same_frame(
+    data: &[u8],
+    max_line: usize,
+    f: &LocalFrame,
+    pos: usize,
+    end: usize,
+    next: usize,
+) -> Option<usize> {
+    let l = &data[pos..end];
+    let name = bytes(data, f.name);
+    if l.len() > max_line
+        || l.len() <= name.len()
+        || !l.starts_with(name)
+        || l[name.len()] != b'('
+        || l[l.len() - 1] != b')'
+    {
+        return None;
+    }
+    let (end2, next2, nl) = line_end(data, next);
+    let fl = &data[next..end2];
+    let key = bytes(data, f.key);
+    if !nl
+        || fl.len() > max_line
+        || fl.len() <= key.len()
+        || fl[0] != b'\t'
+        || !fl[1..].starts_with(key)
+    {
+        return None;
+    }
+    let rest = &fl[1 + key.len()..];
+    let ok = if rest.is_empty() {
+        memchr2(b'+', b'=', key).is_none()
+    } else {
+        rest.len() > 4
+            && rest.starts_with(b" +0x")
+            && rest[4..].iter().all(u8::is_ascii_alphanumeric)
+    };
+    ok.then_some(next2)
 }
 
 /// Global frame ids of a block's local frames in the current snapshot,
