@@ -11,6 +11,13 @@
 //! through the snapshot's [`crate::model::FrameTable`], so nothing is
 //! allocated per line (only per goroutine, and for a line that is not UTF-8).
 //!
+//! That is the sequential path ([`load_sequential`]). By default
+//! ([`LoadOptions::parallel`]) the input is read in blocks cut at goroutine
+//! boundaries, which all cores parse into compact per-block records while
+//! the blocks are applied to the same parser in order, with the same effect
+//! as its line-by-line reading (see `debug2/blocks.rs`). Memory stays
+//! bounded either way.
+//!
 //! # Line prefixes
 //!
 //! The prefix in front of each `goroutine N [` header is detected from the
