@@ -114,7 +114,7 @@ pub fn load_with_block_size(
     opts: &LoadOptions,
     block_size: usize,
 ) -> Result<Vec<Snapshot>, InputError> {
-    blocks::load(r, source, opts, block_size.max(1))
+    blocks::load(r, source, opts, block_size.clamp(1, 1 << 30))
 }
 
 /// Feeds every line of `lines` to the parser, to the end of the input, a

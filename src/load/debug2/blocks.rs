@@ -11,7 +11,10 @@
 //! the goroutines written in the canonical shape (a header at the start of
 //! a line, function and tab-indented file lines, `...N frames elided...`,
 //! `created by`, blank lines) and records them compactly: their frames as
-//! ids into a per-block table of distinct (function, file, line) texts.
+//! ids into a per-block table of distinct (function, file, line) texts. A
+//! frame whose two lines repeat the texts of the previous goroutine's frame
+//! at the same depth (only the arguments and the `+0x` offset differ) is
+//! taken by comparing bytes, without classifying or hashing its lines.
 //! Everything else (prefixed or quoted lines, ancestors, notes, truncated
 //! or mangled goroutines, lines longer than `max_line`, invalid UTF-8) is
 //! kept as a raw range of lines.
@@ -40,7 +43,6 @@ use rustc_hash::FxHashMap;
 use std::io::{self, BufRead, Cursor, Read};
 use std::sync::LazyLock;
 
-/// Bytes read per block.
 /// Bytes read per block: more than the 1 MiB buffer of the reader the
 /// loader hands over, so reads bypass it.
 pub(super) const BLOCK_SIZE: usize = 2 << 20;
