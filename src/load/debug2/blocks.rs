@@ -236,12 +236,15 @@ impl<'b> Block<'b> {
 struct LocalTable<'b> {
     data: &'b [u8],
     map: FxHashMap<(&'b str, &'b str), u32>,
+    /// For each frame, the frame that followed it on the last stack that
+    /// had it ([`ELIDED`] for none): the guess for the next frame.
+    succ: Vec<u32>,
 }
 
 impl<'b> LocalTable<'b> {
-    /// The local id of a frame text. `guess` (the frame at the same depth
-    /// in the previous goroutine, which often has the same stack) is
-    /// checked first, which spares hashing the texts.
+    /// The local id of a frame text. `guess` (the frame that followed the
+    /// previous frame last time: goroutines of a kind share their stacks)
+    /// is checked first, which spares hashing the texts.
     fn intern(
         &mut self,
         frames: &mut Vec<LocalFrame>,
@@ -300,6 +303,7 @@ fn parse_block(data: &[u8], max_line: usize) -> Parsed {
     let mut table = LocalTable {
         data,
         map: FxHashMap::default(),
+        succ: Vec::new(),
     };
     // About 150 bytes per frame and 4 KB per goroutine in large dumps.
     out.items.reserve(data.len() / 128);
@@ -379,9 +383,22 @@ fn parse_goroutine<'b>(
 ) -> (Fast, usize, u32) {
     let data = block.data;
     let items_start = out.items.len() as u32;
-    let guess = |out: &Parsed, k: u32| {
-        let i = prev_items.0 + k;
-        (i < prev_items.1).then(|| out.items[i as usize])
+    // The last frame taken; the first frame is guessed from the previous
+    // goroutine, the others from the frame before them.
+    let mut last: Option<u32> = None;
+    let guess = |out: &Parsed, table: &LocalTable<'_>, last: Option<u32>| match last {
+        Some(l) => table.succ.get(l as usize).copied(),
+        None => (prev_items.0 < prev_items.1).then(|| out.items[prev_items.0 as usize]),
+    };
+    let follow = |table: &mut LocalTable<'_>, last: &mut Option<u32>, id: u32| {
+        if let Some(l) = *last {
+            let l = l as usize;
+            if table.succ.len() <= l {
+                table.succ.resize(l + 1, ELIDED);
+            }
+            table.succ[l] = id;
+        }
+        *last = Some(id);
     };
     let mut created = None;
     let mut trailing_blank = false;
@@ -400,11 +417,11 @@ fn parse_goroutine<'b>(
             // Most goroutines repeat the stack of the one before: when
             // this frame's two lines are the guessed frame's texts with
             // other arguments and offset, they read the same.
-            let k = out.items.len() as u32 - items_start;
-            if let Some(g) = guess(out, k).filter(|&g| g != ELIDED) {
+            if let Some(g) = guess(out, table, last).filter(|&g| g != ELIDED) {
                 if let Some(after) =
                     same_frame(data, cls.max_line, &out.frames[g as usize], pos, end, next)
                 {
+                    follow(table, &mut last, g);
                     out.items.push(g);
                     trailing_blank = false;
                     pos = after;
@@ -430,9 +447,9 @@ fn parse_goroutine<'b>(
             }
             (State::Frames | State::Done, Line::Blank) => trailing_blank = true,
             (State::FuncFile, Line::File(key, path, n)) => {
-                let k = out.items.len() as u32 - items_start;
-                let g = guess(out, k);
+                let g = guess(out, table, last);
                 let id = table.intern(&mut out.frames, g, pending.0, key, path, n);
+                follow(table, &mut last, id);
                 out.items.push(id);
                 trailing_blank = false;
                 state = State::Frames;
