@@ -17,6 +17,8 @@
 // cache, the checkout); -trimpath prints import paths instead. With the
 // default -depth deep, 100,000 goroutines make about 370 MB (3.7 KB each);
 // -depth shallow makes stacks mostly near 5 frames (about 1.5 KB each).
+// Goroutines are printed in creation order, the kinds interleaved as in a
+// real dump; -order kind prints each kind's goroutines together.
 //
 // Its output is not committed.
 package main
@@ -27,6 +29,7 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
+	"sort"
 	"strings"
 )
 
@@ -37,6 +40,7 @@ var (
 	numTemplates  = flag.Int("templates", 48, "number of distinct goroutine kinds")
 	trimpath      = flag.Bool("trimpath", false, "print paths as a -trimpath build does (import paths) instead of absolute GOROOT and module cache paths")
 	depthDist     = flag.String("depth", "deep", "stack depth distribution: deep (5 to 40 frames, uniform) or shallow (5 to 40, mostly near 5)")
+	order         = flag.String("order", "created", "goroutine order: created (kinds interleaved, as the runtime prints them) or kind (each kind together)")
 )
 
 type frame struct {
@@ -314,13 +318,23 @@ func main() {
 		counts[i]++
 		assigned++
 	}
-	ids := make([][]int, len(ts))
-	next := 2
+	// Creation order: the kinds interleave, as goroutines of a service
+	// are created over time (the runtime prints them in that order);
+	// -order kind prints each kind's goroutines together instead.
+	created := make([]int, 0, left)
 	for i := range ts {
 		for j := 0; j < counts[i]; j++ {
-			next += 1 + r.Intn(3)*r.Intn(2)
-			ids[i] = append(ids[i], next)
+			created = append(created, i)
 		}
+	}
+	if *order != "kind" {
+		r.Shuffle(len(created), func(a, b int) { created[a], created[b] = created[b], created[a] })
+	}
+	ids := make([][]int, len(ts))
+	next := 2
+	for _, i := range created {
+		next += 1 + r.Intn(3)*r.Intn(2)
+		ids[i] = append(ids[i], next)
 	}
 
 	w := &writer{bufio.NewWriterSize(os.Stdout, 1<<16)}
@@ -349,8 +363,13 @@ func main() {
 	w.frame(frame{fn: "main.main", file: "example.com/shop/cmd/shopd/main.go", line: 88})
 	w.WriteString("\n")
 
-	for i, t := range ts {
-		for j, id := range ids[i] {
+	printed := make([]int, len(ts))
+	for _, i := range created {
+		t := ts[i]
+		j := printed[i]
+		printed[i]++
+		id := ids[i][j]
+		{
 			state := headerState(t.kind)
 			if t.minutes > 0 && j%5 != 4 {
 				state += fmt.Sprintf(", %d minutes", 1+r.Intn(t.minutes))
@@ -362,9 +381,12 @@ func main() {
 			for _, f := range t.frames {
 				w.frame(f)
 			}
+			// A parent of the parent kind created before this one.
 			parent := 1
-			if t.parent >= 0 && len(ids[t.parent]) > 0 {
-				parent = ids[t.parent][r.Intn(len(ids[t.parent]))]
+			if t.parent >= 0 {
+				if older := sort.SearchInts(ids[t.parent], id); older > 0 {
+					parent = ids[t.parent][r.Intn(older)]
+				}
 			}
 			w.createdBy(t.creator, parent)
 			w.WriteString("\n")
