@@ -33,6 +33,10 @@ WORK=${WORK:-${TMPDIR:-/tmp}/leakdiff-bench}
 LEAKDIFF=${LEAKDIFF:-$PWD/target/release/leakdiff}
 
 TIME=/usr/bin/time
+if ! "$TIME" -f %e true 2>/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+    echo "installing GNU time ..." >&2
+    apt-get install -y -q time > /dev/null || { apt-get update -q > /dev/null && apt-get install -y -q time > /dev/null; }
+fi
 if ! "$TIME" -f %e true 2>/dev/null; then
     echo "bench/run.sh needs GNU time at /usr/bin/time (apt-get install time)" >&2
     exit 2
