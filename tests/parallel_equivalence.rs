@@ -415,3 +415,76 @@ fn large_generated_dump_with_default_blocks() {
     assert!(seq.0 == par.0, "snapshots differ\n{}", diff(&seq.0, &par.0));
     assert!(seq.1 == par.1, "groups differ\n{}", diff(&seq.1, &par.1));
 }
+
+#[test]
+fn mutated_dumps() {
+    // Random edits of real captures (lines broken, joined, indented, cut,
+    // headers and junk inserted, bytes that are not UTF-8): the block path
+    // must still read them exactly as the sequential one does.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    files_under(
+        &root.join("testdata/captures/go1.27/timeout-leak"),
+        &mut files,
+    );
+    files_under(&root.join("testdata/captures/go1.27/crash"), &mut files);
+    files_under(&root.join("tests/data/debug2"), &mut files);
+    let texts: Vec<Vec<u8>> = files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "txt" || e == "log"))
+        .filter(|p| !p.to_string_lossy().contains("debug1"))
+        .map(|p| std::fs::read(p).unwrap())
+        .filter(|d| d.len() > 100)
+        .collect();
+    assert!(!texts.is_empty());
+    let inserts: [&[u8]; 9] = [
+        b"\n",
+        b"\n\n",
+        b"\t",
+        b" ",
+        b"goroutine 5 [select]:\n",
+        b"\ngoroutine 77 [chan receive, 3 minutes]:\nmain.f(...)\n\t/x/y.go:3 +0x1\n",
+        b"...2 frames elided...\n",
+        b"\xff\xfe",
+        b"created by main.g in goroutine 9\n",
+    ];
+    let mut r = Rng(42);
+    for round in 0..600 {
+        let mut d = texts[round % texts.len()].clone();
+        for _ in 0..1 + r.below(4) {
+            let at = r.below(d.len() as u64 + 1) as usize;
+            match r.below(4) {
+                0 => {
+                    let ins = inserts[r.below(inserts.len() as u64) as usize];
+                    d.splice(at..at, ins.iter().copied());
+                }
+                1 if at < d.len() => {
+                    let n = (1 + r.below(40) as usize).min(d.len() - at);
+                    d.drain(at..at + n);
+                }
+                2 if at < d.len() => d[at] = r.below(256) as u8,
+                _ => d.truncate(at.max(1)),
+            }
+        }
+        let opts = LoadOptions::default();
+        let seq = outcome(debug2::load_sequential(
+            &mut BufReader::new(&d[..]),
+            "m",
+            &opts,
+        ));
+        for bs in [1, 64, 4096] {
+            let par = outcome(debug2::load_with_block_size(
+                &mut BufReader::with_capacity(5, &d[..]),
+                "m",
+                &opts,
+                bs,
+            ));
+            assert!(
+                seq.0 == par.0 && seq.1 == par.1,
+                "round {round}, blocks of {bs}:\n{}\n{}",
+                diff(&seq.0, &par.0),
+                diff(&seq.1, &par.1)
+            );
+        }
+    }
+}
