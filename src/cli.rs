@@ -184,6 +184,7 @@ impl LimitArgs {
             max_samples: self.max_samples,
             max_frames: self.max_frames,
             max_line: self.max_line,
+            ..LoadOptions::default()
         }
     }
 }

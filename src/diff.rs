@@ -245,7 +245,7 @@ pub fn diff(
     noise: f64,
 ) -> Vec<Series> {
     let n = snapshots.len();
-    let per: Vec<Vec<Group>> = snapshots
+    let mut per: Vec<Vec<Group>> = snapshots
         .iter()
         .map(|s| grouper.group(s, value_index).groups)
         .collect();
@@ -254,18 +254,42 @@ pub fn diff(
         .map(|s| s.samples.iter().all(|x| x.goroutine.is_some()) && !s.samples.is_empty())
         .collect();
     let mut index: FxHashMap<GroupKey, usize> = FxHashMap::default();
-    let mut slots: Vec<Vec<Option<&Group>>> = Vec::new();
-    for (si, groups) in per.iter().enumerate() {
-        for g in groups {
-            let i = *index.entry(g.key.clone()).or_insert_with(|| {
-                slots.push(vec![None; n]);
-                slots.len() - 1
-            });
+    let mut slot_of: Vec<Vec<usize>> = Vec::with_capacity(n);
+    let mut n_slots = 0;
+    for groups in &per {
+        slot_of.push(
+            groups
+                .iter()
+                .map(|g| {
+                    *index.entry(g.key.clone()).or_insert_with(|| {
+                        n_slots += 1;
+                        n_slots - 1
+                    })
+                })
+                .collect(),
+        );
+    }
+    // The stacks of a series are those of its groups, moved (memory
+    // profiles have many per site), not copied.
+    let mut stacks: Vec<BTreeSet<Vec<String>>> = vec![BTreeSet::new(); n_slots];
+    for (groups, slots) in per.iter_mut().zip(&slot_of) {
+        for (g, &i) in groups.iter_mut().zip(slots) {
+            let f = std::mem::take(&mut g.stacks);
+            if stacks[i].is_empty() {
+                stacks[i] = f;
+            } else {
+                stacks[i].extend(f);
+            }
+        }
+    }
+    let mut slots: Vec<Vec<Option<&Group>>> = vec![vec![None; n]; n_slots];
+    for (si, (groups, of)) in per.iter().zip(&slot_of).enumerate() {
+        for (g, &i) in groups.iter().zip(of) {
             slots[i][si] = Some(g);
         }
     }
     let mut out = Vec::with_capacity(slots.len());
-    for present in slots {
+    for (present, stacks) in slots.into_iter().zip(stacks) {
         let latest = present
             .iter()
             .rev()
@@ -311,11 +335,6 @@ pub fn diff(
         for (k, v) in &latest.states {
             *states.entry(k.clone()).or_default() += v;
         }
-        let stacks: BTreeSet<Vec<String>> = present
-            .iter()
-            .flatten()
-            .flat_map(|g| g.stacks.iter().cloned())
-            .collect();
         let trend = Trend::judge(&values, noise);
         out.push(Series {
             key: latest.key.clone(),

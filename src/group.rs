@@ -9,13 +9,10 @@
 //!   move between Go releases); the program's own frames by function, file and
 //!   line.
 
-use crate::model::{BlockingOp, FrameId, FrameRef, ProfileKind, Sample, Snapshot};
+use crate::model::{BlockingOp, FrameId, FrameRef, ProfileKind, Sample, Snapshot, Sym};
 use crate::normalize;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Distinct allocation stacks kept per memory site.
-const MAX_STACKS_PER_SITE: usize = 256;
 
 /// How samples are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -100,8 +97,6 @@ pub struct Group {
     /// Memory profiles: the distinct stacks (function names, leaf first) a
     /// site groups, so signatures see timers or map growth below it.
     pub stacks: BTreeSet<Vec<String>>,
-    /// Value of the representative sample (the largest one, for memory).
-    rep_value: i64,
 }
 
 impl Group {
@@ -176,6 +171,11 @@ impl Grouper {
         let mut cache: Vec<Option<Option<u32>>> = vec![None; n_frames];
         let mut index: FxHashMap<GroupKey, usize> = FxHashMap::default();
         let mut groups: Vec<Group> = Vec::new();
+        // Memory profiles: per group, the functions on its stacks (as
+        // interned symbols) and the sample holding the most memory; turned
+        // into strings and frames once, at the end.
+        let memory = snap.kind.is_memory();
+        let mut mem: Vec<MemoryAcc> = Vec::new();
         let goroutines = snap.kind.is_goroutine();
         let mut key_frames: Vec<u32> = Vec::new();
         for sample in &snap.samples {
@@ -248,11 +248,22 @@ impl Grouper {
                 None => {
                     let i = groups.len();
                     groups.push(new_group(snap, sample, key.clone()));
+                    if memory {
+                        mem.push(MemoryAcc::default());
+                    }
                     index.insert(key, i);
                     i
                 }
             };
-            add_sample(&mut groups[gi], snap, sample, value_index);
+            add_sample(&mut groups[gi], snap, sample);
+            if memory {
+                mem[gi].add(snap, sample, value_index);
+            }
+        }
+        if memory {
+            for (g, acc) in groups.iter_mut().zip(mem) {
+                acc.finish(g, snap);
+            }
         }
         groups.sort_by(|a, b| {
             b.value(value_index)
@@ -265,11 +276,16 @@ impl Grouper {
 }
 
 fn new_group(snap: &Snapshot, sample: &Sample, key: GroupKey) -> Group {
-    let frames: Vec<FrameRef> = sample
-        .stack
-        .iter()
-        .map(|&f| snap.table.resolve(f))
-        .collect();
+    // Memory groups get the frames of their largest sample at the end.
+    let frames: Vec<FrameRef> = if snap.kind.is_memory() {
+        Vec::new()
+    } else {
+        sample
+            .stack
+            .iter()
+            .map(|&f| snap.table.resolve(f))
+            .collect()
+    };
     let functions: Vec<&str> = sample
         .stack
         .iter()
@@ -307,7 +323,63 @@ fn new_group(snap: &Snapshot, sample: &Sample, key: GroupKey) -> Group {
         background,
         elided: false,
         stacks: BTreeSet::new(),
-        rep_value: i64::MIN,
+    }
+}
+
+/// Distinct allocation stacks kept per memory site.
+const MAX_STACKS_PER_SITE: usize = 256;
+
+/// What grouping a memory profile gathers per group before it becomes
+/// strings: its distinct stacks (as interned function symbols) and the
+/// representative sample.
+struct MemoryAcc<'s> {
+    stacks: FxHashSet<Box<[Sym]>>,
+    rep: Option<&'s Sample>,
+    rep_value: i64,
+}
+
+impl Default for MemoryAcc<'_> {
+    fn default() -> Self {
+        MemoryAcc {
+            stacks: FxHashSet::default(),
+            rep: None,
+            rep_value: i64::MIN,
+        }
+    }
+}
+
+impl<'s> MemoryAcc<'s> {
+    fn add(&mut self, snap: &Snapshot, s: &'s Sample, value_index: usize) {
+        if self.stacks.len() < MAX_STACKS_PER_SITE {
+            let syms: Box<[Sym]> = s
+                .stack
+                .iter()
+                .map(|&f| snap.table.frame(f).function)
+                .collect();
+            self.stacks.insert(syms);
+        }
+        // The stack that holds the most memory represents the site (the
+        // first of equals).
+        let v = s.values.get(value_index).copied().unwrap_or(0);
+        if v > self.rep_value {
+            self.rep_value = v;
+            self.rep = Some(s);
+        }
+    }
+
+    fn finish(self, g: &mut Group, snap: &Snapshot) {
+        g.stacks = self
+            .stacks
+            .into_iter()
+            .map(|st| {
+                st.iter()
+                    .map(|&f| snap.table.strings.get(f).to_string())
+                    .collect()
+            })
+            .collect();
+        if let Some(s) = self.rep {
+            g.frames = s.stack.iter().map(|&f| snap.table.resolve(f)).collect();
+        }
     }
 }
 
@@ -320,25 +392,9 @@ pub fn op_specificity(op: BlockingOp) -> u8 {
     }
 }
 
-fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample, value_index: usize) {
+fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample) {
     if snap.kind.is_goroutine() && op_specificity(s.op) > op_specificity(g.op) {
         g.op = s.op;
-    }
-    if snap.kind.is_memory() {
-        if g.stacks.len() < MAX_STACKS_PER_SITE {
-            let names: Vec<String> = s
-                .stack
-                .iter()
-                .map(|&f| snap.table.function(f).to_string())
-                .collect();
-            g.stacks.insert(names);
-        }
-        // The stack that holds the most memory represents the site.
-        let v = s.values.get(value_index).copied().unwrap_or(0);
-        if v > g.rep_value {
-            g.rep_value = v;
-            g.frames = s.stack.iter().map(|&f| snap.table.resolve(f)).collect();
-        }
     }
     for (i, v) in s.values.iter().enumerate() {
         if let Some(slot) = g.values.get_mut(i) {
@@ -349,7 +405,16 @@ fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample, value_index: usize) {
         g.values[0] += 1;
     }
     for (k, v) in &s.labels {
-        g.labels.entry(k.clone()).or_default().insert(v.clone());
+        match g.labels.get_mut(k.as_str()) {
+            Some(set) => {
+                if !set.contains(v.as_str()) {
+                    set.insert(v.clone());
+                }
+            }
+            None => {
+                g.labels.insert(k.clone(), BTreeSet::from([v.clone()]));
+            }
+        }
     }
     if let Some(info) = &s.goroutine {
         g.ids.push(info.id);

@@ -11,6 +11,13 @@
 //! through the snapshot's [`crate::model::FrameTable`], so nothing is
 //! allocated per line (only per goroutine, and for a line that is not UTF-8).
 //!
+//! That is the sequential path ([`load_sequential`]). By default
+//! ([`LoadOptions::parallel`]) the input is read in blocks cut at goroutine
+//! boundaries, which all cores parse into compact per-block records while
+//! the blocks are applied to the same parser in order, with the same effect
+//! as its line-by-line reading (see `debug2/blocks.rs`). Memory stays
+//! bounded either way.
+//!
 //! # Line prefixes
 //!
 //! The prefix in front of each `goroutine N [` header is detected from the
@@ -59,7 +66,7 @@ use super::{gzip_message, LimitExceeded, LoadOptions};
 use crate::error::InputError;
 use crate::model::{Format, FrameId, GoroutineInfo, ProfileKind, Sample, Snapshot, ValueType};
 use crate::normalize;
-use memchr::{memchr, memmem, memrchr};
+use memchr::{memchr, memchr2, memmem, memrchr};
 use rustc_hash::FxHashSet;
 use std::borrow::Cow;
 use std::io::{self, BufRead};
@@ -67,22 +74,60 @@ use std::io::{self, BufRead};
 /// Warnings kept per snapshot; the rest are counted.
 const MAX_WARNINGS: usize = 50;
 
+mod blocks;
+
 /// Every dump found in the input, in order.
+///
+/// With [`LoadOptions::parallel`] (the default) the input is read in blocks
+/// split at goroutine boundaries and the blocks are parsed on all cores;
+/// otherwise line by line on this thread. Both give identical snapshots.
 pub fn load(
+    r: &mut dyn BufRead,
+    source: &str,
+    opts: &LoadOptions,
+) -> Result<Vec<Snapshot>, InputError> {
+    if opts.parallel {
+        blocks::load(r, source, opts, blocks::BLOCK_SIZE)
+    } else {
+        load_sequential(r, source, opts)
+    }
+}
+
+/// [`load`] line by line on the calling thread.
+pub fn load_sequential(
     r: &mut dyn BufRead,
     source: &str,
     opts: &LoadOptions,
 ) -> Result<Vec<Snapshot>, InputError> {
     let mut lines = LineReader::new(r, opts.max_line.max(1));
     let mut p = Parser::new(source, opts);
+    read_lines(&mut p, &mut lines)?;
+    p.finish()
+}
+
+/// [`load`] through the block-parallel path with blocks of about
+/// `block_size` bytes (for tests: small blocks split the input everywhere).
+#[doc(hidden)]
+pub fn load_with_block_size(
+    r: &mut dyn BufRead,
+    source: &str,
+    opts: &LoadOptions,
+    block_size: usize,
+) -> Result<Vec<Snapshot>, InputError> {
+    blocks::load(r, source, opts, block_size.clamp(1, 1 << 30))
+}
+
+/// Feeds every line of `lines` to the parser, to the end of the input, a
+/// stop, or a read error (kept as a warning when goroutines were read).
+fn read_lines(p: &mut Parser<'_>, lines: &mut LineReader<'_>) -> Result<(), InputError> {
     loop {
         match lines.next_line() {
             Ok(true) => {
                 if !p.line(lines.line_no, &lines.buf, lines.cut, lines.newline) {
-                    break;
+                    return Ok(());
                 }
             }
-            Ok(false) => break,
+            Ok(false) => return Ok(()),
             Err(e) => {
                 if e.get_ref()
                     .and_then(|i| i.downcast_ref::<LimitExceeded>())
@@ -95,18 +140,10 @@ pub fn load(
                     p.line(lines.line_no, &lines.buf, lines.cut, false);
                 }
                 let line = lines.line_no + u64::from(lines.buf.is_empty());
-                if p.goroutines_read() == 0 {
-                    return Err(InputError::at_line(line, gzip_message(&e)));
-                }
-                p.read_error = Some(format!(
-                    "line {line}: read error: {}; keeping the goroutines read before it",
-                    gzip_message(&e)
-                ));
-                break;
+                return p.read_failed(line, &e);
             }
         }
     }
-    p.finish()
 }
 
 // ---------------------------------------------------------------------------
@@ -264,6 +301,9 @@ struct Parser<'a> {
     last_newline: bool,
     loose_warnings: Vec<String>,
     read_error: Option<String>,
+    /// Counts the snapshots started, so that frame ids cached for the
+    /// current one are known to be stale.
+    dump_gen: u64,
 }
 
 impl<'a> Parser<'a> {
@@ -289,7 +329,21 @@ impl<'a> Parser<'a> {
             last_newline: true,
             loose_warnings: Vec::new(),
             read_error: None,
+            dump_gen: 0,
         }
+    }
+
+    /// A read error after line `line - 1`: an error when nothing was read,
+    /// else a warning, and reading stops.
+    fn read_failed(&mut self, line: u64, e: &io::Error) -> Result<(), InputError> {
+        if self.goroutines_read() == 0 {
+            return Err(InputError::at_line(line, gzip_message(e)));
+        }
+        self.read_error = Some(format!(
+            "line {line}: read error: {}; keeping the goroutines read before it",
+            gzip_message(e)
+        ));
+        Ok(())
     }
 
     /// Goroutines kept so far, plus one being read that has a frame.
@@ -616,6 +670,7 @@ impl<'a> Parser<'a> {
     }
 
     fn start_dump(&mut self, after_break: bool) {
+        self.dump_gen += 1;
         let mut snap = Snapshot::new(self.source, Format::Debug2, ProfileKind::Goroutine);
         snap.sample_types = vec![ValueType::new("goroutine", "count")];
         snap.default_sample_type = Some(0);
@@ -961,6 +1016,15 @@ impl Prefix {
         false
     }
 
+    /// No prefix at all: lines are read as they are.
+    fn is_plain(&self) -> bool {
+        self.shape == Shape::None
+            && self.lead.is_empty()
+            && self.literal.is_empty()
+            && self.quotes == 0
+            && self.indent == 0
+    }
+
     /// The prefix names a source (journald unit, container, compose
     /// service), so lines without it come from elsewhere.
     fn is_source_tag(&self) -> bool {
@@ -1246,13 +1310,12 @@ fn parse_header(s: &str) -> Option<Header<'_>> {
     let mut rest = rest[nd..].strip_prefix(' ')?;
     // gp=0x… m=N|nil mp=0x… (GOTRACEBACK=system/crash, fatal errors).
     while !rest.starts_with('[') {
-        let sp = rest.find(' ')?;
-        if !rest[..sp].contains('=') {
-            return None;
-        }
+        let sp = memchr(b' ', rest.as_bytes())?;
+        // Only `key=value` words before the status.
+        memchr(b'=', &rest.as_bytes()[..sp])?;
         rest = &rest[sp + 1..];
     }
-    let close = rest.find(']')?;
+    let close = memchr(b']', rest.as_bytes())?;
     let status = &rest[1..close];
     let mut rest = rest[close + 1..].trim_start();
     let mut labels = None;
@@ -1463,6 +1526,10 @@ fn valid_func_name(name: &str) -> bool {
     if b.is_empty() || matches!(b[0], b'(' | b'[' | b'{' | b'#' | b'*' | b'-' | b'>') {
         return false;
     }
+    if memchr2(b' ', b'\t', b).is_none() {
+        // Nothing below can reject a name without blanks.
+        return true;
+    }
     let mut depth = 0i32;
     for (i, &c) in b.iter().enumerate() {
         match c {
@@ -1492,6 +1559,8 @@ struct FileLine<'a> {
     line: u32,
     /// `file:line pc=0x…` as the cgo symbolizer prints it.
     pc_only: bool,
+    /// Length of the `path:line` text at the start of the line.
+    key_len: usize,
 }
 
 /// Parses `/path/file.go:123`, `… +0x1d`, `… +0x1d fp=0x… sp=0x… pc=0x…`,
@@ -1516,26 +1585,38 @@ fn parse_file_line(body: &str) -> Option<FileLine<'_>> {
             }
         }
     }
-    let s = s.trim_end();
-    let colon = s.rfind(':')?;
-    let num = &s[colon + 1..];
-    if num.len() > 10 || !all_digits(num.as_bytes()) {
+    let s = match s.as_bytes().last() {
+        Some(c) if c.is_ascii_graphic() => s,
+        _ => s.trim_end(),
+    };
+    let colon = memrchr(b':', s.as_bytes())?;
+    let num = &s.as_bytes()[colon + 1..];
+    if num.is_empty() || num.len() > 10 {
         return None;
     }
-    let line = num.parse::<u32>().ok()?;
+    let mut line = 0u64;
+    for &c in num {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        line = line * 10 + u64::from(c - b'0');
+    }
+    let line = u32::try_from(line).ok()?;
     let path = &s[..colon];
     if path.is_empty() {
         return None;
     }
     // A space in a path only together with a directory separator
     // (`C:/Program Files/…`); otherwise this is prose like `at 12:30`.
-    if path.contains(' ') && !path.contains('/') && !path.contains('\\') {
+    let pb = path.as_bytes();
+    if memchr(b' ', pb).is_some() && memchr2(b'/', b'\\', pb).is_none() {
         return None;
     }
     Some(FileLine {
         path,
         line,
         pc_only,
+        key_len: s.len(),
     })
 }
 

@@ -32,6 +32,10 @@ pub struct LoadOptions {
     pub max_frames: usize,
     /// Maximum bytes of one line that are looked at; the rest is skipped.
     pub max_line: usize,
+    /// Parse large text dumps on all cores (blocks split at goroutine
+    /// boundaries); `false` reads them line by line on one thread. The
+    /// results are identical.
+    pub parallel: bool,
 }
 
 impl Default for LoadOptions {
@@ -41,6 +45,7 @@ impl Default for LoadOptions {
             max_samples: 10_000_000,
             max_frames: 1024,
             max_line: 64 << 10,
+            parallel: true,
         }
     }
 }

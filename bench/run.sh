@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Throughput and peak memory of leakdiff on generated inputs, with any peer
+# tools found on the PATH run side by side on the same files.
+#
+#   bench/run.sh                       # 10k, 100k and 300k goroutines
+#   SIZES="100000" RUNS=5 bench/run.sh
+#
+# Builds leakdiff (release), the generators in testdata/go (needs Go; no
+# network: GOFLAGS=-mod=mod GOPROXY=off) and a decompression baseline, then
+# generates into $WORK (default ${TMPDIR:-/tmp}/leakdiff-bench, several GB
+# for the default sizes):
+#   - debug=2 dumps of each size in SIZES (gen-bigdump, about 3.7 KB per
+#     goroutine), and a gzipped copy of the GZ_SIZE one;
+#   - three dumps of ANALYZE_SIZE goroutines growing by 10% (analyze);
+#   - three heap profiles of HEAP_SAMPLES samples, about 10 MB gzipped each
+#     (gen-bigheap), with leaking sites.
+# Each case runs RUNS times after a warm-up read (page cache warm); the
+# table shows the fastest run: wall time, MB/s of input, CPU time (user +
+# system) and peak resident memory (GNU time's maximum RSS).
+#
+# Peers, when on the PATH: `go tool pprof -top -diff_base` on two of the
+# heap profiles; executables named gostackparse or panicparse are run as
+# `NAME FILE` on the 100k dump. None is fetched.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZES=${SIZES:-"10000 100000 300000"}
+GZ_SIZE=${GZ_SIZE:-100000}
+ANALYZE_SIZE=${ANALYZE_SIZE:-100000}
+HEAP_SAMPLES=${HEAP_SAMPLES:-150000}
+RUNS=${RUNS:-3}
+WORK=${WORK:-${TMPDIR:-/tmp}/leakdiff-bench}
+LEAKDIFF=${LEAKDIFF:-$PWD/target/release/leakdiff}
+
+TIME=/usr/bin/time
+if ! "$TIME" -f %e true 2>/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+    echo "installing GNU time ..." >&2
+    apt-get install -y -q time > /dev/null || { apt-get update -q > /dev/null && apt-get install -y -q time > /dev/null; }
+fi
+if ! "$TIME" -f %e true 2>/dev/null; then
+    echo "bench/run.sh needs GNU time at /usr/bin/time (apt-get install time)" >&2
+    exit 2
+fi
+mkdir -p "$WORK"
+
+echo "building ..." >&2
+cargo build --release --quiet
+cargo build --release --quiet --example gunzip
+GUNZIP=$PWD/target/release/examples/gunzip
+(
+    cd testdata/go
+    GOFLAGS=-mod=mod GOPROXY=off go build -o "$WORK/gen-bigdump" ./gen-bigdump
+    GOFLAGS=-mod=mod GOPROXY=off go build -o "$WORK/gen-bigheap" ./gen-bigheap
+)
+
+# gen FILE CMD...: writes CMD's output to FILE unless FILE exists.
+gen() {
+    local out=$1
+    shift
+    if [ ! -s "$out" ]; then
+        echo "generating $(basename "$out") ..." >&2
+        "$@" > "$out.tmp"
+        mv "$out.tmp" "$out"
+    fi
+}
+
+for n in $SIZES; do
+    gen "$WORK/dump-$n.txt" "$WORK/gen-bigdump" -goroutines "$n"
+done
+gen "$WORK/dump-$GZ_SIZE.txt" "$WORK/gen-bigdump" -goroutines "$GZ_SIZE"
+gen "$WORK/dump-$GZ_SIZE.txt.gz" gzip -c "$WORK/dump-$GZ_SIZE.txt"
+a1=$((ANALYZE_SIZE * 9 / 10)) a2=$ANALYZE_SIZE a3=$((ANALYZE_SIZE * 11 / 10))
+for n in $a1 $a2 $a3; do
+    gen "$WORK/dump-$n.txt" "$WORK/gen-bigdump" -goroutines "$n"
+done
+for k in 0 1 2; do
+    gen "$WORK/heap-$HEAP_SAMPLES-$k.pb.gz" "$WORK/gen-bigheap" -samples "$HEAP_SAMPLES" -snapshot "$k"
+done
+
+size() { stat -c %s "$@" | awk '{s += $1} END {print s}'; }
+
+# run NAME BYTES CMD...: the fastest of RUNS runs of CMD (stdout dropped).
+run() {
+    local name=$1 bytes=$2
+    shift 2
+    local best="" line
+    for _ in $(seq "$RUNS"); do
+        if ! "$TIME" -f "%e %U %S %M" -o "$WORK/time.out" "$@" > /dev/null 2> "$WORK/stderr.out"; then
+            echo "$name: failed: $*" >&2
+            tail -3 "$WORK/stderr.out" >&2
+            return 0
+        fi
+        line=$(tail -1 "$WORK/time.out")
+        if [ -z "$best" ] || awk -v a="$line" -v b="$best" 'BEGIN {split(a, x, " "); split(b, y, " "); exit !(x[1] < y[1])}'; then
+            best=$line
+        fi
+    done
+    echo "$best" | awk -v name="$name" -v bytes="$bytes" '{
+        mb = bytes / 1048576; wall = $1; wall = (wall < 0.005 ? 0.005 : wall)
+        printf "%-44s %9.1f %8.2f %9.0f %8.2f %9.0f\n", name, mb, $1, mb / wall, $2 + $3, $4 / 1024
+    }' | tee -a "$WORK/results.txt"
+}
+
+warm() { cat "$@" > /dev/null; }
+
+: > "$WORK/results.txt"
+echo
+echo "$(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); $(git rev-parse --short HEAD 2>/dev/null || echo '?')" | tee -a "$WORK/results.txt"
+printf "%-44s %9s %8s %9s %8s %9s\n" case "input MB" "wall s" "MB/s" "CPU s" "RSS MB" | tee -a "$WORK/results.txt"
+
+for n in $SIZES; do
+    f=$WORK/dump-$n.txt
+    warm "$f"
+    run "wc -l, $n goroutines (read floor)" "$(size "$f")" wc -l "$f"
+    run "leakdiff show, $n goroutines" "$(size "$f")" "$LEAKDIFF" show "$f"
+done
+
+f=$WORK/dump-$GZ_SIZE.txt.gz
+warm "$f"
+run "gunzip (flate2 zlib-rs), $GZ_SIZE gz" "$(size "$WORK/dump-$GZ_SIZE.txt")" "$GUNZIP" "$f"
+run "leakdiff show, $GZ_SIZE goroutines, gz" "$(size "$WORK/dump-$GZ_SIZE.txt")" "$LEAKDIFF" show "$f"
+
+files=("$WORK/dump-$a1.txt" "$WORK/dump-$a2.txt" "$WORK/dump-$a3.txt")
+warm "${files[@]}"
+run "leakdiff analyze, 3 dumps of ~$ANALYZE_SIZE" "$(size "${files[@]}")" "$LEAKDIFF" analyze "${files[@]}"
+
+heaps=("$WORK/heap-$HEAP_SAMPLES-0.pb.gz" "$WORK/heap-$HEAP_SAMPLES-1.pb.gz" "$WORK/heap-$HEAP_SAMPLES-2.pb.gz")
+warm "${heaps[@]}"
+run "leakdiff analyze, 3 heap profiles" "$(size "${heaps[@]}")" "$LEAKDIFF" analyze "${heaps[@]}"
+if command -v go > /dev/null; then
+    run "go tool pprof -top -diff_base, 2 profiles" "$(size "${heaps[0]}" "${heaps[2]}")" \
+        go tool pprof -top -diff_base "${heaps[0]}" "${heaps[2]}"
+fi
+
+f=$WORK/dump-$GZ_SIZE.txt
+for peer in gostackparse panicparse; do
+    if command -v "$peer" > /dev/null; then
+        run "$peer, $GZ_SIZE goroutines" "$(size "$f")" "$peer" "$f"
+    else
+        echo "($peer not on PATH: skipped)" | tee -a "$WORK/results.txt"
+    fi
+done
+echo "results in $WORK/results.txt" >&2

@@ -1,0 +1,936 @@
+//! The block-parallel path of the debug=2 loader.
+//!
+//! The input is read in blocks of about [`BLOCK_SIZE`] bytes, each cut
+//! after the last `\n\ngoroutine ` (else after its last line), so that
+//! blocks hold whole lines and usually whole goroutines. A wave of blocks
+//! is parsed on all cores while this thread reads the next wave and the
+//! previous one is applied to the [`Parser`]; at most three waves are in
+//! memory, whatever the input's size.
+//!
+//! Parsing a block ([`parse_block`]) depends on the block alone: it finds
+//! the goroutines written in the canonical shape (a header at the start of
+//! a line, function and tab-indented file lines, `...N frames elided...`,
+//! `created by`, blank lines) and records them compactly: their frames as
+//! ids into a per-block table of distinct (function, file, line) texts. A
+//! frame whose two lines repeat the texts of the previous goroutine's frame
+//! at the same depth (only the arguments and the `+0x` offset differ) is
+//! taken by comparing bytes, without classifying or hashing its lines.
+//! Everything else (prefixed or quoted lines, ancestors, notes, truncated
+//! or mangled goroutines, lines longer than `max_line`, invalid UTF-8) is
+//! kept as a raw range of lines.
+//!
+//! Applying a block ([`apply_block`]) runs in input order: raw lines go
+//! through [`Parser::line`] like in the sequential path, and each parsed
+//! goroutine changes the parser's state exactly as its lines would have
+//! (the same header handling, snapshot splits, frame limits, `goexit`
+//! rule, interning order and warnings with the same line numbers). A
+//! parsed goroutine is replayed line by line instead when the parser's
+//! state calls for it (a line prefix is in force). So both paths give
+//! identical snapshots; `tests/parallel_equivalence.rs` checks it.
+//!
+//! A line longer than a whole block hands the rest of the input over to
+//! the sequential line reader.
+
+use super::{
+    gzip_message, is_elided, parse_file_line, parse_func_line, parse_header, read_lines, Header,
+    LimitExceeded, LineReader, LoadOptions, Parser, Phase,
+};
+use crate::error::InputError;
+use crate::model::{FrameId, Snapshot};
+use memchr::{memchr, memchr2, memmem, memrchr};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use std::io::{self, BufRead, Cursor, Read};
+use std::sync::LazyLock;
+
+/// Bytes read per block: more than the 1 MiB buffer of the reader the
+/// loader hands over, so reads bypass it.
+pub(super) const BLOCK_SIZE: usize = 2 << 20;
+
+/// Searchers built once.
+static IN_GOROUTINE: LazyLock<memmem::FinderRev<'static>> =
+    LazyLock::new(|| memmem::FinderRev::new(b" in goroutine "));
+static BOUNDARY: LazyLock<memmem::FinderRev<'static>> =
+    LazyLock::new(|| memmem::FinderRev::new(b"\n\ngoroutine "));
+
+/// Marks an `...N frames elided...` line among a goroutine's items.
+const ELIDED: u32 = u32::MAX;
+
+/// A frame text as a block holds it: byte ranges of the function name, of
+/// the `path:line` text and of the path in it, and the line number.
+struct LocalFrame {
+    name: (u32, u32),
+    key: (u32, u32),
+    path_len: u32,
+    line: u32,
+    special: Special,
+}
+
+/// Functions the parser treats specially.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Special {
+    None,
+    /// `runtime/pprof.writeGoroutineStacks`: starts a new profile.
+    Writer,
+    /// `runtime.goexit`: kept only as a stack's only frame.
+    Goexit,
+}
+
+impl LocalFrame {
+    fn path(&self) -> (u32, u32) {
+        (self.key.0, self.key.0 + self.path_len)
+    }
+}
+
+/// A goroutine in the canonical shape.
+struct Fast {
+    /// Byte range of its lines (header to the last line taken).
+    start: u32,
+    end: u32,
+    /// Index of the header line in the block, and lines taken.
+    line: u32,
+    n_lines: u32,
+    id: u64,
+    status: (u32, u32),
+    labels: Option<(u32, u32)>,
+    /// Range in `Parsed::items`: local frame ids or [`ELIDED`].
+    items: (u32, u32),
+    /// `created by` frame and the parent goroutine it names.
+    created: Option<(u32, Option<u64>)>,
+    /// The last line taken was blank.
+    trailing_blank: bool,
+}
+
+enum Unit {
+    /// Lines for [`Parser::line`]: byte range and index of the first line.
+    Raw {
+        start: u32,
+        end: u32,
+        line: u32,
+    },
+    Fast(Fast),
+}
+
+/// What parsing one block found.
+#[derive(Default)]
+struct Parsed {
+    units: Vec<Unit>,
+    items: Vec<u32>,
+    frames: Vec<LocalFrame>,
+    /// Lines in the block (the last one may lack its newline at the end of
+    /// the input).
+    lines: u64,
+}
+
+fn range(data: &[u8], part: &[u8]) -> (u32, u32) {
+    let start = part.as_ptr() as usize - data.as_ptr() as usize;
+    (start as u32, (start + part.len()) as u32)
+}
+
+fn text(data: &[u8], r: (u32, u32)) -> &str {
+    std::str::from_utf8(&data[r.0 as usize..r.1 as usize]).unwrap_or("")
+}
+
+/// One line as the fast parser sees it.
+enum Line<'b> {
+    Blank,
+    Header(Header<'b>),
+    Func(&'b str),
+    /// `created by NAME [in goroutine N]`: the trimmed name and the parent.
+    Created(&'b str, Option<u64>),
+    Elided,
+    /// A file line: `path:line` text (the frame's key), path and line.
+    File(&'b str, &'b str, u32),
+    /// Anything else: handled by the sequential parser.
+    Other,
+}
+
+struct Classifier {
+    max_line: usize,
+}
+
+impl Classifier {
+    /// Classifies a line (without its newline) exactly as
+    /// [`Parser::dump_line`] would read it with no prefix in force, or
+    /// [`Line::Other`] when that takes more than the canonical shape.
+    /// `t` is the line as text when the block is known to be UTF-8.
+    fn classify<'b>(&self, l: &'b [u8], t: Option<&'b str>) -> Line<'b> {
+        if l.is_empty() {
+            return Line::Blank;
+        }
+        if l.len() > self.max_line {
+            return Line::Other;
+        }
+        // No trailing whitespace, `\r` or non-ASCII character at the end,
+        // which the sequential parser would trim.
+        if !l[l.len() - 1].is_ascii_graphic() {
+            return Line::Other;
+        }
+        let t = match t {
+            Some(t) => t,
+            None => match std::str::from_utf8(l) {
+                Ok(t) => t,
+                Err(_) => return Line::Other,
+            },
+        };
+        let b = t.as_bytes();
+        if b[0] == b'\t' || b[0] == b' ' {
+            let mut n = 1;
+            while matches!(b[n], b'\t'..=b'\r' | b' ') {
+                n += 1;
+            }
+            let body = &t[n..];
+            if body.as_bytes()[0] >= 0x80 || body.starts_with("goroutine ") {
+                return Line::Other;
+            }
+            return match parse_file_line(body) {
+                Some(fl) => Line::File(&body[..fl.key_len], fl.path, fl.line),
+                None => Line::Other,
+            };
+        }
+        if t.starts_with("goroutine ") {
+            return match parse_header(t) {
+                Some(h) => Line::Header(h),
+                None => Line::Other,
+            };
+        }
+        if let Some(rest) = t.strip_prefix("created by ") {
+            let (name, parent) = match IN_GOROUTINE.rfind(rest.as_bytes()) {
+                Some(i) => (
+                    &rest[..i],
+                    rest[i + " in goroutine ".len()..]
+                        .trim()
+                        .parse::<u64>()
+                        .ok(),
+                ),
+                None => (rest, None),
+            };
+            return Line::Created(name.trim(), parent);
+        }
+        if is_elided(t) {
+            return Line::Elided;
+        }
+        if t.starts_with("[originating from goroutine ") {
+            return Line::Other;
+        }
+        match parse_func_line(t, false) {
+            Some(name) => Line::Func(name),
+            None => Line::Other,
+        }
+    }
+}
+
+/// A block and, when it is valid UTF-8, the same bytes as text.
+struct Block<'b> {
+    data: &'b [u8],
+    text: Option<&'b str>,
+}
+
+impl<'b> Block<'b> {
+    fn line(&self, start: usize, end: usize) -> (&'b [u8], Option<&'b str>) {
+        (&self.data[start..end], self.text.map(|t| &t[start..end]))
+    }
+}
+
+/// Interns frame texts within one block.
+struct LocalTable<'b> {
+    data: &'b [u8],
+    map: FxHashMap<(&'b str, &'b str), u32>,
+    /// For each frame, the frame that followed it on the last stack that
+    /// had it ([`ELIDED`] for none): the guess for the next frame.
+    succ: Vec<u32>,
+}
+
+impl<'b> LocalTable<'b> {
+    /// The local id of a frame text. `guess` (the frame that followed the
+    /// previous frame last time: goroutines of a kind share their stacks)
+    /// is checked first, which spares hashing the texts.
+    fn intern(
+        &mut self,
+        frames: &mut Vec<LocalFrame>,
+        guess: Option<u32>,
+        name: &'b str,
+        key: &'b str,
+        path: &'b str,
+        line: u32,
+    ) -> u32 {
+        let data = self.data;
+        if let Some(g) = guess.filter(|&g| g != ELIDED) {
+            let f = &frames[g as usize];
+            if bytes(data, f.key) == key.as_bytes() && bytes(data, f.name) == name.as_bytes() {
+                return g;
+            }
+        }
+        *self.map.entry((name, key)).or_insert_with(|| {
+            frames.push(LocalFrame {
+                name: range(data, name.as_bytes()),
+                key: range(data, key.as_bytes()),
+                path_len: path.len() as u32,
+                line,
+                special: match name {
+                    "runtime/pprof.writeGoroutineStacks" => Special::Writer,
+                    "runtime.goexit" => Special::Goexit,
+                    _ => Special::None,
+                },
+            });
+            (frames.len() - 1) as u32
+        })
+    }
+}
+
+fn bytes(data: &[u8], r: (u32, u32)) -> &[u8] {
+    &data[r.0 as usize..r.1 as usize]
+}
+
+/// The end of the line starting at `pos`: (end without the newline, start
+/// of the next line, whether a newline ended it).
+#[inline]
+fn line_end(data: &[u8], pos: usize) -> (usize, usize, bool) {
+    match memchr(b'\n', &data[pos..]) {
+        Some(i) => (pos + i, pos + i + 1, true),
+        None => (data.len(), data.len(), false),
+    }
+}
+
+/// Parses one block (see the module docs).
+fn parse_block(data: &[u8], max_line: usize) -> Parsed {
+    let cls = Classifier { max_line };
+    let block = Block {
+        data,
+        text: simdutf8::basic::from_utf8(data).ok(),
+    };
+    let mut out = Parsed::default();
+    let mut table = LocalTable {
+        data,
+        map: FxHashMap::default(),
+        succ: Vec::new(),
+    };
+    // About 150 bytes per frame and 4 KB per goroutine in large dumps.
+    out.items.reserve(data.len() / 128);
+    out.units.reserve(data.len() / 2048);
+    let mut pos = 0usize;
+    let mut line = 0u32;
+    let mut raw: Option<(usize, u32)> = None;
+    let mut prev_items = (0u32, 0u32);
+    while pos < data.len() {
+        let (end, next, nl) = line_end(data, pos);
+        if nl && data[pos..end].starts_with(b"goroutine ") {
+            let (l, t) = block.line(pos, end);
+            if let Line::Header(h) = cls.classify(l, t) {
+                if let Some((start, l)) = raw.take() {
+                    out.units.push(Unit::Raw {
+                        start: start as u32,
+                        end: pos as u32,
+                        line: l,
+                    });
+                }
+                let (unit, upos, uline) = parse_goroutine(
+                    &block,
+                    &cls,
+                    &mut table,
+                    &mut out,
+                    (pos, next, line),
+                    h,
+                    prev_items,
+                );
+                prev_items = unit.items;
+                out.units.push(Unit::Fast(unit));
+                pos = upos;
+                line = uline;
+                continue;
+            }
+        }
+        if raw.is_none() {
+            raw = Some((pos, line));
+        }
+        pos = next;
+        line += 1;
+    }
+    if let Some((start, l)) = raw.take() {
+        out.units.push(Unit::Raw {
+            start: start as u32,
+            end: data.len() as u32,
+            line: l,
+        });
+    }
+    out.lines = u64::from(line);
+    out
+}
+
+/// Where a canonical goroutine is in its grammar.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Frames,
+    /// After a function line: its file line must follow.
+    FuncFile,
+    /// After `created by`: its file line must follow.
+    CreatedFile,
+    /// After the created-by file line: only blank lines may follow.
+    Done,
+}
+
+/// Parses the goroutine whose header line is at `start`, as far as it
+/// keeps the canonical shape and ends at a point where no line is pending.
+/// Returns it with the position and index of the line after it.
+fn parse_goroutine<'b>(
+    block: &Block<'b>,
+    cls: &Classifier,
+    table: &mut LocalTable<'b>,
+    out: &mut Parsed,
+    (start, after_header, line): (usize, usize, u32),
+    h: Header<'b>,
+    prev_items: (u32, u32),
+) -> (Fast, usize, u32) {
+    let data = block.data;
+    let items_start = out.items.len() as u32;
+    // The last frame taken; the first frame is guessed from the previous
+    // goroutine, the others from the frame before them.
+    let mut last: Option<u32> = None;
+    let guess = |out: &Parsed, table: &LocalTable<'_>, last: Option<u32>| match last {
+        Some(l) => table.succ.get(l as usize).copied(),
+        None => (prev_items.0 < prev_items.1).then(|| out.items[prev_items.0 as usize]),
+    };
+    let follow = |table: &mut LocalTable<'_>, last: &mut Option<u32>, id: u32| {
+        if let Some(l) = *last {
+            let l = l as usize;
+            if table.succ.len() <= l {
+                table.succ.resize(l + 1, ELIDED);
+            }
+            table.succ[l] = id;
+        }
+        *last = Some(id);
+    };
+    let mut created = None;
+    let mut trailing_blank = false;
+    let mut state = State::Frames;
+    let mut pending: (&str, Option<u64>) = ("", None);
+    // The last point where no line is pending.
+    let mut clean = (after_header, line + 1);
+    let mut pos = after_header;
+    let mut ln = line + 1;
+    while pos < data.len() {
+        let (end, next, nl) = line_end(data, pos);
+        if !nl {
+            break;
+        }
+        if state == State::Frames && block.text.is_some() {
+            // Most goroutines repeat the stack of the one before: when
+            // this frame's two lines are the guessed frame's texts with
+            // other arguments and offset, they read the same.
+            if let Some(g) = guess(out, table, last).filter(|&g| g != ELIDED) {
+                if let Some(after) =
+                    same_frame(data, cls.max_line, &out.frames[g as usize], pos, end, next)
+                {
+                    follow(table, &mut last, g);
+                    out.items.push(g);
+                    trailing_blank = false;
+                    pos = after;
+                    ln += 2;
+                    clean = (pos, ln);
+                    continue;
+                }
+            }
+        }
+        let (l, t) = block.line(pos, end);
+        match (state, cls.classify(l, t)) {
+            (State::Frames, Line::Func(name)) => {
+                pending = (name, None);
+                state = State::FuncFile;
+            }
+            (State::Frames, Line::Created(name, parent)) => {
+                pending = (name, parent);
+                state = State::CreatedFile;
+            }
+            (State::Frames, Line::Elided) => {
+                out.items.push(ELIDED);
+                trailing_blank = false;
+            }
+            (State::Frames | State::Done, Line::Blank) => trailing_blank = true,
+            (State::FuncFile, Line::File(key, path, n)) => {
+                let g = guess(out, table, last);
+                let id = table.intern(&mut out.frames, g, pending.0, key, path, n);
+                follow(table, &mut last, id);
+                out.items.push(id);
+                trailing_blank = false;
+                state = State::Frames;
+            }
+            (State::CreatedFile, Line::File(key, path, n)) => {
+                let id = table.intern(&mut out.frames, None, pending.0, key, path, n);
+                created = Some((id, pending.1));
+                trailing_blank = false;
+                state = State::Done;
+            }
+            _ => break,
+        }
+        pos = next;
+        ln += 1;
+        if matches!(state, State::Frames | State::Done) {
+            clean = (pos, ln);
+        }
+    }
+    let status = range(data, h.status.as_bytes());
+    let labels = h.labels.map(|l| range(data, l.as_bytes()));
+    let g = Fast {
+        start: start as u32,
+        end: clean.0 as u32,
+        line,
+        n_lines: clean.1 - line,
+        id: h.id,
+        status,
+        labels,
+        items: (items_start, out.items.len() as u32),
+        created,
+        trailing_blank,
+    };
+    (g, clean.0, clean.1)
+}
+
+/// Whether the function line `data[pos..end]` and the file line after it
+/// (from `next`) are frame `f`'s texts, with any arguments and `+0x`
+/// offset: then [`Classifier::classify`] would read them as `f` (the
+/// function line as `Func(name)`: nothing in `name` can end it early, as
+/// its own line showed; the file line as `File(key…)`: the last `+` is the
+/// offset's). Returns the position after the file line. Only for blocks
+/// that are valid UTF-8, and `f` must come from a function line.
+#[inline]
+fn same_frame(
+    data: &[u8],
+    max_line: usize,
+    f: &LocalFrame,
+    pos: usize,
+    end: usize,
+    next: usize,
+) -> Option<usize> {
+    let l = &data[pos..end];
+    let name = bytes(data, f.name);
+    if l.len() > max_line
+        || l.len() <= name.len()
+        || !l.starts_with(name)
+        || l[name.len()] != b'('
+        || l[l.len() - 1] != b')'
+    {
+        return None;
+    }
+    let (end2, next2, nl) = line_end(data, next);
+    let fl = &data[next..end2];
+    let key = bytes(data, f.key);
+    if !nl
+        || fl.len() > max_line
+        || fl.len() <= key.len()
+        || fl[0] != b'\t'
+        || !fl[1..].starts_with(key)
+    {
+        return None;
+    }
+    let rest = &fl[1 + key.len()..];
+    let ok = if rest.is_empty() {
+        memchr2(b'+', b'=', key).is_none()
+    } else {
+        rest.len() > 4
+            && rest.starts_with(b" +0x")
+            && rest[4..].iter().all(u8::is_ascii_alphanumeric)
+    };
+    ok.then_some(next2)
+}
+
+/// Global frame ids of a block's local frames in the current snapshot,
+/// interned on first use (so in the order the sequential path interns).
+#[derive(Default)]
+struct Remap {
+    ids: Vec<FrameId>,
+    dump_gen: u64,
+}
+
+impl Remap {
+    fn reset(&mut self, n: usize, dump_gen: u64) {
+        self.ids.clear();
+        self.ids.resize(n, FrameId::MAX);
+        self.dump_gen = dump_gen;
+    }
+}
+
+fn global_frame(
+    p: &mut Parser<'_>,
+    remap: &mut Remap,
+    data: &[u8],
+    parsed: &Parsed,
+    local: u32,
+) -> Option<FrameId> {
+    if remap.dump_gen != p.dump_gen {
+        remap.reset(parsed.frames.len(), p.dump_gen);
+    }
+    let slot = &mut remap.ids[local as usize];
+    if *slot != FrameId::MAX {
+        return Some(*slot);
+    }
+    let f = &parsed.frames[local as usize];
+    let d = p.dump.as_mut()?;
+    let id = d
+        .snap
+        .table
+        .intern_frame(text(data, f.name), text(data, f.path()), f.line);
+    *slot = id;
+    Some(id)
+}
+
+/// Feeds lines to the parser as the sequential path does. `first` is the
+/// number of the first line. Returns false when the parser stopped.
+fn replay(p: &mut Parser<'_>, data: &[u8], first: u64) -> bool {
+    let max = p.opts.max_line.max(1);
+    let mut pos = 0;
+    let mut no = first;
+    while pos < data.len() {
+        let (end, next, nl) = line_end(data, pos);
+        let l = &data[pos..end];
+        let (l, cut) = if l.len() > max {
+            (&l[..max], true)
+        } else {
+            (l, false)
+        };
+        if !p.line(no, l, cut, nl) {
+            return false;
+        }
+        pos = next;
+        no += 1;
+    }
+    true
+}
+
+/// Applies a parsed block to the parser. `base` is the number of lines
+/// before the block. Returns false when the parser stopped.
+fn apply_block(p: &mut Parser<'_>, data: &[u8], parsed: &Parsed, base: u64) -> bool {
+    let mut remap = Remap::default();
+    remap.reset(parsed.frames.len(), p.dump_gen);
+    for unit in &parsed.units {
+        match unit {
+            Unit::Raw { start, end, line } => {
+                if !replay(
+                    p,
+                    &data[*start as usize..*end as usize],
+                    base + u64::from(*line) + 1,
+                ) {
+                    return false;
+                }
+            }
+            Unit::Fast(g) => {
+                let first = base + u64::from(g.line) + 1;
+                if !p.prefix.is_plain() {
+                    if !replay(p, &data[g.start as usize..g.end as usize], first) {
+                        return false;
+                    }
+                    continue;
+                }
+                if !apply_goroutine(p, &mut remap, data, parsed, g, first) {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+/// What the sequential parser does with the lines of a canonical
+/// goroutine, with no prefix in force.
+fn apply_goroutine(
+    p: &mut Parser<'_>,
+    remap: &mut Remap,
+    data: &[u8],
+    parsed: &Parsed,
+    g: &Fast,
+    first: u64,
+) -> bool {
+    // The header line (`Parser::line` → `dump_line` → `header`).
+    p.last_line = first;
+    p.last_newline = true;
+    p.cut_tail = false;
+    let h = Header {
+        id: g.id,
+        status: text(data, g.status),
+        labels: g.labels.map(|l| text(data, l)),
+    };
+    p.header(first, &h);
+    if p.stopped {
+        return false;
+    }
+    let max_frames = p.opts.max_frames.max(1);
+    for &item in &parsed.items[g.items.0 as usize..g.items.1 as usize] {
+        if item == ELIDED {
+            if let Some(gor) = &mut p.g {
+                gor.info.frames_elided = true;
+            }
+            continue;
+        }
+        let f = &parsed.frames[item as usize];
+        // `Parser::function`: the debug=2 writer starts a new profile.
+        if f.special == Special::Writer
+            && p.stack.is_empty()
+            && p.dump.as_ref().is_some_and(|d| !d.snap.samples.is_empty())
+        {
+            p.finish_dump();
+            p.start_dump(false);
+        }
+        // `Parser::complete_frame`.
+        let Some(gor) = &mut p.g else { continue };
+        if f.special == Special::Goexit {
+            if p.stack.is_empty() && gor.goexit.is_none() {
+                gor.goexit = Some((text(data, f.path()).to_string(), f.line));
+            }
+            continue;
+        }
+        if p.stack.len() >= max_frames {
+            gor.info.frames_elided = true;
+            gor.cut_deep = true;
+            continue;
+        }
+        if let Some(id) = global_frame(p, remap, data, parsed, item) {
+            p.stack.push(id);
+        }
+    }
+    if let Some((frame, parent)) = g.created {
+        // `created by` then its file line (`Parser::complete_created`).
+        let id = global_frame(p, remap, data, parsed, frame);
+        if let Some(gor) = &mut p.g {
+            if parent.is_some() {
+                gor.info.parent_id = parent;
+            }
+            gor.created_by = id;
+            gor.phase = Phase::Done;
+        }
+    }
+    p.after_blank = g.trailing_blank;
+    p.last_line = first + u64::from(g.n_lines) - 1;
+    true
+}
+
+/// How reading the input ended.
+enum End {
+    Eof,
+    /// A read error, after the blocks before it and `tail` (the start of a
+    /// line).
+    Error(io::Error, Vec<u8>),
+    /// A line longer than a block starts with these bytes: the rest of the
+    /// input goes to the sequential line reader.
+    LongLine(Vec<u8>),
+}
+
+/// A block's bytes: the first `len` of `data`. The rest of `data` stays
+/// allocated and initialized for reuse.
+#[derive(Default)]
+struct Buf {
+    data: Vec<u8>,
+    len: usize,
+}
+
+impl Buf {
+    fn bytes(&self) -> &[u8] {
+        &self.data[..self.len]
+    }
+}
+
+/// Blocks read together; the last wave of the input has an end.
+struct Wave {
+    blocks: Vec<Buf>,
+    end: Option<End>,
+}
+
+/// Reads blocks cut at goroutine boundaries.
+struct BlockReader<'r> {
+    r: &'r mut dyn BufRead,
+    block_size: usize,
+    /// Bytes after the last cut, for the next block.
+    carry: Vec<u8>,
+    /// How the input ended, found while reading the last block.
+    pending: Option<End>,
+    /// Buffers of applied blocks, for reuse.
+    pool: Vec<Buf>,
+}
+
+impl BlockReader<'_> {
+    /// The next block (whole lines, except the last one of the input), or
+    /// how the input ended.
+    fn next_block(&mut self) -> Result<Buf, End> {
+        if let Some(end) = self.pending.take() {
+            return Err(end);
+        }
+        let mut buf = self.pool.pop().unwrap_or_default();
+        let want = self.block_size.saturating_sub(self.carry.len()).max(1);
+        let target = self.carry.len() + want;
+        if buf.data.len() < target {
+            buf.data.resize(target, 0);
+        }
+        buf.data[..self.carry.len()].copy_from_slice(&self.carry);
+        buf.len = self.carry.len();
+        self.carry.clear();
+        // Reads of a block at a time go around the reader's own buffer
+        // (the block is larger), so the bytes are copied once.
+        let mut end = None;
+        while buf.len < target {
+            match self.r.read(&mut buf.data[buf.len..target]) {
+                Ok(0) => {
+                    end = Some(End::Eof);
+                    break;
+                }
+                Ok(n) => buf.len += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    // Whole lines go on as a block; the rest is the tail.
+                    let cut = memrchr(b'\n', buf.bytes()).map_or(0, |i| i + 1);
+                    let tail = buf.data[cut..buf.len].to_vec();
+                    buf.len = cut;
+                    end = Some(End::Error(e, tail));
+                    break;
+                }
+            }
+        }
+        let Some(end) = end else {
+            // Cut before the last goroutine header that follows a blank
+            // line, else after the last line.
+            let b = buf.bytes();
+            let cut = match BOUNDARY.rfind(b) {
+                Some(i) => i + 2,
+                None => match memrchr(b'\n', b) {
+                    Some(i) => i + 1,
+                    None => return Err(End::LongLine(b.to_vec())),
+                },
+            };
+            self.carry.extend_from_slice(&b[cut..]);
+            buf.len = cut;
+            return Ok(buf);
+        };
+        if buf.len == 0 {
+            self.pool.push(buf);
+            return Err(end);
+        }
+        self.pending = Some(end);
+        Ok(buf)
+    }
+
+    fn read_wave(&mut self, n: usize) -> Wave {
+        let mut blocks = Vec::with_capacity(n);
+        while blocks.len() < n {
+            match self.next_block() {
+                Ok(b) => blocks.push(b),
+                Err(end) => {
+                    return Wave {
+                        blocks,
+                        end: Some(end),
+                    }
+                }
+            }
+        }
+        Wave { blocks, end: None }
+    }
+}
+
+/// Applies a wave's parsed blocks; `base` counts the lines applied.
+fn apply_wave(p: &mut Parser<'_>, wave: &Wave, parsed: &[Parsed], base: &mut u64) -> bool {
+    for (data, ps) in wave.blocks.iter().zip(parsed) {
+        if !apply_block(p, data.bytes(), ps, *base) {
+            return false;
+        }
+        *base += ps.lines;
+    }
+    true
+}
+
+/// Every dump in the input, through the block-parallel path.
+pub(super) fn load(
+    r: &mut dyn BufRead,
+    source: &str,
+    opts: &LoadOptions,
+    block_size: usize,
+) -> Result<Vec<Snapshot>, InputError> {
+    let max_line = opts.max_line.max(1);
+    let wave_blocks = (2 * rayon::current_num_threads()).max(2);
+    let mut p = Parser::new(source, opts);
+    let mut reader = BlockReader {
+        r,
+        block_size,
+        carry: Vec::new(),
+        pending: None,
+        pool: Vec::new(),
+    };
+    let mut base = 0u64;
+    let mut cur = reader.read_wave(wave_blocks);
+    let mut prev: Option<(Wave, Vec<Parsed>)> = None;
+    // The input has ended (a wave with an end was read).
+    let mut ended = false;
+    loop {
+        ended |= cur.end.is_some();
+        // Parse this wave on the pool, apply the previous one, and read
+        // the next one here (reading may not move to another thread).
+        let mut parsed: Vec<Parsed> = Vec::new();
+        let mut going = true;
+        let mut next = None;
+        {
+            let (cur, parsed, going, p, base) = (&cur, &mut parsed, &mut going, &mut p, &mut base);
+            let prev = &prev;
+            let (reader, next) = (&mut reader, &mut next);
+            rayon::in_place_scope(|s| {
+                if !cur.blocks.is_empty() {
+                    s.spawn(move |_| {
+                        *parsed = cur
+                            .blocks
+                            .par_iter()
+                            .map(|b| parse_block(b.bytes(), max_line))
+                            .collect();
+                    });
+                }
+                if let Some((w, ps)) = prev {
+                    s.spawn(move |_| *going = apply_wave(p, w, ps, base));
+                }
+                if !ended {
+                    *next = Some(reader.read_wave(wave_blocks));
+                }
+            });
+        }
+        if let Some((w, _)) = prev.take() {
+            reader.pool.extend(w.blocks);
+            if !going {
+                return p.finish();
+            }
+            if let Some(end) = w.end {
+                return finish_end(p, end, base, reader.r);
+            }
+        }
+        prev = Some((cur, parsed));
+        cur = next.unwrap_or(Wave {
+            blocks: Vec::new(),
+            end: None,
+        });
+    }
+}
+
+/// The input ended after `base` lines, as `end` says.
+fn finish_end(
+    mut p: Parser<'_>,
+    end: End,
+    base: u64,
+    r: &mut dyn BufRead,
+) -> Result<Vec<Snapshot>, InputError> {
+    match end {
+        End::Eof => {}
+        End::Error(e, tail) => {
+            if e.get_ref()
+                .and_then(|i| i.downcast_ref::<LimitExceeded>())
+                .is_some()
+            {
+                return Err(InputError::new(gzip_message(&e)));
+            }
+            // The partial line read before the error is a truncated tail.
+            if !tail.is_empty() {
+                let max = p.opts.max_line.max(1);
+                let cut = tail.len() > max;
+                p.line(base + 1, &tail[..tail.len().min(max)], cut, false);
+            }
+            p.read_failed(base + 1, &e)?;
+        }
+        End::LongLine(start) => {
+            let mut rest = Cursor::new(start).chain(r);
+            let mut lines = LineReader::new(&mut rest, p.opts.max_line.max(1));
+            lines.line_no = base;
+            read_lines(&mut p, &mut lines)?;
+        }
+    }
+    p.finish()
+}
