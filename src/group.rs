@@ -327,7 +327,7 @@ fn new_group(snap: &Snapshot, sample: &Sample, key: GroupKey) -> Group {
 }
 
 /// Distinct allocation stacks kept per memory site.
-const MAX_STACKS_PER_SITE: usize = 256;
+const MAX_STACKS_PER_SITE: usize = 64;
 
 /// What grouping a memory profile gathers per group before it becomes
 /// strings: its distinct stacks (as interned function symbols) and the
