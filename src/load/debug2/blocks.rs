@@ -161,9 +161,10 @@ impl Classifier {
         if l.len() > self.max_line {
             return Line::Other;
         }
-        // No trailing whitespace, `\r` or non-ASCII character at the end,
-        // which the sequential parser would trim.
-        if !l[l.len() - 1].is_ascii_graphic() {
+        // No trailing whitespace, `\r`, NUL or non-ASCII character at the
+        // end, nor a control character at the start: the sequential parser
+        // may trim those.
+        if !l[l.len() - 1].is_ascii_graphic() || (l[0] < b' ' && l[0] != b'\t') {
             return Line::Other;
         }
         let t = match t {
