@@ -509,6 +509,9 @@ impl Parser<'_, '_> {
                         .push(format!("line {n}: labels outside a record; skipped")),
                 },
                 BodyLine::Frame(f) => match &mut cur {
+                    // Frames past the bound are not kept (one more marks the
+                    // stack as cut).
+                    Some(r) if r.frames.len() > self.opts.max_frames => {}
                     Some(r) => {
                         let id = parse_frame(f, table);
                         if table.function(id) != "runtime.goexit" {
@@ -567,6 +570,7 @@ impl Parser<'_, '_> {
         let mut stack = if r.frames.is_empty() {
             r.addrs
                 .iter()
+                .take(self.opts.max_frames.saturating_add(1))
                 .map(|&a| table.intern_frame(&format!("{a:#x}"), "", 0))
                 .collect()
         } else {
@@ -1024,6 +1028,32 @@ mod tests {
                 "line 3: longer than 40 bytes; the rest was skipped"
             ]
         );
+    }
+
+    #[test]
+    fn deep_records_keep_only_the_bound() {
+        let mut text = String::from("goroutine profile: total 1\n1 @ 0x1\n");
+        for i in 0..5000 {
+            text.push_str(&format!("#\t0x{i:x}\tmain.f{i}+0x1\t/src/main.go:{i}\n"));
+        }
+        let opts = LoadOptions {
+            max_frames: 10,
+            ..Default::default()
+        };
+        let s = load_opts(&text, &opts).unwrap();
+        assert_eq!(s.samples[0].stack.len(), 10);
+        // Frames past the bound are not even interned.
+        assert!(s.table.len() <= 11, "{}", s.table.len());
+        assert_eq!(
+            s.warnings,
+            ["1 record(s) had stacks deeper than 10 frames; cut (raise --max-frames)"]
+        );
+        // Address-only records too.
+        let addrs: Vec<String> = (1..=50).map(|i| format!("0x{i:x}")).collect();
+        let text = format!("goroutine profile: total 1\n1 @ {}\n", addrs.join(" "));
+        let s = load_opts(&text, &opts).unwrap();
+        assert_eq!(s.samples[0].stack.len(), 10);
+        assert!(s.table.len() <= 11, "{}", s.table.len());
     }
 
     const HEAP: &str = "heap profile: 3: 3072 [5: 5120] @ heap/1048576

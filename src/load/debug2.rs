@@ -316,6 +316,19 @@ impl<'a> Parser<'a> {
 
     /// One input line. Returns false to stop reading.
     fn line(&mut self, no: u64, raw: &[u8], cut: bool, newline: bool) -> bool {
+        let go_on = self.line_inner(no, raw, cut, newline);
+        // A cut line matters only inside a goroutine or when it may have
+        // been a header; long log lines around a dump are not worth a word.
+        if cut && (self.g.is_some() || memmem::find(raw, b"goroutine ").is_some()) {
+            self.warn(format!(
+                "line {no}: longer than {} bytes; the rest of the line was skipped (raise --max-line)",
+                self.opts.max_line.max(1)
+            ));
+        }
+        go_on
+    }
+
+    fn line_inner(&mut self, no: u64, raw: &[u8], cut: bool, newline: bool) -> bool {
         self.last_line = no;
         self.last_newline = newline;
         self.cut_tail = false;
@@ -2434,6 +2447,21 @@ main.f(0x1,");
         let s = &load_opts(&text, &opts).unwrap()[0];
         assert_eq!(funcs(s, 0), vec!["main.long", "main.h"]);
         assert!(info(&s.samples[0]).frames_elided);
+        assert_eq!(
+            s.warnings,
+            [
+                "line 2: longer than 256 bytes; the rest of the line was skipped (raise --max-line)",
+                "line 5: longer than 256 bytes; the rest of the line was skipped (raise --max-line)",
+                "line 4: frame without a file line (dropped)",
+            ]
+        );
+        // Long log lines outside the dump are not worth a warning.
+        let text = format!(
+            "{}\ngoroutine 1 [running]:\nmain.f()\n\t/a.go:1\n",
+            "x".repeat(1000)
+        );
+        let s = &load_opts(&text, &opts).unwrap()[0];
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
     }
 
     #[test]

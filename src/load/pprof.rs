@@ -196,16 +196,22 @@ pub fn from_profile(
             )));
         }
         stack.clear();
+        let mut deep = false;
         for &lid in &s.location_id {
             let Some(frames) = locations.get(&lid) else {
                 return Err(InputError::new(format!(
                     "sample {i} references location {lid}, which does not exist"
                 )));
             };
-            stack.extend_from_slice(frames);
+            // Only up to the bound: a sample listing a many-line location
+            // many times would otherwise expand to millions of frames.
+            let room = opts.max_frames - stack.len().min(opts.max_frames);
+            if frames.len() > room {
+                deep = true;
+            }
+            stack.extend_from_slice(&frames[..frames.len().min(room)]);
         }
-        if stack.len() > opts.max_frames {
-            stack.truncate(opts.max_frames);
+        if deep {
             cut += 1;
         }
         let mut labels = Vec::with_capacity(s.label.len());
@@ -755,6 +761,35 @@ mod tests {
             s.warnings,
             ["2 sample(s) had stacks deeper than 2 frames; cut (raise --max-frames)"]
         );
+    }
+
+    #[test]
+    fn repeated_deep_locations_stop_at_the_frame_bound() {
+        // 230 KB of input: one location inlining 5,000 calls, listed 200,000
+        // times by one sample, would expand to a billion frames (4 GB).
+        let mut b = B::new(&[("goroutine", "count")]);
+        b.func(1, "main.f", "/src/main.go", 1);
+        let lines: Vec<(u64, i64)> = (0..5000).map(|i| (1, i % 100)).collect();
+        b.loc(1, &lines);
+        b.sample(&vec![1; 200_000], &[1]);
+        let s = b.load().unwrap();
+        assert_eq!(s.samples[0].stack.len(), 1024);
+        assert_eq!(
+            s.warnings,
+            ["1 sample(s) had stacks deeper than 1024 frames; cut (raise --max-frames)"]
+        );
+        // Exactly at the bound is not cut.
+        let mut b = B::new(&[("goroutine", "count")]);
+        b.func(1, "main.f", "/src/main.go", 1);
+        b.loc(1, &[(1, 1), (1, 2)]);
+        b.sample(&[1, 1], &[1]);
+        let opts = LoadOptions {
+            max_frames: 4,
+            ..Default::default()
+        };
+        let s = load(&b.bytes(), "t", &opts).unwrap();
+        assert_eq!(s.samples[0].stack.len(), 4);
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
     }
 
     #[test]
