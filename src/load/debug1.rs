@@ -115,8 +115,16 @@ impl<'a> Lines<'a> {
         if self.buf.last() == Some(&b'\r') {
             self.buf.pop();
         }
+        // NUL runs (a preallocated or copytruncated file) carry no text.
+        let mut line = &self.buf[..];
+        while let [0, rest @ ..] = line {
+            line = rest;
+        }
+        while let [rest @ .., 0] = line {
+            line = rest;
+        }
         self.text.clear();
-        self.text.push_str(&String::from_utf8_lossy(&self.buf));
+        self.text.push_str(&String::from_utf8_lossy(line));
         Ok(true)
     }
 
@@ -917,6 +925,17 @@ mod tests {
         assert_eq!(snaps[0].kind, ProfileKind::Goroutine);
         assert_eq!(snaps[0].format, Format::Debug1);
         assert_eq!(snaps[0].goroutine_count(), 1);
+    }
+
+    #[test]
+    fn nul_padding_is_blank() {
+        let mut d = vec![0u8; 100];
+        d.extend_from_slice(b"goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.f+0x1\t/a.go:1\n");
+        d.extend_from_slice(&[0; 100]);
+        let snaps = crate::load::load_reader("n.txt", &d[..], &LoadOptions::default()).unwrap();
+        assert_eq!(snaps[0].format, Format::Debug1);
+        assert_eq!(snaps[0].goroutine_count(), 1);
+        assert!(snaps[0].warnings.is_empty(), "{:?}", snaps[0].warnings);
     }
 
     #[test]

@@ -339,6 +339,16 @@ impl<'a> Parser<'a> {
         if let Some(r) = raw.strip_suffix(b"\r") {
             raw = r;
         }
+        // NUL runs (a preallocated region a crash left, a file truncated by
+        // `logrotate copytruncate` while the writer kept its offset) carry no
+        // text: a line of NULs is blank, and NULs before a header are no
+        // prefix.
+        while let [0, rest @ ..] = raw {
+            raw = rest;
+        }
+        while let [rest @ .., 0] = raw {
+            raw = rest;
+        }
         // Lossy (allocating) only for a line that is not valid UTF-8.
         let text = match std::str::from_utf8(raw) {
             Ok(t) => Cow::Borrowed(t),
@@ -2401,6 +2411,20 @@ main.f(0x1,");
         let v = load(&mut r, "u", &LoadOptions::default()).unwrap();
         assert_eq!(v[0].samples.len(), 1);
         assert_eq!(funcs(&v[0], 0), vec!["main.\u{fffd}\u{fffd}weird"]);
+    }
+
+    #[test]
+    fn nul_runs_are_blank() {
+        // copytruncate: NULs up to the old offset, then the new text.
+        let mut data = vec![0u8; 300];
+        data.extend_from_slice(b"goroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n");
+        data.extend_from_slice(&[0; 50]);
+        data.extend_from_slice(b"\ngoroutine 2 [select]:\nmain.f()\n\t/a.go:2 +0x1\n\0\0\0");
+        let mut r = io::BufReader::new(&data[..]);
+        let v = load(&mut r, "n", &LoadOptions::default()).unwrap();
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].samples.len(), 2);
+        assert!(v[0].warnings.is_empty(), "{:?}", v[0].warnings);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod debug1;
 pub mod debug2;
 pub mod detect;
 pub mod pprof;
+pub mod utf16;
 
 use crate::error::{Error, InputError};
 use crate::model::Snapshot;
@@ -112,6 +113,29 @@ pub fn load_reader<R: Read>(
 }
 
 fn load_detected(
+    source: &str,
+    r: &mut dyn BufRead,
+    opts: &LoadOptions,
+) -> Result<Vec<Snapshot>, Error> {
+    let head = r
+        .fill_buf()
+        .map_err(|e| Error::input(source, io_message(&e)))?;
+    if let Some(order) = utf16::detect(head) {
+        let dec = utf16::Decoder::new(r, order);
+        let mut inner = BufReader::with_capacity(BUF_SIZE, dec);
+        let mut snaps = load_format(source, &mut inner, opts)?;
+        for s in &mut snaps {
+            s.warnings.insert(
+                0,
+                format!("read as {} text (converted to UTF-8)", order.name()),
+            );
+        }
+        return Ok(snaps);
+    }
+    load_format(source, r, opts)
+}
+
+fn load_format(
     source: &str,
     r: &mut dyn BufRead,
     opts: &LoadOptions,
@@ -243,6 +267,37 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("g.gz: "), "{err}");
+    }
+
+    #[test]
+    fn debug2_with_nul_bytes_is_read() {
+        let mut d = b"goroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n\n".to_vec();
+        d.extend_from_slice(&[0; 2000]);
+        d.extend_from_slice(b"\ngoroutine 2 [select]:\nmain.\x00f()\n\t/a.go:2 +0x1\n");
+        let snaps = load_reader("n.txt", &d[..], &LoadOptions::default()).unwrap();
+        assert_eq!(snaps.len(), 1);
+        assert_eq!(snaps[0].samples.len(), 2);
+        assert_eq!(
+            snaps[0].table.function(snaps[0].samples[1].stack[0]),
+            "main.\0f"
+        );
+        let snaps = load_reader("n.txt.gz", &gzip(&d)[..], &LoadOptions::default()).unwrap();
+        assert_eq!(snaps[0].samples.len(), 2);
+    }
+
+    #[test]
+    fn utf16_dumps_are_converted() {
+        let text = "goroutine 1 [running]:\r\nmain.main()\r\n\t/a.go:1 +0x1\r\n";
+        let mut d = vec![0xff, 0xfe];
+        for u in text.encode_utf16() {
+            d.extend_from_slice(&u.to_le_bytes());
+        }
+        let snaps = load_reader("w.txt", &d[..], &LoadOptions::default()).unwrap();
+        assert_eq!(snaps[0].samples.len(), 1);
+        assert_eq!(
+            snaps[0].warnings,
+            ["read as UTF-16LE text (converted to UTF-8)"]
+        );
     }
 
     #[test]
