@@ -11,6 +11,8 @@ pub mod classify;
 pub mod cli;
 pub mod diff;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod group;
 pub mod load;
 pub mod model;

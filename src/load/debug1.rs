@@ -296,7 +296,10 @@ fn parse_addrs(s: &str, line: u64) -> Result<Vec<u64>, InputError> {
     s.split_ascii_whitespace()
         .map(|tok| {
             parse_hex(tok).ok_or_else(|| {
-                InputError::at_line(line, format!("bad address \"{tok}\" in record header"))
+                InputError::at_line(
+                    line,
+                    format!("bad address {} in record header", super::quoted(tok)),
+                )
             })
         })
         .collect()

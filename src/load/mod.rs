@@ -166,6 +166,18 @@ fn fill_head<R: BufRead>(r: &mut R) -> io::Result<&[u8]> {
     r.fill_buf()
 }
 
+/// An untrusted string quoted for a message: escaped (one line, no terminal
+/// control) and cut to 60 characters.
+pub fn quoted(s: &str) -> String {
+    let mut it = s.chars();
+    let head: String = it.by_ref().take(60).collect();
+    let more = if it.next().is_some() { "…" } else { "" };
+    format!(
+        "{}{more}",
+        crate::report::sanitize_terminal(&format!("{head:?}"))
+    )
+}
+
 /// Turns an I/O error into the message users see.
 pub fn io_message(e: &io::Error) -> String {
     match e.kind() {

@@ -83,7 +83,8 @@ pub fn from_profile(
         let pos = sample_types.iter().position(|v| v.ty == default_name);
         if pos.is_none() {
             warnings.push(format!(
-                "default sample type \"{default_name}\" is not one of the sample types; ignored"
+                "default sample type {} is not one of the sample types; ignored",
+                super::quoted(default_name)
             ));
         }
         pos
@@ -289,8 +290,8 @@ impl Strings {
             }
             Some(s) if !s.is_empty() => {
                 return Err(InputError::new(format!(
-                    "string table entry 0 is \"{}\"; it must be the empty string",
-                    String::from_utf8_lossy(&s[..s.len().min(40)])
+                    "string table entry 0 is {}; it must be the empty string",
+                    super::quoted(&String::from_utf8_lossy(&s[..s.len().min(64)]))
                 )))
             }
             _ => {}
