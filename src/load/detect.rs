@@ -34,6 +34,9 @@ pub fn detect(head: &[u8]) -> Detected {
     if !head.is_empty() && head.iter().all(|&b| b == 0) {
         return Detected::Binary("only NUL bytes (a zeroed or preallocated file)");
     }
+    if starts_with_sample_type(head) {
+        return Detected::Pprof;
+    }
     if looks_like_text(head) {
         return detect_text(head);
     }
@@ -99,6 +102,36 @@ fn looks_like_text(head: &[u8]) -> bool {
         }
     }
     text > 0 && control * 100 <= text
+}
+
+/// A `sample_type` ValueType message first, as Go and `go tool pprof`
+/// write profiles: `0x0a LEN (0x08 varint | 0x10 varint)*`. Text never starts
+/// so (0x08 and 0x10 are control characters), however printable the rest of
+/// the first kilobytes (a large string table) is.
+fn starts_with_sample_type(head: &[u8]) -> bool {
+    let Some((&0x0a, rest)) = head.split_first() else {
+        return false;
+    };
+    let Some((len, n)) = varint(rest) else {
+        return false;
+    };
+    let Some(msg) = usize::try_from(len)
+        .ok()
+        .and_then(|l| rest.get(n..n.checked_add(l)?))
+    else {
+        return false;
+    };
+    let mut i = 0;
+    while i < msg.len() {
+        if msg[i] != 0x08 && msg[i] != 0x10 {
+            return false;
+        }
+        match varint(&msg[i + 1..]) {
+            Some((_, k)) => i += 1 + k,
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Walks the top-level protobuf fields at the start of `head` and checks that
@@ -202,6 +235,15 @@ mod tests {
             detect(&[0xff, 0x00, 0x13, 0x37]),
             Detected::Binary(_)
         ));
+        // A profile whose first kilobytes are printable (a large string
+        // table first) is still a profile.
+        let mut pb = vec![0x0a, 0x04, 0x08, 0x01, 0x10, 0x02, 0x32, 0x80, 0x10];
+        pb.extend_from_slice(&[b'x'; 2048]);
+        assert_eq!(detect(&pb), Detected::Pprof);
+        assert_eq!(
+            detect(b"\n\nab\ngoroutine 1 [running]:\n"),
+            Detected::Debug2
+        );
         assert_eq!(
             detect(&[0; 100]),
             Detected::Binary("only NUL bytes (a zeroed or preallocated file)")

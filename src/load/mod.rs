@@ -12,8 +12,9 @@ pub mod debug2;
 pub mod detect;
 pub mod pprof;
 pub mod utf16;
+pub mod wire;
 
-use crate::error::{Error, InputError};
+use crate::error::{Error, InputError, Position};
 use crate::model::Snapshot;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -103,7 +104,17 @@ pub fn load_reader<R: Read>(
         if head.is_empty() {
             return Err(Error::input(source, "gzip stream holds no data"));
         }
-        let mut snaps = load_detected(source, &mut inner, opts)?;
+        let mut snaps = load_detected(source, &mut inner, opts).map_err(|mut e| {
+            if let Error::Input {
+                position: Some(p), ..
+            } = &mut e
+            {
+                if let Position::Offset(n) = *p {
+                    *p = Position::DecompressedOffset(n);
+                }
+            }
+            e
+        })?;
         for s in &mut snaps {
             s.gzipped = true;
         }
@@ -146,10 +157,20 @@ fn load_format(
     let detected = detect::detect(head);
     let result = match detected {
         Detected::Pprof => {
+            // A protobuf is decoded in memory: the same bound as for
+            // decompression applies to a plain one.
             let mut data = Vec::new();
-            r.read_to_end(&mut data)
+            Read::take(&mut *r, opts.max_decompressed.saturating_add(1))
+                .read_to_end(&mut data)
                 .map_err(|e| Error::input(source, gzip_message(&e)))?;
-            pprof::load(&data, source, opts).map(|s| vec![s])
+            if data.len() as u64 > opts.max_decompressed {
+                Err(InputError::new(format!(
+                    "protobuf larger than the limit of {} bytes (raise it with --max-decompressed)",
+                    opts.max_decompressed
+                )))
+            } else {
+                pprof::load(&data, source, opts).map(|s| vec![s])
+            }
         }
         Detected::Debug1 | Detected::HeapText => debug1::load(r, source, opts).map(|s| vec![s]),
         Detected::Debug2 => debug2::load(r, source, opts),
@@ -270,6 +291,29 @@ mod tests {
             .to_string();
         assert!(err.starts_with("bomb.gz: "), "{err}");
         assert!(err.contains("exceeds the limit"), "{err}");
+    }
+
+    #[test]
+    fn a_plain_protobuf_is_bounded_too() {
+        // sample_type {type: 1 unit: 2}, a string table, then padding in an
+        // unknown field.
+        let mut d = vec![0x0a, 0x04, 0x08, 0x00, 0x10, 0x00, 0x32, 0x00];
+        d.extend_from_slice(&[0x82, 0x01, 0x80, 0x08]);
+        d.extend_from_slice(&[b'x'; 1024]);
+        let opts = LoadOptions {
+            max_decompressed: 1000,
+            ..Default::default()
+        };
+        let err = load_reader("p.pb", &d[..], &opts).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "p.pb: protobuf larger than the limit of 1000 bytes (raise it with --max-decompressed)"
+        );
+        let opts = LoadOptions {
+            max_decompressed: d.len() as u64,
+            ..Default::default()
+        };
+        assert!(load_reader("p.pb", &d[..], &opts).is_ok());
     }
 
     #[test]

@@ -26,24 +26,40 @@
 //! when most samples have an unlock-side frame among their first frames;
 //! otherwise, and when it has no samples, as block.
 
+use super::wire::{self, At};
 use super::LoadOptions;
-use crate::error::InputError;
+use crate::error::{InputError, Position};
 use crate::model::Format;
 use crate::model::{FrameId, FrameTable, ProfileKind, Sample, Snapshot, ValueType};
 use crate::normalize;
 use prost::Message;
 use rustc_hash::FxHashMap;
+use std::cell::Cell;
 
 /// Generated from `proto/profile.proto` by build.rs.
 pub mod pb {
     include!(concat!(env!("OUT_DIR"), "/perftools.profiles.rs"));
 }
 
-/// Decodes one decompressed pprof protobuf.
+/// Decodes one decompressed pprof protobuf. Errors carry the byte offset
+/// where the wire format breaks, or where the part they are about starts.
 pub fn load(data: &[u8], source: &str, opts: &LoadOptions) -> Result<Snapshot, InputError> {
-    let p = pb::Profile::decode(data)
-        .map_err(|e| InputError::new(format!("not a valid pprof protobuf: {e}")))?;
-    from_profile(&p, source, opts)
+    let p = match pb::Profile::decode(data) {
+        Ok(p) => p,
+        Err(e) => {
+            return Err(match wire::check(data) {
+                Err(located) => located,
+                Ok(()) => InputError::new(format!("not a valid pprof protobuf: {e}")),
+            })
+        }
+    };
+    let at = Cell::new(At::Nowhere);
+    from_profile_at(&p, source, opts, &at).map_err(|mut e| {
+        if e.position.is_none() {
+            e.position = wire::offset_of(data, at.get()).map(Position::Offset);
+        }
+        e
+    })
 }
 
 /// Builds a snapshot from a decoded profile, validating every reference.
@@ -52,10 +68,23 @@ pub fn from_profile(
     source: &str,
     opts: &LoadOptions,
 ) -> Result<Snapshot, InputError> {
+    from_profile_at(p, source, opts, &Cell::new(At::Nowhere))
+}
+
+/// [`from_profile`], keeping in `at` the part of the profile being checked
+/// (so an error can be placed in the input).
+fn from_profile_at(
+    p: &pb::Profile,
+    source: &str,
+    opts: &LoadOptions,
+    at: &Cell<At>,
+) -> Result<Snapshot, InputError> {
+    at.set(At::Nth(At::STRING, 0));
     let strings = Strings::new(&p.string_table)?;
-    check_top_level_strings(p, &strings)?;
+    check_top_level_strings(p, &strings, at)?;
 
     if p.sample.len() > opts.max_samples {
+        at.set(At::Nth(At::SAMPLE, opts.max_samples));
         return Err(InputError::new(format!(
             "{} samples, more than the limit of {} (raise it with --max-samples)",
             p.sample.len(),
@@ -67,13 +96,18 @@ pub fn from_profile(
         .sample_type
         .iter()
         .enumerate()
-        .map(|(i, vt)| value_type(vt, &strings, &format!("sample type {i}")))
+        .map(|(i, vt)| {
+            at.set(At::Nth(At::SAMPLE_TYPE, i));
+            value_type(vt, &strings, &format!("sample type {i}"))
+        })
         .collect::<Result<Vec<_>, _>>()?;
+    at.set(At::Last(At::PERIOD_TYPE));
     let period_type = p
         .period_type
         .as_ref()
         .map(|vt| value_type(vt, &strings, "period type"))
         .transpose()?;
+    at.set(At::Last(At::DEFAULT_SAMPLE_TYPE));
 
     let mut warnings = Vec::new();
     let default_name = strings.get(p.default_sample_type, || "default sample type".into())?;
@@ -93,6 +127,7 @@ pub fn from_profile(
     // Mappings: only their ids and strings matter here.
     let mut mappings: FxHashMap<u64, ()> = FxHashMap::default();
     for (i, m) in p.mapping.iter().enumerate() {
+        at.set(At::Nth(At::MAPPING, i));
         if m.id == 0 {
             return Err(InputError::new(format!(
                 "mapping {i} has id 0, which is reserved"
@@ -111,6 +146,7 @@ pub fn from_profile(
     // Functions.
     let mut functions: FxHashMap<u64, &pb::Function> = FxHashMap::default();
     for (i, f) in p.function.iter().enumerate() {
+        at.set(At::Nth(At::FUNCTION, i));
         if f.id == 0 {
             return Err(InputError::new(format!(
                 "function {i} has id 0, which is reserved"
@@ -132,6 +168,7 @@ pub fn from_profile(
     let mut start_lines: FxHashMap<FrameId, u32> = FxHashMap::default();
     let mut locations: FxHashMap<u64, Box<[FrameId]>> = FxHashMap::default();
     for (i, loc) in p.location.iter().enumerate() {
+        at.set(At::Nth(At::LOCATION, i));
         if loc.id == 0 {
             return Err(InputError::new(format!(
                 "location {i} has id 0, which is reserved"
@@ -188,6 +225,7 @@ pub fn from_profile(
     let mut cut = 0usize;
     let mut stack: Vec<FrameId> = Vec::new();
     for (i, s) in p.sample.iter().enumerate() {
+        at.set(At::Nth(At::SAMPLE, i));
         if s.value.len() != sample_types.len() {
             let n = sample_types.len();
             return Err(InputError::new(format!(
@@ -240,6 +278,7 @@ pub fn from_profile(
             ..Sample::default()
         });
     }
+    at.set(At::Nowhere);
     if cut > 0 {
         warnings.push(format!(
             "{cut} sample(s) had stacks deeper than {} frames; cut (raise --max-frames)",
@@ -327,10 +366,18 @@ impl Strings {
     }
 }
 
-fn check_top_level_strings(p: &pb::Profile, strings: &Strings) -> Result<(), InputError> {
+fn check_top_level_strings(
+    p: &pb::Profile,
+    strings: &Strings,
+    at: &Cell<At>,
+) -> Result<(), InputError> {
+    at.set(At::Last(At::DROP_FRAMES));
     strings.get(p.drop_frames, || "drop_frames".into())?;
+    at.set(At::Last(At::KEEP_FRAMES));
     strings.get(p.keep_frames, || "keep_frames".into())?;
+    at.set(At::Last(At::DOC_URL));
     strings.get(p.doc_url, || "doc_url".into())?;
+    at.set(At::Nth(At::COMMENT, 0));
     for (i, &c) in p.comment.iter().enumerate() {
         strings.get(c, || format!("comment {i}"))?;
     }
@@ -796,12 +843,52 @@ mod tests {
     #[test]
     fn decode_errors() {
         let e = load(&[0x0a, 0x05, 0x01], "t", &LoadOptions::default()).unwrap_err();
+        assert_eq!(
+            e.in_file("t").to_string(),
+            "t: offset 0: sample_type: length 5 runs past the end of the data (1 bytes left)"
+        );
+        // A Location's line longer than the location, deep in a real layout.
+        let b = goroutine_profile();
+        let mut d = b.bytes();
+        let loc4 = wire::offset_of(&d, At::Nth(At::LOCATION, 3)).unwrap() as usize;
+        // location 4: 0x22 len, 0x08 id, 0x10 addr…; its first line field.
+        let line = loc4 + 2 + d[loc4 + 2..].iter().position(|&x| x == 0x22).unwrap();
+        d[line + 1] = 0x7f;
+        let e = load(&d, "t", &LoadOptions::default()).unwrap_err();
+        assert_eq!(e.position, Some(Position::Offset(line as u64)), "{e:?}");
         assert!(
-            e.message.starts_with("not a valid pprof protobuf: "),
+            e.message
+                .starts_with("location 3: line: length 127 runs past the end of its message"),
             "{}",
             e.message
         );
-        assert!(!e.message.contains('\n'));
+    }
+
+    #[test]
+    fn reference_errors_say_where_the_part_starts() {
+        let mut b = goroutine_profile();
+        b.p.sample[1].location_id[2] = 99;
+        let d = b.bytes();
+        let e = load(&d, "t", &LoadOptions::default()).unwrap_err();
+        let want = wire::offset_of(&d, At::Nth(At::SAMPLE, 1)).unwrap();
+        assert_eq!(
+            e.in_file("t").to_string(),
+            format!("t: offset {want}: sample 1 references location 99, which does not exist")
+        );
+        let mut b = goroutine_profile();
+        b.p.function[1].name = 99;
+        let d = b.bytes();
+        let e = load(&d, "t", &LoadOptions::default()).unwrap_err();
+        let want = wire::offset_of(&d, At::Nth(At::FUNCTION, 1)).unwrap();
+        assert_eq!(e.position, Some(Position::Offset(want)));
+        let opts = LoadOptions {
+            max_samples: 1,
+            ..Default::default()
+        };
+        let d = goroutine_profile().bytes();
+        let e = load(&d, "t", &opts).unwrap_err();
+        let want = wire::offset_of(&d, At::Nth(At::SAMPLE, 1)).unwrap();
+        assert_eq!(e.position, Some(Position::Offset(want)));
     }
 
     #[test]

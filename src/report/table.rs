@@ -171,7 +171,7 @@ impl Exporter for Table {
             let value_header = if s.info.goroutines.is_some() {
                 "Count".to_string()
             } else {
-                s.value_type.clone()
+                clean(&s.value_type)
             };
             let mut t = self.new_table(&[
                 &value_header,
