@@ -45,6 +45,16 @@ pub fn load(r: &mut dyn BufRead, source: &str, opts: &LoadOptions) -> Result<Sna
         Header::Contention { mutex } => p.contention_profile(mutex, source)?,
     };
     snap.warnings.extend(p.warnings.finish());
+    // Not subject to the cap on per-line warnings.
+    if p.lines.unterminated && looks_cut(&p.lines.text) {
+        let n = p.lines.number;
+        snap.warnings.push(format!(
+            "truncated at line {n}: the input ends in the middle of a line"
+        ));
+    }
+    if let Some((first, n)) = p.lines.bad_utf8 {
+        snap.warnings.push(super::debug2::utf8_warning(first, n));
+    }
     Ok(snap)
 }
 
@@ -60,6 +70,10 @@ struct Lines<'a> {
     text: String,
     number: u64,
     truncated: bool,
+    /// The last line read had no newline (the input may be cut short).
+    unterminated: bool,
+    /// Lines that were not valid UTF-8: the first one and how many.
+    bad_utf8: Option<(u64, u64)>,
 }
 
 impl<'a> Lines<'a> {
@@ -71,6 +85,8 @@ impl<'a> Lines<'a> {
             text: String::new(),
             number: 0,
             truncated: false,
+            unterminated: false,
+            bad_utf8: None,
         }
     }
 
@@ -79,6 +95,7 @@ impl<'a> Lines<'a> {
         self.buf.clear();
         self.truncated = false;
         let mut any = false;
+        let mut newline = false;
         loop {
             let avail = match self.r.fill_buf() {
                 Ok(b) => b,
@@ -105,12 +122,14 @@ impl<'a> Lines<'a> {
             self.buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
             self.r.consume(used);
             if done {
+                newline = true;
                 break;
             }
         }
         if !any {
             return Ok(false);
         }
+        self.unterminated = !newline;
         self.number += 1;
         if self.buf.last() == Some(&b'\r') {
             self.buf.pop();
@@ -124,7 +143,16 @@ impl<'a> Lines<'a> {
             line = rest;
         }
         self.text.clear();
-        self.text.push_str(&String::from_utf8_lossy(line));
+        match std::str::from_utf8(line) {
+            Ok(t) => self.text.push_str(t),
+            Err(e) => {
+                if !(self.truncated && e.error_len().is_none()) {
+                    let b = self.bad_utf8.get_or_insert((self.number, 0));
+                    b.1 += 1;
+                }
+                self.text.push_str(&String::from_utf8_lossy(line));
+            }
+        }
         Ok(true)
     }
 
@@ -276,6 +304,23 @@ fn classify(line: &str) -> BodyLine<'_> {
         }
     }
     BodyLine::Other(t)
+}
+
+/// The last line of an input without a final newline looks cut short: a
+/// frame line with a function but no `file:line`, or unclosed labels. (A
+/// missing final newline alone is common in pasted text.)
+fn looks_cut(last: &str) -> bool {
+    match classify(last) {
+        BodyLine::Frame(f) => {
+            let rest = f.split_once(['\t', ' ']).map_or("", |(_, r)| r.trim());
+            !rest.is_empty()
+                && !rest
+                    .rsplit_once(':')
+                    .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        }
+        BodyLine::Labels(l) => !l.ends_with('}'),
+        _ => false,
+    }
 }
 
 fn starts_with_hex_address(s: &str) -> bool {
@@ -456,9 +501,11 @@ impl Parser<'_, '_> {
         let mut skipped = 0u64;
         loop {
             let Some(line) = self.lines.next_line()? else {
-                return Err(InputError::new(
-                    "no debug=1 profile header (`goroutine profile: total N`, `heap profile: …`, `--- contention:`) found",
-                ));
+                let n = self.lines.number;
+                return Err(InputError::new(format!(
+                    "no debug=1 profile header (`goroutine profile: total N`, `heap profile: …`, `--- contention:`) in {n} line{}",
+                    if n == 1 { "" } else { "s" }
+                )));
             };
             let t = line.trim_start_matches('\u{feff}').trim();
             if t.is_empty() {
@@ -928,6 +975,21 @@ mod tests {
         assert_eq!(snaps[0].kind, ProfileKind::Goroutine);
         assert_eq!(snaps[0].format, Format::Debug1);
         assert_eq!(snaps[0].goroutine_count(), 1);
+    }
+
+    #[test]
+    fn cut_lines_and_invalid_utf8_are_told() {
+        let s = load_str("goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.f+0x1\t/a.g").unwrap();
+        assert_eq!(
+            s.warnings,
+            ["truncated at line 3: the input ends in the middle of a line"]
+        );
+        let mut r = &b"goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.\xfff+0x1\t/a.go:1\n"[..];
+        let s = load(&mut r, "t", &LoadOptions::default()).unwrap();
+        assert_eq!(
+            s.warnings,
+            ["line 3: not valid UTF-8; the invalid bytes are shown as U+FFFD"]
+        );
     }
 
     #[test]

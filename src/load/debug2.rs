@@ -264,6 +264,8 @@ struct Parser<'a> {
     last_newline: bool,
     loose_warnings: Vec<String>,
     read_error: Option<String>,
+    /// Lines that were not valid UTF-8: the first one and how many.
+    bad_utf8: Option<(u64, u64)>,
 }
 
 impl<'a> Parser<'a> {
@@ -289,6 +291,7 @@ impl<'a> Parser<'a> {
             last_newline: true,
             loose_warnings: Vec::new(),
             read_error: None,
+            bad_utf8: None,
         }
     }
 
@@ -352,7 +355,14 @@ impl<'a> Parser<'a> {
         // Lossy (allocating) only for a line that is not valid UTF-8.
         let text = match std::str::from_utf8(raw) {
             Ok(t) => Cow::Borrowed(t),
-            Err(_) => String::from_utf8_lossy(raw),
+            // A line cut at max_line may end inside a character: not worth
+            // a word.
+            Err(e) if cut && e.error_len().is_none() => String::from_utf8_lossy(raw),
+            Err(_) => {
+                let b = self.bad_utf8.get_or_insert((no, 0));
+                b.1 += 1;
+                String::from_utf8_lossy(raw)
+            }
         };
         let full: &str = &text;
 
@@ -829,13 +839,20 @@ impl<'a> Parser<'a> {
 
     fn finish(mut self) -> Result<Vec<Snapshot>, InputError> {
         self.finish_goroutine(true);
+        if let Some((first, n)) = self.bad_utf8 {
+            self.warn(utf8_warning(first, n));
+        }
         if let Some(msg) = self.read_error.take() {
             self.warn(msg);
         }
         self.finish_dump();
         if self.done.is_empty() {
+            let lines = self.last_line;
             return Err(match self.first_header {
-                None => InputError::new("no goroutine dump found (not a Go profile or dump)"),
+                None => InputError::new(format!(
+                    "no goroutine dump found in {lines} line{} (not a Go profile or dump)",
+                    if lines == 1 { "" } else { "s" }
+                )),
                 Some(l) => InputError::at_line(
                     l,
                     "goroutine headers found but no goroutine with a complete stack (truncated or mangled dump)",
@@ -849,6 +866,16 @@ impl<'a> Parser<'a> {
         }
         Ok(self.done)
     }
+}
+
+/// The warning for lines that were not valid UTF-8.
+pub(crate) fn utf8_warning(first: u64, lines: u64) -> String {
+    let more = match lines {
+        0 | 1 => String::new(),
+        2 => " and 1 more line".to_string(),
+        n => format!(" and {} more lines", n - 1),
+    };
+    format!("line {first}{more}: not valid UTF-8; the invalid bytes are shown as U+FFFD")
 }
 
 /// A GOTRACEBACK=crash section another thread printed after the dump: only
@@ -2398,7 +2425,7 @@ main.f(0x1,");
         let err = load_str("hello\nworld\n").unwrap_err();
         assert_eq!(
             err.message,
-            "no goroutine dump found (not a Go profile or dump)"
+            "no goroutine dump found in 2 lines (not a Go profile or dump)"
         );
     }
 
@@ -2411,6 +2438,10 @@ main.f(0x1,");
         let v = load(&mut r, "u", &LoadOptions::default()).unwrap();
         assert_eq!(v[0].samples.len(), 1);
         assert_eq!(funcs(&v[0], 0), vec!["main.\u{fffd}\u{fffd}weird"]);
+        assert_eq!(
+            v[0].warnings,
+            ["line 2 and 1 more line: not valid UTF-8; the invalid bytes are shown as U+FFFD"]
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ const DEBUG1_HEADERS: [&str; 5] = [
 
 pub fn detect(head: &[u8]) -> Detected {
     if !head.is_empty() && head.iter().all(|&b| b == 0) {
-        return Detected::Binary("only NUL bytes (a zeroed or preallocated file)");
+        return Detected::Binary("only NUL bytes: a zeroed or preallocated file");
     }
     if starts_with_sample_type(head) {
         return Detected::Pprof;
@@ -246,7 +246,7 @@ mod tests {
         );
         assert_eq!(
             detect(&[0; 100]),
-            Detected::Binary("only NUL bytes (a zeroed or preallocated file)")
+            Detected::Binary("only NUL bytes: a zeroed or preallocated file")
         );
     }
 

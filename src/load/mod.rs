@@ -97,24 +97,38 @@ pub fn load_reader<R: Read>(
         return Err(Error::input(source, "empty input"));
     }
     if detect::is_gzip(head) {
-        let gz = flate2::bufread::MultiGzDecoder::new(r);
+        let consumed = std::rc::Rc::new(std::cell::Cell::new(0u64));
+        let counted = Counted {
+            inner: r,
+            consumed: consumed.clone(),
+        };
+        let gz = flate2::bufread::MultiGzDecoder::new(counted);
         let limited = LimitReader::new(gz, opts.max_decompressed);
         let mut inner = BufReader::with_capacity(BUF_SIZE, limited);
-        let head = fill_head(&mut inner).map_err(|e| Error::input(source, gzip_message(&e)))?;
-        if head.is_empty() {
-            return Err(Error::input(source, "gzip stream holds no data"));
-        }
-        let mut snaps = load_detected(source, &mut inner, opts).map_err(|mut e| {
+        // Offsets in what was decompressed are told apart from offsets in
+        // the file; a broken gzip stream gets the file offset the decoder
+        // had read up to.
+        let locate = |mut e: Error| {
             if let Error::Input {
-                position: Some(p), ..
+                position, message, ..
             } = &mut e
             {
-                if let Position::Offset(n) = *p {
-                    *p = Position::DecompressedOffset(n);
+                match *position {
+                    Some(Position::Offset(n)) => *position = Some(Position::DecompressedOffset(n)),
+                    None if is_gzip_error(message) => {
+                        *position = Some(Position::Offset(consumed.get()))
+                    }
+                    _ => {}
                 }
             }
             e
-        })?;
+        };
+        let head =
+            fill_head(&mut inner).map_err(|e| locate(Error::input(source, gzip_message(&e))))?;
+        if head.is_empty() {
+            return Err(Error::input(source, "gzip stream holds no data"));
+        }
+        let mut snaps = load_detected(source, &mut inner, opts).map_err(locate)?;
         for s in &mut snaps {
             s.gzipped = true;
         }
@@ -174,7 +188,10 @@ fn load_format(
         }
         Detected::Debug1 | Detected::HeapText => debug1::load(r, source, opts).map(|s| vec![s]),
         Detected::Debug2 => debug2::load(r, source, opts),
-        Detected::Binary(what) => Err(InputError::new(format!("not a Go profile ({what})"))),
+        Detected::Binary(what) => Err(InputError::at_offset(
+            0,
+            format!("not a Go profile ({what})"),
+        )),
     };
     result.map_err(|e| e.in_file(source))
 }
@@ -221,6 +238,36 @@ pub fn gzip_message(e: &io::Error) -> String {
             format!("corrupt gzip stream: {e}")
         }
         _ => io_message(e),
+    }
+}
+
+/// Whether a message is one [`gzip_message`] gives for a broken stream.
+fn is_gzip_error(message: &str) -> bool {
+    message.starts_with("truncated gzip stream") || message.starts_with("corrupt gzip stream")
+}
+
+/// A `BufRead` that counts the bytes its user consumed.
+struct Counted<R> {
+    inner: R,
+    consumed: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: BufRead> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.consumed.set(self.consumed.get() + n as u64);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.consumed.set(self.consumed.get() + n as u64);
+        self.inner.consume(n);
     }
 }
 

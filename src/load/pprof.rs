@@ -110,6 +110,18 @@ fn from_profile_at(
     at.set(At::Last(At::DEFAULT_SAMPLE_TYPE));
 
     let mut warnings = Vec::new();
+    let bad_utf8 = p
+        .string_table
+        .iter()
+        .filter(|s| std::str::from_utf8(s).is_err())
+        .count();
+    if bad_utf8 > 0 {
+        warnings.push(format!(
+            "{bad_utf8} string{} of the string table {} not valid UTF-8; the invalid bytes are shown as U+FFFD",
+            if bad_utf8 == 1 { "" } else { "s" },
+            if bad_utf8 == 1 { "is" } else { "are" }
+        ));
+    }
     let default_name = strings.get(p.default_sample_type, || "default sample type".into())?;
     let default_sample_type = if default_name.is_empty() {
         None
@@ -704,6 +716,10 @@ mod tests {
         b.p.string_table[i] = vec![b'w', 0xff, b'x'];
         let s = b.load().unwrap();
         assert_eq!(s.samples[1].labels[0].1, "w\u{fffd}x");
+        assert_eq!(
+            s.warnings,
+            ["1 string of the string table is not valid UTF-8; the invalid bytes are shown as U+FFFD"]
+        );
     }
 
     #[test]
