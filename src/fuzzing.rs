@@ -238,7 +238,7 @@ fn check_snapshot(s: &Snapshot, opts: &LoadOptions) {
 
 /// Rendered reports: JSON parses, tables carry no terminal control, every
 /// row of a Markdown table has as many cells as its header.
-fn check_output(f: OutputFormat, out: &[u8]) {
+pub fn check_output(f: OutputFormat, out: &[u8]) {
     let text = std::str::from_utf8(out).expect("report is UTF-8");
     match f {
         OutputFormat::Json => {
