@@ -509,4 +509,36 @@ mod tests {
     fn cli_definition_is_valid() {
         Cli::command().debug_assert();
     }
+
+    #[test]
+    fn write_atomically_replaces_whole_or_not_at_all() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("report.md");
+        let path = target.to_str().unwrap();
+        std::fs::write(&target, "old report\n").unwrap();
+        // A writer that fails half way: the old report stays, no temporary
+        // file is left behind.
+        let err = write_atomically(path, |w| {
+            w.write_all(b"half of a new rep")?;
+            Err(std::io::Error::other("disk full"))
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), format!("{path}: disk full"));
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old report\n");
+        let names: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        // A writer that succeeds replaces it whole.
+        write_atomically(path, |w| w.write_all(b"new report\n")).unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new report\n");
+        let names: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn stderr_lines_are_one_inert_line() {
+        assert_eq!(
+            stderr_line("error", "a\nb\x1b]0;t\x07 \u{202e}"),
+            "leakdiff: error: a\\x0ab\\x1b]0;t\\x07 \\u{202e}"
+        );
+    }
 }
