@@ -104,11 +104,7 @@ fn max_samples() {
     for (name, p) in &ins.files {
         let r = show(p, &["--max-samples", "1"]);
         let first = r.stderr.lines().next().unwrap_or("");
-        assert!(
-            first.contains("--max-samples"),
-            "{name}: {:?}",
-            r.stderr
-        );
+        assert!(first.contains("--max-samples"), "{name}: {:?}", r.stderr);
         if name.starts_with("debug2") {
             // One goroutine per sample: the first one is kept, with a warning.
             assert_eq!(r.code, 0, "{name}");
@@ -131,7 +127,8 @@ fn max_frames() {
         let r = show(p, &["--max-frames", "2"]);
         assert_eq!(r.code, 0, "{name}: {}", r.stderr);
         assert!(
-            r.stderr.starts_with("leakdiff: warning: ") && r.stderr.contains("deeper than 2 frames"),
+            r.stderr.starts_with("leakdiff: warning: ")
+                && r.stderr.contains("deeper than 2 frames"),
             "{name}: {:?}",
             r.stderr
         );
@@ -157,7 +154,10 @@ fn max_line() {
             );
         }
         for l in r.stderr.lines() {
-            assert!(l.starts_with(&format!("leakdiff: warning: {}: ", p.display())), "{l}");
+            assert!(
+                l.starts_with(&format!("leakdiff: warning: {}: ", p.display())),
+                "{l}"
+            );
         }
     }
 }

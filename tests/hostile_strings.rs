@@ -209,3 +209,35 @@ fn json_strings(v: &serde_json::Value) -> Vec<String> {
     walk(v, &mut out);
     out
 }
+
+/// 100 distinct 60 KB function names (6 MB): the table layout took minutes to
+/// wrap such cells before they were cut to 512 characters.
+#[test]
+fn huge_names_do_not_stall_the_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = String::new();
+    for i in 0..100 {
+        let name: String = (0..60_000)
+            .map(|j| (b'a' + ((i * 7 + j) % 26) as u8) as char)
+            .collect();
+        s.push_str(&format!(
+            "goroutine {} [select]:\nmain.{name}()\n\t/src/a.go:{i} +0x1\n\n",
+            i + 1
+        ));
+    }
+    let p = tmp.path().join("long.txt");
+    std::fs::write(&p, s).unwrap();
+    for format in ["table", "markdown", "json"] {
+        let out = cargo_bin_cmd!("leakdiff")
+            .args(["show", "--format", format])
+            .arg(&p)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}");
+        if format == "table" {
+            let t = String::from_utf8(out.stdout).unwrap();
+            assert!(t.contains("… ("), "{format}");
+        }
+    }
+}
