@@ -66,6 +66,8 @@ use std::io::{self, BufRead};
 
 /// Warnings kept per snapshot; the rest are counted.
 const MAX_WARNINGS: usize = 50;
+/// Cut lines named one by one; the rest are counted.
+const MAX_CUT_LINE_WARNINGS: u64 = 3;
 
 /// Every dump found in the input, in order.
 pub fn load(
@@ -266,6 +268,8 @@ struct Parser<'a> {
     read_error: Option<String>,
     /// Lines that were not valid UTF-8: the first one and how many.
     bad_utf8: Option<(u64, u64)>,
+    /// Lines cut at `max_line` that were warned about or counted.
+    cut_lines: u64,
 }
 
 impl<'a> Parser<'a> {
@@ -292,12 +296,22 @@ impl<'a> Parser<'a> {
             loose_warnings: Vec::new(),
             read_error: None,
             bad_utf8: None,
+            cut_lines: 0,
         }
     }
 
     /// Goroutines kept so far, plus one being read that has a frame.
     fn goroutines_read(&self) -> usize {
         self.total + usize::from(self.g.is_some() && (!self.stack.is_empty() || self.pend.active))
+    }
+
+    /// A warning that is shown even past [`MAX_WARNINGS`]: where the input
+    /// ends early, stops being read, or is not what it seemed.
+    fn warn_always(&mut self, msg: String) {
+        match &mut self.dump {
+            Some(d) => d.snap.warnings.push(msg),
+            None => self.loose_warnings.push(msg),
+        }
     }
 
     fn warn(&mut self, msg: String) {
@@ -323,10 +337,13 @@ impl<'a> Parser<'a> {
         // A cut line matters only inside a goroutine or when it may have
         // been a header; long log lines around a dump are not worth a word.
         if cut && (self.g.is_some() || memmem::find(raw, b"goroutine ").is_some()) {
-            self.warn(format!(
-                "line {no}: longer than {} bytes; the rest of the line was skipped (raise --max-line)",
-                self.opts.max_line.max(1)
-            ));
+            self.cut_lines += 1;
+            if self.cut_lines <= MAX_CUT_LINE_WARNINGS {
+                self.warn(format!(
+                    "line {no}: longer than {} bytes; the rest of the line was skipped (raise --max-line)",
+                    self.opts.max_line.max(1)
+                ));
+            }
         }
         go_on
     }
@@ -636,7 +653,7 @@ impl<'a> Parser<'a> {
             self.broken = true;
         }
         if !newline && t.starts_with("goroutine ") && t.len() > "goroutine ".len() {
-            self.warn(format!(
+            self.warn_always(format!(
                 "truncated at line {no}: incomplete goroutine header"
             ));
         }
@@ -659,7 +676,7 @@ impl<'a> Parser<'a> {
         self.first_header.get_or_insert(no);
         self.finish_goroutine(false);
         if self.total >= self.opts.max_samples {
-            self.warn(format!(
+            self.warn_always(format!(
                 "line {no}: stopped after {} goroutines (the --max-samples limit); the rest of the input was not read",
                 self.opts.max_samples
             ));
@@ -770,7 +787,11 @@ impl<'a> Parser<'a> {
                     g.header_line, g.info.id
                 )
             };
-            self.warn(msg);
+            if at_eof {
+                self.warn_always(msg);
+            } else {
+                self.warn(msg);
+            }
             return;
         }
         if incomplete {
@@ -782,7 +803,11 @@ impl<'a> Parser<'a> {
                     g.header_line, g.info.id
                 )
             };
-            self.warn(msg);
+            if at_eof {
+                self.warn_always(msg);
+            } else {
+                self.warn(msg);
+            }
         }
         if g.cut_deep {
             self.warn(format!(
@@ -839,11 +864,19 @@ impl<'a> Parser<'a> {
 
     fn finish(mut self) -> Result<Vec<Snapshot>, InputError> {
         self.finish_goroutine(true);
+        if self.cut_lines > MAX_CUT_LINE_WARNINGS {
+            let n = self.cut_lines - MAX_CUT_LINE_WARNINGS;
+            self.warn_always(format!(
+                "{n} more line{} longer than {} bytes cut",
+                if n == 1 { "" } else { "s" },
+                self.opts.max_line.max(1)
+            ));
+        }
         if let Some((first, n)) = self.bad_utf8 {
-            self.warn(utf8_warning(first, n));
+            self.warn_always(utf8_warning(first, n));
         }
         if let Some(msg) = self.read_error.take() {
-            self.warn(msg);
+            self.warn_always(msg);
         }
         self.finish_dump();
         if self.done.is_empty() {
@@ -2441,6 +2474,44 @@ main.f(0x1,");
         assert_eq!(
             v[0].warnings,
             ["line 2 and 1 more line: not valid UTF-8; the invalid bytes are shown as U+FFFD"]
+        );
+    }
+
+    #[test]
+    fn floods_of_warnings_do_not_hide_the_truncation() {
+        let mut text = String::new();
+        for i in 1..=80 {
+            // A function line without its file line, then a line too long.
+            text.push_str(&format!(
+                "goroutine {i} [select]:\nmain.lost()\nmain.f()\n\t/src/a.go:1 +0x1\n{}\n\n",
+                "x".repeat(300)
+            ));
+        }
+        text.push_str("goroutine 999 [select]:\nmain.cut(");
+        let opts = LoadOptions {
+            max_line: 200,
+            ..Default::default()
+        };
+        let v = load_opts(&text, &opts).unwrap();
+        let w = &v[0].warnings;
+        assert_eq!(v[0].samples.len(), 80);
+        assert_eq!(
+            w.iter().filter(|w| w.contains("line was skipped")).count(),
+            3,
+            "{w:?}"
+        );
+        assert!(
+            w.iter().any(|w| w.contains("more warnings not shown")),
+            "{w:?}"
+        );
+        assert!(
+            w.contains(&"77 more lines longer than 200 bytes cut".to_string()),
+            "{w:?}"
+        );
+        assert!(
+            w.iter()
+                .any(|w| w.starts_with("truncated at line 482: last goroutine incomplete")),
+            "{w:?}"
         );
     }
 
