@@ -163,18 +163,27 @@ pub struct OutputArgs {
 /// Bounds on what one input may cost.
 #[derive(Debug, Args)]
 pub struct LimitArgs {
-    /// Largest decompressed size of a gzipped input, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = LoadOptions::default().max_decompressed)]
+    /// Largest size of a gzipped input once decompressed, and of a protobuf
+    /// (which is held in memory), in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = LoadOptions::default().max_decompressed, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_decompressed: u64,
     /// Most goroutines or samples kept per snapshot.
-    #[arg(long, value_name = "N", default_value_t = LoadOptions::default().max_samples)]
+    #[arg(long, value_name = "N", default_value_t = LoadOptions::default().max_samples, value_parser = at_least_one)]
     pub max_samples: usize,
     /// Most frames kept per stack.
-    #[arg(long, value_name = "N", default_value_t = LoadOptions::default().max_frames)]
+    #[arg(long, value_name = "N", default_value_t = LoadOptions::default().max_frames, value_parser = at_least_one)]
     pub max_frames: usize,
     /// Longest line looked at, in bytes (the rest of a longer line is skipped).
-    #[arg(long, value_name = "BYTES", default_value_t = LoadOptions::default().max_line)]
+    #[arg(long, value_name = "BYTES", default_value_t = LoadOptions::default().max_line, value_parser = at_least_one)]
     pub max_line: usize,
+}
+
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 impl LimitArgs {
@@ -438,12 +447,70 @@ fn wants_flames(out: &OutputArgs, flamegraph: &Option<String>) -> bool {
     out.format == FormatArg::Html || flamegraph.is_some()
 }
 
+/// One line for standard error: terminal control and line breaks in the
+/// (untrusted) text are escaped.
+pub fn stderr_line(kind: &str, text: &str) -> String {
+    format!("leakdiff: {kind}: {}", report::sanitize_terminal(text))
+}
+
+/// Tells standard error what could not be read in full (the report has it
+/// too, but a report written to a file or piped away is not read at once).
+fn print_warnings(snaps: &[crate::model::Snapshot]) {
+    let stderr = std::io::stderr();
+    let mut lock = stderr.lock();
+    for s in snaps {
+        for w in &s.warnings {
+            let _ = writeln!(
+                lock,
+                "{}",
+                stderr_line("warning", &format!("{}: {w}", s.name()))
+            );
+        }
+    }
+}
+
+/// Refuses `-o FILE` when FILE is one of the inputs: inputs are never
+/// modified, and the report would replace it.
+fn check_output_is_not_an_input(out: &OutputArgs, inputs: &[String]) -> Result<(), Error> {
+    let Some(o) = &out.output else { return Ok(()) };
+    let Ok(om) = std::fs::metadata(o) else {
+        return Ok(());
+    };
+    for i in inputs.iter().filter(|i| *i != "-") {
+        let Ok(im) = std::fs::metadata(i) else {
+            continue;
+        };
+        if same_file(&om, &im, o, i) {
+            return Err(Error::Usage(format!(
+                "{o}: is also an input; refusing to overwrite it with the report"
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata, _: &str, _: &str) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata, a: &str, b: &str) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// Runs a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Show(a) => {
             let inputs = analyze::expand_inputs(&a.inputs)?;
+            check_output_is_not_an_input(&a.output, &inputs)?;
             let snaps = analyze::load_all(&inputs, &a.limits.options())?;
+            print_warnings(&snaps);
             let by = match a.by {
                 GroupByArg::Stack => GroupBy::Stack,
                 GroupByArg::Site => GroupBy::Site,
@@ -464,6 +531,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             let catalog = catalog_with(&a.catalog)?;
             let ignore = ignore_regexes(&a)?;
             let inputs = analyze::expand_inputs(&a.inputs)?;
+            check_output_is_not_an_input(&a.output, &inputs)?;
             let opts = AnalyzeOptions {
                 load: a.limits.options(),
                 classify: ClassifyOptions {
@@ -473,6 +541,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                 top: a.top,
             };
             let snaps = analyze::load_all(&inputs, &opts.load)?;
+            print_warnings(&snaps);
             let mut r = analyze::analyze_snapshots(&snaps, &catalog, &opts)?;
             if wants_flames(&a.output, &a.flame.flamegraph) {
                 r.flames = crate::flame::flame_graphs(&snaps);
@@ -502,8 +571,11 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                 }
                 Ok(v.remove(0))
             };
+            check_output_is_not_an_input(&a.output, &[a.base.clone(), a.new.clone()])?;
             let (base, new) = rayon::join(|| one(&a.base), || one(&a.new));
             let (base, new) = (base?, new?);
+            print_warnings(std::slice::from_ref(&base));
+            print_warnings(std::slice::from_ref(&new));
             let by = match a.by {
                 DiffByArg::Site => crate::diff::DiffBy::Site,
                 DiffByArg::Function => crate::diff::DiffBy::Function,
@@ -549,5 +621,37 @@ mod tests {
     #[test]
     fn cli_definition_is_valid() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn write_atomically_replaces_whole_or_not_at_all() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("report.md");
+        let path = target.to_str().unwrap();
+        std::fs::write(&target, "old report\n").unwrap();
+        // A writer that fails half way: the old report stays, no temporary
+        // file is left behind.
+        let err = write_atomically(path, |w| {
+            w.write_all(b"half of a new rep")?;
+            Err(std::io::Error::other("disk full"))
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), format!("{path}: disk full"));
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old report\n");
+        let names: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        // A writer that succeeds replaces it whole.
+        write_atomically(path, |w| w.write_all(b"new report\n")).unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new report\n");
+        let names: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn stderr_lines_are_one_inert_line() {
+        assert_eq!(
+            stderr_line("error", "a\nb\x1b]0;t\x07 \u{202e}"),
+            "leakdiff: error: a\\x0ab\\x1b]0;t\\x07 \\u{202e}"
+        );
     }
 }

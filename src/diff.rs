@@ -519,7 +519,11 @@ pub fn diff_profiles(
     }
     let index = match sample_type {
         Some(t) => base.sample_type_index(t).ok_or_else(|| {
-            let names: Vec<&str> = base.sample_types.iter().map(|v| v.ty.as_str()).collect();
+            let names: Vec<String> = base
+                .sample_types
+                .iter()
+                .map(|v| format!("{:?}", v.ty))
+                .collect();
             format!(
                 "{}: no sample type {t:?} (it has: {})",
                 base.name(),

@@ -8,6 +8,8 @@ use std::fmt;
 pub enum Position {
     Line(u64),
     Offset(u64),
+    /// A byte offset in the decompressed content of a gzipped input.
+    DecompressedOffset(u64),
 }
 
 impl fmt::Display for Position {
@@ -15,6 +17,7 @@ impl fmt::Display for Position {
         match self {
             Position::Line(n) => write!(f, "line {n}"),
             Position::Offset(n) => write!(f, "offset {n}"),
+            Position::DecompressedOffset(n) => write!(f, "offset {n} after decompression"),
         }
     }
 }

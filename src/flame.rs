@@ -231,7 +231,7 @@ fn frame_name(f: &str) -> String {
         .chars()
         .map(|c| match c {
             ';' => ':',
-            c if c.is_control() => '?',
+            c if c.is_control() || crate::report::is_terminal_control(c) => '?',
             c => c,
         })
         .collect();

@@ -12,6 +12,8 @@ pub mod cli;
 pub mod diff;
 pub mod error;
 pub mod flame;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod group;
 pub mod load;
 pub mod model;

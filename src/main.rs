@@ -8,7 +8,7 @@ fn main() -> ExitCode {
     match leakdiff::cli::run(cli).map_err(anyhow::Error::from) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("leakdiff: error: {e}");
+            eprintln!("{}", leakdiff::cli::stderr_line("error", &e.to_string()));
             ExitCode::from(leakdiff::cli::EXIT_ERROR)
         }
     }

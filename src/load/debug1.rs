@@ -45,6 +45,16 @@ pub fn load(r: &mut dyn BufRead, source: &str, opts: &LoadOptions) -> Result<Sna
         Header::Contention { mutex } => p.contention_profile(mutex, source)?,
     };
     snap.warnings.extend(p.warnings.finish());
+    // Not subject to the cap on per-line warnings.
+    if p.lines.unterminated && looks_cut(&p.lines.text) {
+        let n = p.lines.number;
+        snap.warnings.push(format!(
+            "truncated at line {n}: the input ends in the middle of a line"
+        ));
+    }
+    if let Some((first, n)) = p.lines.bad_utf8 {
+        snap.warnings.push(super::debug2::utf8_warning(first, n));
+    }
     Ok(snap)
 }
 
@@ -60,6 +70,10 @@ struct Lines<'a> {
     text: String,
     number: u64,
     truncated: bool,
+    /// The last line read had no newline (the input may be cut short).
+    unterminated: bool,
+    /// Lines that were not valid UTF-8: the first one and how many.
+    bad_utf8: Option<(u64, u64)>,
 }
 
 impl<'a> Lines<'a> {
@@ -71,6 +85,8 @@ impl<'a> Lines<'a> {
             text: String::new(),
             number: 0,
             truncated: false,
+            unterminated: false,
+            bad_utf8: None,
         }
     }
 
@@ -79,6 +95,7 @@ impl<'a> Lines<'a> {
         self.buf.clear();
         self.truncated = false;
         let mut any = false;
+        let mut newline = false;
         loop {
             let avail = match self.r.fill_buf() {
                 Ok(b) => b,
@@ -105,18 +122,37 @@ impl<'a> Lines<'a> {
             self.buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
             self.r.consume(used);
             if done {
+                newline = true;
                 break;
             }
         }
         if !any {
             return Ok(false);
         }
+        self.unterminated = !newline;
         self.number += 1;
         if self.buf.last() == Some(&b'\r') {
             self.buf.pop();
         }
+        // NUL runs (a preallocated or copytruncated file) carry no text.
+        let mut line = &self.buf[..];
+        while let [0, rest @ ..] = line {
+            line = rest;
+        }
+        while let [rest @ .., 0] = line {
+            line = rest;
+        }
         self.text.clear();
-        self.text.push_str(&String::from_utf8_lossy(&self.buf));
+        match std::str::from_utf8(line) {
+            Ok(t) => self.text.push_str(t),
+            Err(e) => {
+                if !(self.truncated && e.error_len().is_none()) {
+                    let b = self.bad_utf8.get_or_insert((self.number, 0));
+                    b.1 += 1;
+                }
+                self.text.push_str(&String::from_utf8_lossy(line));
+            }
+        }
         Ok(true)
     }
 
@@ -270,6 +306,23 @@ fn classify(line: &str) -> BodyLine<'_> {
     BodyLine::Other(t)
 }
 
+/// The last line of an input without a final newline looks cut short: a
+/// frame line with a function but no `file:line`, or unclosed labels. (A
+/// missing final newline alone is common in pasted text.)
+fn looks_cut(last: &str) -> bool {
+    match classify(last) {
+        BodyLine::Frame(f) => {
+            let rest = f.split_once(['\t', ' ']).map_or("", |(_, r)| r.trim());
+            !rest.is_empty()
+                && !rest
+                    .rsplit_once(':')
+                    .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        }
+        BodyLine::Labels(l) => !l.ends_with('}'),
+        _ => false,
+    }
+}
+
 fn starts_with_hex_address(s: &str) -> bool {
     let tok = s.split([' ', '\t']).next().unwrap_or("");
     parse_hex(tok).is_some()
@@ -288,7 +341,10 @@ fn parse_addrs(s: &str, line: u64) -> Result<Vec<u64>, InputError> {
     s.split_ascii_whitespace()
         .map(|tok| {
             parse_hex(tok).ok_or_else(|| {
-                InputError::at_line(line, format!("bad address \"{tok}\" in record header"))
+                InputError::at_line(
+                    line,
+                    format!("bad address {} in record header", super::quoted(tok)),
+                )
             })
         })
         .collect()
@@ -445,9 +501,11 @@ impl Parser<'_, '_> {
         let mut skipped = 0u64;
         loop {
             let Some(line) = self.lines.next_line()? else {
-                return Err(InputError::new(
-                    "no debug=1 profile header (`goroutine profile: total N`, `heap profile: …`, `--- contention:`) found",
-                ));
+                let n = self.lines.number;
+                return Err(InputError::new(format!(
+                    "no debug=1 profile header (`goroutine profile: total N`, `heap profile: …`, `--- contention:`) in {n} line{}",
+                    if n == 1 { "" } else { "s" }
+                )));
             };
             let t = line.trim_start_matches('\u{feff}').trim();
             if t.is_empty() {
@@ -509,6 +567,9 @@ impl Parser<'_, '_> {
                         .push(format!("line {n}: labels outside a record; skipped")),
                 },
                 BodyLine::Frame(f) => match &mut cur {
+                    // Frames past the bound are not kept (one more marks the
+                    // stack as cut).
+                    Some(r) if r.frames.len() > self.opts.max_frames => {}
                     Some(r) => {
                         let id = parse_frame(f, table);
                         if table.function(id) != "runtime.goexit" {
@@ -567,6 +628,7 @@ impl Parser<'_, '_> {
         let mut stack = if r.frames.is_empty() {
             r.addrs
                 .iter()
+                .take(self.opts.max_frames.saturating_add(1))
                 .map(|&a| table.intern_frame(&format!("{a:#x}"), "", 0))
                 .collect()
         } else {
@@ -916,6 +978,32 @@ mod tests {
     }
 
     #[test]
+    fn cut_lines_and_invalid_utf8_are_told() {
+        let s = load_str("goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.f+0x1\t/a.g").unwrap();
+        assert_eq!(
+            s.warnings,
+            ["truncated at line 3: the input ends in the middle of a line"]
+        );
+        let mut r = &b"goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.\xfff+0x1\t/a.go:1\n"[..];
+        let s = load(&mut r, "t", &LoadOptions::default()).unwrap();
+        assert_eq!(
+            s.warnings,
+            ["line 3: not valid UTF-8; the invalid bytes are shown as U+FFFD"]
+        );
+    }
+
+    #[test]
+    fn nul_padding_is_blank() {
+        let mut d = vec![0u8; 100];
+        d.extend_from_slice(b"goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.f+0x1\t/a.go:1\n");
+        d.extend_from_slice(&[0; 100]);
+        let snaps = crate::load::load_reader("n.txt", &d[..], &LoadOptions::default()).unwrap();
+        assert_eq!(snaps[0].format, Format::Debug1);
+        assert_eq!(snaps[0].goroutine_count(), 1);
+        assert!(snaps[0].warnings.is_empty(), "{:?}", snaps[0].warnings);
+    }
+
+    #[test]
     fn huge_counts_do_not_overflow() {
         let s = load_str(
             "goroutine profile: total 5\n9223372036854775807 @ 0x1\n\n9223372036854775807 @ 0x2\n\n7 @ 0x3\n",
@@ -1024,6 +1112,32 @@ mod tests {
                 "line 3: longer than 40 bytes; the rest was skipped"
             ]
         );
+    }
+
+    #[test]
+    fn deep_records_keep_only_the_bound() {
+        let mut text = String::from("goroutine profile: total 1\n1 @ 0x1\n");
+        for i in 0..5000 {
+            text.push_str(&format!("#\t0x{i:x}\tmain.f{i}+0x1\t/src/main.go:{i}\n"));
+        }
+        let opts = LoadOptions {
+            max_frames: 10,
+            ..Default::default()
+        };
+        let s = load_opts(&text, &opts).unwrap();
+        assert_eq!(s.samples[0].stack.len(), 10);
+        // Frames past the bound are not even interned.
+        assert!(s.table.len() <= 11, "{}", s.table.len());
+        assert_eq!(
+            s.warnings,
+            ["1 record(s) had stacks deeper than 10 frames; cut (raise --max-frames)"]
+        );
+        // Address-only records too.
+        let addrs: Vec<String> = (1..=50).map(|i| format!("0x{i:x}")).collect();
+        let text = format!("goroutine profile: total 1\n1 @ {}\n", addrs.join(" "));
+        let s = load_opts(&text, &opts).unwrap();
+        assert_eq!(s.samples[0].stack.len(), 10);
+        assert!(s.table.len() <= 11, "{}", s.table.len());
     }
 
     const HEAP: &str = "heap profile: 3: 3072 [5: 5120] @ heap/1048576

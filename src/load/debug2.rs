@@ -73,6 +73,8 @@ use std::io::{self, BufRead};
 
 /// Warnings kept per snapshot; the rest are counted.
 const MAX_WARNINGS: usize = 50;
+/// Cut lines named one by one; the rest are counted.
+const MAX_CUT_LINE_WARNINGS: u64 = 3;
 
 mod blocks;
 
@@ -304,6 +306,10 @@ struct Parser<'a> {
     /// Counts the snapshots started, so that frame ids cached for the
     /// current one are known to be stale.
     dump_gen: u64,
+    /// Lines that were not valid UTF-8: the first one and how many.
+    bad_utf8: Option<(u64, u64)>,
+    /// Lines cut at `max_line` that were warned about or counted.
+    cut_lines: u64,
 }
 
 impl<'a> Parser<'a> {
@@ -330,6 +336,8 @@ impl<'a> Parser<'a> {
             loose_warnings: Vec::new(),
             read_error: None,
             dump_gen: 0,
+            bad_utf8: None,
+            cut_lines: 0,
         }
     }
 
@@ -351,6 +359,15 @@ impl<'a> Parser<'a> {
         self.total + usize::from(self.g.is_some() && (!self.stack.is_empty() || self.pend.active))
     }
 
+    /// A warning that is shown even past [`MAX_WARNINGS`]: where the input
+    /// ends early, stops being read, or is not what it seemed.
+    fn warn_always(&mut self, msg: String) {
+        match &mut self.dump {
+            Some(d) => d.snap.warnings.push(msg),
+            None => self.loose_warnings.push(msg),
+        }
+    }
+
     fn warn(&mut self, msg: String) {
         match &mut self.dump {
             Some(d) => {
@@ -370,6 +387,22 @@ impl<'a> Parser<'a> {
 
     /// One input line. Returns false to stop reading.
     fn line(&mut self, no: u64, raw: &[u8], cut: bool, newline: bool) -> bool {
+        let go_on = self.line_inner(no, raw, cut, newline);
+        // A cut line matters only inside a goroutine or when it may have
+        // been a header; long log lines around a dump are not worth a word.
+        if cut && (self.g.is_some() || memmem::find(raw, b"goroutine ").is_some()) {
+            self.cut_lines += 1;
+            if self.cut_lines <= MAX_CUT_LINE_WARNINGS {
+                self.warn(format!(
+                    "line {no}: longer than {} bytes; the rest of the line was skipped (raise --max-line)",
+                    self.opts.max_line.max(1)
+                ));
+            }
+        }
+        go_on
+    }
+
+    fn line_inner(&mut self, no: u64, raw: &[u8], cut: bool, newline: bool) -> bool {
         self.last_line = no;
         self.last_newline = newline;
         self.cut_tail = false;
@@ -380,10 +413,27 @@ impl<'a> Parser<'a> {
         if let Some(r) = raw.strip_suffix(b"\r") {
             raw = r;
         }
+        // NUL runs (a preallocated region a crash left, a file truncated by
+        // `logrotate copytruncate` while the writer kept its offset) carry no
+        // text: a line of NULs is blank, and NULs before a header are no
+        // prefix.
+        while let [0, rest @ ..] = raw {
+            raw = rest;
+        }
+        while let [rest @ .., 0] = raw {
+            raw = rest;
+        }
         // Lossy (allocating) only for a line that is not valid UTF-8.
         let text = match std::str::from_utf8(raw) {
             Ok(t) => Cow::Borrowed(t),
-            Err(_) => String::from_utf8_lossy(raw),
+            // A line cut at max_line may end inside a character: not worth
+            // a word.
+            Err(e) if cut && e.error_len().is_none() => String::from_utf8_lossy(raw),
+            Err(_) => {
+                let b = self.bad_utf8.get_or_insert((no, 0));
+                b.1 += 1;
+                String::from_utf8_lossy(raw)
+            }
         };
         let full: &str = &text;
 
@@ -663,7 +713,7 @@ impl<'a> Parser<'a> {
             self.broken = true;
         }
         if !newline && t.starts_with("goroutine ") && t.len() > "goroutine ".len() {
-            self.warn(format!(
+            self.warn_always(format!(
                 "truncated at line {no}: incomplete goroutine header"
             ));
         }
@@ -687,7 +737,7 @@ impl<'a> Parser<'a> {
         self.first_header.get_or_insert(no);
         self.finish_goroutine(false);
         if self.total >= self.opts.max_samples {
-            self.warn(format!(
+            self.warn_always(format!(
                 "line {no}: stopped after {} goroutines (the --max-samples limit); the rest of the input was not read",
                 self.opts.max_samples
             ));
@@ -798,7 +848,11 @@ impl<'a> Parser<'a> {
                     g.header_line, g.info.id
                 )
             };
-            self.warn(msg);
+            if at_eof {
+                self.warn_always(msg);
+            } else {
+                self.warn(msg);
+            }
             return;
         }
         if incomplete {
@@ -810,7 +864,11 @@ impl<'a> Parser<'a> {
                     g.header_line, g.info.id
                 )
             };
-            self.warn(msg);
+            if at_eof {
+                self.warn_always(msg);
+            } else {
+                self.warn(msg);
+            }
         }
         if g.cut_deep {
             self.warn(format!(
@@ -867,13 +925,28 @@ impl<'a> Parser<'a> {
 
     fn finish(mut self) -> Result<Vec<Snapshot>, InputError> {
         self.finish_goroutine(true);
+        if self.cut_lines > MAX_CUT_LINE_WARNINGS {
+            let n = self.cut_lines - MAX_CUT_LINE_WARNINGS;
+            self.warn_always(format!(
+                "{n} more line{} longer than {} bytes cut",
+                if n == 1 { "" } else { "s" },
+                self.opts.max_line.max(1)
+            ));
+        }
+        if let Some((first, n)) = self.bad_utf8 {
+            self.warn_always(utf8_warning(first, n));
+        }
         if let Some(msg) = self.read_error.take() {
-            self.warn(msg);
+            self.warn_always(msg);
         }
         self.finish_dump();
         if self.done.is_empty() {
+            let lines = self.last_line;
             return Err(match self.first_header {
-                None => InputError::new("no goroutine dump found (not a Go profile or dump)"),
+                None => InputError::new(format!(
+                    "no goroutine dump found in {lines} line{} (not a Go profile or dump)",
+                    if lines == 1 { "" } else { "s" }
+                )),
                 Some(l) => InputError::at_line(
                     l,
                     "goroutine headers found but no goroutine with a complete stack (truncated or mangled dump)",
@@ -887,6 +960,16 @@ impl<'a> Parser<'a> {
         }
         Ok(self.done)
     }
+}
+
+/// The warning for lines that were not valid UTF-8.
+pub(crate) fn utf8_warning(first: u64, lines: u64) -> String {
+    let more = match lines {
+        0 | 1 => String::new(),
+        2 => " and 1 more line".to_string(),
+        n => format!(" and {} more lines", n - 1),
+    };
+    format!("line {first}{more}: not valid UTF-8; the invalid bytes are shown as U+FFFD")
 }
 
 /// A GOTRACEBACK=crash section another thread printed after the dump: only
@@ -2502,7 +2585,7 @@ main.f(0x1,");
         let err = load_str("hello\nworld\n").unwrap_err();
         assert_eq!(
             err.message,
-            "no goroutine dump found (not a Go profile or dump)"
+            "no goroutine dump found in 2 lines (not a Go profile or dump)"
         );
     }
 
@@ -2515,6 +2598,62 @@ main.f(0x1,");
         let v = load(&mut r, "u", &LoadOptions::default()).unwrap();
         assert_eq!(v[0].samples.len(), 1);
         assert_eq!(funcs(&v[0], 0), vec!["main.\u{fffd}\u{fffd}weird"]);
+        assert_eq!(
+            v[0].warnings,
+            ["line 2 and 1 more line: not valid UTF-8; the invalid bytes are shown as U+FFFD"]
+        );
+    }
+
+    #[test]
+    fn floods_of_warnings_do_not_hide_the_truncation() {
+        let mut text = String::new();
+        for i in 1..=80 {
+            // A function line without its file line, then a line too long.
+            text.push_str(&format!(
+                "goroutine {i} [select]:\nmain.lost()\nmain.f()\n\t/src/a.go:1 +0x1\n{}\n\n",
+                "x".repeat(300)
+            ));
+        }
+        text.push_str("goroutine 999 [select]:\nmain.cut(");
+        let opts = LoadOptions {
+            max_line: 200,
+            ..Default::default()
+        };
+        let v = load_opts(&text, &opts).unwrap();
+        let w = &v[0].warnings;
+        assert_eq!(v[0].samples.len(), 80);
+        assert_eq!(
+            w.iter().filter(|w| w.contains("line was skipped")).count(),
+            3,
+            "{w:?}"
+        );
+        assert!(
+            w.iter().any(|w| w.contains("more warnings not shown")),
+            "{w:?}"
+        );
+        assert!(
+            w.contains(&"77 more lines longer than 200 bytes cut".to_string()),
+            "{w:?}"
+        );
+        assert!(
+            w.iter()
+                .any(|w| w.starts_with("truncated at line 482: last goroutine incomplete")),
+            "{w:?}"
+        );
+    }
+
+    #[test]
+    fn nul_runs_are_blank() {
+        // copytruncate: NULs up to the old offset, then the new text.
+        let mut data = vec![0u8; 300];
+        data.extend_from_slice(b"goroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n");
+        data.extend_from_slice(&[0; 50]);
+        data.extend_from_slice(b"\ngoroutine 2 [select]:\nmain.f()\n\t/a.go:2 +0x1\n\0\0\0");
+        let mut r = io::BufReader::new(&data[..]);
+        let v = load(&mut r, "n", &LoadOptions::default()).unwrap();
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].samples.len(), 2);
+        assert!(v[0].warnings.is_empty(), "{:?}", v[0].warnings);
     }
 
     #[test]
@@ -2561,6 +2700,21 @@ main.f(0x1,");
         let s = &load_opts(&text, &opts).unwrap()[0];
         assert_eq!(funcs(s, 0), vec!["main.long", "main.h"]);
         assert!(info(&s.samples[0]).frames_elided);
+        assert_eq!(
+            s.warnings,
+            [
+                "line 2: longer than 256 bytes; the rest of the line was skipped (raise --max-line)",
+                "line 5: longer than 256 bytes; the rest of the line was skipped (raise --max-line)",
+                "line 4: frame without a file line (dropped)",
+            ]
+        );
+        // Long log lines outside the dump are not worth a warning.
+        let text = format!(
+            "{}\ngoroutine 1 [running]:\nmain.f()\n\t/a.go:1\n",
+            "x".repeat(1000)
+        );
+        let s = &load_opts(&text, &opts).unwrap()[0];
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
     }
 
     #[test]

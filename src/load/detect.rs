@@ -31,6 +31,12 @@ const DEBUG1_HEADERS: [&str; 5] = [
 ];
 
 pub fn detect(head: &[u8]) -> Detected {
+    if !head.is_empty() && head.iter().all(|&b| b == 0) {
+        return Detected::Binary("only NUL bytes: a zeroed or preallocated file");
+    }
+    if starts_with_sample_type(head) {
+        return Detected::Pprof;
+    }
     if looks_like_text(head) {
         return detect_text(head);
     }
@@ -52,8 +58,9 @@ fn detect_text(head: &[u8]) -> Detected {
     let first_dump = memmem::find(head, b"goroutine ").unwrap_or(usize::MAX);
     for h in DEBUG1_HEADERS {
         if let Some(i) = memmem::find(head, h.as_bytes()) {
-            let at_line_start =
-                i == 0 || head[i - 1] == b'\n' || head[..i].iter().all(|b| b.is_ascii_whitespace());
+            let at_line_start = i == 0
+                || head[i - 1] == b'\n'
+                || head[..i].iter().all(|&b| b.is_ascii_whitespace() || b == 0);
             if at_line_start && (i <= first_dump || h.starts_with("goroutine")) {
                 return Detected::Debug1;
             }
@@ -72,17 +79,59 @@ fn trim_start(b: &[u8]) -> &[u8] {
     &b[n..]
 }
 
-/// Text: no NUL bytes and few control characters in the first 8 KiB.
+/// Text: few control characters in the first 8 KiB, not counting NUL bytes.
+///
+/// NULs alone do not make an input binary: logs and dumps hold runs of them
+/// where a crash left a preallocated region, a disk filled up or a tool
+/// wrote C strings, and the text loaders read such lines (a NUL is just a
+/// character there). A binary format has other control bytes besides: every
+/// pprof protobuf message starts with tags and lengths below 0x20.
 fn looks_like_text(head: &[u8]) -> bool {
     let sample = &head[..head.len().min(8192)];
-    if sample.contains(&0) {
-        return false;
+    let mut text = 0usize;
+    let mut control = 0usize;
+    for &c in sample {
+        match c {
+            0 => {}
+            b'\n' | b'\r' | b'\t' | 0x1b | 0x0c => text += 1,
+            c if c < 0x20 => {
+                text += 1;
+                control += 1;
+            }
+            _ => text += 1,
+        }
     }
-    let control = sample
-        .iter()
-        .filter(|&&c| c < 0x20 && !matches!(c, b'\n' | b'\r' | b'\t' | 0x1b | 0x0c))
-        .count();
-    control * 100 <= sample.len()
+    text > 0 && control * 100 <= text
+}
+
+/// A `sample_type` ValueType message first, as Go and `go tool pprof`
+/// write profiles: `0x0a LEN (0x08 varint | 0x10 varint)*`. Text never starts
+/// so (0x08 and 0x10 are control characters), however printable the rest of
+/// the first kilobytes (a large string table) is.
+fn starts_with_sample_type(head: &[u8]) -> bool {
+    let Some((&0x0a, rest)) = head.split_first() else {
+        return false;
+    };
+    let Some((len, n)) = varint(rest) else {
+        return false;
+    };
+    let Some(msg) = usize::try_from(len)
+        .ok()
+        .and_then(|l| rest.get(n..n.checked_add(l)?))
+    else {
+        return false;
+    };
+    let mut i = 0;
+    while i < msg.len() {
+        if msg[i] != 0x08 && msg[i] != 0x10 {
+            return false;
+        }
+        match varint(&msg[i + 1..]) {
+            Some((_, k)) => i += 1 + k,
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Walks the top-level protobuf fields at the start of `head` and checks that
@@ -186,5 +235,41 @@ mod tests {
             detect(&[0xff, 0x00, 0x13, 0x37]),
             Detected::Binary(_)
         ));
+        // A profile whose first kilobytes are printable (a large string
+        // table first) is still a profile.
+        let mut pb = vec![0x0a, 0x04, 0x08, 0x01, 0x10, 0x02, 0x32, 0x80, 0x10];
+        pb.extend_from_slice(&[b'x'; 2048]);
+        assert_eq!(detect(&pb), Detected::Pprof);
+        assert_eq!(
+            detect(b"\n\nab\ngoroutine 1 [running]:\n"),
+            Detected::Debug2
+        );
+        assert_eq!(
+            detect(&[0; 100]),
+            Detected::Binary("only NUL bytes: a zeroed or preallocated file")
+        );
+    }
+
+    #[test]
+    fn nul_bytes_do_not_make_text_binary() {
+        // A dump with a NUL-padded region (a crash while the file was
+        // preallocated) is still a dump.
+        let mut d = b"goroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n".to_vec();
+        d.extend_from_slice(&[0; 4096]);
+        d.extend_from_slice(b"\ngoroutine 2 [select]:\nmain.f()\n\t/a.go:2 +0x1\n");
+        assert_eq!(detect(&d), Detected::Debug2);
+        let mut d = vec![0; 512];
+        d.extend_from_slice(b"goroutine profile: total 1\n1 @ 0x1\n");
+        assert_eq!(detect(&d), Detected::Debug1);
+        assert_eq!(detect(b"main.\x00f()\n"), Detected::Debug2);
+        // Other control bytes still say binary.
+        let junk: Vec<u8> = (0..64u8)
+            .map(|i| if i % 2 == 0 { 0 } else { i % 31 + 1 })
+            .collect();
+        assert!(matches!(detect(&junk), Detected::Binary(_)));
+        // A protobuf full of NULs is still a protobuf: sample_type {type: 1
+        // unit: 2}, then a sample with value 0.
+        let pb = [0x0a, 0x04, 0x08, 0x01, 0x10, 0x02, 0x12, 0x02, 0x10, 0x00];
+        assert_eq!(detect(&pb), Detected::Pprof);
     }
 }

@@ -11,8 +11,10 @@ pub mod debug1;
 pub mod debug2;
 pub mod detect;
 pub mod pprof;
+pub mod utf16;
+pub mod wire;
 
-use crate::error::{Error, InputError};
+use crate::error::{Error, InputError, Position};
 use crate::model::Snapshot;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -100,14 +102,38 @@ pub fn load_reader<R: Read>(
         return Err(Error::input(source, "empty input"));
     }
     if detect::is_gzip(head) {
-        let gz = flate2::bufread::MultiGzDecoder::new(r);
+        let consumed = std::rc::Rc::new(std::cell::Cell::new(0u64));
+        let counted = Counted {
+            inner: r,
+            consumed: consumed.clone(),
+        };
+        let gz = flate2::bufread::MultiGzDecoder::new(counted);
         let limited = LimitReader::new(gz, opts.max_decompressed);
         let mut inner = BufReader::with_capacity(BUF_SIZE, limited);
-        let head = fill_head(&mut inner).map_err(|e| Error::input(source, gzip_message(&e)))?;
+        // Offsets in what was decompressed are told apart from offsets in
+        // the file; a broken gzip stream gets the file offset the decoder
+        // had read up to.
+        let locate = |mut e: Error| {
+            if let Error::Input {
+                position, message, ..
+            } = &mut e
+            {
+                match *position {
+                    Some(Position::Offset(n)) => *position = Some(Position::DecompressedOffset(n)),
+                    None if is_gzip_error(message) => {
+                        *position = Some(Position::Offset(consumed.get()))
+                    }
+                    _ => {}
+                }
+            }
+            e
+        };
+        let head =
+            fill_head(&mut inner).map_err(|e| locate(Error::input(source, gzip_message(&e))))?;
         if head.is_empty() {
             return Err(Error::input(source, "gzip stream holds no data"));
         }
-        let mut snaps = load_detected(source, &mut inner, opts)?;
+        let mut snaps = load_detected(source, &mut inner, opts).map_err(locate)?;
         for s in &mut snaps {
             s.gzipped = true;
         }
@@ -124,17 +150,53 @@ fn load_detected(
     let head = r
         .fill_buf()
         .map_err(|e| Error::input(source, io_message(&e)))?;
+    if let Some(order) = utf16::detect(head) {
+        let dec = utf16::Decoder::new(r, order);
+        let mut inner = BufReader::with_capacity(BUF_SIZE, dec);
+        let mut snaps = load_format(source, &mut inner, opts)?;
+        for s in &mut snaps {
+            s.warnings.insert(
+                0,
+                format!("read as {} text (converted to UTF-8)", order.name()),
+            );
+        }
+        return Ok(snaps);
+    }
+    load_format(source, r, opts)
+}
+
+fn load_format(
+    source: &str,
+    r: &mut dyn BufRead,
+    opts: &LoadOptions,
+) -> Result<Vec<Snapshot>, Error> {
+    let head = r
+        .fill_buf()
+        .map_err(|e| Error::input(source, io_message(&e)))?;
     let detected = detect::detect(head);
     let result = match detected {
         Detected::Pprof => {
+            // A protobuf is decoded in memory: the same bound as for
+            // decompression applies to a plain one.
             let mut data = Vec::new();
-            r.read_to_end(&mut data)
+            Read::take(&mut *r, opts.max_decompressed.saturating_add(1))
+                .read_to_end(&mut data)
                 .map_err(|e| Error::input(source, gzip_message(&e)))?;
-            pprof::load(&data, source, opts).map(|s| vec![s])
+            if data.len() as u64 > opts.max_decompressed {
+                Err(InputError::new(format!(
+                    "protobuf larger than the limit of {} bytes (raise it with --max-decompressed)",
+                    opts.max_decompressed
+                )))
+            } else {
+                pprof::load(&data, source, opts).map(|s| vec![s])
+            }
         }
         Detected::Debug1 | Detected::HeapText => debug1::load(r, source, opts).map(|s| vec![s]),
         Detected::Debug2 => debug2::load(r, source, opts),
-        Detected::Binary(what) => Err(InputError::new(format!("not a Go profile ({what})"))),
+        Detected::Binary(what) => Err(InputError::at_offset(
+            0,
+            format!("not a Go profile ({what})"),
+        )),
     };
     result.map_err(|e| e.in_file(source))
 }
@@ -145,6 +207,18 @@ fn fill_head<R: BufRead>(r: &mut R) -> io::Result<&[u8]> {
     // BufReader::fill_buf returns whatever one read() gave; that is enough for
     // files, and for pipes the first chunk always holds the format's header.
     r.fill_buf()
+}
+
+/// An untrusted string quoted for a message: escaped (one line, no terminal
+/// control) and cut to 60 characters.
+pub fn quoted(s: &str) -> String {
+    let mut it = s.chars();
+    let head: String = it.by_ref().take(60).collect();
+    let more = if it.next().is_some() { "…" } else { "" };
+    format!(
+        "{}{more}",
+        crate::report::sanitize_terminal(&format!("{head:?}"))
+    )
 }
 
 /// Turns an I/O error into the message users see.
@@ -169,6 +243,36 @@ pub fn gzip_message(e: &io::Error) -> String {
             format!("corrupt gzip stream: {e}")
         }
         _ => io_message(e),
+    }
+}
+
+/// Whether a message is one [`gzip_message`] gives for a broken stream.
+fn is_gzip_error(message: &str) -> bool {
+    message.starts_with("truncated gzip stream") || message.starts_with("corrupt gzip stream")
+}
+
+/// A `BufRead` that counts the bytes its user consumed.
+struct Counted<R> {
+    inner: R,
+    consumed: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: BufRead> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.consumed.set(self.consumed.get() + n as u64);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.consumed.set(self.consumed.get() + n as u64);
+        self.inner.consume(n);
     }
 }
 
@@ -242,12 +346,66 @@ mod tests {
     }
 
     #[test]
+    fn a_plain_protobuf_is_bounded_too() {
+        // sample_type {type: 1 unit: 2}, a string table, then padding in an
+        // unknown field.
+        let mut d = vec![0x0a, 0x04, 0x08, 0x00, 0x10, 0x00, 0x32, 0x00];
+        d.extend_from_slice(&[0x82, 0x01, 0x80, 0x08]);
+        d.extend_from_slice(&[b'x'; 1024]);
+        let opts = LoadOptions {
+            max_decompressed: 1000,
+            ..Default::default()
+        };
+        let err = load_reader("p.pb", &d[..], &opts).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "p.pb: protobuf larger than the limit of 1000 bytes (raise it with --max-decompressed)"
+        );
+        let opts = LoadOptions {
+            max_decompressed: d.len() as u64,
+            ..Default::default()
+        };
+        assert!(load_reader("p.pb", &d[..], &opts).is_ok());
+    }
+
+    #[test]
     fn gzip_of_garbage_is_not_a_profile() {
         let data = gzip(&[0xff, 0xfe, 0x00, 0x01, 0x02, 0x80, 0x80]);
         let err = load_reader("g.gz", &data[..], &LoadOptions::default())
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("g.gz: "), "{err}");
+    }
+
+    #[test]
+    fn debug2_with_nul_bytes_is_read() {
+        let mut d = b"goroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n\n".to_vec();
+        d.extend_from_slice(&[0; 2000]);
+        d.extend_from_slice(b"\ngoroutine 2 [select]:\nmain.\x00f()\n\t/a.go:2 +0x1\n");
+        let snaps = load_reader("n.txt", &d[..], &LoadOptions::default()).unwrap();
+        assert_eq!(snaps.len(), 1);
+        assert_eq!(snaps[0].samples.len(), 2);
+        assert_eq!(
+            snaps[0].table.function(snaps[0].samples[1].stack[0]),
+            "main.\0f"
+        );
+        let snaps = load_reader("n.txt.gz", &gzip(&d)[..], &LoadOptions::default()).unwrap();
+        assert_eq!(snaps[0].samples.len(), 2);
+    }
+
+    #[test]
+    fn utf16_dumps_are_converted() {
+        let text = "goroutine 1 [running]:\r\nmain.main()\r\n\t/a.go:1 +0x1\r\n";
+        let mut d = vec![0xff, 0xfe];
+        for u in text.encode_utf16() {
+            d.extend_from_slice(&u.to_le_bytes());
+        }
+        let snaps = load_reader("w.txt", &d[..], &LoadOptions::default()).unwrap();
+        assert_eq!(snaps[0].samples.len(), 1);
+        assert_eq!(
+            snaps[0].warnings,
+            ["read as UTF-16LE text (converted to UTF-8)"]
+        );
     }
 
     #[test]

@@ -26,24 +26,40 @@
 //! when most samples have an unlock-side frame among their first frames;
 //! otherwise, and when it has no samples, as block.
 
+use super::wire::{self, At};
 use super::LoadOptions;
-use crate::error::InputError;
+use crate::error::{InputError, Position};
 use crate::model::Format;
 use crate::model::{FrameId, FrameTable, ProfileKind, Sample, Snapshot, ValueType};
 use crate::normalize;
 use prost::Message;
 use rustc_hash::FxHashMap;
+use std::cell::Cell;
 
 /// Generated from `proto/profile.proto` by build.rs.
 pub mod pb {
     include!(concat!(env!("OUT_DIR"), "/perftools.profiles.rs"));
 }
 
-/// Decodes one decompressed pprof protobuf.
+/// Decodes one decompressed pprof protobuf. Errors carry the byte offset
+/// where the wire format breaks, or where the part they are about starts.
 pub fn load(data: &[u8], source: &str, opts: &LoadOptions) -> Result<Snapshot, InputError> {
-    let p = pb::Profile::decode(data)
-        .map_err(|e| InputError::new(format!("not a valid pprof protobuf: {e}")))?;
-    from_profile(&p, source, opts)
+    let p = match pb::Profile::decode(data) {
+        Ok(p) => p,
+        Err(e) => {
+            return Err(match wire::check(data) {
+                Err(located) => located,
+                Ok(()) => InputError::new(format!("not a valid pprof protobuf: {e}")),
+            })
+        }
+    };
+    let at = Cell::new(At::Nowhere);
+    from_profile_at(&p, source, opts, &at).map_err(|mut e| {
+        if e.position.is_none() {
+            e.position = wire::offset_of(data, at.get()).map(Position::Offset);
+        }
+        e
+    })
 }
 
 /// Builds a snapshot from a decoded profile, validating every reference.
@@ -52,10 +68,23 @@ pub fn from_profile(
     source: &str,
     opts: &LoadOptions,
 ) -> Result<Snapshot, InputError> {
+    from_profile_at(p, source, opts, &Cell::new(At::Nowhere))
+}
+
+/// [`from_profile`], keeping in `at` the part of the profile being checked
+/// (so an error can be placed in the input).
+fn from_profile_at(
+    p: &pb::Profile,
+    source: &str,
+    opts: &LoadOptions,
+    at: &Cell<At>,
+) -> Result<Snapshot, InputError> {
+    at.set(At::Nth(At::STRING, 0));
     let strings = Strings::new(&p.string_table)?;
-    check_top_level_strings(p, &strings)?;
+    check_top_level_strings(p, &strings, at)?;
 
     if p.sample.len() > opts.max_samples {
+        at.set(At::Nth(At::SAMPLE, opts.max_samples));
         return Err(InputError::new(format!(
             "{} samples, more than the limit of {} (raise it with --max-samples)",
             p.sample.len(),
@@ -67,15 +96,32 @@ pub fn from_profile(
         .sample_type
         .iter()
         .enumerate()
-        .map(|(i, vt)| value_type(vt, &strings, &format!("sample type {i}")))
+        .map(|(i, vt)| {
+            at.set(At::Nth(At::SAMPLE_TYPE, i));
+            value_type(vt, &strings, &format!("sample type {i}"))
+        })
         .collect::<Result<Vec<_>, _>>()?;
+    at.set(At::Last(At::PERIOD_TYPE));
     let period_type = p
         .period_type
         .as_ref()
         .map(|vt| value_type(vt, &strings, "period type"))
         .transpose()?;
+    at.set(At::Last(At::DEFAULT_SAMPLE_TYPE));
 
     let mut warnings = Vec::new();
+    let bad_utf8 = p
+        .string_table
+        .iter()
+        .filter(|s| std::str::from_utf8(s).is_err())
+        .count();
+    if bad_utf8 > 0 {
+        warnings.push(format!(
+            "{bad_utf8} string{} of the string table {} not valid UTF-8; the invalid bytes are shown as U+FFFD",
+            if bad_utf8 == 1 { "" } else { "s" },
+            if bad_utf8 == 1 { "is" } else { "are" }
+        ));
+    }
     let default_name = strings.get(p.default_sample_type, || "default sample type".into())?;
     let default_sample_type = if default_name.is_empty() {
         None
@@ -83,7 +129,8 @@ pub fn from_profile(
         let pos = sample_types.iter().position(|v| v.ty == default_name);
         if pos.is_none() {
             warnings.push(format!(
-                "default sample type \"{default_name}\" is not one of the sample types; ignored"
+                "default sample type {} is not one of the sample types; ignored",
+                super::quoted(default_name)
             ));
         }
         pos
@@ -92,6 +139,7 @@ pub fn from_profile(
     // Mappings: only their ids and strings matter here.
     let mut mappings: FxHashMap<u64, ()> = FxHashMap::default();
     for (i, m) in p.mapping.iter().enumerate() {
+        at.set(At::Nth(At::MAPPING, i));
         if m.id == 0 {
             return Err(InputError::new(format!(
                 "mapping {i} has id 0, which is reserved"
@@ -110,6 +158,7 @@ pub fn from_profile(
     // Functions.
     let mut functions: FxHashMap<u64, &pb::Function> = FxHashMap::default();
     for (i, f) in p.function.iter().enumerate() {
+        at.set(At::Nth(At::FUNCTION, i));
         if f.id == 0 {
             return Err(InputError::new(format!(
                 "function {i} has id 0, which is reserved"
@@ -131,6 +180,7 @@ pub fn from_profile(
     let mut start_lines: FxHashMap<FrameId, u32> = FxHashMap::default();
     let mut locations: FxHashMap<u64, Box<[FrameId]>> = FxHashMap::default();
     for (i, loc) in p.location.iter().enumerate() {
+        at.set(At::Nth(At::LOCATION, i));
         if loc.id == 0 {
             return Err(InputError::new(format!(
                 "location {i} has id 0, which is reserved"
@@ -187,6 +237,7 @@ pub fn from_profile(
     let mut cut = 0usize;
     let mut stack: Vec<FrameId> = Vec::new();
     for (i, s) in p.sample.iter().enumerate() {
+        at.set(At::Nth(At::SAMPLE, i));
         if s.value.len() != sample_types.len() {
             let n = sample_types.len();
             return Err(InputError::new(format!(
@@ -196,16 +247,22 @@ pub fn from_profile(
             )));
         }
         stack.clear();
+        let mut deep = false;
         for &lid in &s.location_id {
             let Some(frames) = locations.get(&lid) else {
                 return Err(InputError::new(format!(
                     "sample {i} references location {lid}, which does not exist"
                 )));
             };
-            stack.extend_from_slice(frames);
+            // Only up to the bound: a sample listing a many-line location
+            // many times would otherwise expand to millions of frames.
+            let room = opts.max_frames - stack.len().min(opts.max_frames);
+            if frames.len() > room {
+                deep = true;
+            }
+            stack.extend_from_slice(&frames[..frames.len().min(room)]);
         }
-        if stack.len() > opts.max_frames {
-            stack.truncate(opts.max_frames);
+        if deep {
             cut += 1;
         }
         let mut labels = Vec::with_capacity(s.label.len());
@@ -233,6 +290,7 @@ pub fn from_profile(
             ..Sample::default()
         });
     }
+    at.set(At::Nowhere);
     if cut > 0 {
         warnings.push(format!(
             "{cut} sample(s) had stacks deeper than {} frames; cut (raise --max-frames)",
@@ -283,8 +341,8 @@ impl Strings {
             }
             Some(s) if !s.is_empty() => {
                 return Err(InputError::new(format!(
-                    "string table entry 0 is \"{}\"; it must be the empty string",
-                    String::from_utf8_lossy(&s[..s.len().min(40)])
+                    "string table entry 0 is {}; it must be the empty string",
+                    super::quoted(&String::from_utf8_lossy(&s[..s.len().min(64)]))
                 )))
             }
             _ => {}
@@ -320,10 +378,18 @@ impl Strings {
     }
 }
 
-fn check_top_level_strings(p: &pb::Profile, strings: &Strings) -> Result<(), InputError> {
+fn check_top_level_strings(
+    p: &pb::Profile,
+    strings: &Strings,
+    at: &Cell<At>,
+) -> Result<(), InputError> {
+    at.set(At::Last(At::DROP_FRAMES));
     strings.get(p.drop_frames, || "drop_frames".into())?;
+    at.set(At::Last(At::KEEP_FRAMES));
     strings.get(p.keep_frames, || "keep_frames".into())?;
+    at.set(At::Last(At::DOC_URL));
     strings.get(p.doc_url, || "doc_url".into())?;
+    at.set(At::Nth(At::COMMENT, 0));
     for (i, &c) in p.comment.iter().enumerate() {
         strings.get(c, || format!("comment {i}"))?;
     }
@@ -650,6 +716,10 @@ mod tests {
         b.p.string_table[i] = vec![b'w', 0xff, b'x'];
         let s = b.load().unwrap();
         assert_eq!(s.samples[1].labels[0].1, "w\u{fffd}x");
+        assert_eq!(
+            s.warnings,
+            ["1 string of the string table is not valid UTF-8; the invalid bytes are shown as U+FFFD"]
+        );
     }
 
     #[test]
@@ -758,14 +828,83 @@ mod tests {
     }
 
     #[test]
+    fn repeated_deep_locations_stop_at_the_frame_bound() {
+        // 230 KB of input: one location inlining 5,000 calls, listed 200,000
+        // times by one sample, would expand to a billion frames (4 GB).
+        let mut b = B::new(&[("goroutine", "count")]);
+        b.func(1, "main.f", "/src/main.go", 1);
+        let lines: Vec<(u64, i64)> = (0..5000).map(|i| (1, i % 100)).collect();
+        b.loc(1, &lines);
+        b.sample(&vec![1; 200_000], &[1]);
+        let s = b.load().unwrap();
+        assert_eq!(s.samples[0].stack.len(), 1024);
+        assert_eq!(
+            s.warnings,
+            ["1 sample(s) had stacks deeper than 1024 frames; cut (raise --max-frames)"]
+        );
+        // Exactly at the bound is not cut.
+        let mut b = B::new(&[("goroutine", "count")]);
+        b.func(1, "main.f", "/src/main.go", 1);
+        b.loc(1, &[(1, 1), (1, 2)]);
+        b.sample(&[1, 1], &[1]);
+        let opts = LoadOptions {
+            max_frames: 4,
+            ..Default::default()
+        };
+        let s = load(&b.bytes(), "t", &opts).unwrap();
+        assert_eq!(s.samples[0].stack.len(), 4);
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    }
+
+    #[test]
     fn decode_errors() {
         let e = load(&[0x0a, 0x05, 0x01], "t", &LoadOptions::default()).unwrap_err();
+        assert_eq!(
+            e.in_file("t").to_string(),
+            "t: offset 0: sample_type: length 5 runs past the end of the data (1 bytes left)"
+        );
+        // A Location's line longer than the location, deep in a real layout.
+        let b = goroutine_profile();
+        let mut d = b.bytes();
+        let loc4 = wire::offset_of(&d, At::Nth(At::LOCATION, 3)).unwrap() as usize;
+        // location 4: 0x22 len, 0x08 id, 0x10 addr…; its first line field.
+        let line = loc4 + 2 + d[loc4 + 2..].iter().position(|&x| x == 0x22).unwrap();
+        d[line + 1] = 0x7f;
+        let e = load(&d, "t", &LoadOptions::default()).unwrap_err();
+        assert_eq!(e.position, Some(Position::Offset(line as u64)), "{e:?}");
         assert!(
-            e.message.starts_with("not a valid pprof protobuf: "),
+            e.message
+                .starts_with("location 3: line: length 127 runs past the end of its message"),
             "{}",
             e.message
         );
-        assert!(!e.message.contains('\n'));
+    }
+
+    #[test]
+    fn reference_errors_say_where_the_part_starts() {
+        let mut b = goroutine_profile();
+        b.p.sample[1].location_id[2] = 99;
+        let d = b.bytes();
+        let e = load(&d, "t", &LoadOptions::default()).unwrap_err();
+        let want = wire::offset_of(&d, At::Nth(At::SAMPLE, 1)).unwrap();
+        assert_eq!(
+            e.in_file("t").to_string(),
+            format!("t: offset {want}: sample 1 references location 99, which does not exist")
+        );
+        let mut b = goroutine_profile();
+        b.p.function[1].name = 99;
+        let d = b.bytes();
+        let e = load(&d, "t", &LoadOptions::default()).unwrap_err();
+        let want = wire::offset_of(&d, At::Nth(At::FUNCTION, 1)).unwrap();
+        assert_eq!(e.position, Some(Position::Offset(want)));
+        let opts = LoadOptions {
+            max_samples: 1,
+            ..Default::default()
+        };
+        let d = goroutine_profile().bytes();
+        let e = load(&d, "t", &opts).unwrap_err();
+        let want = wire::offset_of(&d, At::Nth(At::SAMPLE, 1)).unwrap();
+        assert_eq!(e.position, Some(Position::Offset(want)));
     }
 
     #[test]

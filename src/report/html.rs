@@ -872,7 +872,7 @@ mod tests {
             esc("<script>alert('x')</script>&\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
         );
-        assert_eq!(esc("a\u{202e}b"), "a\\x202eb");
+        assert_eq!(esc("a\u{202e}b"), "a\\u{202e}b");
         assert_eq!(prose("use `a<b` now"), "use <code>a&lt;b</code> now");
         assert_eq!(esc_block("a<\n\tb\r\n"), "a&lt;\n\tb\n");
     }

@@ -45,16 +45,40 @@ pub fn code(s: &str) -> String {
     format!("{fence}{pad}{s}{pad}{fence}")
 }
 
-/// Escapes Markdown punctuation in untrusted prose.
+/// Escapes Markdown punctuation in untrusted prose, and breaks the
+/// autolinks GitHub makes of bare `http://…`, `www.…` and e-mail addresses
+/// (an escaped `:`, `.` or `@` renders the same, but links nothing).
 pub fn escape(s: &str) -> String {
+    let s = sanitize_terminal(s);
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in s.char_indices() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '@' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ':' if s[i..].starts_with("://") => out.push_str("\\:"),
+            '.' if i >= 3 && s.as_bytes()[i - 3..i].eq_ignore_ascii_case(b"www") => {
+                out.push_str("\\.")
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Untrusted text inside raw HTML (where Markdown escapes do not apply).
+pub fn html(s: &str) -> String {
     let s = sanitize_terminal(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
             '\n' | '\r' => out.push(' '),
             _ => out.push(c),
         }
@@ -313,7 +337,7 @@ impl Exporter for Markdown {
                     "<details><summary>Group {} ({} {})</summary>\n",
                     i + 1,
                     fmt_value(g.value, &s.unit),
-                    escape(&s.unit)
+                    html(&s.unit)
                 )?;
                 write!(w, "{}", fenced("text", &stack_text(&g.frames)))?;
                 writeln!(w, "\n</details>\n")?;
@@ -417,8 +441,22 @@ mod tests {
 
     #[test]
     fn prose_is_escaped() {
-        assert_eq!(escape("[click](http://x)"), "\\[click\\](http://x)");
+        assert_eq!(escape("[click](http://x)"), "\\[click\\](http\\://x)");
         assert_eq!(escape("<img src=x>"), "\\<img src=x\\>");
+        assert_eq!(
+            escape("see https://evil.example and WWW.evil.example, bob@evil.example"),
+            "see https\\://evil.example and WWW\\.evil.example, bob\\@evil.example"
+        );
+        assert_eq!(escape("&#x5b;x&#x5d;"), "\\&#x5b;x\\&#x5d;");
+        assert_eq!(escape("main.f:12"), "main.f:12");
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            html("<script>\"x\"&'</script>"),
+            "&lt;script&gt;&quot;x&quot;&amp;&#39;&lt;/script&gt;"
+        );
     }
 
     #[test]

@@ -189,29 +189,39 @@ pub fn exporter(format: OutputFormat, style: Style) -> Box<dyn Exporter> {
 }
 
 /// Neutralizes terminal control: C0 controls (but tab), DEL and C1 controls
-/// become visible `\xNN` escapes, so a crafted function name cannot move the
-/// cursor, change colors or set the window title.
+/// become visible `\xNN` escapes, and Unicode line separators and bidi
+/// controls `\u{NNNN}` escapes, so a crafted function name cannot move the
+/// cursor, change colors, set the window title, print a hyperlink (OSC 8),
+/// start a new line or reorder what is shown (Trojan Source).
 pub fn sanitize_terminal(s: &str) -> String {
-    if !s.chars().any(is_control) {
+    if !s.chars().any(is_terminal_control) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if is_control(c) {
+        if !is_terminal_control(c) {
+            out.push(c);
+        } else if (c as u32) < 0x100 {
             out.push_str(&format!("\\x{:02x}", c as u32));
         } else {
-            out.push(c);
+            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
         }
     }
     out
 }
 
-fn is_control(c: char) -> bool {
+/// Characters [`sanitize_terminal`] escapes.
+pub fn is_terminal_control(c: char) -> bool {
     (c < ' ' && c != '\t')
         || c == '\u{7f}'
         || ('\u{80}'..='\u{9f}').contains(&c)
+        // Arabic letter mark, left-to-right and right-to-left marks.
+        || c == '\u{61c}'
+        || c == '\u{200e}'
+        || c == '\u{200f}'
         || c == '\u{2028}'
         || c == '\u{2029}'
+        // Bidi embeddings, overrides and isolates.
         || ('\u{202a}'..='\u{202e}').contains(&c)
         || ('\u{2066}'..='\u{2069}').contains(&c)
 }
@@ -308,6 +318,11 @@ mod tests {
         );
         assert_eq!(sanitize_terminal("a\u{9b}31m"), "a\\x9b31m");
         assert_eq!(sanitize_terminal("plain.F[...]"), "plain.F[...]");
+        assert_eq!(
+            sanitize_terminal("main.\u{202e}lmth.exe\u{2066}x\u{200f}"),
+            "main.\\u{202e}lmth.exe\\u{2066}x\\u{200f}"
+        );
+        assert_eq!(sanitize_terminal("a\rb\nc"), "a\\x0db\\x0ac");
     }
 
     #[test]

@@ -58,8 +58,20 @@ impl Table {
     }
 }
 
+/// Characters of one untrusted string shown in a table; the full text is in
+/// the JSON and Markdown reports. (Wrapping a 64 KiB name into a cell takes
+/// the table layout minutes.)
+const MAX_SHOWN: usize = 512;
+
 fn clean(s: &str) -> String {
-    sanitize_terminal(s)
+    let s = sanitize_terminal(s);
+    match s.char_indices().nth(MAX_SHOWN) {
+        None => s,
+        Some((i, _)) => {
+            let more = s[i..].chars().count();
+            format!("{}… ({more} more characters)", &s[..i])
+        }
+    }
 }
 
 /// A frame, with the source line under it when `--source` found it.
@@ -171,7 +183,7 @@ impl Exporter for Table {
             let value_header = if s.info.goroutines.is_some() {
                 "Count".to_string()
             } else {
-                s.value_type.clone()
+                clean(&s.value_type)
             };
             let mut t = self.new_table(&[
                 &value_header,
@@ -318,5 +330,22 @@ impl Exporter for Table {
             ]);
         }
         writeln!(w, "{t}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_strings_are_cut() {
+        assert_eq!(clean("main.f"), "main.f");
+        let long = format!("main.{}", "é".repeat(600));
+        let c = clean(&long);
+        assert!(c.ends_with("… (93 more characters)"), "{c}");
+        assert_eq!(
+            c.chars().count(),
+            512 + "… (93 more characters)".chars().count()
+        );
     }
 }

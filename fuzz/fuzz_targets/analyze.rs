@@ -1,0 +1,10 @@
+#![no_main]
+//! `cargo fuzz run analyze --sanitizer none`: see leakdiff::fuzzing::analyze.
+
+#[path = "../bounded_alloc.rs"]
+mod bounded_alloc;
+
+#[global_allocator]
+static ALLOC: bounded_alloc::BoundedAlloc = bounded_alloc::BoundedAlloc;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| leakdiff::fuzzing::analyze(data));
