@@ -1,5 +1,6 @@
 //! Format detection from content (never from the file name).
 
+use super::wire::varint;
 use memchr::memmem;
 
 /// What the first bytes of an input look like.
@@ -172,17 +173,6 @@ fn looks_like_profile_proto(head: &[u8]) -> bool {
         fields += 1;
     }
     fields > 0
-}
-
-fn varint(b: &[u8]) -> Option<(u64, usize)> {
-    let mut v = 0u64;
-    for (i, &byte) in b.iter().enumerate().take(10) {
-        v |= u64::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            return Some((v, i + 1));
-        }
-    }
-    None
 }
 
 /// The pre-proto binary CPU profile starts with the words 0, 3, 0.

@@ -134,7 +134,8 @@ impl At {
     pub const DOC_URL: u64 = 15;
 }
 
-fn varint(b: &[u8]) -> Option<(u64, usize)> {
+/// A protobuf varint at the start of `b`: its value and length.
+pub(crate) fn varint(b: &[u8]) -> Option<(u64, usize)> {
     let mut v = 0u64;
     for (i, &byte) in b.iter().enumerate().take(10) {
         v |= u64::from(byte & 0x7f) << (7 * i);
