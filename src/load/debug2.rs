@@ -571,16 +571,7 @@ impl<'a> Parser<'a> {
                 return true;
             }
             self.drop_pending();
-            let (name, parent) = match rest.rfind(" in goroutine ") {
-                Some(i) => (
-                    &rest[..i],
-                    rest[i + " in goroutine ".len()..]
-                        .trim()
-                        .parse::<u64>()
-                        .ok(),
-                ),
-                None => (rest, None),
-            };
+            let (name, parent) = blocks::split_created_by(rest);
             self.created_name.clear();
             self.created_name.push_str(name.trim());
             if let Some(g) = &mut self.g {

@@ -48,6 +48,20 @@ use std::sync::LazyLock;
 pub(super) const BLOCK_SIZE: usize = 2 << 20;
 
 /// Searchers built once.
+/// `F in goroutine N` → (`F`, Some(N)); `F` alone (before Go 1.21) → (`F`, None).
+pub(super) fn split_created_by(rest: &str) -> (&str, Option<u64>) {
+    match IN_GOROUTINE.rfind(rest.as_bytes()) {
+        Some(i) => (
+            &rest[..i],
+            rest[i + " in goroutine ".len()..]
+                .trim()
+                .parse::<u64>()
+                .ok(),
+        ),
+        None => (rest, None),
+    }
+}
+
 static IN_GOROUTINE: LazyLock<memmem::FinderRev<'static>> =
     LazyLock::new(|| memmem::FinderRev::new(b" in goroutine "));
 static BOUNDARY: LazyLock<memmem::FinderRev<'static>> =
@@ -196,16 +210,7 @@ impl Classifier {
             };
         }
         if let Some(rest) = t.strip_prefix("created by ") {
-            let (name, parent) = match IN_GOROUTINE.rfind(rest.as_bytes()) {
-                Some(i) => (
-                    &rest[..i],
-                    rest[i + " in goroutine ".len()..]
-                        .trim()
-                        .parse::<u64>()
-                        .ok(),
-                ),
-                None => (rest, None),
-            };
+            let (name, parent) = split_created_by(rest);
             return Line::Created(name.trim(), parent);
         }
         if is_elided(t) {
