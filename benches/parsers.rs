@@ -337,11 +337,11 @@ fn grouping(c: &mut Criterion) {
     let mut g = c.benchmark_group("group");
     g.throughput(Throughput::Elements(snaps[0].samples.len() as u64));
     g.bench_function("debug2", |b| {
-        b.iter(|| group_snapshot(black_box(&snaps[0]), GroupBy::Stack))
+        b.iter(|| group_snapshot(black_box(&snaps[0]), GroupBy::Stack, None))
     });
     g.throughput(Throughput::Elements(heap[0].samples.len() as u64));
     g.bench_function("heap", |b| {
-        b.iter(|| group_snapshot(black_box(&heap[0]), GroupBy::Site))
+        b.iter(|| group_snapshot(black_box(&heap[0]), GroupBy::Site, None))
     });
     g.finish();
 }

@@ -227,21 +227,18 @@ pub fn show_snapshots(snaps: &[Snapshot], by: GroupBy, top: Option<usize>) -> Sh
     let views = snaps
         .par_iter()
         .map(|s| {
-            let (_, groups) = group::group_snapshot(s, by);
+            let (_, groups) = group::group_snapshot(s, by, top);
             let index = group::default_value_index(s);
             let unit = s
                 .sample_types
                 .get(index)
                 .map(|v| v.unit.clone())
                 .unwrap_or_else(|| "count".into());
-            let mut gv: Vec<GroupView> = groups
+            let gv: Vec<GroupView> = groups
                 .groups
                 .into_iter()
                 .map(|g| GroupView::of(g, index))
                 .collect();
-            if let Some(t) = top {
-                gv.truncate(t);
-            }
             SnapshotView {
                 info: SnapshotInfo::of(s),
                 value_type: s

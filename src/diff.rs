@@ -2,7 +2,7 @@
 //! [`Series`] of values over the snapshots, with a [`Trend`] judged over all
 //! of them (not first-versus-last alone).
 
-use crate::group::{Group, GroupKey, Grouper};
+use crate::group::{Group, GroupKey, Grouper, Stacks};
 use crate::model::{BlockingOp, FrameRef, Snapshot};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
@@ -193,7 +193,7 @@ pub struct Series {
     pub background: bool,
     pub states: BTreeMap<String, u64>,
     /// Memory: the distinct allocation stacks of the site, in any snapshot.
-    pub stacks: BTreeSet<Vec<String>>,
+    pub stacks: Stacks,
     /// A memory profile series (bytes), not goroutines.
     pub memory: bool,
     pub trend: Trend,
@@ -245,6 +245,7 @@ pub fn diff(
     noise: f64,
 ) -> Vec<Series> {
     let n = snapshots.len();
+    grouper.collect_stacks = true;
     let mut per: Vec<Vec<Group>> = snapshots
         .iter()
         .map(|s| grouper.group(s, value_index).groups)
@@ -271,7 +272,7 @@ pub fn diff(
     }
     // The stacks of a series are those of its groups, moved (memory
     // profiles have many per site), not copied.
-    let mut stacks: Vec<BTreeSet<Vec<String>>> = vec![BTreeSet::new(); n_slots];
+    let mut stacks: Vec<BTreeSet<Box<[crate::model::Sym]>>> = vec![BTreeSet::new(); n_slots];
     for (groups, slots) in per.iter_mut().zip(&slot_of) {
         for (g, &i) in groups.iter_mut().zip(slots) {
             let f = std::mem::take(&mut g.stacks);
@@ -288,6 +289,7 @@ pub fn diff(
             slots[i][si] = Some(g);
         }
     }
+    let names = std::sync::Arc::new(grouper.names.clone());
     let mut out = Vec::with_capacity(slots.len());
     for (present, stacks) in slots.into_iter().zip(stacks) {
         let latest = present
@@ -361,7 +363,7 @@ pub fn diff(
                 .unwrap_or(0),
             background: latest.background,
             states,
-            stacks,
+            stacks: Stacks::new(names.clone(), stacks),
             memory: snapshots.first().is_some_and(|s| s.kind.is_memory()),
             trend,
         });

@@ -9,10 +9,11 @@
 //!   move between Go releases); the program's own frames by function, file and
 //!   line.
 
-use crate::model::{BlockingOp, FrameId, FrameRef, ProfileKind, Sample, Snapshot, Sym};
+use crate::model::{BlockingOp, FrameId, FrameRef, Interner, ProfileKind, Sample, Snapshot, Sym};
 use crate::normalize;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// How samples are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,9 +74,11 @@ pub struct GroupKey {
 pub struct Group {
     pub key: GroupKey,
     pub op: BlockingOp,
-    /// Representative stack (the first sample's), leaf first, with the
-    /// runtime frames, as displayed.
+    /// Representative stack, leaf first, with the runtime frames, as
+    /// displayed: the first sample's (for memory, the largest sample's).
     pub frames: Vec<FrameRef>,
+    /// Index of that representative sample in the snapshot's samples.
+    pub rep: usize,
     pub created_by: Option<FrameRef>,
     /// Sum of each sample value (one per snapshot sample type).
     pub values: Vec<i64>,
@@ -95,8 +98,77 @@ pub struct Group {
     pub background: bool,
     pub elided: bool,
     /// Memory profiles: the distinct stacks (function names, leaf first) a
-    /// site groups, so signatures see timers or map growth below it.
-    pub stacks: BTreeSet<Vec<String>>,
+    /// site groups, so signatures see timers or map growth below it; ids
+    /// into [`Grouper::names`]. Collected only when the grouper is asked to
+    /// ([`Grouper::collect_stacks`]).
+    pub stacks: BTreeSet<Box<[Sym]>>,
+}
+
+/// The distinct allocation stacks of a memory series: each a list of
+/// function names, leaf first. Names are stored once for the whole run and
+/// stacks as ids into them, so a site with many stacks costs a few bytes
+/// per frame.
+#[derive(Debug, Clone, Default)]
+pub struct Stacks {
+    names: Arc<Interner>,
+    set: BTreeSet<Box<[Sym]>>,
+}
+
+impl Stacks {
+    pub fn new(names: Arc<Interner>, set: BTreeSet<Box<[Sym]>>) -> Self {
+        Stacks { names, set }
+    }
+
+    /// Builds a set from stacks of names (for tests and callers without a
+    /// grouper).
+    pub fn from_names<'a, S, I>(stacks: S) -> Self
+    where
+        S: IntoIterator<Item = I>,
+        I: IntoIterator<Item = &'a str>,
+    {
+        let mut names = Interner::new();
+        let set = stacks
+            .into_iter()
+            .map(|st| st.into_iter().map(|f| names.intern(f)).collect())
+            .collect();
+        Stacks {
+            names: Arc::new(names),
+            set,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    /// The stacks as name ids (see [`Stacks::name`]), in a stable order.
+    pub fn ids(&self) -> impl Iterator<Item = &[Sym]> + '_ {
+        self.set.iter().map(|s| &s[..])
+    }
+
+    pub fn name(&self, id: Sym) -> &str {
+        self.names.get(id)
+    }
+
+    /// The distinct names that occur in some stack, as ids.
+    pub fn name_ids(&self) -> BTreeSet<Sym> {
+        self.set.iter().flat_map(|s| s.iter().copied()).collect()
+    }
+
+    /// Every function in some stack, sorted and deduplicated.
+    pub fn functions(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .name_ids()
+            .into_iter()
+            .map(|id| self.names.get(id).to_string())
+            .collect();
+        v.sort();
+        v
+    }
 }
 
 impl Group {
@@ -125,6 +197,11 @@ pub struct SnapshotGroups {
 pub struct Grouper {
     pub keys: KeyInterner,
     pub by: GroupBy,
+    /// Function names of the memory stacks collected (see [`Group::stacks`]).
+    pub names: Interner,
+    /// Collect the distinct allocation stacks of memory groups (analysis
+    /// needs them; `show` does not).
+    pub collect_stacks: bool,
 }
 
 pub(crate) fn is_wrapper(function: &str) -> bool {
@@ -140,6 +217,8 @@ impl Grouper {
         Grouper {
             keys: KeyInterner::default(),
             by,
+            names: Interner::new(),
+            collect_stacks: false,
         }
     }
 
@@ -167,6 +246,18 @@ impl Grouper {
 
     /// Groups the samples of one snapshot. `value_index` orders the groups.
     pub fn group(&mut self, snap: &Snapshot, value_index: usize) -> SnapshotGroups {
+        self.group_top(snap, value_index, None)
+    }
+
+    /// Like [`Grouper::group`], keeping only the `top` largest groups (all
+    /// with `None`). Frames are resolved to strings for the kept groups
+    /// only: a memory profile can have a group per sample.
+    pub fn group_top(
+        &mut self,
+        snap: &Snapshot,
+        value_index: usize,
+        top: Option<usize>,
+    ) -> SnapshotGroups {
         let n_frames = snap.table.len();
         let mut cache: Vec<Option<Option<u32>>> = vec![None; n_frames];
         let mut index: FxHashMap<GroupKey, usize> = FxHashMap::default();
@@ -178,7 +269,7 @@ impl Grouper {
         let mut mem: Vec<MemoryAcc> = Vec::new();
         let goroutines = snap.kind.is_goroutine();
         let mut key_frames: Vec<u32> = Vec::new();
-        for sample in &snap.samples {
+        for (si, sample) in snap.samples.iter().enumerate() {
             key_frames.clear();
             // Standard-library internals move between Go releases: of each
             // run of standard-library frames only the outermost (the function
@@ -247,9 +338,9 @@ impl Grouper {
                 Some(&i) => i,
                 None => {
                     let i = groups.len();
-                    groups.push(new_group(snap, sample, key.clone()));
+                    groups.push(new_group(snap, sample, si, key.clone()));
                     if memory {
-                        mem.push(MemoryAcc::default());
+                        mem.push(MemoryAcc::new(self.collect_stacks));
                     }
                     index.insert(key, i);
                     i
@@ -257,12 +348,14 @@ impl Grouper {
             };
             add_sample(&mut groups[gi], snap, sample);
             if memory {
-                mem[gi].add(snap, sample, value_index);
+                mem[gi].add(snap, sample, si, value_index);
             }
         }
         if memory {
+            // Snapshot symbols to run-wide names, each looked up once.
+            let mut names: Vec<Option<Sym>> = vec![None; snap.table.strings.len()];
             for (g, acc) in groups.iter_mut().zip(mem) {
-                acc.finish(g, snap);
+                acc.finish(g, snap, &mut self.names, &mut names);
             }
         }
         groups.sort_by(|a, b| {
@@ -271,21 +364,23 @@ impl Grouper {
                 .cmp(&a.value(value_index).abs())
                 .then_with(|| a.key.cmp(&b.key))
         });
+        if let Some(top) = top {
+            groups.truncate(top);
+        }
+        for g in &mut groups {
+            g.frames = snap.samples[g.rep]
+                .stack
+                .iter()
+                .map(|&f| snap.table.resolve(f))
+                .collect();
+        }
         SnapshotGroups { groups }
     }
 }
 
-fn new_group(snap: &Snapshot, sample: &Sample, key: GroupKey) -> Group {
-    // Memory groups get the frames of their largest sample at the end.
-    let frames: Vec<FrameRef> = if snap.kind.is_memory() {
-        Vec::new()
-    } else {
-        sample
-            .stack
-            .iter()
-            .map(|&f| snap.table.resolve(f))
-            .collect()
-    };
+/// A group of one sample, `snap.samples[rep]`; its frames are resolved once
+/// the groups are ranked.
+fn new_group(snap: &Snapshot, sample: &Sample, rep: usize, key: GroupKey) -> Group {
     let functions: Vec<&str> = sample
         .stack
         .iter()
@@ -310,7 +405,8 @@ fn new_group(snap: &Snapshot, sample: &Sample, key: GroupKey) -> Group {
         } else {
             BlockingOp::Other
         },
-        frames,
+        frames: Vec::new(),
+        rep,
         created_by: sample.created_by.map(|c| snap.table.resolve(c)),
         values: vec![0; snap.sample_types.len().max(1)],
         ids: Vec::new(),
@@ -329,56 +425,68 @@ fn new_group(snap: &Snapshot, sample: &Sample, key: GroupKey) -> Group {
 /// Distinct allocation stacks kept per memory site.
 const MAX_STACKS_PER_SITE: usize = 64;
 
-/// What grouping a memory profile gathers per group before it becomes
-/// strings: its distinct stacks (as interned function symbols) and the
+/// What grouping a memory profile gathers per group: its distinct stacks
+/// (as the snapshot's function symbols, when collected) and the
 /// representative sample.
-struct MemoryAcc<'s> {
-    stacks: FxHashSet<Box<[Sym]>>,
-    rep: Option<&'s Sample>,
+struct MemoryAcc {
+    stacks: Option<FxHashSet<Box<[Sym]>>>,
+    rep: Option<usize>,
     rep_value: i64,
 }
 
-impl Default for MemoryAcc<'_> {
-    fn default() -> Self {
+impl MemoryAcc {
+    fn new(collect_stacks: bool) -> Self {
         MemoryAcc {
-            stacks: FxHashSet::default(),
+            stacks: collect_stacks.then(FxHashSet::default),
             rep: None,
             rep_value: i64::MIN,
         }
     }
-}
 
-impl<'s> MemoryAcc<'s> {
-    fn add(&mut self, snap: &Snapshot, s: &'s Sample, value_index: usize) {
-        if self.stacks.len() < MAX_STACKS_PER_SITE {
-            let syms: Box<[Sym]> = s
-                .stack
-                .iter()
-                .map(|&f| snap.table.frame(f).function)
-                .collect();
-            self.stacks.insert(syms);
+    fn add(&mut self, snap: &Snapshot, s: &Sample, index: usize, value_index: usize) {
+        if let Some(stacks) = &mut self.stacks {
+            if stacks.len() < MAX_STACKS_PER_SITE {
+                let syms: Box<[Sym]> = s
+                    .stack
+                    .iter()
+                    .map(|&f| snap.table.frame(f).function)
+                    .collect();
+                stacks.insert(syms);
+            }
         }
         // The stack that holds the most memory represents the site (the
         // first of equals).
         let v = s.values.get(value_index).copied().unwrap_or(0);
         if v > self.rep_value {
             self.rep_value = v;
-            self.rep = Some(s);
+            self.rep = Some(index);
         }
     }
 
-    fn finish(self, g: &mut Group, snap: &Snapshot) {
-        g.stacks = self
-            .stacks
-            .into_iter()
-            .map(|st| {
-                st.iter()
-                    .map(|&f| snap.table.strings.get(f).to_string())
-                    .collect()
-            })
-            .collect();
-        if let Some(s) = self.rep {
-            g.frames = s.stack.iter().map(|&f| snap.table.resolve(f)).collect();
+    /// Moves the stacks into `g` as run-wide name ids (`cache` maps the
+    /// snapshot's symbols to them) and sets the representative sample.
+    fn finish(
+        self,
+        g: &mut Group,
+        snap: &Snapshot,
+        names: &mut Interner,
+        cache: &mut [Option<Sym>],
+    ) {
+        if let Some(stacks) = self.stacks {
+            g.stacks = stacks
+                .into_iter()
+                .map(|st| {
+                    st.iter()
+                        .map(|&f| {
+                            *cache[f as usize]
+                                .get_or_insert_with(|| names.intern(snap.table.strings.get(f)))
+                        })
+                        .collect()
+                })
+                .collect();
+        }
+        if let Some(i) = self.rep {
+            g.rep = i;
         }
     }
 }
@@ -437,10 +545,14 @@ fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample) {
 }
 
 /// Convenience: group one snapshot on its own (for `show`).
-pub fn group_snapshot(snap: &Snapshot, by: GroupBy) -> (Grouper, SnapshotGroups) {
+pub fn group_snapshot(
+    snap: &Snapshot,
+    by: GroupBy,
+    top: Option<usize>,
+) -> (Grouper, SnapshotGroups) {
     let mut g = Grouper::new(by);
     let idx = default_value_index(snap);
-    let groups = g.group(snap, idx);
+    let groups = g.group_top(snap, idx, top);
     (g, groups)
 }
 
@@ -515,7 +627,7 @@ mod tests {
             ("main.worker", "example.com/leaks/main.go", 20),
         ];
         let s = snap_with(&[(a, BlockingOp::ChanSend, 3), (b, BlockingOp::ChanSend, 2)]);
-        let (_, g) = group_snapshot(&s, GroupBy::Stack);
+        let (_, g) = group_snapshot(&s, GroupBy::Stack, None);
         assert_eq!(g.groups.len(), 1);
         assert_eq!(g.groups[0].value(0), 5);
         assert_eq!(g.groups[0].site().unwrap().function, "main.worker");
@@ -532,10 +644,77 @@ mod tests {
             ("main.worker", "main.go", 22),
         ];
         let s = snap_with(&[(a, BlockingOp::ChanSend, 1), (b, BlockingOp::ChanSend, 4)]);
-        let (_, g) = group_snapshot(&s, GroupBy::Stack);
+        let (_, g) = group_snapshot(&s, GroupBy::Stack, None);
         assert_eq!(g.groups.len(), 2);
         assert_eq!(g.groups[0].value(0), 4, "most populous first");
-        let (_, g) = group_snapshot(&s, GroupBy::Creator);
+        let (_, g) = group_snapshot(&s, GroupBy::Creator, None);
         assert_eq!(g.groups.len(), 1);
+    }
+
+    /// A heap profile with three sites; `site_a` has two allocation stacks.
+    fn heap() -> Snapshot {
+        let mut s = Snapshot::new("h", Format::Pprof, ProfileKind::Heap);
+        s.sample_types = vec![ValueType::new("inuse_space", "bytes")];
+        let stacks: &[(&[&str], i64)] = &[
+            (&["runtime.mallocgc", "main.siteA", "main.viaX"], 100),
+            (&["runtime.mallocgc", "main.siteA", "main.viaY"], 300),
+            (&["runtime.mallocgc", "main.siteB", "main.main"], 200),
+            (&["runtime.mallocgc", "main.siteC", "main.main"], 50),
+        ];
+        for (frames, v) in stacks {
+            let stack: Vec<FrameId> = frames
+                .iter()
+                .map(|f| s.table.intern_frame(f, "main.go", 1))
+                .collect();
+            s.samples.push(Sample {
+                stack: stack.into(),
+                values: vec![*v],
+                ..Default::default()
+            });
+        }
+        s
+    }
+
+    #[test]
+    fn memory_sites_keep_their_stacks_by_name_and_the_largest_as_frames() {
+        let s = heap();
+        let mut g = Grouper::new(GroupBy::Site);
+        g.collect_stacks = true;
+        let groups = g.group(&s, 0).groups;
+        assert_eq!(groups.len(), 3);
+        let a = &groups[0];
+        assert_eq!(a.value(0), 400);
+        // The representative stack is the largest sample's.
+        assert_eq!(a.frames[2].function, "main.viaY");
+        let names: Vec<Vec<&str>> = a
+            .stacks
+            .iter()
+            .map(|st| st.iter().map(|&id| g.names.get(id)).collect())
+            .collect();
+        assert_eq!(names.len(), 2);
+        assert!(names.contains(&vec!["runtime.mallocgc", "main.siteA", "main.viaX"]));
+        let all = Stacks::new(Arc::new(g.names.clone()), a.stacks.clone());
+        assert_eq!(
+            all.functions(),
+            ["main.siteA", "main.viaX", "main.viaY", "runtime.mallocgc"]
+        );
+        // Without collection (show), no stacks are kept.
+        let groups = Grouper::new(GroupBy::Site).group(&s, 0).groups;
+        assert!(groups.iter().all(|g| g.stacks.is_empty()));
+    }
+
+    #[test]
+    fn top_keeps_the_largest_groups_resolved() {
+        let s = heap();
+        let (_, all) = group_snapshot(&s, GroupBy::Stack, None);
+        let (_, top) = group_snapshot(&s, GroupBy::Stack, Some(2));
+        assert_eq!(all.groups.len(), 4);
+        assert_eq!(top.groups.len(), 2);
+        for (a, t) in all.groups.iter().zip(&top.groups) {
+            assert_eq!(a.key, t.key);
+            assert_eq!(a.frames, t.frames);
+            assert_eq!(t.frames.len(), 3);
+        }
+        assert_eq!(top.groups[0].value(0), 300);
     }
 }

@@ -82,7 +82,7 @@ fn describe_groups(snaps: &[Snapshot]) -> String {
     let mut out = String::new();
     for s in snaps {
         for by in [GroupBy::Stack, GroupBy::Site, GroupBy::Creator] {
-            let (grouper, groups) = group_snapshot(s, by);
+            let (grouper, groups) = group_snapshot(s, by, None);
             out += &format!("{} {:?}: {} groups\n", s.name(), by, groups.groups.len());
             for g in &groups.groups {
                 let key: Vec<_> = g.key.frames.iter().map(|&k| grouper.keys.get(k)).collect();

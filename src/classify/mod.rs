@@ -210,9 +210,27 @@ fn alloc_match(res: &[Regex], s: &Series) -> bool {
     if s.stacks.is_empty() {
         return res.iter().all(|re| frames_match(re, s));
     }
-    s.stacks
-        .iter()
-        .any(|stack| res.iter().all(|re| stack.iter().any(|f| re.is_match(f))))
+    // Each regex runs once per distinct name, not once per frame.
+    let matching = names_matching(res, s);
+    s.stacks.ids().any(|stack| {
+        matching
+            .iter()
+            .all(|m| stack.iter().any(|id| m.contains(id)))
+    })
+}
+
+/// Per regex, the ids of the names in `s`'s stacks it matches.
+fn names_matching(res: &[Regex], s: &Series) -> Vec<rustc_hash::FxHashSet<crate::model::Sym>> {
+    let names = s.stacks.name_ids();
+    res.iter()
+        .map(|re| {
+            names
+                .iter()
+                .copied()
+                .filter(|&id| re.is_match(s.stacks.name(id)))
+                .collect()
+        })
+        .collect()
 }
 
 fn siblings(s: &Series) -> Option<bool> {
@@ -236,14 +254,14 @@ fn match_entry(e: &catalog::Compiled, s: &Series, kind: FindingKind, growing: &[
         if !applies || !alloc_match(&e.alloc_frames, s) {
             return Match::No;
         }
-        if !e.not_frames.is_empty()
-            && s.stacks.iter().all(|st| {
-                e.not_frames
-                    .iter()
-                    .any(|re| st.iter().any(|f| re.is_match(f)))
-            })
-        {
-            return Match::No;
+        if !e.not_frames.is_empty() {
+            let not = names_matching(&e.not_frames, s);
+            if s.stacks
+                .ids()
+                .all(|st| not.iter().any(|m| st.iter().any(|id| m.contains(id))))
+            {
+                return Match::No;
+            }
         }
         return Match::Yes;
     }
@@ -631,14 +649,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             related: Vec::new(),
             source: source_info,
             linked: Vec::new(),
-            functions: s
-                .stacks
-                .iter()
-                .flatten()
-                .cloned()
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect(),
+            functions: s.stacks.functions(),
         };
         if top.has_rule("grows_with_pair") {
             merged_into.insert(top.entry.id.clone(), findings.len());
