@@ -2,7 +2,7 @@
 # Throughput and peak memory of leakdiff on generated inputs, with any peer
 # tools found on the PATH run side by side on the same files.
 #
-#   bench/run.sh                       # 10k, 100k and 300k goroutines
+#   bench/run.sh                       # 10k, 100k, 115k (400 MB) and 300k goroutines
 #   SIZES="100000" RUNS=5 bench/run.sh
 #
 # Builds leakdiff (release), the generators in testdata/go (needs Go; no
@@ -24,7 +24,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SIZES=${SIZES:-"10000 100000 300000"}
+SIZES=${SIZES:-"10000 100000 115000 300000"}
 GZ_SIZE=${GZ_SIZE:-100000}
 ANALYZE_SIZE=${ANALYZE_SIZE:-100000}
 HEAP_SAMPLES=${HEAP_SAMPLES:-150000}

@@ -269,7 +269,24 @@ impl Grouper {
         let mut mem: Vec<MemoryAcc> = Vec::new();
         let goroutines = snap.kind.is_goroutine();
         let mut key_frames: Vec<u32> = Vec::new();
+        // Samples with the same frames, creator and operation get the same
+        // key: it is built once per distinct stack, not once per goroutine.
+        let mut memo: FxHashMap<(&[FrameId], Option<FrameId>, BlockingOp), usize> =
+            FxHashMap::default();
         for (si, sample) in snap.samples.iter().enumerate() {
+            let op = if goroutines {
+                sample.op
+            } else {
+                BlockingOp::Other
+            };
+            let seen = (&sample.stack[..], sample.created_by, op);
+            if let Some(&gi) = memo.get(&seen) {
+                add_sample(&mut groups[gi], snap, sample);
+                if memory {
+                    mem[gi].add(snap, sample, si, value_index);
+                }
+                continue;
+            }
             key_frames.clear();
             // Standard-library internals move between Go releases: of each
             // run of standard-library frames only the outermost (the function
@@ -312,11 +329,6 @@ impl Grouper {
                 };
                 self.keys.intern(kf)
             });
-            let op = if goroutines {
-                sample.op
-            } else {
-                BlockingOp::Other
-            };
             let key = match self.by {
                 GroupBy::Stack => GroupKey {
                     op,
@@ -346,6 +358,7 @@ impl Grouper {
                     i
                 }
             };
+            memo.insert(seen, gi);
             add_sample(&mut groups[gi], snap, sample);
             if memory {
                 mem[gi].add(snap, sample, si, value_index);
@@ -358,15 +371,29 @@ impl Grouper {
                 acc.finish(g, snap, &mut self.names, &mut names);
             }
         }
-        groups.sort_by(|a, b| {
-            b.value(value_index)
-                .abs()
-                .cmp(&a.value(value_index).abs())
-                .then_with(|| a.key.cmp(&b.key))
+        // Ranked by size, then key; an order of indices is sorted, not the
+        // groups (large structs: a memory profile can have one per sample).
+        let mut order: Vec<(std::cmp::Reverse<u64>, u32)> = groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                (
+                    std::cmp::Reverse(g.value(value_index).unsigned_abs()),
+                    i as u32,
+                )
+            })
+            .collect();
+        order.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| groups[a.1 as usize].key.cmp(&groups[b.1 as usize].key))
         });
-        if let Some(top) = top {
-            groups.truncate(top);
-        }
+        order.truncate(top.unwrap_or(usize::MAX));
+        let mut slots: Vec<Option<Group>> = groups.into_iter().map(Some).collect();
+        let mut groups: Vec<Group> = order
+            .iter()
+            .filter_map(|&(_, i)| slots[i as usize].take())
+            .collect();
+        drop(slots);
         for g in &mut groups {
             g.frames = snap.samples[g.rep]
                 .stack
