@@ -14,6 +14,8 @@
 #   - three dumps of ANALYZE_SIZE goroutines growing by 10% (analyze);
 #   - three heap profiles of HEAP_SAMPLES samples, about 10 MB gzipped each
 #     (gen-bigheap), with leaking sites.
+# For the gzipped dump, one more run with LEAKDIFF_TIMINGS=1 prints how
+# the reading thread spent its time (inflating, or waiting for parsing).
 # Each case runs RUNS times after a warm-up read (page cache warm); the
 # table shows the fastest run: wall time, MB/s of input, CPU time (user +
 # system) and peak resident memory (GNU time's maximum RSS).
@@ -119,6 +121,9 @@ f=$WORK/dump-$GZ_SIZE.txt.gz
 warm "$f"
 run "gunzip (flate2 zlib-rs), $GZ_SIZE gz" "$(size "$WORK/dump-$GZ_SIZE.txt")" "$GUNZIP" "$f"
 run "leakdiff show, $GZ_SIZE goroutines, gz" "$(size "$WORK/dump-$GZ_SIZE.txt")" "$LEAKDIFF" show "$f"
+# Where the reading thread's time went: a load bound by decompression
+# spends it inflating, hardly waiting for the parsers.
+LEAKDIFF_TIMINGS=1 "$LEAKDIFF" show "$f" 2>&1 > /dev/null | grep 'timings: total' | sed 's/^/  gz: /' | tee -a "$WORK/results.txt"
 
 files=("$WORK/dump-$a1.txt" "$WORK/dump-$a2.txt" "$WORK/dump-$a3.txt")
 warm "${files[@]}"

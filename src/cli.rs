@@ -503,13 +503,58 @@ fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata, a: &str, b: &str) -> 
     }
 }
 
+/// With `LEAKDIFF_TIMINGS` set, where the time of `show` and `analyze`
+/// went, on standard error: each phase, and how the threads that read the
+/// inputs spent theirs (see [`crate::load::Timings`]). For benchmarks.
+struct Clock {
+    on: bool,
+    start: std::time::Instant,
+    last: std::cell::Cell<std::time::Instant>,
+}
+
+impl Clock {
+    fn start() -> Self {
+        let now = std::time::Instant::now();
+        Clock {
+            on: std::env::var_os("LEAKDIFF_TIMINGS").is_some_and(|v| !v.is_empty()),
+            start: now,
+            last: std::cell::Cell::new(now),
+        }
+    }
+
+    fn lap(&self, phase: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "leakdiff: timings: {phase} {:.3} s",
+                (now - self.last.get()).as_secs_f64()
+            );
+            self.last.set(now);
+        }
+    }
+
+    fn finish(&self) {
+        if self.on {
+            let t = crate::load::timings();
+            eprintln!(
+                "leakdiff: timings: total {:.3} s; reading threads: {:.3} s reading (and inflating), {:.3} s waiting for parsing",
+                self.start.elapsed().as_secs_f64(),
+                t.reading.as_secs_f64(),
+                t.waiting.as_secs_f64()
+            );
+        }
+    }
+}
+
 /// Runs a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Show(a) => {
             let inputs = analyze::expand_inputs(&a.inputs)?;
             check_output_is_not_an_input(&a.output, &inputs)?;
+            let clock = Clock::start();
             let snaps = analyze::load_all(&inputs, &a.limits.options())?;
+            clock.lap("load");
             print_warnings(&snaps);
             let by = match a.by {
                 GroupByArg::Stack => GroupBy::Stack,
@@ -517,6 +562,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                 GroupByArg::Creator => GroupBy::Creator,
             };
             let mut r = analyze::show_snapshots(&snaps, by, a.top);
+            clock.lap("group");
             if wants_flames(&a.output, &a.flame.flamegraph) {
                 r.flames = crate::flame::flame_graphs(&snaps);
             }
@@ -525,6 +571,11 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             }
             let ex = report::exporter(a.output.format.into(), style(&a.output));
             emit(&a.output, |w| ex.show(&r, w))?;
+            clock.lap("report");
+            clock.finish();
+            // The snapshots are not freed one sample at a time: the process
+            // is about to exit.
+            std::mem::forget(snaps);
             Ok(EXIT_OK)
         }
         Command::Analyze(a) => {
@@ -540,9 +591,12 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                 },
                 top: a.top,
             };
+            let clock = Clock::start();
             let snaps = analyze::load_all(&inputs, &opts.load)?;
+            clock.lap("load");
             print_warnings(&snaps);
             let mut r = analyze::analyze_snapshots(&snaps, &catalog, &opts)?;
+            clock.lap("analyze");
             if wants_flames(&a.output, &a.flame.flamegraph) {
                 r.flames = crate::flame::flame_graphs(&snaps);
             }
@@ -551,6 +605,9 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             }
             let ex = report::exporter(a.output.format.into(), style(&a.output));
             emit(&a.output, |w| ex.analysis(&r, w))?;
+            clock.lap("report");
+            clock.finish();
+            std::mem::forget(snaps);
             let failed = a
                 .fail_on
                 .is_some_and(|t| r.findings.iter().any(|f| f.severity >= Severity::from(t)));

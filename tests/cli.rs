@@ -465,3 +465,24 @@ fn a_log_with_two_dumps_is_two_snapshots() {
     assert_eq!(snaps.len(), 2);
     assert_eq!(snaps[1]["index_in_file"], 1);
 }
+
+#[test]
+fn timings_go_to_stderr_only_when_asked() {
+    let file = "testdata/samples/ticket/";
+    let plain = leakdiff().args(["analyze", file]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stderr).contains("timings"));
+    let timed = leakdiff()
+        .env("LEAKDIFF_TIMINGS", "1")
+        .args(["analyze", file])
+        .output()
+        .unwrap();
+    assert_eq!(plain.stdout, timed.stdout);
+    assert_eq!(plain.status.code(), timed.status.code());
+    let err = String::from_utf8_lossy(&timed.stderr);
+    for phase in ["load", "analyze", "report", "total"] {
+        assert!(
+            err.contains(&format!("leakdiff: timings: {phase} ")),
+            "{phase} missing from:\n{err}"
+        );
+    }
+}

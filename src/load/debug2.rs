@@ -78,6 +78,8 @@ const MAX_CUT_LINE_WARNINGS: u64 = 3;
 
 mod blocks;
 
+pub(crate) use blocks::timings as blocks_timings;
+
 /// Every dump found in the input, in order.
 ///
 /// With [`LoadOptions::parallel`] (the default) the input is read in blocks
@@ -88,8 +90,21 @@ pub fn load(
     source: &str,
     opts: &LoadOptions,
 ) -> Result<Vec<Snapshot>, InputError> {
+    load_decoding(r, source, opts, false)
+}
+
+/// [`load`], told whether reading `r` costs CPU time (`decoding`: it
+/// inflates gzip or converts UTF-16). Then the blocks are parsed on one
+/// core fewer, so the reading thread, which bounds the load, is not
+/// time-sliced with the parsers.
+pub(crate) fn load_decoding(
+    r: &mut dyn BufRead,
+    source: &str,
+    opts: &LoadOptions,
+    decoding: bool,
+) -> Result<Vec<Snapshot>, InputError> {
     if opts.parallel {
-        blocks::load(r, source, opts, blocks::BLOCK_SIZE)
+        blocks::load(r, source, opts, blocks::BLOCK_SIZE, decoding)
     } else {
         load_sequential(r, source, opts)
     }
@@ -116,7 +131,7 @@ pub fn load_with_block_size(
     opts: &LoadOptions,
     block_size: usize,
 ) -> Result<Vec<Snapshot>, InputError> {
-    blocks::load(r, source, opts, block_size.clamp(1, 1 << 30))
+    blocks::load(r, source, opts, block_size.clamp(1, 1 << 30), false)
 }
 
 /// Feeds every line of `lines` to the parser, to the end of the input, a

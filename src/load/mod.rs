@@ -52,6 +52,23 @@ impl Default for LoadOptions {
     }
 }
 
+/// Where the time of the reading threads went, over every load of the
+/// process so far (for `LEAKDIFF_TIMINGS`; block-parallel debug=2 loads
+/// only). A load whose reading thread hardly waits is bound by reading:
+/// for a gzipped input, by decompression.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    /// Reading blocks, inflating them when the input is gzipped.
+    pub reading: std::time::Duration,
+    /// Waiting for the other cores to finish parsing and applying a wave.
+    pub waiting: std::time::Duration,
+}
+
+pub fn timings() -> Timings {
+    let (reading, waiting) = debug2::blocks_timings();
+    Timings { reading, waiting }
+}
+
 /// Size of the read buffer; also how much is looked at to detect the format.
 const BUF_SIZE: usize = 1 << 20;
 
@@ -133,19 +150,22 @@ pub fn load_reader<R: Read>(
         if head.is_empty() {
             return Err(Error::input(source, "gzip stream holds no data"));
         }
-        let mut snaps = load_detected(source, &mut inner, opts).map_err(locate)?;
+        let mut snaps = load_detected(source, &mut inner, opts, true).map_err(locate)?;
         for s in &mut snaps {
             s.gzipped = true;
         }
         return Ok(snaps);
     }
-    load_detected(source, &mut r, opts)
+    load_detected(source, &mut r, opts, false)
 }
 
+/// `decoding`: reading `r` costs CPU time (it inflates gzip), so the
+/// reading thread should keep a core to itself.
 fn load_detected(
     source: &str,
     r: &mut dyn BufRead,
     opts: &LoadOptions,
+    decoding: bool,
 ) -> Result<Vec<Snapshot>, Error> {
     let head = r
         .fill_buf()
@@ -153,7 +173,7 @@ fn load_detected(
     if let Some(order) = utf16::detect(head) {
         let dec = utf16::Decoder::new(r, order);
         let mut inner = BufReader::with_capacity(BUF_SIZE, dec);
-        let mut snaps = load_format(source, &mut inner, opts)?;
+        let mut snaps = load_format(source, &mut inner, opts, true)?;
         for s in &mut snaps {
             s.warnings.insert(
                 0,
@@ -162,13 +182,14 @@ fn load_detected(
         }
         return Ok(snaps);
     }
-    load_format(source, r, opts)
+    load_format(source, r, opts, decoding)
 }
 
 fn load_format(
     source: &str,
     r: &mut dyn BufRead,
     opts: &LoadOptions,
+    decoding: bool,
 ) -> Result<Vec<Snapshot>, Error> {
     let head = r
         .fill_buf()
@@ -192,7 +213,7 @@ fn load_format(
             }
         }
         Detected::Debug1 | Detected::HeapText => debug1::load(r, source, opts).map(|s| vec![s]),
-        Detected::Debug2 => debug2::load(r, source, opts),
+        Detected::Debug2 => debug2::load_decoding(r, source, opts, decoding),
         Detected::Binary(what) => Err(InputError::at_offset(
             0,
             format!("not a Go profile ({what})"),

@@ -41,7 +41,9 @@ use memchr::{memchr, memchr2, memmem, memrchr};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::io::{self, BufRead, Cursor, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::LazyLock;
+use std::time::{Duration, Instant};
 
 /// Bytes read per block: more than the 1 MiB buffer of the reader the
 /// loader hands over, so reads bypass it.
@@ -839,15 +841,65 @@ fn apply_wave(p: &mut Parser<'_>, wave: &Wave, parsed: &[Parsed], base: &mut u64
     true
 }
 
+/// The pool that parses the blocks of decoded (inflated) inputs: one
+/// thread fewer than the global pool, so that the reading thread keeps a
+/// core; none on a single core.
+static PARSERS: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
+    let n = rayon::current_num_threads();
+    if n < 2 {
+        return None;
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n - 1)
+        .thread_name(|i| format!("leakdiff-parse-{i}"))
+        .build()
+        .ok()
+});
+
+/// `rayon::in_place_scope` in `pool`, else in the current pool.
+fn in_place_scope<'scope, R>(
+    pool: Option<&rayon::ThreadPool>,
+    op: impl FnOnce(&rayon::Scope<'scope>) -> R,
+) -> R {
+    match pool {
+        Some(pool) => pool.in_place_scope(op),
+        None => rayon::in_place_scope(op),
+    }
+}
+
+/// Nanoseconds the reading threads of block-parallel loads spent reading
+/// (and inflating) blocks, and waiting for the other cores to finish a
+/// wave, summed over the process.
+static READING: AtomicU64 = AtomicU64::new(0);
+static WAITING: AtomicU64 = AtomicU64::new(0);
+
+fn add(counter: &AtomicU64, d: Duration) {
+    counter.fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
+}
+
+/// (reading, waiting) time of the reading threads so far (see
+/// [`crate::load::Timings`]).
+pub(crate) fn timings() -> (Duration, Duration) {
+    (
+        Duration::from_nanos(READING.load(Ordering::Relaxed)),
+        Duration::from_nanos(WAITING.load(Ordering::Relaxed)),
+    )
+}
+
 /// Every dump in the input, through the block-parallel path.
 pub(super) fn load(
     r: &mut dyn BufRead,
     source: &str,
     opts: &LoadOptions,
     block_size: usize,
+    decoding: bool,
 ) -> Result<Vec<Snapshot>, InputError> {
+    // A reader that decodes (inflates) is the bound of the load: it keeps
+    // a core, and the blocks are parsed and applied on the others.
+    let pool = if decoding { PARSERS.as_ref() } else { None };
+    let threads = pool.map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
     let max_line = opts.max_line.max(1);
-    let wave_blocks = (2 * rayon::current_num_threads()).max(2);
+    let wave_blocks = (2 * threads).max(2);
     let mut p = Parser::new(source, opts);
     let mut reader = BlockReader {
         r,
@@ -857,7 +909,9 @@ pub(super) fn load(
         pool: Vec::new(),
     };
     let mut base = 0u64;
+    let t = Instant::now();
     let mut cur = reader.read_wave(wave_blocks);
+    add(&READING, t.elapsed());
     let mut prev: Option<(Wave, Vec<Parsed>)> = None;
     // The input has ended (a wave with an end was read).
     let mut ended = false;
@@ -868,11 +922,13 @@ pub(super) fn load(
         let mut parsed: Vec<Parsed> = Vec::new();
         let mut going = true;
         let mut next = None;
+        let mut reading = Duration::ZERO;
+        let wave_start = Instant::now();
         {
             let (cur, parsed, going, p, base) = (&cur, &mut parsed, &mut going, &mut p, &mut base);
             let prev = &prev;
-            let (reader, next) = (&mut reader, &mut next);
-            rayon::in_place_scope(|s| {
+            let (reader, next, reading) = (&mut reader, &mut next, &mut reading);
+            in_place_scope(pool, |s| {
                 if !cur.blocks.is_empty() {
                     s.spawn(move |_| {
                         *parsed = cur
@@ -886,10 +942,14 @@ pub(super) fn load(
                     s.spawn(move |_| *going = apply_wave(p, w, ps, base));
                 }
                 if !ended {
+                    let t = Instant::now();
                     *next = Some(reader.read_wave(wave_blocks));
+                    *reading = t.elapsed();
                 }
             });
         }
+        add(&READING, reading);
+        add(&WAITING, wave_start.elapsed().saturating_sub(reading));
         if let Some((w, _)) = prev.take() {
             reader.pool.extend(w.blocks);
             if !going {
