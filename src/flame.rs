@@ -332,23 +332,14 @@ fn make_inline(svg: &str, prefix: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Format, Sample, ValueType};
 
     fn snap(stacks: &[(&[&str], i64)]) -> Snapshot {
-        let mut s = Snapshot::new("t", Format::Pprof, ProfileKind::Goroutine);
-        s.sample_types = vec![ValueType::new("goroutine", "count")];
-        for (frames, n) in stacks {
-            let stack: Vec<u32> = frames
-                .iter()
-                .map(|f| s.table.intern_frame(f, "/src/app/main.go", 1))
-                .collect();
-            s.samples.push(Sample {
-                stack: stack.into(),
-                values: vec![*n],
-                ..Default::default()
-            });
-        }
-        s
+        crate::model::test_snapshot(
+            ProfileKind::Goroutine,
+            ("goroutine", "count"),
+            "/src/app/main.go",
+            stacks,
+        )
     }
 
     #[test]

@@ -680,26 +680,17 @@ mod tests {
 
     /// A heap profile with three sites; `site_a` has two allocation stacks.
     fn heap() -> Snapshot {
-        let mut s = Snapshot::new("h", Format::Pprof, ProfileKind::Heap);
-        s.sample_types = vec![ValueType::new("inuse_space", "bytes")];
-        let stacks: &[(&[&str], i64)] = &[
-            (&["runtime.mallocgc", "main.siteA", "main.viaX"], 100),
-            (&["runtime.mallocgc", "main.siteA", "main.viaY"], 300),
-            (&["runtime.mallocgc", "main.siteB", "main.main"], 200),
-            (&["runtime.mallocgc", "main.siteC", "main.main"], 50),
-        ];
-        for (frames, v) in stacks {
-            let stack: Vec<FrameId> = frames
-                .iter()
-                .map(|f| s.table.intern_frame(f, "main.go", 1))
-                .collect();
-            s.samples.push(Sample {
-                stack: stack.into(),
-                values: vec![*v],
-                ..Default::default()
-            });
-        }
-        s
+        crate::model::test_snapshot(
+            ProfileKind::Heap,
+            ("inuse_space", "bytes"),
+            "main.go",
+            &[
+                (&["runtime.mallocgc", "main.siteA", "main.viaX"], 100),
+                (&["runtime.mallocgc", "main.siteA", "main.viaY"], 300),
+                (&["runtime.mallocgc", "main.siteB", "main.main"], 200),
+                (&["runtime.mallocgc", "main.siteC", "main.main"], 50),
+            ],
+        )
     }
 
     #[test]

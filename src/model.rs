@@ -513,6 +513,31 @@ impl Snapshot {
     }
 }
 
+/// A pprof snapshot of `kind` with one sample type and a sample per
+/// `(functions, value)`, every frame in `file` at line 1 (for tests).
+#[cfg(test)]
+pub(crate) fn test_snapshot(
+    kind: ProfileKind,
+    sample_type: (&str, &str),
+    file: &str,
+    stacks: &[(&[&str], i64)],
+) -> Snapshot {
+    let mut s = Snapshot::new("t", Format::Pprof, kind);
+    s.sample_types = vec![ValueType::new(sample_type.0, sample_type.1)];
+    for (frames, v) in stacks {
+        let stack: Vec<FrameId> = frames
+            .iter()
+            .map(|f| s.table.intern_frame(f, file, 1))
+            .collect();
+        s.samples.push(Sample {
+            stack: stack.into(),
+            values: vec![*v],
+            ..Default::default()
+        });
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -135,16 +135,7 @@ fn check(name: &str, data: &[u8], opts: &LoadOptions) {
     };
     let seq = outcome(load_reader(name, data, &seq_opts));
     let par = outcome(load_reader(name, data, &par_opts));
-    assert!(
-        seq.0 == par.0,
-        "{name}: snapshots differ\n{}",
-        diff(&seq.0, &par.0)
-    );
-    assert!(
-        seq.1 == par.1,
-        "{name}: groups differ\n{}",
-        diff(&seq.1, &par.1)
-    );
+    assert_same(name, &seq, &par);
 
     let text = if detect::is_gzip(data) {
         let mut out = Vec::new();
@@ -170,17 +161,23 @@ fn check(name: &str, data: &[u8], opts: &LoadOptions) {
         // A small reader buffer too, so reads return short.
         let mut r = BufReader::with_capacity(7, &text[..]);
         let par = outcome(debug2::load_with_block_size(&mut r, name, &par_opts, bs));
-        assert!(
-            seq.0 == par.0,
-            "{name} (blocks of {bs}): snapshots differ\n{}",
-            diff(&seq.0, &par.0)
-        );
-        assert!(
-            seq.1 == par.1,
-            "{name} (blocks of {bs}): groups differ\n{}",
-            diff(&seq.1, &par.1)
-        );
+        assert_same(&format!("{name} (blocks of {bs})"), &seq, &par);
     }
+}
+
+/// Fails with the first difference unless the sequential and parallel
+/// outcomes (snapshots, groups) are the same.
+fn assert_same(what: &str, seq: &(String, String), par: &(String, String)) {
+    assert!(
+        seq.0 == par.0,
+        "{what}: snapshots differ\n{}",
+        diff(&seq.0, &par.0)
+    );
+    assert!(
+        seq.1 == par.1,
+        "{what}: groups differ\n{}",
+        diff(&seq.1, &par.1)
+    );
 }
 
 /// The first differing lines, for the failure message.
@@ -412,8 +409,7 @@ fn large_generated_dump_with_default_blocks() {
         text.as_bytes(),
         &LoadOptions::default(),
     ));
-    assert!(seq.0 == par.0, "snapshots differ\n{}", diff(&seq.0, &par.0));
-    assert!(seq.1 == par.1, "groups differ\n{}", diff(&seq.1, &par.1));
+    assert_same("big.txt", &seq, &par);
 
     // Gzipped, the blocks are parsed on the pool that leaves the inflating
     // thread a core: the same result.
@@ -422,16 +418,7 @@ fn large_generated_dump_with_default_blocks() {
     let gz = gz.finish().unwrap();
     let seq = outcome(load_reader("big.txt.gz", &gz[..], &sequential()));
     let par = outcome(load_reader("big.txt.gz", &gz[..], &LoadOptions::default()));
-    assert!(
-        seq.0 == par.0,
-        "gzip: snapshots differ\n{}",
-        diff(&seq.0, &par.0)
-    );
-    assert!(
-        seq.1 == par.1,
-        "gzip: groups differ\n{}",
-        diff(&seq.1, &par.1)
-    );
+    assert_same("big.txt.gz", &seq, &par);
 }
 
 #[test]
