@@ -119,24 +119,6 @@ impl Stacks {
         Stacks { names, set }
     }
 
-    /// Builds a set from stacks of names (for tests and callers without a
-    /// grouper).
-    pub fn from_names<'a, S, I>(stacks: S) -> Self
-    where
-        S: IntoIterator<Item = I>,
-        I: IntoIterator<Item = &'a str>,
-    {
-        let mut names = Interner::new();
-        let set = stacks
-            .into_iter()
-            .map(|st| st.into_iter().map(|f| names.intern(f)).collect())
-            .collect();
-        Stacks {
-            names: Arc::new(names),
-            set,
-        }
-    }
-
     pub fn is_empty(&self) -> bool {
         self.set.is_empty()
     }
