@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::flame::FlameGraph;
 use crate::group::GroupBy;
 use crate::load::LoadOptions;
-use crate::model::ProfileKind;
+use crate::model::{ProfileKind, Snapshot};
 use crate::report::{self, OutputFormat, Style};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use regex::Regex;
@@ -447,6 +447,41 @@ fn wants_flames(out: &OutputArgs, flamegraph: &Option<String>) -> bool {
     out.format == FormatArg::Html || flamegraph.is_some()
 }
 
+/// The flame graphs of `show` and `analyze`, when the output or
+/// `--flamegraph` needs them (none otherwise); writes the `--flamegraph`
+/// file.
+fn flames(
+    snaps: &[Snapshot],
+    out: &OutputArgs,
+    flame: &FlameArgs,
+) -> Result<Vec<FlameGraph>, Error> {
+    if !wants_flames(out, &flame.flamegraph) {
+        return Ok(Vec::new());
+    }
+    let flames = crate::flame::flame_graphs(snaps);
+    if let Some(path) = &flame.flamegraph {
+        write_flame(path, pick_flame(&flames, flame.flamegraph_profile)?)?;
+    }
+    Ok(flames)
+}
+
+/// Writes the report with the exporter `out` asks for, then lets the
+/// snapshots go without freeing them one sample at a time: the process is
+/// about to exit.
+fn write_report(
+    out: &OutputArgs,
+    clock: &Clock,
+    snaps: Vec<Snapshot>,
+    write: impl FnOnce(&dyn report::Exporter, &mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let ex = report::exporter(out.format.into(), style(out));
+    emit(out, |w| write(ex.as_ref(), w))?;
+    clock.lap("report");
+    clock.finish();
+    std::mem::forget(snaps);
+    Ok(())
+}
+
 /// One line for standard error: terminal control and line breaks in the
 /// (untrusted) text are escaped.
 pub fn stderr_line(kind: &str, text: &str) -> String {
@@ -563,19 +598,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             };
             let mut r = analyze::show_snapshots(&snaps, by, a.top);
             clock.lap("group");
-            if wants_flames(&a.output, &a.flame.flamegraph) {
-                r.flames = crate::flame::flame_graphs(&snaps);
-            }
-            if let Some(path) = &a.flame.flamegraph {
-                write_flame(path, pick_flame(&r.flames, a.flame.flamegraph_profile)?)?;
-            }
-            let ex = report::exporter(a.output.format.into(), style(&a.output));
-            emit(&a.output, |w| ex.show(&r, w))?;
-            clock.lap("report");
-            clock.finish();
-            // The snapshots are not freed one sample at a time: the process
-            // is about to exit.
-            std::mem::forget(snaps);
+            r.flames = flames(&snaps, &a.output, &a.flame)?;
+            write_report(&a.output, &clock, snaps, |ex, w| ex.show(&r, w))?;
             Ok(EXIT_OK)
         }
         Command::Analyze(a) => {
@@ -597,17 +621,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             print_warnings(&snaps);
             let mut r = analyze::analyze_snapshots(&snaps, &catalog, &opts)?;
             clock.lap("analyze");
-            if wants_flames(&a.output, &a.flame.flamegraph) {
-                r.flames = crate::flame::flame_graphs(&snaps);
-            }
-            if let Some(path) = &a.flame.flamegraph {
-                write_flame(path, pick_flame(&r.flames, a.flame.flamegraph_profile)?)?;
-            }
-            let ex = report::exporter(a.output.format.into(), style(&a.output));
-            emit(&a.output, |w| ex.analysis(&r, w))?;
-            clock.lap("report");
-            clock.finish();
-            std::mem::forget(snaps);
+            r.flames = flames(&snaps, &a.output, &a.flame)?;
+            write_report(&a.output, &clock, snaps, |ex, w| ex.analysis(&r, w))?;
             let failed = a
                 .fail_on
                 .is_some_and(|t| r.findings.iter().any(|f| f.severity >= Severity::from(t)));
