@@ -65,8 +65,7 @@ pub struct Timings {
 }
 
 pub fn timings() -> Timings {
-    let (reading, waiting) = debug2::blocks_timings();
-    Timings { reading, waiting }
+    debug2::blocks_timings()
 }
 
 /// Size of the read buffer; also how much is looked at to detect the format.

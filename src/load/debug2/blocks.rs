@@ -877,13 +877,12 @@ fn add(counter: &AtomicU64, d: Duration) {
     counter.fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
 }
 
-/// (reading, waiting) time of the reading threads so far (see
-/// [`crate::load::Timings`]).
-pub(crate) fn timings() -> (Duration, Duration) {
-    (
-        Duration::from_nanos(READING.load(Ordering::Relaxed)),
-        Duration::from_nanos(WAITING.load(Ordering::Relaxed)),
-    )
+/// The time of the reading threads so far.
+pub(crate) fn timings() -> crate::load::Timings {
+    crate::load::Timings {
+        reading: Duration::from_nanos(READING.load(Ordering::Relaxed)),
+        waiting: Duration::from_nanos(WAITING.load(Ordering::Relaxed)),
+    }
 }
 
 /// Every dump in the input, through the block-parallel path.
