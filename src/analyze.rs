@@ -14,7 +14,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 /// Expands directories into the profiles inside them (sorted by name;
-/// hidden files skipped). Files and `-` pass through.
+/// hidden files and the manifest of `leakdiff capture` skipped). Files and `-` pass through.
 pub fn expand_inputs(inputs: &[String]) -> Result<Vec<String>, Error> {
     let mut out = Vec::new();
     for i in inputs {
@@ -25,6 +25,8 @@ pub fn expand_inputs(inputs: &[String]) -> Result<Vec<String>, Error> {
                 .filter_map(|e| e.ok())
                 .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
                 .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                // The manifest `leakdiff capture` writes beside its profiles.
+                .filter(|e| e.file_name() != crate::capture::MANIFEST)
                 .map(|e| e.path().to_string_lossy().into_owned())
                 .collect();
             files.sort();

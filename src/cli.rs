@@ -47,6 +47,9 @@ pub enum Command {
     /// Compare two pprof profiles of one type site by site (matched by
     /// function and file:line, so different builds of the same code match).
     Diff(DiffArgs),
+    /// Take snapshots from a live Go service's net/http/pprof endpoints into
+    /// DIR: goroutine?debug=2, heap and goroutineleak, COUNT rounds.
+    Capture(crate::capture::CaptureArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -667,6 +670,23 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             let ex = report::exporter(a.output.format.into(), style(&a.output));
             emit(&a.output, |w| ex.profile_diff(&d, w))?;
             Ok(EXIT_OK)
+        }
+        Command::Capture(a) => {
+            let saved = crate::capture::run(&a)?;
+            eprintln!("{}", stderr_line("capture", &saved.final_line()));
+            if !a.analyze {
+                return Ok(EXIT_OK);
+            }
+            // The report exactly as `leakdiff analyze DIR` prints it.
+            let mut argv = vec!["leakdiff".into(), "analyze".into()];
+            for s in &a.source {
+                argv.push("--source".into());
+                argv.push(s.clone().into_os_string());
+            }
+            argv.push("--".into());
+            argv.push(a.dir.clone().into_os_string());
+            let cli = Cli::try_parse_from(argv).map_err(|e| Error::Usage(e.to_string()))?;
+            run(cli)
         }
         Command::Catalog(a) => {
             let catalog = catalog_with(&a.catalog)?;

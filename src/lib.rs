@@ -7,6 +7,7 @@
 //! command; [`cli`] holds the command line.
 
 pub mod analyze;
+pub mod capture;
 pub mod classify;
 pub mod cli;
 pub mod diff;
