@@ -64,8 +64,8 @@
 
 use super::{gzip_message, LimitExceeded, LoadOptions};
 use crate::error::InputError;
+use crate::model::normalize;
 use crate::model::{Format, FrameId, GoroutineInfo, ProfileKind, Sample, Snapshot, ValueType};
-use crate::normalize;
 use memchr::{memchr, memchr2, memmem, memrchr};
 use rustc_hash::FxHashSet;
 use std::borrow::Cow;
