@@ -27,7 +27,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Name of the manifest written into the output directory; `analyze DIR`
 /// skips it.
-pub const MANIFEST: &str = "leakdiff-capture.json";
+pub const MANIFEST: &str = load::CAPTURE_MANIFEST;
 
 /// Bound on the pprof index page, which is only looked at for its links.
 const MAX_INDEX: u64 = 1 << 20;
@@ -305,9 +305,7 @@ pub fn index_profiles(html: &str) -> Option<Vec<String>> {
             Some('\'' | '"') => &rest[1..],
             _ => rest,
         };
-        let end = body
-            .find(['\'', '"', '?', '>', ' '])
-            .unwrap_or(body.len());
+        let end = body.find(['\'', '"', '?', '>', ' ']).unwrap_or(body.len());
         let name = body[..end].trim_start_matches("./");
         if !name.is_empty() && !names.iter().any(|n| n == name) {
             names.push(name.to_string());
@@ -370,7 +368,7 @@ fn install_interrupt_handler() {
             }
         })
         .unwrap_or_else(|| "nothing saved".into());
-        eprintln!("{}", crate::cli::stderr_line("interrupted", &line));
+        eprintln!("{}", super::stderr_line("interrupted", &line));
         std::process::exit(130);
     });
 }
@@ -396,7 +394,7 @@ fn now_nanos() -> i64 {
 
 /// `2026-11-30T16:34:27.123Z`.
 fn rfc3339_millis(nanos: i64) -> String {
-    let s = crate::report::rfc3339(nanos);
+    let s = crate::text::rfc3339(nanos);
     let ms = nanos.rem_euclid(1_000_000_000) / 1_000_000;
     match s.strip_suffix('Z') {
         Some(base) => format!("{base}.{ms:03}Z"),
@@ -406,7 +404,7 @@ fn rfc3339_millis(nanos: i64) -> String {
 
 /// `20261130T163427Z`, for file names.
 fn compact_time(nanos: i64) -> String {
-    crate::report::rfc3339(nanos).replace(['-', ':'], "")
+    crate::text::rfc3339(nanos).replace(['-', ':'], "")
 }
 
 /// A failed request: the message names the problem, the caller the URL.
@@ -620,7 +618,11 @@ impl Capture<'_> {
         let clock = Instant::now();
         let result = (|| {
             let file = std::fs::File::create(&tmp).map_err(|e| {
-                FetchError::Failed(format!("{}: {}", tmp.display(), load::io_message(&e)))
+                FetchError::Failed(format!(
+                    "{}: {}",
+                    tmp.display(),
+                    crate::text::io_message(&e)
+                ))
             })?;
             let mut w = HashingWriter {
                 inner: std::io::BufWriter::with_capacity(1 << 20, file),
@@ -696,7 +698,7 @@ impl Capture<'_> {
             files: &self.files,
         };
         let path = self.args.dir.join(MANIFEST);
-        crate::cli::write_atomically(&path.to_string_lossy(), |w| {
+        super::write_atomically(&path.to_string_lossy(), |w| {
             serde_json::to_writer_pretty(&mut *w, &m)?;
             writeln!(w)
         })
@@ -839,7 +841,7 @@ fn check_dir(dir: &Path) -> Result<(), Error> {
         ))),
         Ok(_) => {
             let busy = std::fs::read_dir(dir)
-                .map_err(|e| Error::input(&shown, load::io_message(&e)))?
+                .map_err(|e| Error::input(&shown, crate::text::io_message(&e)))?
                 .flatten()
                 .any(|e| !e.file_name().to_string_lossy().starts_with('.'));
             if busy {
@@ -866,8 +868,33 @@ fn progress_bar() -> Option<ProgressBar> {
     Some(b)
 }
 
+/// `leakdiff capture`: the rounds, the line that says what was saved, and
+/// with `--analyze` the report `leakdiff analyze DIR` prints.
+pub fn run(a: CaptureArgs) -> Result<u8, Error> {
+    let saved = capture(&a)?;
+    eprintln!("{}", super::stderr_line("capture", &saved.final_line()));
+    if !a.analyze {
+        return Ok(super::EXIT_OK);
+    }
+    #[derive(clap::Parser)]
+    struct Analyze {
+        #[command(flatten)]
+        args: super::analyze::AnalyzeArgs,
+    }
+    let mut argv: Vec<std::ffi::OsString> = vec!["leakdiff analyze".into()];
+    for s in &a.source {
+        argv.push("--source".into());
+        argv.push(s.clone().into_os_string());
+    }
+    argv.push("--".into());
+    argv.push(a.dir.clone().into_os_string());
+    let parsed =
+        <Analyze as clap::Parser>::try_parse_from(argv).map_err(|e| Error::Usage(e.to_string()))?;
+    super::analyze::run(parsed.args)
+}
+
 /// Runs a capture: `count` rounds, `interval` apart.
-pub fn run(args: &CaptureArgs) -> Result<CaptureSummary, Error> {
+pub fn capture(args: &CaptureArgs) -> Result<CaptureSummary, Error> {
     let index = index_url(&args.url)?;
     check_dir(&args.dir)?;
     let client = Client::new(args);
@@ -974,7 +1001,7 @@ pub fn run(args: &CaptureArgs) -> Result<CaptureSummary, Error> {
     for p in &cap.not_offered {
         eprintln!(
             "{}",
-            crate::cli::stderr_line(
+            super::stderr_line(
                 "note",
                 &format!(
                     "{}: the server does not offer the {p} profile (Go 1.26+; in Go 1.26 only with GOEXPERIMENT=goroutineleakprofile); captured without it",
