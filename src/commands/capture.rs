@@ -449,7 +449,7 @@ fn io_error_message(e: &std::io::Error, timeout: Duration) -> String {
         K::TimedOut | K::WouldBlock => {
             format!("no complete answer within {}", fmt_duration(timeout))
         }
-        K::UnexpectedEof => "the connection closed before the whole body arrived".into(),
+        K::UnexpectedEof => "the connection closed early".into(),
         K::ConnectionReset => "connection reset by the server".into(),
         _ => e.to_string(),
     }
@@ -522,9 +522,28 @@ impl Client {
         for h in &self.headers {
             req = req.header(h.name.clone(), h.value.clone());
         }
-        let resp = req
-            .call()
-            .map_err(|e| FetchError::Failed(ureq_message(&e, self.timeout)))?;
+        let resp = req.call().map_err(|e| {
+            let msg = ureq_message(&e, self.timeout);
+            // Before any answer, a closed or garbled connection to an
+            // https:// URL is a handshake that failed.
+            let handshake = match &e {
+                ureq::Error::Io(io) => matches!(
+                    io.kind(),
+                    std::io::ErrorKind::UnexpectedEof
+                        | std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::InvalidData
+                ),
+                ureq::Error::Protocol(_) => true,
+                _ => false,
+            };
+            FetchError::Failed(if url.starts_with("https://") && handshake {
+                format!("TLS failure: no TLS handshake completed ({msg}); is the service plain http://?")
+            } else if handshake {
+                format!("the server closed the connection or did not answer in HTTP ({msg})")
+            } else {
+                msg
+            })
+        })?;
         let status = resp.status();
         let mut reader = resp.into_body().into_reader();
         if status.as_u16() != 200 {
@@ -548,10 +567,13 @@ impl Client {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    return Err(FetchError::Failed(format!(
-                        "{} (after {total} bytes)",
-                        io_error_message(&e, self.timeout)
-                    )))
+                    let msg = match e.kind() {
+                        std::io::ErrorKind::UnexpectedEof => {
+                            "the connection closed before the whole body arrived".to_string()
+                        }
+                        _ => io_error_message(&e, self.timeout),
+                    };
+                    return Err(FetchError::Failed(format!("{msg} (after {total} bytes)")));
                 }
             };
             total += n as u64;
@@ -600,7 +622,12 @@ impl Capture<'_> {
 
     /// Fetches one profile into a temporary file and checks it is the
     /// profile asked for.
-    fn fetch(&mut self, plan: Plan, round: usize) -> Result<Fetched, (String, FetchError)> {
+    fn fetch(
+        &mut self,
+        plan: Plan,
+        round: usize,
+        slot: usize,
+    ) -> Result<Fetched, (String, FetchError)> {
         let url = if plan.query.is_empty() {
             format!("{}{}", self.index, plan.path)
         } else {
@@ -609,10 +636,11 @@ impl Capture<'_> {
         let fail = |e: FetchError| (url.clone(), e);
         self.ensure_dir()
             .map_err(|e| fail(FetchError::Failed(e.to_string())))?;
-        let tmp = self
-            .args
-            .dir
-            .join(format!(".{}-{round}.{}.tmp", plan.file, std::process::id()));
+        let tmp = self.args.dir.join(format!(
+            ".{}-{round}-{slot}.{}.tmp",
+            plan.file,
+            std::process::id()
+        ));
         with_shared(|s| s.temps.push(tmp.clone()));
         let started = now_nanos();
         let clock = Instant::now();
@@ -708,14 +736,14 @@ impl Capture<'_> {
     fn round(&mut self, round: usize, bar: &Option<ProgressBar>) -> Result<(), Error> {
         let mut fetched = Vec::new();
         let plans = self.plans.clone();
-        for plan in plans {
+        for (slot, plan) in plans.into_iter().enumerate() {
             if let Some(b) = bar {
                 b.set_message(format!(
                     "round {round} of {}: fetching {}",
                     self.args.count, plan.path
                 ));
             }
-            match self.fetch(plan, round) {
+            match self.fetch(plan, round, slot) {
                 Ok(f) => fetched.push(f),
                 Err((_, FetchError::NotFound(_))) if plan.optional => {
                     self.plans.retain(|p| p.path != plan.path);
