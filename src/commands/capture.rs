@@ -444,6 +444,10 @@ fn io_error_message(e: &std::io::Error, timeout: Duration) -> String {
         return ureq_message(u, timeout);
     }
     use std::io::ErrorKind as K;
+    let text = e.to_string();
+    if text.contains("lookup address") || text.contains("Name or service not known") {
+        return format!("host not found (DNS lookup failed: {text})");
+    }
     match e.kind() {
         K::ConnectionRefused => "connection refused".into(),
         K::TimedOut | K::WouldBlock => {
