@@ -691,6 +691,13 @@ fn a_directory_with_files_is_refused() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("not empty"), "{err}");
+    // A directory that cannot be made: one line naming it, before any file.
+    let base = serve(replay("go1.27", Some(&GO127_INDEX)));
+    let (out, _) = leakdiff(&["capture", "-o", "/dev/null/snaps", &base]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("/dev/null/snaps: "), "{err}");
     for bad in [
         "http://u:pw@127.0.0.1:9/",
         "http://127.0.0.1:9/?token=x",

@@ -638,8 +638,6 @@ impl Capture<'_> {
             format!("{}{}?{}", self.index, plan.path, plan.query)
         };
         let fail = |e: FetchError| (url.clone(), e);
-        self.ensure_dir()
-            .map_err(|e| fail(FetchError::Failed(e.to_string())))?;
         let tmp = self.args.dir.join(format!(
             ".{}-{round}-{slot}.{}.tmp",
             plan.file,
@@ -740,6 +738,7 @@ impl Capture<'_> {
     fn round(&mut self, round: usize, bar: &Option<ProgressBar>) -> Result<(), Error> {
         let mut fetched = Vec::new();
         let plans = self.plans.clone();
+        self.ensure_dir()?;
         for (slot, plan) in plans.into_iter().enumerate() {
             if let Some(b) = bar {
                 b.set_message(format!(
@@ -768,12 +767,19 @@ impl Capture<'_> {
         // Commit: rename under the lock so an interrupt sees either the
         // whole round or none of it.
         let mut g = SHARED.lock().unwrap_or_else(|e| e.into_inner());
-        for f in &fetched {
+        for (i, f) in fetched.iter().enumerate() {
             let target = self.args.dir.join(&f.entry.file);
-            std::fs::rename(&f.tmp, &target).map_err(|e| Error::Output {
-                path: target.display().to_string(),
-                source: e,
-            })?;
+            if let Err(e) = std::fs::rename(&f.tmp, &target) {
+                // Not a partial round either: take back what was renamed.
+                for done in &fetched[..i] {
+                    let _ = std::fs::remove_file(self.args.dir.join(&done.entry.file));
+                }
+                let left = g.as_mut().map(abandon).unwrap_or_default();
+                return Err(Error::Output {
+                    path: target.display().to_string(),
+                    source: std::io::Error::new(e.kind(), format!("{e} ({left})")),
+                });
+            }
         }
         self.files.extend(fetched.into_iter().map(|f| f.entry));
         self.rounds = round;
