@@ -244,7 +244,7 @@ fn check_snapshot(s: &Snapshot, opts: &LoadOptions) {
 pub fn check_output(f: OutputFormat, out: &[u8]) {
     let text = std::str::from_utf8(out).expect("report is UTF-8");
     match f {
-        OutputFormat::Json => {
+        OutputFormat::Json | OutputFormat::Sarif => {
             serde_json::from_str::<serde_json::Value>(text).expect("report is valid JSON");
         }
         OutputFormat::Table => {
