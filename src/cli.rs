@@ -3,7 +3,7 @@
 //! 1 findings at or above `--fail-on` (or growth past `diff
 //! --fail-on-growth`), 2 usage or input error.
 
-use crate::commands::{analyze, catalog, diff, shell, show};
+use crate::commands::{analyze, capture, catalog, diff, shell, show};
 use crate::error::Error;
 use clap::{CommandFactory, Parser, Subcommand};
 
@@ -36,6 +36,9 @@ pub enum Command {
     /// Compare two pprof profiles of one type site by site (matched by
     /// function and file:line, so different builds of the same code match).
     Diff(diff::DiffArgs),
+    /// Take snapshots from a live Go service's net/http/pprof endpoints into
+    /// DIR: goroutine?debug=2, heap and goroutineleak, COUNT rounds.
+    Capture(capture::CaptureArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(shell::CompletionsArgs),
     /// Print the man page (roff), or write one per command with --dir.
@@ -49,6 +52,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Analyze(a) => analyze::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Catalog(a) => catalog::run(a),
+        Command::Capture(a) => capture::run(a),
         Command::Completions(a) => shell::completions(a, Cli::command()),
         Command::Man(a) => shell::man(a, Cli::command()),
     }

@@ -443,6 +443,7 @@ fn man_page_from_the_clap_definitions() {
         names,
         [
             "leakdiff-analyze.1",
+            "leakdiff-capture.1",
             "leakdiff-catalog.1",
             "leakdiff-completions.1",
             "leakdiff-diff.1",
