@@ -124,6 +124,9 @@ pub fn run(a: AnalyzeArgs) -> Result<u8, Error> {
     let mut r = analyze_snapshots(&snaps, &catalog, &opts)?;
     clock.lap("analyze");
     r.flames = flames(&snaps, &a.output, &a.flame)?;
+    if !a.no_source {
+        r.source_roots = a.source.clone();
+    }
     write_report(&a.output, &clock, snaps, |ex, w| ex.analysis(&r, w))?;
     let failed = a
         .fail_on
@@ -235,5 +238,6 @@ pub fn analyze_snapshots(
         findings,
         notes,
         flames: Vec::new(),
+        source_roots: Vec::new(),
     })
 }

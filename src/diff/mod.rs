@@ -4,6 +4,7 @@
 //! last snapshot of a kind into flame graph data.
 
 pub mod flame;
+pub mod gate;
 
 use crate::group::{Group, GroupKey, Grouper, Stacks};
 use crate::model::{BlockingOp, FrameRef, Snapshot};
@@ -455,6 +456,9 @@ pub struct ProfileDiff {
     /// it (HTML, `--flamegraph`); not part of the JSON.
     #[serde(skip)]
     pub flames: Vec<flame::FlameGraph>,
+    /// `--fail-on-growth`: what crossed the gate; absent without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gate: Option<gate::Gate>,
 }
 
 /// The site of a sample for `diff`.
@@ -581,5 +585,6 @@ pub fn diff_profiles(
         new_total,
         rows,
         flames: Vec::new(),
+        gate: None,
     })
 }
