@@ -71,6 +71,17 @@ func (m *Metrics) report() {
 	}
 }
 
+// settle is the admin middleware: it lets the connection's own goroutines
+// park (the server's background read, the client's write loop) before the
+// profile is written, so that the three formats of one snapshot, taken by
+// three requests, see the same goroutines in the same states.
+func settle(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(50 * time.Millisecond)
+		h.ServeHTTP(w, r)
+	})
+}
+
 type Profiler struct {
 	client *http.Client
 	base   string
@@ -112,7 +123,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	srv := &http.Server{Handler: http.DefaultServeMux}
+	srv := &http.Server{Handler: settle(http.DefaultServeMux)}
 	go srv.Serve(ln)
 	p := &Profiler{
 		client: &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1}},
