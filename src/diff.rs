@@ -60,6 +60,12 @@ pub struct Trend {
     /// Kendall's tau of value against snapshot order, -1..1.
     pub tau: f64,
     pub verdict: Verdict,
+    /// Sampled series: the growth goes on after the first step (the
+    /// weighted slope of the snapshots after the first is two standard
+    /// errors above zero), as a leak's does and a cache's that filled in
+    /// one go does not. Always true for exact counts and fewer than three
+    /// snapshots.
+    pub sustained: bool,
 }
 
 /// Relative change below which two memory values count as equal (heap
@@ -112,7 +118,14 @@ impl Trend {
             let last = (values[n - 1] - values[n - 2]) as f64;
             avg - last > 2.0 * sd(n - 2, n - 1) && last * 2.0 <= avg
         };
-        Self::judge_with(values, changed, Some((trend_z, plateau)))
+        // A leak holds the most at the end. A sampled object stays in the
+        // profile until it is freed, so the in-use bytes of a site that only
+        // leaks never go down, noise or not: a last value below an earlier
+        // one means the site frees what it holds.
+        let fell_back = n >= 2 && values[..n - 1].iter().any(|&v| v > values[n - 1]);
+        let mut t = Self::judge_with(values, changed, Some((trend_z, plateau || fell_back)));
+        t.sustained = n < 3 || linear_fits_better_than_step(values, sigma);
+        t
     }
 
     /// `changed(i, j)`: 1 when `values[j]` is clearly above `values[i]`, -1
@@ -182,6 +195,7 @@ impl Trend {
             slope,
             tau,
             verdict,
+            sustained: true,
         }
     }
 
@@ -191,6 +205,52 @@ impl Trend {
         let n = values.len();
         n >= 3 && values[..n - 1].iter().all(|&v| v == values[0]) && values[n - 1] > values[0]
     }
+}
+
+/// Whether steady growth (a straight line) fits a sampled series better
+/// than a single step to a level that then holds (the first value, then the
+/// weighted mean of the rest): both have two parameters, so their weighted
+/// squared residuals compare directly. A cache that fills in one go and a
+/// leak whose later steps are lost in the sampling error both look like
+/// growth step by step; this tells which shape the whole series has.
+fn linear_fits_better_than_step(values: &[i64], sigma: &[f64]) -> bool {
+    let w: Vec<f64> = sigma
+        .iter()
+        .map(|&s| if s > 0.0 { 1.0 / (s * s) } else { 1e12 })
+        .collect();
+    let sw: f64 = w.iter().sum();
+    let mx = w.iter().enumerate().map(|(i, w)| w * i as f64).sum::<f64>() / sw;
+    let my = w
+        .iter()
+        .zip(values)
+        .map(|(w, &y)| w * y as f64)
+        .sum::<f64>()
+        / sw;
+    let (mut sxx, mut sxy) = (0.0, 0.0);
+    for (i, (&wi, &y)) in w.iter().zip(values).enumerate() {
+        sxx += wi * (i as f64 - mx).powi(2);
+        sxy += wi * (i as f64 - mx) * (y as f64 - my);
+    }
+    let b = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    let linear: f64 = w
+        .iter()
+        .zip(values)
+        .enumerate()
+        .map(|(i, (&wi, &y))| wi * (y as f64 - (my + b * (i as f64 - mx))).powi(2))
+        .sum();
+    let wr: f64 = w[1..].iter().sum();
+    let level = w[1..]
+        .iter()
+        .zip(&values[1..])
+        .map(|(w, &y)| w * y as f64)
+        .sum::<f64>()
+        / wr;
+    let step: f64 = w[1..]
+        .iter()
+        .zip(&values[1..])
+        .map(|(&wi, &y)| wi * (y as f64 - level).powi(2))
+        .sum();
+    linear < step
 }
 
 /// The weighted least-squares slope of `values` against snapshot order,

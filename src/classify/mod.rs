@@ -772,12 +772,51 @@ fn judge(s: &Series, top: &catalog::Compiled, kind: FindingKind, n: usize) -> Ju
     j
 }
 
+/// Heap patterns whose objects are resources only a leak keeps alive, not
+/// data a program caches on purpose.
+const RESOURCE_PATTERNS: [&str; 4] = [
+    "time-after-in-loop",
+    "ticker-not-stopped",
+    "unclosed-file",
+    "context-not-cancelled",
+];
+
 fn judge_heap(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement {
     let t = &s.trend;
     let base = top.entry.severity.max(Severity::Medium);
     let sampled = s.sigma.len() == s.values.len() && !s.sigma.is_empty();
     let every_step = t.increases + 1 == n;
-    let mut j = if t.verdict == Verdict::Growing && n >= 4 && every_step {
+    // Growth that stopped after the first step, as far as the sampling
+    // error can tell, is a cache or a pool that filled; only a signature
+    // that explains the growth (timers, a map, retained slices) keeps such a
+    // series at medium.
+    // Data structures (maps, slices, buffers) are what caches hold, so such
+    // a shape is no leak; resources only a leak keeps (pending timers,
+    // tickers, open files, child contexts) are.
+    let generic = !RESOURCE_PATTERNS.contains(&top.entry.id.as_str());
+    let mut j = if sampled && t.verdict == Verdict::Growing && !t.sustained {
+        let mut j = Judgement::new(
+            if generic {
+                Severity::Low
+            } else {
+                Severity::Medium
+            },
+            if generic { 0.25 } else { 0.45 },
+            format!(
+                "in-use bytes rose beyond the sampling error, but one step to a level that holds fits the series better than steady growth{}",
+                if generic {
+                    " (a cache filling up looks the same)"
+                } else {
+                    "; yet what grows is a resource only a leak keeps (timers, tickers, files, contexts)"
+                }
+            ),
+        );
+        j.would_decide = Some(
+            "More heap profiles, or a smaller sampling period (runtime.MemProfileRate), would tell whether the growth goes on."
+                .into(),
+        );
+        j
+    } else if t.verdict == Verdict::Growing && n >= 4 && every_step {
         Judgement::new(
             base,
             0.8,
@@ -959,9 +998,12 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             format!("growth confined to one step ({counts}): one step is not a trend"),
         )
     } else if t.verdict == Verdict::Growing && n >= 4 && every_step {
+        // Steady growth over four or more snapshots is the most counts can
+        // say; bursts that grow from one snapshot to the next look the same,
+        // so it stays at medium.
         Judgement::new(
-            base,
-            0.65,
+            Severity::Medium,
+            0.6,
             format!("counts grew at each of {} steps ({counts})", n - 1),
         )
     } else if t.verdict == Verdict::Growing && n >= 3 {
