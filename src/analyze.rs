@@ -200,6 +200,9 @@ pub fn analyze_snapshots(
         };
         findings.extend(classify::classify(&ks, catalog, &opts.classify));
     }
+    if snaps.iter().any(|s| s.kind == ProfileKind::GoroutineLeak) {
+        runtime_verdict(&mut findings);
+    }
     let mut findings = classify::link_stories(findings);
     classify::rank(&mut findings);
     if let Some(index) = &opts.classify.source {
@@ -220,6 +223,43 @@ pub fn analyze_snapshots(
         notes,
         flames: Vec::new(),
     })
+}
+
+/// A goroutineleak profile among the inputs is the runtime's own verdict:
+/// goroutine findings for groups it marks are leaks whatever their growth;
+/// growing groups it does not mark are noted (the detector proves leaks
+/// that are unreachable; a goroutine blocked on a channel still reachable,
+/// from a global for instance, is not marked, so growth may still be a leak).
+fn runtime_verdict(findings: &mut [Finding]) {
+    use crate::classify::Severity;
+    let marked: std::collections::BTreeSet<String> = findings
+        .iter()
+        .filter(|f| f.profile == ProfileKind::GoroutineLeak)
+        .map(|f| f.id.clone())
+        .collect();
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.profile == ProfileKind::Goroutine)
+    {
+        if marked.contains(&f.id) {
+            if !f.trend.is_growth() {
+                f.evidence.push(format!(
+                    "growth and the runtime disagree: the count is {}, yet the goroutineleak profile marks this group leaked",
+                    f.trend.as_str()
+                ));
+            }
+            f.severity = f.severity.max(Severity::High);
+            f.confidence = f.confidence.max(0.95);
+            f.decided_by = "the goroutineleak profile marks this group (leaked): unreachable, it can never wake".into();
+            f.evidence[0] = format!("decided by: {}", f.decided_by);
+        } else if f.severity >= Severity::Medium && f.confidence < 0.95 {
+            f.evidence.push(
+                "growth and the runtime disagree: the goroutineleak profile given does not mark this group (its goroutines are still reachable, e.g. from a global, or not leaked)"
+                    .into(),
+            );
+            f.confidence = ((f.confidence - 0.15).max(0.05) * 100.0).round() / 100.0;
+        }
+    }
 }
 
 /// Groups each snapshot for `show`.

@@ -406,7 +406,7 @@ impl Series {
     pub fn churning(&self) -> bool {
         !self.survivors.is_empty()
             && self.survivors.iter().all(|s| *s == Some(0))
-            && self.values.iter().any(|&v| v > 0)
+            && self.values.iter().filter(|&&v| v > 0).count() >= 2
     }
 
     /// Ids that joined the group and stayed: more goroutines survived the

@@ -926,6 +926,21 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                 ),
             );
         }
+        if t.jump_at_end(&s.values) && s.leaked_at_least() == Some(0) {
+            let mut j = Judgement::new(
+                Severity::Low,
+                0.2,
+                format!(
+                    "growth confined to one step ({counts}): these goroutines are only in the last snapshot, so none could outlive one yet"
+                ),
+            );
+            j.would_decide = Some(
+                "One step is not a trend: a later goroutine?debug=2 snapshot would show whether these goroutines stay."
+                    .into(),
+            );
+            parents_evidence(s, &mut j);
+            return j;
+        }
         let l = s.leaked_at_least().unwrap_or(0);
         let oldest = s.oldest_survivors();
         let since = match oldest {
