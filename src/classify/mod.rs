@@ -902,7 +902,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             base.max(Severity::High),
             0.95,
             format!(
-                "the Go runtime marked {} (leaked): unreachable, it can never wake",
+                "the Go runtime marked {} (leaked): unreachable, they can never wake",
                 plural(s.leaked as usize, "goroutine", "goroutines")
             ),
         );
