@@ -1,8 +1,8 @@
 //! Survivors decide where goroutine ids are known (issue 13): debug=2 dumps
 //! written here, so each case holds exactly one kind of evidence.
 
-use leakdiff::analyze::{analyze_snapshots, AnalyzeOptions};
 use leakdiff::classify::{Catalog, Finding, Severity};
+use leakdiff::commands::analyze::{analyze_snapshots, AnalyzeOptions};
 use leakdiff::load::{load_path, LoadOptions};
 use leakdiff::model::Snapshot;
 use std::fmt::Write as _;

@@ -9,8 +9,8 @@
 //! below: the test fails when recall drops, when false findings at medium+
 //! or high+ rise, or when precision at confidence >= 0.7 drops, per format.
 
-use leakdiff::analyze::{analyze_snapshots, AnalyzeOptions};
 use leakdiff::classify::{Catalog, Finding, Severity};
+use leakdiff::commands::analyze::{analyze_snapshots, AnalyzeOptions};
 use leakdiff::load::{load_path, LoadOptions};
 use leakdiff::model::Snapshot;
 use regex::Regex;

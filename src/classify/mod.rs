@@ -8,6 +8,7 @@ pub use catalog::{Catalog, Severity};
 
 use crate::diff::{Series, Verdict};
 use crate::model::{BlockingOp, FrameRef, ProfileKind};
+use crate::text::fmt_value;
 use regex::Regex;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -105,7 +106,7 @@ fn story_functions(f: &Finding) -> std::collections::BTreeSet<&str> {
         .map(|fr| fr.function.as_str())
         .chain(f.functions.iter().map(|s| s.as_str()))
         .filter(|name| {
-            !crate::normalize::is_runtime_function(name)
+            !crate::model::normalize::is_runtime_function(name)
                 && *name != "main.main"
                 && !name.starts_with("testing.")
                 && !name.contains("internal/snap.")
@@ -177,6 +178,46 @@ pub fn link_stories(findings: Vec<Finding>) -> Vec<Finding> {
     }
     goroutine.extend(out_heap);
     goroutine
+}
+
+/// A goroutineleak profile among the inputs is the runtime's own verdict:
+/// goroutine findings for groups it marks are leaks whatever their growth;
+/// growing groups it does not mark are noted (the detector proves leaks
+/// that are unreachable; a goroutine blocked on a channel still reachable,
+/// from a global for instance, is not marked, so growth may still be a leak).
+pub fn runtime_verdict(findings: &mut [Finding]) {
+    let marked: std::collections::BTreeSet<String> = findings
+        .iter()
+        .filter(|f| f.profile == ProfileKind::GoroutineLeak)
+        .map(|f| f.id.clone())
+        .collect();
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.profile == ProfileKind::Goroutine)
+    {
+        if marked.contains(&f.id) {
+            if !f.trend.is_growth() {
+                f.evidence.push(format!(
+                    "growth and the runtime disagree: the count is {}, yet the goroutineleak profile marks this group leaked",
+                    f.trend.as_str()
+                ));
+            }
+            f.severity = f.severity.max(Severity::High);
+            f.confidence = f.confidence.max(0.95);
+            f.decided_by =
+                "the goroutineleak profile marks this group (leaked): unreachable, they can never wake"
+                    .into();
+            if let Some(first) = f.evidence.first_mut() {
+                *first = format!("decided by: {}", f.decided_by);
+            }
+        } else if f.severity >= Severity::Medium && f.confidence < 0.95 {
+            f.evidence.push(
+                "growth and the runtime disagree: the goroutineleak profile given does not mark this group (its goroutines are still reachable, e.g. from a global, or not leaked)"
+                    .into(),
+            );
+            f.confidence = ((f.confidence - 0.15).max(0.05) * 100.0).round() / 100.0;
+        }
+    }
 }
 
 /// Options of the classification.
@@ -351,7 +392,7 @@ fn stable_id(kind: FindingKind, s: &Series) -> String {
     for f in s
         .frames
         .iter()
-        .filter(|f| !crate::normalize::is_runtime_function(&f.function))
+        .filter(|f| !crate::model::normalize::is_runtime_function(&f.function))
     {
         eat(f.function.as_bytes());
         eat(&f.line.to_le_bytes());
@@ -373,24 +414,6 @@ fn stable_id(kind: FindingKind, s: &Series) -> String {
 fn fmt_counts(v: &[i64], unit: &str) -> String {
     let parts: Vec<String> = v.iter().map(|&x| fmt_value(x, unit)).collect();
     parts.join(" → ")
-}
-
-/// Human form of a value: counts as is, bytes with binary units.
-pub fn fmt_value(v: i64, unit: &str) -> String {
-    if unit != "bytes" {
-        return v.to_string();
-    }
-    let a = v.unsigned_abs() as f64;
-    let sign = if v < 0 { "-" } else { "" };
-    if a >= (1u64 << 30) as f64 {
-        format!("{sign}{:.1} GiB", a / (1u64 << 30) as f64)
-    } else if a >= (1u64 << 20) as f64 {
-        format!("{sign}{:.1} MiB", a / (1u64 << 20) as f64)
-    } else if a >= 1024.0 {
-        format!("{sign}{:.1} KiB", a / 1024.0)
-    } else {
-        format!("{sign}{a} B")
-    }
 }
 
 fn site_text(f: &FrameRef) -> String {
@@ -450,7 +473,7 @@ fn is_candidate(s: &Series, kind: FindingKind, n: usize) -> bool {
             let runtime_only = s
                 .frames
                 .iter()
-                .all(|f| crate::normalize::is_runtime_function(&f.function));
+                .all(|f| crate::model::normalize::is_runtime_function(&f.function));
             // Growth that slows to under half its first step is a cache or a
             // pool filling up, not a leak.
             // With a known sampling error, only a last step clearly (beyond
