@@ -817,7 +817,18 @@ fn judge_heap(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement {
     // a shape is no leak; resources only a leak keeps (pending timers,
     // tickers, open files, child contexts) are.
     let generic = !RESOURCE_PATTERNS.contains(&top.entry.id.as_str());
-    let mut j = if sampled && t.verdict == Verdict::Growing && !t.sustained {
+    let mut j = if t.jump_at_end(&s.values) {
+        let mut j = Judgement::new(
+            Severity::Low,
+            0.25,
+            format!(
+                "growth confined to one step ({}): one step is not a trend",
+                fmt_counts(&s.values, "bytes")
+            ),
+        );
+        j.would_decide = Some("A later heap profile would show whether the growth goes on.".into());
+        j
+    } else if sampled && t.verdict == Verdict::Growing && !t.sustained {
         let mut j = Judgement::new(
             if generic {
                 Severity::Low
