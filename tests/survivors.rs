@@ -151,3 +151,66 @@ fn counts_alone_are_ambiguous() {
     assert!(f.decide.contains("debug=2"), "{}", f.decide);
     assert!(f.survivors.iter().all(|s| s.is_none()));
 }
+
+#[test]
+fn stragglers_of_bursts_are_not_survivors() {
+    // Bursts of 20, 60, 140 where 2 and then 3 goroutines of the previous
+    // burst happen to still be there: they do not stay.
+    let d = vec![
+        dump(&many(100, 20, "chan receive", "burst", 60, 2)),
+        dump(
+            &[
+                many(100, 2, "chan receive", "burst", 60, 2),
+                many(1000, 58, "chan receive", "burst", 60, 2),
+            ]
+            .concat(),
+        ),
+        dump(
+            &[
+                many(1000, 3, "chan receive", "burst", 60, 2),
+                many(5000, 137, "chan receive", "burst", 60, 2),
+            ]
+            .concat(),
+        ),
+    ];
+    let found = analyze(&d);
+    let f = find(&found, "burst").unwrap();
+    assert!(f.severity <= Severity::Low, "{f:?}");
+    assert_eq!(f.survivors, vec![Some(2), Some(3)]);
+}
+
+#[test]
+fn a_leak_inside_a_busy_group_is_found_by_what_stays() {
+    // A handler that leaks one goroutine in ten: 3 stay, then 5, among
+    // fresh ones each time.
+    let d = vec![
+        dump(
+            &[
+                many(100, 3, "chan send", "serve", 70, 5),
+                many(200, 27, "chan send", "serve", 70, 5),
+            ]
+            .concat(),
+        ),
+        dump(
+            &[
+                many(100, 3, "chan send", "serve", 70, 5),
+                many(300, 2, "chan send", "serve", 70, 5),
+                many(1000, 30, "chan send", "serve", 70, 5),
+            ]
+            .concat(),
+        ),
+        dump(
+            &[
+                many(100, 3, "chan send", "serve", 70, 5),
+                many(300, 2, "chan send", "serve", 70, 5),
+                many(5000, 37, "chan send", "serve", 70, 5),
+            ]
+            .concat(),
+        ),
+    ];
+    let found = analyze(&d);
+    let f = find(&found, "serve").unwrap();
+    assert!(f.severity >= Severity::High, "{f:?}");
+    assert_eq!(f.leaked_at_least, Some(5));
+    assert_eq!(f.present_since, Some(1));
+}

@@ -1159,9 +1159,12 @@ fn parents_evidence(s: &Series, j: &mut Judgement) {
             p.gone
         ));
     } else if p.waiting * 2 > total {
+        // In flight, most likely: the parent may still collect them.
         j.confidence -= 0.15;
         if j.severity > Severity::Low && s.trend.verdict == Verdict::Single {
             j.severity = Severity::Low;
+        } else if j.severity > Severity::Medium && !s.op.never_wakes() {
+            j.severity = Severity::Medium;
         }
         j.notes.push(format!(
             "{} of {total} have a parent that is alive and waiting (WaitGroup, receive, select): they may be in flight",

@@ -412,20 +412,35 @@ impl Series {
             && self.values.iter().filter(|&&v| v > 0).count() >= 2
     }
 
-    /// Ids that joined the group and stayed: more goroutines survived the
-    /// last step than were already there at the start, so the survivors
-    /// accumulate (a leak), rather than a fixed set of long-lived goroutines
-    /// (daemons) with churn around them.
+    /// Ids that joined the group and stayed. A leaked goroutine never
+    /// exits, so (three or more snapshots) more goroutines survived the last
+    /// step than were there from the start (the survivors accumulate, rather
+    /// than a fixed set of long-lived goroutines with churn around them), and
+    /// those that survived the step before are mostly still there at the end
+    /// (stragglers of a burst that happen to outlive one snapshot are gone by
+    /// the next); where nothing survived the step before, most of the
+    /// previous snapshot's goroutines must have survived the last one. Two
+    /// snapshots: at least half of the first snapshot's goroutines survived.
     pub fn survivors_accumulate(&self) -> bool {
         let n = self.values.len();
-        match (
-            self.leaked_at_least(),
-            self.present_since.first().copied().flatten(),
-        ) {
-            (Some(l), Some(since_first)) if n >= 3 => l > since_first && l >= 2,
-            (Some(l), _) if n == 2 => l >= 2 && l as i64 * 2 >= self.values[0],
-            _ => false,
+        let Some(l) = self.leaked_at_least() else {
+            return false;
+        };
+        if n == 2 {
+            return l >= 2 && l as i64 * 2 >= self.values[0];
         }
+        if n < 3 || l < 2 {
+            return false;
+        }
+        let since_first = self.present_since[0].unwrap_or(0);
+        let before = self.survivors[n - 3].unwrap_or(0);
+        let kept = self.present_since[n - 3].unwrap_or(0);
+        let persist = if before > 0 {
+            kept * 2 >= before
+        } else {
+            l as i64 * 2 >= self.values[n - 2]
+        };
+        l > since_first && persist
     }
 
     /// The longest debug=2 wait grew across the snapshots (known in at least
