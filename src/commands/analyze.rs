@@ -219,6 +219,9 @@ pub fn analyze_snapshots(
         };
         findings.extend(classify::classify(&ks, catalog, &opts.classify));
     }
+    if snaps.iter().any(|s| s.kind == ProfileKind::GoroutineLeak) {
+        classify::runtime_verdict(&mut findings);
+    }
     let mut findings = classify::link_stories(findings);
     classify::rank(&mut findings);
     if let Some(index) = &opts.classify.source {
