@@ -200,7 +200,12 @@ pub fn analyze_snapshots(
         };
         findings.extend(classify::classify(&ks, catalog, &opts.classify));
     }
-    let mut findings = classify::link_stories(findings);
+    let findings = classify::link_stories(findings);
+    let mut findings = classify::patterns::retains_data_stories(
+        findings,
+        catalog,
+        opts.classify.source.as_deref(),
+    );
     classify::rank(&mut findings);
     if let Some(index) = &opts.classify.source {
         notes.extend(index.notes());
