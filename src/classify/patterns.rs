@@ -247,7 +247,7 @@ pub fn busy_loop(index: &SourceIndex, frames: &[FrameRef], site: usize) -> Optio
 
 /// The first user (non-standard-library, non-runtime) frame of a stack.
 pub fn own_frame(frames: &[FrameRef]) -> Option<usize> {
-    use crate::normalize::{is_runtime_function, is_std_package, package_path};
+    use crate::model::normalize::{is_runtime_function, is_std_package, package_path};
     frames.iter().position(|f| {
         !package_path(&f.function).is_some_and(is_std_package) && !is_runtime_function(&f.function)
     })
