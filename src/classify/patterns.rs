@@ -882,3 +882,82 @@ fn captured_by_goroutine(index: &SourceIndex, s: &Series, site: usize) -> Option
     let body = code_lines(&src, span.start, span.end);
     retains_at(&src, &body, Some(line))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile {
+            path: PathBuf::from("/nonexistent/p20/main.go"),
+            lines: text.lines().map(str::to_string).collect(),
+        }
+    }
+
+    fn body(f: &SourceFile, from: u32) -> Vec<(u32, String)> {
+        let span = enclosing_function(f, from).unwrap();
+        code_lines(f, span.start, span.end)
+    }
+
+    #[test]
+    fn defer_counts_only_in_the_loop_not_behind_a_func_literal() {
+        let f = file(
+            "func run(ch chan string) {\n\tfor p := range ch {\n\t\tf, _ := os.Open(p)\n\t\tdefer f.Close()\n\t}\n}\n\
+             func ok(ch chan string) {\n\tfor p := range ch {\n\t\tfunc() {\n\t\t\tf, _ := os.Open(p)\n\t\t\tdefer f.Close()\n\t\t}()\n\t}\n}\n",
+        );
+        assert!(defer_in_loop(&f, &body(&f, 1), 3).is_some());
+        assert!(defer_in_loop(&f, &body(&f, 7), 10).is_none());
+    }
+
+    #[test]
+    fn go_statements_that_capture_locals() {
+        let f = file(
+            "func open() *S {\n\ts := &S{buf: make([]byte, 10)}\n\tgo func() {\n\t\tfor {\n\t\t\ts.ping()\n\t\t}\n\t}()\n\treturn s\n}\n\
+             func start(n int) {\n\tch := make(chan int)\n\tgo worker(ch)\n}\n",
+        );
+        assert!(retains_data(&f, &body(&f, 1)).is_some());
+        // A channel is how goroutines talk, not data they keep.
+        assert!(retains_at(&f, &body(&f, 10), Some(12)).is_none());
+    }
+
+    #[test]
+    fn boxing_globals_and_finalizer_cycles() {
+        let pkg: Vec<String> = [
+            "type Log struct {",
+            "\tentries []interface{}",
+            "}",
+            "var (",
+            "\tmu    sync.Mutex",
+            "\thooks []*Hook",
+            ")",
+            "type node struct {",
+            "\tnext *node",
+            "}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let f = file(
+            "func (l *Log) Add(e Event) {\n\tl.entries = append(l.entries, e)\n}\n\
+             func (l *Log) AddPtr(e *Event) {\n\tl.entries = append(l.entries, &e)\n}\n\
+             func reg(h *Hook) {\n\thooks = append(hooks, h)\n}\n\
+             func mk() *node {\n\ta := &node{}\n\ta.next = &node{next: a}\n\truntime.SetFinalizer(a, nil)\n\treturn a\n}\n",
+        );
+        assert!(interface_boxing(&f, &body(&f, 1), &pkg).is_some());
+        assert!(interface_boxing(&f, &body(&f, 4), &pkg).is_none());
+        assert!(global_slice(&f, &body(&f, 7), &pkg).is_some());
+        assert!(global_slice(&f, &body(&f, 1), &pkg).is_none());
+        assert!(finalizer_cycle(&f, &body(&f, 10), &pkg).is_some());
+    }
+
+    #[test]
+    fn closure_parents() {
+        assert_eq!(closure_parent("main.open.func1"), Some("main.open"));
+        assert_eq!(
+            closure_parent("main.(*S).run.func2.1"),
+            Some("main.(*S).run")
+        );
+        assert_eq!(closure_parent("main.funcky"), None);
+    }
+}
