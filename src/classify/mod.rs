@@ -601,6 +601,9 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                     }
                     decide = format!("Decided by the source: {}", ev.join("; "));
                     verdict.evidence = ev;
+                    if p.entry.id == "busy-loop" {
+                        wait = BlockingOp::Running;
+                    }
                 }
             }
             source_evidence = verdict

@@ -688,6 +688,7 @@ pub fn retains_data_stories(
     catalog: &Catalog,
     index: Option<&SourceIndex>,
 ) -> Vec<Finding> {
+    let findings = merge_busy_fragments(findings);
     let Some(entry) = catalog.get("goroutine-retains-data") else {
         return findings;
     };
@@ -762,6 +763,78 @@ pub fn retains_data_stories(
     out
 }
 
+/// The functions of a goroutine finding's stack (lines and runtime frames
+/// left out) and its creator: what a spinning goroutine keeps wherever in
+/// its loop a dump catches it.
+fn loop_key(f: &Finding) -> (Vec<&str>, Option<&str>) {
+    (
+        f.frames
+            .iter()
+            .map(|fr| fr.function.as_str())
+            .filter(|name| !crate::model::normalize::is_runtime_function(name))
+            .collect(),
+        f.created_by.as_ref().map(|c| c.function.as_str()),
+    )
+}
+
+/// A goroutine that never parks is caught at whatever line of its loop it
+/// runs, so one busy loop can show as several groups (and, caught inside a
+/// non-blocking select, with the select op). The groups with the same
+/// functions as a busy-loop finding are folded into it.
+fn merge_busy_fragments(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    let mut fragments: Vec<Finding> = Vec::new();
+    for f in findings {
+        let spinning_op = matches!(
+            f.wait,
+            BlockingOp::Running | BlockingOp::Select | BlockingOp::Other
+        );
+        if f.kind == FindingKind::Goroutine && (f.pattern == "busy-loop" || spinning_op) {
+            fragments.push(f);
+        } else {
+            out.push(f);
+        }
+    }
+    // Largest first: the main group of each loop absorbs the others.
+    fragments.sort_by_key(|f| std::cmp::Reverse(f.counts.last().copied().unwrap_or(0)));
+    let mut kept: Vec<Finding> = Vec::new();
+    for f in fragments {
+        let host = kept.iter_mut().find(|k| {
+            k.pattern == "busy-loop"
+                && loop_key(k) == loop_key(&f)
+                && k.counts.len() == f.counts.len()
+        });
+        match host {
+            Some(k) => {
+                for (a, b) in k.counts.iter_mut().zip(&f.counts) {
+                    *a += b;
+                }
+                k.evidence.push(format!(
+                    "the same loop was also caught at {} ({}): a spinning goroutine is found wherever it runs",
+                    f.site
+                        .as_ref()
+                        .map(|s| format!("{}:{}", s.file, s.line))
+                        .unwrap_or_default(),
+                    f.counts
+                        .iter()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                ));
+                k.related.push(super::Related {
+                    site: f.site.clone(),
+                    counts: f.counts.clone(),
+                    wait: f.wait,
+                });
+                k.severity = k.severity.max(f.severity);
+            }
+            None => kept.push(f),
+        }
+    }
+    out.extend(kept);
+    out
+}
+
 fn adopt(g: &mut Finding, entry: &super::catalog::Compiled) {
     if g.pattern == entry.entry.id {
         return;
@@ -776,6 +849,9 @@ fn adopt(g: &mut Finding, entry: &super::catalog::Compiled) {
     g.snippet = entry.entry.snippet.trim_matches('\n').to_string();
     g.references = entry.entry.references.clone();
     g.severity = g.severity.max(entry.entry.severity);
+    if !g.decide.starts_with("Decided by the source") {
+        g.decide = entry.entry.decide.clone();
+    }
 }
 
 /// The issue-20 pattern the source decides for a series, if any, with the
