@@ -443,6 +443,13 @@ fn allocated_locals(body: &[(u32, String)], line: u32) -> Vec<String> {
 /// The go statement (at `only`, or any) passes or captures a local value.
 /// With `only`, just locals holding an allocation count.
 fn retains_at(src: &SourceFile, body: &[(u32, String)], only: Option<u32>) -> Option<Vec<String>> {
+    // What main allocates lives as long as the program anyway.
+    if body
+        .first()
+        .is_some_and(|(_, l)| regex!(r"^func\s+main\s*\(").is_match(l))
+    {
+        return None;
+    }
     for (n, l) in body {
         if only.is_some_and(|o| o != *n) {
             continue;
@@ -469,7 +476,10 @@ fn retains_at(src: &SourceFile, body: &[(u32, String)], only: Option<u32>) -> Op
                 .cloned()
                 .collect()
         } else {
-            locals.iter().filter(|v| uses(&rest, v)).cloned().collect()
+            // `go x.run(a, b)`: the arguments, not the receiver (a
+            // long-lived server or pool is not what the goroutine leaks).
+            let args = rest.split_once('(').map(|(_, a)| a).unwrap_or("");
+            locals.iter().filter(|v| uses(args, v)).cloned().collect()
         };
         if let Some(v) = used.first() {
             return Some(vec![format!(
