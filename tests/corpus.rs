@@ -293,6 +293,15 @@ fn ops_agree(proto: BlockingOp, text: BlockingOp, debug1: bool) -> bool {
         || (proto == BlockingOp::RangeReceive && text == BlockingOp::ChanReceive)
 }
 
+/// Programs whose leaked goroutines never park (busy loops): the three
+/// back-to-back writes catch each spinning goroutine at whatever line of its
+/// loop it is running, so their line-level keys cannot agree between
+/// formats or releases; only their counts do (verify.py checks those).
+fn spins(dir: &Path) -> bool {
+    dir.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("busy-loop"))
+}
+
 /// Programs captured over HTTP (net/http/pprof): each format is its own
 /// request, so the formats are three moments, not one, and the server's
 /// goroutines serving the request (`(*connReader).backgroundRead`, the
@@ -313,7 +322,7 @@ fn one_moment_in_three_formats_gives_the_same_groups() {
             .flatten()
         {
             let dir = entry.path();
-            if over_http(&dir) {
+            if spins(&dir) || over_http(&dir) {
                 continue;
             }
             for k in 1..=3 {
@@ -363,6 +372,7 @@ fn go119_and_go127_captures_give_the_same_keys() {
         if !new_file.exists()
             || !old_file.exists()
             || name == "goroutineleak-profile"
+            || spins(&entry.path())
             || over_http(&entry.path())
         {
             continue;
@@ -531,4 +541,105 @@ fn source_lines_are_reported() {
         "{:?}",
         f.evidence
     );
+}
+
+/// Issue 20: a goroutine group and the heap growth at the function that
+/// starts it are one finding, goroutine-retains-data, in every goroutine
+/// format with --source; without it wherever the input links the two
+/// (debug=2 created-by, or a closure of the allocating function).
+#[test]
+fn goroutine_and_the_data_it_keeps_are_one_finding() {
+    for program in [
+        "goroutine-retains-data-sleep",
+        "goroutine-retains-data-chan",
+        "goroutine-retains-data-select",
+    ] {
+        for version in ["go1.27", "go1.19"] {
+            let dir = root().join("captures").join(version).join(program);
+            for format in FORMATS {
+                let mut inputs = files(&dir, "goroutine-", format);
+                inputs.extend(files(&dir, "heap-", ".pb.gz"));
+                let snaps = load(&inputs);
+                for source in [false, true] {
+                    let found = analyze(&snaps, source);
+                    let top = serious(&found);
+                    let linked_by_input =
+                        format == ".debug2.txt" || program != "goroutine-retains-data-chan";
+                    if !source && !linked_by_input {
+                        continue;
+                    }
+                    let what = format!("{version}/{program} {format} source={source}");
+                    assert_eq!(
+                        top.len(),
+                        1,
+                        "{what}: {:?}",
+                        top.iter().map(|f| &f.pattern).collect::<Vec<_>>()
+                    );
+                    assert_eq!(top[0].pattern, "goroutine-retains-data", "{what}");
+                    assert_eq!(top[0].linked.len(), 1, "{what}: the heap growth is linked");
+                }
+            }
+        }
+    }
+}
+
+/// Issue 20: busy loops are found in debug=2 dumps too (running/runnable
+/// goroutines whose ids survive), exactly, without the source.
+#[test]
+fn busy_loops_are_found_in_every_format() {
+    for program in [
+        "busy-loop-select-default",
+        "busy-loop-spin",
+        "busy-loop-poll",
+    ] {
+        for version in ["go1.27", "go1.19"] {
+            let dir = root().join("captures").join(version).join(program);
+            for format in FORMATS {
+                let found = analyze(&load(&files(&dir, "goroutine-", format)), false);
+                let top = serious(&found);
+                let what = format!("{version}/{program} {format}");
+                let first = top
+                    .first()
+                    .unwrap_or_else(|| panic!("{what}: nothing found"));
+                match format {
+                    // debug=1 text hides runtime.Gosched: the stack alone
+                    // cannot tell a spinning goroutine from a parked one.
+                    ".debug1.txt" => assert!(
+                        first.pattern == "busy-loop" || first.pattern == "goroutine-blocked",
+                        "{what}: {}",
+                        first.pattern
+                    ),
+                    _ => assert_eq!(first.pattern, "busy-loop", "{what}"),
+                }
+                let with_source = analyze(&load(&files(&dir, "goroutine-", format)), true);
+                assert_eq!(
+                    serious(&with_source)[0].pattern,
+                    "busy-loop",
+                    "{what} with source"
+                );
+            }
+        }
+    }
+}
+
+/// Issue 20: plain reference cycles are collected; the informational
+/// cyclic-references entry is never raised.
+#[test]
+fn plain_cycles_are_not_findings() {
+    for version in ["go1.27", "go1.19"] {
+        let dir = root()
+            .join("captures")
+            .join(version)
+            .join("control-plain-cycle");
+        let mut inputs = files(&dir, "goroutine-", ".pb.gz");
+        inputs.extend(files(&dir, "heap-", ".pb.gz"));
+        for source in [false, true] {
+            let found = analyze(&load(&inputs), source);
+            assert!(serious(&found).is_empty(), "{version} source={source}");
+            assert!(found.iter().all(|f| f.pattern != "cyclic-references"));
+        }
+    }
+    let c = Catalog::builtin();
+    let e = c.get("cyclic-references").expect("informational entry");
+    assert_eq!(e.entry.severity, Severity::Info);
 }

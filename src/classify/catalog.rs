@@ -316,6 +316,39 @@ mod tests {
         }
     }
 
+    /// Issue 20: the patterns of the Go leak literature that had no entry.
+    const ISSUE_20: [&str; 7] = [
+        "busy-loop",
+        "goroutine-retains-data",
+        "interface-boxing",
+        "global-slice-growth",
+        "defer-in-loop",
+        "finalizer-cycle",
+        "cyclic-references",
+    ];
+
+    #[test]
+    fn issue_20_entries_explain_fix_and_cite() {
+        let c = Catalog::builtin();
+        for id in ISSUE_20 {
+            let e = &c.get(id).unwrap_or_else(|| panic!("missing {id}")).entry;
+            assert!(
+                !e.why.is_empty() && !e.fix.is_empty() && !e.shows.is_empty(),
+                "{id}"
+            );
+            assert!(
+                e.snippet.contains("// before") && e.snippet.contains("// after"),
+                "{id}: before/after snippet"
+            );
+            assert!(!e.references.is_empty() && e.references.len() <= 4, "{id}");
+        }
+        // Informational: explains, never matches.
+        assert_eq!(
+            c.get("cyclic-references").unwrap().entry.severity,
+            Severity::Info
+        );
+    }
+
     #[test]
     fn file_names_match_ids_and_alternatives_exist() {
         let c = Catalog::builtin();

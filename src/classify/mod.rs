@@ -2,6 +2,7 @@
 //! matched against the [`catalog`] of leak signatures, scored and ranked.
 
 pub mod catalog;
+pub mod patterns;
 pub mod source;
 
 pub use catalog::{Catalog, Severity};
@@ -299,6 +300,10 @@ fn siblings(s: &Series) -> Option<bool> {
 /// What the goroutine evidence allows of an entry.
 fn match_entry(e: &catalog::Compiled, s: &Series, kind: FindingKind, growing: &[&Series]) -> Match {
     let sig = &e.entry.signature;
+    if e.entry.severity == Severity::Info {
+        // Informational entries (cyclic-references) explain; they never match.
+        return Match::No;
+    }
     if kind == FindingKind::Heap {
         // The heap side: alloc_frames (or a plain heap entry, the fallback),
         // matched against the allocation stacks of the site.
@@ -447,7 +452,9 @@ fn is_candidate(s: &Series, kind: FindingKind, n: usize) -> bool {
                 return true;
             }
             match t.verdict {
-                Verdict::Growing | Verdict::GrowingNoisy => s.op != BlockingOp::Running,
+                Verdict::Growing | Verdict::GrowingNoisy => {
+                    s.op != BlockingOp::Running || patterns::running_group_survives(s, n)
+                }
                 Verdict::Steady | Verdict::Stepped => s.leaked > 0 || s.op.never_wakes(),
                 Verdict::Single => {
                     let blocked = s.op.is_blocked()
@@ -634,7 +641,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         let mut source_info = None;
         let mut source_evidence = Vec::new();
         if let Some(index) = &opts.source {
-            let verdict = source::examine(
+            let mut verdict = source::examine(
                 index,
                 &source::Subject {
                     op: s.op,
@@ -661,6 +668,25 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                     top = p;
                 }
                 decide = format!("Decided by the source: {}", verdict.evidence.join("; "));
+            }
+            // Issue-20 patterns the code decides (busy loops, boxed values,
+            // global slices, defer in loops, finalizer cycles, captured data).
+            if let Some((p, ev)) = patterns::decide(index, s, kind, top, verdict.pattern) {
+                if let Some(p) = catalog.get(p) {
+                    if p.entry.id != top.entry.id {
+                        let old = top.entry.id.clone();
+                        alternatives.retain(|a| *a != p.entry.id);
+                        if !alternatives.contains(&old) {
+                            alternatives.insert(0, old);
+                        }
+                        top = p;
+                    }
+                    decide = format!("Decided by the source: {}", ev.join("; "));
+                    verdict.evidence = ev;
+                    if p.entry.id == "busy-loop" {
+                        wait = BlockingOp::Running;
+                    }
+                }
             }
             source_evidence = verdict
                 .evidence

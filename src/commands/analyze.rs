@@ -222,7 +222,12 @@ pub fn analyze_snapshots(
     if snaps.iter().any(|s| s.kind == ProfileKind::GoroutineLeak) {
         classify::runtime_verdict(&mut findings);
     }
-    let mut findings = classify::link_stories(findings);
+    let findings = classify::link_stories(findings);
+    let mut findings = classify::patterns::retains_data_stories(
+        findings,
+        catalog,
+        opts.classify.source.as_deref(),
+    );
     classify::rank(&mut findings);
     if let Some(index) = &opts.classify.source {
         notes.extend(index.notes());

@@ -219,6 +219,14 @@ fn marker_op(function: &str) -> Option<BlockingOp> {
         | "runtime.cgocall"
         | "runtime.asmcgocall"
         | "runtime.notetsleepg" => BlockingOp::Syscall,
+        // A goroutine that yields or was preempted is runnable, not parked:
+        // a loop that never blocks (busy-loop).
+        "runtime.Gosched"
+        | "runtime.gosched_m"
+        | "runtime.goschedImpl"
+        | "runtime.asyncPreempt"
+        | "runtime.asyncPreempt2"
+        | "runtime.gopreempt_m" => BlockingOp::Running,
         _ => return None,
     })
 }

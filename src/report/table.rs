@@ -301,16 +301,7 @@ impl Exporter for Table {
         if entries.len() == 1 {
             let e = &entries[0].entry;
             writeln!(w, "{} — {}", e.id, e.title)?;
-            writeln!(
-                w,
-                "kind: {}   severity: {}",
-                if e.kind == crate::classify::catalog::EntryKind::Heap {
-                    "heap"
-                } else {
-                    "goroutine"
-                },
-                e.severity
-            )?;
+            writeln!(w, "kind: {}   severity: {}", e.kind.as_str(), e.severity)?;
             for (h, body) in [
                 ("How it shows", &e.shows),
                 ("Why it leaks", &e.why),
