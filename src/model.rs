@@ -464,6 +464,8 @@ pub struct Snapshot {
     pub samples: Vec<Sample>,
     /// Recoverable problems (truncation, skipped lines), with line numbers.
     pub warnings: Vec<String>,
+    /// A gccgo (libgo) traceback: frames without arguments and offsets.
+    pub gccgo: bool,
 }
 
 impl Snapshot {
@@ -484,6 +486,7 @@ impl Snapshot {
             table: FrameTable::new(),
             samples: Vec::new(),
             warnings: Vec::new(),
+            gccgo: false,
         }
     }
 
