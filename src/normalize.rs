@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 /// Function name without its argument list: `main.(*T).run(0xc000010000, {0x1, 0x2})`
 /// becomes `main.(*T).run`; `F[...](...)` becomes `F[...]`. Old-style closure
-/// separators (`·`) become dots.
+/// separators (`·`) become dots, and gccgo's `..func1` closures gc's `.func1`.
 pub fn function(raw: &str) -> Cow<'_, str> {
     let mut s = raw.trim();
     if s.ends_with(')') {
@@ -45,6 +45,9 @@ pub fn function(raw: &str) -> Cow<'_, str> {
     }
     if s.contains('·') {
         Cow::Owned(s.replace('·', "."))
+    } else if s.contains("..func") {
+        // gccgo names closures `main.main..func1` where gc says `main.main.func1`.
+        Cow::Owned(s.replace("..func", ".func"))
     } else if s.len() == raw.len() {
         Cow::Borrowed(raw)
     } else {
@@ -206,6 +209,11 @@ fn marker_op(function: &str) -> Option<BlockingOp> {
         | "sync.(*RWMutex).Lock" => BlockingOp::RwMutex,
         "sync.runtime_SemacquireWaitGroup" | "sync.(*WaitGroup).Wait" => BlockingOp::WaitGroup,
         "sync.runtime_notifyListWait" | "sync.(*Cond).Wait" => BlockingOp::Cond,
+        // gccgo prints methods without the pointer receiver's `(*T)`.
+        "sync.Mutex.Lock" => BlockingOp::Mutex,
+        "sync.RWMutex.RLock" | "sync.RWMutex.Lock" => BlockingOp::RwMutex,
+        "sync.WaitGroup.Wait" => BlockingOp::WaitGroup,
+        "sync.Cond.Wait" => BlockingOp::Cond,
         "internal/poll.runtime_pollWait" | "runtime.netpollblock" => BlockingOp::IoWait,
         "syscall.Syscall"
         | "syscall.Syscall6"
@@ -407,6 +415,11 @@ mod tests {
         assert_eq!(function("runtime.goexit({})"), "runtime.goexit");
         assert_eq!(function("main.main()"), "main.main");
         assert_eq!(function("main.func·002()"), "main.func.002");
+        assert_eq!(function("main.main..func1"), "main.main.func1");
+        assert_eq!(
+            function("example.org/p.New..func1..func2"),
+            "example.org/p.New.func1.func2"
+        );
     }
 
     #[test]
