@@ -750,3 +750,34 @@ pub(super) fn split_created_by(rest: &str) -> (&str, Option<u64>) {
 
 pub(super) static IN_GOROUTINE: LazyLock<memmem::FinderRev<'static>> =
     LazyLock::new(|| memmem::FinderRev::new(b" in goroutine "));
+
+/// A gccgo symbol as newer libgo prints it, with the package path encoded
+/// (`internal_1poll.runtime__pollWait`: `_1` is `/`, `_0` is `.`, `__` is
+/// `_`), decoded to the name gc prints (`internal/poll.runtime_pollWait`).
+/// `None` when the name shows no such encoding (older gccgo prints plain
+/// names).
+pub(super) fn gccgo_decode(name: &str) -> Option<String> {
+    let pkg = &name[..name.find('.')?];
+    if !(pkg.contains("_1") || pkg.contains("_0") || name.contains("__")) {
+        return None;
+    }
+    let mut out = String::with_capacity(name.len());
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '_' {
+            let decoded = match chars.peek() {
+                Some('_') => Some('_'),
+                Some('0') => Some('.'),
+                Some('1') => Some('/'),
+                _ => None,
+            };
+            if let Some(d) = decoded {
+                chars.next();
+                out.push(d);
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    Some(out)
+}

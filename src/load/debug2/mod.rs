@@ -1348,6 +1348,28 @@ goroutine 6 [running]:
         assert!(info(&s.samples[1]).stack_unavailable);
         assert!(s.samples[2].stack.is_empty());
         assert!(!one(BASIC).gccgo);
+
+        // Newer libgo prints package paths encoded.
+        let s = one("goroutine 9 [IO wait]:
+internal_1poll.runtime__pollWait
+\t../../../src/libgo/go/runtime/netpoll.go:234
+github_0com_1acme_1x__y.Server.Serve
+\t/src/x/server.go:10
+created by net_1http.Server.Serve
+\t../../../src/libgo/go/net/http/server.go:3070 +0x1d
+");
+        assert_eq!(
+            funcs(&s, 0),
+            vec![
+                "internal/poll.runtime_pollWait",
+                "github.com/acme/x_y.Server.Serve"
+            ]
+        );
+        let cb = s.samples[0].created_by.unwrap();
+        assert_eq!(s.table.function(cb), "net/http.Server.Serve");
+        assert_eq!(s.samples[0].op, BlockingOp::IoWait);
+        assert_eq!(gccgo_decode("main.my_1st"), None);
+        assert_eq!(gccgo_decode("main.main..func1"), None);
     }
 
     #[test]

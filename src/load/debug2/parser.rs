@@ -745,6 +745,9 @@ impl<'a> Parser<'a> {
                             // gccgo prints `name` then `\tfile:line`.
                             if looks_like_path(fl.path) {
                                 self.mark_gccgo();
+                                if let Some(name) = gccgo_decode(&self.pend.name) {
+                                    self.pend.name = name;
+                                }
                                 self.complete_frame(fl.path, fl.line);
                             } else {
                                 self.pend.active = false;
@@ -956,6 +959,11 @@ impl<'a> Parser<'a> {
             return;
         }
         let Some(d) = &mut self.dump else { return };
+        if d.snap.gccgo {
+            if let Some(name) = gccgo_decode(&self.created_name) {
+                self.created_name = name;
+            }
+        }
         let id = d.snap.table.intern_frame(&self.created_name, path, line);
         self.created(Some(id));
     }
