@@ -1369,6 +1369,16 @@ created by net_1http.Server.Serve
         assert_eq!(s.table.function(cb), "net/http.Server.Serve");
         assert_eq!(s.samples[0].op, BlockingOp::IoWait);
         assert_eq!(gccgo_decode("main.my_1st"), None);
+
+        // A gccgo debug.Stack() glued to a log line.
+        let s = one("2026/11/30 17:18:00 recovered: boom: goroutine 1 [running]:
+runtime_1debug.Stack
+\t../../../src/libgo/go/runtime/debug/stack.go:24
+main.main
+\t/src/main.go:9
+2026/11/30 17:18:01 next
+");
+        assert_eq!(funcs(&s, 0), vec!["runtime/debug.Stack", "main.main"]);
         assert_eq!(gccgo_decode("main.main..func1"), None);
     }
 

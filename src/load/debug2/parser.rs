@@ -595,7 +595,10 @@ impl<'a> Parser<'a> {
         let mut k = 0;
         while k < b.len() && k <= 512 {
             let rest = line[k..].trim_end();
-            if parse_func_line(rest, false).is_some() || rest.starts_with("created by ") {
+            // A function line, gc's or gccgo's (a bare name with a dot).
+            let func = parse_func_line(rest, false).is_some()
+                || (is_symbol_only(rest) && rest.contains('.'));
+            if func || rest.starts_with("created by ") {
                 let p = Prefix::detect(&line[..k]);
                 if p.strip(header).is_some() {
                     return Some(k);
