@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 /// Function name without its argument list: `main.(*T).run(0xc000010000, {0x1, 0x2})`
 /// becomes `main.(*T).run`; `F[...](...)` becomes `F[...]`. Old-style closure
-/// separators (`·`) become dots, and gccgo's `..func1` closures gc's `.func1`.
+/// separators (`·`) become dots.
 pub fn function(raw: &str) -> Cow<'_, str> {
     let mut s = raw.trim();
     if s.ends_with(')') {
@@ -45,9 +45,6 @@ pub fn function(raw: &str) -> Cow<'_, str> {
     }
     if s.contains('·') {
         Cow::Owned(s.replace('·', "."))
-    } else if s.contains("..func") {
-        // gccgo names closures `main.main..func1` where gc says `main.main.func1`.
-        Cow::Owned(s.replace("..func", ".func"))
     } else if s.len() == raw.len() {
         Cow::Borrowed(raw)
     } else {
@@ -415,11 +412,8 @@ mod tests {
         assert_eq!(function("runtime.goexit({})"), "runtime.goexit");
         assert_eq!(function("main.main()"), "main.main");
         assert_eq!(function("main.func·002()"), "main.func.002");
-        assert_eq!(function("main.main..func1"), "main.main.func1");
-        assert_eq!(
-            function("example.org/p.New..func1..func2"),
-            "example.org/p.New.func1.func2"
-        );
+        // gc's own double dots (package-level closures) are kept.
+        assert_eq!(function("main.glob..func7()"), "main.glob..func7");
     }
 
     #[test]

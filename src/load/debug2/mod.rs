@@ -1379,7 +1379,11 @@ main.main
 2026/11/30 17:18:01 next
 ");
         assert_eq!(funcs(&s, 0), vec!["runtime/debug.Stack", "main.main"]);
-        assert_eq!(gccgo_decode("main.main..func1"), None);
+        assert_eq!(
+            gccgo_decode("example.org/p.New..func1..func2").as_deref(),
+            Some("example.org/p.New.func1.func2")
+        );
+        assert_eq!(gccgo_decode("main.(*T).run"), None);
     }
 
     #[test]
