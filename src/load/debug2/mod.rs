@@ -66,7 +66,9 @@
 //! it can be proved: once three rows padded with spaces to one width show
 //! the console's width, a row of that width is joined with the next when
 //! together they make one well-formed dump line that the two are not on
-//! their own; without padding, a line skipped inside a goroutine that is
+//! their own (a frame line wrapped over three rows or more is held while
+//! each full row only extends its head); without padding, a line skipped
+//! inside a goroutine that is
 //! the head of a function line (no closing parenthesis) or of the expected
 //! file line is joined with the next line when that completes it. A
 //! function line that nothing completes is dropped with a warning, and the
@@ -1432,6 +1434,10 @@ main.main()
             "        Z:/src/app/internal/transport/something/long/server.go:12 +0x1d",
             "created by main.(*server).handle.loooooooooooooong in goroutine 1",
             "        Z:/src/app/internal/transport/something/long/server.go:10 +0x3f",
+            "",
+            "goroutine 8 [select]:",
+            "example.com/app/internal/transport.(*Conn).readLoop[...](0xc000123456, {0x1, 0x2, 0x3}, 0xc0000a0000, 0xc0000a1000, {0xc0000b2000, 0x10, 0x10}, 0x0)",
+            "        Z:/src/app/internal/transport/something/long/server.go:10 +0x3f",
         ];
         let mut text = String::new();
         for l in lines {
@@ -1445,7 +1451,12 @@ main.main()
             }
         }
         let s = one(&text);
-        assert_eq!(s.samples.len(), 2, "{:?}", s.warnings);
+        assert_eq!(s.samples.len(), 3, "{:?}", s.warnings);
+        // Over three rows.
+        assert_eq!(
+            funcs(&s, 2),
+            vec!["example.com/app/internal/transport.(*Conn).readLoop[...]"]
+        );
         let g = &s.samples[1];
         assert_eq!(funcs(&s, 1), vec!["main.(*server).handle.func1"]);
         let f = s.table.frame(g.stack[0]);

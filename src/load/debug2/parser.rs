@@ -385,6 +385,13 @@ impl<'a> Parser<'a> {
                     self.last_line = no;
                     return go_on;
                 }
+                // A line wrapped over three rows or more: the middle rows
+                // only extend the head of a frame line.
+                Some(t) if full_row(self) && self.extends(&held, t) => {
+                    held.push_str(t);
+                    self.held = Some((hno, held));
+                    return true;
+                }
                 _ => {
                     if !self.one_line(hno, held.as_bytes(), false, true) {
                         return false;
@@ -413,6 +420,28 @@ impl<'a> Parser<'a> {
             return false;
         }
         !(self.is_dump_line(held) && self.is_dump_line(cont))
+    }
+
+    /// Whether the full row `cont` extends `held`, the head of a function
+    /// or file line that neither completes: neither is a dump line alone,
+    /// and together they still start like one.
+    fn extends(&self, held: &str, cont: &str) -> bool {
+        if held.len() + cont.len() > self.opts.max_line.max(1)
+            || self.is_dump_line(held)
+            || self.is_dump_line(cont)
+        {
+            return false;
+        }
+        let joined = format!("{held}{cont}");
+        let (body, indented) = self.body_of(&joined);
+        if indented {
+            return body.contains(['/', '\\']) && parse_file_line(body).is_none();
+        }
+        let name_end = body.find('(').unwrap_or(0);
+        name_end > 0
+            && body.as_bytes()[0].is_ascii_alphanumeric()
+            && body[..name_end].contains('.')
+            && !body[..name_end].contains([' ', '\t'])
     }
 
     /// `line` without the current prefix and trailing blanks, and whether
