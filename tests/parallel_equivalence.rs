@@ -1,7 +1,8 @@
 //! The block-parallel debug=2 loader gives exactly what the sequential,
 //! line-by-line one gives: the same snapshots (frame ids included), and so
 //! the same groups (keys, counts, waits, ids), on every capture of the
-//! corpus, the edge-case files, the shared real dumps when present, and on
+//! corpus, the edge-case files, the dump forms of `testdata/forms`, the
+//! shared real dumps when present, and on
 //! generated dumps, with blocks of every size from one byte up.
 
 use leakdiff::group::{group_snapshot, GroupBy};
@@ -36,6 +37,7 @@ fn corpus() -> Vec<PathBuf> {
     files_under(&root.join("testdata/captures"), &mut files);
     files_under(&root.join("testdata/samples"), &mut files);
     files_under(&root.join("tests/data"), &mut files);
+    files_under(&root.join("testdata/forms"), &mut files);
     files_under(&root.join("../shared/real-dumps"), &mut files);
     files
 }

@@ -479,6 +479,8 @@ pub struct Snapshot {
     pub samples: Vec<Sample>,
     /// Recoverable problems (truncation, skipped lines), with line numbers.
     pub warnings: Vec<String>,
+    /// A gccgo (libgo) traceback: frames without arguments and offsets.
+    pub gccgo: bool,
 }
 
 impl Snapshot {
@@ -499,6 +501,7 @@ impl Snapshot {
             table: FrameTable::new(),
             samples: Vec::new(),
             warnings: Vec::new(),
+            gccgo: false,
         }
     }
 

@@ -206,6 +206,11 @@ fn marker_op(function: &str) -> Option<BlockingOp> {
         | "sync.(*RWMutex).Lock" => BlockingOp::RwMutex,
         "sync.runtime_SemacquireWaitGroup" | "sync.(*WaitGroup).Wait" => BlockingOp::WaitGroup,
         "sync.runtime_notifyListWait" | "sync.(*Cond).Wait" => BlockingOp::Cond,
+        // gccgo prints methods without the pointer receiver's `(*T)`.
+        "sync.Mutex.Lock" => BlockingOp::Mutex,
+        "sync.RWMutex.RLock" | "sync.RWMutex.Lock" => BlockingOp::RwMutex,
+        "sync.WaitGroup.Wait" => BlockingOp::WaitGroup,
+        "sync.Cond.Wait" => BlockingOp::Cond,
         "internal/poll.runtime_pollWait" | "runtime.netpollblock" => BlockingOp::IoWait,
         "syscall.Syscall"
         | "syscall.Syscall6"
@@ -421,6 +426,8 @@ mod tests {
         assert_eq!(function("runtime.goexit({})"), "runtime.goexit");
         assert_eq!(function("main.main()"), "main.main");
         assert_eq!(function("main.func·002()"), "main.func.002");
+        // gc's own double dots (package-level closures) are kept.
+        assert_eq!(function("main.glob..func7()"), "main.glob..func7");
     }
 
     #[test]

@@ -41,6 +41,9 @@ pub struct SnapshotInfo {
     /// Goroutines in the snapshot (goroutine profiles only).
     pub goroutines: Option<u64>,
     pub samples: usize,
+    /// The dump is a gccgo (libgo) traceback; only present when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub gccgo: bool,
 }
 
 impl SnapshotInfo {
@@ -55,6 +58,7 @@ impl SnapshotInfo {
             time_nanos: s.time_nanos,
             goroutines: s.kind.is_goroutine().then(|| s.goroutine_count()),
             samples: s.samples.len(),
+            gccgo: s.gccgo,
         }
     }
 

@@ -607,7 +607,9 @@ fn apply_block(p: &mut Parser<'_>, data: &[u8], parsed: &Parsed, base: u64) -> b
             }
             Unit::Fast(g) => {
                 let first = base + u64::from(g.line) + 1;
-                if !p.prefix.is_plain() {
+                // A prefix, or console rows that may continue each other,
+                // take the line-by-line reading.
+                if !p.prefix.is_plain() || p.console.width > 0 || p.held.is_some() {
                     if !replay(p, &data[g.start as usize..g.end as usize], first) {
                         return false;
                     }

@@ -750,3 +750,37 @@ pub(super) fn split_created_by(rest: &str) -> (&str, Option<u64>) {
 
 pub(super) static IN_GOROUTINE: LazyLock<memmem::FinderRev<'static>> =
     LazyLock::new(|| memmem::FinderRev::new(b" in goroutine "));
+
+/// A gccgo function name as gc prints it: newer libgo prints the package
+/// path encoded (`internal_1poll.runtime__pollWait`: `_1` is `/`, `_0` is
+/// `.`, `__` is `_`; older gccgo prints plain names), and closures with a
+/// double dot (`main.main..func1` for gc's `main.main.func1`). `None` when
+/// the name is already gc's.
+pub(super) fn gccgo_decode(name: &str) -> Option<String> {
+    let dot = name.find('.')?;
+    let pkg = &name[..dot];
+    // (`__go_go` of the old C runtime is a plain name.)
+    let encoded = pkg.contains("_1") || pkg.contains("_0") || name[dot..].contains("__");
+    if !encoded && !name.contains("..func") {
+        return None;
+    }
+    let mut out = String::with_capacity(name.len());
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '_' && encoded {
+            let decoded = match chars.peek() {
+                Some('_') => Some('_'),
+                Some('0') => Some('.'),
+                Some('1') => Some('/'),
+                _ => None,
+            };
+            if let Some(d) = decoded {
+                chars.next();
+                out.push(d);
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    Some(out.replace("..func", ".func"))
+}

@@ -38,6 +38,13 @@
 //! When the prefix names a source, lines without it come from another unit
 //! or container and are ignored.
 //!
+//! A header glued to the end of other text (a message printed without a
+//! newline before `runtime.Stack`, a recovered panic logged with
+//! `debug.Stack()`: `…: goroutine 12 [running]:`, either behind a log
+//! prefix) counts wherever it starts; the prefix of the lines after it is
+//! then taken from its first function line, when the header's line starts
+//! with that same prefix.
+//!
 //! # Goroutine blocks
 //!
 //! A goroutine runs from its header to the next header, or to text that is
@@ -47,7 +54,33 @@
 //! (annotations, runtime notes such as `traceback: unexpected SPWRITE`) is
 //! skipped, and so are blank lines between a function and its file line.
 //! `[originating from goroutine N]:` ancestor blocks are skipped. A header
-//! without any frame is dropped with a warning.
+//! without any readable frame (gccgo prints none for a goroutine it cannot
+//! unwind) is still a goroutine: it is kept with its state, an empty stack,
+//! `stack_unavailable` and a warning; only a header that the end of the
+//! input cuts off is dropped.
+//!
+//! # Console captures
+//!
+//! A Windows console copied as text has its lines hard-wrapped at the
+//! console's width, which splits frames mid-token. Wrapping is undone where
+//! it can be proved: once three rows padded with spaces to one width show
+//! the console's width, a row of that width is joined with the next when
+//! together they make one well-formed dump line that the two are not on
+//! their own (a frame line wrapped over three rows or more is held while
+//! each full row only extends its head); without padding, a line skipped
+//! inside a goroutine that is
+//! the head of a function line (no closing parenthesis) or of the expected
+//! file line is joined with the next line when that completes it. A
+//! function line that nothing completes is dropped with a warning, and the
+//! goroutine keeps its other frames.
+//!
+//! # gccgo
+//!
+//! libgo prints a frame as the bare function name and `\tfile:line`,
+//! without arguments or offsets, and `goroutine in C code; stack
+//! unavailable` for a goroutine in a system call. Both are read (the
+//! snapshot is marked `gccgo`), and names are normalized like gc's where
+//! they agree (`main.main..func1` is `main.main.func1`).
 //!
 //! # Several dumps in one input
 //!
@@ -1227,5 +1260,213 @@ main._Cfunc_sleep(0x1)
         let mut r = io::BufReader::new(Limit(data));
         let e = load(&mut r, "x.gz", &LoadOptions::default()).unwrap_err();
         assert!(e.message.contains("exceeds the limit"), "{e:?}");
+    }
+
+    #[test]
+    fn headers_glued_to_text() {
+        let s = one("starting
+waited 30s, dumping stacksgoroutine 1 [running]:
+main.main()
+\t/a/main.go:10 +0x1d
+
+goroutine 2 [select]:
+main.loop()
+\t/a/main.go:20 +0x1
+created by main.main in goroutine 1
+\t/a/main.go:9 +0x2
+");
+        assert_eq!(s.samples.len(), 2);
+        assert_eq!(funcs(&s, 0), vec!["main.main"]);
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+
+        // A recovered panic logged with debug.Stack(), behind a journald
+        // prefix, with a line of another unit in between.
+        let p = "Mar  3 04:05:06 host svc[812]: ";
+        let text = format!(
+            "{p}recovered: runtime error: index out of range [3] with length 3: goroutine 12 [running]:
+Mar  3 04:05:06 host sshd[9]: session opened
+{p}runtime/debug.Stack()
+{p}\t/go/src/runtime/debug/stack.go:24 +0x5e
+{p}main.parse()
+{p}\t/app/parse.go:7 +0x11
+{p}created by net/http.(*Server).Serve in goroutine 1
+{p}\t/go/src/net/http/server.go:3290 +0x4b4
+"
+        );
+        let s = one(&text);
+        assert_eq!(funcs(&s, 0), vec!["runtime/debug.Stack", "main.parse"]);
+        assert_eq!(info(&s.samples[0]).parent_id, Some(1));
+    }
+
+    #[test]
+    fn goroutines_without_frames_are_kept() {
+        let s = one("goroutine 1 [running]:
+
+goroutine 2 [chan receive]:
+main.f()
+\t/a.go:1 +0x1
+");
+        assert_eq!(s.samples.len(), 2);
+        assert!(s.samples[0].stack.is_empty());
+        assert!(info(&s.samples[0]).stack_unavailable);
+        assert_eq!(s.samples[0].op, BlockingOp::Running);
+        assert_eq!(
+            s.warnings,
+            vec!["line 1: goroutine 1 has no stack (kept with an empty stack)"]
+        );
+        // Closed by a blank line at the end: kept; the last line: cut.
+        let s =
+            one("goroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n\ngoroutine 2 [select]:\n\n");
+        assert_eq!(s.samples.len(), 2);
+        let s =
+            one("goroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n\ngoroutine 2 [select]:\n");
+        assert_eq!(s.samples.len(), 1);
+    }
+
+    #[test]
+    fn gccgo_tracebacks() {
+        let s = one("goroutine 1 [chan receive]:
+runtime.gopark
+\t../../../src_gcc/libgo/go/runtime/proc.go:367
+runtime.chanrecv1
+\t../../../src_gcc/libgo/go/runtime/chan.go:440
+main.main..func1
+\t/home/u/main.go:12
+
+goroutine 5 [syscall]:
+\tgoroutine in C code; stack unavailable
+created by main.start
+\t/home/u/main.go:30 +0x9c
+
+goroutine 6 [running]:
+");
+        assert!(s.gccgo);
+        assert_eq!(s.samples.len(), 3);
+        assert_eq!(
+            funcs(&s, 0),
+            vec!["runtime.gopark", "runtime.chanrecv1", "main.main.func1"]
+        );
+        assert_eq!(s.samples[0].op, BlockingOp::ChanReceive);
+        assert!(info(&s.samples[1]).stack_unavailable);
+        assert!(s.samples[2].stack.is_empty());
+        assert!(!one(BASIC).gccgo);
+
+        // Newer libgo prints package paths encoded.
+        let s = one("goroutine 9 [IO wait]:
+internal_1poll.runtime__pollWait
+\t../../../src/libgo/go/runtime/netpoll.go:234
+github_0com_1acme_1x__y.Server.Serve
+\t/src/x/server.go:10
+created by net_1http.Server.Serve
+\t../../../src/libgo/go/net/http/server.go:3070 +0x1d
+");
+        assert_eq!(
+            funcs(&s, 0),
+            vec![
+                "internal/poll.runtime_pollWait",
+                "github.com/acme/x_y.Server.Serve"
+            ]
+        );
+        let cb = s.samples[0].created_by.unwrap();
+        assert_eq!(s.table.function(cb), "net/http.Server.Serve");
+        assert_eq!(s.samples[0].op, BlockingOp::IoWait);
+        assert_eq!(gccgo_decode("main.my_1st"), None);
+
+        // A gccgo debug.Stack() glued to a log line.
+        let s = one("2026/11/30 17:18:00 recovered: boom: goroutine 1 [running]:
+runtime_1debug.Stack
+\t../../../src/libgo/go/runtime/debug/stack.go:24
+main.main
+\t/src/main.go:9
+2026/11/30 17:18:01 next
+");
+        assert_eq!(funcs(&s, 0), vec!["runtime/debug.Stack", "main.main"]);
+        assert_eq!(
+            gccgo_decode("example.org/p.New..func1..func2").as_deref(),
+            Some("example.org/p.New.func1.func2")
+        );
+        assert_eq!(gccgo_decode("main.(*T).run"), None);
+    }
+
+    #[test]
+    fn wrapped_frame_lines_are_joined() {
+        let s = one("goroutine 1 [running]:
+main.(*server).handle(0xc000123
+456, 0x1)
+        /src/app/ser
+ver.go:12 +0x1d
+main.main()
+        /src/app/main.go:3 +0x1
+");
+        let f = &s.table.frame(s.samples[0].stack[0]);
+        assert_eq!(funcs(&s, 0), vec!["main.(*server).handle", "main.main"]);
+        assert_eq!(s.table.strings.get(f.raw_file), "/src/app/server.go");
+        assert_eq!(f.line, 12);
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+
+        // A cut function line that nothing completes is dropped, with a
+        // warning; the rest of the stack is kept.
+        let s = one("goroutine 1 [running]:
+main.(*server).handle(0xc000123
+\t/src/app/server.go:12 +0x1d
+main.main()
+\t/src/app/main.go:3 +0x1
+");
+        assert_eq!(funcs(&s, 0), vec!["main.main"]);
+        assert!(info(&s.samples[0]).frames_elided);
+        assert_eq!(
+            s.warnings,
+            vec!["line 2: frame line cut or mangled (dropped)"]
+        );
+    }
+
+    #[test]
+    fn padded_console_rows_are_joined() {
+        // Lines hard-wrapped at 60 columns, each row padded to 60.
+        let lines = [
+            "C:\\> app.exe",
+            "goroutine 1 [running]:",
+            "main.main()",
+            "        C:/src/app/main.go:3 +0x1",
+            "",
+            "goroutine 7 [chan send]:",
+            "main.(*server).handle.func1(0xc000123456, 0x1, 0x2, 0x3, 0x4, 0x5)",
+            "        Z:/src/app/internal/transport/something/long/server.go:12 +0x1d",
+            "created by main.(*server).handle.loooooooooooooong in goroutine 1",
+            "        Z:/src/app/internal/transport/something/long/server.go:10 +0x3f",
+            "",
+            "goroutine 8 [select]:",
+            "example.com/app/internal/transport.(*Conn).readLoop[...](0xc000123456, {0x1, 0x2, 0x3}, 0xc0000a0000, 0xc0000a1000, {0xc0000b2000, 0x10, 0x10}, 0x0)",
+            "        Z:/src/app/internal/transport/something/long/server.go:10 +0x3f",
+        ];
+        let mut text = String::new();
+        for l in lines {
+            let chars: Vec<char> = l.chars().collect();
+            for row in chars.chunks(60) {
+                let row: String = row.iter().collect();
+                text += &format!("{row:<60}\r\n");
+            }
+            if l.is_empty() {
+                text += &format!("{:<60}\r\n", "");
+            }
+        }
+        let s = one(&text);
+        assert_eq!(s.samples.len(), 3, "{:?}", s.warnings);
+        // Over three rows.
+        assert_eq!(
+            funcs(&s, 2),
+            vec!["example.com/app/internal/transport.(*Conn).readLoop[...]"]
+        );
+        let g = &s.samples[1];
+        assert_eq!(funcs(&s, 1), vec!["main.(*server).handle.func1"]);
+        let f = s.table.frame(g.stack[0]);
+        assert_eq!(
+            s.table.strings.get(f.raw_file),
+            "Z:/src/app/internal/transport/something/long/server.go"
+        );
+        assert_eq!(f.line, 12);
+        assert_eq!(info(g).parent_id, Some(1));
+        assert!(g.created_by.is_some());
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
     }
 }

@@ -8,7 +8,7 @@ use crate::error::InputError;
 use crate::load::{gzip_message, LimitExceeded, LoadOptions};
 use crate::model::normalize;
 use crate::model::{Format, FrameId, GoroutineInfo, ProfileKind, Sample, Snapshot, ValueType};
-use memchr::{memchr, memmem};
+use memchr::{memchr, memchr2, memmem};
 use rustc_hash::FxHashSet;
 use std::borrow::Cow;
 use std::io::{self, BufRead};
@@ -215,6 +215,53 @@ pub(super) struct Parser<'a> {
     pub(super) bad_utf8: Option<(u64, u64)>,
     /// Lines cut at `max_line` that were warned about or counted.
     pub(super) cut_lines: u64,
+    /// The line of the last header glued to other text, while its
+    /// goroutine has no frame yet: the prefix of the lines that follow is
+    /// found from them (see [`Parser::redetect_prefix`]).
+    pub(super) glued: Option<String>,
+    /// The width of a console capture padded with spaces, once proved.
+    pub(super) console: Console,
+    /// A row as wide as the console, waiting for the row that continues it
+    /// (line number, text without the `\r`).
+    pub(super) held: Option<(u64, String)>,
+    /// A skipped line inside a goroutine that may be the head of a frame
+    /// line the console wrapped.
+    pub(super) junk: Option<Junk>,
+}
+
+/// Detects the fixed width of a console capture from its padding: rows
+/// that end in spaces, all of one width (at least 40 columns).
+#[derive(Default)]
+pub(super) struct Console {
+    candidate: usize,
+    seen: u8,
+    /// 0 while unknown.
+    pub(super) width: usize,
+}
+
+impl Console {
+    fn observe(&mut self, cols: usize) {
+        if cols < 40 {
+            return;
+        }
+        if cols == self.candidate {
+            self.seen = self.seen.saturating_add(1);
+            if self.seen >= 3 {
+                self.width = cols;
+            }
+        } else {
+            self.candidate = cols;
+            self.seen = 1;
+        }
+    }
+}
+
+/// A skipped line that may be the first part of a wrapped frame line.
+pub(super) struct Junk {
+    no: u64,
+    text: String,
+    /// Indented: the head of a file line; else of a function line.
+    indented: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -243,6 +290,10 @@ impl<'a> Parser<'a> {
             dump_gen: 0,
             bad_utf8: None,
             cut_lines: 0,
+            glued: None,
+            console: Console::default(),
+            held: None,
+            junk: None,
         }
     }
 
@@ -292,6 +343,168 @@ impl<'a> Parser<'a> {
 
     /// One input line. Returns false to stop reading.
     pub(super) fn line(&mut self, no: u64, raw: &[u8], cut: bool, newline: bool) -> bool {
+        let padded = matches!(raw, [.., b' '] | [.., b' ', b'\r']);
+        if padded || self.held.is_some() || self.console.width > 0 {
+            return self.console_line(no, raw, cut, newline);
+        }
+        self.one_line(no, raw, cut, newline)
+    }
+
+    /// A row of a console capture: once the console's width is known from
+    /// its padding, a row as wide as the console is held until the next row
+    /// shows whether it continues it (the two read as one frame line).
+    fn console_line(&mut self, no: u64, raw: &[u8], cut: bool, newline: bool) -> bool {
+        let row = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let text = std::str::from_utf8(row).ok();
+        let cols = text.map(|t| t.chars().count());
+        if let (Some(t), Some(n)) = (text, cols) {
+            if t.ends_with(' ') {
+                self.console.observe(n);
+            }
+        }
+        // Every row of a padded capture is as wide as the console; one
+        // whose text reaches the last column (or the one before, when the
+        // row was cut at a blank) may continue on the next one.
+        let full_row = |p: &Parser<'_>| {
+            let w = p.console.width;
+            w > 0
+                && newline
+                && !cut
+                && cols == Some(w)
+                && text.is_some_and(|t| t.trim_end().chars().count() + 1 >= w)
+        };
+        if let Some((hno, mut held)) = self.held.take() {
+            match text {
+                Some(t) if self.continues(&held, t.trim_end()) => {
+                    held.push_str(t.trim_end());
+                    if full_row(self) {
+                        self.held = Some((hno, held));
+                        return true;
+                    }
+                    let go_on = self.one_line(hno, held.as_bytes(), false, newline);
+                    self.last_line = no;
+                    return go_on;
+                }
+                // A line wrapped over three rows or more: the middle rows
+                // only extend the head of a frame line.
+                Some(t) if full_row(self) && self.extends(&held, t) => {
+                    held.push_str(t);
+                    self.held = Some((hno, held));
+                    return true;
+                }
+                _ => {
+                    if !self.one_line(hno, held.as_bytes(), false, true) {
+                        return false;
+                    }
+                }
+            }
+        }
+        if full_row(self) {
+            if let Some(t) = text {
+                self.held = Some((no, t.to_string()));
+                return true;
+            }
+        }
+        self.one_line(no, raw, cut, newline)
+    }
+
+    /// Whether `cont` continues the wrapped row `held`: together they are
+    /// one well-formed dump line, and `held` and `cont` are not both dump
+    /// lines on their own.
+    fn continues(&self, held: &str, cont: &str) -> bool {
+        if cont.is_empty() {
+            return false;
+        }
+        let joined = format!("{held}{cont}");
+        if !self.well_formed(&joined) {
+            return false;
+        }
+        !(self.is_dump_line(held) && self.is_dump_line(cont))
+    }
+
+    /// Whether the full row `cont` extends `held`, the head of a function
+    /// or file line that neither completes: neither is a dump line alone,
+    /// and together they still start like one.
+    fn extends(&self, held: &str, cont: &str) -> bool {
+        if held.len() + cont.len() > self.opts.max_line.max(1)
+            || self.is_dump_line(held)
+            || self.is_dump_line(cont)
+        {
+            return false;
+        }
+        let joined = format!("{held}{cont}");
+        let (body, indented) = self.body_of(&joined);
+        if indented {
+            return body.contains(['/', '\\']) && parse_file_line(body).is_none();
+        }
+        let name_end = body.find('(').unwrap_or(0);
+        name_end > 0
+            && body.as_bytes()[0].is_ascii_alphanumeric()
+            && body[..name_end].contains('.')
+            && !body[..name_end].contains([' ', '\t'])
+    }
+
+    /// `line` without the current prefix and trailing blanks, and whether
+    /// it is indented.
+    fn body_of<'s>(&self, line: &'s str) -> (&'s str, bool) {
+        let s = self.prefix.strip(line).unwrap_or(line).trim_end();
+        let indented = s.starts_with([' ', '\t']);
+        (s.trim_start(), indented)
+    }
+
+    /// A header, function, file or `created by` line, however it ends.
+    fn is_dump_line(&self, line: &str) -> bool {
+        let (body, indented) = self.body_of(line);
+        if body.is_empty() {
+            return false;
+        }
+        if indented {
+            return parse_file_line(body).is_some() || parse_header(body).is_some();
+        }
+        parse_header(body).is_some()
+            || body.starts_with("created by ")
+            || parse_func_line(body, false).is_some()
+    }
+
+    /// A dump line whole to its last character: a header, a function line,
+    /// a file line ending in its offset or frame registers, a `created by`
+    /// naming one function.
+    fn well_formed(&self, line: &str) -> bool {
+        let (body, indented) = self.body_of(line);
+        if body.is_empty() {
+            return false;
+        }
+        if parse_header(body).is_some() {
+            return true;
+        }
+        if indented {
+            return parse_file_line(body).is_some_and(|fl| {
+                body[fl.key_len..]
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .all(|w| {
+                        let hex = w
+                            .strip_prefix("+0x")
+                            .or_else(|| w.strip_prefix("fp=0x"))
+                            .or_else(|| w.strip_prefix("sp=0x"))
+                            .or_else(|| w.strip_prefix("pc=0x"));
+                        hex.is_some_and(|h| {
+                            !h.is_empty() && h.bytes().all(|c| c.is_ascii_hexdigit())
+                        })
+                    })
+            });
+        }
+        if let Some(rest) = body.strip_prefix("created by ") {
+            let (name, parent) = split_created_by(rest);
+            return valid_func_name(name.trim())
+                && !name.trim().contains(' ')
+                && (parent.is_some() || !rest.contains(" in goroutine"));
+        }
+        parse_func_line(body, false).is_some()
+    }
+
+    /// One logical line.
+    fn one_line(&mut self, no: u64, raw: &[u8], cut: bool, newline: bool) -> bool {
         let go_on = self.line_inner(no, raw, cut, newline);
         // A cut line matters only inside a goroutine or when it may have
         // been a header; long log lines around a dump are not worth a word.
@@ -348,6 +561,13 @@ impl<'a> Parser<'a> {
         };
         let full: &str = &text;
 
+        if let Some(j) = self.junk.take() {
+            if self.join_junk(&j, full) {
+                return !self.stopped;
+            }
+            self.junk_dropped(&j);
+        }
+
         let stripped = self.prefix.strip(full);
         if let Some(s) = stripped {
             if self.dump_line(no, full, s, cut) {
@@ -363,7 +583,19 @@ impl<'a> Parser<'a> {
             }
             self.set_prefix(pre);
             self.header(no, &h);
+            if !pre.is_empty() {
+                self.glued = Some(full.to_string());
+            }
             return !self.stopped;
+        }
+        if self.glued.is_some() && self.fresh_goroutine() {
+            if let Some(k) = self.redetect_prefix(full) {
+                self.prefix = Prefix::detect(&full[..k]);
+                self.glued = None;
+                if self.dump_line(no, full, &full[k..], cut) {
+                    return !self.stopped;
+                }
+            }
         }
         if stripped.is_none() && self.prefix.is_source_tag() {
             // A line of another unit, container or service interleaved with
@@ -372,6 +604,125 @@ impl<'a> Parser<'a> {
         }
         self.foreign(no, stripped.unwrap_or(full), newline);
         !self.stopped
+    }
+
+    /// The open goroutine has read no frame yet.
+    fn fresh_goroutine(&self) -> bool {
+        self.g.as_ref().is_some_and(|g| g.phase == Phase::Frames)
+            && self.stack.is_empty()
+            && !self.pend.active
+    }
+
+    /// A header glued to other text (`…dumping stacksgoroutine 1 [running]:`,
+    /// `… index out of range [3] with length 3: goroutine 12 [running]:`)
+    /// leaves the prefix of the lines that follow unknown: it is what comes
+    /// before a function or `created by` line in `line`, when the header's
+    /// line starts with the same prefix. Returns its length.
+    fn redetect_prefix(&self, line: &str) -> Option<usize> {
+        let header = self.glued.as_deref()?;
+        let b = line.as_bytes();
+        let mut k = 0;
+        while k < b.len() && k <= 512 {
+            let rest = line[k..].trim_end();
+            // A function line, gc's or gccgo's (a bare name with a dot).
+            let func = parse_func_line(rest, false).is_some()
+                || (is_symbol_only(rest) && rest.contains('.'));
+            if func || rest.starts_with("created by ") {
+                let p = Prefix::detect(&line[..k]);
+                if p.strip(header).is_some() {
+                    return Some(k);
+                }
+            }
+            // The start of the next word.
+            k += memchr2(b' ', b'\t', &b[k..])?;
+            while k < b.len() && (b[k] == b' ' || b[k] == b'\t') {
+                k += 1;
+            }
+        }
+        None
+    }
+
+    /// Joins a skipped line (the head of a frame line a console wrapped)
+    /// with `line`, its continuation, when together they read as the frame
+    /// line the goroutine expects. Returns true when they did.
+    fn join_junk(&mut self, j: &Junk, line: &str) -> bool {
+        let cont = line.trim_end();
+        let phase = match &self.g {
+            Some(g) => g.phase,
+            None => return false,
+        };
+        if cont.is_empty() {
+            return false;
+        }
+        let joined = format!("{}{cont}", j.text);
+        if j.indented {
+            let Some(fl) = parse_file_line(joined.trim()) else {
+                return false;
+            };
+            if !looks_like_path(fl.path) {
+                return false;
+            }
+            match phase {
+                Phase::Frames if self.pend.active && !self.pend.weak => {
+                    self.complete_frame(fl.path, fl.line);
+                }
+                Phase::CreatedFile => self.complete_created(fl.path, fl.line),
+                _ => return false,
+            }
+            self.after_blank = false;
+            return true;
+        }
+        match parse_func_line(&joined, false) {
+            Some(name) if phase == Phase::Frames => {
+                self.function(j.no, name, false);
+                self.after_blank = false;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A skipped function line head that nothing continued: its frame is
+    /// lost.
+    fn junk_dropped(&mut self, j: &Junk) {
+        if !j.indented {
+            if let Some(g) = &mut self.g {
+                g.info.frames_elided = true;
+            }
+            self.warn(format!(
+                "line {}: frame line cut or mangled (dropped)",
+                j.no
+            ));
+        }
+    }
+
+    /// Keeps a line skipped inside a goroutine when it may be the head of a
+    /// wrapped frame line: a function line without its closing parenthesis,
+    /// or an indented line where a file line is expected that is not one.
+    fn keep_junk(&mut self, no: u64, t: &str) {
+        let Some(g) = &self.g else { return };
+        let indented = t.starts_with([' ', '\t']);
+        let body = t.trim();
+        let head = if indented {
+            ((g.phase == Phase::Frames && self.pend.active && !self.pend.weak)
+                || g.phase == Phase::CreatedFile)
+                && body.contains(['/', '\\', ':'])
+        } else {
+            let name_end = body.find('(').unwrap_or(0);
+            g.phase == Phase::Frames
+                && name_end > 0
+                && !body.ends_with(')')
+                && body.as_bytes()[0].is_ascii_alphanumeric()
+                && body[..name_end].contains('.')
+                && !body[..name_end].contains([' ', '\t'])
+        };
+        if head && body.len() <= 4096 {
+            self.junk = Some(Junk {
+                no,
+                text: t.trim_end().to_string(),
+                indented,
+            });
+        }
     }
 
     pub(super) fn set_prefix(&mut self, pre: &str) {
@@ -423,7 +774,16 @@ impl<'a> Parser<'a> {
                 Phase::Frames => {
                     if self.pend.active {
                         if self.pend.weak && !fl.pc_only {
-                            self.pend.active = false;
+                            // gccgo prints `name` then `\tfile:line`.
+                            if looks_like_path(fl.path) {
+                                self.mark_gccgo();
+                                if let Some(name) = gccgo_decode(&self.pend.name) {
+                                    self.pend.name = name;
+                                }
+                                self.complete_frame(fl.path, fl.line);
+                            } else {
+                                self.pend.active = false;
+                            }
                         } else {
                             self.complete_frame(fl.path, fl.line);
                         }
@@ -437,13 +797,33 @@ impl<'a> Parser<'a> {
         if phase == Phase::Ancestors {
             return true;
         }
-        if body.starts_with("goroutine running on other thread") {
-            if let Some(g) = &mut self.g {
-                g.info.stack_unavailable = true;
-            }
+        if self.stack_unavailable_note(body) {
             return true;
         }
         false
+    }
+
+    /// `goroutine running on other thread; stack unavailable`, or libgo's
+    /// `goroutine in C code; stack unavailable`.
+    fn stack_unavailable_note(&mut self, t: &str) -> bool {
+        let c_code = t.starts_with("goroutine in C code");
+        if !c_code && !t.starts_with("goroutine running on other thread") {
+            return false;
+        }
+        if let Some(g) = &mut self.g {
+            g.info.stack_unavailable = true;
+        }
+        if c_code {
+            self.mark_gccgo();
+        }
+        true
+    }
+
+    /// The dump is a gccgo (libgo) traceback.
+    fn mark_gccgo(&mut self) {
+        if let Some(d) = &mut self.dump {
+            d.snap.gccgo = true;
+        }
     }
 
     /// An unindented line inside a goroutine.
@@ -495,10 +875,7 @@ impl<'a> Parser<'a> {
             self.elided();
             return true;
         }
-        if t.starts_with("goroutine running on other thread") {
-            if let Some(g) = &mut self.g {
-                g.info.stack_unavailable = true;
-            }
+        if self.stack_unavailable_note(t) {
             return true;
         }
         if let Some(name) = parse_func_line(t, cut) {
@@ -614,6 +991,11 @@ impl<'a> Parser<'a> {
             return;
         }
         let Some(d) = &mut self.dump else { return };
+        if d.snap.gccgo {
+            if let Some(name) = gccgo_decode(&self.created_name) {
+                self.created_name = name;
+            }
+        }
         let id = d.snap.table.intern_frame(&self.created_name, path, line);
         self.created(Some(id));
     }
@@ -646,6 +1028,7 @@ impl<'a> Parser<'a> {
 
     /// Text that is not part of a dump (or not with the current prefix).
     pub(super) fn foreign(&mut self, no: u64, t: &str, newline: bool) {
+        let untrimmed = t;
         let t = t.trim();
         if let Some(g) = &self.g {
             // Text after a blank line, after a complete goroutine (its
@@ -658,6 +1041,9 @@ impl<'a> Parser<'a> {
             } else if !newline && looks_like_cut_frame(t) {
                 // Junk inside a goroutine: skipped, unless it is the cut tail.
                 self.cut_tail = true;
+            } else if newline {
+                // Or the head of a frame line that the next line continues.
+                self.keep_junk(no, untrimmed);
             }
         } else if !t.is_empty() {
             self.broken = true;
@@ -684,6 +1070,10 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn header(&mut self, no: u64, h: &Header<'_>) {
+        if let Some(j) = self.junk.take() {
+            self.junk_dropped(&j);
+        }
+        self.glued = None;
         self.first_header.get_or_insert(no);
         self.finish_goroutine(false);
         if self.total >= self.opts.max_samples {
@@ -789,21 +1179,20 @@ impl<'a> Parser<'a> {
             }
         }
         if self.stack.is_empty() && !g.info.stack_unavailable {
-            // A header with nothing after it at the end: the input was cut.
-            let msg = if at_eof && (incomplete || g.phase == Phase::Frames) {
-                format!("truncated at line {last}: last goroutine incomplete (goroutine {} dropped: no complete frame)", g.info.id)
-            } else {
-                format!(
-                    "line {}: goroutine {} has no stack; skipped",
-                    g.header_line, g.info.id
-                )
-            };
-            if at_eof {
-                self.warn_always(msg);
-            } else {
-                self.warn(msg);
+            // A header with nothing after it at the end, or with a frame cut
+            // by the end: the input was cut.
+            let gccgo = self.dump.as_ref().is_some_and(|d| d.snap.gccgo);
+            if at_eof && (incomplete || (last == g.header_line && !gccgo)) {
+                self.warn_always(format!("truncated at line {last}: last goroutine incomplete (goroutine {} dropped: no complete frame)", g.info.id));
+                return;
             }
-            return;
+            // No frame printed (gccgo cannot unwind a running goroutine) or
+            // none readable: still a goroutine, with its state.
+            g.info.stack_unavailable = true;
+            self.warn(format!(
+                "line {}: goroutine {} has no stack (kept with an empty stack)",
+                g.header_line, g.info.id
+            ));
         }
         if incomplete {
             let msg = if at_eof {
@@ -874,6 +1263,14 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn finish(mut self) -> Result<Vec<Snapshot>, InputError> {
+        if let Some((no, held)) = self.held.take() {
+            let last = self.last_line;
+            self.one_line(no, held.as_bytes(), false, true);
+            self.last_line = last;
+        }
+        if let Some(j) = self.junk.take() {
+            self.junk_dropped(&j);
+        }
         self.finish_goroutine(true);
         if self.cut_lines > MAX_CUT_LINE_WARNINGS {
             let n = self.cut_lines - MAX_CUT_LINE_WARNINGS;
@@ -945,8 +1342,10 @@ pub(super) fn merge_into(into: &mut Snapshot, from: Snapshot) {
         table,
         samples,
         warnings,
+        gccgo,
         ..
     } = from;
+    into.gccgo |= gccgo;
     let remap = |into: &mut Snapshot, id: FrameId| {
         let f = table.frame(id);
         into.table.intern_frame(
