@@ -2,6 +2,7 @@
 //! matched against the [`catalog`] of leak signatures, scored and ranked.
 
 pub mod catalog;
+pub mod golex;
 pub mod source;
 
 pub use catalog::{Catalog, Severity};
@@ -474,6 +475,11 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         .collect();
     let mut findings: Vec<Finding> = Vec::new();
     let mut merged_into: BTreeMap<String, usize> = BTreeMap::new();
+    let user_files = if opts.source.is_some() {
+        user_files(ks.series)
+    } else {
+        Vec::new()
+    };
     for s in &candidates {
         let mut yes: Vec<&catalog::Compiled> = Vec::new();
         let mut undecided: Vec<(&catalog::Compiled, &'static str)> = Vec::new();
@@ -580,6 +586,9 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                         s.frames.get(i + 1)
                     }),
                     created_by: s.created_by.as_ref(),
+                    frames: &s.frames,
+                    library: is_library_signature(top, s).then_some(top.entry.id.as_str()),
+                    user_files: &user_files,
                 },
             );
             if let Some(op) = verdict.op {
@@ -657,6 +666,39 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         findings.push(f);
     }
     findings
+}
+
+/// Whether the entry names a library's own goroutine by its frames
+/// (database/sql's connectionOpener, net/http's persistConn loops …): every
+/// frame regex matches a standard-library frame of the stack. The source
+/// never overrides such a signature.
+fn is_library_signature(e: &catalog::Compiled, s: &Series) -> bool {
+    !e.frames.is_empty()
+        && e.frames.iter().all(|re| {
+            s.frames.iter().any(|f| {
+                re.is_match(&f.function)
+                    && crate::normalize::package_path(&f.function)
+                        .is_some_and(crate::normalize::is_std_package)
+            })
+        })
+}
+
+/// Files of the program's own frames (and go statements) in the series, in
+/// order of first appearance: where the source scan looks for the user of a
+/// library goroutine or a go statement in another file.
+fn user_files(series: &[Series]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for s in series {
+        for f in s.frames.iter().chain(s.created_by.iter()) {
+            let own = crate::normalize::package_path(&f.function)
+                .is_some_and(|p| !crate::normalize::is_std_package(p));
+            if own && !f.raw_file.is_empty() && seen.insert(f.raw_file.as_str()) {
+                out.push(f.raw_file.clone());
+            }
+        }
+    }
+    out
 }
 
 /// The stack-only pattern for an operation when no entry matched.
