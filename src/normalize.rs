@@ -43,13 +43,49 @@ pub fn function(raw: &str) -> Cow<'_, str> {
             }
         }
     }
-    if s.contains('·') {
+    if s.contains('[') && !type_args_elided(s) {
+        // Protobuf profiles may name the shape (`F[go.shape.struct { A int }]`)
+        // where tracebacks print `F[...]`.
+        let mut out = String::with_capacity(s.len());
+        let mut depth = 0;
+        for c in s.chars() {
+            match c {
+                '[' => {
+                    if depth == 0 {
+                        out.push_str("[...");
+                    }
+                    depth += 1;
+                }
+                ']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        out.push(']');
+                    }
+                }
+                _ if depth == 0 => out.push(if c == '·' { '.' } else { c }),
+                _ => {}
+            }
+        }
+        Cow::Owned(out)
+    } else if s.contains('·') {
         Cow::Owned(s.replace('·', "."))
     } else if s.len() == raw.len() {
         Cow::Borrowed(raw)
     } else {
         Cow::Borrowed(s)
     }
+}
+
+/// Whether every type-argument list of a function name is already `[...]`.
+fn type_args_elided(s: &str) -> bool {
+    let mut rest = s;
+    while let Some(i) = rest.find('[') {
+        if !rest[i..].starts_with("[...]") {
+            return false;
+        }
+        rest = &rest[i + 5..];
+    }
+    true
 }
 
 /// The import path of the package a (normalized) function belongs to:
@@ -404,6 +440,14 @@ mod tests {
         assert_eq!(function("main.(*T).run(...)"), "main.(*T).run");
         assert_eq!(function("main.(*T).run"), "main.(*T).run");
         assert_eq!(function("main.Map[...](0x1)"), "main.Map[...]");
+        assert_eq!(
+            function("main.firstOf[go.shape.struct { Hops int }].func1"),
+            "main.firstOf[...].func1"
+        );
+        assert_eq!(
+            function("main.(*Stack[go.shape.int]).Push"),
+            "main.(*Stack[...]).Push"
+        );
         assert_eq!(function("runtime.goexit({})"), "runtime.goexit");
         assert_eq!(function("main.main()"), "main.main");
         assert_eq!(function("main.func·002()"), "main.func.002");

@@ -221,8 +221,10 @@ fn literal_body(toks: &[(Pos, Tok)], i: usize) -> Option<usize> {
                 last_was_type_word = true;
             }
             Tok::Punct('[') => {
+                // `[]T` and `[N]T` go on to their element type; after
+                // `Type[Args]` (a generic instance) the body may follow.
+                last_was_type_word = j > 0 && matches!(toks[j - 1].1, Tok::Ident(_));
                 j = skip_balanced(toks, j);
-                last_was_type_word = false;
             }
             Tok::Punct('.' | '*' | '<' | '-') => {
                 j += 1;
@@ -682,6 +684,10 @@ func (s *Server[T]) run(in <-chan int, cb func(int) error) (err error) {
 	return nil
 }
 
+func lookup(c bool) *Future[Result] {
+	return &Future[Result]{}
+}
+
 func  plain( x int ) {
 x:=func(){ }
 go func(){ ch<-x }()
@@ -692,15 +698,16 @@ go func(){ ch<-x }()
     fn declarations_and_literals_are_numbered_like_cmd_compile() {
         let c = clean(&lines(SRC));
         let d = declarations(&c);
-        assert_eq!(d.len(), 2);
+        assert_eq!(d.len(), 3);
+        assert_eq!(d[1].name, "lookup", "a generic instance as the result type");
         assert_eq!(
             (d[0].name.as_str(), d[0].receiver.as_str()),
             ("run", "Server")
         );
         assert_eq!((d[0].start, d[0].end), (3, 23));
         assert_eq!(
-            (d[1].name.as_str(), d[1].start, d[1].end),
-            ("plain", 25, 28)
+            (d[2].name.as_str(), d[2].start, d[2].end),
+            ("plain", 29, 32)
         );
         let l = literals(&c, &d[0]);
         let names: Vec<(String, u32, bool)> =
@@ -720,7 +727,7 @@ go func(){ ch<-x }()
             ]
         );
         assert_eq!(l[3].close.line, 16);
-        let l = literals(&c, &d[1]);
+        let l = literals(&c, &d[2]);
         assert_eq!(l.len(), 2);
         assert!(l[1].go && l[1].path == vec![2]);
     }

@@ -545,6 +545,24 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         for a in &top.entry.alternatives {
             push_alt(a);
         }
+        // The most probable pattern first where the stack only names a
+        // generic operation: a debug=2 `chan receive` is also how a `for
+        // range` loop (runtime.chanrecv2, which text dumps hide) waits, and
+        // a receive loop over a channel nobody closes is the common leak.
+        let top = match most_probable(s, &top.entry.id).and_then(|p| catalog.get(p)) {
+            Some(p) => {
+                let old = top.entry.id.clone();
+                alternatives.retain(|a| *a != p.entry.id);
+                alternatives.insert(0, old);
+                for a in &p.entry.alternatives {
+                    if !alternatives.contains(a) && *a != p.entry.id {
+                        alternatives.push(a.clone());
+                    }
+                }
+                p
+            }
+            None => top,
+        };
         let mut decide = top.entry.decide.clone();
         let undecided_higher: Vec<_> = undecided
             .iter()
@@ -666,6 +684,18 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         findings.push(f);
     }
     findings
+}
+
+/// Without the source: the pattern the stack makes most probable when only
+/// a generic, operation-level entry matched.
+fn most_probable(s: &Series, top: &str) -> Option<&'static str> {
+    // Text dumps record states (`chan receive`) and hide chanrecv2.
+    let text_receive = s.op == BlockingOp::ChanReceive
+        && !s.states.is_empty()
+        && s.states
+            .keys()
+            .all(|k| k.starts_with("chan receive") && !k.contains("nil"));
+    (top == "chan-receive-blocked" && text_receive).then_some("range-unclosed-channel")
 }
 
 /// Whether the entry names a library's own goroutine by its frames

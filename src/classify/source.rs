@@ -659,11 +659,11 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
             BlockingOp::ChanSend | BlockingOp::ChanReceive | BlockingOp::RangeReceive
         )
     {
-        if let Some(field) = never_assigned_field(src, &line) {
+        if let Some(field) = never_assigned_field(index, src, &line, op == BlockingOp::ChanSend) {
             v.op = Some(BlockingOp::NilChan);
             v.pattern = Some("nil-channel");
             v.evidence.push(format!(
-                "{} uses the channel field {field}, which no file of its package ever assigns: it is nil",
+                "{} uses the channel field {field}, which no file of its package assigns (or only functions nothing calls): it is nil",
                 loc(src, site.line)
             ));
             return v;
@@ -742,7 +742,13 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
     }
     match op {
         BlockingOp::RangeReceive => {
-            if let Some(c) = regex!(r"\brange\s+([\w.]+)").captures(&line) {
+            if regex!(r"\brange\s+time\.Tick\(").is_match(&line) {
+                v.pattern = Some("ticker-not-stopped");
+                v.evidence.push(format!(
+                    "{} ranges over time.Tick: its ticker can never be stopped and the loop has no exit",
+                    loc(src, site.line)
+                ));
+            } else if let Some(c) = regex!(r"\brange\s+([\w.]+)").captures(&line) {
                 let ch = c[1].to_string();
                 if ch.ends_with(".C") {
                     if let Some(n) = ticker_unstopped() {
@@ -844,6 +850,12 @@ fn examine_receive(
             loc(src, line_no)
         ));
         discarded_cancel(v, go);
+    } else if regex!(r"<-\s*time\.Tick\(").is_match(line) {
+        v.pattern = Some("ticker-not-stopped");
+        v.evidence.push(format!(
+            "{} waits on time.Tick, whose ticker can never be stopped",
+            loc(src, line_no)
+        ));
     } else if regex!(r"<-\s*[\w.]+\.C\b").is_match(line) {
         if let Some(n) = ticker_unstopped() {
             v.pattern = Some("ticker-not-stopped");
@@ -1058,12 +1070,20 @@ fn is_map(src: &SourceFile, name: &str) -> bool {
     src.code.iter().any(|l| decl.is_match(l))
 }
 
-/// The struct field a channel statement uses (`n.updates` in `<-n.updates`)
-/// when no Go file in the same directory assigns it: a nil channel.
-fn never_assigned_field(src: &SourceFile, line: &str) -> Option<String> {
-    let expr = regex!(r"(?:<-\s*|range\s+)([\w.]+)(\(?)")
-        .captures(line)
-        .or_else(|| regex!(r"^\s*([\w.]+)(\s*)<-").captures(line))?;
+/// The struct field a channel statement uses (`n.updates` in `<-n.updates`,
+/// `n.updates <- v`) when no file of its package assigns it, or only
+/// functions nothing calls do: a nil channel.
+fn never_assigned_field(
+    index: &SourceIndex,
+    src: &SourceFile,
+    line: &str,
+    send: bool,
+) -> Option<String> {
+    let expr = if send {
+        regex!(r"([\w.]+)(\s*)<-").captures(line)?
+    } else {
+        regex!(r"(?:<-\s*|range\s+)([\w.]+)(\(?)").captures(line)?
+    };
     if expr.get(2).is_some_and(|m| m.as_str() == "(") {
         // A method call (`<-ctx.Done()`), not a field.
         return None;
@@ -1079,17 +1099,96 @@ fn never_assigned_field(src: &SourceFile, line: &str) -> Option<String> {
     ))
     .ok()?;
     let dir = src.path.parent()?;
-    for e in std::fs::read_dir(dir).ok()?.flatten() {
-        let p = e.path();
-        if p.extension().is_some_and(|x| x == "go") {
-            let text = std::fs::read_to_string(&p).ok()?;
-            let lines: Vec<String> = text.lines().map(|l| l.to_string()).collect();
-            if golex::clean(&lines).iter().any(|l| assign.is_match(l)) {
-                return None;
+    let mut files: Vec<Arc<SourceFile>> = Vec::new();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "go"))
+        .collect();
+    paths.sort();
+    for p in paths.into_iter().take(64) {
+        files.push(index.read(&p)?);
+    }
+    // A function is called when its name is used outside its own body.
+    let called = |name: &str| -> bool {
+        if name == "main" || name == "init" {
+            return true;
+        }
+        let Ok(use_) = Regex::new(&format!(r"\b{}\b", regex::escape(name))) else {
+            return true;
+        };
+        files.iter().any(|f| {
+            f.code.iter().enumerate().any(|(i, l)| {
+                let n = i as u32 + 1;
+                use_.is_match(l)
+                    && !f
+                        .decls
+                        .iter()
+                        .any(|d| d.name == name && d.start <= n && n <= d.end)
+            })
+        })
+    };
+    // The struct type declaring the field, and its composite literals that
+    // leave the field out (`&Future[T]{}` on one path): those values carry a
+    // nil channel even where another literal sets it.
+    let field_decl = Regex::new(&format!(r"^\s*{}\s+(<-\s*)?chan\b", regex::escape(field))).ok()?;
+    let mut owner: Option<String> = None;
+    for f in &files {
+        for (i, l) in f.code.iter().enumerate() {
+            if field_decl.is_match(l) {
+                owner = (0..i).rev().find_map(|k| {
+                    regex!(r"^\s*type\s+(\w+)(\[[^\]]*\])?\s+struct\b")
+                        .captures(&f.code[k])
+                        .map(|c| c[1].to_string())
+                });
             }
         }
     }
-    Some(expr)
+    let mut set_by_literal_only = true;
+    let mut omitted: Option<(Arc<SourceFile>, u32)> = None;
+    let empty_literal = match &owner {
+        Some(t) => {
+            Some(Regex::new(&format!(r"\b{}(\[[^\]]*\])?\{{\s*\}}", regex::escape(t))).ok()?)
+        }
+        None => None,
+    };
+    for f in &files {
+        for (i, l) in f.code.iter().enumerate() {
+            if let Some(lit) = &empty_literal {
+                if lit.is_match(l) && f.decl_at(i as u32 + 1).is_some() {
+                    omitted.get_or_insert((f.clone(), i as u32 + 1));
+                }
+            }
+            if !assign.is_match(l) {
+                continue;
+            }
+            match f.decl_at(i as u32 + 1) {
+                Some(d) if !called(&d.name) => {}
+                _ => {
+                    if !regex!(r":\s*make\(").is_match(l) {
+                        set_by_literal_only = false;
+                    }
+                }
+            }
+        }
+    }
+    let assigned_somewhere = files.iter().any(|f| {
+        f.code.iter().enumerate().any(|(i, l)| {
+            assign.is_match(l) && f.decl_at(i as u32 + 1).is_none_or(|d| called(&d.name))
+        })
+    });
+    if !assigned_somewhere {
+        return Some(expr);
+    }
+    match omitted {
+        Some((f, n)) if set_by_literal_only => Some(format!(
+            "{expr} (the {} literal at {} leaves it out)",
+            owner.unwrap_or_default(),
+            loc(&f, n)
+        )),
+        _ => None,
+    }
 }
 
 /// Whether a statement can block in `op` (a stale file has another line there).
@@ -1228,10 +1327,22 @@ fn examine_send(
     // The receive that would have drained the channel, in the creator (a
     // receiving goroutine started after it counts too).
     let chan_name = ch.rsplit('.').next().unwrap_or(&ch).to_string();
+    // The channel may reach the goroutine as an argument under another name
+    // (`go s.query(r, ch)` into `out chan<- T`): the go statement's
+    // arguments are candidates too.
+    let mut names = vec![regex::escape(&chan_name)];
+    if let Some((_, args)) = gsrc.code(go.line).unwrap_or("").split_once('(') {
+        let args = args.rsplit_once(')').map(|(a, _)| a).unwrap_or(args);
+        for a in regex!(r"\b([A-Za-z_]\w*)\s*(?:,|$)").captures_iter(args) {
+            let a = regex::escape(&a[1]);
+            if !names.contains(&a) {
+                names.push(a);
+            }
+        }
+    }
+    let alt = names.join("|");
     let recv = Regex::new(&format!(
-        r"<-\s*[\w.()]*\b{}\b|\brange\s+[\w.]*\b{}\b",
-        regex::escape(&chan_name),
-        regex::escape(&chan_name)
+        r"<-\s*[\w.()]*\b(?:{alt})\b|\brange\s+[\w.]*\b(?:{alt})\b"
     ))
     .expect("escaped");
     let recv_line = after_all
@@ -1266,7 +1377,9 @@ fn examine_send(
         line: go.line,
         col: 0,
     };
-    if let Some(loop_line) = golex::loop_around(&gsrc.code, go_pos, gopen, gclose) {
+    let looped =
+        golex::loop_around(&gsrc.code, go_pos, gopen, gclose).filter(|_| recv_line.is_some());
+    if let Some(loop_line) = looped {
         let recv_in_loop = recv_line.is_some_and(|r| {
             golex::loop_around(&gsrc.code, Pos { line: r, col: 0 }, gopen, gclose).is_some_and(
                 |l| {
