@@ -267,8 +267,15 @@ fn groups(s: &Snapshot) -> Groups {
 /// debug=2 hides runtime.chanrecv2 (a range looks like a receive) and debug=1
 /// hides every runtime frame at the top of a stack (no operation at all).
 fn ops_agree(proto: BlockingOp, text: BlockingOp, debug1: bool) -> bool {
+    use BlockingOp::*;
     proto == text
         || (debug1 && text == BlockingOp::Other)
+        // debug=1's hidden runtime frames are ordered, not named: a nil
+        // channel looks like a plain send or receive unless a non-nil one
+        // parks at the same wrapper, and a lone select park address cannot
+        // tell `select {}` from a select.
+        || (debug1 && proto == NilChan && matches!(text, ChanSend | ChanReceive | RangeReceive))
+        || (debug1 && proto == SelectNoCases && text == Select)
         || (proto == BlockingOp::RangeReceive && text == BlockingOp::ChanReceive)
 }
 

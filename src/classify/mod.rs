@@ -607,6 +607,10 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                     frames: &s.frames,
                     library: is_library_signature(top, s).then_some(top.entry.id.as_str()),
                     user_files: &user_files,
+                    exact_op: !s.states.is_empty()
+                        || s.frames
+                            .first()
+                            .is_some_and(|f| crate::normalize::is_runtime_function(&f.function)),
                 },
             );
             if let Some(op) = verdict.op {
@@ -689,13 +693,17 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
 /// Without the source: the pattern the stack makes most probable when only
 /// a generic, operation-level entry matched.
 fn most_probable(s: &Series, top: &str) -> Option<&'static str> {
-    // Text dumps record states (`chan receive`) and hide chanrecv2.
+    // Text dumps hide chanrecv2 (debug=2 says `chan receive`, debug=1's
+    // hidden frames may only say receive); a protobuf profile shows which.
     let text_receive = s.op == BlockingOp::ChanReceive
-        && !s.states.is_empty()
+        && !s.frames.iter().any(|f| f.function == "runtime.chanrecv1")
         && s.states
             .keys()
             .all(|k| k.starts_with("chan receive") && !k.contains("nil"));
-    (top == "chan-receive-blocked" && text_receive).then_some("range-unclosed-channel")
+    if top == "chan-receive-blocked" && text_receive {
+        return Some("range-unclosed-channel");
+    }
+    None
 }
 
 /// Whether the entry names a library's own goroutine by its frames

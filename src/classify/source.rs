@@ -471,6 +471,9 @@ pub struct Subject<'a> {
     /// Files of the program's own frames anywhere in the run (where a
     /// library goroutine's user is looked for).
     pub user_files: &'a [String],
+    /// Whether the input recorded the operation itself (runtime frames of a
+    /// protobuf profile, a debug=2 wait reason); debug=1 text does not.
+    pub exact_op: bool,
 }
 
 fn loc(f: &SourceFile, n: u32) -> String {
@@ -620,7 +623,11 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
         None
     }
     .and_then(|at| golex::select_at(&src.code, at, body_close.line));
-    let mut op = if s.op == BlockingOp::Other && !s.heap {
+    // debug=1 text records no operation (or one inferred from the order of
+    // hidden runtime frames, which cannot see select {} or a nil channel):
+    // the statement says more.
+    let guessed = (s.op == BlockingOp::Other || !s.exact_op) && !s.heap;
+    let mut op = if guessed && (s.op == BlockingOp::Other || stated.is_some_and(|o| o != s.op)) {
         let inferred = if select.is_some() {
             Some(BlockingOp::Select)
         } else {
@@ -653,7 +660,7 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
             op = BlockingOp::Select;
         }
     }
-    if s.op == BlockingOp::Other
+    if guessed
         && matches!(
             op,
             BlockingOp::ChanSend | BlockingOp::ChanReceive | BlockingOp::RangeReceive
