@@ -925,7 +925,7 @@ pub fn infer_hidden_ops(samples: &mut [Sample], hidden: &[Vec<u64>]) {
             } else {
                 BlockingOp::ChanSend
             }
-        } else if recv && !send || (!send && wrappers.len() >= 2) {
+        } else if !send && (recv || wrappers.len() >= 2) {
             if nil {
                 BlockingOp::NilChan
             } else if wrappers.len() >= 2 && Some(&y) == wrappers.iter().next() {
