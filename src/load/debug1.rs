@@ -23,8 +23,8 @@
 
 use super::LoadOptions;
 use crate::error::InputError;
+use crate::model::normalize;
 use crate::model::{Format, FrameId, FrameTable, ProfileKind, Sample, Snapshot, ValueType};
-use crate::normalize;
 use regex::Regex;
 use std::io::BufRead;
 use std::sync::LazyLock;
