@@ -11,8 +11,9 @@
 //! fuzzer itself (and by the bounded allocator both use, see
 //! `fuzz/bounded_alloc.rs`).
 
-use crate::analyze::{self, AnalyzeOptions};
 use crate::classify::Catalog;
+use crate::commands::analyze::{analyze_snapshots, AnalyzeOptions};
+use crate::commands::show;
 use crate::diff::{self, DiffBy};
 use crate::error::Error;
 use crate::group::GroupBy;
@@ -125,7 +126,7 @@ pub fn analyze(data: &[u8]) {
         }
     }
     let by = [GroupBy::Stack, GroupBy::Site, GroupBy::Creator][data.len() % 3];
-    let show = analyze::show_snapshots(&snaps, by, None);
+    let show = show::show_snapshots(&snaps, by, None);
     for f in FORMATS {
         let mut out = Vec::new();
         report::exporter(f, Style::default())
@@ -151,7 +152,7 @@ pub fn analyze(data: &[u8]) {
         load: opts,
         ..Default::default()
     };
-    match analyze::analyze_snapshots(&snaps, catalog(), &aopts) {
+    match analyze_snapshots(&snaps, catalog(), &aopts) {
         Ok(r) => {
             for f in FORMATS {
                 let mut out = Vec::new();
@@ -249,7 +250,7 @@ pub fn check_output(f: OutputFormat, out: &[u8]) {
         OutputFormat::Table => {
             if let Some(c) = text
                 .chars()
-                .find(|&c| c != '\n' && report::is_terminal_control(c))
+                .find(|&c| c != '\n' && crate::text::is_terminal_control(c))
             {
                 panic!("terminal control {c:?} in table output");
             }
@@ -257,7 +258,7 @@ pub fn check_output(f: OutputFormat, out: &[u8]) {
         OutputFormat::Markdown => {
             if let Some(c) = text
                 .chars()
-                .find(|&c| c != '\n' && report::is_terminal_control(c))
+                .find(|&c| c != '\n' && crate::text::is_terminal_control(c))
             {
                 panic!("control {c:?} in Markdown output");
             }

@@ -9,8 +9,8 @@
 //!   move between Go releases); the program's own frames by function, file and
 //!   line.
 
+use crate::model::normalize;
 use crate::model::{BlockingOp, FrameId, FrameRef, Interner, ProfileKind, Sample, Snapshot, Sym};
-use crate::normalize;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -247,11 +247,11 @@ fi
 # ------------------------------------------------------------------ checks
 log "checking for machine paths"
 bad=0
-if grep -rIl -e /root -e /work -e pyenv -e /usr/lib/go -e /usr/share/go -e /tmp "$CAPS" "$SAMPLES"; then
+if grep -rIl -e /root -e /work -e /.pyenv -e /usr/lib/go -e /usr/share/go -e /tmp "$CAPS" "$SAMPLES"; then
     bad=1
 fi
 while IFS= read -r -d '' f; do
-    if gzip -dc "$f" | grep -a -q -e /root -e /work -e pyenv -e /usr/lib/go -e /usr/share/go -e /tmp; then
+    if gzip -dc "$f" | grep -a -q -e /root -e /work -e /.pyenv -e /usr/lib/go -e /usr/share/go -e /tmp; then
         echo "$f" >&2
         bad=1
     fi

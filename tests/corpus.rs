@@ -2,9 +2,9 @@
 //! and Go 1.19 as protobuf, debug=1 and debug=2 (testdata/capture.sh).
 //! EXPECTED.tsv says which pattern each program leaks, or `none`.
 
-use leakdiff::analyze::{analyze_snapshots, AnalyzeOptions};
 use leakdiff::classify::source::SourceIndex;
 use leakdiff::classify::{Catalog, ClassifyOptions, Finding, Severity};
+use leakdiff::commands::analyze::{analyze_snapshots, AnalyzeOptions};
 use leakdiff::group::{GroupBy, Grouper};
 use leakdiff::load::{load_path, LoadOptions};
 use leakdiff::model::{BlockingOp, Snapshot};

@@ -117,7 +117,7 @@ fn prose(md: &str) -> String {
 
 fn raw_controls(s: &str) -> Vec<char> {
     s.chars()
-        .filter(|&c| c != '\n' && leakdiff::report::is_terminal_control(c))
+        .filter(|&c| c != '\n' && leakdiff::text::is_terminal_control(c))
         .collect()
 }
 

@@ -245,7 +245,7 @@ impl Catalog {
     /// Adds or overrides entries from a user's catalog file.
     pub fn extend_from_file(&mut self, path: &str) -> Result<(), Error> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::input(path, crate::load::io_message(&e)))?;
+            .map_err(|e| Error::input(path, crate::text::io_message(&e)))?;
         let entries = parse_entries(&text, path).map_err(Error::Usage)?;
         for e in entries {
             self.insert(compile(e, path).map_err(Error::Usage)?);

@@ -9,6 +9,7 @@ pub use catalog::{Catalog, Severity};
 
 use crate::diff::{Series, Verdict};
 use crate::model::{BlockingOp, FrameRef, ProfileKind};
+use crate::text::fmt_value;
 use regex::Regex;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -95,7 +96,7 @@ fn story_functions(f: &Finding) -> std::collections::BTreeSet<&str> {
         .map(|fr| fr.function.as_str())
         .chain(f.functions.iter().map(|s| s.as_str()))
         .filter(|name| {
-            !crate::normalize::is_runtime_function(name)
+            !crate::model::normalize::is_runtime_function(name)
                 && *name != "main.main"
                 && !name.starts_with("testing.")
                 && !name.contains("internal/snap.")
@@ -341,7 +342,7 @@ fn stable_id(kind: FindingKind, s: &Series) -> String {
     for f in s
         .frames
         .iter()
-        .filter(|f| !crate::normalize::is_runtime_function(&f.function))
+        .filter(|f| !crate::model::normalize::is_runtime_function(&f.function))
     {
         eat(f.function.as_bytes());
         eat(&f.line.to_le_bytes());
@@ -363,24 +364,6 @@ fn stable_id(kind: FindingKind, s: &Series) -> String {
 fn fmt_counts(v: &[i64], unit: &str) -> String {
     let parts: Vec<String> = v.iter().map(|&x| fmt_value(x, unit)).collect();
     parts.join(" → ")
-}
-
-/// Human form of a value: counts as is, bytes with binary units.
-pub fn fmt_value(v: i64, unit: &str) -> String {
-    if unit != "bytes" {
-        return v.to_string();
-    }
-    let a = v.unsigned_abs() as f64;
-    let sign = if v < 0 { "-" } else { "" };
-    if a >= (1u64 << 30) as f64 {
-        format!("{sign}{:.1} GiB", a / (1u64 << 30) as f64)
-    } else if a >= (1u64 << 20) as f64 {
-        format!("{sign}{:.1} MiB", a / (1u64 << 20) as f64)
-    } else if a >= 1024.0 {
-        format!("{sign}{:.1} KiB", a / 1024.0)
-    } else {
-        format!("{sign}{a} B")
-    }
 }
 
 fn site_text(f: &FrameRef) -> String {
@@ -436,7 +419,7 @@ fn is_candidate(s: &Series, kind: FindingKind, n: usize) -> bool {
             let runtime_only = s
                 .frames
                 .iter()
-                .all(|f| crate::normalize::is_runtime_function(&f.function));
+                .all(|f| crate::model::normalize::is_runtime_function(&f.function));
             // Growth that slows to under half its first step is a cache or a
             // pool filling up, not a leak.
             let steps: Vec<i64> = s.values.windows(2).map(|w| w[1] - w[0]).collect();
@@ -608,9 +591,9 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                     library: is_library_signature(top, s).then_some(top.entry.id.as_str()),
                     user_files: &user_files,
                     exact_op: !s.states.is_empty()
-                        || s.frames
-                            .first()
-                            .is_some_and(|f| crate::normalize::is_runtime_function(&f.function)),
+                        || s.frames.first().is_some_and(|f| {
+                            crate::model::normalize::is_runtime_function(&f.function)
+                        }),
                 },
             );
             if let Some(op) = verdict.op {
@@ -715,8 +698,8 @@ fn is_library_signature(e: &catalog::Compiled, s: &Series) -> bool {
         && e.frames.iter().all(|re| {
             s.frames.iter().any(|f| {
                 re.is_match(&f.function)
-                    && crate::normalize::package_path(&f.function)
-                        .is_some_and(crate::normalize::is_std_package)
+                    && crate::model::normalize::package_path(&f.function)
+                        .is_some_and(crate::model::normalize::is_std_package)
             })
         })
 }
@@ -729,8 +712,8 @@ fn user_files(series: &[Series]) -> Vec<String> {
     let mut seen = std::collections::BTreeSet::new();
     for s in series {
         for f in s.frames.iter().chain(s.created_by.iter()) {
-            let own = crate::normalize::package_path(&f.function)
-                .is_some_and(|p| !crate::normalize::is_std_package(p));
+            let own = crate::model::normalize::package_path(&f.function)
+                .is_some_and(|p| !crate::model::normalize::is_std_package(p));
             if own && !f.raw_file.is_empty() && seen.insert(f.raw_file.as_str()) {
                 out.push(f.raw_file.clone());
             }

@@ -488,7 +488,8 @@ fn loc(f: &SourceFile, n: u32) -> String {
 /// Whether a frame is the standard library's (or the runtime's) code: its
 /// source is never read to classify, whatever exists on this machine.
 fn is_std_frame(f: &FrameRef) -> bool {
-    crate::normalize::package_path(&f.function).is_none_or(crate::normalize::is_std_package)
+    crate::model::normalize::package_path(&f.function)
+        .is_none_or(crate::model::normalize::is_std_package)
 }
 
 /// Where the goroutine was started: the file, the go statement's line and

@@ -23,8 +23,8 @@
 
 use super::LoadOptions;
 use crate::error::InputError;
+use crate::model::normalize;
 use crate::model::{Format, FrameId, FrameTable, ProfileKind, Sample, Snapshot, ValueType};
-use crate::normalize;
 use regex::Regex;
 use std::io::BufRead;
 use std::sync::LazyLock;
@@ -867,7 +867,9 @@ impl Parser<'_, '_> {
 ///
 /// - three hidden frames (gopark, chansend or chanrecv, chansend1 or
 ///   chanrecv1/chanrecv2) are a channel operation; two (gopark, selectgo or
-///   block) a select;
+///   block) a select, when another record shows that three-deep channel
+///   shape (releases that inlined chanrecv into chanrecv1 park receives two
+///   deep);
 /// - chansend1 < chansend < chanrecv1 < chanrecv2 < chanrecv in memory, so a
 ///   park address (X) below another record's wrapper address (Y) is a send
 ///   and that other record a receive; two wrappers under one park address
@@ -898,7 +900,10 @@ pub fn infer_hidden_ops(samples: &mut [Sample], hidden: &[Vec<u64>]) {
         if s.op != BlockingOp::Other {
             continue;
         }
-        if h.len() == 2 && h[1] != 0 {
+        // Two hidden frames are a select only where this release parks
+        // channel operations three deep (older ones inlined chanrecv into
+        // chanrecv1): another record of the profile must show that.
+        if h.len() == 2 && !chans.is_empty() {
             s.op = if selects.len() >= 2 && Some(&h[1]) == selects.iter().next() {
                 BlockingOp::SelectNoCases
             } else {

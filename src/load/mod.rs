@@ -10,17 +10,20 @@
 pub mod debug1;
 pub mod debug2;
 pub mod detect;
+pub mod inputs;
 pub mod pprof;
 pub mod utf16;
 pub mod wire;
 
 use crate::error::{Error, InputError, Position};
 use crate::model::Snapshot;
+use crate::text::io_message;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 pub use detect::Detected;
+pub use inputs::{expand_inputs, load_all, order};
 
 /// Bounds on what one input may make the tool do. Each has a command-line
 /// flag; exceeding one is an error or a warning with partial results.
@@ -237,17 +240,8 @@ pub fn quoted(s: &str) -> String {
     let more = if it.next().is_some() { "…" } else { "" };
     format!(
         "{}{more}",
-        crate::report::sanitize_terminal(&format!("{head:?}"))
+        crate::text::sanitize_terminal(&format!("{head:?}"))
     )
-}
-
-/// Turns an I/O error into the message users see.
-pub fn io_message(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::NotFound => "no such file".to_string(),
-        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    }
 }
 
 /// Message for errors read through a gzip decoder.

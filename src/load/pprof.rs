@@ -29,9 +29,9 @@
 use super::wire::{self, At};
 use super::LoadOptions;
 use crate::error::{InputError, Position};
+use crate::model::normalize;
 use crate::model::Format;
 use crate::model::{FrameId, FrameTable, ProfileKind, Sample, Snapshot, ValueType};
-use crate::normalize;
 use prost::Message;
 use rustc_hash::FxHashMap;
 use std::cell::Cell;

@@ -3,7 +3,7 @@
 //! stylesheet), every input string escaped.
 
 use super::html::esc;
-use crate::classify::fmt_value;
+use crate::text::{fmt_value, rfc3339};
 use std::fmt::Write as _;
 
 /// One snapshot on the x axis.
@@ -62,7 +62,7 @@ fn clock(nanos: i64) -> String {
 }
 
 fn day(nanos: i64) -> String {
-    super::rfc3339(nanos)[..10].to_string()
+    rfc3339(nanos)[..10].to_string()
 }
 
 fn fmt_coord(v: f64) -> String {
@@ -178,7 +178,7 @@ pub fn line_chart(values: &[i64], xs: &[XPoint], unit: &str, class: &str, label:
             let name = xs.get(i).map(|p| p.name.as_str()).unwrap_or("");
             let when = times
                 .as_ref()
-                .map(|t| format!(" at {}", super::rfc3339(t[i])))
+                .map(|t| format!(" at {}", rfc3339(t[i])))
                 .unwrap_or_default();
             let _ = write!(
                 s,

@@ -12,15 +12,15 @@
 
 use super::chart::{self, XPoint};
 use super::{
-    fmt_relative, frame_site, sanitize_terminal, AnalysisReport, Exporter, ShowReport,
-    SnapshotInfo, SEVERITIES,
+    fmt_relative, frame_site, AnalysisReport, Exporter, ShowReport, SnapshotInfo, SEVERITIES,
 };
 use crate::classify::catalog::{Compiled, EntryKind};
 use crate::classify::source::SourceSnippet;
-use crate::classify::{fmt_value, Finding, FindingKind, Severity};
+use crate::classify::{Finding, FindingKind, Severity};
+use crate::diff::flame::FlameGraph;
 use crate::diff::ProfileDiff;
-use crate::flame::FlameGraph;
 use crate::model::FrameRef;
+use crate::text::{fmt_value, sanitize_terminal};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -174,7 +174,7 @@ fn stack_html(
         marked |= is_leak;
         let class = if is_leak {
             " class=\"leak\""
-        } else if crate::normalize::is_runtime_function(&f.function) {
+        } else if crate::model::normalize::is_runtime_function(&f.function) {
             " class=\"rt\""
         } else {
             ""

@@ -3,13 +3,12 @@
 //! pipes escaped, so a crafted name can neither break a table nor inject
 //! links, images or HTML.
 
-use super::{
-    fmt_relative, frame_site, sanitize_terminal, sparkline, AnalysisReport, Exporter, ShowReport,
-};
+use super::{fmt_relative, frame_site, sparkline, AnalysisReport, Exporter, ShowReport};
 use crate::classify::catalog::{Compiled, EntryKind};
-use crate::classify::{fmt_value, Finding, FindingKind};
+use crate::classify::{Finding, FindingKind};
 use crate::diff::ProfileDiff;
 use crate::model::FrameRef;
+use crate::text::{fmt_value, sanitize_terminal};
 use std::io::{self, Write};
 
 pub struct Markdown;

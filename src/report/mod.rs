@@ -1,8 +1,9 @@
 //! Reporting: one [`Exporter`] per output format behind one trait, over the
-//! report models built by [`crate::analyze`]. Every string that came from an
+//! report models the commands build. Every string that came from an
 //! input is untrusted and escaped for the format it is written in.
 
 pub mod chart;
+pub mod flame;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -10,10 +11,11 @@ pub mod table;
 
 use crate::classify::catalog::Compiled;
 use crate::classify::Finding;
+use crate::diff::flame::FlameGraph;
 use crate::diff::ProfileDiff;
-use crate::flame::FlameGraph;
 use crate::group::Group;
 use crate::model::{BlockingOp, FrameRef, Snapshot};
+use crate::text::rfc3339;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -105,7 +107,7 @@ impl GroupView {
     pub fn site(&self) -> Option<&FrameRef> {
         self.frames
             .iter()
-            .find(|f| !crate::normalize::is_runtime_function(&f.function))
+            .find(|f| !crate::model::normalize::is_runtime_function(&f.function))
             .or(self.frames.first())
     }
 
@@ -188,44 +190,6 @@ pub fn exporter(format: OutputFormat, style: Style) -> Box<dyn Exporter> {
     }
 }
 
-/// Neutralizes terminal control: C0 controls (but tab), DEL and C1 controls
-/// become visible `\xNN` escapes, and Unicode line separators and bidi
-/// controls `\u{NNNN}` escapes, so a crafted function name cannot move the
-/// cursor, change colors, set the window title, print a hyperlink (OSC 8),
-/// start a new line or reorder what is shown (Trojan Source).
-pub fn sanitize_terminal(s: &str) -> String {
-    if !s.chars().any(is_terminal_control) {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if !is_terminal_control(c) {
-            out.push(c);
-        } else if (c as u32) < 0x100 {
-            out.push_str(&format!("\\x{:02x}", c as u32));
-        } else {
-            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
-        }
-    }
-    out
-}
-
-/// Characters [`sanitize_terminal`] escapes.
-pub fn is_terminal_control(c: char) -> bool {
-    (c < ' ' && c != '\t')
-        || c == '\u{7f}'
-        || ('\u{80}'..='\u{9f}').contains(&c)
-        // Arabic letter mark, left-to-right and right-to-left marks.
-        || c == '\u{61c}'
-        || c == '\u{200e}'
-        || c == '\u{200f}'
-        || c == '\u{2028}'
-        || c == '\u{2029}'
-        // Bidi embeddings, overrides and isolates.
-        || ('\u{202a}'..='\u{202e}').contains(&c)
-        || ('\u{2066}'..='\u{2069}').contains(&c)
-}
-
 /// A sparkline of values, scaled from their minimum to their maximum.
 pub fn sparkline(values: &[i64]) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -251,30 +215,6 @@ pub fn frame_site(f: &FrameRef) -> String {
     } else {
         format!("{} ({}:{})", f.function, f.file, f.line)
     }
-}
-
-/// Formats nanoseconds since the epoch as RFC 3339 UTC.
-pub fn rfc3339(nanos: i64) -> String {
-    let secs = nanos.div_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    )
 }
 
 /// Severities from the worst down, as reports list them.
@@ -311,30 +251,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn terminal_control_is_neutralized() {
-        assert_eq!(
-            sanitize_terminal("main.f\x1b]0;pwned\x07"),
-            "main.f\\x1b]0;pwned\\x07"
-        );
-        assert_eq!(sanitize_terminal("a\u{9b}31m"), "a\\x9b31m");
-        assert_eq!(sanitize_terminal("plain.F[...]"), "plain.F[...]");
-        assert_eq!(
-            sanitize_terminal("main.\u{202e}lmth.exe\u{2066}x\u{200f}"),
-            "main.\\u{202e}lmth.exe\\u{2066}x\\u{200f}"
-        );
-        assert_eq!(sanitize_terminal("a\rb\nc"), "a\\x0db\\x0ac");
-    }
-
-    #[test]
     fn sparklines() {
         assert_eq!(sparkline(&[0, 10, 20, 30]), "▁▃▆█");
         assert_eq!(sparkline(&[5, 5]), "██", "scaled from zero");
         assert_eq!(sparkline(&[0, 0]), "▁▁");
-    }
-
-    #[test]
-    fn times() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000_123_456_789), "2023-11-14T22:13:20Z");
     }
 }

@@ -1,13 +1,11 @@
 //! Terminal tables (comfy-table). Input strings pass through
 //! [`sanitize_terminal`]; colors only when [`Style::color`] says so.
 
-use super::{
-    fmt_relative, frame_site, sanitize_terminal, sparkline, AnalysisReport, Exporter, ShowReport,
-    Style,
-};
+use super::{fmt_relative, frame_site, sparkline, AnalysisReport, Exporter, ShowReport, Style};
 use crate::classify::catalog::Compiled;
-use crate::classify::{fmt_value, Severity};
+use crate::classify::Severity;
 use crate::diff::ProfileDiff;
+use crate::text::{fmt_value, sanitize_terminal};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table as CTable};
 use std::io::{self, Write};

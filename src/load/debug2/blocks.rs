@@ -31,11 +31,12 @@
 //! A line longer than a whole block hands the rest of the input over to
 //! the sequential line reader.
 
-use super::{
-    gzip_message, is_elided, parse_file_line, parse_func_line, parse_header, read_lines, Header,
-    LimitExceeded, LineReader, LoadOptions, Parser, Phase,
+use super::grammar::{
+    is_elided, parse_file_line, parse_func_line, parse_header, split_created_by, Header,
 };
+use super::parser::{read_lines, LineReader, Parser, GOEXIT, WRITER};
 use crate::error::InputError;
+use crate::load::{gzip_message, LimitExceeded, LoadOptions};
 use crate::model::{FrameId, Snapshot};
 use memchr::{memchr, memchr2, memmem, memrchr};
 use rayon::prelude::*;
@@ -50,22 +51,6 @@ use std::time::{Duration, Instant};
 pub(super) const BLOCK_SIZE: usize = 2 << 20;
 
 /// Searchers built once.
-/// `F in goroutine N` → (`F`, Some(N)); `F` alone (before Go 1.21) → (`F`, None).
-pub(super) fn split_created_by(rest: &str) -> (&str, Option<u64>) {
-    match IN_GOROUTINE.rfind(rest.as_bytes()) {
-        Some(i) => (
-            &rest[..i],
-            rest[i + " in goroutine ".len()..]
-                .trim()
-                .parse::<u64>()
-                .ok(),
-        ),
-        None => (rest, None),
-    }
-}
-
-static IN_GOROUTINE: LazyLock<memmem::FinderRev<'static>> =
-    LazyLock::new(|| memmem::FinderRev::new(b" in goroutine "));
 static BOUNDARY: LazyLock<memmem::FinderRev<'static>> =
     LazyLock::new(|| memmem::FinderRev::new(b"\n\ngoroutine "));
 
@@ -276,8 +261,8 @@ impl<'b> LocalTable<'b> {
                 path_len: path.len() as u32,
                 line,
                 special: match name {
-                    "runtime/pprof.writeGoroutineStacks" => Special::Writer,
-                    "runtime.goexit" => Special::Goexit,
+                    WRITER => Special::Writer,
+                    GOEXIT => Special::Goexit,
                     _ => Special::None,
                 },
             });
@@ -648,9 +633,7 @@ fn apply_goroutine(
     first: u64,
 ) -> bool {
     // The header line (`Parser::line` → `dump_line` → `header`).
-    p.last_line = first;
-    p.last_newline = true;
-    p.cut_tail = false;
+    p.begin_line(first, true);
     let h = Header {
         id: g.id,
         status: text(data, g.status),
@@ -660,50 +643,28 @@ fn apply_goroutine(
     if p.stopped {
         return false;
     }
-    let max_frames = p.opts.max_frames.max(1);
     for &item in &parsed.items[g.items.0 as usize..g.items.1 as usize] {
         if item == ELIDED {
-            if let Some(gor) = &mut p.g {
-                gor.info.frames_elided = true;
-            }
+            p.elided();
             continue;
         }
         let f = &parsed.frames[item as usize];
-        // `Parser::function`: the debug=2 writer starts a new profile.
-        if f.special == Special::Writer
-            && p.stack.is_empty()
-            && p.dump.as_ref().is_some_and(|d| !d.snap.samples.is_empty())
-        {
-            p.finish_dump();
-            p.start_dump(false);
-        }
-        // `Parser::complete_frame`.
-        let Some(gor) = &mut p.g else { continue };
-        if f.special == Special::Goexit {
-            if p.stack.is_empty() && gor.goexit.is_none() {
-                gor.goexit = Some((text(data, f.path()).to_string(), f.line));
+        // The function line (`Parser::function`), then the file line
+        // (`Parser::complete_frame`).
+        p.frame_start(f.special == Special::Writer);
+        let goexit = f.special == Special::Goexit;
+        if p.frame_fits(goexit, || (text(data, f.path()).to_string(), f.line)) {
+            if let Some(id) = global_frame(p, remap, data, parsed, item) {
+                p.stack.push(id);
             }
-            continue;
-        }
-        if p.stack.len() >= max_frames {
-            gor.info.frames_elided = true;
-            gor.cut_deep = true;
-            continue;
-        }
-        if let Some(id) = global_frame(p, remap, data, parsed, item) {
-            p.stack.push(id);
         }
     }
     if let Some((frame, parent)) = g.created {
-        // `created by` then its file line (`Parser::complete_created`).
+        // `created by` then its file line (`Parser::plain_line`,
+        // `Parser::complete_created`).
+        p.set_parent(parent);
         let id = global_frame(p, remap, data, parsed, frame);
-        if let Some(gor) = &mut p.g {
-            if parent.is_some() {
-                gor.info.parent_id = parent;
-            }
-            gor.created_by = id;
-            gor.phase = Phase::Done;
-        }
+        p.created(id);
     }
     p.after_blank = g.trailing_blank;
     p.last_line = first + u64::from(g.n_lines) - 1;

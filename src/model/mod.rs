@@ -4,6 +4,9 @@
 //! per-snapshot [`FrameTable`], where function and file names are interned once
 //! and already normalized (no argument lists, no offsets, comparable paths).
 //! Nothing downstream of the loaders looks at raw text or protobuf.
+//! [`normalize`] holds the rules the model is built with.
+
+pub mod normalize;
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -274,7 +277,7 @@ impl FrameTable {
         let function = match self.func_cache.get(raw_function) {
             Some(&f) => f,
             None => {
-                let norm = crate::normalize::function(raw_function);
+                let norm = normalize::function(raw_function);
                 let f = self.strings.intern(&norm);
                 self.func_cache.insert(raw_function.into(), f);
                 f
@@ -284,8 +287,7 @@ impl FrameTable {
         let file = match self.file_cache.get(&(function, raw_file)) {
             Some(&v) => v,
             None => {
-                let norm =
-                    crate::normalize::file(self.strings.get(function), self.strings.get(raw_file));
+                let norm = normalize::file(self.strings.get(function), self.strings.get(raw_file));
                 let v = self.strings.intern(&norm);
                 self.file_cache.insert((function, raw_file), v);
                 v

@@ -2,14 +2,14 @@
 //! formats comparable.
 //!
 //! - [`function`] drops argument lists and offsets from a function as printed.
-//! - [`file`] turns a file path into a machine-independent key derived from the
+//! - [`file()`] turns a file path into a machine-independent key derived from the
 //!   function's package import path, so `-trimpath` and untrimmed builds of the
 //!   same program agree.
 //! - [`blocking_op`] derives one [`BlockingOp`] from a debug=2 wait reason
 //!   and/or the runtime frames at the top of a stack, so that the classifier
 //!   never asks which format a sample came from.
 
-use crate::model::{BlockingOp, FrameId, FrameTable};
+use super::{BlockingOp, FrameId, FrameTable};
 use std::borrow::Cow;
 
 /// Function name without its argument list: `main.(*T).run(0xc000010000, {0x1, 0x2})`

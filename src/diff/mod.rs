@@ -1,6 +1,9 @@
 //! Diffing: the groups of each snapshot of one kind, matched by key, become a
 //! [`Series`] of values over the snapshots, with a [`Trend`] judged over all
-//! of them (not first-versus-last alone).
+//! of them (not first-versus-last alone). [`flame`] folds the first and
+//! last snapshot of a kind into flame graph data.
+
+pub mod flame;
 
 use crate::group::{Group, GroupKey, Grouper, Stacks};
 use crate::model::{BlockingOp, FrameRef, Snapshot};
@@ -214,7 +217,7 @@ impl Series {
     /// first frame outside the runtime and allocator. The leaf when nothing
     /// else qualifies.
     pub fn site(&self) -> Option<&FrameRef> {
-        use crate::normalize::{is_runtime_function, is_std_package, package_path};
+        use crate::model::normalize::{is_runtime_function, is_std_package, package_path};
         let own = |f: &&FrameRef| {
             !package_path(&f.function).is_some_and(is_std_package)
                 && !is_runtime_function(&f.function)
@@ -513,7 +516,7 @@ pub struct ProfileDiff {
     /// The base-versus-new flame graph, filled in only when an output needs
     /// it (HTML, `--flamegraph`); not part of the JSON.
     #[serde(skip)]
-    pub flames: Vec<crate::flame::FlameGraph>,
+    pub flames: Vec<flame::FlameGraph>,
 }
 
 /// The site of a sample for `diff`.
@@ -523,7 +526,7 @@ fn sample_site(snap: &Snapshot, stack: &[crate::model::FrameId], by: DiffBy) -> 
         stack
             .iter()
             .copied()
-            .find(|&f| !crate::normalize::is_allocator_or_runtime(snap.table.function(f)))
+            .find(|&f| !crate::model::normalize::is_allocator_or_runtime(snap.table.function(f)))
             .or_else(|| stack.first().copied())
     } else {
         stack.first().copied()

@@ -1,0 +1,243 @@
+//! `leakdiff analyze`: two or more snapshots loaded, ordered, grouped,
+//! diffed and classified; the findings ranked and reported.
+
+use super::{
+    catalog_with, check_output_is_not_an_input, flames, print_warnings, write_report, Clock,
+    FlameArgs, LimitArgs, OutputArgs, EXIT_FINDINGS, EXIT_OK,
+};
+use crate::classify::{self, Catalog, ClassifyOptions, Finding, KindSeries, Severity};
+use crate::diff::{self, MEMORY_NOISE};
+use crate::error::Error;
+use crate::group::{self, GroupBy, Grouper};
+use crate::load::{self, LoadOptions};
+use crate::model::{ProfileKind, Snapshot};
+use crate::report::{AnalysisReport, SnapshotInfo};
+use clap::{Args, ValueEnum};
+use regex::Regex;
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Snapshot files or directories (every profile inside); - reads standard input.
+    #[arg(required = true, value_name = "SNAPSHOT")]
+    pub inputs: Vec<String>,
+    /// Report only the N highest-ranked findings.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Exit 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// Drop groups whose stack or created-by function matches REGEX (repeatable),
+    /// like goleak's IgnoreTopFunction / IgnoreCreatedBy.
+    #[arg(long, value_name = "REGEX")]
+    pub ignore: Vec<String>,
+    /// File of ignore regexes, one per line (# starts a comment).
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<String>,
+    /// Add or override catalog entries from a TOML file.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<String>,
+    /// Go source tree the stacks point at (repeatable): decides what the stack
+    /// alone cannot (range vs receive, timeout vs premature return, NCast …).
+    /// Only `.go` files under DIR are read: paths in the dumps are matched by
+    /// their longest suffix under DIR, and an absolute path in a dump is read
+    /// as it is only when it is a `.go` file under DIR. Standard-library
+    /// frames are never read to classify.
+    #[arg(long, value_name = "DIR")]
+    pub source: Vec<std::path::PathBuf>,
+    /// Read no source code (the default without --source): no file named by
+    /// a dump, absolute or not, is opened.
+    #[arg(long, conflicts_with = "source")]
+    pub no_source: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub flame: FlameArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+impl From<FailOn> for Severity {
+    fn from(f: FailOn) -> Self {
+        match f {
+            FailOn::Critical => Severity::Critical,
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+        }
+    }
+}
+
+fn ignore_regexes(a: &AnalyzeArgs) -> Result<Vec<Regex>, Error> {
+    let mut pats: Vec<(String, String)> = a
+        .ignore
+        .iter()
+        .map(|p| ("--ignore".to_string(), p.clone()))
+        .collect();
+    if let Some(f) = &a.ignore_file {
+        let text =
+            std::fs::read_to_string(f).map_err(|e| Error::input(f, crate::text::io_message(&e)))?;
+        for (i, line) in text.lines().enumerate() {
+            let l = line.trim();
+            if !l.is_empty() && !l.starts_with('#') {
+                pats.push((format!("{f}: line {}", i + 1), l.to_string()));
+            }
+        }
+    }
+    pats.into_iter()
+        .map(|(origin, p)| {
+            Regex::new(&p).map_err(|e| Error::Usage(format!("{origin}: bad regex {p:?}: {e}")))
+        })
+        .collect()
+}
+
+fn source_index(a: &AnalyzeArgs) -> Option<std::sync::Arc<classify::source::SourceIndex>> {
+    if a.no_source || a.source.is_empty() {
+        return None;
+    }
+    Some(std::sync::Arc::new(classify::source::SourceIndex::new(
+        &a.source,
+    )))
+}
+
+/// Runs `analyze`; returns the exit code.
+pub fn run(a: AnalyzeArgs) -> Result<u8, Error> {
+    let catalog = catalog_with(&a.catalog)?;
+    let ignore = ignore_regexes(&a)?;
+    let inputs = load::expand_inputs(&a.inputs)?;
+    check_output_is_not_an_input(&a.output, &inputs)?;
+    let opts = AnalyzeOptions {
+        load: a.limits.options(),
+        classify: ClassifyOptions {
+            ignore,
+            source: source_index(&a),
+        },
+        top: a.top,
+    };
+    let clock = Clock::start();
+    let snaps = load::load_all(&inputs, &opts.load)?;
+    clock.lap("load");
+    print_warnings(&snaps);
+    let mut r = analyze_snapshots(&snaps, &catalog, &opts)?;
+    clock.lap("analyze");
+    r.flames = flames(&snaps, &a.output, &a.flame)?;
+    write_report(&a.output, &clock, snaps, |ex, w| ex.analysis(&r, w))?;
+    let failed = a
+        .fail_on
+        .is_some_and(|t| r.findings.iter().any(|f| f.severity >= Severity::from(t)));
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// Settings of `analyze`.
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzeOptions {
+    pub load: LoadOptions,
+    pub classify: ClassifyOptions,
+    pub top: Option<usize>,
+}
+
+/// Kinds `analyze` can judge for leaks.
+fn analyzable(kind: ProfileKind) -> bool {
+    matches!(
+        kind,
+        ProfileKind::Goroutine
+            | ProfileKind::GoroutineLeak
+            | ProfileKind::Heap
+            | ProfileKind::Allocs
+    )
+}
+
+/// Runs the whole analysis on loaded snapshots.
+pub fn analyze_snapshots(
+    snaps: &[Snapshot],
+    catalog: &Catalog,
+    opts: &AnalyzeOptions,
+) -> Result<AnalysisReport, Error> {
+    let bad: Vec<String> = snaps
+        .iter()
+        .filter(|s| !analyzable(s.kind))
+        .map(|s| format!("{} ({} profile)", s.name(), s.kind))
+        .collect();
+    if !bad.is_empty() {
+        return Err(Error::Usage(format!(
+            "cannot analyze for leaks: {}; analyze takes goroutine, goroutineleak, heap and allocs profiles (compare other profiles with leakdiff diff)",
+            bad.join(", ")
+        )));
+    }
+    let mut notes = Vec::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut order_of: Vec<&Snapshot> = Vec::new();
+    for kind in [
+        ProfileKind::Goroutine,
+        ProfileKind::GoroutineLeak,
+        ProfileKind::Heap,
+        ProfileKind::Allocs,
+    ] {
+        let mut of_kind: Vec<&Snapshot> = snaps.iter().filter(|s| s.kind == kind).collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        notes.extend(load::order(&mut of_kind));
+        order_of.extend(of_kind.iter().copied());
+        let by = if kind.is_memory() {
+            GroupBy::Site
+        } else {
+            GroupBy::Stack
+        };
+        let mut grouper = Grouper::new(by);
+        let index = group::default_value_index(of_kind[0]);
+        let noise = if kind.is_memory() { MEMORY_NOISE } else { 0.0 };
+        if of_kind.iter().any(|s| {
+            group::default_value_index(s) != index || s.sample_types != of_kind[0].sample_types
+        }) {
+            return Err(Error::Usage(format!(
+                "{} profiles with different sample types cannot be compared: {}",
+                kind,
+                of_kind
+                    .iter()
+                    .map(|s| s.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        let series = diff::diff(&of_kind, &mut grouper, index, noise);
+        if of_kind.len() == 1 {
+            notes.push(format!(
+                "only one {kind} snapshot: findings are judged from its size and wait times alone, at lower confidence; give two or more snapshots to judge growth"
+            ));
+        }
+        let ks = KindSeries {
+            kind,
+            series: &series,
+            snapshots: of_kind.len(),
+        };
+        findings.extend(classify::classify(&ks, catalog, &opts.classify));
+    }
+    let mut findings = classify::link_stories(findings);
+    classify::rank(&mut findings);
+    if let Some(index) = &opts.classify.source {
+        notes.extend(index.notes());
+    }
+    if let Some(top) = opts.top {
+        findings.truncate(top);
+    }
+    let snapshots = order_of.iter().map(|s| SnapshotInfo::of(s)).collect();
+    for s in snaps {
+        for w in &s.warnings {
+            notes.push(format!("{}: {w}", s.name()));
+        }
+    }
+    Ok(AnalysisReport {
+        snapshots,
+        findings,
+        notes,
+        flames: Vec::new(),
+    })
+}

@@ -1,0 +1,752 @@
+//! The debug=2 line grammar: pure functions on one line, used by both the
+//! sequential parser (`parser.rs`) and the block-parallel path
+//! (`blocks.rs`), so each piece of the grammar has one implementation.
+//! Line prefixes (log timestamps, quotes, source tags), goroutine headers
+//! with their status and labels, function lines, file lines, `created by`,
+//! elided frames and the text that ends a goroutine.
+
+use memchr::{memchr, memchr2, memmem, memrchr};
+use std::sync::LazyLock;
+
+// ---------------------------------------------------------------------------
+// Line prefixes
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) enum Shape {
+    #[default]
+    None,
+    /// RFC 3339 / ISO timestamp (+ optional CRI `stdout F`), then a space.
+    Timestamp,
+    /// syslog / journald `Mon DD HH:MM:SS `.
+    Syslog,
+}
+
+/// The prefix every line of a dump carries, detected from a header line.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Prefix {
+    /// Fixed text before the timestamp (`kubectl logs --prefix`
+    /// `[pod/p/c] `, `docker compose logs -t` `app-1  | `).
+    pub(super) lead: String,
+    pub(super) shape: Shape,
+    /// Fixed text after the timestamp (journald `host unit[pid]:`,
+    /// `app_1  |` …), without its trailing whitespace.
+    pub(super) literal: String,
+    /// Markdown `>` quote levels.
+    pub(super) quotes: usize,
+    /// Whitespace characters before the header.
+    pub(super) indent: usize,
+    /// The header's timestamp text (for the snapshot time).
+    pub(super) last_time: String,
+}
+
+impl Prefix {
+    pub(super) fn detect(pre: &str) -> Prefix {
+        // A timestamp at the start or after a space.
+        let mut found = None;
+        for k in std::iter::once(0).chain(pre.match_indices(' ').map(|(i, _)| i + 1)) {
+            let at = &pre[k..];
+            if let Some(r) = strip_timestamp(at) {
+                found = Some((k, Shape::Timestamp, r, &at[..at.len() - r.len()]));
+                break;
+            }
+            if let Some(r) = strip_syslog_time(at) {
+                found = Some((k, Shape::Syslog, r, ""));
+                break;
+            }
+        }
+        let (lead, shape, rest, time) = match found {
+            Some((k, shape, rest, time)) => (&pre[..k], shape, rest, time),
+            None => ("", Shape::None, pre, ""),
+        };
+        let tail_len = rest.len() - rest.trim_end_matches([' ', '\t', '>']).len();
+        let literal = &rest[..rest.len() - tail_len];
+        let tail = &rest[rest.len() - tail_len..];
+        let quotes = tail.matches('>').count();
+        let after_quotes = match tail.rfind('>') {
+            Some(i) => {
+                let a = &tail[i + 1..];
+                a.strip_prefix(' ').unwrap_or(a)
+            }
+            None => tail,
+        };
+        Prefix {
+            lead: lead.to_string(),
+            shape,
+            literal: literal.to_string(),
+            quotes,
+            indent: after_quotes.len(),
+            last_time: time.trim_end().to_string(),
+        }
+    }
+
+    /// True when `pre` is the prefix this one was detected from (same
+    /// shape; the timestamp is refreshed).
+    pub(super) fn same_as(&self, pre: &str) -> bool {
+        if self.shape == Shape::None
+            && self.lead.is_empty()
+            && self.literal.is_empty()
+            && self.quotes == 0
+        {
+            return pre.len() == self.indent && pre.bytes().all(|b| b == b' ' || b == b'\t');
+        }
+        false
+    }
+
+    /// No prefix at all: lines are read as they are.
+    pub(super) fn is_plain(&self) -> bool {
+        self.shape == Shape::None
+            && self.lead.is_empty()
+            && self.literal.is_empty()
+            && self.quotes == 0
+            && self.indent == 0
+    }
+
+    /// The prefix names a source (journald unit, container, compose
+    /// service), so lines without it come from elsewhere.
+    pub(super) fn is_source_tag(&self) -> bool {
+        !self.lead.is_empty() || !self.literal.is_empty()
+    }
+
+    /// The line without this prefix; `None` when the line does not carry it.
+    pub(super) fn strip<'l>(&self, line: &'l str) -> Option<&'l str> {
+        let mut s = line;
+        if !self.lead.is_empty() {
+            s = s.strip_prefix(self.lead.as_str())?;
+        }
+        match self.shape {
+            Shape::None => {}
+            Shape::Timestamp => s = strip_timestamp(s)?,
+            Shape::Syslog => s = strip_syslog_time(s)?,
+        }
+        if !self.literal.is_empty() {
+            match s.strip_prefix(self.literal.as_str()) {
+                Some(r) => s = r,
+                None => return None,
+            }
+        }
+        for _ in 0..self.quotes {
+            let r = s.trim_start_matches(' ');
+            match r.strip_prefix('>') {
+                Some(r) => s = r.strip_prefix(' ').unwrap_or(r),
+                None if r.trim().is_empty() => return Some(""),
+                None => return None,
+            }
+        }
+        if self.indent > 0 {
+            let n = s
+                .bytes()
+                .take(self.indent)
+                .take_while(|&b| b == b' ' || b == b'\t')
+                .count();
+            s = &s[n..];
+        }
+        Some(s)
+    }
+}
+
+pub(super) fn all_digits(b: &[u8]) -> bool {
+    !b.is_empty() && b.iter().all(u8::is_ascii_digit)
+}
+
+/// Strips `YYYY-MM-DD[T ]HH:MM:SS[.frac][Z|±HH:MM]` and the space after it
+/// (CRI `stdout F ` too). Also `/` date separators. An empty remainder is
+/// accepted (a blank log line carries only the timestamp).
+pub(super) fn strip_timestamp(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    if b.len() < 19 {
+        return None;
+    }
+    let sep = b[4];
+    if !(all_digits(&b[0..4])
+        && (sep == b'-' || sep == b'/')
+        && all_digits(&b[5..7])
+        && b[7] == sep
+        && all_digits(&b[8..10])
+        && (b[10] == b'T' || b[10] == b' ')
+        && all_digits(&b[11..13])
+        && b[13] == b':'
+        && all_digits(&b[14..16])
+        && b[16] == b':'
+        && all_digits(&b[17..19]))
+    {
+        return None;
+    }
+    let mut i = 19;
+    if i < b.len() && (b[i] == b'.' || b[i] == b',') {
+        let n = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        i += 1 + n;
+    }
+    if i < b.len() && b[i] == b'Z' {
+        i += 1;
+    } else if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        let z = &b[i + 1..];
+        if z.len() >= 5 && all_digits(&z[0..2]) && z[2] == b':' && all_digits(&z[3..5]) {
+            i += 6;
+        } else if z.len() >= 4 && all_digits(&z[0..4]) {
+            i += 5;
+        } else {
+            return None;
+        }
+    }
+    if i == b.len() {
+        return Some("");
+    }
+    if b[i] != b' ' {
+        return None;
+    }
+    let rest = &s[i + 1..];
+    // CRI log files: `<ts> stdout F <msg>`.
+    for stream in ["stdout ", "stderr "] {
+        if let Some(r) = rest.strip_prefix(stream) {
+            let rb = r.as_bytes();
+            if !rb.is_empty() && (rb[0] == b'F' || rb[0] == b'P') {
+                if rb.len() == 1 {
+                    return Some("");
+                }
+                if rb[1] == b' ' {
+                    return Some(&r[2..]);
+                }
+            }
+        }
+    }
+    Some(rest)
+}
+
+/// Strips a syslog/journald time `Mon DD HH:MM:SS[.frac] ` (`Jan  2` too).
+pub(super) fn strip_syslog_time(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    if b.len() < 15 || !b[0].is_ascii_uppercase() || !b[1].is_ascii_lowercase() {
+        return None;
+    }
+    if !b[2].is_ascii_lowercase() || b[3] != b' ' {
+        return None;
+    }
+    let mut i = 4;
+    if b[i] == b' ' {
+        i += 1;
+    }
+    let nd = b[i..]
+        .iter()
+        .take(2)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    if nd == 0 {
+        return None;
+    }
+    i += nd;
+    if b.get(i) != Some(&b' ') {
+        return None;
+    }
+    i += 1;
+    let t = b.get(i..i + 8)?;
+    if !(all_digits(&t[0..2])
+        && t[2] == b':'
+        && all_digits(&t[3..5])
+        && t[5] == b':'
+        && all_digits(&t[6..8]))
+    {
+        return None;
+    }
+    i += 8;
+    if b.get(i) == Some(&b'.') {
+        let n = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        i += 1 + n;
+    }
+    if i == b.len() {
+        return Some("");
+    }
+    if b[i] != b' ' {
+        return None;
+    }
+    Some(&s[i + 1..])
+}
+
+/// Nanoseconds since the Unix epoch of an RFC 3339 timestamp with a zone.
+pub(super) fn parse_rfc3339_nanos(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || (b[10] != b'T' && b[10] != b' ') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse::<i64>().ok() };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let mut i = 19;
+    let mut nanos = 0i64;
+    if b[i] == b'.' || b[i] == b',' {
+        let n = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let frac = &s[i + 1..i + 1 + n];
+        for (k, c) in frac.bytes().take(9).enumerate() {
+            nanos += i64::from(c - b'0') * 10i64.pow(8 - k as u32);
+        }
+        i += 1 + n;
+    }
+    let offset = match b.get(i) {
+        Some(b'Z') => 0,
+        Some(&c) if c == b'+' || c == b'-' => {
+            let z = s.get(i + 1..)?;
+            let (zh, zm) = if z.len() >= 5 && z.as_bytes()[2] == b':' {
+                (
+                    z.get(0..2)?.parse::<i64>().ok()?,
+                    z.get(3..5)?.parse::<i64>().ok()?,
+                )
+            } else {
+                (
+                    z.get(0..2)?.parse::<i64>().ok()?,
+                    z.get(2..4)?.parse::<i64>().ok()?,
+                )
+            };
+            let o = zh * 3600 + zm * 60;
+            if c == b'+' {
+                o
+            } else {
+                -o
+            }
+        }
+        _ => return None,
+    };
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset;
+    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+}
+
+// ---------------------------------------------------------------------------
+// Line grammar
+// ---------------------------------------------------------------------------
+
+/// A `goroutine N [...]:` header.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Header<'a> {
+    pub(super) id: u64,
+    /// Inside the brackets: `chan receive, 5 minutes, locked to thread`.
+    pub(super) status: &'a str,
+    /// Inside the label braces (Go 1.27 tracebacklabels).
+    pub(super) labels: Option<&'a str>,
+}
+
+/// The first goroutine header anywhere in the line, with its position.
+pub(super) fn find_header(line: &str) -> Option<(usize, Header<'_>)> {
+    for pos in memmem::find_iter(line.as_bytes(), b"goroutine ") {
+        if let Some(h) = parse_header(&line[pos..]) {
+            return Some((pos, h));
+        }
+    }
+    // uber-go/goleak reports (`found unexpected goroutines: [Goroutine 7 in
+    // state select, with F on top of the stack: …]`), pasted from CI logs.
+    for pos in memmem::find_iter(line.as_bytes(), b"Goroutine ") {
+        if let Some(h) = parse_goleak_header(&line[pos..]) {
+            return Some((pos, h));
+        }
+    }
+    None
+}
+
+/// Parses goleak's `Goroutine N in state S, with F on top of the stack:`.
+pub(super) fn parse_goleak_header(s: &str) -> Option<Header<'_>> {
+    let rest = s.strip_prefix("Goroutine ")?;
+    let nd = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if nd == 0 || nd > 20 {
+        return None;
+    }
+    let id = rest[..nd].parse::<u64>().ok()?;
+    let rest = rest[nd..].strip_prefix(" in state ")?;
+    let end = rest
+        .strip_suffix(':')
+        .or_else(|| rest.trim_end().strip_suffix(':'))?;
+    let end = end.strip_suffix(" on top of the stack")?;
+    let with = end.rfind(", with ")?;
+    Some(Header {
+        id,
+        status: &end[..with],
+        labels: None,
+    })
+}
+
+/// Parses `goroutine N [status]:`, `goroutine N gp=0x… m=3 mp=0x… [status]:`
+/// and `goroutine N [status] {k: v, …}:`; nothing but whitespace may follow.
+pub(super) fn parse_header(s: &str) -> Option<Header<'_>> {
+    let rest = s.strip_prefix("goroutine ")?;
+    let nd = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if nd == 0 || nd > 20 {
+        return None;
+    }
+    let id = rest[..nd].parse::<u64>().ok()?;
+    let mut rest = rest[nd..].strip_prefix(' ')?;
+    // gp=0x… m=N|nil mp=0x… (GOTRACEBACK=system/crash, fatal errors).
+    while !rest.starts_with('[') {
+        let sp = memchr(b' ', rest.as_bytes())?;
+        // Only `key=value` words before the status.
+        memchr(b'=', &rest.as_bytes()[..sp])?;
+        rest = &rest[sp + 1..];
+    }
+    let close = memchr(b']', rest.as_bytes())?;
+    let status = &rest[1..close];
+    let mut rest = rest[close + 1..].trim_start();
+    let mut labels = None;
+    if rest.starts_with('{') {
+        let end = label_block_end(rest)?;
+        labels = Some(&rest[1..end]);
+        rest = rest[end + 1..].trim_start();
+    }
+    let rest = rest.strip_prefix(':')?;
+    if !rest.trim().is_empty() {
+        return None;
+    }
+    Some(Header { id, status, labels })
+}
+
+/// Index of the `}` closing the label block that starts `s`, skipping quoted
+/// strings.
+pub(super) fn label_block_end(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 1;
+    let mut in_quote = false;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if in_quote => i += 1,
+            b'"' => in_quote = !in_quote,
+            b'}' if !in_quote => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// What a header's status says.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Status<'a> {
+    pub(super) state: &'a str,
+    pub(super) minutes: Option<u32>,
+    pub(super) locked: bool,
+    pub(super) leaked: bool,
+}
+
+/// Splits `chan receive (scan) (leaked), 5 minutes, locked to thread,
+/// synctest bubble 3` into the bare wait reason and its flags.
+pub(super) fn parse_status(s: &str) -> Status<'_> {
+    let mut parts = s.split(", ");
+    let mut state = parts.next().unwrap_or("").trim();
+    let mut leaked = false;
+    loop {
+        if let Some(r) = state.strip_suffix(" (leaked)") {
+            leaked = true;
+            state = r;
+        } else if let Some(r) = state.strip_suffix(" (scan)") {
+            state = r;
+        } else if let Some(r) = state.strip_suffix(" (durable)") {
+            state = r;
+        } else {
+            break;
+        }
+    }
+    if state == "leaked" {
+        leaked = true;
+    }
+    let mut minutes = None;
+    let mut locked = false;
+    for p in parts {
+        let p = p.trim();
+        if let Some(n) = p
+            .strip_suffix(" minutes")
+            .or_else(|| p.strip_suffix(" minute"))
+        {
+            if let Ok(n) = n.parse::<u32>() {
+                minutes = Some(n);
+            }
+        } else if p == "locked to thread" {
+            locked = true;
+        }
+        // `synctest bubble N`, `synctest group N` and anything newer: ignored.
+    }
+    Status {
+        state,
+        minutes,
+        locked,
+        leaked,
+    }
+}
+
+/// Parses the inside of a label block: `k: v, "k 2": "v\"x"`.
+pub(super) fn parse_labels(s: &str) -> Option<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let mut rest = s.trim();
+    while !rest.is_empty() {
+        let (k, r) = label_token(rest, b':')?;
+        let r = r.trim_start().strip_prefix(':')?.trim_start();
+        let (v, r) = label_token(r, b',')?;
+        out.push((k, v));
+        rest = r.trim_start();
+        if let Some(r) = rest.strip_prefix(',') {
+            rest = r.trim_start();
+        } else if !rest.is_empty() {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// A quoted (runtime `quoted`) or bare key/value, and the rest.
+pub(super) fn label_token(s: &str, delim: u8) -> Option<(String, &str)> {
+    if let Some(q) = s.strip_prefix('"') {
+        let b = q.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'\\' => i += 2,
+                b'"' => return Some((unquote(&q[..i])?, &q[i + 1..])),
+                _ => i += 1,
+            }
+        }
+        return None;
+    }
+    let end = memchr(delim, s.as_bytes()).unwrap_or(s.len());
+    Some((s[..end].trim().to_string(), &s[end..]))
+}
+
+/// Undoes the runtime's `printquoted` escapes: `\n \r \t \\ \" \xNN \uNNNN
+/// \UNNNNNNNN`. `\xNN` stands for a byte that was not valid UTF-8.
+pub(super) fn unquote(s: &str) -> Option<String> {
+    if !s.contains('\\') {
+        return Some(s.to_string());
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        let c = *b.get(i + 1)?;
+        i += 2;
+        match c {
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b't' => out.push(b'\t'),
+            b'\\' => out.push(b'\\'),
+            b'"' => out.push(b'"'),
+            b'x' | b'u' | b'U' => {
+                let n = match c {
+                    b'x' => 2,
+                    b'u' => 4,
+                    _ => 8,
+                };
+                let hex = s.get(i..i + n)?;
+                let v = u32::from_str_radix(hex, 16).ok()?;
+                i += n;
+                if c == b'x' {
+                    out.push(v as u8);
+                } else {
+                    let ch = char::from_u32(v).unwrap_or('\u{fffd}');
+                    let mut tmp = [0u8; 4];
+                    out.extend_from_slice(ch.encode_utf8(&mut tmp).as_bytes());
+                }
+            }
+            other => {
+                out.push(b'\\');
+                out.push(other);
+            }
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// `...N frames elided...` (Go 1.21+) or `...additional frames elided...`.
+pub(super) fn is_elided(t: &str) -> bool {
+    t.starts_with("...") && t.ends_with("...") && t.contains("frames elided")
+}
+
+/// The function name of a frame's function line `pkg.F(args)`, `pkg.(*T).M(...)`,
+/// `F[...](0x0?, {0x1, ...})`, `stopm()`. A line cut at `max_line` needs no
+/// closing parenthesis.
+pub(super) fn parse_func_line(t: &str, cut: bool) -> Option<&str> {
+    let b = t.as_bytes();
+    if !cut && b.last() != Some(&b')') {
+        return None;
+    }
+    // The argument list opens at the first `(` not preceded by `.` (which
+    // opens a receiver such as `.(*T)`).
+    let mut from = 0;
+    let open = loop {
+        let j = memchr(b'(', &b[from..])? + from;
+        if j > 0 && b[j - 1] != b'.' {
+            break j;
+        }
+        from = j + 1;
+    };
+    let name = &t[..open];
+    if !valid_func_name(name) {
+        return None;
+    }
+    Some(name)
+}
+
+/// A function name: no whitespace except inside `{…}` (`interface {}`,
+/// `struct { … }` in generated names).
+pub(super) fn valid_func_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    if b.is_empty() || matches!(b[0], b'(' | b'[' | b'{' | b'#' | b'*' | b'-' | b'>') {
+        return false;
+    }
+    if memchr2(b' ', b'\t', b).is_none() {
+        // Nothing below can reject a name without blanks.
+        return true;
+    }
+    let mut depth = 0i32;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'{' => depth += 1,
+            b'}' => depth -= 1,
+            b' ' | b'\t' if depth <= 0 && b.get(i + 1) != Some(&b'{') => return false,
+            b':' if b.get(i + 1) == Some(&b' ') => return false,
+            _ => {}
+        }
+    }
+    true
+}
+
+/// A bare symbol (cgo symbolizer frame), e.g. `_cgo_topofstack` or
+/// `main.cfunc`.
+pub(super) fn is_symbol_only(t: &str) -> bool {
+    !t.is_empty()
+        && t.len() < 512
+        && t.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'/' | b'$' | b'@'))
+}
+
+/// A frame's file line (without its indentation).
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct FileLine<'a> {
+    pub(super) path: &'a str,
+    pub(super) line: u32,
+    /// `file:line pc=0x…` as the cgo symbolizer prints it.
+    pub(super) pc_only: bool,
+    /// Length of the `path:line` text at the start of the line.
+    pub(super) key_len: usize,
+}
+
+/// Parses `/path/file.go:123`, `… +0x1d`, `… +0x1d fp=0x… sp=0x… pc=0x…`,
+/// `C:/Program Files/…:1`, `<autogenerated>:1`, `file.c:438`.
+pub(super) fn parse_file_line(body: &str) -> Option<FileLine<'_>> {
+    let mut s = body;
+    let mut pc_only = false;
+    let b = body.as_bytes();
+    // ` +0x1d` is the last `+` of the line (`fp=`/`sp=`/`pc=` have none).
+    match memrchr(b'+', b) {
+        Some(i) if i > 0 && b[i - 1] == b' ' && b[i + 1..].starts_with(b"0x") => {
+            s = &body[..i - 1];
+        }
+        _ => {
+            if memchr(b'=', b).is_some() {
+                if let Some(i) = memmem::find(b, b" fp=0x") {
+                    s = &body[..i];
+                } else if let Some(i) = memmem::find(b, b" pc=0x") {
+                    s = &body[..i];
+                    pc_only = true;
+                }
+            }
+        }
+    }
+    let s = match s.as_bytes().last() {
+        Some(c) if c.is_ascii_graphic() => s,
+        _ => s.trim_end(),
+    };
+    let colon = memrchr(b':', s.as_bytes())?;
+    let num = &s.as_bytes()[colon + 1..];
+    if num.is_empty() || num.len() > 10 {
+        return None;
+    }
+    let mut line = 0u64;
+    for &c in num {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        line = line * 10 + u64::from(c - b'0');
+    }
+    let line = u32::try_from(line).ok()?;
+    let path = &s[..colon];
+    if path.is_empty() {
+        return None;
+    }
+    // A space in a path only together with a directory separator
+    // (`C:/Program Files/…`); otherwise this is prose like `at 12:30`.
+    let pb = path.as_bytes();
+    if memchr(b' ', pb).is_some() && memchr2(b'/', b'\\', pb).is_none() {
+        return None;
+    }
+    Some(FileLine {
+        path,
+        line,
+        pc_only,
+        key_len: s.len(),
+    })
+}
+
+/// A file line that lost its indentation must look like a source path.
+pub(super) fn looks_like_path(p: &str) -> bool {
+    p.contains('/')
+        || p.contains('\\')
+        || p.starts_with('<')
+        || [".go", ".s", ".c", ".goc", ".h"]
+            .iter()
+            .any(|e| p.ends_with(e))
+}
+
+/// A line that starts another program state: it ends the open goroutine even
+/// without a blank line before it.
+pub(super) fn is_break_marker(t: &str) -> bool {
+    if t.starts_with("panic: ")
+        || t.starts_with("fatal error: ")
+        || t.starts_with("unexpected fault address")
+        || t.starts_with("[signal ")
+        || t.starts_with("goroutine profile: total")
+        || t.starts_with("-----")
+    {
+        return true;
+    }
+    // SIGQUIT: quit, SIGSEGV: segmentation violation, SIGABRT: abort …
+    let b = t.as_bytes();
+    if b.len() > 4 && t.starts_with("SIG") {
+        let n = b[3..].iter().take_while(|c| c.is_ascii_uppercase()).count();
+        return n > 0 && b.get(3 + n) == Some(&b':');
+    }
+    false
+}
+
+/// The last line of a truncated input, cut in the middle of a frame line.
+pub(super) fn looks_like_cut_frame(t: &str) -> bool {
+    let first = t.split([' ', '\t']).next().unwrap_or("");
+    !first.is_empty() && first.contains(['(', '.', '/', ':'])
+}
+
+/// `F in goroutine N` → (`F`, Some(N)); `F` alone (before Go 1.21) → (`F`, None).
+pub(super) fn split_created_by(rest: &str) -> (&str, Option<u64>) {
+    match IN_GOROUTINE.rfind(rest.as_bytes()) {
+        Some(i) => (
+            &rest[..i],
+            rest[i + " in goroutine ".len()..]
+                .trim()
+                .parse::<u64>()
+                .ok(),
+        ),
+        None => (rest, None),
+    }
+}
+
+pub(super) static IN_GOROUTINE: LazyLock<memmem::FinderRev<'static>> =
+    LazyLock::new(|| memmem::FinderRev::new(b" in goroutine "));

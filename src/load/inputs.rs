@@ -1,0 +1,113 @@
+//! The inputs of a command: directories expanded into the profiles inside
+//! them, loaded in parallel, and snapshots ordered by recorded time.
+
+use super::{load_path, load_path_with, LoadOptions};
+use crate::error::Error;
+use crate::model::Snapshot;
+use crate::text::io_message;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// Expands directories into the profiles inside them (sorted by name;
+/// hidden files skipped). Files and `-` pass through.
+pub fn expand_inputs(inputs: &[String]) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for i in inputs {
+        let p = Path::new(i);
+        if i != "-" && p.is_dir() {
+            let mut files: Vec<String> = std::fs::read_dir(p)
+                .map_err(|e| Error::input(i, io_message(&e)))?
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .map(|e| e.path().to_string_lossy().into_owned())
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(Error::input(i, "directory holds no files"));
+            }
+            out.extend(files);
+        } else {
+            out.push(i.clone());
+        }
+    }
+    if out.iter().filter(|i| *i == "-").count() > 1 {
+        return Err(Error::Usage(
+            "standard input (-) can be given only once".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Size above which a progress bar is shown (on a terminal only).
+const PROGRESS_THRESHOLD: u64 = 32 << 20;
+
+/// Loads every input in parallel, keeping the order given. The first error
+/// (in input order) is returned.
+pub fn load_all(inputs: &[String], opts: &LoadOptions) -> Result<Vec<Snapshot>, Error> {
+    let total: u64 = inputs
+        .iter()
+        .filter(|i| *i != "-")
+        .filter_map(|i| std::fs::metadata(i).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = if std::io::stderr().is_terminal() && total >= PROGRESS_THRESHOLD {
+        let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template(
+                "{spinner} loading {bytes}/{total_bytes} {wide_bar} {bytes_per_sec} {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let results: Vec<Result<Vec<Snapshot>, Error>> = inputs
+        .par_iter()
+        .map(|i| match &bar {
+            Some(b) if i != "-" => load_path_with(i, opts, |r| Box::new(b.wrap_read(r))),
+            _ => load_path(i, opts),
+        })
+        .collect();
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let mut out = Vec::new();
+    for r in results {
+        out.extend(r?);
+    }
+    Ok(out)
+}
+
+/// Orders snapshots of one kind: by recorded time when every one has it,
+/// else as given. Returns warnings about orders that contradict times.
+pub fn order(snaps: &mut [&Snapshot]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if snaps.len() < 2 {
+        return warnings;
+    }
+    let times: Vec<Option<i64>> = snaps.iter().map(|s| s.time_nanos).collect();
+    let given: Vec<String> = snaps.iter().map(|s| s.name()).collect();
+    if times.iter().all(|t| t.is_some()) {
+        snaps.sort_by_key(|s| s.time_nanos);
+        let now: Vec<String> = snaps.iter().map(|s| s.name()).collect();
+        if now != given {
+            warnings.push(format!(
+                "snapshots were given out of time order; ordered by recorded time: {}",
+                now.join(", ")
+            ));
+        }
+    } else {
+        let known: Vec<i64> = times.iter().flatten().copied().collect();
+        if known.windows(2).any(|w| w[1] < w[0]) {
+            warnings.push(
+                "recorded times contradict the order given (not every snapshot records a time, so the given order is kept)"
+                    .to_string(),
+            );
+        }
+    }
+    warnings
+}
