@@ -192,6 +192,45 @@ impl SourceIndex {
         found
     }
 
+    /// The directory under the source roots holding the package of an
+    /// import path: the indexed directory matching most of its trailing path
+    /// elements (two at least, or the whole path), unambiguously.
+    pub fn package_dir(&self, import: &str) -> Option<PathBuf> {
+        let want: Vec<&str> = import.split('/').filter(|c| !c.is_empty()).collect();
+        let mut best: Option<(usize, PathBuf)> = None;
+        let mut tie = false;
+        let mut dirs: BTreeSet<&Path> = BTreeSet::new();
+        for paths in self.by_base.values() {
+            for p in paths {
+                if let Some(d) = p.parent() {
+                    dirs.insert(d);
+                }
+            }
+        }
+        for d in dirs {
+            let ds = d.to_string_lossy();
+            let have = components(&ds);
+            let n = want
+                .iter()
+                .rev()
+                .zip(have.iter().rev())
+                .take_while(|(a, b)| a == b)
+                .count();
+            if n < 2.min(want.len()) || n == 0 {
+                continue;
+            }
+            match &best {
+                Some((b, _)) if n < *b => {}
+                Some((b, _)) if n == *b => tie = true,
+                _ => {
+                    best = Some((n, d.to_path_buf()));
+                    tie = false;
+                }
+            }
+        }
+        best.filter(|_| !tie).map(|(_, d)| d)
+    }
+
     /// Whether a path is a Go file under one of the `--source` directories.
     fn under_roots(&self, p: &Path) -> bool {
         p.extension().is_some_and(|x| x == "go")
@@ -941,7 +980,9 @@ fn library_calls(pattern: &str) -> Option<(&'static Regex, &'static str, &'stati
             r"\.(Commit|Rollback)\(\)",
         ),
         "http-body-not-closed" | "http-transport-not-reused" | "http-client-no-timeout" => (
-            regex!(r"\bhttp\.(Get|Post|Head|PostForm)\(|\.(Do|Get|Post|Head|PostForm|RoundTrip)\("),
+            regex!(
+                r"\bhttp\.(Get|Post|Head|PostForm)\(|\b\w*(?i:client|http|transport)\w*\.(Do|Get|Post|Head|PostForm|RoundTrip)\("
+            ),
             "sends an HTTP request",
             r"\.Body\.Close\(\)",
         ),
@@ -1043,6 +1084,19 @@ fn candidate_files(
             }
         }
     }
+    // Then the module's own packages those files import (a helper package
+    // that opened the database), found by import path suffix.
+    let mut imported: Vec<PathBuf> = Vec::new();
+    for f in &out {
+        for path in imports(f) {
+            if let Some(d) = index.package_dir(&path) {
+                if !dirs.contains(&d) && !imported.contains(&d) {
+                    imported.push(d);
+                }
+            }
+        }
+    }
+    dirs.extend(imported);
     for d in dirs {
         let Ok(rd) = std::fs::read_dir(&d) else {
             continue;
@@ -1062,6 +1116,34 @@ fn candidate_files(
                     out.push(f);
                 }
             }
+        }
+    }
+    out
+}
+
+/// The non-standard import paths of a file (`"example.com/m/internal/store"`).
+fn imports(f: &SourceFile) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    for (line, code) in f.lines.iter().zip(&f.code) {
+        let c = code.trim();
+        if c.starts_with("func ") || c.starts_with("type ") {
+            break;
+        }
+        let one = c.starts_with("import ") && !c.contains('(');
+        if c.starts_with("import") && c.contains('(') {
+            in_block = true;
+        }
+        if in_block || one {
+            if let Some(q) = regex!(r#""([^"]+)""#).captures(line) {
+                let p = q[1].to_string();
+                if p.split('/').next().is_some_and(|h| h.contains('.')) {
+                    out.push(p);
+                }
+            }
+        }
+        if in_block && c.contains(')') {
+            in_block = false;
         }
     }
     out
