@@ -43,9 +43,10 @@ pub fn function(raw: &str) -> Cow<'_, str> {
             }
         }
     }
-    if s.contains('[') && !type_args_elided(s) {
-        // Protobuf profiles may name the shape (`F[go.shape.struct { A int }]`)
-        // where tracebacks print `F[...]`.
+    if s.contains("[go.shape.") {
+        // Go 1.27 protobuf profiles name the shape (`F[go.shape.struct { A
+        // int }]`) where tracebacks print `F[...]`; other brackets (in a
+        // crafted name) are left alone.
         let mut out = String::with_capacity(s.len());
         let mut depth = 0;
         for c in s.chars() {
@@ -74,18 +75,6 @@ pub fn function(raw: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(s)
     }
-}
-
-/// Whether every type-argument list of a function name is already `[...]`.
-fn type_args_elided(s: &str) -> bool {
-    let mut rest = s;
-    while let Some(i) = rest.find('[') {
-        if !rest[i..].starts_with("[...]") {
-            return false;
-        }
-        rest = &rest[i + 5..];
-    }
-    true
 }
 
 /// The import path of the package a (normalized) function belongs to:
