@@ -128,6 +128,9 @@ pub fn run(a: AnalyzeArgs) -> Result<u8, Error> {
     let mut r = analyze_snapshots(&snaps, &catalog, &opts)?;
     clock.lap("analyze");
     r.flames = flames(&snaps, &a.output, &a.flame)?;
+    if !a.no_source {
+        r.source_roots = a.source.clone();
+    }
     write_report(&a.output, &clock, snaps, |ex, w| ex.analysis(&r, w))?;
     let failed = a
         .fail_on
@@ -220,6 +223,9 @@ pub fn analyze_snapshots(
         };
         findings.extend(classify::classify(&ks, catalog, &opts.classify));
     }
+    if snaps.iter().any(|s| s.kind == ProfileKind::GoroutineLeak) {
+        classify::runtime_verdict(&mut findings);
+    }
     let mut findings = classify::link_stories(findings);
     classify::rank(&mut findings);
     if let Some(index) = &opts.classify.source {
@@ -239,5 +245,6 @@ pub fn analyze_snapshots(
         findings,
         notes,
         flames: Vec::new(),
+        source_roots: Vec::new(),
     })
 }
