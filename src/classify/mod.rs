@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod patterns;
+pub mod golex;
 pub mod source;
 
 pub use catalog::{Catalog, Severity};
@@ -546,6 +547,11 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         .collect();
     let mut findings: Vec<Finding> = Vec::new();
     let mut merged_into: BTreeMap<String, usize> = BTreeMap::new();
+    let user_files = if opts.source.is_some() {
+        user_files(ks.series)
+    } else {
+        Vec::new()
+    };
     for s in &candidates {
         let mut yes: Vec<&catalog::Compiled> = Vec::new();
         let mut undecided: Vec<(&catalog::Compiled, &'static str)> = Vec::new();
@@ -611,6 +617,24 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         for a in &top.entry.alternatives {
             push_alt(a);
         }
+        // The most probable pattern first where the stack only names a
+        // generic operation: a debug=2 `chan receive` is also how a `for
+        // range` loop (runtime.chanrecv2, which text dumps hide) waits, and
+        // a receive loop over a channel nobody closes is the common leak.
+        let top = match most_probable(s, &top.entry.id).and_then(|p| catalog.get(p)) {
+            Some(p) => {
+                let old = top.entry.id.clone();
+                alternatives.retain(|a| *a != p.entry.id);
+                alternatives.insert(0, old);
+                for a in &p.entry.alternatives {
+                    if !alternatives.contains(a) && *a != p.entry.id {
+                        alternatives.push(a.clone());
+                    }
+                }
+                p
+            }
+            None => top,
+        };
         let mut decide = top.entry.decide.clone();
         let undecided_higher: Vec<_> = undecided
             .iter()
@@ -652,6 +676,13 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                         s.frames.get(i + 1)
                     }),
                     created_by: s.created_by.as_ref(),
+                    frames: &s.frames,
+                    library: is_library_signature(top, s).then_some(top.entry.id.as_str()),
+                    user_files: &user_files,
+                    exact_op: !s.states.is_empty()
+                        || s.frames.first().is_some_and(|f| {
+                            crate::model::normalize::is_runtime_function(&f.function)
+                        }),
                 },
             );
             if let Some(op) = verdict.op {
@@ -762,6 +793,55 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         findings.push(f);
     }
     findings
+}
+
+/// Without the source: the pattern the stack makes most probable when only
+/// a generic, operation-level entry matched.
+fn most_probable(s: &Series, top: &str) -> Option<&'static str> {
+    // Text dumps hide chanrecv2 (debug=2 says `chan receive`, debug=1's
+    // hidden frames may only say receive); a protobuf profile shows which.
+    let text_receive = s.op == BlockingOp::ChanReceive
+        && !s.frames.iter().any(|f| f.function == "runtime.chanrecv1")
+        && s.states
+            .keys()
+            .all(|k| k.starts_with("chan receive") && !k.contains("nil"));
+    if top == "chan-receive-blocked" && text_receive {
+        return Some("range-unclosed-channel");
+    }
+    None
+}
+
+/// Whether the entry names a library's own goroutine by its frames
+/// (database/sql's connectionOpener, net/http's persistConn loops …): every
+/// frame regex matches a standard-library frame of the stack. The source
+/// never overrides such a signature.
+fn is_library_signature(e: &catalog::Compiled, s: &Series) -> bool {
+    !e.frames.is_empty()
+        && e.frames.iter().all(|re| {
+            s.frames.iter().any(|f| {
+                re.is_match(&f.function)
+                    && crate::model::normalize::package_path(&f.function)
+                        .is_some_and(crate::model::normalize::is_std_package)
+            })
+        })
+}
+
+/// Files of the program's own frames (and go statements) in the series, in
+/// order of first appearance: where the source scan looks for the user of a
+/// library goroutine or a go statement in another file.
+fn user_files(series: &[Series]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for s in series {
+        for f in s.frames.iter().chain(s.created_by.iter()) {
+            let own = crate::model::normalize::package_path(&f.function)
+                .is_some_and(|p| !crate::model::normalize::is_std_package(p));
+            if own && !f.raw_file.is_empty() && seen.insert(f.raw_file.as_str()) {
+                out.push(f.raw_file.clone());
+            }
+        }
+    }
+    out
 }
 
 /// The stack-only pattern for an operation when no entry matched.

@@ -9,6 +9,7 @@
 //! file that no longer matches the dump (line out of range, function not
 //! there) is ignored with a note rather than used to mislead.
 
+use super::golex::{self, Pos};
 use crate::model::{BlockingOp, FrameRef};
 use regex::Regex;
 use serde::Serialize;
@@ -28,9 +29,38 @@ const CONTEXT: u32 = 2;
 pub struct SourceFile {
     pub path: PathBuf,
     pub lines: Vec<String>,
+    /// The code of each line: comments and string contents blanked.
+    pub code: Vec<String>,
+    /// Top-level function declarations.
+    pub decls: Vec<golex::Decl>,
 }
 
 impl SourceFile {
+    pub fn new(path: PathBuf, text: &str) -> SourceFile {
+        let lines: Vec<String> = text.lines().map(|l| l.to_string()).collect();
+        let code = golex::clean(&lines);
+        let decls = golex::declarations(&code);
+        SourceFile {
+            path,
+            lines,
+            code,
+            decls,
+        }
+    }
+
+    /// The code of a 1-based line (comments and strings blanked).
+    pub fn code(&self, n: u32) -> Option<&str> {
+        if n == 0 {
+            return None;
+        }
+        self.code.get(n as usize - 1).map(|s| s.as_str())
+    }
+
+    /// The top-level declaration holding line `n`.
+    pub fn decl_at(&self, n: u32) -> Option<&golex::Decl> {
+        self.decls.iter().find(|d| d.start <= n && n <= d.end)
+    }
+
     /// 1-based line, if in range.
     pub fn line(&self, n: u32) -> Option<&str> {
         if n == 0 {
@@ -62,6 +92,8 @@ pub struct SourceInfo {
 /// Finds files by path suffix under the source roots.
 #[derive(Debug, Default)]
 pub struct SourceIndex {
+    /// The `--source` directories, canonical.
+    roots: Vec<PathBuf>,
     by_base: HashMap<String, Vec<PathBuf>>,
     cache: Mutex<HashMap<String, Option<Arc<SourceFile>>>>,
     /// Problems to report once each (missing files, stale files).
@@ -75,7 +107,13 @@ fn components(p: &str) -> Vec<&str> {
 impl SourceIndex {
     /// Indexes the `.go` files under each root.
     pub fn new(roots: &[PathBuf]) -> SourceIndex {
-        let mut idx = SourceIndex::default();
+        let mut idx = SourceIndex {
+            roots: roots
+                .iter()
+                .filter_map(|r| std::fs::canonicalize(r).ok())
+                .collect(),
+            ..SourceIndex::default()
+        };
         let mut count = 0usize;
         for root in roots {
             let mut stack = vec![root.clone()];
@@ -136,11 +174,75 @@ impl SourceIndex {
         found
     }
 
+    /// A file found by other means than a dump (a package's other files),
+    /// read once and cached like the others.
+    pub fn read(&self, path: &Path) -> Option<Arc<SourceFile>> {
+        let key = format!("\u{0}{}", path.display());
+        if let Some(hit) = self.cache.lock().ok()?.get(&key) {
+            return hit.clone();
+        }
+        let found = self
+            .under_roots(path)
+            .then(|| read_source(path))
+            .flatten()
+            .map(Arc::new);
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(key, found.clone());
+        }
+        found
+    }
+
+    /// The directory under the source roots holding the package of an
+    /// import path: the indexed directory matching most of its trailing path
+    /// elements (two at least, or the whole path), unambiguously.
+    pub fn package_dir(&self, import: &str) -> Option<PathBuf> {
+        let want: Vec<&str> = import.split('/').filter(|c| !c.is_empty()).collect();
+        let mut best: Option<(usize, PathBuf)> = None;
+        let mut tie = false;
+        let mut dirs: BTreeSet<&Path> = BTreeSet::new();
+        for paths in self.by_base.values() {
+            for p in paths {
+                if let Some(d) = p.parent() {
+                    dirs.insert(d);
+                }
+            }
+        }
+        for d in dirs {
+            let ds = d.to_string_lossy();
+            let have = components(&ds);
+            let n = want
+                .iter()
+                .rev()
+                .zip(have.iter().rev())
+                .take_while(|(a, b)| a == b)
+                .count();
+            if n < 2.min(want.len()) || n == 0 {
+                continue;
+            }
+            match &best {
+                Some((b, _)) if n < *b => {}
+                Some((b, _)) if n == *b => tie = true,
+                _ => {
+                    best = Some((n, d.to_path_buf()));
+                    tie = false;
+                }
+            }
+        }
+        best.filter(|_| !tie).map(|(_, d)| d)
+    }
+
+    /// Whether a path is a Go file under one of the `--source` directories.
+    fn under_roots(&self, p: &Path) -> bool {
+        p.extension().is_some_and(|x| x == "go")
+            && std::fs::canonicalize(p).is_ok_and(|c| self.roots.iter().any(|r| c.starts_with(r)))
+    }
+
     fn locate(&self, raw: &str) -> Option<PathBuf> {
         let p = Path::new(raw);
-        if p.is_absolute() && p.is_file() && !self.by_base.is_empty() {
-            // Absolute paths that exist are read as they are, but only when the
-            // user asked for sources (an index exists).
+        if p.is_absolute() && p.is_file() && self.under_roots(p) {
+            // An absolute path named by a dump is read as it is only when it
+            // is a Go file under a --source directory: a dump cannot make the
+            // report quote any other file of this machine.
             return Some(p.to_path_buf());
         }
         let want = components(raw);
@@ -182,10 +284,7 @@ fn read_source(p: &Path) -> Option<SourceFile> {
     }
     let bytes = std::fs::read(p).ok()?;
     let text = String::from_utf8_lossy(&bytes);
-    Some(SourceFile {
-        path: p.to_path_buf(),
-        lines: text.lines().map(|l| l.to_string()).collect(),
-    })
+    Some(SourceFile::new(p.to_path_buf(), &text))
 }
 
 fn snippet(f: &SourceFile, line: u32) -> Option<SourceSnippet> {
@@ -202,36 +301,6 @@ fn snippet(f: &SourceFile, line: u32) -> Option<SourceSnippet> {
     })
 }
 
-/// Strips comments and string contents from one line, so braces and
-/// keywords inside them do not count. Good enough for gofmt'ed code.
-fn code_part(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars().peekable();
-    let mut quote: Option<char> = None;
-    while let Some(c) = chars.next() {
-        match quote {
-            Some(q) => {
-                if c == '\\' && q != '`' {
-                    chars.next();
-                } else if c == q {
-                    quote = None;
-                    out.push(c);
-                }
-            }
-            None => {
-                if c == '/' && chars.peek() == Some(&'/') {
-                    break;
-                }
-                if c == '"' || c == '\'' || c == '`' {
-                    quote = Some(c);
-                }
-                out.push(c);
-            }
-        }
-    }
-    out
-}
-
 /// A function body: 1-based first (the `func` line) and last line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
@@ -239,76 +308,157 @@ pub struct Span {
     pub end: u32,
 }
 
-/// The top-level function (a line starting with `func`) enclosing `line`.
+/// The top-level function declaration enclosing `line`.
 pub fn enclosing_function(f: &SourceFile, line: u32) -> Option<Span> {
-    f.line(line)?;
-    let mut start = line;
-    loop {
-        if f.line(start)?.starts_with("func ") {
-            break;
-        }
-        start = start.checked_sub(1).filter(|&s| s > 0)?;
-    }
-    let mut depth = 0i32;
-    let mut opened = false;
-    for n in start..=f.lines.len() as u32 {
-        for c in code_part(f.line(n)?).chars() {
-            match c {
-                '{' => {
-                    depth += 1;
-                    opened = true;
-                }
-                '}' => depth -= 1,
-                _ => {}
-            }
-        }
-        if opened && depth <= 0 {
-            return (n >= line).then_some(Span { start, end: n });
-        }
-    }
-    None
+    f.decl_at(line).map(|d| Span {
+        start: d.start,
+        end: d.end,
+    })
 }
 
 /// The name a frame's function is declared under: `main.(*Server).handle.func1`
 /// → `handle`; `example.com/m.Map[...]` → `Map`.
 pub fn declared_name(function: &str) -> String {
-    // Type parameters (`[...]`, `[go.shape.int]`) may hold dots and slashes.
-    let mut plain = String::with_capacity(function.len());
-    let mut depth = 0;
-    for c in function.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth -= 1,
-            _ if depth == 0 => plain.push(c),
-            _ => {}
-        }
-    }
-    let function = plain.as_str();
-    let tail = &function[function.rfind('/').map(|i| i + 1).unwrap_or(0)..];
-    let tail = tail.split_once('.').map(|(_, r)| r).unwrap_or(tail);
-    let mut parts: Vec<&str> = tail.split('.').collect();
-    while let Some(last) = parts.last() {
-        let is_closure = last.starts_with("func")
-            && last[4..].bytes().all(|b| b.is_ascii_digit())
-            && last.len() > 4;
-        let is_wrap = last.starts_with("gowrap") || last.starts_with("deferwrap");
-        if (is_closure || is_wrap) && parts.len() > 1 {
-            parts.pop();
-        } else {
-            break;
-        }
-    }
-    parts.last().copied().unwrap_or(tail).to_string()
+    golex::parse_func_name(function).name
 }
 
-/// Checks that the function enclosing `line` is the one the frame names.
-fn matches_frame(f: &SourceFile, span: Span, function: &str) -> bool {
-    let name = declared_name(function);
-    let decl = f.line(span.start).unwrap_or("");
-    if name.is_empty() || name == "init" || name.starts_with("func") {
-        return true;
+/// Where a frame's code is: its top-level declaration, and for a closure the
+/// function literal (found by cmd/compile's numbering).
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub decl: golex::Decl,
+    pub literals: Vec<golex::Literal>,
+    /// Index into `literals` of the frame's own literal.
+    pub literal: Option<usize>,
+}
+
+impl Place {
+    pub fn span(&self) -> Span {
+        Span {
+            start: self.decl.start,
+            end: self.decl.end,
+        }
     }
-    decl.contains(&format!(" {name}(")) || decl.contains(&format!(" {name}["))
+
+    /// The braces of the innermost function body the frame runs in.
+    pub fn body(&self) -> (Pos, Pos) {
+        match self.literal {
+            Some(i) => (self.literals[i].open, self.literals[i].close),
+            None => (self.decl.open, self.decl.close),
+        }
+    }
+
+    fn inner_span(&self) -> Span {
+        let (o, c) = self.body();
+        Span {
+            start: o.line,
+            end: c.line,
+        }
+    }
+
+    /// The literals directly inside the frame's body.
+    fn nested(&self) -> impl Iterator<Item = &golex::Literal> {
+        let depth = self
+            .literal
+            .map(|i| self.literals[i].path.len())
+            .unwrap_or(0);
+        let prefix: Vec<u32> = self
+            .literal
+            .map(|i| self.literals[i].path.clone())
+            .unwrap_or_default();
+        self.literals
+            .iter()
+            .filter(move |l| l.path.len() == depth + 1 && l.path.starts_with(&prefix))
+    }
+
+    /// The code of `line` that belongs to the frame's own body: text outside
+    /// the body and inside nested literals is blanked.
+    pub fn code(&self, src: &SourceFile, line: u32) -> String {
+        let mut b: Vec<u8> = src.code(line).unwrap_or("").as_bytes().to_vec();
+        let (open, close) = self.body();
+        let mut blank = |from: Pos, to: Pos| {
+            for (c, x) in b.iter_mut().enumerate() {
+                let p = Pos { line, col: c };
+                if p >= from && p <= to {
+                    *x = b' ';
+                }
+            }
+        };
+        blank(
+            Pos { line: 0, col: 0 },
+            Pos {
+                line: open.line,
+                col: open.col,
+            },
+        );
+        blank(
+            close,
+            Pos {
+                line: u32::MAX,
+                col: 0,
+            },
+        );
+        for l in self.nested() {
+            blank(l.open, l.close);
+        }
+        String::from_utf8_lossy(&b).into_owned()
+    }
+}
+
+/// Places a frame in a file, or says why the file does not match the dump.
+pub fn place(src: &SourceFile, function: &str, line: u32) -> Result<Place, String> {
+    if src.line(line).is_none() {
+        return Err(format!("line {line} is past the end of the file"));
+    }
+    let name = golex::parse_func_name(function);
+    let Some(decl) = src.decl_at(line) else {
+        return Err("no function there".into());
+    };
+    if !name.package_level
+        && (decl.name != name.name
+            || (!name.receiver.is_empty()
+                && !decl.receiver.is_empty()
+                && decl.receiver != name.receiver))
+    {
+        return Err(format!("{function} is not there"));
+    }
+    let literals = golex::literals(&src.code, decl);
+    let literal = if name.closures.is_empty() || name.package_level {
+        None
+    } else {
+        let exact = literals
+            .iter()
+            .position(|l| l.path == name.closures && l.contains(line));
+        // Numbering that disagrees (a construct the scan does not count the
+        // way the compiler does): the innermost literal of the same depth
+        // holding the line.
+        let near = || {
+            literals
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.path.len() == name.closures.len() && l.contains(line))
+                .max_by_key(|(_, l)| l.at)
+                .map(|(i, _)| i)
+        };
+        match exact.or_else(near) {
+            Some(i) => Some(i),
+            None => {
+                return Err(format!(
+                    "{function} is not there (no function literal {} holds line {line})",
+                    name.closures
+                        .iter()
+                        .map(|n| n.to_string())
+                        .collect::<Vec<_>>()
+                        .join(".")
+                ))
+            }
+        }
+    };
+    Ok(Place {
+        decl: decl.clone(),
+        literals,
+        literal,
+    })
 }
 
 fn re(cell: &'static OnceLock<Regex>, pat: &str) -> &'static Regex {
@@ -322,10 +472,10 @@ macro_rules! regex {
     }};
 }
 
-/// Lines `from..=to` with code only (comments and strings removed).
+/// Lines `from..=to` with code only (comments and strings blanked).
 fn code_lines(f: &SourceFile, from: u32, to: u32) -> Vec<(u32, String)> {
     (from..=to)
-        .filter_map(|n| f.line(n).map(|l| (n, code_part(l))))
+        .filter_map(|n| f.code(n).map(|l| (n, l.to_string())))
         .collect()
 }
 
@@ -335,7 +485,8 @@ pub struct SourceVerdict {
     /// The catalog id the code decides, if any.
     pub pattern: Option<&'static str>,
     /// The blocking operation read off the statement at the site, when the
-    /// input did not record one (debug=1 text).
+    /// input did not record one (debug=1 text) or recorded a plainer one (a
+    /// one-case select is compiled to a plain receive).
     pub op: Option<BlockingOp>,
     /// Which lines decided it.
     pub evidence: Vec<String>,
@@ -350,6 +501,18 @@ pub struct Subject<'a> {
     /// The frame that called the site (heap: who keeps what it allocated).
     pub caller: Option<&'a FrameRef>,
     pub created_by: Option<&'a FrameRef>,
+    /// The whole stack, leaf first (empty when unknown).
+    pub frames: &'a [FrameRef],
+    /// The pattern the stack alone names, when it is a library's own
+    /// goroutine (database/sql, net/http …): the source never overrides it,
+    /// it only shows the user's line that started it.
+    pub library: Option<&'a str>,
+    /// Files of the program's own frames anywhere in the run (where a
+    /// library goroutine's user is looked for).
+    pub user_files: &'a [String],
+    /// Whether the input recorded the operation itself (runtime frames of a
+    /// protobuf profile, a debug=2 wait reason); debug=1 text does not.
+    pub exact_op: bool,
 }
 
 fn loc(f: &SourceFile, n: u32) -> String {
@@ -361,53 +524,105 @@ fn loc(f: &SourceFile, n: u32) -> String {
     format!("{name}:{n}")
 }
 
+/// Whether a frame is the standard library's (or the runtime's) code: its
+/// source is never read to classify, whatever exists on this machine.
+fn is_std_frame(f: &FrameRef) -> bool {
+    crate::model::normalize::package_path(&f.function)
+        .is_none_or(crate::model::normalize::is_std_package)
+}
+
+/// Where the goroutine was started: the file, the go statement's line and
+/// the function around it.
+pub struct GoLoc {
+    pub src: Arc<SourceFile>,
+    pub line: u32,
+    pub span: Span,
+    /// The function (declaration or literal) the go statement runs in.
+    pub scope: Place,
+    /// The last line of the go statement (a literal's closing line).
+    pub end: u32,
+}
+
+impl GoLoc {
+    /// Code lines of the scope after the go statement, nested literals
+    /// blanked unless `nested`.
+    fn after(&self, nested: bool) -> Vec<(u32, String)> {
+        let (_, close) = self.scope.body();
+        (self.end + 1..=close.line)
+            .filter_map(|n| {
+                let code = if nested {
+                    self.src.code(n)?.to_string()
+                } else {
+                    self.scope.code(&self.src, n)
+                };
+                Some((n, code))
+            })
+            .collect()
+    }
+}
+
 /// Looks at the code of the leaking site and of the `go` statement.
 pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
     let mut v = SourceVerdict::default();
+    // Library goroutines (and stacks blocked inside a library call): the
+    // library's signature stands; show the user's line instead.
+    if !s.heap {
+        if let Some(pattern) = s.library {
+            library_user_line(index, s, pattern, &mut v);
+            return v;
+        }
+    }
     let site_file = s
         .site
+        .filter(|f| !is_std_frame(f))
         .and_then(|f| index.open(&f.raw_file).map(|src| (f, src)));
-    let mut site_span = None;
+    let mut site_place: Option<Place> = None;
     if let Some((frame, src)) = &site_file {
-        let text = code_part(src.line(frame.line).unwrap_or(""));
-        match enclosing_function(src, frame.line) {
-            Some(span) if !matches_frame(src, span, &frame.function) => index.note(format!(
-                "source: {} does not match the dump at line {} ({} is not there); ignored",
+        match place(src, &frame.function, frame.line) {
+            Err(why) => index.note(format!(
+                "source: {} does not match the dump at line {} ({why}); ignored",
                 src.path.display(),
                 frame.line,
-                frame.function
             )),
-            Some(_) if !s.heap && !statement_fits(s.op, &text) => index.note(format!(
-                "source: {} does not match the dump at line {} (`{}` cannot block in {}); ignored",
-                src.path.display(),
-                frame.line,
-                text.trim(),
-                s.op
-            )),
-            Some(span) => {
-                v.info.site = snippet(src, frame.line);
-                site_span = Some(span);
+            Ok(p) => {
+                let text = p.code(src, frame.line);
+                if !s.heap && !statement_fits(s.op, &text) {
+                    index.note(format!(
+                        "source: {} does not match the dump at line {} (`{}` cannot block in {}); ignored",
+                        src.path.display(),
+                        frame.line,
+                        text.trim(),
+                        s.op
+                    ));
+                } else {
+                    v.info.site = snippet(src, frame.line);
+                    site_place = Some(p);
+                }
             }
-            None => index.note(format!(
-                "source: {} does not match the dump at line {} (no function there); ignored",
-                src.path.display(),
-                frame.line
-            )),
         }
     }
     let mut go_loc: Option<GoLoc> = None;
-    if let Some(frame) = s.created_by {
+    if let Some(frame) = s.created_by.filter(|f| !is_std_frame(f)) {
         if let Some(src) = index.open(&frame.raw_file) {
             let is_go = src
-                .line(frame.line)
-                .is_some_and(|l| regex!(r"\bgo\b").is_match(&code_part(l)));
-            match enclosing_function(&src, frame.line) {
-                Some(span) if is_go && matches_frame(&src, span, &frame.function) => {
+                .code(frame.line)
+                .is_some_and(|l| regex!(r"\bgo\b").is_match(l));
+            match place(&src, &frame.function, frame.line) {
+                Ok(scope) if is_go => {
                     v.info.go_statement = snippet(&src, frame.line);
+                    // A go literal that starts here ends where its body does.
+                    let end = scope
+                        .nested()
+                        .filter(|l| l.go && l.at.line == frame.line)
+                        .map(|l| l.close.line)
+                        .max()
+                        .unwrap_or(frame.line);
                     go_loc = Some(GoLoc {
+                        span: scope.span(),
                         src,
                         line: frame.line,
-                        span,
+                        scope,
+                        end,
                     });
                 }
                 _ => index.note(format!(
@@ -419,47 +634,83 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
             }
         }
     }
-    // Protobuf and debug=1 profiles do not record created-by: find the go
-    // statement that starts the leaking function in its own source.
+    // Protobuf and debug=1 profiles do not record created-by: a closure's
+    // name gives its creator (the literal's go statement); a named function
+    // is looked for in its package and the program's other files.
     if go_loc.is_none() && !s.heap {
-        if let (Some((frame, src)), Some(span)) = (&site_file, site_span) {
-            go_loc = find_go_statement(src, span, frame);
+        if let (Some((frame, src)), Some(p)) = (&site_file, &site_place) {
+            go_loc = find_go_statement(index, src, p, frame, s.user_files);
             if let Some(g) = &go_loc {
                 v.info.go_statement = snippet(&g.src, g.line);
             }
         }
     }
-    let (Some((site, src)), Some(span)) = (&site_file, site_span) else {
+    let (Some((site, src)), Some(place)) = (&site_file, &site_place) else {
         return v;
     };
-    let line = code_part(src.line(site.line).unwrap_or(""));
+    let span = place.span();
+    let line = place.code(src, site.line);
     let body = code_lines(src, span.start, span.end);
-    let op = if s.op == BlockingOp::Other && !s.heap {
-        let inferred = op_of_statement(&line);
+    let stated = op_of_statement(&line);
+    // A `case` clause: the select it belongs to (a one-case select is
+    // compiled to a plain send or receive).
+    let (body_open, body_close) = place.body();
+    let select = if regex!(r"^\s*case\b").is_match(&line) {
+        golex::select_of_case(&src.code, site.line, body_open, body_close)
+    } else if stated == Some(BlockingOp::Select) {
+        golex::select_on_line(&src.code, site.line, body_open, body_close)
+    } else {
+        None
+    }
+    .and_then(|at| golex::select_at(&src.code, at, body_close.line));
+    // debug=1 text records no operation (or one inferred from the order of
+    // hidden runtime frames, which cannot see select {} or a nil channel):
+    // the statement says more.
+    let guessed = (s.op == BlockingOp::Other || !s.exact_op) && !s.heap;
+    let mut op = if guessed && (s.op == BlockingOp::Other || stated.is_some_and(|o| o != s.op)) {
+        let inferred = if select.is_some() {
+            Some(BlockingOp::Select)
+        } else {
+            stated
+        };
         if let Some(op) = inferred {
             v.op = Some(op);
             v.evidence
                 .push(format!("{} is a {op} statement", loc(src, site.line)));
         }
         inferred.unwrap_or(BlockingOp::Other)
-    } else if s.op == BlockingOp::ChanReceive && regex!(r"^\s*for\b.*\brange\s").is_match(&line) {
+    } else if s.op == BlockingOp::ChanReceive && regex!(r"\bfor\b.*\brange\s").is_match(&line) {
         // Text dumps hide runtime.chanrecv2: the statement shows the range.
         v.op = Some(BlockingOp::RangeReceive);
         BlockingOp::RangeReceive
     } else {
         s.op
     };
-    if s.op == BlockingOp::Other
+    if let Some(sel) = &select {
+        if matches!(
+            op,
+            BlockingOp::ChanSend | BlockingOp::ChanReceive | BlockingOp::RangeReceive
+        ) && sel.cases.len() == 1
+        {
+            v.op = Some(BlockingOp::Select);
+            v.evidence.push(format!(
+                "the select at {} has one case: the compiler turns it into a plain {op}",
+                loc(src, sel.at.line)
+            ));
+            op = BlockingOp::Select;
+        }
+    }
+    if guessed
         && matches!(
             op,
             BlockingOp::ChanSend | BlockingOp::ChanReceive | BlockingOp::RangeReceive
         )
     {
-        if let Some(field) = never_assigned_field(src, &line) {
+        if let Some(field) = never_assigned_field(index, src, &line, op == BlockingOp::ChanSend) {
             v.op = Some(BlockingOp::NilChan);
             v.pattern = Some("nil-channel");
             v.evidence.push(format!(
-                "{} uses the channel field {field}, which no file of its package ever assigns: it is nil",
+                "{} uses the channel field {field}, which no file of its package assigns (or only functions nothing calls): it is nil",
                 loc(src, site.line)
             ));
             return v;
@@ -482,7 +733,17 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                     is_map(src, &name)
                 })
         });
-        if regex!(r"time\.After\(").is_match(&line) && inside_for(&body, site.line) {
+        let in_loop = golex::loop_around(
+            &src.code,
+            Pos {
+                line: site.line,
+                col: 0,
+            },
+            place.decl.open,
+            place.decl.close,
+        )
+        .is_some();
+        if regex!(r"time\.After\(").is_match(&line) && in_loop {
             v.pattern = Some("time-after-in-loop");
             v.evidence.push(format!(
                 "{} calls time.After inside a for loop: a new timer per iteration",
@@ -501,7 +762,7 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                 loc(src, *n),
                 l.trim()
             ));
-        } else if let Some(caller) = s.caller {
+        } else if let Some(caller) = s.caller.filter(|c| !is_std_frame(c)) {
             // The caller keeps a subslice of what the site allocated.
             if let Some(csrc) = index.open(&caller.raw_file) {
                 if let Some(cspan) = enclosing_function(&csrc, caller.line) {
@@ -528,7 +789,13 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
     }
     match op {
         BlockingOp::RangeReceive => {
-            if let Some(c) = regex!(r"range\s+([\w.]+)").captures(&line) {
+            if regex!(r"\brange\s+time\.Tick\(").is_match(&line) {
+                v.pattern = Some("ticker-not-stopped");
+                v.evidence.push(format!(
+                    "{} ranges over time.Tick: its ticker can never be stopped and the loop has no exit",
+                    loc(src, site.line)
+                ));
+            } else if let Some(c) = regex!(r"\brange\s+([\w.]+)").captures(&line) {
                 let ch = c[1].to_string();
                 if ch.ends_with(".C") {
                     if let Some(n) = ticker_unstopped() {
@@ -545,44 +812,36 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                     "{} is `for … range {ch}`: the loop ends only when {ch} is closed",
                     loc(src, site.line)
                 ));
-            } else if regex!(r",\s*ok\s*:?=\s*<-").is_match(&line) {
-                v.pattern = Some("chan-receive-blocked");
-                v.evidence.push(format!(
-                    "{} is a comma-ok receive, not a range loop",
-                    loc(src, site.line)
-                ));
+            } else if regex!(r",\s*\w+\s*:?=\s*<-").is_match(&line) {
+                receive_in_loop(&mut v, src, place, site.line, &line, true);
+            } else {
+                examine_receive(
+                    &mut v,
+                    src,
+                    place,
+                    site.line,
+                    &line,
+                    go_loc.as_ref(),
+                    &ticker_unstopped,
+                );
             }
         }
         BlockingOp::ChanReceive => {
-            if regex!(r"<-\s*[\w.()]*Done\(\)").is_match(&line) {
-                v.pattern = Some("context-not-cancelled");
-                v.evidence.push(format!(
-                    "{} waits for ctx.Done(), which fires only when the context is cancelled",
-                    loc(src, site.line)
-                ));
-                if let Some(g) = &go_loc {
-                    let gsrc: &SourceFile = &g.src;
-                    for (n, l) in code_lines(gsrc, g.span.start, g.span.end) {
-                        if regex!(r",\s*_\s*:?=\s*context\.With(Cancel|Timeout|Deadline)")
-                            .is_match(&l)
-                        {
-                            v.evidence
-                                .push(format!("{} discards the cancel function", loc(gsrc, n)));
-                        }
-                    }
-                }
-            } else if regex!(r"<-\s*[\w.]+\.C\b").is_match(&line) {
-                if let Some(n) = ticker_unstopped() {
-                    v.pattern = Some("ticker-not-stopped");
-                    v.evidence.push(format!(
-                        "{} waits on a ticker made at line {n} that is never stopped",
-                        loc(src, site.line)
-                    ));
-                }
-            }
+            examine_receive(
+                &mut v,
+                src,
+                place,
+                site.line,
+                &line,
+                go_loc.as_ref(),
+                &ticker_unstopped,
+            );
         }
         BlockingOp::Select => {
-            let cases = select_cases(src, site.line);
+            let Some(sel) = select else {
+                return v;
+            };
+            let cases = &sel.cases;
             let exit = cases.iter().find(|(_, l)| regex!(r"(?i)done\(\)|<-\s*[\w.]*(done|quit|stop|exit|closing|closed|shutdown|cancel)\w*\b").is_match(l));
             match exit {
                 Some((n, l)) if l.contains("Done()") => {
@@ -591,13 +850,14 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                         "the select's exit case at {} waits for ctx.Done(), which never fires",
                         loc(src, *n)
                     ));
+                    discarded_cancel(&mut v, go_loc.as_ref());
                 }
                 Some(_) => {}
                 None if !cases.is_empty() => {
                     v.pattern = Some("select-no-exit");
                     v.evidence.push(format!(
                         "the select at {} has {} case{} and none is a done, quit or ctx.Done() case",
-                        loc(src, site.line),
+                        loc(src, sel.at.line),
                         cases.len(),
                         if cases.len() == 1 { "" } else { "s" }
                     ));
@@ -614,10 +874,279 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                 None => {}
             }
         }
-        BlockingOp::ChanSend => examine_send(&mut v, src, span, &line, go_loc.as_ref()),
+        BlockingOp::ChanSend => examine_send(&mut v, src, place, &line, site.line, go_loc.as_ref()),
         _ => {}
     }
     v
+}
+
+/// A receive: from ctx.Done(), from a ticker, or in a loop.
+fn examine_receive(
+    v: &mut SourceVerdict,
+    src: &SourceFile,
+    place: &Place,
+    line_no: u32,
+    line: &str,
+    go: Option<&GoLoc>,
+    ticker_unstopped: &dyn Fn() -> Option<u32>,
+) {
+    if regex!(r"<-\s*[\w.()\[\]]*Done\(\)").is_match(line) {
+        v.pattern = Some("context-not-cancelled");
+        v.evidence.push(format!(
+            "{} waits for ctx.Done(), which fires only when the context is cancelled",
+            loc(src, line_no)
+        ));
+        discarded_cancel(v, go);
+    } else if regex!(r"<-\s*time\.Tick\(").is_match(line) {
+        v.pattern = Some("ticker-not-stopped");
+        v.evidence.push(format!(
+            "{} waits on time.Tick, whose ticker can never be stopped",
+            loc(src, line_no)
+        ));
+    } else if regex!(r"<-\s*[\w.]+\.C\b").is_match(line) {
+        if let Some(n) = ticker_unstopped() {
+            v.pattern = Some("ticker-not-stopped");
+            v.evidence.push(format!(
+                "{} waits on a ticker made at line {n} that is never stopped",
+                loc(src, line_no)
+            ));
+        }
+    } else {
+        receive_in_loop(v, src, place, line_no, line, false);
+    }
+}
+
+/// A receive statement repeated by a loop (`for { v, ok := <-ch … }`) is a
+/// hand-written range: it ends only when the channel is closed.
+fn receive_in_loop(
+    v: &mut SourceVerdict,
+    src: &SourceFile,
+    place: &Place,
+    line_no: u32,
+    line: &str,
+    comma_ok: bool,
+) {
+    let (open, close) = place.body();
+    let at = Pos {
+        line: line_no,
+        col: line.find("<-").unwrap_or(0),
+    };
+    if let Some(l) = golex::loop_around(&src.code, at, open, close) {
+        v.pattern = Some("range-unclosed-channel");
+        v.evidence.push(format!(
+            "{} receives in the loop at {}{}: the loop waits for a value or the channel's close forever",
+            loc(src, line_no),
+            loc(src, l),
+            if comma_ok { " (comma-ok receive)" } else { "" }
+        ));
+    } else if comma_ok {
+        v.pattern = Some("chan-receive-blocked");
+        v.evidence.push(format!(
+            "{} is a comma-ok receive, not a range loop",
+            loc(src, line_no)
+        ));
+    }
+}
+
+fn discarded_cancel(v: &mut SourceVerdict, go: Option<&GoLoc>) {
+    if let Some(g) = go {
+        let gsrc: &SourceFile = &g.src;
+        for (n, l) in code_lines(gsrc, g.span.start, g.span.end) {
+            if regex!(r",\s*_\s*:?=\s*context\.With(Cancel|Timeout|Deadline)").is_match(&l) {
+                v.evidence
+                    .push(format!("{} discards the cancel function", loc(gsrc, n)));
+            }
+        }
+    }
+}
+
+/// Calls in the user's code that start a library's own goroutines, per
+/// library pattern, and what releases them.
+fn library_calls(pattern: &str) -> Option<(&'static Regex, &'static str, &'static str)> {
+    Some(match pattern {
+        "sql-not-closed" => (
+            regex!(r"\bsql\.Open(DB)?\("),
+            "opens a *sql.DB",
+            r"\.Close\(\)",
+        ),
+        "sql-rows-not-closed" => (
+            regex!(r"\.Query(Context|Row|RowContext)?\("),
+            "runs a query",
+            r"\.Close\(\)|\.Scan\(",
+        ),
+        "sql-tx-not-finished" => (
+            regex!(r"\.Begin(Tx)?\("),
+            "begins a transaction",
+            r"\.(Commit|Rollback)\(\)",
+        ),
+        "http-body-not-closed" | "http-transport-not-reused" | "http-client-no-timeout" => (
+            regex!(
+                r"\bhttp\.(Get|Post|Head|PostForm)\(|\b\w*(?i:client|http|transport)\w*\.(Do|Get|Post|Head|PostForm|RoundTrip)\("
+            ),
+            "sends an HTTP request",
+            r"\.Body\.Close\(\)",
+        ),
+        "grpc-conn-not-closed" => (
+            regex!(r"\bgrpc\.(Dial|DialContext|NewClient)\("),
+            "opens a gRPC connection",
+            r"\.Close\(\)",
+        ),
+        "io-pipe-not-closed" => (regex!(r"\bio\.Pipe\(\)"), "makes an io.Pipe", r"\.Close\("),
+        "net-conn-not-closed" => (
+            regex!(r"\bnet\.Dial(Timeout)?\(|\.Dial(Context)?\(|\.Accept\(\)"),
+            "opens a connection",
+            r"\.Close\(\)",
+        ),
+        _ => return None,
+    })
+}
+
+/// A library goroutine: the user's frame in the stack, else the line of the
+/// program that made the library start it (found in the run's own files).
+fn library_user_line(index: &SourceIndex, s: &Subject, pattern: &str, v: &mut SourceVerdict) {
+    if let Some(f) = s.frames.iter().find(|f| !is_std_frame(f)) {
+        if let Some(src) = index.open(&f.raw_file) {
+            if place(&src, &f.function, f.line).is_ok() {
+                v.info.site = snippet(&src, f.line);
+                v.evidence.push(format!(
+                    "{} is the program's own call into the library; the library's goroutine signature ({pattern}) stands",
+                    loc(&src, f.line)
+                ));
+            }
+        }
+        return;
+    }
+    let Some((call, what, release)) = library_calls(pattern) else {
+        return;
+    };
+    let release = Regex::new(release).expect("valid release regex");
+    let mut best: Option<(bool, Arc<SourceFile>, u32)> = None;
+    for file in candidate_files(index, s.user_files, None) {
+        for (i, code) in file.code.iter().enumerate() {
+            let n = i as u32 + 1;
+            if !call.is_match(code) {
+                continue;
+            }
+            let released = file.decl_at(n).is_some_and(|d| {
+                (n..=d.end).any(|k| file.code(k).is_some_and(|l| release.is_match(l)))
+            });
+            if best.as_ref().is_none_or(|b| b.0 && !released) {
+                best = Some((released, file.clone(), n));
+            }
+        }
+        if best.as_ref().is_some_and(|b| !b.0) {
+            break;
+        }
+    }
+    if let Some((released, file, n)) = best {
+        v.info.site = snippet(&file, n);
+        v.evidence.push(format!(
+            "{} {what}{}; the library's goroutine signature ({pattern}) stands",
+            loc(&file, n),
+            if released {
+                ""
+            } else {
+                " and its function never releases it"
+            }
+        ));
+    }
+}
+
+/// The program's files worth a look, bounded: `first`'s directory, then the
+/// files of the run's own frames and their directories.
+fn candidate_files(
+    index: &SourceIndex,
+    user_files: &[String],
+    first: Option<&SourceFile>,
+) -> Vec<Arc<SourceFile>> {
+    const MAX: usize = 64;
+    let mut out: Vec<Arc<SourceFile>> = Vec::new();
+    let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if let Some(f) = first {
+        seen.insert(f.path.clone());
+        if let Some(d) = f.path.parent() {
+            dirs.push(d.to_path_buf());
+        }
+    }
+    for raw in user_files {
+        if out.len() >= MAX {
+            break;
+        }
+        if let Some(f) = index.open(raw) {
+            if let Some(d) = f.path.parent() {
+                if !dirs.iter().any(|x| x == d) {
+                    dirs.push(d.to_path_buf());
+                }
+            }
+            if seen.insert(f.path.clone()) {
+                out.push(f);
+            }
+        }
+    }
+    // Then the module's own packages those files import (a helper package
+    // that opened the database), found by import path suffix.
+    let mut imported: Vec<PathBuf> = Vec::new();
+    for f in &out {
+        for path in imports(f) {
+            if let Some(d) = index.package_dir(&path) {
+                if !dirs.contains(&d) && !imported.contains(&d) {
+                    imported.push(d);
+                }
+            }
+        }
+    }
+    dirs.extend(imported);
+    for d in dirs {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        let mut paths: Vec<PathBuf> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "go"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            if out.len() >= MAX {
+                return out;
+            }
+            if seen.insert(p.clone()) {
+                if let Some(f) = index.read(&p) {
+                    out.push(f);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The non-standard import paths of a file (`"example.com/m/internal/store"`).
+fn imports(f: &SourceFile) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    for (line, code) in f.lines.iter().zip(&f.code) {
+        let c = code.trim();
+        if c.starts_with("func ") || c.starts_with("type ") {
+            break;
+        }
+        let one = c.starts_with("import ") && !c.contains('(');
+        if c.starts_with("import") && c.contains('(') {
+            in_block = true;
+        }
+        if in_block || one {
+            if let Some(q) = regex!(r#""([^"]+)""#).captures(line) {
+                let p = q[1].to_string();
+                if p.split('/').next().is_some_and(|h| h.contains('.')) {
+                    out.push(p);
+                }
+            }
+        }
+        if in_block && c.contains(')') {
+            in_block = false;
+        }
+    }
+    out
 }
 
 /// Whether `name` is declared as a map in the file (var, field or :=).
@@ -628,15 +1157,23 @@ fn is_map(src: &SourceFile, name: &str) -> bool {
     )) else {
         return false;
     };
-    src.lines.iter().any(|l| decl.is_match(&code_part(l)))
+    src.code.iter().any(|l| decl.is_match(l))
 }
 
-/// The struct field a channel statement uses (`n.updates` in `<-n.updates`)
-/// when no Go file in the same directory assigns it: a nil channel.
-fn never_assigned_field(src: &SourceFile, line: &str) -> Option<String> {
-    let expr = regex!(r"(?:<-\s*|range\s+)([\w.]+)(\(?)")
-        .captures(line)
-        .or_else(|| regex!(r"^\s*([\w.]+)(\s*)<-").captures(line))?;
+/// The struct field a channel statement uses (`n.updates` in `<-n.updates`,
+/// `n.updates <- v`) when no file of its package assigns it, or only
+/// functions nothing calls do: a nil channel.
+fn never_assigned_field(
+    index: &SourceIndex,
+    src: &SourceFile,
+    line: &str,
+    send: bool,
+) -> Option<String> {
+    let expr = if send {
+        regex!(r"([\w.]+)(\s*)<-").captures(line)?
+    } else {
+        regex!(r"(?:<-\s*|range\s+)([\w.]+)(\(?)").captures(line)?
+    };
     if expr.get(2).is_some_and(|m| m.as_str() == "(") {
         // A method call (`<-ctx.Done()`), not a field.
         return None;
@@ -652,16 +1189,96 @@ fn never_assigned_field(src: &SourceFile, line: &str) -> Option<String> {
     ))
     .ok()?;
     let dir = src.path.parent()?;
-    for e in std::fs::read_dir(dir).ok()?.flatten() {
-        let p = e.path();
-        if p.extension().is_some_and(|x| x == "go") {
-            let text = std::fs::read_to_string(&p).ok()?;
-            if text.lines().any(|l| assign.is_match(&code_part(l))) {
-                return None;
+    let mut files: Vec<Arc<SourceFile>> = Vec::new();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "go"))
+        .collect();
+    paths.sort();
+    for p in paths.into_iter().take(64) {
+        files.push(index.read(&p)?);
+    }
+    // A function is called when its name is used outside its own body.
+    let called = |name: &str| -> bool {
+        if name == "main" || name == "init" {
+            return true;
+        }
+        let Ok(use_) = Regex::new(&format!(r"\b{}\b", regex::escape(name))) else {
+            return true;
+        };
+        files.iter().any(|f| {
+            f.code.iter().enumerate().any(|(i, l)| {
+                let n = i as u32 + 1;
+                use_.is_match(l)
+                    && !f
+                        .decls
+                        .iter()
+                        .any(|d| d.name == name && d.start <= n && n <= d.end)
+            })
+        })
+    };
+    // The struct type declaring the field, and its composite literals that
+    // leave the field out (`&Future[T]{}` on one path): those values carry a
+    // nil channel even where another literal sets it.
+    let field_decl = Regex::new(&format!(r"^\s*{}\s+(<-\s*)?chan\b", regex::escape(field))).ok()?;
+    let mut owner: Option<String> = None;
+    for f in &files {
+        for (i, l) in f.code.iter().enumerate() {
+            if field_decl.is_match(l) {
+                owner = (0..i).rev().find_map(|k| {
+                    regex!(r"^\s*type\s+(\w+)(\[[^\]]*\])?\s+struct\b")
+                        .captures(&f.code[k])
+                        .map(|c| c[1].to_string())
+                });
             }
         }
     }
-    Some(expr)
+    let mut set_by_literal_only = true;
+    let mut omitted: Option<(Arc<SourceFile>, u32)> = None;
+    let empty_literal = match &owner {
+        Some(t) => {
+            Some(Regex::new(&format!(r"\b{}(\[[^\]]*\])?\{{\s*\}}", regex::escape(t))).ok()?)
+        }
+        None => None,
+    };
+    for f in &files {
+        for (i, l) in f.code.iter().enumerate() {
+            if let Some(lit) = &empty_literal {
+                if lit.is_match(l) && f.decl_at(i as u32 + 1).is_some() {
+                    omitted.get_or_insert((f.clone(), i as u32 + 1));
+                }
+            }
+            if !assign.is_match(l) {
+                continue;
+            }
+            match f.decl_at(i as u32 + 1) {
+                Some(d) if !called(&d.name) => {}
+                _ => {
+                    if !regex!(r":\s*make\(").is_match(l) {
+                        set_by_literal_only = false;
+                    }
+                }
+            }
+        }
+    }
+    let assigned_somewhere = files.iter().any(|f| {
+        f.code.iter().enumerate().any(|(i, l)| {
+            assign.is_match(l) && f.decl_at(i as u32 + 1).is_none_or(|d| called(&d.name))
+        })
+    });
+    if !assigned_somewhere {
+        return Some(expr);
+    }
+    match omitted {
+        Some((f, n)) if set_by_literal_only => Some(format!(
+            "{expr} (the {} literal at {} leaves it out)",
+            owner.unwrap_or_default(),
+            loc(&f, n)
+        )),
+        _ => None,
+    }
 }
 
 /// Whether a statement can block in `op` (a stale file has another line there).
@@ -681,21 +1298,60 @@ fn statement_fits(op: BlockingOp, line: &str) -> bool {
     }
 }
 
-/// The blocking operation a statement performs, from its text.
+/// Words after which `<-` starts a receive, not a send.
+const BEFORE_RECEIVE: [&str; 9] = [
+    "case", "return", "go", "defer", "range", "else", "if", "switch", "for",
+];
+
+/// The first channel operation of a line of code: `Some(true)` a send,
+/// `Some(false)` a receive (`chan<-` and `<-chan` types are skipped).
+fn channel_op(l: &str) -> Option<bool> {
+    let b = l.as_bytes();
+    let mut i = 0;
+    while let Some(k) = l[i..].find("<-") {
+        let at = i + k;
+        i = at + 2;
+        let after = l[at + 2..].trim_start();
+        let before = l[..at].trim_end();
+        let word_start = before
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .map(|x| x + 1)
+            .unwrap_or(0);
+        let word = &before[word_start..];
+        if word == "chan"
+            || after.starts_with("chan")
+                && !after[4..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+        {
+            continue;
+        }
+        let last = before.bytes().last();
+        let operand_end = matches!(last, Some(c) if c.is_ascii_alphanumeric() || c == b'_' || c == b')' || c == b']' || c >= 0x80);
+        let _ = b;
+        if operand_end && !BEFORE_RECEIVE.contains(&word) {
+            return Some(true);
+        }
+        return Some(false);
+    }
+    None
+}
+
+/// The blocking operation a statement performs, from its code.
 pub fn op_of_statement(line: &str) -> Option<BlockingOp> {
     let l = line.trim();
-    Some(if regex!(r"^for\b.*\brange\s").is_match(l) {
+    Some(if regex!(r"\bfor\b.*\brange\s").is_match(l) {
         BlockingOp::RangeReceive
-    } else if regex!(r"^select\s*\{\s*\}").is_match(l) {
+    } else if regex!(r"\bselect\s*\{\s*\}").is_match(l) {
         BlockingOp::SelectNoCases
-    } else if regex!(r"^select\b").is_match(l) {
+    } else if regex!(r"(^|[;{]\s*)select\b").is_match(l) {
         BlockingOp::Select
-    } else if regex!(r"^[\w.\[\]()*]+\s*<-").is_match(l) {
-        BlockingOp::ChanSend
-    } else if regex!(r",\s*ok\s*:?=\s*<-").is_match(l) {
-        BlockingOp::RangeReceive
-    } else if l.contains("<-") {
-        BlockingOp::ChanReceive
+    } else if let Some(send) = channel_op(l) {
+        if send {
+            BlockingOp::ChanSend
+        } else if regex!(r",\s*\w+\s*:?=\s*<-").is_match(l) {
+            BlockingOp::RangeReceive
+        } else {
+            BlockingOp::ChanReceive
+        }
     } else if regex!(r"\.RLock\(\)|\.RWMutex\b").is_match(l) {
         BlockingOp::RwMutex
     } else if regex!(r"\.Lock\(\)").is_match(l) {
@@ -711,79 +1367,37 @@ pub fn op_of_statement(line: &str) -> Option<BlockingOp> {
     })
 }
 
-/// Case lines of the `select` statement at `line`.
-fn select_cases(f: &SourceFile, line: u32) -> Vec<(u32, String)> {
-    let mut out = Vec::new();
-    let first = code_part(f.line(line).unwrap_or(""));
-    if !first.contains("select") {
-        return out;
-    }
-    let mut depth = 0i32;
-    for n in line..=f.lines.len() as u32 {
-        let l = code_part(f.line(n).unwrap_or(""));
-        if depth == 1 && regex!(r"^\s*case\b").is_match(&l) {
-            out.push((n, l.clone()));
-        }
-        for c in l.chars() {
-            match c {
-                '{' => depth += 1,
-                '}' => depth -= 1,
-                _ => {}
-            }
-        }
-        if depth <= 0 && n > line {
-            break;
-        }
-    }
-    out
-}
-
-/// Whether `line` is inside a `for` block of the function body.
-fn inside_for(body: &[(u32, String)], line: u32) -> bool {
-    let mut stack: Vec<bool> = Vec::new();
-    for (n, l) in body {
-        if *n == line {
-            return stack.iter().any(|&f| f);
-        }
-        let is_for = regex!(r"^\s*for\b").is_match(l);
-        for c in l.chars() {
-            match c {
-                '{' => stack.push(is_for),
-                '}' => {
-                    stack.pop();
-                }
-                _ => {}
-            }
-        }
-    }
-    false
-}
-
 fn examine_send(
     v: &mut SourceVerdict,
     src: &SourceFile,
-    span: Span,
+    place: &Place,
     line: &str,
+    line_no: u32,
     go: Option<&GoLoc>,
 ) {
-    let Some(c) = regex!(r"([\w.\[\]]+)\s*<-").captures(line) else {
+    // The channel: the operand before the first send arrow.
+    let Some(c) = regex!(r"([\w.\[\]()]+?)\s*<-").captures(line) else {
         return;
     };
-    let ch = c[1].to_string();
+    let ch = c[1].trim_start_matches('(').to_string();
     let send = Regex::new(&format!(r"(^|[^\w.]){}\s*<-", regex::escape(&ch))).expect("escaped");
-    // Two sends on the same channel in the goroutine's function, the first not
-    // followed by a return: the second blocks once the receiver took one value.
-    let body = code_lines(src, span.start, span.end);
+    // Two sends on the same channel in the goroutine's own function, the
+    // first not followed by a return: the second blocks once the receiver
+    // took one value.
+    let inner = place.inner_span();
+    let body: Vec<(u32, String)> = (inner.start..=inner.end)
+        .map(|n| (n, place.code(src, n)))
+        .collect();
     let sends: Vec<u32> = body
         .iter()
         .filter(|(_, l)| send.is_match(l))
         .map(|(n, _)| *n)
         .collect();
-    if sends.len() >= 2 {
+    if sends.len() >= 2 && sends.contains(&line_no) {
         let first = sends[0];
         let returns_between = body
             .iter()
-            .any(|(n, l)| *n > first && *n < sends[1] && regex!(r"^\s*return\b").is_match(l));
+            .any(|(n, l)| *n >= first && *n < sends[1] && regex!(r"\breturn\b").is_match(l));
         if !returns_between {
             v.pattern = Some("double-send");
             v.evidence.push(format!(
@@ -798,25 +1412,44 @@ fn examine_send(
         return;
     };
     let gsrc: &SourceFile = &go.src;
-    let gbody = code_lines(gsrc, go.span.start, go.span.end);
-    let after: Vec<&(u32, String)> = gbody.iter().filter(|(n, _)| *n > go.line).collect();
-    // The receive that would have drained the channel, in the creator.
+    let after = go.after(false);
+    let after_all = go.after(true);
+    // The receive that would have drained the channel, in the creator (a
+    // receiving goroutine started after it counts too).
     let chan_name = ch.rsplit('.').next().unwrap_or(&ch).to_string();
-    let recv =
-        Regex::new(&format!(r"<-\s*[\w.]*\b{}\b", regex::escape(&chan_name))).expect("escaped");
-    let recv_line = after
+    // The channel may reach the goroutine as an argument under another name
+    // (`go s.query(r, ch)` into `out chan<- T`): the go statement's
+    // arguments are candidates too.
+    let mut names = vec![regex::escape(&chan_name)];
+    if let Some((_, args)) = gsrc.code(go.line).unwrap_or("").split_once('(') {
+        let args = args.rsplit_once(')').map(|(a, _)| a).unwrap_or(args);
+        for a in regex!(r"\b([A-Za-z_]\w*)\s*(?:,|$)").captures_iter(args) {
+            let a = regex::escape(&a[1]);
+            if !names.contains(&a) {
+                names.push(a);
+            }
+        }
+    }
+    let alt = names.join("|");
+    let recv = Regex::new(&format!(
+        r"<-\s*[\w.()]*\b(?:{alt})\b|\brange\s+[\w.]*\b(?:{alt})\b"
+    ))
+    .expect("escaped");
+    let recv_line = after_all
         .iter()
         .find(|(_, l)| recv.is_match(l))
         .map(|(n, _)| *n);
     // timeout: a select that receives from the channel or gives up on a timer.
     if let Some(r) = recv_line {
-        let in_select = after
+        let sel = after
             .iter()
-            .any(|(n, l)| *n <= r && regex!(r"^\s*select\b").is_match(l));
-        let timer = after.iter().find(|(_, l)| {
-            regex!(r"time\.After\(|\.Done\(\)|time\.NewTimer\(|<-\s*[\w.]*\.C\b").is_match(l)
+            .rev()
+            .find(|(n, l)| *n <= r && regex!(r"\bselect\b").is_match(l));
+        let timer = after.iter().find(|(n, l)| {
+            sel.is_some_and(|(s, _)| *n >= *s)
+                && regex!(r"time\.After\(|\.Done\(\)|time\.NewTimer\(|<-\s*[\w.]*\.C\b|<-\s*[\w.]*(timeout|deadline|timer|expired)\w*\b").is_match(l)
         });
-        if in_select {
+        if sel.is_some() {
             if let Some((tn, _)) = timer {
                 v.pattern = Some("timeout-leak");
                 v.evidence.push(format!(
@@ -829,13 +1462,33 @@ fn examine_send(
         }
     }
     // NCast: the go statement runs in a loop, the result is received once.
-    if inside_for(&gbody, go.line) {
-        let recv_in_loop = recv_line.is_some_and(|r| inside_for(&gbody, r));
+    let (gopen, gclose) = go.scope.body();
+    let go_pos = Pos {
+        line: go.line,
+        col: 0,
+    };
+    let looped =
+        golex::loop_around(&gsrc.code, go_pos, gopen, gclose).filter(|_| recv_line.is_some());
+    if let Some(loop_line) = looped {
+        let recv_in_loop = recv_line.is_some_and(|r| {
+            golex::loop_around(&gsrc.code, Pos { line: r, col: 0 }, gopen, gclose).is_some_and(
+                |l| {
+                    // The same loop as the go statement's: one receive per start.
+                    l == loop_line
+                        || after_all
+                            .iter()
+                            .any(|(n, x)| *n == r && regex!(r"\bfor\b").is_match(x))
+                },
+            ) || after_all
+                .iter()
+                .any(|(n, x)| *n == r && regex!(r"\brange\b").is_match(x))
+        });
         if !recv_in_loop {
             v.pattern = Some("ncast");
             v.evidence.push(format!(
-                "the go statement at {} runs in a loop, but {} is received {}",
+                "the go statement at {} runs in a loop (at {}), but {} is received {}",
                 loc(gsrc, go.line),
+                loc(gsrc, loop_line),
                 chan_name,
                 match recv_line {
                     Some(r) => format!("once, at {}", loc(gsrc, r)),
@@ -848,7 +1501,7 @@ fn examine_send(
     // Premature return: a return between the go statement and the receive.
     let ret = after
         .iter()
-        .find(|(n, l)| recv_line.is_none_or(|r| *n < r) && regex!(r"^\s*return\b").is_match(l));
+        .find(|(n, l)| recv_line.is_none_or(|r| *n < r) && regex!(r"\breturn\b").is_match(l));
     if let Some((rn, _)) = ret {
         v.pattern = Some("premature-return");
         v.evidence.push(format!(
@@ -863,43 +1516,128 @@ fn examine_send(
     }
 }
 
-/// Where the goroutine was started: the file, the go statement's line and
-/// the function around it.
-pub struct GoLoc {
-    pub src: Arc<SourceFile>,
-    pub line: u32,
-    pub span: Span,
-}
-
 /// Finds the go statement that starts `frame`'s function when the input does
-/// not name it: for a closure, the `go func` above it in the same function;
-/// for a named function, a `go name(` or `go x.name(` in the same file.
-fn find_go_statement(src: &Arc<SourceFile>, span: Span, frame: &FrameRef) -> Option<GoLoc> {
-    let is_closure = regex!(r"\.func\d+(\.\d+)*$").is_match(&frame.function);
-    if is_closure {
-        let line = (span.start..frame.line).rev().find(|&n| {
-            src.line(n)
-                .is_some_and(|l| regex!(r"\bgo\s+func\b").is_match(&code_part(l)))
-        })?;
+/// not name it: a closure's own literal (`go func…`, or the variable it is
+/// stored in, started later); for a named function, `go name(…)`, `go
+/// x.name(…)` or a method value started by `go`, in its file, its package
+/// and the program's other files.
+fn find_go_statement(
+    index: &SourceIndex,
+    src: &Arc<SourceFile>,
+    place: &Place,
+    frame: &FrameRef,
+    user_files: &[String],
+) -> Option<GoLoc> {
+    let scope_of = |file: &Arc<SourceFile>, line: u32| -> Option<Place> {
+        let decl = file.decl_at(line)?;
+        let literals = golex::literals(&file.code, decl);
+        let literal = literals
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| {
+                l.open
+                    <= Pos {
+                        line,
+                        col: usize::MAX,
+                    }
+                    && l.close.line >= line
+                    && !(l.go && l.at.line == line)
+            })
+            .max_by_key(|(_, l)| l.at)
+            .map(|(i, _)| i);
+        Some(Place {
+            decl: decl.clone(),
+            literals,
+            literal,
+        })
+    };
+    if let Some(i) = place.literal {
+        let lit = &place.literals[i];
+        let parent = Place {
+            decl: place.decl.clone(),
+            literals: place.literals.clone(),
+            literal: place
+                .literals
+                .iter()
+                .position(|l| l.path == lit.path[..lit.path.len() - 1]),
+        };
+        if lit.go {
+            return Some(GoLoc {
+                src: src.clone(),
+                line: lit.at.line,
+                span: place.span(),
+                scope: parent,
+                end: lit.close.line,
+            });
+        }
+        // `f := func() {…}` … `go f()`, or `g.Go(func() error {…})`.
+        let before = src.code(lit.at.line).unwrap_or("");
+        let before = &before[..lit.at.col.min(before.len())];
+        if regex!(r"\.Go\(\s*$").is_match(before) {
+            return Some(GoLoc {
+                src: src.clone(),
+                line: lit.at.line,
+                span: place.span(),
+                scope: parent,
+                end: lit.close.line,
+            });
+        }
+        let var = regex!(r"(\w+)\s*:?=\s*$").captures(before)?[1].to_string();
+        let call = Regex::new(&format!(r"\bgo\s+{}\(", regex::escape(&var))).ok()?;
+        let (_, close) = parent.body();
+        let line = (lit.close.line..=close.line)
+            .find(|&n| src.code(n).is_some_and(|l| call.is_match(l)))?;
         return Some(GoLoc {
             src: src.clone(),
             line,
-            span,
+            span: place.span(),
+            scope: parent,
+            end: line,
         });
     }
-    let name = declared_name(&frame.function);
-    if name.is_empty() {
+    let name = golex::parse_func_name(&frame.function);
+    if name.name.is_empty() {
         return None;
     }
-    let call = Regex::new(&format!(r"\bgo\s+([\w.()*]+\.)?{}\(", regex::escape(&name))).ok()?;
-    let line = (1..=src.lines.len() as u32)
-        .find(|&n| src.line(n).is_some_and(|l| call.is_match(&code_part(l))))?;
-    let span = enclosing_function(src, line)?;
-    Some(GoLoc {
-        src: src.clone(),
-        line,
-        span,
-    })
+    let n = regex::escape(&name.name);
+    let call = Regex::new(&format!(r"\bgo\s+([\w.()*\[\]]+\.)?{n}(\[[^\]]*\])?\(")).ok()?;
+    // A method value: `f := s.worker` … `go f(…)`.
+    let value = Regex::new(&format!(r"(\w+)\s*:?=\s*[\w.()*]+\.{n}\s*($|[;)])")).ok()?;
+    let mut files = vec![src.clone()];
+    files.extend(candidate_files(index, user_files, Some(src)));
+    for file in files {
+        for (i, code) in file.code.iter().enumerate() {
+            let line = i as u32 + 1;
+            let hit = call.is_match(code)
+                || value.captures(code).is_some_and(|c| {
+                    let go = Regex::new(&format!(r"\bgo\s+{}\(", regex::escape(&c[1])))
+                        .expect("escaped");
+                    file.code[i..].iter().take(200).any(|l| go.is_match(l))
+                });
+            if !hit {
+                continue;
+            }
+            // For a method value, the go statement itself.
+            let line = if call.is_match(code) {
+                line
+            } else {
+                let c = value.captures(code)?;
+                let go = Regex::new(&format!(r"\bgo\s+{}\(", regex::escape(&c[1]))).ok()?;
+                (line..line + 200).find(|&k| file.code(k).is_some_and(|l| go.is_match(l)))?
+            };
+            let Some(scope) = scope_of(&file, line) else {
+                continue;
+            };
+            return Some(GoLoc {
+                span: scope.span(),
+                src: file.clone(),
+                line,
+                scope,
+                end: line,
+            });
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -907,10 +1645,7 @@ mod tests {
     use super::*;
 
     fn file(text: &str) -> SourceFile {
-        SourceFile {
-            path: PathBuf::from("main.go"),
-            lines: text.lines().map(|l| l.to_string()).collect(),
-        }
+        SourceFile::new(PathBuf::from("main.go"), text)
     }
 
     #[test]
@@ -919,12 +1654,15 @@ mod tests {
         assert_eq!(enclosing_function(&f, 5), Some(Span { start: 3, end: 6 }));
         assert_eq!(enclosing_function(&f, 9), Some(Span { start: 8, end: 11 }));
         assert_eq!(enclosing_function(&f, 1), None);
-        assert!(matches_frame(
-            &f,
-            Span { start: 8, end: 11 },
-            "main.(*S).b.func1"
-        ));
-        assert!(!matches_frame(&f, Span { start: 8, end: 11 }, "main.c"));
+        let p = place(&f, "main.(*S).b.func1", 10).unwrap();
+        assert_eq!(p.span(), Span { start: 8, end: 11 });
+        assert!(p.literal.is_some());
+        assert!(place(&f, "main.c", 9).is_err());
+        assert!(place(&f, "main.(*T).b", 9).is_err(), "another receiver");
+        // A numbering the scan disagrees with falls back to the literal of
+        // the same depth holding the line; a depth that is not there fails.
+        assert!(place(&f, "main.(*S).b.func2", 10).is_ok());
+        assert!(place(&f, "main.(*S).b.func1.1", 10).is_err());
     }
 
     #[test]
@@ -970,10 +1708,52 @@ mod tests {
     #[test]
     fn loops_and_selects() {
         let f = file("func f() {\n\tfor i := 0; i < 3; i++ {\n\t\tgo g()\n\t}\n\tselect {\n\tcase <-a:\n\tcase <-ctx.Done():\n\t}\n}\n");
-        let body = code_lines(&f, 1, 9);
-        assert!(inside_for(&body, 3));
-        assert!(!inside_for(&body, 5));
-        assert_eq!(select_cases(&f, 5).len(), 2);
+        let d = &f.decls[0];
+        let at = |line| Pos { line, col: 0 };
+        assert_eq!(golex::loop_around(&f.code, at(3), d.open, d.close), Some(2));
+        assert_eq!(golex::loop_around(&f.code, at(5), d.open, d.close), None);
+        let sel = golex::select_at(&f.code, Pos { line: 5, col: 1 }, 9).unwrap();
+        assert_eq!(sel.cases.len(), 2);
+        assert_eq!(
+            golex::select_of_case(&f.code, 6, d.open, d.close),
+            Some(Pos { line: 5, col: 1 })
+        );
+    }
+
+    #[test]
+    fn one_line_closures_and_labels() {
+        let f = file("func f() {\nretry:\n\tgo func() { ch <- f() }()\n\tif x { goto retry }\n\tfor _, v := range []int{1} { go func(i int) { c <- i * g() }(v) }\n}\n");
+        let d = &f.decls[0];
+        let p = place(&f, "main.f.func1", 3).unwrap();
+        assert_eq!(op_of_statement(&p.code(&f, 3)), Some(BlockingOp::ChanSend));
+        assert_eq!(
+            golex::loop_around(&f.code, Pos { line: 3, col: 1 }, d.open, d.close),
+            Some(2),
+            "a label and a later goto make a loop"
+        );
+        let p = place(&f, "main.f.func2", 5).unwrap();
+        assert_eq!(op_of_statement(&p.code(&f, 5)), Some(BlockingOp::ChanSend));
+        let lit = &p.literals[p.literal.unwrap()];
+        assert!(lit.go);
+        assert_eq!(
+            golex::loop_around(&f.code, lit.at, d.open, d.close),
+            Some(5),
+            "a one-line loop"
+        );
+        assert_eq!(op_of_statement("x := <-ch"), Some(BlockingOp::ChanReceive));
+        assert_eq!(
+            op_of_statement("case out <- v:"),
+            Some(BlockingOp::ChanSend)
+        );
+        assert_eq!(
+            op_of_statement("case v := <-in:"),
+            Some(BlockingOp::ChanReceive)
+        );
+        assert_eq!(op_of_statement("var c chan<- int"), None);
+        assert_eq!(
+            op_of_statement("return <-ch"),
+            Some(BlockingOp::ChanReceive)
+        );
     }
 
     #[test]

@@ -38,10 +38,14 @@ pub struct AnalyzeArgs {
     pub catalog: Option<String>,
     /// Go source tree the stacks point at (repeatable): decides what the stack
     /// alone cannot (range vs receive, timeout vs premature return, NCast …).
-    /// Paths in the dumps are matched by their longest suffix under DIR.
+    /// Only `.go` files under DIR are read: paths in the dumps are matched by
+    /// their longest suffix under DIR, and an absolute path in a dump is read
+    /// as it is only when it is a `.go` file under DIR. Standard-library
+    /// frames are never read to classify.
     #[arg(long, value_name = "DIR")]
     pub source: Vec<std::path::PathBuf>,
-    /// Do not read source code, even where absolute paths in the dumps exist.
+    /// Read no source code (the default without --source): no file named by
+    /// a dump, absolute or not, is opened.
     #[arg(long, conflicts_with = "source")]
     pub no_source: bool,
     #[command(flatten)]

@@ -486,6 +486,58 @@ impl Series {
     }
 }
 
+/// A run that mixes formats of one process (debug=1 text with a protobuf or
+/// debug=2 snapshot): a group of the poorer format takes the operation and
+/// created-by of the richer one with the same frames, so they are one
+/// series. debug=1 records no operation (or a plainer one) and no created-by;
+/// protobuf no created-by; debug=2 hides chanrecv2. Frames that several
+/// richer keys share (two creators) are left as they are.
+fn complete_keys(per: &mut [Vec<Group>]) {
+    use std::collections::BTreeMap;
+    // The operation two formats' views of one goroutine share: equal, or one
+    // hides what the other shows.
+    let join = |a: BlockingOp, b: BlockingOp| -> Option<BlockingOp> {
+        use BlockingOp::*;
+        match (a, b) {
+            _ if a == b => Some(a),
+            (Other, x) | (x, Other) => Some(x),
+            (ChanReceive, x @ (RangeReceive | NilChan))
+            | (x @ (RangeReceive | NilChan), ChanReceive) => Some(x),
+            (ChanSend, NilChan) | (NilChan, ChanSend) => Some(NilChan),
+            (Select, SelectNoCases) | (SelectNoCases, Select) => Some(SelectNoCases),
+            _ => None,
+        }
+    };
+    let mut merged: BTreeMap<Box<[u32]>, Option<GroupKey>> = BTreeMap::new();
+    for g in per.iter().flatten() {
+        let slot = merged
+            .entry(g.key.frames.clone())
+            .or_insert_with(|| Some(g.key.clone()));
+        let Some(m) = slot else { continue };
+        let op = join(m.op, g.key.op);
+        let created = match (m.created_by, g.key.created_by) {
+            (Some(a), Some(b)) if a != b => None,
+            (a, b) => Some(a.or(b)),
+        };
+        *slot = match (op, created) {
+            (Some(op), Some(created_by)) => Some(GroupKey {
+                op,
+                frames: m.frames.clone(),
+                created_by,
+            }),
+            _ => None,
+        };
+    }
+    for g in per.iter_mut().flatten() {
+        if let Some(Some(k)) = merged.get(&g.key.frames) {
+            if *k != g.key {
+                g.key = k.clone();
+                g.op = k.op;
+            }
+        }
+    }
+}
+
 /// Groups each snapshot (all of one kind, in order) and follows every group
 /// across them. `value_index` picks the judged sample value; `noise` is the
 /// relative change treated as none.
@@ -502,6 +554,9 @@ pub fn diff(
         .iter()
         .map(|s| grouper.group(s, value_index).groups)
         .collect();
+    if snapshots.iter().any(|s| s.format != snapshots[0].format) {
+        complete_keys(&mut per);
+    }
     let ids_known: Vec<bool> = snapshots
         .iter()
         .map(|s| s.samples.iter().all(|x| x.goroutine.is_some()) && !s.samples.is_empty())
@@ -665,7 +720,14 @@ pub fn diff(
                 .max_by_key(|&op| crate::group::op_specificity(op))
                 .unwrap_or(latest.op),
             frames: latest.frames.clone(),
-            created_by: latest.created_by.clone(),
+            // A debug=1 or protobuf snapshot has none; a debug=2 one of the
+            // same run may.
+            created_by: present
+                .iter()
+                .rev()
+                .flatten()
+                .find_map(|g| g.created_by.clone())
+                .or_else(|| latest.created_by.clone()),
             values,
             all_values,
             waits,

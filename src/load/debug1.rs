@@ -37,6 +37,7 @@ pub fn load(r: &mut dyn BufRead, source: &str, opts: &LoadOptions) -> Result<Sna
         lines: Lines::new(r, opts.max_line),
         opts,
         warnings: Warnings::default(),
+        hidden: Vec::new(),
     };
     let (header_line, header) = p.find_header()?;
     let mut snap = match header {
@@ -258,6 +259,8 @@ struct Record {
     values: Vec<i64>,
     addrs: Vec<u64>,
     frames: Vec<FrameId>,
+    /// The address printed on the first frame line.
+    first_addr: Option<u64>,
     labels: Vec<(String, String)>,
 }
 
@@ -490,6 +493,9 @@ struct Parser<'a, 'r> {
     lines: Lines<'r>,
     opts: &'a LoadOptions,
     warnings: Warnings,
+    /// Per sample, the addresses of the runtime frames debug=1 hides at the
+    /// top of its stack (see [`infer_hidden_ops`]).
+    hidden: Vec<Vec<u64>>,
 }
 
 /// How a record header line is read, per format.
@@ -571,6 +577,9 @@ impl Parser<'_, '_> {
                     // stack as cut).
                     Some(r) if r.frames.len() > self.opts.max_frames => {}
                     Some(r) => {
+                        if r.first_addr.is_none() {
+                            r.first_addr = f.split_ascii_whitespace().next().and_then(parse_hex);
+                        }
                         let id = parse_frame(f, table);
                         if table.function(id) != "runtime.goexit" {
                             r.frames.push(id);
@@ -591,6 +600,7 @@ impl Parser<'_, '_> {
                         values,
                         addrs,
                         frames: Vec::new(),
+                        first_addr: None,
                         labels: Vec::new(),
                     });
                 }
@@ -638,6 +648,17 @@ impl Parser<'_, '_> {
             stack.truncate(self.opts.max_frames);
             *cut += 1;
         }
+        // The header lists return addresses; frame lines print each minus one.
+        let hidden = r
+            .first_addr
+            .and_then(|a| {
+                r.addrs
+                    .iter()
+                    .position(|&x| x == a || x == a.wrapping_add(1))
+            })
+            .map(|k| r.addrs[..k].to_vec())
+            .unwrap_or_default();
+        self.hidden.push(hidden);
         samples.push(Sample {
             stack: stack.into(),
             values: r.values,
@@ -677,6 +698,9 @@ impl Parser<'_, '_> {
         if kind.is_goroutine() {
             for s in &mut samples {
                 s.op = normalize::blocking_op(None, &s.stack, &table);
+            }
+            if self.hidden.len() == samples.len() {
+                infer_hidden_ops(&mut samples, &self.hidden);
             }
         }
         let mut snap = Snapshot::new(source, Format::Debug1, kind);
@@ -835,6 +859,93 @@ impl Parser<'_, '_> {
 }
 
 /// Size of one object of a heap record, as the proto's `bytes` label.
+/// debug=1 hides the runtime frames at the top of every stack, but the
+/// record header still lists their addresses. Without symbols an address
+/// names no function, yet their number and order do, in every Go release
+/// since 1.0 (runtime/chan.go and runtime/select.go keep this layout and the
+/// linker keeps a package's functions in source order):
+///
+/// - three hidden frames (gopark, chansend or chanrecv, chansend1 or
+///   chanrecv1/chanrecv2) are a channel operation; two (gopark, selectgo or
+///   block) a select, when another record shows that three-deep channel
+///   shape (releases that inlined chanrecv into chanrecv1 park receives two
+///   deep);
+/// - chansend1 < chansend < chanrecv1 < chanrecv2 < chanrecv in memory, so a
+///   park address (X) below another record's wrapper address (Y) is a send
+///   and that other record a receive; two wrappers under one park address
+///   are chanrecv1 (lower: a plain receive) and chanrecv2 (a range or
+///   comma-ok receive); under one wrapper, a lower park address is the
+///   nil-channel check at the top of the function;
+/// - `block` (select {}) precedes selectgo: of two select park addresses the
+///   lower never wakes.
+///
+/// What the records of one profile cannot order stays a plain receive (it may
+/// be a range, as in debug=2 text) or unknown, never a guess.
+pub fn infer_hidden_ops(samples: &mut [Sample], hidden: &[Vec<u64>]) {
+    use crate::model::BlockingOp;
+    use std::collections::BTreeSet;
+    let park = |h: &Vec<u64>| -> Option<(u64, u64)> { (h.len() == 3).then(|| (h[1], h[2])) };
+    // Only records whose visible frames say nothing (a running goroutine's
+    // hidden frames are the profiler's own).
+    let unknown = || {
+        samples
+            .iter()
+            .zip(hidden)
+            .filter(|(s, _)| s.op == BlockingOp::Other)
+            .map(|(_, h)| h)
+    };
+    let chans: BTreeSet<(u64, u64)> = unknown().filter_map(park).collect();
+    let selects: BTreeSet<u64> = unknown().filter(|h| h.len() == 2).map(|h| h[1]).collect();
+    for (s, h) in samples.iter_mut().zip(hidden) {
+        if s.op != BlockingOp::Other {
+            continue;
+        }
+        // Two hidden frames are a select only where this release parks
+        // channel operations three deep (older ones inlined chanrecv into
+        // chanrecv1): another record of the profile must show that.
+        if h.len() == 2 && !chans.is_empty() {
+            s.op = if selects.len() >= 2 && Some(&h[1]) == selects.iter().next() {
+                BlockingOp::SelectNoCases
+            } else {
+                BlockingOp::Select
+            };
+            continue;
+        }
+        let Some((x, y)) = park(h) else {
+            continue;
+        };
+        // A send parks below some receive's wrapper; a receive's wrapper sits
+        // above some send's park address.
+        let send = chans.iter().any(|&(_, y2)| x < y2);
+        let recv = chans.iter().any(|&(x2, _)| x2 < y);
+        let nil = chans.iter().any(|&(x2, y2)| y2 == y && x < x2);
+        let wrappers: BTreeSet<u64> = chans
+            .iter()
+            .filter(|&&(x2, _)| x2 == x || (recv && x2 > y))
+            .map(|&(_, y2)| y2)
+            .collect();
+        s.op = if send && !recv {
+            if nil {
+                BlockingOp::NilChan
+            } else {
+                BlockingOp::ChanSend
+            }
+        } else if !send && (recv || wrappers.len() >= 2) {
+            if nil {
+                BlockingOp::NilChan
+            } else if wrappers.len() >= 2 && Some(&y) == wrappers.iter().next() {
+                BlockingOp::ChanReceive
+            } else if wrappers.len() >= 2 {
+                BlockingOp::RangeReceive
+            } else {
+                BlockingOp::ChanReceive
+            }
+        } else {
+            BlockingOp::Other
+        };
+    }
+}
+
 fn block_size(alloc_n: i64, alloc_b: i64, inuse_n: i64, inuse_b: i64) -> i64 {
     if alloc_n > 0 {
         alloc_b / alloc_n

@@ -43,7 +43,32 @@ pub fn function(raw: &str) -> Cow<'_, str> {
             }
         }
     }
-    if s.contains('·') {
+    if s.contains("[go.shape.") {
+        // Go 1.27 protobuf profiles name the shape (`F[go.shape.struct { A
+        // int }]`) where tracebacks print `F[...]`; other brackets (in a
+        // crafted name) are left alone.
+        let mut out = String::with_capacity(s.len());
+        let mut depth = 0;
+        for c in s.chars() {
+            match c {
+                '[' => {
+                    if depth == 0 {
+                        out.push_str("[...");
+                    }
+                    depth += 1;
+                }
+                ']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        out.push(']');
+                    }
+                }
+                _ if depth == 0 => out.push(if c == '·' { '.' } else { c }),
+                _ => {}
+            }
+        }
+        Cow::Owned(out)
+    } else if s.contains('·') {
         Cow::Owned(s.replace('·', "."))
     } else if s.len() == raw.len() {
         Cow::Borrowed(raw)
@@ -423,6 +448,14 @@ mod tests {
         assert_eq!(function("main.(*T).run(...)"), "main.(*T).run");
         assert_eq!(function("main.(*T).run"), "main.(*T).run");
         assert_eq!(function("main.Map[...](0x1)"), "main.Map[...]");
+        assert_eq!(
+            function("main.firstOf[go.shape.struct { Hops int }].func1"),
+            "main.firstOf[...].func1"
+        );
+        assert_eq!(
+            function("main.(*Stack[go.shape.int]).Push"),
+            "main.(*Stack[...]).Push"
+        );
         assert_eq!(function("runtime.goexit({})"), "runtime.goexit");
         assert_eq!(function("main.main()"), "main.main");
         assert_eq!(function("main.func·002()"), "main.func.002");
