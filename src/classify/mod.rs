@@ -2,6 +2,7 @@
 //! matched against the [`catalog`] of leak signatures, scored and ranked.
 
 pub mod catalog;
+pub mod instances;
 pub mod source;
 
 pub use catalog::{Catalog, Severity};
@@ -73,6 +74,16 @@ pub struct Finding {
     /// the site), for linking goroutine and heap findings.
     #[serde(skip)]
     pub functions: Vec<String>,
+    /// Goroutine ids present in every snapshot (debug=2 only), where known.
+    #[serde(skip)]
+    pub survivors: Option<usize>,
+    /// With several instances (processes) of a service: each instance that
+    /// shows this group ([`instances::merge`]); empty for one process.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<instances::InstanceSeen>,
+    /// How many instances were analyzed (with `instances` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instances_total: Option<usize>,
 }
 
 /// A heap finding folded into the goroutine finding that explains it.
@@ -633,6 +644,9 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             source: source_info,
             linked: Vec::new(),
             functions: s.stacks.functions(),
+            survivors: s.persistent_ids,
+            instances: Vec::new(),
+            instances_total: None,
         };
         if top.has_rule("grows_with_pair") {
             merged_into.insert(top.entry.id.clone(), findings.len());

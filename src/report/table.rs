@@ -80,6 +80,24 @@ fn with_source(site: String, line: Option<&crate::classify::source::SourceSnippe
     }
 }
 
+/// `3/4` and the instances' names (at most a few).
+fn instances_cell(f: &crate::classify::Finding) -> String {
+    let Some(n) = f.instances_total else {
+        return String::new();
+    };
+    const SHOWN: usize = 4;
+    let mut names: Vec<String> = f
+        .instances
+        .iter()
+        .take(SHOWN)
+        .map(|i| clean(&i.name))
+        .collect();
+    if f.instances.len() > SHOWN {
+        names.push(format!("… {} more", f.instances.len() - SHOWN));
+    }
+    format!("{}/{n}\n{}", f.instances.len(), names.join("\n"))
+}
+
 impl Exporter for Table {
     fn analysis(&self, r: &AnalysisReport, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "Snapshots:")?;
@@ -104,15 +122,13 @@ impl Exporter for Table {
         if r.findings.is_empty() {
             writeln!(w, "No leaks found.")?;
         } else {
-            let mut t = self.new_table(&[
-                "#",
-                "Severity",
-                "Pattern",
-                "Counts",
-                "Wait",
-                "Leaking site",
-                "Created by",
-            ]);
+            let instances = r.findings.iter().any(|f| f.instances_total.is_some());
+            let mut header = vec!["#", "Severity", "Pattern"];
+            if instances {
+                header.push("Instances");
+            }
+            header.extend(["Counts", "Wait", "Leaking site", "Created by"]);
+            let mut t = self.new_table(&header);
             for f in &r.findings {
                 let counts: Vec<String> = f.counts.iter().map(|&c| fmt_value(c, f.unit)).collect();
                 let mut wait = f.wait.as_str().to_string();
@@ -126,10 +142,15 @@ impl Exporter for Table {
                 if !f.alternatives.is_empty() {
                     pattern.push_str(&format!("\n(or {})", f.alternatives.join(", ")));
                 }
-                t.add_row(vec![
+                let mut row = vec![
                     Cell::new(f.rank),
                     self.severity(f.severity),
                     Cell::new(pattern),
+                ];
+                if instances {
+                    row.push(Cell::new(instances_cell(f)));
+                }
+                row.extend([
                     Cell::new(format!("{} {}", sparkline(&f.counts), counts.join(" → "))),
                     Cell::new(wait),
                     Cell::new(with_source(
@@ -141,6 +162,7 @@ impl Exporter for Table {
                         f.source.as_ref().and_then(|s| s.go_statement.as_ref()),
                     )),
                 ]);
+                t.add_row(row);
             }
             writeln!(w, "{t}")?;
             let summary = super::severity_summary(&r.findings);
