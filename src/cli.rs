@@ -2,7 +2,7 @@
 //! line to [`crate::commands`], one file per command. Exit codes: 0 clean,
 //! 1 findings at or above `--fail-on`, 2 usage or input error.
 
-use crate::commands::{analyze, catalog, diff, show};
+use crate::commands::{analyze, catalog, diff, fleet, show};
 use crate::error::Error;
 use clap::{Parser, Subcommand};
 
@@ -29,6 +29,9 @@ pub enum Command {
     Show(show::ShowArgs),
     /// Diff two or more snapshots, classify what grows and rank the leaks.
     Analyze(analyze::AnalyzeArgs),
+    /// Analyze every service of a fleet (ROOT/SERVICE/INSTANCE/…) and rank
+    /// the leaks across services.
+    Fleet(fleet::FleetArgs),
     /// Print the catalog of leak signatures, or one entry.
     Catalog(catalog::CatalogArgs),
     /// Compare two pprof profiles of one type site by site (matched by
@@ -41,6 +44,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Show(a) => show::run(a),
         Command::Analyze(a) => analyze::run(a),
+        Command::Fleet(a) => fleet::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Catalog(a) => catalog::run(a),
     }

@@ -7,6 +7,7 @@
 pub mod analyze;
 pub mod catalog;
 pub mod diff;
+pub mod fleet;
 pub mod show;
 
 use crate::classify::Catalog;
@@ -31,6 +32,8 @@ pub const EXIT_ERROR: u8 = 2;
 pub enum FormatArg {
     Table,
     Json,
+    /// JSON Lines: one finding per line (analyze, fleet), for data tools.
+    Jsonl,
     Markdown,
     /// One self-contained HTML page (use with -o FILE.html).
     Html,
@@ -41,6 +44,7 @@ impl From<FormatArg> for OutputFormat {
         match f {
             FormatArg::Table => OutputFormat::Table,
             FormatArg::Json => OutputFormat::Json,
+            FormatArg::Jsonl => OutputFormat::Jsonl,
             FormatArg::Markdown => OutputFormat::Markdown,
             FormatArg::Html => OutputFormat::Html,
         }

@@ -1,7 +1,9 @@
 //! Terminal tables (comfy-table). Input strings pass through
 //! [`sanitize_terminal`]; colors only when [`Style::color`] says so.
 
-use super::{fmt_relative, frame_site, sparkline, AnalysisReport, Exporter, ShowReport, Style};
+use super::{
+    fmt_relative, frame_site, sparkline, AnalysisReport, Exporter, FleetReport, ShowReport, Style,
+};
 use crate::classify::catalog::Compiled;
 use crate::classify::Severity;
 use crate::diff::ProfileDiff;
@@ -172,6 +174,78 @@ impl Exporter for Table {
                 r.findings.len(),
                 if r.findings.len() == 1 { "" } else { "s" },
                 summary
+            )?;
+        }
+        for n in &r.notes {
+            writeln!(w, "note: {}", clean(n))?;
+        }
+        Ok(())
+    }
+
+    fn fleet(&self, r: &FleetReport, w: &mut dyn Write) -> io::Result<()> {
+        use crate::classify::instances::{leaked_bytes, leaked_goroutines};
+        let instances: usize = r.services.iter().map(|s| s.instances.len()).sum();
+        writeln!(
+            w,
+            "Fleet: {} services, {} instances.\n",
+            r.services.len(),
+            instances
+        )?;
+        let leaks: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.finding.severity >= Severity::Medium)
+            .collect();
+        if leaks.is_empty() {
+            writeln!(w, "No leaks at medium or above.")?;
+        } else {
+            let mut t = self.new_table(&[
+                "#",
+                "Service",
+                "Severity",
+                "Pattern",
+                "Instances",
+                "Leaked",
+                "Leaking site",
+            ]);
+            for f in &leaks {
+                let g = leaked_goroutines(&f.finding);
+                let b = leaked_bytes(&f.finding);
+                let mut leaked = Vec::new();
+                if g > 0 || b == 0 {
+                    leaked.push(format!("{g} goroutines"));
+                }
+                if b > 0 {
+                    leaked.push(fmt_value(b, "bytes"));
+                }
+                t.add_row(vec![
+                    Cell::new(f.finding.rank),
+                    Cell::new(clean(&f.service)),
+                    self.severity(f.finding.severity),
+                    Cell::new(&f.finding.pattern),
+                    Cell::new(instances_cell(&f.finding)),
+                    Cell::new(leaked.join("\n")),
+                    Cell::new(clean(
+                        &f.finding.site.as_ref().map(frame_site).unwrap_or_default(),
+                    )),
+                ]);
+            }
+            writeln!(w, "{t}")?;
+        }
+        let below = r.findings.len() - leaks.len();
+        if below > 0 {
+            writeln!(
+                w,
+                "{below} finding{} below medium not shown (--format jsonl lists every finding).",
+                if below == 1 { "" } else { "s" }
+            )?;
+        }
+        for s in r.services.iter().filter(|s| s.error.is_some()) {
+            writeln!(
+                w,
+                "skipped: {}: {}",
+                clean(&s.name),
+                clean(s.error.as_deref().unwrap_or_default())
             )?;
         }
         for n in &r.notes {
