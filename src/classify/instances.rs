@@ -60,10 +60,18 @@ const KEY_FRAMES: usize = 3;
 
 /// The group key findings of different instances are merged by.
 pub fn merge_key(f: &Finding) -> String {
-    let mut key = String::from(match f.kind {
+    merge_keys(f).swap_remove(0)
+}
+
+/// The keys a finding is known by: its own, then (for stacks entirely
+/// inside the standard library) those of the groups reported with it, so
+/// that an HTTP connection's read loop in one instance and its write loop
+/// in another, whichever became the finding, are one.
+fn merge_keys(f: &Finding) -> Vec<String> {
+    let kind = match f.kind {
         FindingKind::Goroutine => "g",
         FindingKind::Heap => "h",
-    });
+    };
     let user: Vec<&FrameRef> = f
         .frames
         .iter()
@@ -71,25 +79,31 @@ pub fn merge_key(f: &Finding) -> String {
         .take(KEY_FRAMES)
         .collect();
     if !user.is_empty() {
+        let mut key = kind.to_string();
         for fr in user {
             key.push_str(&format!("|{}:{}", fr.file, fr.line));
         }
-        return key;
+        return vec![key];
     }
-    for fr in f
+    // Standard library only: line numbers change with the Go version, and
+    // the frames below the site with the build; the pattern and the site's
+    // function do not.
+    let std_key = |site: &str| format!("{kind}|{}|{site}", f.pattern);
+    let site = f
         .frames
         .iter()
-        .filter(|fr| !crate::model::normalize::is_runtime_function(&fr.function))
-        .take(KEY_FRAMES)
-    {
-        key.push('|');
-        key.push_str(&fr.function);
-    }
-    if let Some(c) = &f.created_by {
-        key.push_str("|by ");
-        key.push_str(&c.function);
-    }
-    key
+        .find(|fr| !crate::model::normalize::is_runtime_function(&fr.function))
+        .or(f.frames.first())
+        .map(|fr| fr.function.as_str())
+        .unwrap_or_default();
+    let mut keys = vec![std_key(site)];
+    keys.extend(
+        f.related
+            .iter()
+            .filter_map(|r| r.site.as_ref())
+            .map(|fr| std_key(&fr.function)),
+    );
+    keys
 }
 
 /// Merges the findings of each instance (`(name, findings)`, in the order
@@ -100,23 +114,33 @@ pub fn merge_key(f: &Finding) -> String {
 /// ranks above one growing in one of ten at the same severity.
 pub fn merge(per_instance: Vec<(String, Vec<Finding>)>) -> Vec<Finding> {
     let total = per_instance.len();
-    let mut by_key: BTreeMap<String, Vec<(String, Finding)>> = BTreeMap::new();
+    let mut groups: Vec<Vec<(String, Finding)>> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
     for (name, findings) in per_instance {
         for f in findings {
-            let mut key = merge_key(&f);
-            // A second finding of one instance under the same key (rare:
-            // two groups at the same lines) stays a finding of its own.
-            if by_key
-                .get(&key)
-                .is_some_and(|g| g.iter().any(|(n, _)| *n == name))
-            {
-                key = format!("{key}#{name}#{}", f.id);
+            let keys = merge_keys(&f);
+            // The first group known by one of its keys that this instance
+            // has not joined yet; a second finding of one instance under
+            // the same key (two groups at the same lines) stays apart.
+            let found = keys
+                .iter()
+                .filter_map(|k| index.get(k).copied())
+                .find(|&g| groups[g].iter().all(|(n, _)| *n != name));
+            let g = match found {
+                Some(g) => g,
+                None => {
+                    groups.push(Vec::new());
+                    groups.len() - 1
+                }
+            };
+            for k in keys {
+                index.entry(k).or_insert(g);
             }
-            by_key.entry(key).or_default().push((name.clone(), f));
+            groups[g].push((name.clone(), f));
         }
     }
     let mut out: Vec<Finding> = Vec::new();
-    for (_, group) in by_key {
+    for group in groups {
         let instances: Vec<InstanceSeen> = group.iter().map(|(n, f)| seen(n, f)).collect();
         let best = group
             .iter()
@@ -312,6 +336,31 @@ mod tests {
         assert!(merged[0].evidence[0].starts_with("instances: in 9 of 10"));
         assert_eq!(leaked_goroutines(&merged[0]), 9 * 5);
         assert_eq!(leaked_goroutines(&merged[1]), 39);
+    }
+
+    #[test]
+    fn std_only_findings_merge_through_their_related_groups() {
+        // One instance reports the read loop (write loop related), the
+        // other the write loop (read loop related), at other lines.
+        let http = |leaf: &str, line: u32, other: &str| {
+            let mut f = finding(leaf, 0, &[2, 4, 6], Verdict::Growing, Severity::High);
+            f.pattern = "http-body-not-closed".into();
+            f.frames = vec![frame(leaf, "net/http/transport.go", line)];
+            f.related = vec![super::super::Related {
+                site: Some(frame(other, "net/http/transport.go", line + 600)),
+                counts: vec![2, 4, 6],
+                wait: BlockingOp::Select,
+            }];
+            f
+        };
+        let read = "net/http.(*persistConn).readLoop";
+        let write = "net/http.(*persistConn).writeLoop";
+        let merged = merge(vec![
+            ("a".into(), vec![http(read, 2213, write)]),
+            ("b".into(), vec![http(write, 2833, read)]),
+        ]);
+        assert_eq!(merged.len(), 1, "{merged:#?}");
+        assert_eq!(merged[0].instances.len(), 2);
     }
 
     #[test]
