@@ -2,7 +2,7 @@
 //! line to [`crate::commands`], one file per command. Exit codes: 0 clean,
 //! 1 findings at or above `--fail-on`, 2 usage or input error.
 
-use crate::commands::{analyze, catalog, diff, fleet, show};
+use crate::commands::{analyze, capture, catalog, diff, fleet, show};
 use crate::error::Error;
 use clap::{Parser, Subcommand};
 
@@ -37,6 +37,9 @@ pub enum Command {
     /// Compare two pprof profiles of one type site by site (matched by
     /// function and file:line, so different builds of the same code match).
     Diff(diff::DiffArgs),
+    /// Take snapshots from a live Go service's net/http/pprof endpoints into
+    /// DIR: goroutine?debug=2, heap and goroutineleak, COUNT rounds.
+    Capture(capture::CaptureArgs),
 }
 
 /// Runs a parsed command line; returns the process exit code.
@@ -47,6 +50,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Fleet(a) => fleet::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Catalog(a) => catalog::run(a),
+        Command::Capture(a) => capture::run(a),
     }
 }
 

@@ -5,6 +5,7 @@
 //! sits above and only dispatches.
 
 pub mod analyze;
+pub mod capture;
 pub mod catalog;
 pub mod diff;
 pub mod fleet;
