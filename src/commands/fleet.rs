@@ -248,6 +248,12 @@ pub fn run(a: FleetArgs) -> Result<u8, Error> {
         r.services.push(service);
     }
     rank_fleet(&mut r.findings);
+    if r.services.is_empty() {
+        r.notes.push(format!(
+            "no service of {} matches --prefix / --services-from",
+            a.root
+        ));
+    }
     let skipped = r.services.iter().filter(|s| s.error.is_some()).count();
     if skipped > 0 {
         r.notes.push(format!(
