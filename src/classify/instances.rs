@@ -26,8 +26,8 @@ pub struct InstanceSeen {
     /// Goroutines (or bytes) per snapshot of the instance.
     pub counts: Vec<i64>,
     pub trend: Verdict,
-    /// Goroutine ids present in every snapshot of the instance (debug=2
-    /// only; absent where ids are not known).
+    /// Goroutines of the group that survived the instance's last step
+    /// (its `leaked_at_least`; null where the format has no ids).
     pub survivors: Option<usize>,
     #[serde(skip)]
     pub score: f64,
@@ -194,7 +194,7 @@ fn seen(name: &str, f: &Finding) -> InstanceSeen {
         severity: f.severity,
         counts: f.counts.clone(),
         trend: f.trend,
-        survivors: f.survivors,
+        survivors: f.leaked_at_least,
         score: f.score,
     }
 }
@@ -282,7 +282,10 @@ mod tests {
             source: None,
             linked: vec![],
             functions: vec![],
-            survivors: Some(3),
+            survivors: vec![],
+            leaked_at_least: Some(3),
+            present_since: None,
+            decided_by: String::new(),
             instances: vec![],
             instances_total: None,
         }

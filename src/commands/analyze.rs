@@ -156,6 +156,9 @@ pub fn run(a: AnalyzeArgs) -> Result<u8, Error> {
         }
     };
     r.flames = flames(&snaps, &a.output, &a.flame)?;
+    if !a.no_source {
+        r.source_roots = a.source.clone();
+    }
     write_report(&a.output, &clock, snaps, |ex, w| ex.analysis(&r, w))?;
     let failed = a
         .fail_on
@@ -230,6 +233,7 @@ pub(crate) fn merge_instances(
         findings,
         notes,
         flames: Vec::new(),
+        source_roots: Vec::new(),
     }
 }
 
@@ -318,6 +322,9 @@ pub fn analyze_snapshots(
         };
         findings.extend(classify::classify(&ks, catalog, &opts.classify));
     }
+    if snaps.iter().any(|s| s.kind == ProfileKind::GoroutineLeak) {
+        classify::runtime_verdict(&mut findings);
+    }
     let mut findings = classify::link_stories(findings);
     classify::rank(&mut findings);
     if let Some(index) = &opts.classify.source {
@@ -337,5 +344,6 @@ pub fn analyze_snapshots(
         findings,
         notes,
         flames: Vec::new(),
+        source_roots: Vec::new(),
     })
 }

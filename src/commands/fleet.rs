@@ -19,6 +19,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 #[derive(Debug, Args)]
+#[command(mut_arg("format", |a| a.value_parser(super::formats_without_sarif())))]
 pub struct FleetArgs {
     /// The fleet: ROOT/SERVICE/INSTANCE/<snapshots>. A service directory
     /// holding snapshots and no instance directories is one instance.
@@ -160,7 +161,10 @@ pub fn rank_fleet(findings: &mut [FleetFinding]) {
 
 /// Runs `fleet`; returns the exit code.
 pub fn run(a: FleetArgs) -> Result<u8, Error> {
-    if matches!(a.output.format, FormatArg::Html | FormatArg::Markdown) {
+    if matches!(
+        a.output.format,
+        FormatArg::Html | FormatArg::Markdown | FormatArg::Sarif
+    ) {
         return Err(Error::Usage(
             "fleet writes --format table, json or jsonl".into(),
         ));

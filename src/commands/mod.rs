@@ -9,6 +9,7 @@ pub mod capture;
 pub mod catalog;
 pub mod diff;
 pub mod fleet;
+pub mod shell;
 pub mod show;
 
 use crate::classify::Catalog;
@@ -23,7 +24,8 @@ use std::io::{IsTerminal, Write};
 /// Exit code: success, nothing at or above `--fail-on`.
 pub const EXIT_OK: u8 = 0;
 
-/// Exit code: a finding at or above `--fail-on` exists.
+/// Exit code: a finding at or above `analyze --fail-on` exists, or
+/// something grew past `diff --fail-on-growth`.
 pub const EXIT_FINDINGS: u8 = 1;
 
 /// Exit code: bad usage or an input that cannot be read.
@@ -38,6 +40,22 @@ pub enum FormatArg {
     Markdown,
     /// One self-contained HTML page (use with -o FILE.html).
     Html,
+    /// SARIF 2.1.0, for code scanning (analyze only).
+    Sarif,
+}
+
+/// The formats of every command but analyze (which adds sarif): applied to
+/// their `--format` with `mut_arg`, so their help and completions do not
+/// offer what they cannot write.
+pub(crate) fn formats_without_sarif() -> impl clap::builder::TypedValueParser<Value = FormatArg> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(
+        FormatArg::value_variants()
+            .iter()
+            .filter(|f| **f != FormatArg::Sarif)
+            .filter_map(|f| f.to_possible_value()),
+    )
+    .map(|s| FormatArg::from_str(&s, false).unwrap_or(FormatArg::Table))
 }
 
 impl From<FormatArg> for OutputFormat {
@@ -48,6 +66,7 @@ impl From<FormatArg> for OutputFormat {
             FormatArg::Jsonl => OutputFormat::Jsonl,
             FormatArg::Markdown => OutputFormat::Markdown,
             FormatArg::Html => OutputFormat::Html,
+            FormatArg::Sarif => OutputFormat::Sarif,
         }
     }
 }
