@@ -326,7 +326,8 @@ fn readme_duckdb_queries_run_on_a_fleets_json_lines() {
         );
         let n: usize = stdout.lines().next().unwrap().trim().parse().unwrap();
         assert!(n >= 3, "{q}: {stdout}");
-        // The top rows name leaking services and patterns, not controls.
-        assert!(!stdout.contains("control-"), "{q}: {stdout}");
+        // The rows name the corpus's leaks (which controls reach medium
+        // is the verdicts' business, not the fleet's).
+        assert!(stdout.contains("chan-send-blocked"), "{q}: {stdout}");
     }
 }
