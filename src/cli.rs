@@ -3,7 +3,7 @@
 //! 1 findings at or above `--fail-on` (or growth past `diff
 //! --fail-on-growth`), 2 usage or input error.
 
-use crate::commands::{analyze, capture, catalog, diff, shell, show};
+use crate::commands::{analyze, capture, catalog, diff, fleet, shell, show};
 use crate::error::Error;
 use clap::{CommandFactory, Parser, Subcommand};
 
@@ -31,6 +31,9 @@ pub enum Command {
     Show(show::ShowArgs),
     /// Diff two or more snapshots, classify what grows and rank the leaks.
     Analyze(analyze::AnalyzeArgs),
+    /// Analyze every service of a fleet (ROOT/SERVICE/INSTANCE/…) and rank
+    /// the leaks across services.
+    Fleet(fleet::FleetArgs),
     /// Print the catalog of leak signatures, or one entry.
     Catalog(catalog::CatalogArgs),
     /// Compare two pprof profiles of one type site by site (matched by
@@ -50,6 +53,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Show(a) => show::run(a),
         Command::Analyze(a) => analyze::run(a),
+        Command::Fleet(a) => fleet::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Catalog(a) => catalog::run(a),
         Command::Capture(a) => capture::run(a),

@@ -168,9 +168,10 @@ pub fn analyze(data: &[u8]) {
     }
 }
 
-const FORMATS: [OutputFormat; 4] = [
+const FORMATS: [OutputFormat; 5] = [
     OutputFormat::Table,
     OutputFormat::Json,
+    OutputFormat::Jsonl,
     OutputFormat::Markdown,
     OutputFormat::Html,
 ];
@@ -248,6 +249,11 @@ pub fn check_output(f: OutputFormat, out: &[u8]) {
     match f {
         OutputFormat::Json | OutputFormat::Sarif => {
             serde_json::from_str::<serde_json::Value>(text).expect("report is valid JSON");
+        }
+        OutputFormat::Jsonl => {
+            for l in text.lines() {
+                serde_json::from_str::<serde_json::Value>(l).expect("each line is valid JSON");
+            }
         }
         OutputFormat::Table => {
             if let Some(c) = text

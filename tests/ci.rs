@@ -447,6 +447,7 @@ fn man_page_from_the_clap_definitions() {
             "leakdiff-catalog.1",
             "leakdiff-completions.1",
             "leakdiff-diff.1",
+            "leakdiff-fleet.1",
             "leakdiff-man.1",
             "leakdiff-show.1",
             "leakdiff.1"

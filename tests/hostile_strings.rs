@@ -152,6 +152,7 @@ fn crafted_strings_are_inert_in_every_format() {
             ("table", OutputFormat::Table),
             ("markdown", OutputFormat::Markdown),
             ("json", OutputFormat::Json),
+            ("jsonl", OutputFormat::Jsonl),
             ("html", OutputFormat::Html),
         ] {
             let mut args = cmd.clone();
@@ -183,6 +184,15 @@ fn crafted_strings_are_inert_in_every_format() {
                     assert!(!out.contains("<script>alert"), "{what}");
                     let c = raw_controls(&out);
                     assert!(c.iter().all(|&c| c == '\t' || c == '\r'), "{what}: {c:?}");
+                }
+                OutputFormat::Jsonl => {
+                    // One object per line; strings kept exactly, as in JSON.
+                    let mut all = Vec::new();
+                    for l in out.lines() {
+                        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                        all.extend(json_strings(&v));
+                    }
+                    assert!(all.iter().any(|s| s.starts_with(FUNC)), "{what}: {all:?}");
                 }
                 OutputFormat::Json => {
                     let v: serde_json::Value = serde_json::from_str(&out).unwrap();

@@ -2,8 +2,9 @@
 //! matched against the [`catalog`] of leak signatures, scored and ranked.
 
 pub mod catalog;
-pub mod patterns;
 pub mod golex;
+pub mod instances;
+pub mod patterns;
 pub mod source;
 
 pub use catalog::{Catalog, Severity};
@@ -86,6 +87,13 @@ pub struct Finding {
     pub present_since: Option<usize>,
     /// The evidence that decided the severity and confidence.
     pub decided_by: String,
+    /// With several instances (processes) of a service: each instance that
+    /// shows this group ([`instances::merge`]); empty for one process.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<instances::InstanceSeen>,
+    /// How many instances were analyzed (with `instances` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instances_total: Option<usize>,
 }
 
 /// A heap finding folded into the goroutine finding that explains it.
@@ -786,6 +794,8 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             leaked_at_least: s.leaked_at_least(),
             present_since: s.oldest_survivors().map(|(k, _)| k + 1),
             decided_by: j.decided_by,
+            instances: Vec::new(),
+            instances_total: None,
         };
         if top.has_rule("grows_with_pair") {
             merged_into.insert(top.entry.id.clone(), findings.len());

@@ -18,6 +18,8 @@ use regex::Regex;
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// Snapshot files or directories (every profile inside); - reads standard input.
+    /// Two or more directories are instances (processes) of one service: each
+    /// is its own series, and findings are merged across them.
     #[arg(required = true, value_name = "SNAPSHOT")]
     pub inputs: Vec<String>,
     /// Report only the N highest-ranked findings.
@@ -111,6 +113,7 @@ fn source_index(a: &AnalyzeArgs) -> Option<std::sync::Arc<classify::source::Sour
 pub fn run(a: AnalyzeArgs) -> Result<u8, Error> {
     let catalog = catalog_with(&a.catalog)?;
     let ignore = ignore_regexes(&a)?;
+    let instance_dirs = instance_dirs(&a.inputs);
     let inputs = load::expand_inputs(&a.inputs)?;
     check_output_is_not_an_input(&a.output, &inputs)?;
     let opts = AnalyzeOptions {
@@ -122,11 +125,40 @@ pub fn run(a: AnalyzeArgs) -> Result<u8, Error> {
         top: a.top,
     };
     let clock = Clock::start();
-    let snaps = load::load_all(&inputs, &opts.load)?;
-    clock.lap("load");
-    print_warnings(&snaps);
-    let mut r = analyze_snapshots(&snaps, &catalog, &opts)?;
-    clock.lap("analyze");
+    let (mut r, snaps) = match instance_dirs {
+        Some(dirs) => {
+            // Each directory is one process: its own series, merged after.
+            let mut reports = Vec::new();
+            let mut first: Option<Vec<Snapshot>> = None;
+            for d in &dirs {
+                let (r, snaps) = analyze_instance(d, &catalog, &opts)?;
+                reports.push((instance_name(d), r));
+                if first.is_none() {
+                    first = Some(snaps);
+                } else {
+                    std::mem::forget(snaps);
+                }
+            }
+            clock.lap("analyze");
+            let mut r = merge_instances(reports, opts.top);
+            let snaps = first.unwrap_or_default();
+            if super::wants_flames(&a.output, &a.flame.flamegraph) {
+                r.notes.push(format!(
+                    "flame graphs are drawn from the first instance, {}",
+                    instance_name(&dirs[0])
+                ));
+            }
+            (r, snaps)
+        }
+        None => {
+            let snaps = load::load_all(&inputs, &opts.load)?;
+            clock.lap("load");
+            print_warnings(&snaps);
+            let r = analyze_snapshots(&snaps, &catalog, &opts)?;
+            clock.lap("analyze");
+            (r, snaps)
+        }
+    };
     r.flames = flames(&snaps, &a.output, &a.flame)?;
     if !a.no_source {
         r.source_roots = a.source.clone();
@@ -136,6 +168,77 @@ pub fn run(a: AnalyzeArgs) -> Result<u8, Error> {
         .fail_on
         .is_some_and(|t| r.findings.iter().any(|f| f.severity >= Severity::from(t)));
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// Two or more directories (and nothing else) are instances of one
+/// service; anything else is one process, as before.
+fn instance_dirs(inputs: &[String]) -> Option<Vec<String>> {
+    (inputs.len() >= 2
+        && inputs
+            .iter()
+            .all(|i| i != "-" && std::path::Path::new(i).is_dir()))
+    .then(|| inputs.to_vec())
+}
+
+/// An instance's name: its directory as given, without a trailing slash.
+pub(crate) fn instance_name(dir: &str) -> String {
+    let t = dir.trim_end_matches(['/', '\\']);
+    if t.is_empty() {
+        dir.to_string()
+    } else {
+        t.to_string()
+    }
+}
+
+/// Loads and analyzes one instance (a directory of snapshots); the
+/// snapshots are handed back for the caller to drop or keep. Notes are
+/// prefixed with the instance's name; findings are not truncated.
+pub(crate) fn analyze_instance(
+    dir: &str,
+    catalog: &Catalog,
+    opts: &AnalyzeOptions,
+) -> Result<(AnalysisReport, Vec<Snapshot>), Error> {
+    let inputs = load::expand_inputs(&[dir.to_string()])?;
+    let snaps = load::load_all(&inputs, &opts.load)?;
+    print_warnings(&snaps);
+    let opts = AnalyzeOptions {
+        top: None,
+        ..opts.clone()
+    };
+    let r = analyze_snapshots(&snaps, catalog, &opts)?;
+    Ok((r, snaps))
+}
+
+/// One report of several instances: findings merged by group key
+/// ([`classify::instances::merge`]), snapshots and notes of every instance.
+pub(crate) fn merge_instances(
+    reports: Vec<(String, AnalysisReport)>,
+    top: Option<usize>,
+) -> AnalysisReport {
+    let mut snapshots = Vec::new();
+    let mut notes = Vec::new();
+    let mut per = Vec::new();
+    for (name, r) in reports {
+        snapshots.extend(r.snapshots);
+        notes.extend(r.notes.into_iter().map(|n| format!("{name}: {n}")));
+        per.push((name, r.findings));
+    }
+    let n = per.len();
+    let mut findings = classify::instances::merge(per);
+    notes.insert(
+        0,
+        format!("{n} instances, each analyzed as its own series; findings merged by group"),
+    );
+    if let Some(top) = top {
+        findings.truncate(top);
+    }
+    AnalysisReport {
+        snapshots,
+        findings,
+        notes,
+        flames: Vec::new(),
+        source_roots: Vec::new(),
+    }
 }
 
 /// Settings of `analyze`.

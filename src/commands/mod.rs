@@ -8,6 +8,7 @@ pub mod analyze;
 pub mod capture;
 pub mod catalog;
 pub mod diff;
+pub mod fleet;
 pub mod shell;
 pub mod show;
 
@@ -34,6 +35,8 @@ pub const EXIT_ERROR: u8 = 2;
 pub enum FormatArg {
     Table,
     Json,
+    /// JSON Lines: one finding per line (analyze, fleet), for data tools.
+    Jsonl,
     Markdown,
     /// One self-contained HTML page (use with -o FILE.html).
     Html,
@@ -60,6 +63,7 @@ impl From<FormatArg> for OutputFormat {
         match f {
             FormatArg::Table => OutputFormat::Table,
             FormatArg::Json => OutputFormat::Json,
+            FormatArg::Jsonl => OutputFormat::Jsonl,
             FormatArg::Markdown => OutputFormat::Markdown,
             FormatArg::Html => OutputFormat::Html,
             FormatArg::Sarif => OutputFormat::Sarif,

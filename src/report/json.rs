@@ -1,7 +1,7 @@
 //! JSON: a documented, versioned contract (`schema/report.schema.json`).
 //! serde_json escapes every string, so the output is always valid JSON.
 
-use super::{AnalysisReport, Exporter, ShowReport, SCHEMA_VERSION};
+use super::{AnalysisReport, Exporter, FleetReport, ShowReport, SCHEMA_VERSION};
 use crate::classify::catalog::Compiled;
 use crate::classify::Severity;
 use crate::diff::ProfileDiff;
@@ -36,6 +36,39 @@ impl Exporter for Json {
                 "info": count(Severity::Info),
             },
             "findings": r.findings,
+            "notes": r.notes,
+        });
+        write_value(w, &v)
+    }
+
+    fn fleet(&self, r: &FleetReport, w: &mut dyn Write) -> io::Result<()> {
+        let count = |s: Severity| {
+            r.findings
+                .iter()
+                .filter(|f| f.finding.severity == s)
+                .count()
+        };
+        let findings = r
+            .findings
+            .iter()
+            .map(|f| super::jsonl::finding_value(&f.finding, Some(&f.service)))
+            .collect::<io::Result<Vec<Value>>>()?;
+        let v = json!({
+            "schema_version": SCHEMA_VERSION,
+            "tool": tool(),
+            "command": "fleet",
+            "services": r.services,
+            "summary": {
+                "services": r.services.len(),
+                "skipped": r.services.iter().filter(|s| s.error.is_some()).count(),
+                "findings": r.findings.len(),
+                "critical": count(Severity::Critical),
+                "high": count(Severity::High),
+                "medium": count(Severity::Medium),
+                "low": count(Severity::Low),
+                "info": count(Severity::Info),
+            },
+            "findings": findings,
             "notes": r.notes,
         });
         write_value(w, &v)

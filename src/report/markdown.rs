@@ -169,6 +169,33 @@ fn finding_section(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
                 .join(", ")
         )?;
     }
+    if let Some(n) = f.instances_total {
+        let list: Vec<String> = f
+            .instances
+            .iter()
+            .map(|i| {
+                let counts: Vec<String> = i.counts.iter().map(|&c| fmt_value(c, f.unit)).collect();
+                let mut s = format!(
+                    "{} ({}, {}, {}",
+                    code(&i.name),
+                    i.severity,
+                    i.trend.as_str(),
+                    counts.join(" → ")
+                );
+                if let Some(p) = i.survivors {
+                    s.push_str(&format!(", {p} surviving ids"));
+                }
+                s.push(')');
+                s
+            })
+            .collect();
+        writeln!(
+            w,
+            "- **Instances:** {} of {n}: {}",
+            f.instances.len(),
+            list.join("; ")
+        )?;
+    }
     writeln!(w, "\n**Evidence**\n")?;
     for e in &f.evidence {
         writeln!(w, "- {}", escape(e))?;

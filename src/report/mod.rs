@@ -6,6 +6,7 @@ pub mod chart;
 pub mod flame;
 pub mod html;
 pub mod json;
+pub mod jsonl;
 pub mod markdown;
 pub mod sarif;
 pub mod table;
@@ -85,6 +86,35 @@ pub struct AnalysisReport {
     /// The `--source` directories, which SARIF paths are relative to; not
     /// part of the JSON.
     pub source_roots: Vec<std::path::PathBuf>,
+}
+
+/// One service of a fleet, as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct FleetService {
+    pub name: String,
+    /// Its instances (directories), in name order.
+    pub instances: Vec<String>,
+    pub snapshots: usize,
+    pub findings: usize,
+    /// Why the service was skipped (it could not be read or analyzed).
+    pub error: Option<String>,
+    pub notes: Vec<String>,
+}
+
+/// One finding of a fleet: a service's merged finding.
+#[derive(Debug, Clone)]
+pub struct FleetFinding {
+    pub service: String,
+    pub finding: Finding,
+}
+
+/// The result of `fleet`: findings of every service ranked across the
+/// fleet (`rank` is the fleet rank).
+#[derive(Debug, Clone, Default)]
+pub struct FleetReport {
+    pub services: Vec<FleetService>,
+    pub findings: Vec<FleetFinding>,
+    pub notes: Vec<String>,
 }
 
 /// One group of one snapshot, for `show`.
@@ -176,6 +206,13 @@ pub trait Exporter {
     fn show(&self, r: &ShowReport, w: &mut dyn Write) -> io::Result<()>;
     fn catalog(&self, entries: &[&Compiled], w: &mut dyn Write) -> io::Result<()>;
     fn profile_diff(&self, d: &ProfileDiff, w: &mut dyn Write) -> io::Result<()>;
+    /// A fleet's report; table, JSON and JSON Lines only.
+    fn fleet(&self, _r: &FleetReport, _w: &mut dyn Write) -> io::Result<()> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "fleet writes table, json or jsonl",
+        ))
+    }
 }
 
 /// The output formats.
@@ -184,6 +221,8 @@ pub enum OutputFormat {
     #[default]
     Table,
     Json,
+    /// JSON Lines: one finding (snapshot, catalog entry) per line.
+    Jsonl,
     Markdown,
     /// One self-contained HTML page (charts, flame graphs, strict CSP).
     Html,
@@ -195,6 +234,7 @@ pub fn exporter(format: OutputFormat, style: Style) -> Box<dyn Exporter> {
     match format {
         OutputFormat::Table => Box::new(table::Table { style }),
         OutputFormat::Json => Box::new(json::Json),
+        OutputFormat::Jsonl => Box::new(jsonl::Jsonl),
         OutputFormat::Markdown => Box::new(markdown::Markdown),
         OutputFormat::Html => Box::new(html::Html),
         OutputFormat::Sarif => Box::new(sarif::Sarif),

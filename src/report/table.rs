@@ -1,7 +1,9 @@
 //! Terminal tables (comfy-table). Input strings pass through
 //! [`sanitize_terminal`]; colors only when [`Style::color`] says so.
 
-use super::{fmt_relative, frame_site, sparkline, AnalysisReport, Exporter, ShowReport, Style};
+use super::{
+    fmt_relative, frame_site, sparkline, AnalysisReport, Exporter, FleetReport, ShowReport, Style,
+};
 use crate::classify::catalog::Compiled;
 use crate::classify::Severity;
 use crate::diff::ProfileDiff;
@@ -98,6 +100,24 @@ fn with_source(site: String, line: Option<&crate::classify::source::SourceSnippe
     }
 }
 
+/// `3/4` and the instances' names (at most a few).
+fn instances_cell(f: &crate::classify::Finding) -> String {
+    let Some(n) = f.instances_total else {
+        return String::new();
+    };
+    const SHOWN: usize = 4;
+    let mut names: Vec<String> = f
+        .instances
+        .iter()
+        .take(SHOWN)
+        .map(|i| clean(&i.name))
+        .collect();
+    if f.instances.len() > SHOWN {
+        names.push(format!("… {} more", f.instances.len() - SHOWN));
+    }
+    format!("{}/{n}\n{}", f.instances.len(), names.join("\n"))
+}
+
 impl Exporter for Table {
     fn analysis(&self, r: &AnalysisReport, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "Snapshots:")?;
@@ -122,15 +142,13 @@ impl Exporter for Table {
         if r.findings.is_empty() {
             writeln!(w, "No leaks found.")?;
         } else {
-            let mut t = self.new_table(&[
-                "#",
-                "Severity",
-                "Pattern",
-                "Counts",
-                "Wait",
-                "Leaking site",
-                "Created by",
-            ]);
+            let instances = r.findings.iter().any(|f| f.instances_total.is_some());
+            let mut header = vec!["#", "Severity", "Pattern"];
+            if instances {
+                header.push("Instances");
+            }
+            header.extend(["Counts", "Wait", "Leaking site", "Created by"]);
+            let mut t = self.new_table(&header);
             for f in &r.findings {
                 let counts: Vec<String> = f.counts.iter().map(|&c| fmt_value(c, f.unit)).collect();
                 let mut wait = f.wait.as_str().to_string();
@@ -144,10 +162,15 @@ impl Exporter for Table {
                 if !f.alternatives.is_empty() {
                     pattern.push_str(&format!("\n(or {})", f.alternatives.join(", ")));
                 }
-                t.add_row(vec![
+                let mut row = vec![
                     Cell::new(f.rank),
                     self.severity(f.severity),
                     Cell::new(pattern),
+                ];
+                if instances {
+                    row.push(Cell::new(instances_cell(f)));
+                }
+                row.extend([
                     Cell::new(format!("{} {}", sparkline(&f.counts), counts.join(" → "))),
                     Cell::new(wait),
                     Cell::new(with_source(
@@ -159,6 +182,7 @@ impl Exporter for Table {
                         f.source.as_ref().and_then(|s| s.go_statement.as_ref()),
                     )),
                 ]);
+                t.add_row(row);
             }
             writeln!(w, "{t}")?;
             let summary = super::severity_summary(&r.findings);
@@ -168,6 +192,78 @@ impl Exporter for Table {
                 r.findings.len(),
                 if r.findings.len() == 1 { "" } else { "s" },
                 summary
+            )?;
+        }
+        for n in &r.notes {
+            writeln!(w, "note: {}", clean(n))?;
+        }
+        Ok(())
+    }
+
+    fn fleet(&self, r: &FleetReport, w: &mut dyn Write) -> io::Result<()> {
+        use crate::classify::instances::{leaked_bytes, leaked_goroutines};
+        let instances: usize = r.services.iter().map(|s| s.instances.len()).sum();
+        writeln!(
+            w,
+            "Fleet: {} services, {} instances.\n",
+            r.services.len(),
+            instances
+        )?;
+        let leaks: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.finding.severity >= Severity::Medium)
+            .collect();
+        if leaks.is_empty() {
+            writeln!(w, "No leaks at medium or above.")?;
+        } else {
+            let mut t = self.new_table(&[
+                "#",
+                "Service",
+                "Severity",
+                "Pattern",
+                "Instances",
+                "Leaked",
+                "Leaking site",
+            ]);
+            for f in &leaks {
+                let g = leaked_goroutines(&f.finding);
+                let b = leaked_bytes(&f.finding);
+                let mut leaked = Vec::new();
+                if g > 0 || b == 0 {
+                    leaked.push(format!("{g} goroutines"));
+                }
+                if b > 0 {
+                    leaked.push(fmt_value(b, "bytes"));
+                }
+                t.add_row(vec![
+                    Cell::new(f.finding.rank),
+                    Cell::new(clean(&f.service)),
+                    self.severity(f.finding.severity),
+                    Cell::new(&f.finding.pattern),
+                    Cell::new(instances_cell(&f.finding)),
+                    Cell::new(leaked.join("\n")),
+                    Cell::new(clean(
+                        &f.finding.site.as_ref().map(frame_site).unwrap_or_default(),
+                    )),
+                ]);
+            }
+            writeln!(w, "{t}")?;
+        }
+        let below = r.findings.len() - leaks.len();
+        if below > 0 {
+            writeln!(
+                w,
+                "{below} finding{} below medium not shown (--format jsonl lists every finding).",
+                if below == 1 { "" } else { "s" }
+            )?;
+        }
+        for s in r.services.iter().filter(|s| s.error.is_some()) {
+            writeln!(
+                w,
+                "skipped: {}: {}",
+                clean(&s.name),
+                clean(s.error.as_deref().unwrap_or_default())
             )?;
         }
         for n in &r.notes {
