@@ -975,10 +975,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn file(text: &str) -> SourceFile {
-        SourceFile {
-            path: PathBuf::from("/nonexistent/p20/main.go"),
-            lines: text.lines().map(str::to_string).collect(),
-        }
+        SourceFile::new(PathBuf::from("/nonexistent/p20/main.go"), text)
     }
 
     fn body(f: &SourceFile, from: u32) -> Vec<(u32, String)> {
