@@ -247,16 +247,32 @@ pub fn diff(
     value_index: usize,
     noise: f64,
 ) -> Vec<Series> {
-    let n = snapshots.len();
     grouper.collect_stacks = true;
-    let mut per: Vec<Vec<Group>> = snapshots
+    let per: Vec<Vec<Group>> = snapshots
         .iter()
         .map(|s| grouper.group(s, value_index).groups)
         .collect();
     let ids_known: Vec<bool> = snapshots
         .iter()
-        .map(|s| s.samples.iter().all(|x| x.goroutine.is_some()) && !s.samples.is_empty())
+        .map(|s| crate::group::ids_known(s))
         .collect();
+    let memory = snapshots.first().is_some_and(|s| s.kind.is_memory());
+    diff_groups(per, &ids_known, memory, grouper, value_index, noise)
+}
+
+/// [`diff`] of snapshots already grouped (with `grouper`'s key and name
+/// tables, stacks collected): their groups in order, whether each knows
+/// its goroutine ids ([`crate::group::ids_known`]), and whether they are
+/// memory profiles.
+pub fn diff_groups(
+    mut per: Vec<Vec<Group>>,
+    ids_known: &[bool],
+    memory: bool,
+    grouper: &Grouper,
+    value_index: usize,
+    noise: f64,
+) -> Vec<Series> {
+    let n = per.len();
     let mut index: FxHashMap<GroupKey, usize> = FxHashMap::default();
     let mut slot_of: Vec<Vec<usize>> = Vec::with_capacity(n);
     let mut n_slots = 0;
@@ -367,7 +383,7 @@ pub fn diff(
             background: latest.background,
             states,
             stacks: Stacks::new(names.clone(), stacks),
-            memory: snapshots.first().is_some_and(|s| s.kind.is_memory()),
+            memory,
             trend,
         });
     }

@@ -33,6 +33,7 @@ use crate::model::normalize;
 use crate::model::Format;
 use crate::model::{FrameId, FrameTable, ProfileKind, Sample, Snapshot, ValueType};
 use prost::Message;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::cell::Cell;
 
@@ -44,7 +45,7 @@ pub mod pb {
 /// Decodes one decompressed pprof protobuf. Errors carry the byte offset
 /// where the wire format breaks, or where the part they are about starts.
 pub fn load(data: &[u8], source: &str, opts: &LoadOptions) -> Result<Snapshot, InputError> {
-    let p = match pb::Profile::decode(data) {
+    let p = match decode(data) {
         Ok(p) => p,
         Err(e) => {
             return Err(match wire::check(data) {
@@ -60,6 +61,104 @@ pub fn load(data: &[u8], source: &str, opts: &LoadOptions) -> Result<Snapshot, I
         }
         e
     })
+}
+
+/// Profiles from this size on are decoded on all cores.
+const PARALLEL_DECODE: usize = 1 << 20;
+
+/// Decodes a profile; a large one on all cores: its samples, locations and
+/// functions (nearly all of it) are found by walking the top-level fields,
+/// and decoded in parallel, the rest in order as usual. The result is the
+/// same as decoding it whole; when anything does not decode, it is decoded
+/// whole, for the same error.
+fn decode(data: &[u8]) -> Result<pb::Profile, prost::DecodeError> {
+    if data.len() < PARALLEL_DECODE {
+        return pb::Profile::decode(data);
+    }
+    let Some(fields) = split_fields(data) else {
+        return pb::Profile::decode(data);
+    };
+    let decoded = (|| {
+        let (mut p, (sample, (location, function))) = rayon::join(
+            || pb::Profile::decode(&fields.rest[..]),
+            || {
+                rayon::join(
+                    || decode_all::<pb::Sample>(&fields.sample),
+                    || {
+                        rayon::join(
+                            || decode_all::<pb::Location>(&fields.location),
+                            || decode_all::<pb::Function>(&fields.function),
+                        )
+                    },
+                )
+            },
+        );
+        let p2 = p.as_mut().ok()?;
+        p2.sample = sample.ok()?;
+        p2.location = location.ok()?;
+        p2.function = function.ok()?;
+        p.ok()
+    })();
+    match decoded {
+        Some(p) => Ok(p),
+        None => pb::Profile::decode(data),
+    }
+}
+
+fn decode_all<M: Message + Default + Send>(parts: &[&[u8]]) -> Result<Vec<M>, prost::DecodeError> {
+    parts
+        .par_iter()
+        .with_min_len(256)
+        .map(|b| M::decode(*b))
+        .collect()
+}
+
+/// A profile's top-level fields: the payloads of its samples, locations
+/// and functions, and every other field as it was written.
+struct Fields<'a> {
+    sample: Vec<&'a [u8]>,
+    location: Vec<&'a [u8]>,
+    function: Vec<&'a [u8]>,
+    rest: Vec<u8>,
+}
+
+/// `None` when the top level does not parse (then the whole decode says
+/// why).
+fn split_fields(data: &[u8]) -> Option<Fields<'_>> {
+    let mut f = Fields {
+        sample: Vec::new(),
+        location: Vec::new(),
+        function: Vec::new(),
+        rest: Vec::new(),
+    };
+    let mut i = 0;
+    while i < data.len() {
+        let start = i;
+        let (key, n) = wire::varint(&data[i..])?;
+        i += n;
+        let end = match key & 7 {
+            0 => i + wire::varint(&data[i..])?.1,
+            1 => i.checked_add(8)?,
+            2 => {
+                let (len, n) = wire::varint(&data[i..])?;
+                i += n;
+                i.checked_add(usize::try_from(len).ok()?)?
+            }
+            5 => i.checked_add(4)?,
+            _ => return None,
+        };
+        if end > data.len() {
+            return None;
+        }
+        match (key >> 3, key & 7) {
+            (At::SAMPLE, 2) => f.sample.push(&data[i..end]),
+            (At::LOCATION, 2) => f.location.push(&data[i..end]),
+            (At::FUNCTION, 2) => f.function.push(&data[i..end]),
+            _ => f.rest.extend_from_slice(&data[start..end]),
+        }
+        i = end;
+    }
+    Some(f)
 }
 
 /// Builds a snapshot from a decoded profile, validating every reference.
@@ -232,64 +331,39 @@ fn from_profile_at(
         }
     }
 
-    // Samples.
-    let mut samples = Vec::with_capacity(p.sample.len());
-    let mut cut = 0usize;
-    let mut stack: Vec<FrameId> = Vec::new();
-    for (i, s) in p.sample.iter().enumerate() {
-        at.set(At::Nth(At::SAMPLE, i));
-        if s.value.len() != sample_types.len() {
-            let n = sample_types.len();
-            return Err(InputError::new(format!(
-                "sample {i} has {} values, but the profile has {n} sample type{}",
-                s.value.len(),
-                if n == 1 { "" } else { "s" }
-            )));
+    // Samples: built on all cores when there are many; after an error,
+    // again in order, so that the first one is reported.
+    let build = |i: usize, s: &pb::Sample, stack: &mut Vec<FrameId>| {
+        build_sample(i, s, sample_types.len(), &locations, &strings, opts, stack)
+    };
+    let parallel: Option<Vec<(Sample, bool)>> = if p.sample.len() >= PARALLEL_SAMPLES {
+        p.sample
+            .par_iter()
+            .enumerate()
+            .map_init(Vec::new, |stack, (i, s)| build(i, s, stack).ok())
+            .collect()
+    } else {
+        None
+    };
+    let (samples, cut) = match parallel {
+        Some(built) => {
+            let cut = built.iter().filter(|b| b.1).count();
+            (built.into_iter().map(|b| b.0).collect::<Vec<_>>(), cut)
         }
-        stack.clear();
-        let mut deep = false;
-        for &lid in &s.location_id {
-            let Some(frames) = locations.get(&lid) else {
-                return Err(InputError::new(format!(
-                    "sample {i} references location {lid}, which does not exist"
-                )));
-            };
-            // Only up to the bound: a sample listing a many-line location
-            // many times would otherwise expand to millions of frames.
-            let room = opts.max_frames - stack.len().min(opts.max_frames);
-            if frames.len() > room {
-                deep = true;
+        None => {
+            let mut samples = Vec::with_capacity(p.sample.len());
+            let mut cut = 0usize;
+            let mut stack: Vec<FrameId> = Vec::new();
+            for (i, s) in p.sample.iter().enumerate() {
+                at.set(At::Nth(At::SAMPLE, i));
+                let (sample, deep) = build(i, s, &mut stack)?;
+                cut += usize::from(deep);
+                samples.push(sample);
             }
-            stack.extend_from_slice(&frames[..frames.len().min(room)]);
+            (samples, cut)
         }
-        if deep {
-            cut += 1;
-        }
-        let mut labels = Vec::with_capacity(s.label.len());
-        for (j, l) in s.label.iter().enumerate() {
-            let key = strings.get(l.key, || format!("sample {i} label {j} key"))?;
-            let value = strings.get(l.str, || format!("sample {i} label {j} value"))?;
-            let unit = strings.get(l.num_unit, || format!("sample {i} label {j} unit"))?;
-            let value = if l.str != 0 {
-                value.to_string()
-            } else if l.num != 0 || l.num_unit != 0 {
-                if unit.is_empty() {
-                    l.num.to_string()
-                } else {
-                    format!("{} {unit}", l.num)
-                }
-            } else {
-                String::new()
-            };
-            labels.push((key.to_string(), value));
-        }
-        samples.push(Sample {
-            stack: stack.as_slice().into(),
-            values: s.value.clone(),
-            labels,
-            ..Sample::default()
-        });
-    }
+    };
+    let mut samples = samples;
     at.set(At::Nowhere);
     if cut > 0 {
         warnings.push(format!(
@@ -321,6 +395,73 @@ fn from_profile_at(
     snap.samples = samples;
     snap.warnings = warnings;
     Ok(snap)
+}
+
+/// Samples from this many on are built on all cores.
+const PARALLEL_SAMPLES: usize = 4096;
+
+/// Sample `i` with its stack expanded (up to `max_frames`; whether it was
+/// cut) and its labels, every reference checked.
+fn build_sample(
+    i: usize,
+    s: &pb::Sample,
+    n_types: usize,
+    locations: &FxHashMap<u64, Box<[FrameId]>>,
+    strings: &Strings,
+    opts: &LoadOptions,
+    stack: &mut Vec<FrameId>,
+) -> Result<(Sample, bool), InputError> {
+    if s.value.len() != n_types {
+        let n = n_types;
+        return Err(InputError::new(format!(
+            "sample {i} has {} values, but the profile has {n} sample type{}",
+            s.value.len(),
+            if n == 1 { "" } else { "s" }
+        )));
+    }
+    stack.clear();
+    let mut deep = false;
+    for &lid in &s.location_id {
+        let Some(frames) = locations.get(&lid) else {
+            return Err(InputError::new(format!(
+                "sample {i} references location {lid}, which does not exist"
+            )));
+        };
+        // Only up to the bound: a sample listing a many-line location
+        // many times would otherwise expand to millions of frames.
+        let room = opts.max_frames - stack.len().min(opts.max_frames);
+        if frames.len() > room {
+            deep = true;
+        }
+        stack.extend_from_slice(&frames[..frames.len().min(room)]);
+    }
+    let mut labels = Vec::with_capacity(s.label.len());
+    for (j, l) in s.label.iter().enumerate() {
+        let key = strings.get(l.key, || format!("sample {i} label {j} key"))?;
+        let value = strings.get(l.str, || format!("sample {i} label {j} value"))?;
+        let unit = strings.get(l.num_unit, || format!("sample {i} label {j} unit"))?;
+        let value = if l.str != 0 {
+            value.to_string()
+        } else if l.num != 0 || l.num_unit != 0 {
+            if unit.is_empty() {
+                l.num.to_string()
+            } else {
+                format!("{} {unit}", l.num)
+            }
+        } else {
+            String::new()
+        };
+        labels.push((key.to_string(), value));
+    }
+    Ok((
+        Sample {
+            stack: stack.as_slice().into(),
+            values: s.value.clone(),
+            labels,
+            ..Sample::default()
+        },
+        deep,
+    ))
 }
 
 fn address_name(addr: u64) -> String {
