@@ -644,6 +644,8 @@ impl Grouper {
         let names: Vec<Sym> = (0..g.names.len())
             .map(|i| self.names.intern(g.names.get(i as Sym)))
             .collect();
+        // The first snapshot adopted keeps its ids.
+        let same_names = names.iter().enumerate().all(|(i, &n)| i == n as usize);
         let mut groups = g.groups;
         for gr in &mut groups {
             for k in gr.key.frames.iter_mut() {
@@ -652,7 +654,7 @@ impl Grouper {
             if let Some(c) = &mut gr.key.created_by {
                 *c = keys[*c as usize];
             }
-            if !gr.stacks.is_empty() {
+            if !gr.stacks.is_empty() && !same_names {
                 gr.stacks = std::mem::take(&mut gr.stacks)
                     .into_iter()
                     .map(|st| st.iter().map(|&n| names[n as usize]).collect())

@@ -107,7 +107,7 @@ pub fn load_path_with<'a>(
         return Err(Error::input(path, "empty file"));
     }
     let f = File::open(p).map_err(|e| Error::input(path, io_message(&e)))?;
-    if meta.len() >= mapped::MIN_MAPPED && mapped::enabled() {
+    if meta.len() >= mapped::MIN_MAPPED && mapped::enabled() && !must_decode(&f) {
         if let Some(m) = mapped::Mapped::new(&f, meta.len()) {
             let result = load_slice(path, m.bytes(), opts);
             // A file truncated while it was read: a fault beyond its end
@@ -126,6 +126,24 @@ pub fn load_path_with<'a>(
         }
     }
     load_reader(path, wrap(f), opts)
+}
+
+/// Whether a file starts like an input that is decoded (gzip, UTF-16)
+/// rather than parsed in place: such a file is read, not mapped (mapping
+/// would only add its pages to the resident size).
+fn must_decode(f: &File) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        let mut head = [0u8; 4096];
+        let n = f.read_at(&mut head, 0).unwrap_or(0);
+        detect::is_gzip(&head[..n]) || utf16::detect(&head[..n]).is_some()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = f;
+        true
+    }
 }
 
 /// Loads every snapshot from an input held in memory (a mapped file):
