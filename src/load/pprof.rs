@@ -45,7 +45,12 @@ pub mod pb {
 /// Decodes one decompressed pprof protobuf. Errors carry the byte offset
 /// where the wire format breaks, or where the part they are about starts.
 pub fn load(data: &[u8], source: &str, opts: &LoadOptions) -> Result<Snapshot, InputError> {
-    let p = match decode(data) {
+    if data.len() >= PARALLEL_DECODE {
+        if let Some(snap) = load_split(data, source, opts) {
+            return Ok(snap);
+        }
+    }
+    let p = match pb::Profile::decode(data) {
         Ok(p) => p,
         Err(e) => {
             return Err(match wire::check(data) {
@@ -55,54 +60,48 @@ pub fn load(data: &[u8], source: &str, opts: &LoadOptions) -> Result<Snapshot, I
         }
     };
     let at = Cell::new(At::Nowhere);
-    from_profile_at(&p, source, opts, &at).map_err(|mut e| {
-        if e.position.is_none() {
-            e.position = wire::offset_of(data, at.get()).map(Position::Offset);
-        }
-        e
-    })
+    from_profile_at(&p, None, source, opts, &at)
+        .map(|s| s.expect("decoded samples are built"))
+        .map_err(|mut e| {
+            if e.position.is_none() {
+                e.position = wire::offset_of(data, at.get()).map(Position::Offset);
+            }
+            e
+        })
 }
 
 /// Profiles from this size on are decoded on all cores.
 const PARALLEL_DECODE: usize = 1 << 20;
 
-/// Decodes a profile; a large one on all cores: its samples, locations and
-/// functions (nearly all of it) are found by walking the top-level fields,
-/// and decoded in parallel, the rest in order as usual. The result is the
-/// same as decoding it whole; when anything does not decode, it is decoded
-/// whole, for the same error.
-fn decode(data: &[u8]) -> Result<pb::Profile, prost::DecodeError> {
-    if data.len() < PARALLEL_DECODE {
-        return pb::Profile::decode(data);
-    }
-    let Some(fields) = split_fields(data) else {
-        return pb::Profile::decode(data);
-    };
-    let decoded = (|| {
-        let (mut p, (sample, (location, function))) = rayon::join(
-            || pb::Profile::decode(&fields.rest[..]),
-            || {
-                rayon::join(
-                    || decode_all::<pb::Sample>(&fields.sample),
-                    || {
-                        rayon::join(
-                            || decode_all::<pb::Location>(&fields.location),
-                            || decode_all::<pb::Function>(&fields.function),
-                        )
-                    },
-                )
-            },
-        );
-        let p2 = p.as_mut().ok()?;
-        p2.sample = sample.ok()?;
-        p2.location = location.ok()?;
-        p2.function = function.ok()?;
-        p.ok()
-    })();
-    match decoded {
-        Some(p) => Ok(p),
-        None => pb::Profile::decode(data),
-    }
+/// [`load`] on all cores: the top-level fields are walked once; the
+/// locations and functions are decoded in parallel with the rest, and each
+/// sample is decoded and built in parallel straight from its bytes, so the
+/// decoded samples are never all in memory. `None` when anything does not
+/// decode or check: then the whole profile is decoded as usual, which
+/// reports the same error as it always did.
+fn load_split(data: &[u8], source: &str, opts: &LoadOptions) -> Option<Snapshot> {
+    let fields = split_fields(data)?;
+    let (p, (location, function)) = rayon::join(
+        || pb::Profile::decode(&fields.rest[..]),
+        || {
+            rayon::join(
+                || decode_all::<pb::Location>(&fields.location),
+                || decode_all::<pb::Function>(&fields.function),
+            )
+        },
+    );
+    let mut p = p.ok()?;
+    p.location = location.ok()?;
+    p.function = function.ok()?;
+    from_profile_at(
+        &p,
+        Some(&fields.sample),
+        source,
+        opts,
+        &Cell::new(At::Nowhere),
+    )
+    .ok()
+    .flatten()
 }
 
 fn decode_all<M: Message + Default + Send>(parts: &[&[u8]]) -> Result<Vec<M>, prost::DecodeError> {
@@ -167,27 +166,31 @@ pub fn from_profile(
     source: &str,
     opts: &LoadOptions,
 ) -> Result<Snapshot, InputError> {
-    from_profile_at(p, source, opts, &Cell::new(At::Nowhere))
+    from_profile_at(p, None, source, opts, &Cell::new(At::Nowhere))
+        .map(|s| s.expect("decoded samples are built"))
 }
 
 /// [`from_profile`], keeping in `at` the part of the profile being checked
 /// (so an error can be placed in the input).
+/// With `raw`, the samples are decoded from these bytes (`p` has none),
+/// and `Ok(None)` tells that one of them does not decode or check.
 fn from_profile_at(
     p: &pb::Profile,
+    raw: Option<&[&[u8]]>,
     source: &str,
     opts: &LoadOptions,
     at: &Cell<At>,
-) -> Result<Snapshot, InputError> {
+) -> Result<Option<Snapshot>, InputError> {
     at.set(At::Nth(At::STRING, 0));
     let strings = Strings::new(&p.string_table)?;
     check_top_level_strings(p, &strings, at)?;
 
-    if p.sample.len() > opts.max_samples {
+    let n_samples = raw.map_or(p.sample.len(), <[_]>::len);
+    if n_samples > opts.max_samples {
         at.set(At::Nth(At::SAMPLE, opts.max_samples));
         return Err(InputError::new(format!(
             "{} samples, more than the limit of {} (raise it with --max-samples)",
-            p.sample.len(),
-            opts.max_samples
+            n_samples, opts.max_samples
         )));
     }
 
@@ -336,7 +339,19 @@ fn from_profile_at(
     let build = |i: usize, s: &pb::Sample, stack: &mut Vec<FrameId>| {
         build_sample(i, s, sample_types.len(), &locations, &strings, opts, stack)
     };
-    let parallel: Option<Vec<(Sample, bool)>> = if p.sample.len() >= PARALLEL_SAMPLES {
+    let parallel: Option<Vec<(Sample, bool)>> = if let Some(raw) = raw {
+        let built: Option<Vec<(Sample, bool)>> = raw
+            .par_iter()
+            .enumerate()
+            .map_init(Vec::new, |stack, (i, b)| {
+                build(i, &pb::Sample::decode(*b).ok()?, stack).ok()
+            })
+            .collect();
+        if built.is_none() {
+            return Ok(None);
+        }
+        built
+    } else if p.sample.len() >= PARALLEL_SAMPLES {
         p.sample
             .par_iter()
             .enumerate()
@@ -394,7 +409,7 @@ fn from_profile_at(
     snap.table = table;
     snap.samples = samples;
     snap.warnings = warnings;
-    Ok(snap)
+    Ok(Some(snap))
 }
 
 /// Samples from this many on are built on all cores.
@@ -1234,5 +1249,64 @@ mod tests {
             s.warnings,
             ["default sample type \"inuse_space\" is not one of the sample types; ignored"]
         );
+    }
+
+    /// A profile of more than [`PARALLEL_DECODE`] bytes is decoded and
+    /// built on all cores, with the same snapshot as the whole decode
+    /// gives, and the same error when something is wrong.
+    #[test]
+    fn large_profiles_decode_in_parallel_alike() {
+        let mut b = B::new(&[("alloc_objects", "count"), ("inuse_space", "bytes")]).period(
+            "space",
+            "bytes",
+            512 * 1024,
+        );
+        for f in 1..=400u64 {
+            b.func(
+                f,
+                &format!("main.f{f}"),
+                &format!("/src/app/f{}.go", f % 7),
+                1,
+            );
+            b.loc(f, &[(f, 10 + f as i64)]);
+        }
+        for i in 0..60_000u64 {
+            let locs: Vec<u64> = (0..8).map(|d| 1 + (i * 7 + d * 13) % 400).collect();
+            let s = b.sample(&locs, &[1 + (i % 5) as i64, 4096]);
+            if i % 3 == 0 {
+                s.label.push(pb::Label {
+                    key: 1,
+                    str: 2,
+                    ..Default::default()
+                });
+            }
+        }
+        let data = b.bytes();
+        assert!(data.len() >= PARALLEL_DECODE, "{}", data.len());
+        let opts = LoadOptions::default();
+        let whole = from_profile(&pb::Profile::decode(&data[..]).unwrap(), "h", &opts).unwrap();
+        let split = load_split(&data, "h", &opts).expect("decoded on all cores");
+        assert_eq!(format!("{whole:?}"), format!("{split:?}"));
+        assert_eq!(
+            format!("{:?}", load(&data, "h", &opts).unwrap()),
+            format!("{whole:?}")
+        );
+
+        // A sample referencing a missing location: the same error (and
+        // offset) as decoding it whole.
+        b.p.sample[30_000].location_id[3] = 9999;
+        let data = b.bytes();
+        assert!(load_split(&data, "h", &opts).is_none());
+        let err = format!("{:?}", load(&data, "h", &opts).unwrap_err());
+        assert!(
+            err.contains("sample 30000 references location 9999"),
+            "{err}"
+        );
+        // A sample that does not decode.
+        let mut data = b.bytes();
+        let n = data.len();
+        data[n / 2..n / 2 + 16].fill(0xff);
+        assert!(load_split(&data, "h", &opts).is_none());
+        assert!(load(&data, "h", &opts).is_err());
     }
 }
