@@ -136,7 +136,9 @@ pub fn analyze(data: &[u8]) {
     }
     if let [base, new] = &snaps[..] {
         match diff::diff_profiles(base, new, None, DiffBy::Site) {
-            Ok(d) => {
+            Ok(mut d) => {
+                // The --fail-on-growth verdict is rendered too.
+                d.gate = Some(diff::gate::Gate::judge(&d, 10.0, 0));
                 for f in FORMATS {
                     let mut out = Vec::new();
                     report::exporter(f, Style::default())
@@ -154,7 +156,7 @@ pub fn analyze(data: &[u8]) {
     };
     match analyze_snapshots(&snaps, catalog(), &aopts) {
         Ok(r) => {
-            for f in FORMATS {
+            for f in FORMATS.into_iter().chain([OutputFormat::Sarif]) {
                 let mut out = Vec::new();
                 report::exporter(f, Style::default())
                     .analysis(&r, &mut out)
@@ -244,7 +246,7 @@ fn check_snapshot(s: &Snapshot, opts: &LoadOptions) {
 pub fn check_output(f: OutputFormat, out: &[u8]) {
     let text = std::str::from_utf8(out).expect("report is UTF-8");
     match f {
-        OutputFormat::Json => {
+        OutputFormat::Json | OutputFormat::Sarif => {
             serde_json::from_str::<serde_json::Value>(text).expect("report is valid JSON");
         }
         OutputFormat::Table => {

@@ -102,6 +102,10 @@ pub struct Group {
     /// into [`Grouper::names`]. Collected only when the grouper is asked to
     /// ([`Grouper::collect_stacks`]).
     pub stacks: BTreeSet<Box<[Sym]>>,
+    /// Memory profiles: the number of samples the profiler actually kept
+    /// (the profile's values unscaled by its sampling period), the basis of
+    /// the sampling error of [`Group::values`]; 0 when unknown.
+    pub raw_samples: f64,
 }
 
 /// The distinct allocation stacks of a memory series: each a list of
@@ -184,6 +188,10 @@ pub struct Grouper {
     /// Collect the distinct allocation stacks of memory groups (analysis
     /// needs them; `show` does not).
     pub collect_stacks: bool,
+    /// Leave out memory samples allocated by the profiler itself
+    /// (`runtime/pprof`, `net/http/pprof` and whatever they call): taking a
+    /// profile is never a leak of the profiled program (analysis sets it).
+    pub skip_profiler: bool,
 }
 
 pub(crate) fn is_wrapper(function: &str) -> bool {
@@ -201,6 +209,7 @@ impl Grouper {
             by,
             names: Interner::new(),
             collect_stacks: false,
+            skip_profiler: false,
         }
     }
 
@@ -255,7 +264,34 @@ impl Grouper {
         // key: it is built once per distinct stack, not once per goroutine.
         let mut memo: FxHashMap<(&[FrameId], Option<FrameId>, BlockingOp), usize> =
             FxHashMap::default();
+        let raw_of = if memory {
+            RawSamples::of(snap, value_index)
+        } else {
+            None
+        };
+        let skip_profiler = memory && self.skip_profiler;
+        // Per frame: 0 unknown, 1 the profiler's own code, 2 not.
+        let mut profiler_frame: Vec<u8> = if skip_profiler {
+            vec![0; n_frames]
+        } else {
+            Vec::new()
+        };
         for (si, sample) in snap.samples.iter().enumerate() {
+            if skip_profiler
+                && sample.stack.iter().any(|&f| {
+                    let slot = &mut profiler_frame[f as usize];
+                    if *slot == 0 {
+                        *slot = if normalize::is_profiler_function(snap.table.function(f)) {
+                            1
+                        } else {
+                            2
+                        };
+                    }
+                    *slot == 1
+                })
+            {
+                continue;
+            }
             let op = if goroutines {
                 sample.op
             } else {
@@ -266,6 +302,9 @@ impl Grouper {
                 add_sample(&mut groups[gi], snap, sample);
                 if memory {
                     mem[gi].add(snap, sample, si, value_index);
+                    if let Some(r) = &raw_of {
+                        groups[gi].raw_samples += r.count(sample);
+                    }
                 }
                 continue;
             }
@@ -344,6 +383,9 @@ impl Grouper {
             add_sample(&mut groups[gi], snap, sample);
             if memory {
                 mem[gi].add(snap, sample, si, value_index);
+                if let Some(r) = &raw_of {
+                    groups[gi].raw_samples += r.count(sample);
+                }
             }
         }
         if memory {
@@ -428,6 +470,43 @@ fn new_group(snap: &Snapshot, sample: &Sample, rep: usize, key: GroupKey) -> Gro
         background,
         elided: false,
         stacks: BTreeSet::new(),
+        raw_samples: 0.0,
+    }
+}
+
+/// How to take a memory sample's values back to the number of samples the
+/// profiler kept. Go writes heap profiles scaled: a sample of objects of
+/// average size `s` was kept with probability `1 - exp(-s / period)`, and
+/// its counts were divided by that (`scaleHeapSample`).
+struct RawSamples {
+    objects: usize,
+    space: usize,
+    period: f64,
+}
+
+impl RawSamples {
+    /// The objects/space pair behind the judged value (`inuse_space` →
+    /// `inuse_objects`), when the profile records a sampling period.
+    fn of(snap: &Snapshot, value_index: usize) -> Option<RawSamples> {
+        let period = snap.period.filter(|&p| p > 0)? as f64;
+        let ty = &snap.sample_types.get(value_index)?.ty;
+        let prefix = ty.strip_suffix("_space")?;
+        let objects = snap.sample_type_index(&format!("{prefix}_objects"))?;
+        Some(RawSamples {
+            objects,
+            space: value_index,
+            period,
+        })
+    }
+
+    fn count(&self, s: &Sample) -> f64 {
+        let objects = s.values.get(self.objects).copied().unwrap_or(0) as f64;
+        let bytes = s.values.get(self.space).copied().unwrap_or(0) as f64;
+        if objects <= 0.0 || bytes <= 0.0 {
+            return 0.0;
+        }
+        let avg = bytes / objects;
+        objects * (1.0 - (-avg / self.period).exp())
     }
 }
 
@@ -591,6 +670,15 @@ pub fn ids_known(snap: &Snapshot) -> bool {
     snap.samples.iter().all(|x| x.goroutine.is_some()) && !snap.samples.is_empty()
 }
 
+/// Every goroutine of a snapshot with its id: the id and the operation it
+/// blocks in (see [`crate::diff::diff`]: where parents are).
+pub fn goroutine_ops(snap: &Snapshot) -> Vec<(u64, BlockingOp)> {
+    snap.samples
+        .iter()
+        .filter_map(|x| x.goroutine.as_ref().map(|g| (g.id, x.op)))
+        .collect()
+}
+
 /// A snapshot reduced to its groups right after it was loaded, by a
 /// grouper of its own: what an analysis needs of it, in memory that grows
 /// with its groups and goroutine ids, not its stacks. [`Grouper::adopt`]
@@ -602,6 +690,8 @@ pub struct Grouped {
     names: Interner,
     /// See [`ids_known`].
     pub ids_known: bool,
+    /// See [`goroutine_ops`] (empty unless ids are known).
+    pub ops: Vec<(u64, BlockingOp)>,
     value_index: usize,
 }
 
@@ -617,12 +707,19 @@ impl Grouped {
         };
         let mut g = Grouper::new(by);
         g.collect_stacks = true;
+        g.skip_profiler = true;
         let groups = g.group(snap, value_index).groups;
+        let known = ids_known(snap);
         Grouped {
             groups,
             keys: g.keys,
             names: g.names,
-            ids_known: ids_known(snap),
+            ids_known: known,
+            ops: if known {
+                goroutine_ops(snap)
+            } else {
+                Vec::new()
+            },
             value_index,
         }
     }

@@ -119,3 +119,104 @@ mod tests {
         assert_eq!(rfc3339(1_700_000_000_123_456_789), "2023-11-14T22:13:20Z");
     }
 }
+
+/// A threshold given on the command line, such as `--min-delta 64KiB`:
+/// an amount, and whether it was written with a byte unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Amount {
+    pub value: u64,
+    /// Written with a byte unit (`B`, `KB`, `KiB`, `MB`, `MiB`, `GB`, `GiB`).
+    pub bytes: bool,
+}
+
+/// Parses `64KiB`, `1MB`, `1.5 GiB`, `512B` or a plain number (`1000`,
+/// `2.5k`); `KB`/`MB`/`GB` and `k`/`M`/`G` are powers of 1000, `KiB`/`MiB`/
+/// `GiB` powers of 1024. Units are case-insensitive except `M`/`m` alone.
+pub fn parse_amount(s: &str) -> Result<Amount, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let num: String = num.chars().filter(|&c| c != '_').collect();
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number with an optional unit (64KiB, 1MB, 1000)"))?;
+    let (mult, bytes) = match unit.trim().to_ascii_lowercase().as_str() {
+        "" => (1u64, false),
+        "k" => (1000, false),
+        "m" => (1_000_000, false),
+        "g" => (1_000_000_000, false),
+        "b" => (1, true),
+        "kb" => (1000, true),
+        "mb" => (1_000_000, true),
+        "gb" => (1_000_000_000, true),
+        "kib" => (1 << 10, true),
+        "mib" => (1 << 20, true),
+        "gib" => (1 << 30, true),
+        u => {
+            return Err(format!(
+                "{s:?}: unknown unit {u:?} (use B, KB, KiB, MB, MiB, GB, GiB, or none)"
+            ))
+        }
+    };
+    let v = n * mult as f64;
+    if !v.is_finite() || v < 0.0 || v > i64::MAX as f64 {
+        return Err(format!("{s:?} is out of range"));
+    }
+    Ok(Amount {
+        value: v.round() as u64,
+        bytes,
+    })
+}
+
+#[cfg(test)]
+mod amount_tests {
+    use super::*;
+
+    #[test]
+    fn amounts() {
+        let a = |s| parse_amount(s).unwrap();
+        assert_eq!(
+            a("64KiB"),
+            Amount {
+                value: 65536,
+                bytes: true
+            }
+        );
+        assert_eq!(
+            a("1MB"),
+            Amount {
+                value: 1_000_000,
+                bytes: true
+            }
+        );
+        assert_eq!(a("1.5 MiB").value, 1_572_864);
+        assert_eq!(
+            a("512b"),
+            Amount {
+                value: 512,
+                bytes: true
+            }
+        );
+        assert_eq!(
+            a("1000"),
+            Amount {
+                value: 1000,
+                bytes: false
+            }
+        );
+        assert_eq!(
+            a("2.5k"),
+            Amount {
+                value: 2500,
+                bytes: false
+            }
+        );
+        assert_eq!(a("1_000_000").value, 1_000_000);
+        assert!(parse_amount("").is_err());
+        assert!(parse_amount("10 parsecs").is_err());
+        assert!(parse_amount("-5").is_err());
+        assert!(parse_amount("1e400").is_err());
+    }
+}

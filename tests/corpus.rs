@@ -21,6 +21,9 @@ struct Row {
     kind: String,
     expected: String,
     go: String,
+    /// The control's counts grow by design (short-lived goroutines caught in
+    /// flight, a cache filling): only goroutine ids tell it from a leak.
+    churn: bool,
 }
 
 fn expected() -> Vec<Row> {
@@ -35,6 +38,7 @@ fn expected() -> Vec<Row> {
                 kind: c[1].into(),
                 expected: c[2].into(),
                 go: c[4].into(),
+                churn: c.get(5).is_some_and(|x| x.trim() == "churn"),
             }
         })
         .collect()
@@ -138,6 +142,19 @@ fn every_leak_is_found_and_every_control_is_clean() {
                         "{version}/{} {} {format} source={source}",
                         row.program, row.kind
                     );
+                    // Counts only (pprof, debug=1) cannot tell churn from a
+                    // leak (issue 13): a growing churn control may be reported
+                    // at medium, never higher; debug=2 ids must clear it.
+                    let counts_only = *format != ".debug2.txt" && row.kind == "goroutine";
+                    if row.expected == "none" && row.churn && counts_only {
+                        if let Some(f) = top.iter().find(|f| f.severity >= Severity::High) {
+                            failures.push(format!(
+                                "{what}: churn control reported {} ({}) at {}",
+                                f.pattern, f.id, f.severity
+                            ));
+                        }
+                        continue;
+                    }
                     if row.expected == "none" {
                         if let Some(f) = top.first() {
                             failures.push(format!(
@@ -151,7 +168,11 @@ fn every_leak_is_found_and_every_control_is_clean() {
                         failures.push(format!("{what}: nothing found at medium or above"));
                         continue;
                     };
-                    let ok = if TWO_LEAKS.contains(&row.program.as_str()) {
+                    // A leak among growing bursts: counts alone cannot rank it
+                    // first, so it must be among the findings.
+                    let among = TWO_LEAKS.contains(&row.program.as_str())
+                        || (row.program.starts_with("noisy-") && counts_only);
+                    let ok = if among {
                         top.iter().any(|f| {
                             f.pattern == row.expected
                                 || (!source && f.alternatives.contains(&row.expected))
@@ -272,6 +293,17 @@ fn ops_agree(proto: BlockingOp, text: BlockingOp, debug1: bool) -> bool {
         || (proto == BlockingOp::RangeReceive && text == BlockingOp::ChanReceive)
 }
 
+/// Programs captured over HTTP (net/http/pprof): each format is its own
+/// request, so the formats are three moments, not one, and the server's
+/// goroutines serving the request (`(*connReader).backgroundRead`, the
+/// running handler) differ between them.
+const OVER_HTTP: [&str; 1] = ["pprof-service"];
+
+fn over_http(dir: &std::path::Path) -> bool {
+    dir.file_name()
+        .is_some_and(|n| OVER_HTTP.iter().any(|p| n == *p))
+}
+
 #[test]
 fn one_moment_in_three_formats_gives_the_same_groups() {
     let mut compared = 0;
@@ -281,6 +313,9 @@ fn one_moment_in_three_formats_gives_the_same_groups() {
             .flatten()
         {
             let dir = entry.path();
+            if over_http(&dir) {
+                continue;
+            }
             for k in 1..=3 {
                 let proto = dir.join(format!("goroutine-{k}.pb.gz"));
                 if !proto.exists() {
@@ -325,7 +360,11 @@ fn go119_and_go127_captures_give_the_same_keys() {
         let old = root().join("captures/go1.19").join(&name);
         let new_file = entry.path().join("goroutine-3.pb.gz");
         let old_file = old.join("goroutine-3.pb.gz");
-        if !new_file.exists() || !old_file.exists() || name == "goroutineleak-profile" {
+        if !new_file.exists()
+            || !old_file.exists()
+            || name == "goroutineleak-profile"
+            || over_http(&entry.path())
+        {
             continue;
         }
         for fmt in ["pb.gz", "debug2.txt"] {

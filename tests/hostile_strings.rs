@@ -195,9 +195,20 @@ fn crafted_strings_are_inert_in_every_format() {
                         assert!(all.iter().any(|s| s == "[x](http://evil.example)<script>"));
                     }
                 }
+                OutputFormat::Sarif => unreachable!("SARIF is checked below, for analyze"),
             }
         }
     }
+    // SARIF (analyze only): valid JSON, the names kept exactly.
+    let (out, err) = run(dir, &["analyze", "--format", "sarif", "before.txt", second]);
+    assert!(raw_controls(&err).is_empty(), "sarif: stderr {err:?}");
+    leakdiff::fuzzing::check_output(OutputFormat::Sarif, out.as_bytes());
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let all = json_strings(&v);
+    assert!(
+        all.iter().any(|s| s.starts_with(FUNC) || s.contains(FUNC)),
+        "sarif: {all:?}"
+    );
 }
 
 fn json_strings(v: &serde_json::Value) -> Vec<String> {

@@ -73,6 +73,17 @@ pub struct Finding {
     /// the site), for linking goroutine and heap findings.
     #[serde(skip)]
     pub functions: Vec<String>,
+    /// Goroutines: per consecutive pair of snapshots, how many goroutine ids
+    /// of the group stayed in it (`null` where the format has no ids).
+    pub survivors: Vec<Option<usize>>,
+    /// The lower bound of the leak where ids are known: goroutines that
+    /// survived the last step.
+    pub leaked_at_least: Option<usize>,
+    /// 1-based snapshot from which some goroutines of the group are present
+    /// in every snapshot (`null` when none or ids are unknown).
+    pub present_since: Option<usize>,
+    /// The evidence that decided the severity and confidence.
+    pub decided_by: String,
 }
 
 /// A heap finding folded into the goroutine finding that explains it.
@@ -167,6 +178,46 @@ pub fn link_stories(findings: Vec<Finding>) -> Vec<Finding> {
     }
     goroutine.extend(out_heap);
     goroutine
+}
+
+/// A goroutineleak profile among the inputs is the runtime's own verdict:
+/// goroutine findings for groups it marks are leaks whatever their growth;
+/// growing groups it does not mark are noted (the detector proves leaks
+/// that are unreachable; a goroutine blocked on a channel still reachable,
+/// from a global for instance, is not marked, so growth may still be a leak).
+pub fn runtime_verdict(findings: &mut [Finding]) {
+    let marked: std::collections::BTreeSet<String> = findings
+        .iter()
+        .filter(|f| f.profile == ProfileKind::GoroutineLeak)
+        .map(|f| f.id.clone())
+        .collect();
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.profile == ProfileKind::Goroutine)
+    {
+        if marked.contains(&f.id) {
+            if !f.trend.is_growth() {
+                f.evidence.push(format!(
+                    "growth and the runtime disagree: the count is {}, yet the goroutineleak profile marks this group leaked",
+                    f.trend.as_str()
+                ));
+            }
+            f.severity = f.severity.max(Severity::High);
+            f.confidence = f.confidence.max(0.95);
+            f.decided_by =
+                "the goroutineleak profile marks this group (leaked): unreachable, they can never wake"
+                    .into();
+            if let Some(first) = f.evidence.first_mut() {
+                *first = format!("decided by: {}", f.decided_by);
+            }
+        } else if f.severity >= Severity::Medium && f.confidence < 0.95 {
+            f.evidence.push(
+                "growth and the runtime disagree: the goroutineleak profile given does not mark this group (its goroutines are still reachable, e.g. from a global, or not leaked)"
+                    .into(),
+            );
+            f.confidence = ((f.confidence - 0.15).max(0.05) * 100.0).round() / 100.0;
+        }
+    }
 }
 
 /// Options of the classification.
@@ -391,6 +442,10 @@ fn is_candidate(s: &Series, kind: FindingKind, n: usize) -> bool {
             if s.last() <= 0 {
                 return false;
             }
+            // The runtime's own verdict holds whatever the counts do.
+            if s.leaked > 0 {
+                return true;
+            }
             match t.verdict {
                 Verdict::Growing | Verdict::GrowingNoisy => s.op != BlockingOp::Running,
                 Verdict::Steady | Verdict::Stepped => s.leaked > 0 || s.op.never_wakes(),
@@ -421,8 +476,17 @@ fn is_candidate(s: &Series, kind: FindingKind, n: usize) -> bool {
                 .all(|f| crate::model::normalize::is_runtime_function(&f.function));
             // Growth that slows to under half its first step is a cache or a
             // pool filling up, not a leak.
+            // With a known sampling error, only a last step clearly (beyond
+            // two standard errors) under half the first one counts.
             let steps: Vec<i64> = s.values.windows(2).map(|w| w[1] - w[0]).collect();
-            let saturating = steps.len() >= 2 && steps[steps.len() - 1] * 2 <= steps[0];
+            let k = steps.len();
+            let last_step_error = if s.sigma.len() == s.values.len() && k >= 1 {
+                (s.sigma[k].powi(2) + s.sigma[k - 1].powi(2)).sqrt()
+            } else {
+                0.0
+            };
+            let saturating =
+                k >= 2 && (steps[k - 1] as f64 + 2.0 * last_step_error) * 2.0 <= steps[0] as f64;
             t.verdict == Verdict::Growing
                 && !runtime_only
                 && !saturating
@@ -445,8 +509,26 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         "goroutines"
     };
     let n = ks.snapshots;
-    let candidates: Vec<&Series> = ks
-        .series
+    // Every goroutine of a goroutineleak profile is one the garbage
+    // collector proved unreachable: the runtime marked it leaked.
+    let marked: Vec<Series>;
+    let series: &[Series] = if ks.kind == ProfileKind::GoroutineLeak {
+        marked = ks
+            .series
+            .iter()
+            .map(|s| {
+                let mut s = s.clone();
+                s.leaked = s
+                    .leaked
+                    .max(s.values.iter().copied().max().unwrap_or(0).max(0) as u64);
+                s
+            })
+            .collect();
+        &marked
+    } else {
+        ks.series
+    };
+    let candidates: Vec<&Series> = series
         .iter()
         .filter(|s| !ignored(s, opts) && is_candidate(s, kind, n))
         .collect();
@@ -589,9 +671,19 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                 source_info = Some(verdict.info);
             }
         }
-        let (severity, confidence) = judge(s, top, kind, n);
-        let mut evidence = evidence(s, kind, unit, n);
+        let j = judge(s, top, kind, n);
+        let (severity, confidence) = (j.severity, j.confidence);
+        let mut evidence = vec![format!("decided by: {}", j.decided_by)];
+        evidence.extend(self::evidence(s, kind, unit, n));
+        evidence.extend(j.notes.iter().cloned());
         evidence.extend(source_evidence);
+        if let Some(what) = &j.would_decide {
+            decide = if decide.is_empty() {
+                what.clone()
+            } else {
+                format!("{what} {decide}")
+            };
+        }
         let score = score(s, confidence);
         let f = Finding {
             id: stable_id(kind, s),
@@ -633,6 +725,10 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             source: source_info,
             linked: Vec::new(),
             functions: s.stacks.functions(),
+            survivors: s.survivors.clone(),
+            leaked_at_least: s.leaked_at_least(),
+            present_since: s.oldest_survivors().map(|(k, _)| k + 1),
+            decided_by: j.decided_by,
         };
         if top.has_rule("grows_with_pair") {
             merged_into.insert(top.entry.id.clone(), findings.len());
@@ -658,75 +754,433 @@ fn fallback_pattern(op: BlockingOp) -> &'static str {
     }
 }
 
-fn judge(s: &Series, top: &catalog::Compiled, kind: FindingKind, n: usize) -> (Severity, f64) {
+/// What the evidence of one series allows: severity, confidence, the
+/// evidence that decided, and what would decide an ambiguous case.
+struct Judgement {
+    severity: Severity,
+    confidence: f64,
+    decided_by: String,
+    /// Evidence lines beyond the common ones (disagreements, parents).
+    notes: Vec<String>,
+    would_decide: Option<String>,
+}
+
+impl Judgement {
+    fn new(severity: Severity, confidence: f64, decided_by: impl Into<String>) -> Self {
+        Judgement {
+            severity,
+            confidence,
+            decided_by: decided_by.into(),
+            notes: Vec::new(),
+            would_decide: None,
+        }
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Severity and confidence follow the strongest evidence present (see the
+/// README, "Severity and confidence"): the runtime's `(leaked)` mark;
+/// survivors (goroutine ids that outlive snapshots; growth without any is
+/// churn); parents that are gone or waiting; waits that grow, operations
+/// that can never wake; counts alone, ambiguous over two or three snapshots.
+fn judge(s: &Series, top: &catalog::Compiled, kind: FindingKind, n: usize) -> Judgement {
+    let mut j = match kind {
+        FindingKind::Heap => judge_heap(s, top, n),
+        FindingKind::Goroutine => judge_goroutines(s, top, n),
+    };
+    j.confidence = (j.confidence.clamp(0.05, 0.99) * 100.0).round() / 100.0;
+    j
+}
+
+/// Heap patterns whose objects are resources only a leak keeps alive, not
+/// data a program caches on purpose.
+const RESOURCE_PATTERNS: [&str; 4] = [
+    "time-after-in-loop",
+    "ticker-not-stopped",
+    "unclosed-file",
+    "context-not-cancelled",
+];
+
+fn judge_heap(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement {
     let t = &s.trend;
     let base = top.entry.severity.max(Severity::Medium);
-    let certain = s.leaked > 0 || (kind == FindingKind::Goroutine && s.op.never_wakes());
-    let delta = t.last - t.first;
-    let persistent = match s.persistent_ids {
-        Some(p) => p > 0 && p as i64 >= t.first.max(1),
-        None => false,
-    };
-    let (mut sev, mut conf): (Severity, f64) = match t.verdict {
-        Verdict::Growing if n >= 3 => {
-            let small = kind == FindingKind::Goroutine && delta < 3;
-            (if small { Severity::Medium } else { base }, 0.75)
-        }
-        Verdict::Growing => {
-            let clear = kind == FindingKind::Heap || delta >= 3;
-            (
-                if clear {
-                    base.down().max(Severity::Medium)
+    let sampled = s.sigma.len() == s.values.len() && !s.sigma.is_empty();
+    let every_step = t.increases + 1 == n;
+    // Growth that stopped after the first step, as far as the sampling
+    // error can tell, is a cache or a pool that filled; only a signature
+    // that explains the growth (timers, a map, retained slices) keeps such a
+    // series at medium.
+    // Data structures (maps, slices, buffers) are what caches hold, so such
+    // a shape is no leak; resources only a leak keeps (pending timers,
+    // tickers, open files, child contexts) are.
+    let generic = !RESOURCE_PATTERNS.contains(&top.entry.id.as_str());
+    let mut j = if t.jump_at_end(&s.values) {
+        let mut j = Judgement::new(
+            Severity::Low,
+            0.25,
+            format!(
+                "growth confined to one step ({}): one step is not a trend",
+                fmt_counts(&s.values, "bytes")
+            ),
+        );
+        j.would_decide = Some("A later heap profile would show whether the growth goes on.".into());
+        j
+    } else if sampled && t.verdict == Verdict::Growing && !t.sustained {
+        let mut j = Judgement::new(
+            if generic {
+                Severity::Low
+            } else {
+                Severity::Medium
+            },
+            if generic { 0.25 } else { 0.45 },
+            format!(
+                "in-use bytes rose beyond the sampling error, but one step to a level that holds fits the series better than steady growth{}",
+                if generic {
+                    " (a cache filling up looks the same)"
                 } else {
-                    Severity::Low
-                },
-                0.55,
-            )
+                    "; yet what grows is a resource only a leak keeps (timers, tickers, files, contexts)"
+                }
+            ),
+        );
+        j.would_decide = Some(
+            "More heap profiles, or a smaller sampling period (runtime.MemProfileRate), would tell whether the growth goes on."
+                .into(),
+        );
+        j
+    } else if t.verdict == Verdict::Growing && n >= 4 && every_step {
+        Judgement::new(
+            base,
+            0.8,
+            format!(
+                "in-use bytes grew beyond the sampling error at each of {} steps",
+                n - 1
+            ),
+        )
+    } else if t.verdict == Verdict::Growing && n >= 3 && every_step {
+        Judgement::new(
+            Severity::Medium,
+            0.7,
+            format!(
+                "in-use bytes grew beyond the sampling error at each of {} steps",
+                n - 1
+            ),
+        )
+    } else if t.verdict == Verdict::Growing && n >= 3 {
+        Judgement::new(
+            Severity::Medium,
+            0.5,
+            "in-use bytes rose over the snapshots beyond the sampling error, though not at every step",
+        )
+    } else if t.verdict == Verdict::Growing {
+        let mut j = Judgement::new(
+            Severity::Medium,
+            0.45,
+            "in-use bytes grew between two snapshots beyond the sampling error",
+        );
+        j.would_decide = Some(
+            "Two heap profiles show growth, not whether it goes on: a third profile later would tell a leak from a cache filling up."
+                .into(),
+        );
+        j
+    } else {
+        Judgement::new(
+            Severity::Low,
+            0.3,
+            format!("in-use bytes {}", t.verdict.as_str()),
+        )
+    };
+    if sampled {
+        let raw: Vec<String> = s
+            .values
+            .iter()
+            .zip(&s.sigma)
+            .map(|(&v, &e)| {
+                format!(
+                    "{} ±{}",
+                    fmt_value(v, "bytes"),
+                    fmt_value(e.round() as i64, "bytes")
+                )
+            })
+            .collect();
+        j.notes.push(format!(
+            "sampling error (from the samples kept and the sampling period): {}",
+            raw.join(", ")
+        ));
+        if s.sigma
+            .iter()
+            .zip(&s.values)
+            .any(|(&e, &v)| v > 0 && e * 3.0 >= v as f64)
+        {
+            j.confidence -= 0.1;
+            j.would_decide = Some(
+                "Few samples back these sizes: a profile with a smaller sampling period (runtime.MemProfileRate) or more snapshots would narrow the error."
+                    .into(),
+            );
         }
-        Verdict::GrowingNoisy => (
-            if certain {
+    }
+    j
+}
+
+fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement {
+    let t = &s.trend;
+    let base = top.entry.severity.max(Severity::Medium);
+    let never = s.op.never_wakes();
+    let growth = t.verdict.is_growth();
+    let counts = fmt_counts(&s.values, "goroutines");
+    // 1. The runtime's own verdict.
+    if s.leaked > 0 {
+        let mut j = Judgement::new(
+            base.max(Severity::High),
+            0.95,
+            format!(
+                "the Go runtime marked {} (leaked): unreachable, they can never wake",
+                plural(s.leaked as usize, "goroutine", "goroutines")
+            ),
+        );
+        if n >= 2 && !growth {
+            j.notes.push(format!(
+                "growth and the runtime disagree: the count is {} ({counts}), yet the runtime proved these goroutines leaked",
+                t.verdict.as_str()
+            ));
+        }
+        return j;
+    }
+    let ids_known = n >= 2 && s.survivors.iter().all(|x| x.is_some());
+    // 2. Survivors, where goroutine ids are known.
+    if ids_known {
+        if s.churning() {
+            return Judgement::new(
+                Severity::Info,
+                0.1,
+                format!(
+                    "churning: no goroutine outlived a snapshot ({counts}; ids known in all {n} snapshots)"
+                ),
+            );
+        }
+        if t.jump_at_end(&s.values) && s.leaked_at_least() == Some(0) {
+            let mut j = Judgement::new(
+                Severity::Low,
+                0.2,
+                format!(
+                    "growth confined to one step ({counts}): these goroutines are only in the last snapshot, so none could outlive one yet"
+                ),
+            );
+            j.would_decide = Some(
+                "One step is not a trend: a later goroutine?debug=2 snapshot would show whether these goroutines stay."
+                    .into(),
+            );
+            parents_evidence(s, &mut j);
+            return j;
+        }
+        let l = s.leaked_at_least().unwrap_or(0);
+        let oldest = s.oldest_survivors();
+        let since = match oldest {
+            Some((k, c)) if k + 2 < n => format!(", {c} of them present since snapshot {}", k + 1),
+            _ => String::new(),
+        };
+        if s.survivors_accumulate() {
+            let (sev, conf) = if n >= 3 {
+                (base, 0.9)
+            } else {
+                (base.down().max(Severity::Medium), 0.8)
+            };
+            let mut j = Judgement::new(
+                sev,
+                conf,
+                format!(
+                    "{} survived from snapshot {} to {}{since}: at least {l} leaked",
+                    plural(l, "goroutine", "goroutines"),
+                    n - 1,
+                    n
+                ),
+            );
+            if n >= 3 && (never || s.waits_grow()) {
+                j.severity = j.severity.up();
+                j.confidence += 0.05;
+            }
+            parents_evidence(s, &mut j);
+            return j;
+        }
+        // Some goroutines live on, but no more than at the start: long-lived
+        // goroutines with short-lived ones around them.
+        let mut j = Judgement::new(
+            if never && growth {
                 Severity::Medium
             } else {
                 Severity::Low
             },
-            0.45,
-        ),
-        Verdict::Single => {
-            let sev = if s.leaked > 0 {
-                Severity::High
-            } else if certain && s.last() >= 10
-                || s.last() >= 100 && s.max_wait().unwrap_or(0) >= 10
-                || s.last() >= 1000
-            {
+            0.3,
+            if l > 0 {
+                format!(
+                    "only {} outlived the last step, no more than were there at the start ({counts}): the growth is short-lived goroutines",
+                    plural(l, "goroutine", "goroutines")
+                )
+            } else {
+                format!("no goroutine of the group survived the last step ({counts})")
+            },
+        );
+        parents_evidence(s, &mut j);
+        return j;
+    }
+    if t.verdict == Verdict::Single {
+        return judge_single(s, base, never);
+    }
+    // 3. Counts only (pprof, debug=1): ambiguous with bursts.
+    let every_step = t.increases + 1 == n;
+    let one_step = t.jump_at_end(&s.values) || (n >= 3 && t.increases == 1);
+    let ambiguous = format!(
+        "Counts only: {n} snapshots without goroutine ids cannot tell leaked goroutines from a burst of short-lived ones. A goroutine?debug=2 snapshot (do the same goroutine ids stay?) or more snapshots would decide."
+    );
+    let mut j = if never && growth {
+        Judgement::new(
+            if n >= 3 { base.up() } else { base },
+            0.85,
+            format!("{} never completes, and the group grew ({counts})", s.op),
+        )
+    } else if one_step {
+        Judgement::new(
+            Severity::Low,
+            0.25,
+            format!("growth confined to one step ({counts}): one step is not a trend"),
+        )
+    } else if t.verdict == Verdict::Growing && n >= 4 && every_step {
+        // Steady growth over four or more snapshots is the most counts can
+        // say; bursts that grow from one snapshot to the next look the same,
+        // so it stays at medium.
+        Judgement::new(
+            Severity::Medium,
+            0.6,
+            format!("counts grew at each of {} steps ({counts})", n - 1),
+        )
+    } else if t.verdict == Verdict::Growing && n >= 3 {
+        Judgement::new(
+            Severity::Medium,
+            0.5,
+            format!("counts grew over {n} snapshots ({counts})"),
+        )
+    } else if t.verdict == Verdict::Growing {
+        let clear = t.last - t.first >= 3;
+        Judgement::new(
+            if clear {
                 Severity::Medium
             } else {
                 Severity::Low
-            };
-            (sev, 0.3)
-        }
-        _ => (Severity::Low, 0.3),
+            },
+            0.4,
+            format!("counts grew between two snapshots ({counts})"),
+        )
+    } else if t.verdict == Verdict::GrowingNoisy {
+        Judgement::new(
+            if never {
+                Severity::Medium
+            } else {
+                Severity::Low
+            },
+            0.4,
+            format!("counts rose with dips ({counts})"),
+        )
+    } else {
+        Judgement::new(
+            Severity::Low,
+            0.35,
+            format!("{} never completes ({counts})", s.op),
+        )
     };
-    if t.verdict == Verdict::Growing && n >= 3 && certain {
-        sev = sev.up();
+    if !never {
+        j.would_decide = Some(ambiguous);
+        if s.waits_grow() {
+            j.confidence += 0.1;
+            j.notes.push(
+                "the longest wait grew between the snapshots: the oldest goroutines stay blocked"
+                    .into(),
+            );
+        }
     }
-    if persistent {
-        conf += 0.1;
+    j
+}
+
+/// One snapshot: no trend; large groups blocked for long are reported at
+/// low confidence, parents gone raise it, parents waiting lower it.
+fn judge_single(s: &Series, base: Severity, never: bool) -> Judgement {
+    let wait = s.max_wait().unwrap_or(0);
+    let sev = if never && s.last() >= 10 || s.last() >= 100 && wait >= 10 || s.last() >= 1000 {
+        Severity::Medium
+    } else {
+        Severity::Low
+    };
+    let _ = base;
+    let mut j = Judgement::new(
+        sev,
+        0.3,
+        format!(
+            "one snapshot: {} {}{}",
+            plural(s.last().max(0) as usize, "goroutine", "goroutines"),
+            if never {
+                format!("in {}, which never completes", s.op)
+            } else {
+                format!("blocked in {}", s.op)
+            },
+            if wait > 0 {
+                format!(", for up to {wait} minutes")
+            } else {
+                String::new()
+            }
+        ),
+    );
+    if never {
+        j.confidence += 0.2;
     }
-    if certain {
-        conf += 0.1;
+    if wait >= 1 {
+        j.confidence += 0.05;
     }
-    if s.max_wait().unwrap_or(0) >= 1 {
-        conf += 0.05;
+    parents_evidence(s, &mut j);
+    j.would_decide = Some(
+        "One snapshot shows no trend: a second goroutine?debug=2 snapshot later (do the same goroutine ids stay?) would decide.".into(),
+    );
+    j
+}
+
+/// Parents (Go 1.21+ `created by … in goroutine N`): children whose parent
+/// has exited have nobody left to wake them; children whose parent is alive
+/// and waiting are most likely in flight.
+fn parents_evidence(s: &Series, j: &mut Judgement) {
+    let Some(p) = s.parent_state else { return };
+    let total = p.gone + p.waiting + p.alive;
+    if total == 0 {
+        return;
     }
-    if top.entry.signature.priority < 30 {
-        conf *= 0.9;
+    if p.gone * 2 > total {
+        j.confidence += 0.05;
+        j.notes.push(format!(
+            "{} of {total} have no parent left (the goroutine that started them has exited): nobody is left to wake them",
+            p.gone
+        ));
+    } else if p.waiting * 2 > total {
+        // In flight, most likely: the parent may still collect them.
+        j.confidence -= 0.15;
+        if j.severity > Severity::Low && s.trend.verdict == Verdict::Single {
+            j.severity = Severity::Low;
+        } else if j.severity > Severity::Medium && !s.op.never_wakes() {
+            j.severity = Severity::Medium;
+        }
+        j.notes.push(format!(
+            "{} of {total} have a parent that is alive and waiting (WaitGroup, receive, select): they may be in flight",
+            p.waiting
+        ));
     }
-    (sev, (conf.min(0.99) * 100.0).round() / 100.0)
 }
 
 fn score(s: &Series, confidence: f64) -> f64 {
     let t = &s.trend;
     let last = t.last.max(0) as f64;
+    // Where ids are known, the leak's lower bound (survivors) ranks it.
+    let sized = match s.leaked_at_least() {
+        Some(l) if !s.memory => l as f64,
+        _ => last,
+    };
     let growth = match t.verdict {
         Verdict::Single => 0.3,
         _ if last > 0.0 => ((t.last - t.first).max(0) as f64 / last).min(1.0),
@@ -741,7 +1195,7 @@ fn score(s: &Series, confidence: f64) -> f64 {
     let size = if s.all_values.first().map(|v| v.len()).unwrap_or(1) > 1 {
         ((last / 1024.0).ln_1p() / (1024.0f64 * 1024.0).ln_1p()).min(1.0)
     } else {
-        (last.ln_1p() / 10001f64.ln()).min(1.0)
+        (sized.ln_1p() / 10001f64.ln()).min(1.0)
     };
     let wait = (s.max_wait().unwrap_or(0).min(60) as f64) / 60.0;
     let v = 100.0 * (0.4 * growth + 0.25 * size + 0.25 * confidence + 0.1 * wait);
@@ -781,6 +1235,18 @@ fn evidence(s: &Series, kind: FindingKind, unit: &str, n: usize) -> Vec<String> 
     if kind == FindingKind::Goroutine {
         if let Some(site) = s.site() {
             ev.push(format!("blocked in {} at {}", s.op, site_text(site)));
+        }
+        if n >= 2 && s.survivors.iter().all(|x| x.is_some()) {
+            let steps: Vec<String> = s
+                .survivors
+                .iter()
+                .enumerate()
+                .map(|(k, x)| format!("{}→{}: {}", k + 1, k + 2, x.unwrap_or(0)))
+                .collect();
+            ev.push(format!(
+                "survivors (goroutine ids of the group still in it at the next snapshot): {}",
+                steps.join(", ")
+            ));
         }
         if let Some(p) = s.persistent_ids {
             if n >= 2 && p > 0 {

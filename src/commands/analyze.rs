@@ -143,6 +143,9 @@ pub fn run(a: AnalyzeArgs) -> Result<u8, Error> {
     };
     clock.lap("analyze");
     r.flames = flames(&snaps, &a.output, &a.flame)?;
+    if !a.no_source {
+        r.source_roots = a.source.clone();
+    }
     write_report(&a.output, &clock, snaps, |ex, w| ex.analysis(&r, w))?;
     let failed = a
         .fail_on
@@ -262,16 +265,28 @@ fn analyze_with(
         let series = match &mut reduced {
             Some((_, groups)) => {
                 grouper.collect_stacks = true;
+                grouper.skip_profiler = true;
                 let mut per = Vec::with_capacity(of_kind.len());
                 let mut ids_known = Vec::with_capacity(of_kind.len());
+                let mut last_ops = None;
                 for s in &of_kind {
-                    let g = groups[position(s)]
+                    let mut g = groups[position(s)]
                         .take()
                         .expect("each snapshot is grouped once");
                     ids_known.push(g.ids_known);
+                    last_ops = g.ids_known.then(|| std::mem::take(&mut g.ops));
                     per.push(grouper.adopt(g));
                 }
-                diff::diff_groups(per, &ids_known, kind.is_memory(), &grouper, index, noise)
+                let last_ops = last_ops.map(|ops| ops.into_iter().collect());
+                diff::diff_groups(
+                    per,
+                    &ids_known,
+                    last_ops,
+                    kind.is_memory(),
+                    &grouper,
+                    index,
+                    noise,
+                )
             }
             None => diff::diff(&of_kind, &mut grouper, index, noise),
         };
@@ -286,6 +301,9 @@ fn analyze_with(
             snapshots: of_kind.len(),
         };
         findings.extend(classify::classify(&ks, catalog, &opts.classify));
+    }
+    if snaps.iter().any(|s| s.kind == ProfileKind::GoroutineLeak) {
+        classify::runtime_verdict(&mut findings);
     }
     let mut findings = classify::link_stories(findings);
     classify::rank(&mut findings);
@@ -312,6 +330,7 @@ fn analyze_with(
         findings,
         notes,
         flames: Vec::new(),
+        source_roots: Vec::new(),
     })
 }
 

@@ -6,6 +6,7 @@ use crate::report;
 use clap::Args;
 
 #[derive(Debug, Args)]
+#[command(mut_arg("format", |a| a.value_parser(super::formats_without_sarif())))]
 pub struct CatalogArgs {
     /// Print only this entry.
     pub id: Option<String>,

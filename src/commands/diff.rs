@@ -1,18 +1,22 @@
-//! `leakdiff diff`: two pprof profiles of one type compared site by site.
+//! `leakdiff diff`: two pprof profiles of one type compared site by site,
+//! with an optional growth gate for CI (`--fail-on-growth`).
 
 use super::{
-    check_output_is_not_an_input, emit, print_warnings, style, wants_flames, write_flame,
-    LimitArgs, OutputArgs, EXIT_OK,
+    check_output_is_not_an_input, emit, print_warnings, stderr_line, style, wants_flames,
+    write_flame, LimitArgs, OutputArgs, EXIT_FINDINGS, EXIT_OK,
 };
 use crate::diff::flame::FlameGraph;
+use crate::diff::gate::Gate;
 use crate::diff::{diff_profiles, DiffBy};
 use crate::error::Error;
 use crate::load;
 use crate::model::Snapshot;
 use crate::report;
+use crate::text::{fmt_value, parse_amount, Amount};
 use clap::{Args, ValueEnum};
 
 #[derive(Debug, Args)]
+#[command(mut_arg("format", |a| a.value_parser(super::formats_without_sarif())))]
 pub struct DiffArgs {
     /// The earlier profile.
     #[arg(value_name = "BASE")]
@@ -34,6 +38,17 @@ pub struct DiffArgs {
     /// blue shrank; click to zoom) to FILE.svg.
     #[arg(long, value_name = "FILE.svg")]
     pub flamegraph: Option<String>,
+    /// Exit 1 when the total, or a site found in both profiles, grew by more
+    /// than PERCENT (e.g. 25 or 25%) and by at least --min-delta; what
+    /// crossed is listed in the report and on standard error. Sites only NEW
+    /// has count toward the total alone.
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
+    pub fail_on_growth: Option<f64>,
+    /// With --fail-on-growth: smaller growth never fails. In the unit of the
+    /// compared sample type: bytes (64KiB, 1MB, 1.5GiB, 1000) or objects,
+    /// goroutines, nanoseconds … (a plain number, 10k). Default 0.
+    #[arg(long, value_name = "SIZE", requires = "fail_on_growth", value_parser = parse_amount)]
+    pub min_delta: Option<Amount>,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -74,6 +89,20 @@ pub fn run(a: DiffArgs) -> Result<u8, Error> {
         DiffByArg::Function => DiffBy::Function,
     };
     let mut d = diff_profiles(&base, &new, a.sample_index.as_deref(), by).map_err(Error::Usage)?;
+    if let Some(percent) = a.fail_on_growth {
+        let min_delta = match a.min_delta {
+            Some(m) if m.bytes && d.unit != "bytes" => {
+                return Err(Error::Usage(format!(
+                "--min-delta: the compared sample type {} is in {}, not bytes; give a plain number",
+                d.sample_type, d.unit
+            )))
+            }
+            Some(m) => i64::try_from(m.value).unwrap_or(i64::MAX),
+            None => 0,
+        };
+        // Judged on every site, before --top shortens the list.
+        d.gate = Some(Gate::judge(&d, percent, min_delta));
+    }
     if let Some(t) = a.top {
         d.rows.truncate(t);
     }
@@ -86,5 +115,67 @@ pub fn run(a: DiffArgs) -> Result<u8, Error> {
     }
     let ex = report::exporter(a.output.format.into(), style(&a.output));
     emit(&a.output, |w| ex.profile_diff(&d, w))?;
-    Ok(EXIT_OK)
+    match &d.gate {
+        Some(g) if g.failed => {
+            print_crossings(g, &d.unit);
+            Ok(EXIT_FINDINGS)
+        }
+        _ => Ok(EXIT_OK),
+    }
+}
+
+/// Most crossings listed on standard error (all of them are in the report).
+const MAX_CROSSING_LINES: usize = 20;
+
+/// One line per crossing on standard error, then a summary line: a CI log
+/// shows what failed the gate even when the report went to a file.
+fn print_crossings(g: &Gate, unit: &str) {
+    for c in g.crossings.iter().take(MAX_CROSSING_LINES) {
+        eprintln!(
+            "{}",
+            stderr_line(
+                "gate",
+                &format!(
+                    "{}: {} → {} (+{}, {})",
+                    c.name(),
+                    fmt_value(c.base, unit),
+                    fmt_value(c.new, unit),
+                    fmt_value(c.delta, unit),
+                    report::fmt_relative(c.relative)
+                )
+            )
+        );
+    }
+    let more = g.crossings.len().saturating_sub(MAX_CROSSING_LINES);
+    let sites = g.crossings.iter().filter(|c| c.site.is_some()).count();
+    let total = g.crossings.iter().any(|c| c.site.is_none());
+    let what = match (total, sites) {
+        (true, 0) => "the total".to_string(),
+        (true, n) => format!("the total and {n} site{}", if n == 1 { "" } else { "s" }),
+        (false, n) => format!("{n} site{}", if n == 1 { "" } else { "s" }),
+    };
+    eprintln!(
+        "{}",
+        stderr_line(
+            "gate",
+            &format!(
+                "failed: {what} grew past {}{}",
+                g.describe(unit),
+                if more > 0 {
+                    format!(" ({more} more in the report)")
+                } else {
+                    String::new()
+                }
+            )
+        )
+    );
+}
+
+/// `25`, `25%` or `2.5`: a percentage, 0 or more.
+fn parse_percent(s: &str) -> Result<f64, String> {
+    let t = s.trim().trim_end_matches('%').trim();
+    match t.parse::<f64>() {
+        Ok(p) if p.is_finite() && p >= 0.0 => Ok(p),
+        _ => Err(format!("{s:?} is not a percentage (25 or 25%)")),
+    }
 }

@@ -5,8 +5,10 @@
 //! sits above and only dispatches.
 
 pub mod analyze;
+pub mod capture;
 pub mod catalog;
 pub mod diff;
+pub mod shell;
 pub mod show;
 
 use crate::classify::Catalog;
@@ -21,7 +23,8 @@ use std::io::{IsTerminal, Write};
 /// Exit code: success, nothing at or above `--fail-on`.
 pub const EXIT_OK: u8 = 0;
 
-/// Exit code: a finding at or above `--fail-on` exists.
+/// Exit code: a finding at or above `analyze --fail-on` exists, or
+/// something grew past `diff --fail-on-growth`.
 pub const EXIT_FINDINGS: u8 = 1;
 
 /// Exit code: bad usage or an input that cannot be read.
@@ -34,6 +37,22 @@ pub enum FormatArg {
     Markdown,
     /// One self-contained HTML page (use with -o FILE.html).
     Html,
+    /// SARIF 2.1.0, for code scanning (analyze only).
+    Sarif,
+}
+
+/// The formats of every command but analyze (which adds sarif): applied to
+/// their `--format` with `mut_arg`, so their help and completions do not
+/// offer what they cannot write.
+pub(crate) fn formats_without_sarif() -> impl clap::builder::TypedValueParser<Value = FormatArg> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(
+        FormatArg::value_variants()
+            .iter()
+            .filter(|f| **f != FormatArg::Sarif)
+            .filter_map(|f| f.to_possible_value()),
+    )
+    .map(|s| FormatArg::from_str(&s, false).unwrap_or(FormatArg::Table))
 }
 
 impl From<FormatArg> for OutputFormat {
@@ -43,6 +62,7 @@ impl From<FormatArg> for OutputFormat {
             FormatArg::Json => OutputFormat::Json,
             FormatArg::Markdown => OutputFormat::Markdown,
             FormatArg::Html => OutputFormat::Html,
+            FormatArg::Sarif => OutputFormat::Sarif,
         }
     }
 }

@@ -14,6 +14,7 @@ use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
 #[derive(Debug, Args)]
+#[command(mut_arg("format", |a| a.value_parser(super::formats_without_sarif())))]
 pub struct ShowArgs {
     /// Snapshot files (- reads standard input).
     #[arg(required = true, value_name = "SNAPSHOT")]

@@ -4,6 +4,7 @@
 //! last snapshot of a kind into flame graph data.
 
 pub mod flame;
+pub mod gate;
 
 use crate::group::{Group, GroupKey, Grouper, Stacks};
 use crate::model::{BlockingOp, FrameRef, Snapshot};
@@ -63,6 +64,12 @@ pub struct Trend {
     /// Kendall's tau of value against snapshot order, -1..1.
     pub tau: f64,
     pub verdict: Verdict,
+    /// Sampled series: the growth goes on after the first step (the
+    /// weighted slope of the snapshots after the first is two standard
+    /// errors above zero), as a leak's does and a cache's that filled in
+    /// one go does not. Always true for exact counts and fewer than three
+    /// snapshots.
+    pub sustained: bool,
 }
 
 /// Relative change below which two memory values count as equal (heap
@@ -71,13 +78,9 @@ pub const MEMORY_NOISE: f64 = 0.05;
 
 impl Trend {
     /// Judges a series. `noise` is the relative change treated as no change
-    /// (0 for goroutine counts, [`MEMORY_NOISE`] for sampled bytes).
+    /// (0 for goroutine counts, [`MEMORY_NOISE`] for sampled bytes whose
+    /// sampling error is not known).
     pub fn judge(values: &[i64], noise: f64) -> Trend {
-        let n = values.len();
-        let first = values.first().copied().unwrap_or(0);
-        let last = values.last().copied().unwrap_or(0);
-        let min = values.iter().copied().min().unwrap_or(0);
-        let max = values.iter().copied().max().unwrap_or(0);
         let changed = |a: i64, b: i64| -> i32 {
             let tol = (a.abs().max(b.abs()) as f64 * noise).floor() as i64;
             if b > a + tol {
@@ -88,10 +91,64 @@ impl Trend {
                 0
             }
         };
+        Self::judge_with(values, |i, j| changed(values[i], values[j]), None)
+    }
+
+    /// Judges a sampled series (heap bytes) against its own sampling error:
+    /// `sigma[i]` is the standard error of `values[i]` (a value built from
+    /// `r` samples is off by about `1/sqrt(r)` of itself). A step up must
+    /// exceed one standard error of the difference, a step down two; a step
+    /// inside that band is no change (not a plateau). The series grows when
+    /// it never drops, its weighted least-squares slope is at least two
+    /// standard errors above zero, and its last step is not clearly below
+    /// its average step (a cache that filled and stopped).
+    pub fn judge_sampled(values: &[i64], sigma: &[f64]) -> Trend {
+        let n = values.len();
+        let sd = |i: usize, j: usize| (sigma[i].powi(2) + sigma[j].powi(2)).sqrt();
+        let changed = |i: usize, j: usize| -> i32 {
+            let d = (values[j] - values[i]) as f64;
+            let s = sd(i, j);
+            if d > s {
+                1
+            } else if -d > 2.0 * s {
+                -1
+            } else {
+                0
+            }
+        };
+        let trend_z = weighted_slope_z(values, sigma);
+        let plateau = n >= 3 && {
+            let avg = (values[n - 1] - values[0]) as f64 / (n - 1) as f64;
+            let last = (values[n - 1] - values[n - 2]) as f64;
+            avg - last > 2.0 * sd(n - 2, n - 1) && last * 2.0 <= avg
+        };
+        // A leak holds the most at the end. A sampled object stays in the
+        // profile until it is freed, so the in-use bytes of a site that only
+        // leaks never go down, noise or not: a last value below an earlier
+        // one means the site frees what it holds.
+        let fell_back = n >= 2 && values[..n - 1].iter().any(|&v| v > values[n - 1]);
+        let mut t = Self::judge_with(values, changed, Some((trend_z, plateau || fell_back)));
+        t.sustained = n < 3 || linear_fits_better_than_step(values, sigma);
+        t
+    }
+
+    /// `changed(i, j)`: 1 when `values[j]` is clearly above `values[i]`, -1
+    /// when clearly below, 0 otherwise. `sampled`: the z-score of the
+    /// weighted slope and whether the last step is a plateau.
+    fn judge_with(
+        values: &[i64],
+        changed: impl Fn(usize, usize) -> i32,
+        sampled: Option<(f64, bool)>,
+    ) -> Trend {
+        let n = values.len();
+        let first = values.first().copied().unwrap_or(0);
+        let last = values.last().copied().unwrap_or(0);
+        let min = values.iter().copied().min().unwrap_or(0);
+        let max = values.iter().copied().max().unwrap_or(0);
         let mut increases = 0;
         let mut decreases = 0;
-        for w in values.windows(2) {
-            match changed(w[0], w[1]) {
+        for i in 1..n {
+            match changed(i - 1, i) {
                 1 => increases += 1,
                 -1 => decreases += 1,
                 _ => {}
@@ -99,17 +156,27 @@ impl Trend {
         }
         let slope = slope(values);
         let tau = kendall_tau(values);
-        let overall = changed(first, last);
+        let overall = if n >= 2 { changed(0, n - 1) } else { 0 };
         let verdict = if n < 2 {
             Verdict::Single
         } else if last <= 0 && first > 0 || (decreases > 0 && increases == 0) {
             Verdict::Shrinking
+        } else if let (Some((z, plateau)), 0) = (sampled, decreases) {
+            // Sampled: steps inside the sampling error are no change, so the
+            // trend over all snapshots decides, not the steps one by one.
+            if z >= 2.0 && overall > 0 && !plateau {
+                Verdict::Growing
+            } else if increases == 0 && overall <= 0 {
+                Verdict::Steady
+            } else {
+                Verdict::Stepped
+            }
         } else if increases == 0 && decreases == 0 {
             Verdict::Steady
         } else if decreases == 0 && overall > 0 {
             // Never shrinks. Growth at every step, or clear growth overall,
             // is a leak shape; a single step followed by a plateau is not.
-            let grew_at_end = changed(values[n - 2], last) > 0;
+            let grew_at_end = changed(n - 2, n - 1) > 0;
             if increases == n - 1 || (increases * 2 >= n - 1 && grew_at_end) {
                 Verdict::Growing
             } else {
@@ -132,8 +199,96 @@ impl Trend {
             slope,
             tau,
             verdict,
+            sustained: true,
         }
     }
+
+    /// Growth confined to one step: the series only rose once, at its last
+    /// snapshot (0 → 0 → 1, 0 → 0 → 1 → 245), over three or more snapshots.
+    pub fn jump_at_end(&self, values: &[i64]) -> bool {
+        let n = values.len();
+        n >= 3 && values[..n - 1].iter().all(|&v| v == values[0]) && values[n - 1] > values[0]
+    }
+}
+
+/// Whether steady growth (a straight line) fits a sampled series better
+/// than a single step to a level that then holds (the first value, then the
+/// weighted mean of the rest): both have two parameters, so their weighted
+/// squared residuals compare directly. A cache that fills in one go and a
+/// leak whose later steps are lost in the sampling error both look like
+/// growth step by step; this tells which shape the whole series has.
+fn linear_fits_better_than_step(values: &[i64], sigma: &[f64]) -> bool {
+    let w: Vec<f64> = sigma
+        .iter()
+        .map(|&s| if s > 0.0 { 1.0 / (s * s) } else { 1e12 })
+        .collect();
+    let sw: f64 = w.iter().sum();
+    let mx = w.iter().enumerate().map(|(i, w)| w * i as f64).sum::<f64>() / sw;
+    let my = w
+        .iter()
+        .zip(values)
+        .map(|(w, &y)| w * y as f64)
+        .sum::<f64>()
+        / sw;
+    let (mut sxx, mut sxy) = (0.0, 0.0);
+    for (i, (&wi, &y)) in w.iter().zip(values).enumerate() {
+        sxx += wi * (i as f64 - mx).powi(2);
+        sxy += wi * (i as f64 - mx) * (y as f64 - my);
+    }
+    let b = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    let linear: f64 = w
+        .iter()
+        .zip(values)
+        .enumerate()
+        .map(|(i, (&wi, &y))| wi * (y as f64 - (my + b * (i as f64 - mx))).powi(2))
+        .sum();
+    let wr: f64 = w[1..].iter().sum();
+    let level = w[1..]
+        .iter()
+        .zip(&values[1..])
+        .map(|(w, &y)| w * y as f64)
+        .sum::<f64>()
+        / wr;
+    let step: f64 = w[1..]
+        .iter()
+        .zip(&values[1..])
+        .map(|(&wi, &y)| wi * (y as f64 - level).powi(2))
+        .sum();
+    linear < step
+}
+
+/// The weighted least-squares slope of `values` against snapshot order,
+/// divided by its standard error (weights `1/sigma²`).
+fn weighted_slope_z(values: &[i64], sigma: &[f64]) -> f64 {
+    let n = values.len();
+    if n < 2 {
+        return 0.0;
+    }
+    let w: Vec<f64> = sigma
+        .iter()
+        .map(|&s| if s > 0.0 { 1.0 / (s * s) } else { 1e12 })
+        .collect();
+    let sw: f64 = w.iter().sum();
+    let mx = w.iter().enumerate().map(|(i, w)| w * i as f64).sum::<f64>() / sw;
+    let my = w
+        .iter()
+        .zip(values)
+        .map(|(w, &y)| w * y as f64)
+        .sum::<f64>()
+        / sw;
+    let mut sxx = 0.0;
+    let mut sxy = 0.0;
+    for (i, (&wi, &y)) in w.iter().zip(values).enumerate() {
+        let dx = i as f64 - mx;
+        sxx += wi * dx * dx;
+        sxy += wi * dx * (y as f64 - my);
+    }
+    if sxx <= 0.0 {
+        return 0.0;
+    }
+    let slope = sxy / sxx;
+    let se = 1.0 / sxx.sqrt();
+    slope / se
 }
 
 fn slope(v: &[i64]) -> f64 {
@@ -190,6 +345,19 @@ pub struct Series {
     pub persistent_ids: Option<usize>,
     /// Goroutines per parent goroutine id, in the last snapshot.
     pub parents: BTreeMap<u64, u32>,
+    /// Per consecutive pair of snapshots (k, k+1): how many goroutine ids of
+    /// the group in snapshot k are still in it in snapshot k+1; `None` where
+    /// ids are not known in both (pprof, debug=1).
+    pub survivors: Vec<Option<usize>>,
+    /// Per snapshot k: how many ids of the group are in it in every snapshot
+    /// from k to the last (the last entry is the last snapshot's count);
+    /// `None` where ids are not known from k on.
+    pub present_since: Vec<Option<usize>>,
+    /// Parents in the last snapshot (Go 1.21+ `in goroutine N`, ids known):
+    /// goroutines of the group whose parent is gone from the snapshot, whose
+    /// parent is alive and waiting (WaitGroup, receive, select, cond), and
+    /// whose parent is alive doing something else.
+    pub parent_state: Option<ParentState>,
     pub labels: BTreeMap<String, BTreeSet<String>>,
     /// Largest number of `(leaked)` goroutines in one snapshot.
     pub leaked: u64,
@@ -199,12 +367,92 @@ pub struct Series {
     pub stacks: Stacks,
     /// A memory profile series (bytes), not goroutines.
     pub memory: bool,
+    /// Memory: the standard error of each value implied by its raw sample
+    /// count and the sampling period; empty when unknown.
+    pub sigma: Vec<f64>,
     pub trend: Trend,
+}
+
+/// Where the parents of a group's goroutines are, in the last snapshot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ParentState {
+    /// The parent goroutine is gone: nobody that started them is left.
+    pub gone: u32,
+    /// The parent is alive and blocked waiting (for them, most likely).
+    pub waiting: u32,
+    /// The parent is alive, running or blocked on something else.
+    pub alive: u32,
 }
 
 impl Series {
     pub fn max_wait(&self) -> Option<u32> {
         self.waits.iter().flatten().copied().max()
+    }
+
+    /// Goroutines that survived the last step (in the group in the last two
+    /// snapshots): the lower bound of the leak. `None` without ids.
+    pub fn leaked_at_least(&self) -> Option<usize> {
+        self.survivors.last().copied().flatten()
+    }
+
+    /// The earliest snapshot (0-based) from which some goroutines of the
+    /// group are present in every snapshot to the last, with their number.
+    /// Only before the last snapshot; `None` without ids or survivors.
+    pub fn oldest_survivors(&self) -> Option<(usize, usize)> {
+        let n = self.present_since.len();
+        (0..n.saturating_sub(1))
+            .find_map(|k| self.present_since[k].filter(|&c| c > 0).map(|c| (k, c)))
+    }
+
+    /// Ids were known in every snapshot and the group grew, yet no goroutine
+    /// of it stayed from one snapshot to the next: short-lived goroutines
+    /// caught in flight, not a leak.
+    pub fn churning(&self) -> bool {
+        !self.survivors.is_empty()
+            && self.survivors.iter().all(|s| *s == Some(0))
+            && self.values.iter().filter(|&&v| v > 0).count() >= 2
+    }
+
+    /// Ids that joined the group and stayed. A leaked goroutine never
+    /// exits, so (three or more snapshots) more goroutines survived the last
+    /// step than were there from the start (the survivors accumulate, rather
+    /// than a fixed set of long-lived goroutines with churn around them), and
+    /// those that survived the step before are mostly still there at the end
+    /// (stragglers of a burst that happen to outlive one snapshot are gone by
+    /// the next); where nothing survived the step before, most of the
+    /// previous snapshot's goroutines must have survived the last one. Two
+    /// snapshots: at least half of the first snapshot's goroutines survived.
+    pub fn survivors_accumulate(&self) -> bool {
+        let n = self.values.len();
+        let Some(l) = self.leaked_at_least() else {
+            return false;
+        };
+        if n == 2 {
+            return l >= 2 && l as i64 * 2 >= self.values[0];
+        }
+        if n < 3 || l < 2 {
+            return false;
+        }
+        let since_first = self.present_since[0].unwrap_or(0);
+        let before = self.survivors[n - 3].unwrap_or(0);
+        let kept = self.present_since[n - 3].unwrap_or(0);
+        let persist = if before > 0 {
+            kept * 2 >= before
+        } else {
+            l as i64 * 2 >= self.values[n - 2]
+        };
+        l > since_first && persist
+    }
+
+    /// The longest debug=2 wait grew across the snapshots (known in at least
+    /// two, non-decreasing, and at least a minute more at the end): the
+    /// oldest goroutines of the group stay blocked as time passes.
+    pub fn waits_grow(&self) -> bool {
+        let known: Vec<u32> = self.waits.iter().flatten().copied().collect();
+        known.len() >= 2
+            && known.windows(2).all(|w| w[1] >= w[0])
+            && known[known.len() - 1] > known[0]
+            && self.waits.last().copied().flatten().is_some()
     }
 
     pub fn last(&self) -> i64 {
@@ -248,6 +496,7 @@ pub fn diff(
     noise: f64,
 ) -> Vec<Series> {
     grouper.collect_stacks = true;
+    grouper.skip_profiler = true;
     let per: Vec<Vec<Group>> = snapshots
         .iter()
         .map(|s| grouper.group(s, value_index).groups)
@@ -256,17 +505,33 @@ pub fn diff(
         .iter()
         .map(|s| crate::group::ids_known(s))
         .collect();
+    // The operation of every goroutine of the last snapshot, by id: where the
+    // parents are.
+    let last_ops = match (snapshots.last(), ids_known.last()) {
+        (Some(s), Some(true)) => Some(crate::group::goroutine_ops(s).into_iter().collect()),
+        _ => None,
+    };
     let memory = snapshots.first().is_some_and(|s| s.kind.is_memory());
-    diff_groups(per, &ids_known, memory, grouper, value_index, noise)
+    diff_groups(
+        per,
+        &ids_known,
+        last_ops,
+        memory,
+        grouper,
+        value_index,
+        noise,
+    )
 }
 
 /// [`diff`] of snapshots already grouped (with `grouper`'s key and name
-/// tables, stacks collected): their groups in order, whether each knows
-/// its goroutine ids ([`crate::group::ids_known`]), and whether they are
-/// memory profiles.
+/// tables, stacks collected, profiler frames skipped): their groups in
+/// order, whether each knows its goroutine ids ([`crate::group::ids_known`]),
+/// the operation of every goroutine of the last one by id (when it knows
+/// them), and whether they are memory profiles.
 pub fn diff_groups(
     mut per: Vec<Vec<Group>>,
     ids_known: &[bool],
+    last_ops: Option<FxHashMap<u64, BlockingOp>>,
     memory: bool,
     grouper: &Grouper,
     value_index: usize,
@@ -343,6 +608,55 @@ pub fn diff_groups(
         } else {
             None
         };
+        let id_sets: Vec<Option<FxHashSet<u64>>> = present
+            .iter()
+            .zip(ids_known)
+            .map(|(g, &known)| {
+                known.then(|| {
+                    g.map(|g| g.ids.iter().copied().collect())
+                        .unwrap_or_default()
+                })
+            })
+            .collect();
+        let survivors: Vec<Option<usize>> = id_sets
+            .windows(2)
+            .map(|w| match (&w[0], &w[1]) {
+                (Some(a), Some(b)) => Some(a.iter().filter(|id| b.contains(id)).count()),
+                _ => None,
+            })
+            .collect();
+        let mut present_since: Vec<Option<usize>> = vec![None; n];
+        if let Some(Some(last)) = id_sets.last() {
+            let mut common: FxHashSet<u64> = last.clone();
+            for k in (0..n).rev() {
+                match &id_sets[k] {
+                    Some(ids) => {
+                        common.retain(|id| ids.contains(id));
+                        present_since[k] = Some(common.len());
+                    }
+                    None => break,
+                }
+            }
+        }
+        let parent_state = match (&last_ops, present.last().copied().flatten()) {
+            (Some(ops), Some(g)) if !g.parents.is_empty() => {
+                let mut p = ParentState::default();
+                for (&parent, &count) in &g.parents {
+                    match ops.get(&parent) {
+                        None => p.gone += count,
+                        Some(op) if op.waits_for_others() => p.waiting += count,
+                        Some(_) => p.alive += count,
+                    }
+                }
+                Some(p)
+            }
+            _ => None,
+        };
+        let sigma = if memory {
+            sampling_sigma(&values, &present)
+        } else {
+            Vec::new()
+        };
         let mut labels: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut states: BTreeMap<String, u64> = BTreeMap::new();
         for g in present.iter().flatten() {
@@ -356,7 +670,11 @@ pub fn diff_groups(
         for (k, v) in &latest.states {
             *states.entry(k.clone()).or_default() += v;
         }
-        let trend = Trend::judge(&values, noise);
+        let trend = if sigma.len() == values.len() && !sigma.is_empty() {
+            Trend::judge_sampled(&values, &sigma)
+        } else {
+            Trend::judge(&values, noise)
+        };
         out.push(Series {
             key: latest.key.clone(),
             op: present
@@ -373,6 +691,9 @@ pub fn diff_groups(
             waits,
             persistent_ids,
             parents: latest.parents.clone(),
+            survivors,
+            present_since,
+            parent_state,
             labels,
             leaked: present
                 .iter()
@@ -384,10 +705,40 @@ pub fn diff_groups(
             states,
             stacks: Stacks::new(names.clone(), stacks),
             memory,
+            sigma,
             trend,
         });
     }
     out
+}
+
+/// The standard error of each sampled value: a value built from `r` raw
+/// samples is off by about `value / sqrt(r)`; a snapshot without the site
+/// is off by about one sample's worth. Empty when the raw counts are not
+/// known (no sampling period) or the profile was not sampled.
+fn sampling_sigma(values: &[i64], present: &[Option<&Group>]) -> Vec<f64> {
+    let raw: Vec<f64> = present
+        .iter()
+        .map(|g| g.map_or(0.0, |g| g.raw_samples))
+        .collect();
+    let total_raw: f64 = raw.iter().sum();
+    let total: f64 = values.iter().map(|&v| v.max(0) as f64).sum();
+    if total_raw <= 0.0 || total <= 0.0 {
+        return Vec::new();
+    }
+    // Bytes one raw sample stands for, on average over the series.
+    let per_sample = total / total_raw;
+    values
+        .iter()
+        .zip(&raw)
+        .map(|(&v, &r)| {
+            if r >= 1.0 {
+                v.max(0) as f64 / r.sqrt()
+            } else {
+                per_sample
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -423,6 +774,38 @@ mod tests {
         assert_eq!(
             Trend::judge(&[1000, 2000, 3000], MEMORY_NOISE).verdict,
             Verdict::Growing
+        );
+    }
+
+    #[test]
+    fn sampled_steps_inside_the_error_are_no_change() {
+        // time.After in a loop at Go's default 512 KiB period: about 1, 3,
+        // 5 and 5 samples. The last step is inside the sampling error, not
+        // a plateau: the series grows.
+        let k = 512 * 1024;
+        let values = [k, 3 * k, 5 * k + k / 5, 5 * k + k / 5];
+        let sigma: Vec<f64> = values
+            .iter()
+            .map(|&v| v as f64 / (v as f64 / k as f64).sqrt())
+            .collect();
+        assert_eq!(
+            Trend::judge_sampled(&values, &sigma).verdict,
+            Verdict::Growing
+        );
+        // The same shape with thousands of samples per value is a cache
+        // that filled and stopped.
+        let values = [5_000_000, 10_000_000, 14_000_000, 14_050_000];
+        let sigma: Vec<f64> = values.iter().map(|&v| v as f64 / 2000f64.sqrt()).collect();
+        assert_ne!(
+            Trend::judge_sampled(&values, &sigma).verdict,
+            Verdict::Growing
+        );
+        // Noise around a flat value is steady.
+        let values = [1_000_000, 1_100_000, 950_000];
+        let sigma: Vec<f64> = values.iter().map(|&v| v as f64 / 4f64.sqrt()).collect();
+        assert_eq!(
+            Trend::judge_sampled(&values, &sigma).verdict,
+            Verdict::Steady
         );
     }
 
@@ -471,6 +854,9 @@ pub struct ProfileDiff {
     /// it (HTML, `--flamegraph`); not part of the JSON.
     #[serde(skip)]
     pub flames: Vec<flame::FlameGraph>,
+    /// `--fail-on-growth`: what crossed the gate; absent without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gate: Option<gate::Gate>,
 }
 
 /// The site of a sample for `diff`.
@@ -597,5 +983,6 @@ pub fn diff_profiles(
         new_total,
         rows,
         flames: Vec::new(),
+        gate: None,
     })
 }

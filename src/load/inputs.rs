@@ -10,8 +10,13 @@ use rayon::prelude::*;
 use std::io::IsTerminal;
 use std::path::Path;
 
+/// The manifest `leakdiff capture` writes beside the profiles it saved;
+/// [`expand_inputs`] leaves it out of a directory.
+pub const CAPTURE_MANIFEST: &str = "leakdiff-capture.json";
+
 /// Expands directories into the profiles inside them (sorted by name;
-/// hidden files skipped). Files and `-` pass through.
+/// hidden files and the capture manifest skipped). Files and `-` pass
+/// through.
 pub fn expand_inputs(inputs: &[String]) -> Result<Vec<String>, Error> {
     let mut out = Vec::new();
     for i in inputs {
@@ -22,6 +27,7 @@ pub fn expand_inputs(inputs: &[String]) -> Result<Vec<String>, Error> {
                 .filter_map(|e| e.ok())
                 .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
                 .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .filter(|e| e.file_name() != CAPTURE_MANIFEST)
                 .map(|e| e.path().to_string_lossy().into_owned())
                 .collect();
             files.sort();

@@ -24,7 +24,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 pub use detect::Detected;
-pub use inputs::{expand_inputs, load_all, load_all_with, order};
+pub use inputs::{expand_inputs, load_all, load_all_with, order, CAPTURE_MANIFEST};
 
 /// Bounds on what one input may make the tool do. Each has a command-line
 /// flag; exceeding one is an error or a warning with partial results.

@@ -169,6 +169,19 @@ impl BlockingOp {
         matches!(self, BlockingOp::SelectNoCases | BlockingOp::NilChan)
     }
 
+    /// Blocked in a way a parent waits for its children: WaitGroup.Wait, a
+    /// receive (their results), a select, a condition variable.
+    pub fn waits_for_others(self) -> bool {
+        matches!(
+            self,
+            BlockingOp::WaitGroup
+                | BlockingOp::ChanReceive
+                | BlockingOp::RangeReceive
+                | BlockingOp::Select
+                | BlockingOp::Cond
+        )
+    }
+
     /// Blocked (parked) rather than running or in a syscall.
     pub fn is_blocked(self) -> bool {
         !matches!(

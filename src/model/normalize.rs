@@ -386,6 +386,12 @@ pub fn is_runtime_goroutine(reason: Option<&str>, functions: &[&str]) -> bool {
         })
 }
 
+/// The profiler's own code: `runtime/pprof` and the `net/http/pprof`
+/// handlers. What they allocate is the cost of taking a profile.
+pub fn is_profiler_function(function: &str) -> bool {
+    function.starts_with("runtime/pprof.") || function.starts_with("net/http/pprof.")
+}
+
 /// Frames of the runtime and of allocation helpers, skipped when looking for
 /// the site that allocated (the first frame of the program's own or library
 /// code that asked for memory).

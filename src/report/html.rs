@@ -791,6 +791,22 @@ impl Exporter for Html {
             }
             b.push_str("</tbody>\n</table>\n");
         }
+        if let Some((head, lines)) = super::gate_text(d) {
+            let failed = d.gate.as_ref().is_some_and(|g| g.failed);
+            let _ = writeln!(
+                b,
+                "<h2 class=\"{}\">{}</h2>",
+                if failed { "grew" } else { "clean" },
+                esc(&head)
+            );
+            if !lines.is_empty() {
+                b.push_str("<ul>\n");
+                for l in lines {
+                    let _ = writeln!(b, "<li>{}</li>", esc(&l));
+                }
+                b.push_str("</ul>\n");
+            }
+        }
         b.push_str("</section>\n");
         page(w, "leakdiff diff", &b, script)
     }

@@ -377,6 +377,28 @@ impl Exporter for Markdown {
                 frame_code(&r.site)
             )?;
         }
+        if let Some(g) = &d.gate {
+            let verdict = if g.failed {
+                format!("**FAILED**, {} grew past it", g.crossings.len())
+            } else {
+                "passed, nothing grew past it".to_string()
+            };
+            writeln!(w, "\n**Gate** {}: {verdict}\n", code(&g.describe(&d.unit)))?;
+            for c in &g.crossings {
+                writeln!(
+                    w,
+                    "- {}: {} → {} (+{}, {})",
+                    match &c.site {
+                        Some(f) => frame_code(f),
+                        None => "total".to_string(),
+                    },
+                    fmt_value(c.base, &d.unit),
+                    fmt_value(c.new, &d.unit),
+                    fmt_value(c.delta, &d.unit),
+                    fmt_relative(c.relative)
+                )?;
+            }
+        }
         Ok(())
     }
 

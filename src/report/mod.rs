@@ -7,6 +7,7 @@ pub mod flame;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod sarif;
 pub mod table;
 
 use crate::classify::catalog::Compiled;
@@ -77,6 +78,9 @@ pub struct AnalysisReport {
     /// First-versus-last flame graphs per profile kind, filled in only when
     /// an output needs them (HTML, `--flamegraph`); not part of the JSON.
     pub flames: Vec<FlameGraph>,
+    /// The `--source` directories, which SARIF paths are relative to; not
+    /// part of the JSON.
+    pub source_roots: Vec<std::path::PathBuf>,
 }
 
 /// One group of one snapshot, for `show`.
@@ -179,6 +183,8 @@ pub enum OutputFormat {
     Markdown,
     /// One self-contained HTML page (charts, flame graphs, strict CSP).
     Html,
+    /// SARIF 2.1.0 for code scanning (analyze only).
+    Sarif,
 }
 
 pub fn exporter(format: OutputFormat, style: Style) -> Box<dyn Exporter> {
@@ -187,6 +193,7 @@ pub fn exporter(format: OutputFormat, style: Style) -> Box<dyn Exporter> {
         OutputFormat::Json => Box::new(json::Json),
         OutputFormat::Markdown => Box::new(markdown::Markdown),
         OutputFormat::Html => Box::new(html::Html),
+        OutputFormat::Sarif => Box::new(sarif::Sarif),
     }
 }
 
@@ -236,6 +243,36 @@ pub fn severity_summary(findings: &[Finding]) -> String {
         }
     }
     by.join(", ")
+}
+
+/// The `--fail-on-growth` verdict of a diff as plain text (each exporter
+/// escapes it for its format): a heading, then one line per crossing.
+pub fn gate_text(d: &ProfileDiff) -> Option<(String, Vec<String>)> {
+    let g = d.gate.as_ref()?;
+    let head = if g.failed {
+        format!(
+            "Gate {}: FAILED, {} grew past it",
+            g.describe(&d.unit),
+            g.crossings.len()
+        )
+    } else {
+        format!("Gate {}: passed, nothing grew past it", g.describe(&d.unit))
+    };
+    let lines = g
+        .crossings
+        .iter()
+        .map(|c| {
+            format!(
+                "{}: {} → {} (+{}, {})",
+                c.name(),
+                crate::text::fmt_value(c.base, &d.unit),
+                crate::text::fmt_value(c.new, &d.unit),
+                crate::text::fmt_value(c.delta, &d.unit),
+                fmt_relative(c.relative)
+            )
+        })
+        .collect();
+    Some((head, lines))
 }
 
 /// `+12.5%`, or `new` for a site absent from the base.

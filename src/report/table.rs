@@ -18,6 +18,24 @@ pub struct Table {
 const MAX_FRAMES: usize = 12;
 
 impl Table {
+    /// The `--fail-on-growth` verdict under the diff table.
+    fn gate(&self, d: &ProfileDiff, w: &mut dyn Write) -> io::Result<()> {
+        let Some((head, lines)) = super::gate_text(d) else {
+            return Ok(());
+        };
+        let failed = d.gate.as_ref().is_some_and(|g| g.failed);
+        let head = clean(&head);
+        match (self.style.color, failed) {
+            (true, true) => writeln!(w, "\n\x1b[1;31m{head}\x1b[0m")?,
+            (true, false) => writeln!(w, "\n\x1b[32m{head}\x1b[0m")?,
+            _ => writeln!(w, "\n{head}")?,
+        }
+        for l in lines {
+            writeln!(w, "  {}", clean(&l))?;
+        }
+        Ok(())
+    }
+
     fn new_table(&self, header: &[&str]) -> CTable {
         let mut t = CTable::new();
         t.load_preset(UTF8_FULL_CONDENSED);
@@ -252,7 +270,8 @@ impl Exporter for Table {
             clean(&format!("{} → {}", d.base, d.new))
         )?;
         if d.rows.is_empty() {
-            return writeln!(w, "No site changed.");
+            writeln!(w, "No site changed.")?;
+            return self.gate(d, w);
         }
         let mut t = self.new_table(&["Delta", "Relative", "Base", "New", "Site"]);
         for r in &d.rows {
@@ -274,7 +293,8 @@ impl Exporter for Table {
                 Cell::new(clean(&frame_site(&r.site))),
             ]);
         }
-        writeln!(w, "{t}")
+        writeln!(w, "{t}")?;
+        self.gate(d, w)
     }
 
     fn catalog(&self, entries: &[&Compiled], w: &mut dyn Write) -> io::Result<()> {

@@ -1,0 +1,216 @@
+//! Survivors decide where goroutine ids are known (issue 13): debug=2 dumps
+//! written here, so each case holds exactly one kind of evidence.
+
+use leakdiff::classify::{Catalog, Finding, Severity};
+use leakdiff::commands::analyze::{analyze_snapshots, AnalyzeOptions};
+use leakdiff::load::{load_path, LoadOptions};
+use leakdiff::model::Snapshot;
+use std::fmt::Write as _;
+
+/// One goroutine of a dump: id, state, leaf function, line, parent id.
+type G = (u64, &'static str, &'static str, u32, u64);
+
+fn dump(goroutines: &[G]) -> String {
+    let mut s =
+        String::from("goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n");
+    for &(id, state, function, line, parent) in goroutines {
+        let _ = write!(
+            s,
+            "goroutine {id} [{state}]:\nmain.{function}()\n\t/src/app/main.go:{line} +0x2b\ncreated by main.dispatch in goroutine {parent}\n\t/src/app/main.go:90 +0x4c\n\n"
+        );
+    }
+    s
+}
+
+fn analyze(dumps: &[String]) -> Vec<Finding> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut snaps: Vec<Snapshot> = Vec::new();
+    for (i, d) in dumps.iter().enumerate() {
+        let p = dir.path().join(format!("goroutine-{}.debug2.txt", i + 1));
+        std::fs::write(&p, d).unwrap();
+        snaps.extend(load_path(p.to_str().unwrap(), &LoadOptions::default()).unwrap());
+    }
+    analyze_snapshots(&snaps, &Catalog::builtin(), &AnalyzeOptions::default())
+        .unwrap()
+        .findings
+}
+
+fn find<'a>(found: &'a [Finding], function: &str) -> Option<&'a Finding> {
+    found.iter().find(|f| {
+        f.site
+            .as_ref()
+            .is_some_and(|s| s.function == format!("main.{function}"))
+    })
+}
+
+/// `count` goroutines of `function` with ids from `first`.
+fn many(
+    first: u64,
+    count: u64,
+    state: &'static str,
+    function: &'static str,
+    line: u32,
+    parent: u64,
+) -> Vec<G> {
+    (first..first + count)
+        .map(|id| (id, state, function, line, parent))
+        .collect()
+}
+
+#[test]
+fn goroutines_that_survive_and_accumulate_are_a_leak() {
+    // 10 → 20 → 30 sending workers; every id stays; their parent (id 5) is
+    // gone.
+    let d: Vec<String> = (1..=3)
+        .map(|k| dump(&many(100, 10 * k, "chan send", "worker", 20, 5)))
+        .collect();
+    let found = analyze(&d);
+    let f = find(&found, "worker").expect("a finding");
+    assert!(f.severity >= Severity::High, "{f:?}");
+    assert!(f.confidence >= 0.9);
+    assert_eq!(f.survivors, vec![Some(10), Some(20)]);
+    assert_eq!(f.leaked_at_least, Some(20));
+    assert_eq!(f.present_since, Some(1));
+    assert!(f.decided_by.contains("survived"), "{}", f.decided_by);
+    assert!(
+        f.evidence.iter().any(|e| e.contains("no parent left")),
+        "{:?}",
+        f.evidence
+    );
+}
+
+#[test]
+fn growth_without_survivors_is_churn() {
+    // Bursts of 20, 60, 140 goroutines at a gate, fresh ids every time.
+    let d = vec![
+        dump(&many(100, 20, "chan receive", "gated", 30, 2)),
+        dump(&many(1000, 60, "chan receive", "gated", 30, 2)),
+        dump(&many(5000, 140, "chan receive", "gated", 30, 2)),
+    ];
+    let found = analyze(&d);
+    let f = find(&found, "gated").expect("shown as info");
+    assert_eq!(f.severity, Severity::Info);
+    assert!(f
+        .decided_by
+        .starts_with("churning: no goroutine outlived a snapshot"));
+    assert_eq!(f.leaked_at_least, Some(0));
+}
+
+#[test]
+fn a_few_long_lived_goroutines_among_churn_are_not_a_leak() {
+    // One goroutine stays, the rest are new each time.
+    let snap = |fresh: u64, n: u64| {
+        let mut g = vec![(50, "chan receive", "handler", 40, 2)];
+        g.extend(many(fresh, n, "chan receive", "handler", 40, 2));
+        dump(&g)
+    };
+    let found = analyze(&[snap(100, 5), snap(1000, 20), snap(5000, 60)]);
+    let f = find(&found, "handler").unwrap();
+    assert!(f.severity <= Severity::Low, "{f:?}");
+    assert_eq!(f.leaked_at_least, Some(1));
+}
+
+#[test]
+fn one_step_is_not_a_trend() {
+    let d = vec![
+        dump(&[]),
+        dump(&[]),
+        dump(&many(100, 30, "chan receive", "late", 50, 2)),
+    ];
+    let found = analyze(&d);
+    let f = find(&found, "late").unwrap();
+    assert!(f.severity <= Severity::Low, "{f:?}");
+    assert!(f.decided_by.contains("one step"), "{}", f.decided_by);
+}
+
+#[test]
+fn counts_alone_are_ambiguous() {
+    // The same leak as a protobuf-free, id-free debug=1 profile: medium at
+    // most over three snapshots, and the finding says what would decide.
+    let dir = tempfile::tempdir().unwrap();
+    let mut snaps = Vec::new();
+    for k in 1..=3 {
+        let p = dir.path().join(format!("g{k}.txt"));
+        std::fs::write(
+            &p,
+            format!(
+                "goroutine profile: total {}\n{} @ 0x1 0x2\n#\t0x1\tmain.worker+0x2b\t/src/app/main.go:20\n#\t0x2\tmain.dispatch+0x4c\t/src/app/main.go:90\n\n1 @ 0x3\n#\t0x3\tmain.main+0x1d\t/src/app/main.go:10\n",
+                10 * k + 1,
+                10 * k
+            ),
+        )
+        .unwrap();
+        snaps.extend(load_path(p.to_str().unwrap(), &LoadOptions::default()).unwrap());
+    }
+    let found = analyze_snapshots(&snaps, &Catalog::builtin(), &AnalyzeOptions::default())
+        .unwrap()
+        .findings;
+    let f = find(&found, "worker").unwrap();
+    assert_eq!(f.severity, Severity::Medium);
+    assert!(f.confidence < 0.7);
+    assert!(f.decide.contains("debug=2"), "{}", f.decide);
+    assert!(f.survivors.iter().all(|s| s.is_none()));
+}
+
+#[test]
+fn stragglers_of_bursts_are_not_survivors() {
+    // Bursts of 20, 60, 140 where 2 and then 3 goroutines of the previous
+    // burst happen to still be there: they do not stay.
+    let d = vec![
+        dump(&many(100, 20, "chan receive", "burst", 60, 2)),
+        dump(
+            &[
+                many(100, 2, "chan receive", "burst", 60, 2),
+                many(1000, 58, "chan receive", "burst", 60, 2),
+            ]
+            .concat(),
+        ),
+        dump(
+            &[
+                many(1000, 3, "chan receive", "burst", 60, 2),
+                many(5000, 137, "chan receive", "burst", 60, 2),
+            ]
+            .concat(),
+        ),
+    ];
+    let found = analyze(&d);
+    let f = find(&found, "burst").unwrap();
+    assert!(f.severity <= Severity::Low, "{f:?}");
+    assert_eq!(f.survivors, vec![Some(2), Some(3)]);
+}
+
+#[test]
+fn a_leak_inside_a_busy_group_is_found_by_what_stays() {
+    // A handler that leaks one goroutine in ten: 3 stay, then 5, among
+    // fresh ones each time.
+    let d = vec![
+        dump(
+            &[
+                many(100, 3, "chan send", "serve", 70, 5),
+                many(200, 27, "chan send", "serve", 70, 5),
+            ]
+            .concat(),
+        ),
+        dump(
+            &[
+                many(100, 3, "chan send", "serve", 70, 5),
+                many(300, 2, "chan send", "serve", 70, 5),
+                many(1000, 30, "chan send", "serve", 70, 5),
+            ]
+            .concat(),
+        ),
+        dump(
+            &[
+                many(100, 3, "chan send", "serve", 70, 5),
+                many(300, 2, "chan send", "serve", 70, 5),
+                many(5000, 37, "chan send", "serve", 70, 5),
+            ]
+            .concat(),
+        ),
+    ];
+    let found = analyze(&d);
+    let f = find(&found, "serve").unwrap();
+    assert!(f.severity >= Severity::High, "{f:?}");
+    assert_eq!(f.leaked_at_least, Some(5));
+    assert_eq!(f.present_since, Some(1));
+}

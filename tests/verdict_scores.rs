@@ -1,0 +1,235 @@
+//! Scores the verdicts on the whole committed corpus (testdata/captures,
+//! EXPECTED.tsv), as a user would run the tool: every program, Go 1.27 and
+//! Go 1.19, each goroutine format (pprof, debug=1, debug=2) with the heap
+//! profiles of the same process when there are any, without `--source`.
+//!
+//! A finding is true when its program leaks (EXPECTED.tsv says a pattern)
+//! and, for a leak hidden among noise, when its frames match the leaking
+//! site below; every other finding is false. The figures reached are pinned
+//! below: the test fails when recall drops, when false findings at medium+
+//! or high+ rise, or when precision at confidence >= 0.7 drops, per format.
+
+use leakdiff::classify::{Catalog, Finding, Severity};
+use leakdiff::commands::analyze::{analyze_snapshots, AnalyzeOptions};
+use leakdiff::load::{load_path, LoadOptions};
+use leakdiff::model::Snapshot;
+use regex::Regex;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
+}
+
+/// Leaks among noise: the finding must be at this site to be the leak.
+const LEAK_SITES: [(&str, &str); 2] = [
+    ("noisy-timeout-leak", r"Resolver\)\.Lookup"),
+    ("noisy-time-after", r"Ingest\)\.consume"),
+];
+
+/// Pinned figures per format: (recall at medium+ at least, false findings at
+/// medium+ at most, false findings at high+ at most, precision at confidence
+/// >= 0.7 at least).
+const PINNED: [(&str, f64, usize, usize, f64); 3] = [
+    ("pb", 1.0, 18, 0, 1.0),
+    ("debug1", 1.0, 18, 0, 1.0),
+    ("debug2", 1.0, 0, 0, 1.0),
+];
+
+struct Row {
+    program: String,
+    kind: String,
+    expected: String,
+    go: String,
+}
+
+fn rows() -> Vec<Row> {
+    let text = std::fs::read_to_string(root().join("captures/EXPECTED.tsv")).unwrap();
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            Row {
+                program: c[0].into(),
+                kind: c[1].into(),
+                expected: c[2].into(),
+                go: c[4].into(),
+            }
+        })
+        .collect()
+}
+
+fn files(dir: &Path, prefix: &str, suffix: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.retain(|p| {
+        let n = p.file_name().unwrap().to_string_lossy();
+        n.starts_with(prefix) && n.ends_with(suffix)
+    });
+    v.sort();
+    v
+}
+
+fn load(files: &[PathBuf]) -> Vec<Snapshot> {
+    files
+        .iter()
+        .flat_map(|f| {
+            load_path(f.to_str().unwrap(), &LoadOptions::default())
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect()
+}
+
+fn functions(f: &Finding) -> impl Iterator<Item = &str> {
+    f.frames
+        .iter()
+        .chain(f.site.iter())
+        .chain(f.created_by.iter())
+        .map(|x| x.function.as_str())
+}
+
+#[derive(Default, Debug)]
+struct Score {
+    runs: usize,
+    leak_rows: usize,
+    found: usize,
+    false_medium: usize,
+    false_high: usize,
+    confident: usize,
+    confident_true: usize,
+    false_lines: Vec<String>,
+}
+
+#[test]
+fn verdicts_on_the_whole_corpus_keep_their_scores() {
+    let rows = rows();
+    let mut programs: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
+    for r in &rows {
+        programs.entry(r.program.as_str()).or_default().push(r);
+    }
+    let sites: BTreeMap<&str, Regex> = LEAK_SITES
+        .iter()
+        .map(|(p, re)| (*p, Regex::new(re).unwrap()))
+        .collect();
+    let mut scores: BTreeMap<&str, Score> = BTreeMap::new();
+    for (program, prows) in &programs {
+        for version in ["go1.27", "go1.19"] {
+            let dir = root().join("captures").join(version).join(program);
+            let applies: Vec<&&Row> = prows
+                .iter()
+                .filter(|r| r.go == "all" || r.go == version)
+                .collect();
+            let leaks: Vec<&&&Row> = applies
+                .iter()
+                .filter(|r| r.expected != "none" && r.kind != "goroutineleak")
+                .collect();
+            for (format, suffix) in [
+                ("pb", ".pb.gz"),
+                ("debug1", ".debug1.txt"),
+                ("debug2", ".debug2.txt"),
+            ] {
+                let mut inputs = files(&dir, "goroutine-", suffix);
+                if inputs.is_empty() {
+                    continue;
+                }
+                let heap = files(&dir, "heap-", ".pb.gz");
+                let has_heap = !heap.is_empty();
+                inputs.extend(heap);
+                let found = analyze_snapshots(
+                    &load(&inputs),
+                    &Catalog::builtin(),
+                    &AnalyzeOptions::default(),
+                )
+                .unwrap()
+                .findings;
+                let is_true = |f: &Finding| {
+                    leaks.iter().any(|r| {
+                        let kind_ok = match r.kind.as_str() {
+                            "heap" => f.kind == leakdiff::classify::FindingKind::Heap,
+                            _ => f.kind == leakdiff::classify::FindingKind::Goroutine,
+                        } || (r.kind == "heap" && !f.linked.is_empty());
+                        kind_ok
+                            && sites
+                                .get(r.program.as_str())
+                                .is_none_or(|re| functions(f).any(|x| re.is_match(x)))
+                    })
+                };
+                let sc = scores.entry(format).or_default();
+                sc.runs += 1;
+                for r in &leaks {
+                    if r.kind == "heap" && !has_heap {
+                        continue;
+                    }
+                    sc.leak_rows += 1;
+                    let hit = found.iter().any(|f| {
+                        f.severity >= Severity::Medium
+                            && is_true(f)
+                            && match r.kind.as_str() {
+                                "heap" => {
+                                    f.kind == leakdiff::classify::FindingKind::Heap
+                                        || !f.linked.is_empty()
+                                }
+                                _ => f.kind == leakdiff::classify::FindingKind::Goroutine,
+                            }
+                    });
+                    if hit {
+                        sc.found += 1;
+                    } else {
+                        sc.false_lines.push(format!(
+                            "{version}/{program} {format}: missed {} leak",
+                            r.kind
+                        ));
+                    }
+                }
+                for f in &found {
+                    let t = is_true(f);
+                    if f.confidence >= 0.7 {
+                        sc.confident += 1;
+                        sc.confident_true += usize::from(t);
+                    }
+                    if !t && f.severity >= Severity::Medium {
+                        sc.false_medium += 1;
+                        sc.false_high += usize::from(f.severity >= Severity::High);
+                        sc.false_lines.push(format!(
+                            "{version}/{program} {format}: false {} {} {:.2}",
+                            f.pattern, f.severity, f.confidence
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let mut failures = Vec::new();
+    for (format, min_recall, max_medium, max_high, min_precision) in PINNED {
+        let sc = scores.get(format).expect("runs in every format");
+        let recall = sc.found as f64 / sc.leak_rows.max(1) as f64;
+        let precision = if sc.confident == 0 {
+            1.0
+        } else {
+            sc.confident_true as f64 / sc.confident as f64
+        };
+        eprintln!(
+            "{format}: {} runs, recall@medium+ {}/{} = {recall:.3}, false medium+ {}, false high+ {}, precision@conf>=0.7 {}/{} = {precision:.3}",
+            sc.runs, sc.found, sc.leak_rows, sc.false_medium, sc.false_high, sc.confident_true, sc.confident
+        );
+        let ok = recall >= min_recall
+            && sc.false_medium <= max_medium
+            && sc.false_high <= max_high
+            && precision >= min_precision;
+        if !ok {
+            failures.push(format!(
+                "{format}: recall {recall:.3} (pinned >= {min_recall}), false medium+ {} (<= {max_medium}), false high+ {} (<= {max_high}), precision {precision:.3} (>= {min_precision})\n  {}",
+                sc.false_medium,
+                sc.false_high,
+                sc.false_lines.join("\n  ")
+            ));
+        }
+    }
+    assert!(
+        scores.values().map(|s| s.runs).sum::<usize>() >= 150,
+        "too few runs"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
