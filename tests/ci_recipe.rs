@@ -128,10 +128,15 @@ fn leakdiff_steps_run_as_written() {
                 .unwrap();
                 assert_eq!(sarif["version"], "2.1.0");
                 let results = sarif["runs"][0]["results"].as_array().unwrap();
-                assert_eq!(results.len(), 1, "{results:?}");
-                let r = &results[0];
+                // The goroutine leak is the one result above `note`: protobuf
+                // goroutine profiles carry no goroutine ids, so counts alone
+                // earn at most medium (`warning`); the heap series, one step
+                // to a level that holds, is a `note` at most.
+                let serious: Vec<_> = results.iter().filter(|r| r["level"] != "note").collect();
+                assert_eq!(serious.len(), 1, "{results:?}");
+                let r = serious[0];
                 assert_eq!(r["ruleId"], "range-unclosed-channel");
-                assert_eq!(r["level"], "error");
+                assert_eq!(r["level"], "warning");
                 let at = |l: &serde_json::Value| {
                     let p = &l["physicalLocation"];
                     (
