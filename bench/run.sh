@@ -12,8 +12,12 @@
 #   - debug=2 dumps of each size in SIZES (gen-bigdump, about 3.7 KB per
 #     goroutine), and a gzipped copy of the GZ_SIZE one;
 #   - three dumps of ANALYZE_SIZE goroutines growing by 10% (analyze);
-#   - three heap profiles of HEAP_SAMPLES samples, about 10 MB gzipped each
-#     (gen-bigheap), with leaking sites.
+#   - MANY gzipped dumps of MANY_SIZE goroutines and up (1% more each), for
+#     `analyze` of many snapshots (memory must not grow with the goroutines);
+#   - three heap profiles of HEAP_SAMPLES samples (distinct stacks), about
+#     14 MB gzipped each (gen-bigheap), with leaking sites.
+# The largest dump is also shown with LEAKDIFF_NO_MMAP=1 (read through
+# buffers instead of memory-mapped) and from standard input.
 # For the gzipped dump, one more run with LEAKDIFF_TIMINGS=1 prints how
 # the reading thread spent its time (inflating, or waiting for parsing).
 # Each case runs RUNS times after a warm-up read (page cache warm); the
@@ -29,7 +33,9 @@ cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"10000 100000 115000 300000"}
 GZ_SIZE=${GZ_SIZE:-100000}
 ANALYZE_SIZE=${ANALYZE_SIZE:-100000}
-HEAP_SAMPLES=${HEAP_SAMPLES:-150000}
+HEAP_SAMPLES=${HEAP_SAMPLES:-200000}
+MANY=${MANY:-12}
+MANY_SIZE=${MANY_SIZE:-100000}
 RUNS=${RUNS:-3}
 WORK=${WORK:-${TMPDIR:-/tmp}/leakdiff-bench}
 LEAKDIFF=${LEAKDIFF:-$PWD/target/release/leakdiff}
@@ -75,6 +81,12 @@ a1=$((ANALYZE_SIZE * 9 / 10)) a2=$ANALYZE_SIZE a3=$((ANALYZE_SIZE * 11 / 10))
 for n in $a1 $a2 $a3; do
     gen "$WORK/dump-$n.txt" "$WORK/gen-bigdump" -goroutines "$n"
 done
+many=()
+for k in $(seq 0 $((MANY - 1))); do
+    n=$((MANY_SIZE + MANY_SIZE * k / 100))
+    gen "$WORK/many-$n.txt.gz" sh -c "'$WORK/gen-bigdump' -goroutines $n | gzip -c"
+    many+=("$WORK/many-$n.txt.gz")
+done
 for k in 0 1 2; do
     gen "$WORK/heap-$HEAP_SAMPLES-$k.pb.gz" "$WORK/gen-bigheap" -samples "$HEAP_SAMPLES" -snapshot "$k"
 done
@@ -117,6 +129,14 @@ for n in $SIZES; do
     run "leakdiff show, $n goroutines" "$(size "$f")" "$LEAKDIFF" show "$f"
 done
 
+# Mapped (the default for files of 1 MiB and more) against read through
+# buffers, and a pipe on standard input, on the largest dump.
+largest=$(for n in $SIZES; do echo "$n"; done | sort -n | tail -1)
+f=$WORK/dump-$largest.txt
+warm "$f"
+run "leakdiff show, $largest, read (NO_MMAP)" "$(size "$f")" env LEAKDIFF_NO_MMAP=1 "$LEAKDIFF" show "$f"
+run "leakdiff show, $largest, stdin" "$(size "$f")" sh -c "exec '$LEAKDIFF' show - < '$f'"
+
 f=$WORK/dump-$GZ_SIZE.txt.gz
 warm "$f"
 run "gunzip (flate2 zlib-rs), $GZ_SIZE gz" "$(size "$WORK/dump-$GZ_SIZE.txt")" "$GUNZIP" "$f"
@@ -128,6 +148,10 @@ LEAKDIFF_TIMINGS=1 "$LEAKDIFF" show "$f" 2>&1 > /dev/null | grep 'timings: total
 files=("$WORK/dump-$a1.txt" "$WORK/dump-$a2.txt" "$WORK/dump-$a3.txt")
 warm "${files[@]}"
 run "leakdiff analyze, 3 dumps of ~$ANALYZE_SIZE" "$(size "${files[@]}")" "$LEAKDIFF" analyze "${files[@]}"
+
+warm "${many[@]}"
+run "leakdiff analyze, $MANY gz dumps of ~$MANY_SIZE" "$(for f in "${many[@]}"; do gzip -dc "$f" | wc -c; done | awk '{s += $1} END {print s}')" \
+    "$LEAKDIFF" analyze "${many[@]}"
 
 heaps=("$WORK/heap-$HEAP_SAMPLES-0.pb.gz" "$WORK/heap-$HEAP_SAMPLES-1.pb.gz" "$WORK/heap-$HEAP_SAMPLES-2.pb.gz")
 warm "${heaps[@]}"

@@ -664,6 +664,111 @@ pub fn default_value_index(snap: &Snapshot) -> usize {
     }
 }
 
+/// Whether every sample of a goroutine snapshot knows its goroutine (id,
+/// state, wait), so ids can be followed between snapshots.
+pub fn ids_known(snap: &Snapshot) -> bool {
+    snap.samples.iter().all(|x| x.goroutine.is_some()) && !snap.samples.is_empty()
+}
+
+/// Every goroutine of a snapshot with its id: the id and the operation it
+/// blocks in (see [`crate::diff::diff`]: where parents are).
+pub fn goroutine_ops(snap: &Snapshot) -> Vec<(u64, BlockingOp)> {
+    snap.samples
+        .iter()
+        .filter_map(|x| x.goroutine.as_ref().map(|g| (g.id, x.op)))
+        .collect()
+}
+
+/// A snapshot reduced to its groups right after it was loaded, by a
+/// grouper of its own: what an analysis needs of it, in memory that grows
+/// with its groups and goroutine ids, not its stacks. [`Grouper::adopt`]
+/// takes the groups into the run's grouper.
+#[derive(Debug)]
+pub struct Grouped {
+    pub groups: Vec<Group>,
+    keys: KeyInterner,
+    names: Interner,
+    /// See [`ids_known`].
+    pub ids_known: bool,
+    /// See [`goroutine_ops`] (empty unless ids are known).
+    pub ops: Vec<(u64, BlockingOp)>,
+    value_index: usize,
+}
+
+impl Grouped {
+    /// Groups `snap` as an analysis does (by site for memory profiles, by
+    /// stack otherwise, with the allocation stacks), ranked by the sample
+    /// type at `value_index`.
+    pub fn new(snap: &Snapshot, value_index: usize) -> Grouped {
+        let by = if snap.kind.is_memory() {
+            GroupBy::Site
+        } else {
+            GroupBy::Stack
+        };
+        let mut g = Grouper::new(by);
+        g.collect_stacks = true;
+        g.skip_profiler = true;
+        let groups = g.group(snap, value_index).groups;
+        let known = ids_known(snap);
+        Grouped {
+            groups,
+            keys: g.keys,
+            names: g.names,
+            ids_known: known,
+            ops: if known {
+                goroutine_ops(snap)
+            } else {
+                Vec::new()
+            },
+            value_index,
+        }
+    }
+}
+
+impl Grouper {
+    /// The groups of `g`, with their key frames and stack names moved into
+    /// this grouper's tables, in the order [`Grouper::group`] would have
+    /// given them. Adopting the snapshots of a run in order gives the same
+    /// groups, ids and order as grouping them with this grouper in order:
+    /// ids are taken in the order the snapshot's own grouper first met them.
+    pub fn adopt(&mut self, g: Grouped) -> Vec<Group> {
+        let keys: Vec<u32> = g
+            .keys
+            .frames
+            .into_iter()
+            .map(|f| self.keys.intern(f))
+            .collect();
+        let names: Vec<Sym> = (0..g.names.len())
+            .map(|i| self.names.intern(g.names.get(i as Sym)))
+            .collect();
+        // The first snapshot adopted keeps its ids.
+        let same_names = names.iter().enumerate().all(|(i, &n)| i == n as usize);
+        let mut groups = g.groups;
+        for gr in &mut groups {
+            for k in gr.key.frames.iter_mut() {
+                *k = keys[*k as usize];
+            }
+            if let Some(c) = &mut gr.key.created_by {
+                *c = keys[*c as usize];
+            }
+            if !gr.stacks.is_empty() && !same_names {
+                gr.stacks = std::mem::take(&mut gr.stacks)
+                    .into_iter()
+                    .map(|st| st.iter().map(|&n| names[n as usize]).collect())
+                    .collect();
+            }
+        }
+        let index = g.value_index;
+        groups.sort_by(|a, b| {
+            b.value(index)
+                .unsigned_abs()
+                .cmp(&a.value(index).unsigned_abs())
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        groups
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -138,6 +138,9 @@ fn check(name: &str, data: &[u8], opts: &LoadOptions) {
     let seq = outcome(load_reader(name, data, &seq_opts));
     let par = outcome(load_reader(name, data, &par_opts));
     assert_same(name, &seq, &par);
+    // As a mapped file is loaded: parsed in place.
+    let mapped = outcome(leakdiff::load::load_slice(name, data, &par_opts));
+    assert_same(&format!("{name} (in place)"), &seq, &mapped);
 
     let text = if detect::is_gzip(data) {
         let mut out = Vec::new();
@@ -164,6 +167,10 @@ fn check(name: &str, data: &[u8], opts: &LoadOptions) {
         let mut r = BufReader::with_capacity(7, &text[..]);
         let par = outcome(debug2::load_with_block_size(&mut r, name, &par_opts, bs));
         assert_same(&format!("{name} (blocks of {bs})"), &seq, &par);
+        let par = outcome(debug2::load_slice_with_block_size(
+            &text, name, &par_opts, bs,
+        ));
+        assert_same(&format!("{name} (blocks of {bs}, in place)"), &seq, &par);
     }
 }
 

@@ -2,13 +2,13 @@
 //! diffed and classified; the findings ranked and reported.
 
 use super::{
-    catalog_with, check_output_is_not_an_input, flames, print_warnings, write_report, Clock,
-    FlameArgs, LimitArgs, OutputArgs, EXIT_FINDINGS, EXIT_OK,
+    catalog_with, check_output_is_not_an_input, flames, print_warnings, wants_flames, write_report,
+    Clock, FlameArgs, LimitArgs, OutputArgs, EXIT_FINDINGS, EXIT_OK,
 };
 use crate::classify::{self, Catalog, ClassifyOptions, Finding, KindSeries, Severity};
 use crate::diff::{self, MEMORY_NOISE};
 use crate::error::Error;
-use crate::group::{self, GroupBy, Grouper};
+use crate::group::{self, GroupBy, Grouped, Grouper};
 use crate::load::{self, LoadOptions};
 use crate::model::{ProfileKind, Snapshot};
 use crate::report::{AnalysisReport, SnapshotInfo};
@@ -150,11 +150,29 @@ pub fn run(a: AnalyzeArgs) -> Result<u8, Error> {
             }
             (r, snaps)
         }
-        None => {
+        None if wants_flames(&a.output, &a.flame.flamegraph) => {
+            // Flame graphs need every stack.
             let snaps = load::load_all(&inputs, &opts.load)?;
             clock.lap("load");
             print_warnings(&snaps);
             let r = analyze_snapshots(&snaps, &catalog, &opts)?;
+            clock.lap("analyze");
+            (r, snaps)
+        }
+        None => {
+            // Each snapshot is reduced to its groups as soon as it is loaded.
+            let loaded = load::load_all_with(&inputs, &opts.load, Reduced::new)?;
+            clock.lap("load");
+            let mut snaps = Vec::with_capacity(loaded.len());
+            let mut infos = Vec::with_capacity(loaded.len());
+            let mut groups = Vec::with_capacity(loaded.len());
+            for l in loaded {
+                snaps.push(l.snap);
+                infos.push(l.info);
+                groups.push(Some(l.groups));
+            }
+            print_warnings(&snaps);
+            let r = analyze_with(&snaps, Some((infos, groups)), &catalog, &opts)?;
             clock.lap("analyze");
             (r, snaps)
         }
@@ -260,12 +278,49 @@ fn analyzable(kind: ProfileKind) -> bool {
     )
 }
 
+/// A snapshot reduced to what an analysis needs: its metadata and
+/// warnings (no samples), its summary and its groups.
+struct Reduced {
+    snap: Snapshot,
+    info: SnapshotInfo,
+    groups: Grouped,
+}
+
+impl Reduced {
+    fn new(mut snap: Snapshot) -> Reduced {
+        let info = SnapshotInfo::of(&snap);
+        let groups = Grouped::new(&snap, group::default_value_index(&snap));
+        snap.samples = Vec::new();
+        Reduced { snap, info, groups }
+    }
+}
+
 /// Runs the whole analysis on loaded snapshots.
 pub fn analyze_snapshots(
     snaps: &[Snapshot],
     catalog: &Catalog,
     opts: &AnalyzeOptions,
 ) -> Result<AnalysisReport, Error> {
+    analyze_with(snaps, None, catalog, opts)
+}
+
+/// Summaries and groups of reduced snapshots (see [`Reduced`]), by index.
+type ReducedParts = (Vec<SnapshotInfo>, Vec<Option<Grouped>>);
+
+/// [`analyze_snapshots`]; with `reduced`, the snapshots have no samples
+/// and their summaries and groups are given instead.
+fn analyze_with(
+    snaps: &[Snapshot],
+    mut reduced: Option<ReducedParts>,
+    catalog: &Catalog,
+    opts: &AnalyzeOptions,
+) -> Result<AnalysisReport, Error> {
+    let position = |s: &Snapshot| {
+        snaps
+            .iter()
+            .position(|x| std::ptr::eq(x, s))
+            .expect("a snapshot of the list")
+    };
     let bad: Vec<String> = snaps
         .iter()
         .filter(|s| !analyzable(s.kind))
@@ -313,7 +368,37 @@ pub fn analyze_snapshots(
                     .join(", ")
             )));
         }
-        let series = diff::diff(&of_kind, &mut grouper, index, noise);
+        let series = match &mut reduced {
+            Some((_, groups)) => {
+                grouper.collect_stacks = true;
+                grouper.skip_profiler = true;
+                let mut per = Vec::with_capacity(of_kind.len());
+                let mut ids_known = Vec::with_capacity(of_kind.len());
+                let mut last_ops = None;
+                for s in &of_kind {
+                    let mut g = groups[position(s)]
+                        .take()
+                        .expect("each snapshot is grouped once");
+                    ids_known.push(g.ids_known);
+                    last_ops = g.ids_known.then(|| std::mem::take(&mut g.ops));
+                    per.push(grouper.adopt(g));
+                }
+                let last_ops = last_ops.map(|ops| ops.into_iter().collect());
+                if of_kind.iter().any(|s| s.format != of_kind[0].format) {
+                    diff::complete_keys(&mut per);
+                }
+                diff::diff_groups(
+                    per,
+                    &ids_known,
+                    last_ops,
+                    kind.is_memory(),
+                    &grouper,
+                    index,
+                    noise,
+                )
+            }
+            None => diff::diff(&of_kind, &mut grouper, index, noise),
+        };
         if of_kind.len() == 1 {
             notes.push(format!(
                 "only one {kind} snapshot: findings are judged from its size and wait times alone, at lower confidence; give two or more snapshots to judge growth"
@@ -342,7 +427,13 @@ pub fn analyze_snapshots(
     if let Some(top) = opts.top {
         findings.truncate(top);
     }
-    let snapshots = order_of.iter().map(|s| SnapshotInfo::of(s)).collect();
+    let snapshots = order_of
+        .iter()
+        .map(|s| match &reduced {
+            Some((infos, _)) => infos[position(s)].clone(),
+            None => SnapshotInfo::of(s),
+        })
+        .collect();
     for s in snaps {
         for w in &s.warnings {
             notes.push(format!("{}: {w}", s.name()));
@@ -355,4 +446,62 @@ pub fn analyze_snapshots(
         flames: Vec::new(),
         source_roots: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reducing each snapshot to its groups as it is loaded gives the same
+    /// report as grouping them all at the end: every capture set, each
+    /// format on its own and all together.
+    #[test]
+    fn reduced_snapshots_give_the_same_report() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/captures");
+        let catalog = Catalog::builtin();
+        let opts = AnalyzeOptions::default();
+        let mut checked = 0;
+        for version in ["go1.27", "go1.19"] {
+            let Ok(dirs) = std::fs::read_dir(root.join(version)) else {
+                continue;
+            };
+            for dir in dirs.flatten() {
+                let mut files: Vec<String> = std::fs::read_dir(dir.path())
+                    .unwrap()
+                    .flatten()
+                    .map(|e| e.path().to_string_lossy().into_owned())
+                    .collect();
+                files.sort();
+                let sets: Vec<Vec<String>> = ["debug2.txt", "debug1.txt", ".pb.gz", ""]
+                    .iter()
+                    .map(|suffix| {
+                        files
+                            .iter()
+                            .filter(|f| f.ends_with(suffix))
+                            .cloned()
+                            .collect()
+                    })
+                    .collect();
+                for set in sets.iter().filter(|s| !s.is_empty()) {
+                    let Ok(snaps) = load::load_all(set, &opts.load) else {
+                        continue;
+                    };
+                    let whole = analyze_snapshots(&snaps, &catalog, &opts);
+                    let loaded = load::load_all_with(set, &opts.load, Reduced::new).unwrap();
+                    let mut snaps = Vec::new();
+                    let mut infos = Vec::new();
+                    let mut groups = Vec::new();
+                    for l in loaded {
+                        snaps.push(l.snap);
+                        infos.push(l.info);
+                        groups.push(Some(l.groups));
+                    }
+                    let reduced = analyze_with(&snaps, Some((infos, groups)), &catalog, &opts);
+                    assert_eq!(format!("{whole:?}"), format!("{reduced:?}"), "{set:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 50, "{checked} sets");
+    }
 }

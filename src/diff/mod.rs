@@ -492,7 +492,7 @@ impl Series {
 /// series. debug=1 records no operation (or a plainer one) and no created-by;
 /// protobuf no created-by; debug=2 hides chanrecv2. Frames that several
 /// richer keys share (two creators) are left as they are.
-fn complete_keys(per: &mut [Vec<Group>]) {
+pub fn complete_keys(per: &mut [Vec<Group>]) {
     use std::collections::BTreeMap;
     // The operation two formats' views of one goroutine share: equal, or one
     // hides what the other shows.
@@ -547,7 +547,6 @@ pub fn diff(
     value_index: usize,
     noise: f64,
 ) -> Vec<Series> {
-    let n = snapshots.len();
     grouper.collect_stacks = true;
     grouper.skip_profiler = true;
     let mut per: Vec<Vec<Group>> = snapshots
@@ -559,19 +558,41 @@ pub fn diff(
     }
     let ids_known: Vec<bool> = snapshots
         .iter()
-        .map(|s| s.samples.iter().all(|x| x.goroutine.is_some()) && !s.samples.is_empty())
+        .map(|s| crate::group::ids_known(s))
         .collect();
     // The operation of every goroutine of the last snapshot, by id: where the
     // parents are.
-    let last_ops: Option<FxHashMap<u64, BlockingOp>> = match (snapshots.last(), ids_known.last()) {
-        (Some(s), Some(true)) => Some(
-            s.samples
-                .iter()
-                .filter_map(|x| x.goroutine.as_ref().map(|g| (g.id, x.op)))
-                .collect(),
-        ),
+    let last_ops = match (snapshots.last(), ids_known.last()) {
+        (Some(s), Some(true)) => Some(crate::group::goroutine_ops(s).into_iter().collect()),
         _ => None,
     };
+    let memory = snapshots.first().is_some_and(|s| s.kind.is_memory());
+    diff_groups(
+        per,
+        &ids_known,
+        last_ops,
+        memory,
+        grouper,
+        value_index,
+        noise,
+    )
+}
+
+/// [`diff`] of snapshots already grouped (with `grouper`'s key and name
+/// tables, stacks collected, profiler frames skipped): their groups in
+/// order, whether each knows its goroutine ids ([`crate::group::ids_known`]),
+/// the operation of every goroutine of the last one by id (when it knows
+/// them), and whether they are memory profiles.
+pub fn diff_groups(
+    mut per: Vec<Vec<Group>>,
+    ids_known: &[bool],
+    last_ops: Option<FxHashMap<u64, BlockingOp>>,
+    memory: bool,
+    grouper: &Grouper,
+    value_index: usize,
+    noise: f64,
+) -> Vec<Series> {
+    let n = per.len();
     let mut index: FxHashMap<GroupKey, usize> = FxHashMap::default();
     let mut slot_of: Vec<Vec<usize>> = Vec::with_capacity(n);
     let mut n_slots = 0;
@@ -608,7 +629,6 @@ pub fn diff(
         }
     }
     let names = std::sync::Arc::new(grouper.names.clone());
-    let memory = snapshots.first().is_some_and(|s| s.kind.is_memory());
     let mut out = Vec::with_capacity(slots.len());
     for (present, stacks) in slots.into_iter().zip(stacks) {
         let latest = present
@@ -645,7 +665,7 @@ pub fn diff(
         };
         let id_sets: Vec<Option<FxHashSet<u64>>> = present
             .iter()
-            .zip(&ids_known)
+            .zip(ids_known)
             .map(|(g, &known)| {
                 known.then(|| {
                     g.map(|g| g.ids.iter().copied().collect())

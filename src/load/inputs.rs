@@ -88,6 +88,50 @@ pub fn load_all(inputs: &[String], opts: &LoadOptions) -> Result<Vec<Snapshot>, 
     Ok(out)
 }
 
+/// What became of one input of [`load_all_with`] (`None`: not loaded).
+type Slot<T> = std::sync::Mutex<Option<Result<Vec<T>, Error>>>;
+
+/// Loads every input and hands each snapshot to `reduce` as soon as it is
+/// loaded (on the loading thread), keeping what `reduce` returns, in the
+/// order given; the first error (in input order) is returned. At most as
+/// many inputs as there are cores are loaded at once (each load uses all
+/// cores itself), so that with a `reduce` that keeps little of a snapshot,
+/// memory holds at most that many whole snapshots, however many inputs.
+pub fn load_all_with<T: Send>(
+    inputs: &[String],
+    opts: &LoadOptions,
+    reduce: impl Fn(Snapshot) -> T + Sync,
+) -> Result<Vec<T>, Error> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<Slot<T>> = inputs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let workers = rayon::current_num_threads().clamp(1, inputs.len().max(1));
+    let work = || loop {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some(input) = inputs.get(i) else { break };
+        let r = load_path(input, opts).map(|snaps| snaps.into_iter().map(&reduce).collect());
+        let failed = r.is_err();
+        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+        if failed {
+            // Inputs after a failed one are not needed.
+            next.fetch_add(inputs.len(), std::sync::atomic::Ordering::Relaxed);
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..workers {
+            s.spawn(work);
+        }
+        work();
+    });
+    let mut out = Vec::new();
+    for slot in slots {
+        match slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(r) => out.extend(r?),
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
 /// Orders snapshots of one kind: by recorded time when every one has it,
 /// else as given. Returns warnings about orders that contradict times.
 pub fn order(snaps: &mut [&Snapshot]) -> Vec<String> {

@@ -11,6 +11,7 @@ pub mod debug1;
 pub mod debug2;
 pub mod detect;
 pub mod inputs;
+pub mod mapped;
 pub mod pprof;
 pub mod utf16;
 pub mod wire;
@@ -23,7 +24,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 pub use detect::Detected;
-pub use inputs::{expand_inputs, load_all, order, CAPTURE_MANIFEST};
+pub use inputs::{expand_inputs, load_all, load_all_with, order, CAPTURE_MANIFEST};
 
 /// Bounds on what one input may make the tool do. Each has a command-line
 /// flag; exceeding one is an error or a warning with partial results.
@@ -106,7 +107,68 @@ pub fn load_path_with<'a>(
         return Err(Error::input(path, "empty file"));
     }
     let f = File::open(p).map_err(|e| Error::input(path, io_message(&e)))?;
+    if meta.len() >= mapped::MIN_MAPPED && mapped::enabled() && !must_decode(&f) {
+        if let Some(m) = mapped::Mapped::new(&f, meta.len()) {
+            let result = load_slice(path, m.bytes(), opts);
+            // A file truncated while it was read: a fault beyond its end
+            // (see `mapped`), or a size now smaller than what was mapped.
+            let now = f.metadata().map(|m| m.len()).unwrap_or(0);
+            if m.faulted() || now < meta.len() {
+                return Err(Error::input(
+                    path,
+                    format!(
+                        "file was truncated while it was read (from {} to {now} bytes)",
+                        meta.len()
+                    ),
+                ));
+            }
+            return result;
+        }
+    }
     load_reader(path, wrap(f), opts)
+}
+
+/// Whether a file starts like an input that is decoded (gzip, UTF-16)
+/// rather than parsed in place: such a file is read, not mapped (mapping
+/// would only add its pages to the resident size).
+fn must_decode(f: &File) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        let mut head = [0u8; 4096];
+        let n = f.read_at(&mut head, 0).unwrap_or(0);
+        detect::is_gzip(&head[..n]) || utf16::detect(&head[..n]).is_some()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = f;
+        true
+    }
+}
+
+/// Loads every snapshot from an input held in memory (a mapped file):
+/// debug=2 blocks and protobufs are parsed in place; gzip and UTF-16 go
+/// through [`load_reader`].
+pub fn load_slice(source: &str, data: &[u8], opts: &LoadOptions) -> Result<Vec<Snapshot>, Error> {
+    if data.is_empty() {
+        return Err(Error::input(source, "empty input"));
+    }
+    let head = &data[..data.len().min(BUF_SIZE)];
+    if detect::is_gzip(head) || utf16::detect(head).is_some() {
+        return load_reader(source, data, opts);
+    }
+    let result = match detect::detect(head) {
+        Detected::Debug2 => debug2::load_slice(data, source, opts),
+        Detected::Pprof if data.len() as u64 > opts.max_decompressed => {
+            Err(InputError::new(format!(
+                "protobuf larger than the limit of {} bytes (raise it with --max-decompressed)",
+                opts.max_decompressed
+            )))
+        }
+        Detected::Pprof => pprof::load(data, source, opts).map(|s| vec![s]),
+        _ => return load_format(source, &mut &data[..], opts, false),
+    };
+    result.map_err(|e| e.in_file(source))
 }
 
 /// Loads every snapshot from a reader, detecting gzip and the format.

@@ -33,6 +33,7 @@ use crate::model::normalize;
 use crate::model::Format;
 use crate::model::{FrameId, FrameTable, ProfileKind, Sample, Snapshot, ValueType};
 use prost::Message;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::cell::Cell;
 
@@ -44,6 +45,11 @@ pub mod pb {
 /// Decodes one decompressed pprof protobuf. Errors carry the byte offset
 /// where the wire format breaks, or where the part they are about starts.
 pub fn load(data: &[u8], source: &str, opts: &LoadOptions) -> Result<Snapshot, InputError> {
+    if data.len() >= PARALLEL_DECODE {
+        if let Some(snap) = load_split(data, source, opts) {
+            return Ok(snap);
+        }
+    }
     let p = match pb::Profile::decode(data) {
         Ok(p) => p,
         Err(e) => {
@@ -54,12 +60,104 @@ pub fn load(data: &[u8], source: &str, opts: &LoadOptions) -> Result<Snapshot, I
         }
     };
     let at = Cell::new(At::Nowhere);
-    from_profile_at(&p, source, opts, &at).map_err(|mut e| {
-        if e.position.is_none() {
-            e.position = wire::offset_of(data, at.get()).map(Position::Offset);
+    from_profile_at(&p, None, source, opts, &at)
+        .map(|s| s.expect("decoded samples are built"))
+        .map_err(|mut e| {
+            if e.position.is_none() {
+                e.position = wire::offset_of(data, at.get()).map(Position::Offset);
+            }
+            e
+        })
+}
+
+/// Profiles from this size on are decoded on all cores.
+const PARALLEL_DECODE: usize = 1 << 20;
+
+/// [`load`] on all cores: the top-level fields are walked once; the
+/// locations and functions are decoded in parallel with the rest, and each
+/// sample is decoded and built in parallel straight from its bytes, so the
+/// decoded samples are never all in memory. `None` when anything does not
+/// decode or check: then the whole profile is decoded as usual, which
+/// reports the same error as it always did.
+fn load_split(data: &[u8], source: &str, opts: &LoadOptions) -> Option<Snapshot> {
+    let fields = split_fields(data)?;
+    let (p, (location, function)) = rayon::join(
+        || pb::Profile::decode(&fields.rest[..]),
+        || {
+            rayon::join(
+                || decode_all::<pb::Location>(&fields.location),
+                || decode_all::<pb::Function>(&fields.function),
+            )
+        },
+    );
+    let mut p = p.ok()?;
+    p.location = location.ok()?;
+    p.function = function.ok()?;
+    from_profile_at(
+        &p,
+        Some(&fields.sample),
+        source,
+        opts,
+        &Cell::new(At::Nowhere),
+    )
+    .ok()
+    .flatten()
+}
+
+fn decode_all<M: Message + Default + Send>(parts: &[&[u8]]) -> Result<Vec<M>, prost::DecodeError> {
+    parts
+        .par_iter()
+        .with_min_len(256)
+        .map(|b| M::decode(*b))
+        .collect()
+}
+
+/// A profile's top-level fields: the payloads of its samples, locations
+/// and functions, and every other field as it was written.
+struct Fields<'a> {
+    sample: Vec<&'a [u8]>,
+    location: Vec<&'a [u8]>,
+    function: Vec<&'a [u8]>,
+    rest: Vec<u8>,
+}
+
+/// `None` when the top level does not parse (then the whole decode says
+/// why).
+fn split_fields(data: &[u8]) -> Option<Fields<'_>> {
+    let mut f = Fields {
+        sample: Vec::new(),
+        location: Vec::new(),
+        function: Vec::new(),
+        rest: Vec::new(),
+    };
+    let mut i = 0;
+    while i < data.len() {
+        let start = i;
+        let (key, n) = wire::varint(&data[i..])?;
+        i += n;
+        let end = match key & 7 {
+            0 => i + wire::varint(&data[i..])?.1,
+            1 => i.checked_add(8)?,
+            2 => {
+                let (len, n) = wire::varint(&data[i..])?;
+                i += n;
+                i.checked_add(usize::try_from(len).ok()?)?
+            }
+            5 => i.checked_add(4)?,
+            _ => return None,
+        };
+        if end > data.len() {
+            return None;
         }
-        e
-    })
+        match (key >> 3, key & 7) {
+            (At::SAMPLE, 2) => f.sample.push(&data[i..end]),
+            (At::LOCATION, 2) => f.location.push(&data[i..end]),
+            (At::FUNCTION, 2) => f.function.push(&data[i..end]),
+            _ => f.rest.extend_from_slice(&data[start..end]),
+        }
+        i = end;
+    }
+    Some(f)
 }
 
 /// Builds a snapshot from a decoded profile, validating every reference.
@@ -68,27 +166,31 @@ pub fn from_profile(
     source: &str,
     opts: &LoadOptions,
 ) -> Result<Snapshot, InputError> {
-    from_profile_at(p, source, opts, &Cell::new(At::Nowhere))
+    from_profile_at(p, None, source, opts, &Cell::new(At::Nowhere))
+        .map(|s| s.expect("decoded samples are built"))
 }
 
 /// [`from_profile`], keeping in `at` the part of the profile being checked
 /// (so an error can be placed in the input).
+/// With `raw`, the samples are decoded from these bytes (`p` has none),
+/// and `Ok(None)` tells that one of them does not decode or check.
 fn from_profile_at(
     p: &pb::Profile,
+    raw: Option<&[&[u8]]>,
     source: &str,
     opts: &LoadOptions,
     at: &Cell<At>,
-) -> Result<Snapshot, InputError> {
+) -> Result<Option<Snapshot>, InputError> {
     at.set(At::Nth(At::STRING, 0));
     let strings = Strings::new(&p.string_table)?;
     check_top_level_strings(p, &strings, at)?;
 
-    if p.sample.len() > opts.max_samples {
+    let n_samples = raw.map_or(p.sample.len(), <[_]>::len);
+    if n_samples > opts.max_samples {
         at.set(At::Nth(At::SAMPLE, opts.max_samples));
         return Err(InputError::new(format!(
             "{} samples, more than the limit of {} (raise it with --max-samples)",
-            p.sample.len(),
-            opts.max_samples
+            n_samples, opts.max_samples
         )));
     }
 
@@ -232,64 +334,51 @@ fn from_profile_at(
         }
     }
 
-    // Samples.
-    let mut samples = Vec::with_capacity(p.sample.len());
-    let mut cut = 0usize;
-    let mut stack: Vec<FrameId> = Vec::new();
-    for (i, s) in p.sample.iter().enumerate() {
-        at.set(At::Nth(At::SAMPLE, i));
-        if s.value.len() != sample_types.len() {
-            let n = sample_types.len();
-            return Err(InputError::new(format!(
-                "sample {i} has {} values, but the profile has {n} sample type{}",
-                s.value.len(),
-                if n == 1 { "" } else { "s" }
-            )));
+    // Samples: built on all cores when there are many; after an error,
+    // again in order, so that the first one is reported.
+    let build = |i: usize, s: &pb::Sample, stack: &mut Vec<FrameId>| {
+        build_sample(i, s, sample_types.len(), &locations, &strings, opts, stack)
+    };
+    let parallel: Option<Vec<(Sample, bool)>> = if let Some(raw) = raw {
+        let built: Option<Vec<(Sample, bool)>> = raw
+            .par_iter()
+            .enumerate()
+            .map_init(Vec::new, |stack, (i, b)| {
+                build(i, &pb::Sample::decode(*b).ok()?, stack).ok()
+            })
+            .collect();
+        if built.is_none() {
+            return Ok(None);
         }
-        stack.clear();
-        let mut deep = false;
-        for &lid in &s.location_id {
-            let Some(frames) = locations.get(&lid) else {
-                return Err(InputError::new(format!(
-                    "sample {i} references location {lid}, which does not exist"
-                )));
-            };
-            // Only up to the bound: a sample listing a many-line location
-            // many times would otherwise expand to millions of frames.
-            let room = opts.max_frames - stack.len().min(opts.max_frames);
-            if frames.len() > room {
-                deep = true;
+        built
+    } else if p.sample.len() >= PARALLEL_SAMPLES {
+        p.sample
+            .par_iter()
+            .enumerate()
+            .map_init(Vec::new, |stack, (i, s)| build(i, s, stack).ok())
+            .collect()
+    } else {
+        None
+    };
+    let (samples, cut) = match parallel {
+        Some(built) => {
+            let cut = built.iter().filter(|b| b.1).count();
+            (built.into_iter().map(|b| b.0).collect::<Vec<_>>(), cut)
+        }
+        None => {
+            let mut samples = Vec::with_capacity(p.sample.len());
+            let mut cut = 0usize;
+            let mut stack: Vec<FrameId> = Vec::new();
+            for (i, s) in p.sample.iter().enumerate() {
+                at.set(At::Nth(At::SAMPLE, i));
+                let (sample, deep) = build(i, s, &mut stack)?;
+                cut += usize::from(deep);
+                samples.push(sample);
             }
-            stack.extend_from_slice(&frames[..frames.len().min(room)]);
+            (samples, cut)
         }
-        if deep {
-            cut += 1;
-        }
-        let mut labels = Vec::with_capacity(s.label.len());
-        for (j, l) in s.label.iter().enumerate() {
-            let key = strings.get(l.key, || format!("sample {i} label {j} key"))?;
-            let value = strings.get(l.str, || format!("sample {i} label {j} value"))?;
-            let unit = strings.get(l.num_unit, || format!("sample {i} label {j} unit"))?;
-            let value = if l.str != 0 {
-                value.to_string()
-            } else if l.num != 0 || l.num_unit != 0 {
-                if unit.is_empty() {
-                    l.num.to_string()
-                } else {
-                    format!("{} {unit}", l.num)
-                }
-            } else {
-                String::new()
-            };
-            labels.push((key.to_string(), value));
-        }
-        samples.push(Sample {
-            stack: stack.as_slice().into(),
-            values: s.value.clone(),
-            labels,
-            ..Sample::default()
-        });
-    }
+    };
+    let mut samples = samples;
     at.set(At::Nowhere);
     if cut > 0 {
         warnings.push(format!(
@@ -320,7 +409,74 @@ fn from_profile_at(
     snap.table = table;
     snap.samples = samples;
     snap.warnings = warnings;
-    Ok(snap)
+    Ok(Some(snap))
+}
+
+/// Samples from this many on are built on all cores.
+const PARALLEL_SAMPLES: usize = 4096;
+
+/// Sample `i` with its stack expanded (up to `max_frames`; whether it was
+/// cut) and its labels, every reference checked.
+fn build_sample(
+    i: usize,
+    s: &pb::Sample,
+    n_types: usize,
+    locations: &FxHashMap<u64, Box<[FrameId]>>,
+    strings: &Strings,
+    opts: &LoadOptions,
+    stack: &mut Vec<FrameId>,
+) -> Result<(Sample, bool), InputError> {
+    if s.value.len() != n_types {
+        let n = n_types;
+        return Err(InputError::new(format!(
+            "sample {i} has {} values, but the profile has {n} sample type{}",
+            s.value.len(),
+            if n == 1 { "" } else { "s" }
+        )));
+    }
+    stack.clear();
+    let mut deep = false;
+    for &lid in &s.location_id {
+        let Some(frames) = locations.get(&lid) else {
+            return Err(InputError::new(format!(
+                "sample {i} references location {lid}, which does not exist"
+            )));
+        };
+        // Only up to the bound: a sample listing a many-line location
+        // many times would otherwise expand to millions of frames.
+        let room = opts.max_frames - stack.len().min(opts.max_frames);
+        if frames.len() > room {
+            deep = true;
+        }
+        stack.extend_from_slice(&frames[..frames.len().min(room)]);
+    }
+    let mut labels = Vec::with_capacity(s.label.len());
+    for (j, l) in s.label.iter().enumerate() {
+        let key = strings.get(l.key, || format!("sample {i} label {j} key"))?;
+        let value = strings.get(l.str, || format!("sample {i} label {j} value"))?;
+        let unit = strings.get(l.num_unit, || format!("sample {i} label {j} unit"))?;
+        let value = if l.str != 0 {
+            value.to_string()
+        } else if l.num != 0 || l.num_unit != 0 {
+            if unit.is_empty() {
+                l.num.to_string()
+            } else {
+                format!("{} {unit}", l.num)
+            }
+        } else {
+            String::new()
+        };
+        labels.push((key.to_string(), value));
+    }
+    Ok((
+        Sample {
+            stack: stack.as_slice().into(),
+            values: s.value.clone(),
+            labels,
+            ..Sample::default()
+        },
+        deep,
+    ))
 }
 
 fn address_name(addr: u64) -> String {
@@ -1093,5 +1249,64 @@ mod tests {
             s.warnings,
             ["default sample type \"inuse_space\" is not one of the sample types; ignored"]
         );
+    }
+
+    /// A profile of more than [`PARALLEL_DECODE`] bytes is decoded and
+    /// built on all cores, with the same snapshot as the whole decode
+    /// gives, and the same error when something is wrong.
+    #[test]
+    fn large_profiles_decode_in_parallel_alike() {
+        let mut b = B::new(&[("alloc_objects", "count"), ("inuse_space", "bytes")]).period(
+            "space",
+            "bytes",
+            512 * 1024,
+        );
+        for f in 1..=400u64 {
+            b.func(
+                f,
+                &format!("main.f{f}"),
+                &format!("/src/app/f{}.go", f % 7),
+                1,
+            );
+            b.loc(f, &[(f, 10 + f as i64)]);
+        }
+        for i in 0..60_000u64 {
+            let locs: Vec<u64> = (0..8).map(|d| 1 + (i * 7 + d * 13) % 400).collect();
+            let s = b.sample(&locs, &[1 + (i % 5) as i64, 4096]);
+            if i % 3 == 0 {
+                s.label.push(pb::Label {
+                    key: 1,
+                    str: 2,
+                    ..Default::default()
+                });
+            }
+        }
+        let data = b.bytes();
+        assert!(data.len() >= PARALLEL_DECODE, "{}", data.len());
+        let opts = LoadOptions::default();
+        let whole = from_profile(&pb::Profile::decode(&data[..]).unwrap(), "h", &opts).unwrap();
+        let split = load_split(&data, "h", &opts).expect("decoded on all cores");
+        assert_eq!(format!("{whole:?}"), format!("{split:?}"));
+        assert_eq!(
+            format!("{:?}", load(&data, "h", &opts).unwrap()),
+            format!("{whole:?}")
+        );
+
+        // A sample referencing a missing location: the same error (and
+        // offset) as decoding it whole.
+        b.p.sample[30_000].location_id[3] = 9999;
+        let data = b.bytes();
+        assert!(load_split(&data, "h", &opts).is_none());
+        let err = format!("{:?}", load(&data, "h", &opts).unwrap_err());
+        assert!(
+            err.contains("sample 30000 references location 9999"),
+            "{err}"
+        );
+        // A sample that does not decode.
+        let mut data = b.bytes();
+        let n = data.len();
+        data[n / 2..n / 2 + 16].fill(0xff);
+        assert!(load_split(&data, "h", &opts).is_none());
+        assert!(load(&data, "h", &opts).is_err());
     }
 }

@@ -684,99 +684,149 @@ enum End {
     LongLine(Vec<u8>),
 }
 
-/// A block's bytes: the first `len` of `data`. The rest of `data` stays
-/// allocated and initialized for reuse.
-#[derive(Default)]
-struct Buf {
-    data: Vec<u8>,
-    len: usize,
+/// A block's bytes: the first `len` of `data` (the rest of `data` stays
+/// allocated and initialized for reuse), or a slice of a mapped input,
+/// parsed in place.
+enum Buf<'m> {
+    Owned { data: Vec<u8>, len: usize },
+    Mapped(&'m [u8]),
 }
 
-impl Buf {
+impl Buf<'_> {
     fn bytes(&self) -> &[u8] {
-        &self.data[..self.len]
+        match self {
+            Buf::Owned { data, len } => &data[..*len],
+            Buf::Mapped(b) => b,
+        }
     }
 }
 
 /// Blocks read together; the last wave of the input has an end.
-struct Wave {
-    blocks: Vec<Buf>,
+struct Wave<'m> {
+    blocks: Vec<Buf<'m>>,
     end: Option<End>,
+}
+
+/// Where blocks come from: a reader (copied into buffers) or the whole
+/// input in memory (a mapped file: blocks are slices of it).
+enum Input<'r> {
+    Read(&'r mut dyn BufRead),
+    /// The input, and the end of the last window looked at.
+    Mapped {
+        data: &'r [u8],
+        pos: usize,
+        window_end: usize,
+    },
 }
 
 /// Reads blocks cut at goroutine boundaries.
 struct BlockReader<'r> {
-    r: &'r mut dyn BufRead,
+    input: Input<'r>,
     block_size: usize,
     /// Bytes after the last cut, for the next block.
     carry: Vec<u8>,
     /// How the input ended, found while reading the last block.
     pending: Option<End>,
     /// Buffers of applied blocks, for reuse.
-    pool: Vec<Buf>,
+    pool: Vec<Vec<u8>>,
 }
 
-impl BlockReader<'_> {
+/// Where to cut a block of whole lines: before the last goroutine header
+/// that follows a blank line, else after the last line; `None` if the
+/// block holds no line end.
+fn cut_point(b: &[u8]) -> Option<usize> {
+    match BOUNDARY.rfind(b) {
+        Some(i) => Some(i + 2),
+        None => memrchr(b'\n', b).map(|i| i + 1),
+    }
+}
+
+impl<'r> BlockReader<'r> {
     /// The next block (whole lines, except the last one of the input), or
     /// how the input ended.
-    fn next_block(&mut self) -> Result<Buf, End> {
+    fn next_block(&mut self) -> Result<Buf<'r>, End> {
         if let Some(end) = self.pending.take() {
             return Err(end);
         }
-        let mut buf = self.pool.pop().unwrap_or_default();
+        let r = match &mut self.input {
+            Input::Read(r) => &mut **r,
+            Input::Mapped {
+                data,
+                pos,
+                window_end,
+            } => {
+                // The same windows as reading would give: the bytes after
+                // the last cut and as many more as make a block.
+                let data: &'r [u8] = data;
+                let rest = &data[*pos..];
+                if rest.is_empty() {
+                    return Err(End::Eof);
+                }
+                let carry = *window_end - *pos;
+                let target = carry + self.block_size.saturating_sub(carry).max(1);
+                if rest.len() <= target {
+                    *pos = data.len();
+                    *window_end = data.len();
+                    return Ok(Buf::Mapped(rest));
+                }
+                let b = &rest[..target];
+                let Some(cut) = cut_point(b) else {
+                    *pos += target;
+                    *window_end = *pos;
+                    return Err(End::LongLine(b.to_vec()));
+                };
+                *window_end = *pos + target;
+                *pos += cut;
+                return Ok(Buf::Mapped(&b[..cut]));
+            }
+        };
+        let mut data = self.pool.pop().unwrap_or_default();
         let want = self.block_size.saturating_sub(self.carry.len()).max(1);
         let target = self.carry.len() + want;
-        if buf.data.len() < target {
-            buf.data.resize(target, 0);
+        if data.len() < target {
+            data.resize(target, 0);
         }
-        buf.data[..self.carry.len()].copy_from_slice(&self.carry);
-        buf.len = self.carry.len();
+        data[..self.carry.len()].copy_from_slice(&self.carry);
+        let mut len = self.carry.len();
         self.carry.clear();
         // Reads of a block at a time go around the reader's own buffer
         // (the block is larger), so the bytes are copied once.
         let mut end = None;
-        while buf.len < target {
-            match self.r.read(&mut buf.data[buf.len..target]) {
+        while len < target {
+            match r.read(&mut data[len..target]) {
                 Ok(0) => {
                     end = Some(End::Eof);
                     break;
                 }
-                Ok(n) => buf.len += n,
+                Ok(n) => len += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     // Whole lines go on as a block; the rest is the tail.
-                    let cut = memrchr(b'\n', buf.bytes()).map_or(0, |i| i + 1);
-                    let tail = buf.data[cut..buf.len].to_vec();
-                    buf.len = cut;
+                    let cut = memrchr(b'\n', &data[..len]).map_or(0, |i| i + 1);
+                    let tail = data[cut..len].to_vec();
+                    len = cut;
                     end = Some(End::Error(e, tail));
                     break;
                 }
             }
         }
         let Some(end) = end else {
-            // Cut before the last goroutine header that follows a blank
-            // line, else after the last line.
-            let b = buf.bytes();
-            let cut = match BOUNDARY.rfind(b) {
-                Some(i) => i + 2,
-                None => match memrchr(b'\n', b) {
-                    Some(i) => i + 1,
-                    None => return Err(End::LongLine(b.to_vec())),
-                },
+            let b = &data[..len];
+            let Some(cut) = cut_point(b) else {
+                return Err(End::LongLine(b.to_vec()));
             };
             self.carry.extend_from_slice(&b[cut..]);
-            buf.len = cut;
-            return Ok(buf);
+            return Ok(Buf::Owned { data, len: cut });
         };
-        if buf.len == 0 {
-            self.pool.push(buf);
+        if len == 0 {
+            self.pool.push(data);
             return Err(end);
         }
         self.pending = Some(end);
-        Ok(buf)
+        Ok(Buf::Owned { data, len })
     }
 
-    fn read_wave(&mut self, n: usize) -> Wave {
+    fn read_wave(&mut self, n: usize) -> Wave<'r> {
         let mut blocks = Vec::with_capacity(n);
         while blocks.len() < n {
             match self.next_block() {
@@ -791,10 +841,27 @@ impl BlockReader<'_> {
         }
         Wave { blocks, end: None }
     }
+
+    /// The input after what was read, for the sequential reader.
+    fn rest(&mut self) -> Box<dyn BufRead + '_> {
+        match &mut self.input {
+            Input::Read(r) => Box::new(&mut **r),
+            Input::Mapped { data, pos, .. } => Box::new(&data[*pos..]),
+        }
+    }
+
+    fn recycle(&mut self, blocks: Vec<Buf<'_>>) {
+        for b in blocks {
+            match b {
+                Buf::Owned { data, .. } => self.pool.push(data),
+                Buf::Mapped(b) => crate::load::mapped::release(b),
+            }
+        }
+    }
 }
 
 /// Applies a wave's parsed blocks; `base` counts the lines applied.
-fn apply_wave(p: &mut Parser<'_>, wave: &Wave, parsed: &[Parsed], base: &mut u64) -> bool {
+fn apply_wave(p: &mut Parser<'_>, wave: &Wave<'_>, parsed: &[Parsed], base: &mut u64) -> bool {
     for (data, ps) in wave.blocks.iter().zip(parsed) {
         if !apply_block(p, data.bytes(), ps, *base) {
             return false;
@@ -856,6 +923,32 @@ pub(super) fn load(
     block_size: usize,
     decoding: bool,
 ) -> Result<Vec<Snapshot>, InputError> {
+    load_input(Input::Read(r), source, opts, block_size, decoding)
+}
+
+/// Every dump in `data` (a mapped file), through the block-parallel path
+/// with blocks that are slices of `data`.
+pub(super) fn load_slice(
+    data: &[u8],
+    source: &str,
+    opts: &LoadOptions,
+    block_size: usize,
+) -> Result<Vec<Snapshot>, InputError> {
+    let input = Input::Mapped {
+        data,
+        pos: 0,
+        window_end: 0,
+    };
+    load_input(input, source, opts, block_size, false)
+}
+
+fn load_input(
+    input: Input<'_>,
+    source: &str,
+    opts: &LoadOptions,
+    block_size: usize,
+    decoding: bool,
+) -> Result<Vec<Snapshot>, InputError> {
     // A reader that decodes (inflates) is the bound of the load: it keeps
     // a core, and the blocks are parsed and applied on the others.
     let pool = if decoding { PARSERS.as_ref() } else { None };
@@ -864,7 +957,7 @@ pub(super) fn load(
     let wave_blocks = (2 * threads).max(2);
     let mut p = Parser::new(source, opts);
     let mut reader = BlockReader {
-        r,
+        input,
         block_size,
         carry: Vec::new(),
         pending: None,
@@ -874,7 +967,7 @@ pub(super) fn load(
     let t = Instant::now();
     let mut cur = reader.read_wave(wave_blocks);
     add(&READING, t.elapsed());
-    let mut prev: Option<(Wave, Vec<Parsed>)> = None;
+    let mut prev: Option<(Wave<'_>, Vec<Parsed>)> = None;
     // The input has ended (a wave with an end was read).
     let mut ended = false;
     loop {
@@ -913,12 +1006,12 @@ pub(super) fn load(
         add(&READING, reading);
         add(&WAITING, wave_start.elapsed().saturating_sub(reading));
         if let Some((w, _)) = prev.take() {
-            reader.pool.extend(w.blocks);
+            reader.recycle(w.blocks);
             if !going {
                 return p.finish();
             }
             if let Some(end) = w.end {
-                return finish_end(p, end, base, reader.r);
+                return finish_end(p, end, base, &mut reader.rest());
             }
         }
         prev = Some((cur, parsed));

@@ -148,6 +148,31 @@ pub(crate) fn load_decoding(
     }
 }
 
+/// [`load`] of an input held in memory (a mapped file): the parallel path
+/// parses blocks that are slices of `data`, without copying them.
+pub(crate) fn load_slice(
+    data: &[u8],
+    source: &str,
+    opts: &LoadOptions,
+) -> Result<Vec<Snapshot>, InputError> {
+    if opts.parallel {
+        blocks::load_slice(data, source, opts, blocks::BLOCK_SIZE)
+    } else {
+        load_sequential(&mut &data[..], source, opts)
+    }
+}
+
+/// [`load_slice`] with blocks of about `block_size` bytes (for tests).
+#[doc(hidden)]
+pub fn load_slice_with_block_size(
+    data: &[u8],
+    source: &str,
+    opts: &LoadOptions,
+    block_size: usize,
+) -> Result<Vec<Snapshot>, InputError> {
+    blocks::load_slice(data, source, opts, block_size.clamp(1, 1 << 30))
+}
+
 /// [`load`] line by line on the calling thread.
 pub fn load_sequential(
     r: &mut dyn BufRead,
