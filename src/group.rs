@@ -106,6 +106,12 @@ pub struct Group {
     /// (the profile's values unscaled by its sampling period), the basis of
     /// the sampling error of [`Group::values`]; 0 when unknown.
     pub raw_samples: f64,
+    /// Memory profiles: the variance of the judged value that sampling
+    /// implies (Horvitz–Thompson: each kept sample of objects of size `s`,
+    /// kept with probability `p`, adds `s² (1 − p) / p²`), so objects at or
+    /// above the sampling period, kept every time, add almost none; 0 when
+    /// unknown.
+    pub sampling_var: f64,
 }
 
 /// The distinct allocation stacks of a memory series: each a list of
@@ -304,6 +310,8 @@ impl Grouper {
                     mem[gi].add(snap, sample, si, value_index);
                     if let Some(r) = &raw_of {
                         groups[gi].raw_samples += r.count(sample);
+                        groups[gi].sampling_var += r.variance(sample);
+                        groups[gi].sampling_var += r.variance(sample);
                     }
                 }
                 continue;
@@ -471,6 +479,7 @@ fn new_group(snap: &Snapshot, sample: &Sample, rep: usize, key: GroupKey) -> Gro
         elided: false,
         stacks: BTreeSet::new(),
         raw_samples: 0.0,
+        sampling_var: 0.0,
     }
 }
 
@@ -507,6 +516,23 @@ impl RawSamples {
         }
         let avg = bytes / objects;
         objects * (1.0 - (-avg / self.period).exp())
+    }
+
+    /// The variance sampling adds to the sample's bytes: `objects` (scaled)
+    /// of average size `s`, each kept with probability `p`, estimate their
+    /// total with variance `objects · s² · (1 − p) / p`.
+    fn variance(&self, s: &Sample) -> f64 {
+        let objects = s.values.get(self.objects).copied().unwrap_or(0) as f64;
+        let bytes = s.values.get(self.space).copied().unwrap_or(0) as f64;
+        if objects <= 0.0 || bytes <= 0.0 {
+            return 0.0;
+        }
+        let avg = bytes / objects;
+        let p = 1.0 - (-avg / self.period).exp();
+        if p <= 0.0 {
+            return 0.0;
+        }
+        objects * avg * avg * (1.0 - p) / p
     }
 }
 

@@ -646,11 +646,28 @@ fn package_level_slice(pkg: &[String], name: &str) -> bool {
 
 /// Catalog entries a goroutine finding may give up for
 /// goroutine-retains-data: the generic per-operation ones.
-fn generic(pattern: &str, catalog: &Catalog) -> bool {
-    pattern == "goroutine-blocked"
-        || catalog.get(pattern).is_some_and(|e| {
-            e.entry.signature.priority <= 45 && e.entry.kind != super::catalog::EntryKind::Heap
-        })
+/// Whether a goroutine finding's pattern gives way to the story of the data
+/// its creator allocated: a generic wait, the story itself, or a receive
+/// the stack alone guessed to be a range loop (no source read).
+fn replaceable(g: &Finding) -> bool {
+    generic(&g.pattern)
+        || g.pattern == "goroutine-retains-data"
+        || (g.source.is_none() && g.pattern == "range-unclosed-channel")
+}
+
+fn generic(pattern: &str) -> bool {
+    // Patterns that say where a goroutine waits but not what should have
+    // ended it: the heap its creator allocated tells the story better. A
+    // pattern that names the missing close, return, Done or Unlock
+    // (range-unclosed-channel, premature-return, timeout-leak, …) stays.
+    matches!(
+        pattern,
+        "goroutine-blocked"
+            | "chan-receive-blocked"
+            | "chan-send-blocked"
+            | "select-no-exit"
+            | "sleep-loop"
+    )
 }
 
 /// The function a closure belongs to: `main.open.func1.2` → `main.open`.
@@ -714,11 +731,7 @@ pub fn retains_data_stories(
         let func = site.function.clone();
         let g = goroutine
             .iter_mut()
-            .filter(|g| {
-                g.severity >= Severity::Medium
-                    && g.trend.is_growth()
-                    && generic(&g.pattern, catalog)
-            })
+            .filter(|g| g.severity >= Severity::Medium && g.trend.is_growth() && replaceable(g))
             .find(|g| started_by(g, &func, index));
         match g {
             Some(g) => {
@@ -759,7 +772,7 @@ pub fn retains_data_stories(
             .linked
             .iter()
             .any(|l| l.pattern == "goroutine-retains-data");
-        if (by_creator || decided) && generic(&g.pattern, catalog) {
+        if (by_creator || decided) && replaceable(g) {
             adopt(g, entry);
         }
     }
@@ -890,8 +903,11 @@ pub fn decide(
                     | BlockingOp::Cond
                     | BlockingOp::Other
             );
-            let generic_top = top.entry.signature.priority <= 45;
-            if !waits_forever || !generic_top || examined.is_some() {
+            // Only a wait that names no cause gives way to the captured data;
+            // a pattern the code decided (a range never closed, a missing
+            // return) is the story itself.
+            let generic_top = generic(&top.entry.id);
+            if !waits_forever || !generic_top || examined.is_some_and(|p| !generic(p)) {
                 return None;
             }
             captured_by_goroutine(index, s, site).map(|e| ("goroutine-retains-data", e))

@@ -917,7 +917,8 @@ fn examine_receive(
 }
 
 /// A receive statement repeated by a loop (`for { v, ok := <-ch … }`) is a
-/// hand-written range: it ends only when the channel is closed.
+/// hand-written range: it ends only when the channel is closed. A plain
+/// receive in a loop (`for { v := <-ch }`) is not: closing would not end it.
 fn receive_in_loop(
     v: &mut SourceVerdict,
     src: &SourceFile,
@@ -931,7 +932,18 @@ fn receive_in_loop(
         line: line_no,
         col: line.find("<-").unwrap_or(0),
     };
-    if let Some(l) = golex::loop_around(&src.code, at, open, close) {
+    let in_loop = golex::loop_around(&src.code, at, open, close);
+    let comma_ok = comma_ok || regex!(r",\s*\w+\s*:?=\s*<-").is_match(line);
+    if let (Some(l), false) = (in_loop, comma_ok) {
+        // `for { v := <-ch }`: closing ch would not end this loop (it would
+        // spin on zero values); nothing is left to send, and nothing stops it.
+        v.pattern = Some("chan-receive-blocked");
+        v.evidence.push(format!(
+            "{} receives in the loop at {} with no way out but a value: nothing sends any more and nothing tells it to stop",
+            loc(src, line_no),
+            loc(src, l)
+        ));
+    } else if let Some(l) = in_loop {
         v.pattern = Some("range-unclosed-channel");
         v.evidence.push(format!(
             "{} receives in the loop at {}{}: the loop waits for a value or the channel's close forever",

@@ -774,8 +774,10 @@ pub fn diff_groups(
     out
 }
 
-/// The standard error of each sampled value: a value built from `r` raw
-/// samples is off by about `value / sqrt(r)`; a snapshot without the site
+/// The standard error of each sampled value: the square root of the
+/// variance sampling implies (for small objects about `value / sqrt(r)`
+/// with `r` raw samples; objects at or above the sampling period are kept
+/// every time and are exact); a snapshot without the site
 /// is off by about one sample's worth. Empty when the raw counts are not
 /// known (no sampling period) or the profile was not sampled.
 fn sampling_sigma(values: &[i64], present: &[Option<&Group>]) -> Vec<f64> {
@@ -793,8 +795,14 @@ fn sampling_sigma(values: &[i64], present: &[Option<&Group>]) -> Vec<f64> {
     values
         .iter()
         .zip(&raw)
-        .map(|(&v, &r)| {
-            if r >= 1.0 {
+        .zip(present)
+        .map(|((&v, &r), g)| {
+            let var = g.map_or(0.0, |g| g.sampling_var);
+            if r >= 1.0 && var > 0.0 {
+                // Small objects: about `v / sqrt(r)`; objects at or above the
+                // sampling period are kept every time and add almost none.
+                var.sqrt()
+            } else if r >= 1.0 {
                 v.max(0) as f64 / r.sqrt()
             } else {
                 per_sample
