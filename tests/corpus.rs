@@ -655,3 +655,25 @@ fn plain_cycles_are_not_findings() {
     let e = c.get("cyclic-references").expect("informational entry");
     assert_eq!(e.entry.severity, Severity::Info);
 }
+
+/// Issue 16/13: a goroutineleak protobuf (no `created by`, runtime frames
+/// kept) and debug=2 dumps of the same process report each leaked group
+/// once: the goroutine finding carries the runtime's verdict.
+#[test]
+fn goroutineleak_and_debug2_of_one_process_give_one_finding() {
+    let dir = root().join("captures/go1.27/pprof-service");
+    let mut inputs = files(&dir, "goroutine-", ".debug2.txt");
+    inputs.extend(files(&dir, "goroutineleak-", ".pb.gz"));
+    let snaps = load(&inputs);
+    let found = analyze(&snaps, false);
+    let top = serious(&found);
+    assert_eq!(
+        top.len(),
+        1,
+        "{:?}",
+        top.iter()
+            .map(|f| (&f.pattern, f.profile))
+            .collect::<Vec<_>>()
+    );
+    assert!(top[0].confidence >= 0.95, "the runtime's verdict decides");
+}

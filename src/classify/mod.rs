@@ -195,17 +195,35 @@ pub fn link_stories(findings: Vec<Finding>) -> Vec<Finding> {
 /// growing groups it does not mark are noted (the detector proves leaks
 /// that are unreachable; a goroutine blocked on a channel still reachable,
 /// from a global for instance, is not marked, so growth may still be a leak).
-pub fn runtime_verdict(findings: &mut [Finding]) {
+pub fn runtime_verdict(findings: &mut Vec<Finding>) {
+    // A goroutineleak protobuf records no `created by` (and keeps the
+    // runtime frames a debug=2 dump hides), so its groups are matched by
+    // their frames outside the runtime as well as by id.
+    let frames_of = |f: &Finding| -> Vec<(String, u32)> {
+        f.frames
+            .iter()
+            .filter(|x| !crate::model::normalize::is_runtime_function(&x.function))
+            .map(|x| (x.function.clone(), x.line))
+            .collect()
+    };
     let marked: std::collections::BTreeSet<String> = findings
         .iter()
         .filter(|f| f.profile == ProfileKind::GoroutineLeak)
         .map(|f| f.id.clone())
         .collect();
+    let marked_frames: std::collections::BTreeSet<Vec<(String, u32)>> = findings
+        .iter()
+        .filter(|f| f.profile == ProfileKind::GoroutineLeak)
+        .map(frames_of)
+        .collect();
+    let mut confirmed = std::collections::BTreeSet::new();
     for f in findings
         .iter_mut()
         .filter(|f| f.profile == ProfileKind::Goroutine)
     {
-        if marked.contains(&f.id) {
+        let frames = frames_of(f);
+        if marked.contains(&f.id) || marked_frames.contains(&frames) {
+            confirmed.insert(frames);
             if !f.trend.is_growth() {
                 f.evidence.push(format!(
                     "growth and the runtime disagree: the count is {}, yet the goroutineleak profile marks this group leaked",
@@ -228,6 +246,10 @@ pub fn runtime_verdict(findings: &mut [Finding]) {
             f.confidence = ((f.confidence - 0.15).max(0.05) * 100.0).round() / 100.0;
         }
     }
+    // The goroutine finding now carries the runtime's verdict; its twin from
+    // the goroutineleak series would report the same goroutines twice.
+    findings
+        .retain(|f| f.profile != ProfileKind::GoroutineLeak || !confirmed.contains(&frames_of(f)));
 }
 
 /// Options of the classification.
