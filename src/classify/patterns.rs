@@ -871,7 +871,8 @@ fn adopt(g: &mut Finding, entry: &super::catalog::Compiled) {
     g.fix = entry.entry.fix.trim().to_string();
     g.snippet = entry.entry.snippet.trim_matches('\n').to_string();
     g.references = entry.entry.references.clone();
-    g.severity = g.severity.max(entry.entry.severity);
+    // The severity stays what the goroutines' evidence earned (issue 13):
+    // naming the story does not make counts alone proof.
     if !g.decide.starts_with("Decided by the source") {
         g.decide = entry.entry.decide.clone();
     }
