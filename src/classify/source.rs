@@ -208,14 +208,7 @@ impl SourceIndex {
             }
         }
         for d in dirs {
-            let ds = d.to_string_lossy();
-            let have = components(&ds);
-            let n = want
-                .iter()
-                .rev()
-                .zip(have.iter().rev())
-                .take_while(|(a, b)| a == b)
-                .count();
+            let n = common_suffix(&want, &components(&d.to_string_lossy()));
             if n < 2.min(want.len()) || n == 0 {
                 continue;
             }
@@ -251,14 +244,7 @@ impl SourceIndex {
         let mut best: Option<(usize, &PathBuf)> = None;
         let mut tie = false;
         for c in candidates {
-            let cs = c.to_string_lossy();
-            let have = components(&cs);
-            let n = want
-                .iter()
-                .rev()
-                .zip(have.iter().rev())
-                .take_while(|(a, b)| a == b)
-                .count();
+            let n = common_suffix(&want, &components(&c.to_string_lossy()));
             match best {
                 Some((b, _)) if n < b => {}
                 Some((b, _)) if n == b => tie = true,
@@ -1650,6 +1636,15 @@ fn find_go_statement(
         }
     }
     None
+}
+
+/// How many trailing path components two paths share.
+fn common_suffix(want: &[&str], have: &[&str]) -> usize {
+    want.iter()
+        .rev()
+        .zip(have.iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count()
 }
 
 #[cfg(test)]

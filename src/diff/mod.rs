@@ -211,13 +211,9 @@ impl Trend {
     }
 }
 
-/// Whether steady growth (a straight line) fits a sampled series better
-/// than a single step to a level that then holds (the first value, then the
-/// weighted mean of the rest): both have two parameters, so their weighted
-/// squared residuals compare directly. A cache that fills in one go and a
-/// leak whose later steps are lost in the sampling error both look like
-/// growth step by step; this tells which shape the whole series has.
-fn linear_fits_better_than_step(values: &[i64], sigma: &[f64]) -> bool {
+/// Weights `1/sigma²` of a sampled series and the weighted
+/// means of snapshot index and value (the start of a weighted fit).
+fn weighted_means(values: &[i64], sigma: &[f64]) -> (Vec<f64>, f64, f64) {
     let w: Vec<f64> = sigma
         .iter()
         .map(|&s| if s > 0.0 { 1.0 / (s * s) } else { 1e12 })
@@ -230,6 +226,17 @@ fn linear_fits_better_than_step(values: &[i64], sigma: &[f64]) -> bool {
         .map(|(w, &y)| w * y as f64)
         .sum::<f64>()
         / sw;
+    (w, mx, my)
+}
+
+/// Whether steady growth (a straight line) fits a sampled series better
+/// than a single step to a level that then holds (the first value, then the
+/// weighted mean of the rest): both have two parameters, so their weighted
+/// squared residuals compare directly. A cache that fills in one go and a
+/// leak whose later steps are lost in the sampling error both look like
+/// growth step by step; this tells which shape the whole series has.
+fn linear_fits_better_than_step(values: &[i64], sigma: &[f64]) -> bool {
+    let (w, mx, my) = weighted_means(values, sigma);
     let (mut sxx, mut sxy) = (0.0, 0.0);
     for (i, (&wi, &y)) in w.iter().zip(values).enumerate() {
         sxx += wi * (i as f64 - mx).powi(2);
@@ -264,18 +271,7 @@ fn weighted_slope_z(values: &[i64], sigma: &[f64]) -> f64 {
     if n < 2 {
         return 0.0;
     }
-    let w: Vec<f64> = sigma
-        .iter()
-        .map(|&s| if s > 0.0 { 1.0 / (s * s) } else { 1e12 })
-        .collect();
-    let sw: f64 = w.iter().sum();
-    let mx = w.iter().enumerate().map(|(i, w)| w * i as f64).sum::<f64>() / sw;
-    let my = w
-        .iter()
-        .zip(values)
-        .map(|(w, &y)| w * y as f64)
-        .sum::<f64>()
-        / sw;
+    let (w, mx, my) = weighted_means(values, sigma);
     let mut sxx = 0.0;
     let mut sxy = 0.0;
     for (i, (&wi, &y)) in w.iter().zip(values).enumerate() {
