@@ -311,7 +311,6 @@ impl Grouper {
                     if let Some(r) = &raw_of {
                         groups[gi].raw_samples += r.count(sample);
                         groups[gi].sampling_var += r.variance(sample);
-                        groups[gi].sampling_var += r.variance(sample);
                     }
                 }
                 continue;
@@ -393,6 +392,7 @@ impl Grouper {
                 mem[gi].add(snap, sample, si, value_index);
                 if let Some(r) = &raw_of {
                     groups[gi].raw_samples += r.count(sample);
+                    groups[gi].sampling_var += r.variance(sample);
                 }
             }
         }
@@ -926,5 +926,54 @@ mod tests {
             assert_eq!(t.frames.len(), 3);
         }
         assert_eq!(top.groups[0].value(0), 300);
+    }
+
+    /// The sampling variance of a site is the sum over its samples, each
+    /// counted once, whether the sample starts the group or joins it: an
+    /// object at or above the sampling period is kept every time (no
+    /// variance), a small one stands for `period / size` objects.
+    #[test]
+    fn sampling_variance_counts_every_sample_once() {
+        let mut s = Snapshot::new("t", crate::model::Format::Pprof, ProfileKind::Heap);
+        s.sample_types = vec![
+            crate::model::ValueType::new("inuse_objects", "count"),
+            crate::model::ValueType::new("inuse_space", "bytes"),
+        ];
+        s.period = Some(512 * 1024);
+        let mut push = |frames: &[&str], objects: i64, bytes: i64| {
+            let stack: Vec<FrameId> = frames
+                .iter()
+                .map(|f| s.table.intern_frame(f, "main.go", 1))
+                .collect();
+            s.samples.push(Sample {
+                stack: stack.into(),
+                values: vec![objects, bytes],
+                ..Default::default()
+            });
+        };
+        // One map bucket array of 8 MiB: exact.
+        push(&["runtime.mallocgc", "main.grow"], 1, 8 << 20);
+        // Small objects, one raw sample each, twice on the same stack.
+        push(&["runtime.mallocgc", "main.small"], 6554, 6554 * 80);
+        push(&["runtime.mallocgc", "main.small"], 6554, 6554 * 80);
+        let r = RawSamples::of(&s, 1).unwrap();
+        let one = r.variance(&s.samples[1]);
+        let mut g = Grouper::new(GroupBy::Site);
+        g.collect_stacks = true;
+        let groups = g.group(&s, 1).groups;
+        let big = groups.iter().find(|g| g.value(1) == 8 << 20).unwrap();
+        let small = groups.iter().find(|g| g.value(1) == 2 * 6554 * 80).unwrap();
+        // Kept with probability 1 - exp(-16): off by a few KiB at most.
+        assert!(big.sampling_var.sqrt() < 8192.0, "{}", big.sampling_var);
+        assert!(one > 0.0);
+        assert!(
+            (small.sampling_var - 2.0 * one).abs() <= 1e-6 * one,
+            "{} vs 2 x {}",
+            small.sampling_var,
+            one
+        );
+        // About one sample's worth of bytes per raw sample: sqrt(2) x 512 KiB.
+        let sd = small.sampling_var.sqrt();
+        assert!((sd / (2f64.sqrt() * 524288.0) - 1.0).abs() < 0.05, "{sd}");
     }
 }

@@ -500,38 +500,65 @@ fn is_candidate(s: &Series, kind: FindingKind, n: usize) -> bool {
                 _ => false,
             }
         }
-        FindingKind::Heap => {
-            // Sampled estimates: growth must be clear in absolute and
-            // relative terms.
-            // Sampled estimates: growth must hold at every step (within the
-            // noise), be at least MIN_HEAP_GROWTH bytes and a fifth of the start.
-            let delta = t.last - t.first;
-            // A site made only of runtime frames (goroutine descriptors and
-            // stacks) grows with goroutines; the goroutine findings say why.
-            let runtime_only = s
-                .frames
-                .iter()
-                .all(|f| crate::model::normalize::is_runtime_function(&f.function));
-            // Growth that slows to under half its first step is a cache or a
-            // pool filling up, not a leak.
-            // With a known sampling error, only a last step clearly (beyond
-            // two standard errors) under half the first one counts.
-            let steps: Vec<i64> = s.values.windows(2).map(|w| w[1] - w[0]).collect();
-            let k = steps.len();
-            let last_step_error = if s.sigma.len() == s.values.len() && k >= 1 {
-                (s.sigma[k].powi(2) + s.sigma[k - 1].powi(2)).sqrt()
-            } else {
-                0.0
-            };
-            let saturating =
-                k >= 2 && (steps[k - 1] as f64 + 2.0 * last_step_error) * 2.0 <= steps[0] as f64;
-            t.verdict == Verdict::Growing
-                && !runtime_only
-                && !saturating
-                && delta >= MIN_HEAP_GROWTH
-                && (t.first <= 0 || delta * 5 >= t.first)
-        }
+        FindingKind::Heap => heap_shape(s).is_some(),
     }
+}
+
+/// How a heap series qualifies for a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HeapShape {
+    /// Grows, and did not slow to a fill.
+    Growing,
+    /// Rose beyond the sampling error, never clearly fell back, then held
+    /// (or slowed to a fill): a cache filling up looks the same, so only objects
+    /// nothing but the runtime keeps ([`UNREFERENCED_PATTERNS`]) make it a
+    /// finding.
+    Held,
+}
+
+fn heap_shape(s: &Series) -> Option<HeapShape> {
+    let t = &s.trend;
+    // Sampled estimates: growth must be clear in absolute and relative
+    // terms: at least MIN_HEAP_GROWTH bytes and a fifth of the start.
+    let delta = t.last - t.first;
+    // A site made only of runtime frames (goroutine descriptors and
+    // stacks) grows with goroutines; the goroutine findings say why.
+    let runtime_only = s
+        .frames
+        .iter()
+        .all(|f| crate::model::normalize::is_runtime_function(&f.function));
+    if runtime_only || delta < MIN_HEAP_GROWTH || (t.first > 0 && delta * 5 < t.first) {
+        return None;
+    }
+    // Growth that slows to under half its first step is a cache or a
+    // pool filling up, not a leak.
+    // With a known sampling error, only a last step clearly (beyond
+    // two standard errors) under half the first one counts.
+    let steps: Vec<i64> = s.values.windows(2).map(|w| w[1] - w[0]).collect();
+    let k = steps.len();
+    let sampled = s.sigma.len() == s.values.len() && k >= 1;
+    let last_step_error = if sampled {
+        (s.sigma[k].powi(2) + s.sigma[k - 1].powi(2)).sqrt()
+    } else {
+        0.0
+    };
+    let saturating =
+        k >= 2 && (steps[k - 1] as f64 + 2.0 * last_step_error) * 2.0 <= steps[0] as f64;
+    if t.verdict == Verdict::Growing && !saturating {
+        return Some(HeapShape::Growing);
+    }
+    // A rise beyond the sampling error of first and last (the test a step
+    // up passes in `Trend::judge_sampled`), and no value clearly (beyond
+    // two standard errors, as a step down there) above the last: what a
+    // leak holds, it keeps.
+    let n = s.values.len();
+    let sd = |i: usize, j: usize| (s.sigma[i].powi(2) + s.sigma[j].powi(2)).sqrt();
+    let held = sampled
+        && n >= 3
+        && matches!(t.verdict, Verdict::Growing | Verdict::Stepped)
+        && (0..n - 1).all(|i| (s.values[i] - t.last) as f64 <= 2.0 * sd(i, n - 1))
+        && delta as f64 > sd(0, n - 1);
+    held.then_some(HeapShape::Held)
 }
 
 /// Classifies the series of one kind of snapshot.
@@ -758,6 +785,14 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                 source_info = Some(verdict.info);
             }
         }
+        // A heap site that rose and then held is a cache or a pool filling
+        // up unless what it holds is pending timers.
+        if kind == FindingKind::Heap
+            && heap_shape(s) == Some(HeapShape::Held)
+            && !UNREFERENCED_PATTERNS.contains(&top.entry.id.as_str())
+        {
+            continue;
+        }
         let j = judge(s, top, kind, n);
         let (severity, confidence) = (j.severity, j.confidence);
         let mut evidence = vec![format!("decided by: {}", j.decided_by)];
@@ -933,14 +968,13 @@ fn judge(s: &Series, top: &catalog::Compiled, kind: FindingKind, n: usize) -> Ju
     j
 }
 
-/// Heap patterns whose objects are resources only a leak keeps alive, not
-/// data a program caches on purpose.
-const RESOURCE_PATTERNS: [&str; 4] = [
-    "time-after-in-loop",
-    "ticker-not-stopped",
-    "unclosed-file",
-    "context-not-cancelled",
-];
+/// Heap patterns whose objects nothing in the program refers to: the
+/// runtime alone keeps them until they fire (`time.After`'s timer and
+/// channel, Go <= 1.22). A pool cannot hold them, so a rise that then holds
+/// is pending timers, not a pool or a cache that filled. Tickers, files and
+/// contexts are held by the program, and a pool of connections each with a
+/// ticker fills and holds just like a cache.
+const UNREFERENCED_PATTERNS: [&str; 1] = ["time-after-in-loop"];
 
 fn judge_heap(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement {
     let t = &s.trend;
@@ -948,13 +982,11 @@ fn judge_heap(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement {
     let sampled = s.sigma.len() == s.values.len() && !s.sigma.is_empty();
     let every_step = t.increases + 1 == n;
     // Growth that stopped after the first step, as far as the sampling
-    // error can tell, is a cache or a pool that filled; only a signature
-    // that explains the growth (timers, a map, retained slices) keeps such a
-    // series at medium.
-    // Data structures (maps, slices, buffers) are what caches hold, so such
-    // a shape is no leak; resources only a leak keeps (pending timers,
-    // tickers, open files, child contexts) are.
-    let generic = !RESOURCE_PATTERNS.contains(&top.entry.id.as_str());
+    // error can tell, is a cache or a pool that filled (maps, slices,
+    // buffers, and resources a program holds: tickers, files, contexts);
+    // only objects nothing but the runtime refers to (pending timers) keep
+    // such a series at medium.
+    let generic = !UNREFERENCED_PATTERNS.contains(&top.entry.id.as_str());
     let mut j = if t.jump_at_end(&s.values) {
         let mut j = Judgement::new(
             Severity::Low,
@@ -965,6 +997,21 @@ fn judge_heap(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement {
             ),
         );
         j.would_decide = Some("A later heap profile would show whether the growth goes on.".into());
+        j
+    } else if heap_shape(s) == Some(HeapShape::Held) {
+        // Only pending timers get here (see `classify`).
+        let mut j = Judgement::new(
+            Severity::Medium,
+            0.35,
+            format!(
+                "in-use bytes rose beyond the sampling error and never clearly fell back ({}), then held; what holds is pending timers, which nothing but the runtime refers to: each stays until it fires",
+                fmt_counts(&s.values, "bytes")
+            ),
+        );
+        j.would_decide = Some(
+            "More heap profiles, further apart, would show whether the site keeps growing with traffic or drains as the timers fire."
+                .into(),
+        );
         j
     } else if sampled && t.verdict == Verdict::Growing && !t.sustained {
         let mut j = Judgement::new(
@@ -977,9 +1024,9 @@ fn judge_heap(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement {
             format!(
                 "in-use bytes rose beyond the sampling error, but one step to a level that holds fits the series better than steady growth{}",
                 if generic {
-                    " (a cache filling up looks the same)"
+                    " (a cache or a pool filling up looks the same)"
                 } else {
-                    "; yet what grows is a resource only a leak keeps (timers, tickers, files, contexts)"
+                    "; yet what grows is pending timers, which nothing but the runtime refers to"
                 }
             ),
         );

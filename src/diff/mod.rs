@@ -792,14 +792,12 @@ fn sampling_sigma(values: &[i64], present: &[Option<&Group>]) -> Vec<f64> {
         .iter()
         .zip(&raw)
         .zip(present)
-        .map(|((&v, &r), g)| {
+        .map(|((_, &r), g)| {
             let var = g.map_or(0.0, |g| g.sampling_var);
-            if r >= 1.0 && var > 0.0 {
+            if r >= 1.0 {
                 // Small objects: about `v / sqrt(r)`; objects at or above the
                 // sampling period are kept every time and add almost none.
                 var.sqrt()
-            } else if r >= 1.0 {
-                v.max(0) as f64 / r.sqrt()
             } else {
                 per_sample
             }
