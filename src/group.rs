@@ -38,22 +38,52 @@ pub struct KeyFrame {
     pub line: u32,
 }
 
-/// Run-wide interner of key frames.
+/// Run-wide interner of key frames: each stored once (the index holds
+/// hashes and ids).
 #[derive(Debug, Default)]
 pub struct KeyInterner {
-    map: FxHashMap<KeyFrame, u32>,
+    /// Hash of a frame -> the last id interned with that hash.
+    map: FxHashMap<u64, u32>,
     frames: Vec<KeyFrame>,
+    /// Per id: the previous id with the same hash (`u32::MAX`: none).
+    next: Vec<u32>,
 }
 
 impl KeyInterner {
-    pub fn intern(&mut self, f: KeyFrame) -> u32 {
-        if let Some(&id) = self.map.get(&f) {
-            return id;
+    fn hash(function: &str, file: &str, line: u32) -> u64 {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut h = rustc_hash::FxBuildHasher.build_hasher();
+        function.hash(&mut h);
+        file.hash(&mut h);
+        line.hash(&mut h);
+        h.finish()
+    }
+
+    /// The id of the frame (`function`, `file`, `line`), interned if new.
+    pub fn intern_parts(&mut self, function: &str, file: &str, line: u32) -> u32 {
+        let h = Self::hash(function, file, line);
+        let head = self.map.get(&h).copied();
+        let mut id = head.unwrap_or(u32::MAX);
+        while id != u32::MAX {
+            let f = &self.frames[id as usize];
+            if f.line == line && f.function == function && f.file == file {
+                return id;
+            }
+            id = self.next[id as usize];
         }
         let id = self.frames.len() as u32;
-        self.frames.push(f.clone());
-        self.map.insert(f, id);
+        self.frames.push(KeyFrame {
+            function: function.to_string(),
+            file: file.to_string(),
+            line,
+        });
+        self.next.push(head.unwrap_or(u32::MAX));
+        self.map.insert(h, id);
         id
+    }
+
+    pub fn intern(&mut self, f: KeyFrame) -> u32 {
+        self.intern_parts(&f.function, &f.file, f.line)
     }
 
     pub fn get(&self, id: u32) -> &KeyFrame {
@@ -225,20 +255,12 @@ impl Grouper {
             return None;
         }
         let std = normalize::package_path(function).is_some_and(normalize::is_std_package);
-        let kf = if std {
-            KeyFrame {
-                function: function.to_string(),
-                file: String::new(),
-                line: 0,
-            }
+        Some(if std {
+            self.keys.intern_parts(function, "", 0)
         } else {
-            KeyFrame {
-                function: function.to_string(),
-                file: snap.table.file(id).to_string(),
-                line: snap.table.frame(id).line,
-            }
-        };
-        Some(self.keys.intern(kf))
+            self.keys
+                .intern_parts(function, snap.table.file(id), snap.table.frame(id).line)
+        })
     }
 
     /// Groups the samples of one snapshot. `value_index` orders the groups.
@@ -255,156 +277,292 @@ impl Grouper {
         value_index: usize,
         top: Option<usize>,
     ) -> SnapshotGroups {
-        let n_frames = snap.table.len();
-        let mut cache: Vec<Option<Option<u32>>> = vec![None; n_frames];
-        let mut index: FxHashMap<GroupKey, usize> = FxHashMap::default();
-        let mut groups: Vec<Group> = Vec::new();
-        // Memory profiles: per group, the functions on its stacks (as
-        // interned symbols) and the sample holding the most memory; turned
-        // into strings and frames once, at the end.
-        let memory = snap.kind.is_memory();
-        let mut mem: Vec<MemoryAcc> = Vec::new();
-        let goroutines = snap.kind.is_goroutine();
-        let mut key_frames: Vec<u32> = Vec::new();
-        // Samples with the same frames, creator and operation get the same
-        // key: it is built once per distinct stack, not once per goroutine.
-        let mut memo: FxHashMap<(&[FrameId], Option<FrameId>, BlockingOp), usize> =
-            FxHashMap::default();
-        let raw_of = if memory {
-            RawSamples::of(snap, value_index)
-        } else {
-            None
-        };
-        let skip_profiler = memory && self.skip_profiler;
-        // Per frame: 0 unknown, 1 the profiler's own code, 2 not.
-        let mut profiler_frame: Vec<u8> = if skip_profiler {
-            vec![0; n_frames]
-        } else {
-            Vec::new()
-        };
+        let mut acc = GroupAcc::new(self, snap, value_index, false);
         for (si, sample) in snap.samples.iter().enumerate() {
-            if skip_profiler
-                && sample.stack.iter().any(|&f| {
-                    let slot = &mut profiler_frame[f as usize];
-                    if *slot == 0 {
-                        *slot = if normalize::is_profiler_function(snap.table.function(f)) {
-                            1
-                        } else {
-                            2
-                        };
-                    }
-                    *slot == 1
-                })
-            {
-                continue;
+            acc.add(self, snap, si, sample);
+        }
+        acc.finish(self, snap, top)
+    }
+}
+
+/// The grouping of one snapshot in progress: its samples are added one at
+/// a time, in order, so that a loader can hand them over in chunks and drop
+/// them ([`GroupAcc::owned`]); [`Grouper::group_top`] adds a whole
+/// snapshot's. Either gives the same groups.
+pub struct GroupAcc {
+    value_index: usize,
+    /// Per frame of the snapshot: its key frame, once known.
+    cache: Vec<Option<Option<u32>>>,
+    index: FxHashMap<GroupKey, usize>,
+    groups: Vec<Group>,
+    /// Memory profiles: per group, the functions on its stacks (as
+    /// interned symbols) and the sample holding the most memory; turned
+    /// into strings and frames once, at the end.
+    mem: Vec<MemoryAcc>,
+    memory: bool,
+    goroutines: bool,
+    key_frames: Vec<u32>,
+    /// Samples with the same frames, creator and operation get the same
+    /// key: it is built once per distinct stack, not once per goroutine.
+    memo: Memo,
+    raw_of: Option<RawSamples>,
+    skip_profiler: bool,
+    /// Per frame: 0 unknown, 1 the profiler's own code, 2 not.
+    profiler_frame: Vec<u8>,
+    /// Per group: the stack of its representative sample.
+    rep_stacks: Vec<Box<[FrameId]>>,
+}
+
+/// Distinct (stack, creator, operation) triples seen, each with its group.
+/// The stacks are those of the snapshot's samples (by index) or, when the
+/// samples are not kept, copies in one arena.
+struct Memo {
+    owned: bool,
+    /// Hash -> the last entry with that hash.
+    map: FxHashMap<u64, u32>,
+    entries: Vec<MemoEntry>,
+    arena: Vec<FrameId>,
+}
+
+struct MemoEntry {
+    /// Offset in the arena, or the sample's index.
+    at: usize,
+    len: u32,
+    created_by: Option<FrameId>,
+    op: BlockingOp,
+    group: u32,
+    /// The previous entry with the same hash (`u32::MAX`: none).
+    next: u32,
+}
+
+impl Memo {
+    fn hash(stack: &[FrameId], created_by: Option<FrameId>, op: BlockingOp) -> u64 {
+        use std::hash::BuildHasher;
+        rustc_hash::FxBuildHasher.hash_one((stack, created_by, op))
+    }
+
+    fn stack<'a>(&'a self, e: &MemoEntry, snap: &'a Snapshot) -> &'a [FrameId] {
+        if self.owned {
+            &self.arena[e.at..e.at + e.len as usize]
+        } else {
+            &snap.samples[e.at].stack
+        }
+    }
+
+    fn get(&self, snap: &Snapshot, h: u64, s: &Sample, op: BlockingOp) -> Option<usize> {
+        let mut i = *self.map.get(&h)?;
+        while i != u32::MAX {
+            let e = &self.entries[i as usize];
+            if e.created_by == s.created_by && e.op == op && self.stack(e, snap) == &s.stack[..] {
+                return Some(e.group as usize);
             }
-            let op = if goroutines {
-                sample.op
+            i = e.next;
+        }
+        None
+    }
+
+    fn insert(&mut self, h: u64, si: usize, s: &Sample, op: BlockingOp, group: usize) {
+        let at = if self.owned {
+            let at = self.arena.len();
+            self.arena.extend_from_slice(&s.stack);
+            at
+        } else {
+            si
+        };
+        let id = self.entries.len() as u32;
+        let next = self.map.insert(h, id).unwrap_or(u32::MAX);
+        self.entries.push(MemoEntry {
+            at,
+            len: s.stack.len() as u32,
+            created_by: s.created_by,
+            op,
+            group: group as u32,
+            next,
+        });
+    }
+}
+
+impl GroupAcc {
+    /// Starts grouping `snap` (whose frame table and metadata are complete;
+    /// its samples need not be there yet). With `owned`, the samples added
+    /// need not stay in `snap` (what is needed of them is copied).
+    pub fn new(grouper: &Grouper, snap: &Snapshot, value_index: usize, owned: bool) -> GroupAcc {
+        let n_frames = snap.table.len();
+        let memory = snap.kind.is_memory();
+        let skip_profiler = memory && grouper.skip_profiler;
+        GroupAcc {
+            value_index,
+            cache: vec![None; n_frames],
+            index: FxHashMap::default(),
+            groups: Vec::new(),
+            mem: Vec::new(),
+            memory,
+            goroutines: snap.kind.is_goroutine(),
+            key_frames: Vec::new(),
+            memo: Memo {
+                owned,
+                map: FxHashMap::default(),
+                entries: Vec::new(),
+                arena: Vec::new(),
+            },
+            raw_of: if memory {
+                RawSamples::of(snap, value_index)
             } else {
-                BlockingOp::Other
-            };
-            let seen = (&sample.stack[..], sample.created_by, op);
-            if let Some(&gi) = memo.get(&seen) {
-                add_sample(&mut groups[gi], snap, sample);
-                if memory {
-                    mem[gi].add(snap, sample, si, value_index);
-                    if let Some(r) = &raw_of {
-                        groups[gi].raw_samples += r.count(sample);
-                        groups[gi].sampling_var += r.variance(sample);
-                        groups[gi].sampling_var += r.variance(sample);
-                    }
-                }
-                continue;
-            }
-            key_frames.clear();
-            // Standard-library internals move between Go releases: of each
-            // run of standard-library frames only the outermost (the function
-            // the program called, or a goroutine's entry) joins the key.
-            let mut pending_std: Option<u32> = None;
-            for &fid in sample.stack.iter() {
-                let k = match cache[fid as usize] {
-                    Some(k) => k,
-                    None => {
-                        let k = self.key_frame(snap, fid);
-                        cache[fid as usize] = Some(k);
-                        k
-                    }
-                };
-                if let Some(k) = k {
-                    if goroutines && self.keys.get(k).line == 0 {
-                        pending_std = Some(k);
+                None
+            },
+            skip_profiler,
+            profiler_frame: if skip_profiler {
+                vec![0; n_frames]
+            } else {
+                Vec::new()
+            },
+            rep_stacks: Vec::new(),
+        }
+    }
+
+    /// Adds sample `si` of the snapshot (samples are added in order).
+    pub fn add(&mut self, grouper: &mut Grouper, snap: &Snapshot, si: usize, sample: &Sample) {
+        if self.skip_profiler {
+            let profiler_frame = &mut self.profiler_frame;
+            if sample.stack.iter().any(|&f| {
+                let slot = &mut profiler_frame[f as usize];
+                if *slot == 0 {
+                    *slot = if normalize::is_profiler_function(snap.table.function(f)) {
+                        1
                     } else {
-                        if let Some(p) = pending_std.take() {
-                            key_frames.push(p);
-                        }
-                        key_frames.push(k);
-                    }
+                        2
+                    };
+                }
+                *slot == 1
+            }) {
+                return;
+            }
+        }
+        let op = if self.goroutines {
+            sample.op
+        } else {
+            BlockingOp::Other
+        };
+        let h = Memo::hash(&sample.stack, sample.created_by, op);
+        if let Some(gi) = self.memo.get(snap, h, sample, op) {
+            add_sample(&mut self.groups[gi], snap, sample);
+            if self.memory {
+                if self.mem[gi].add(snap, sample, si, self.value_index) {
+                    self.rep_stacks[gi] = sample.stack.clone();
+                }
+                if let Some(r) = &self.raw_of {
+                    self.groups[gi].raw_samples += r.count(sample);
+                    self.groups[gi].sampling_var += r.variance(sample);
+                    self.groups[gi].sampling_var += r.variance(sample);
                 }
             }
-            if let Some(p) = pending_std.take() {
-                key_frames.push(p);
-            }
-            let created = sample.created_by.map(|c| {
-                let f = snap.table.function(c);
-                let std = normalize::package_path(f).is_some_and(normalize::is_std_package);
-                let kf = KeyFrame {
-                    function: f.to_string(),
-                    file: if std {
-                        String::new()
-                    } else {
-                        snap.table.file(c).to_string()
-                    },
-                    line: if std { 0 } else { snap.table.frame(c).line },
-                };
-                self.keys.intern(kf)
-            });
-            let key = match self.by {
-                GroupBy::Stack => GroupKey {
-                    op,
-                    frames: key_frames.as_slice().into(),
-                    created_by: created,
-                },
-                GroupBy::Site => GroupKey {
-                    op,
-                    frames: key_frames.first().copied().into_iter().collect(),
-                    created_by: None,
-                },
-                GroupBy::Creator => GroupKey {
-                    op: BlockingOp::Other,
-                    frames: Box::new([]),
-                    created_by: created,
-                },
-            };
-            let gi = match index.get(&key) {
-                Some(&i) => i,
+            return;
+        }
+        let key_frames = &mut self.key_frames;
+        key_frames.clear();
+        // Standard-library internals move between Go releases: of each
+        // run of standard-library frames only the outermost (the function
+        // the program called, or a goroutine's entry) joins the key.
+        let mut pending_std: Option<u32> = None;
+        for &fid in sample.stack.iter() {
+            let k = match self.cache[fid as usize] {
+                Some(k) => k,
                 None => {
-                    let i = groups.len();
-                    groups.push(new_group(snap, sample, si, key.clone()));
-                    if memory {
-                        mem.push(MemoryAcc::new(self.collect_stacks));
-                    }
-                    index.insert(key, i);
-                    i
+                    let k = grouper.key_frame(snap, fid);
+                    self.cache[fid as usize] = Some(k);
+                    k
                 }
             };
-            memo.insert(seen, gi);
-            add_sample(&mut groups[gi], snap, sample);
-            if memory {
-                mem[gi].add(snap, sample, si, value_index);
-                if let Some(r) = &raw_of {
-                    groups[gi].raw_samples += r.count(sample);
+            if let Some(k) = k {
+                if self.goroutines && grouper.keys.get(k).line == 0 {
+                    pending_std = Some(k);
+                } else {
+                    if let Some(p) = pending_std.take() {
+                        key_frames.push(p);
+                    }
+                    key_frames.push(k);
                 }
             }
         }
+        if let Some(p) = pending_std.take() {
+            key_frames.push(p);
+        }
+        let created = sample.created_by.map(|c| {
+            let f = snap.table.function(c);
+            let std = normalize::package_path(f).is_some_and(normalize::is_std_package);
+            if std {
+                grouper.keys.intern_parts(f, "", 0)
+            } else {
+                grouper
+                    .keys
+                    .intern_parts(f, snap.table.file(c), snap.table.frame(c).line)
+            }
+        });
+        let key = match grouper.by {
+            GroupBy::Stack => GroupKey {
+                op,
+                frames: key_frames.as_slice().into(),
+                created_by: created,
+            },
+            GroupBy::Site => GroupKey {
+                op,
+                frames: key_frames.first().copied().into_iter().collect(),
+                created_by: None,
+            },
+            GroupBy::Creator => GroupKey {
+                op: BlockingOp::Other,
+                frames: Box::new([]),
+                created_by: created,
+            },
+        };
+        let gi = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let i = self.groups.len();
+                self.groups.push(new_group(snap, sample, si, key.clone()));
+                self.rep_stacks.push(sample.stack.clone());
+                if self.memory {
+                    self.mem.push(MemoryAcc::new(grouper.collect_stacks));
+                }
+                self.index.insert(key, i);
+                i
+            }
+        };
+        self.memo.insert(h, si, sample, op, gi);
+        add_sample(&mut self.groups[gi], snap, sample);
+        if self.memory {
+            if self.mem[gi].add(snap, sample, si, self.value_index) && self.groups[gi].rep != si {
+                self.rep_stacks[gi] = sample.stack.clone();
+            }
+            if let Some(r) = &self.raw_of {
+                self.groups[gi].raw_samples += r.count(sample);
+            }
+        }
+    }
+
+    /// The groups, most populous first, the `top` largest only (all with
+    /// `None`).
+    pub fn finish(
+        self,
+        grouper: &mut Grouper,
+        snap: &Snapshot,
+        top: Option<usize>,
+    ) -> SnapshotGroups {
+        let GroupAcc {
+            value_index,
+            mut groups,
+            mem,
+            memory,
+            rep_stacks,
+            ..
+        } = self;
         if memory {
             // Snapshot symbols to run-wide names, each looked up once.
             let mut names: Vec<Option<Sym>> = vec![None; snap.table.strings.len()];
             for (g, acc) in groups.iter_mut().zip(mem) {
-                acc.finish(g, snap, &mut self.names, &mut names);
+                acc.finish(g, snap, &mut grouper.names, &mut names);
             }
         }
-        // Ranked by size, then key; an order of indices is sorted, not the
-        // groups (large structs: a memory profile can have one per sample).
         let mut order: Vec<(std::cmp::Reverse<u64>, u32)> = groups
             .iter()
             .enumerate()
@@ -420,25 +578,20 @@ impl Grouper {
                 .then_with(|| groups[a.1 as usize].key.cmp(&groups[b.1 as usize].key))
         });
         order.truncate(top.unwrap_or(usize::MAX));
-        let mut slots: Vec<Option<Group>> = groups.into_iter().map(Some).collect();
-        let mut groups: Vec<Group> = order
+        let mut slots: Vec<Option<(Group, Box<[FrameId]>)>> =
+            groups.into_iter().zip(rep_stacks).map(Some).collect();
+        let groups: Vec<Group> = order
             .iter()
             .filter_map(|&(_, i)| slots[i as usize].take())
+            .map(|(mut g, stack)| {
+                g.frames = stack.iter().map(|&f| snap.table.resolve(f)).collect();
+                g
+            })
             .collect();
-        drop(slots);
-        for g in &mut groups {
-            g.frames = snap.samples[g.rep]
-                .stack
-                .iter()
-                .map(|&f| snap.table.resolve(f))
-                .collect();
-        }
         SnapshotGroups { groups }
     }
 }
 
-/// A group of one sample, `snap.samples[rep]`; its frames are resolved once
-/// the groups are ranked.
 fn new_group(snap: &Snapshot, sample: &Sample, rep: usize, key: GroupKey) -> Group {
     let functions: Vec<&str> = sample
         .stack
@@ -557,7 +710,8 @@ impl MemoryAcc {
         }
     }
 
-    fn add(&mut self, snap: &Snapshot, s: &Sample, index: usize, value_index: usize) {
+    /// Adds a sample; whether it became the representative.
+    fn add(&mut self, snap: &Snapshot, s: &Sample, index: usize, value_index: usize) -> bool {
         if let Some(stacks) = &mut self.stacks {
             if stacks.len() < MAX_STACKS_PER_SITE {
                 let syms: Box<[Sym]> = s
@@ -568,17 +722,15 @@ impl MemoryAcc {
                 stacks.insert(syms);
             }
         }
-        // The stack that holds the most memory represents the site (the
-        // first of equals).
         let v = s.values.get(value_index).copied().unwrap_or(0);
         if v > self.rep_value {
             self.rep_value = v;
             self.rep = Some(index);
+            return true;
         }
+        false
     }
 
-    /// Moves the stacks into `g` as run-wide name ids (`cache` maps the
-    /// snapshot's symbols to them) and sets the representative sample.
     fn finish(
         self,
         g: &mut Group,
@@ -587,15 +739,15 @@ impl MemoryAcc {
         cache: &mut [Option<Sym>],
     ) {
         if let Some(stacks) = self.stacks {
+            // Mapped in place: the boxes move, none is copied.
             g.stacks = stacks
                 .into_iter()
-                .map(|st| {
-                    st.iter()
-                        .map(|&f| {
-                            *cache[f as usize]
-                                .get_or_insert_with(|| names.intern(snap.table.strings.get(f)))
-                        })
-                        .collect()
+                .map(|mut st| {
+                    for f in st.iter_mut() {
+                        *f = *cache[*f as usize]
+                            .get_or_insert_with(|| names.intern(snap.table.strings.get(*f)));
+                    }
+                    st
                 })
                 .collect();
         }
