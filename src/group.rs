@@ -9,6 +9,7 @@
 //!   move between Go releases); the program's own frames by function, file and
 //!   line.
 
+use crate::load::Fold;
 use crate::model::normalize;
 use crate::model::{BlockingOp, FrameId, FrameRef, Interner, ProfileKind, Sample, Snapshot, Sym};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -315,19 +316,21 @@ pub struct GroupAcc {
 
 /// Distinct (stack, creator, operation) triples seen, each with its group.
 /// The stacks are those of the snapshot's samples (by index) or, when the
-/// samples are not kept, copies in one arena.
+/// samples are not kept (a memory profile folded while it is loaded, whose
+/// stacks are mostly distinct), identified by a 128-bit hash (FxHash and
+/// SipHash-1-3 of the triple): two distinct triples are taken for one with
+/// a probability of about n²/2¹²⁹, and then only the sampling variance of
+/// their site would differ (repeats add it twice, see `add`).
 struct Memo {
     owned: bool,
     /// Hash -> the last entry with that hash.
     map: FxHashMap<u64, u32>,
     entries: Vec<MemoEntry>,
-    arena: Vec<FrameId>,
 }
 
 struct MemoEntry {
-    /// Offset in the arena, or the sample's index.
+    /// The sample's index, or (owned) the second hash of the triple.
     at: usize,
-    len: u32,
     created_by: Option<FrameId>,
     op: BlockingOp,
     group: u32,
@@ -341,19 +344,30 @@ impl Memo {
         rustc_hash::FxBuildHasher.hash_one((stack, created_by, op))
     }
 
-    fn stack<'a>(&'a self, e: &MemoEntry, snap: &'a Snapshot) -> &'a [FrameId] {
+    /// What an entry records of a sample's stack.
+    fn at(&self, si: usize, s: &Sample) -> usize {
         if self.owned {
-            &self.arena[e.at..e.at + e.len as usize]
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            s.stack.hash(&mut h);
+            h.finish() as usize
         } else {
-            &snap.samples[e.at].stack
+            si
         }
     }
 
-    fn get(&self, snap: &Snapshot, h: u64, s: &Sample, op: BlockingOp) -> Option<usize> {
+    fn get(&self, snap: &Snapshot, h: u64, at: usize, s: &Sample, op: BlockingOp) -> Option<usize> {
         let mut i = *self.map.get(&h)?;
         while i != u32::MAX {
             let e = &self.entries[i as usize];
-            if e.created_by == s.created_by && e.op == op && self.stack(e, snap) == &s.stack[..] {
+            if e.created_by == s.created_by
+                && e.op == op
+                && if self.owned {
+                    e.at == at
+                } else {
+                    snap.samples[e.at].stack == s.stack
+                }
+            {
                 return Some(e.group as usize);
             }
             i = e.next;
@@ -361,19 +375,11 @@ impl Memo {
         None
     }
 
-    fn insert(&mut self, h: u64, si: usize, s: &Sample, op: BlockingOp, group: usize) {
-        let at = if self.owned {
-            let at = self.arena.len();
-            self.arena.extend_from_slice(&s.stack);
-            at
-        } else {
-            si
-        };
+    fn insert(&mut self, h: u64, at: usize, s: &Sample, op: BlockingOp, group: usize) {
         let id = self.entries.len() as u32;
         let next = self.map.insert(h, id).unwrap_or(u32::MAX);
         self.entries.push(MemoEntry {
             at,
-            len: s.stack.len() as u32,
             created_by: s.created_by,
             op,
             group: group as u32,
@@ -403,7 +409,6 @@ impl GroupAcc {
                 owned,
                 map: FxHashMap::default(),
                 entries: Vec::new(),
-                arena: Vec::new(),
             },
             raw_of: if memory {
                 RawSamples::of(snap, value_index)
@@ -444,7 +449,8 @@ impl GroupAcc {
             BlockingOp::Other
         };
         let h = Memo::hash(&sample.stack, sample.created_by, op);
-        if let Some(gi) = self.memo.get(snap, h, sample, op) {
+        let at = self.memo.at(si, sample);
+        if let Some(gi) = self.memo.get(snap, h, at, sample, op) {
             add_sample(&mut self.groups[gi], snap, sample);
             if self.memory {
                 if self.mem[gi].add(snap, sample, si, self.value_index) {
@@ -528,7 +534,7 @@ impl GroupAcc {
                 i
             }
         };
-        self.memo.insert(h, si, sample, op, gi);
+        self.memo.insert(h, at, sample, op, gi);
         add_sample(&mut self.groups[gi], snap, sample);
         if self.memory {
             if self.mem[gi].add(snap, sample, si, self.value_index) && self.groups[gi].rep != si {
@@ -878,15 +884,12 @@ impl Grouped {
     /// stack otherwise, with the allocation stacks), ranked by the sample
     /// type at `value_index`.
     pub fn new(snap: &Snapshot, value_index: usize) -> Grouped {
-        let by = if snap.kind.is_memory() {
-            GroupBy::Site
-        } else {
-            GroupBy::Stack
-        };
-        let mut g = Grouper::new(by);
-        g.collect_stacks = true;
-        g.skip_profiler = true;
+        let mut g = grouper_for(snap);
         let groups = g.group(snap, value_index).groups;
+        Grouped::of(g, groups, snap, value_index)
+    }
+
+    fn of(g: Grouper, groups: Vec<Group>, snap: &Snapshot, value_index: usize) -> Grouped {
         let known = ids_known(snap);
         Grouped {
             groups,
@@ -899,6 +902,61 @@ impl Grouped {
                 Vec::new()
             },
             value_index,
+        }
+    }
+}
+
+/// The grouper a snapshot is reduced with (see [`Grouped`]).
+fn grouper_for(snap: &Snapshot) -> Grouper {
+    let by = if snap.kind.is_memory() {
+        GroupBy::Site
+    } else {
+        GroupBy::Stack
+    };
+    let mut g = Grouper::new(by);
+    g.collect_stacks = true;
+    g.skip_profiler = true;
+    g
+}
+
+/// A snapshot's samples grouped while it is loaded (a [`Fold`]), as
+/// [`Grouped::new`] groups them, so that they need not be kept.
+#[derive(Default)]
+pub struct GroupFold {
+    folding: Option<(Grouper, GroupAcc, usize)>,
+    /// Samples folded.
+    pub samples: usize,
+}
+
+impl Fold for GroupFold {
+    fn samples(&mut self, snap: &Snapshot, first: usize) {
+        let (grouper, acc, _) = self.folding.get_or_insert_with(|| {
+            let grouper = grouper_for(snap);
+            let value_index = default_value_index(snap);
+            let acc = GroupAcc::new(&grouper, snap, value_index, true);
+            (grouper, acc, value_index)
+        });
+        for (i, s) in snap.samples.iter().enumerate() {
+            acc.add(grouper, snap, first + i, s);
+        }
+        self.samples = first + snap.samples.len();
+    }
+
+    fn discard(&mut self) {
+        *self = GroupFold::default();
+    }
+}
+
+impl GroupFold {
+    /// The groups of `snap`, the snapshot the loader gave back: those
+    /// folded, or, when the loader kept the samples, grouped now.
+    pub fn finish(self, snap: &Snapshot) -> Grouped {
+        match self.folding {
+            Some((mut grouper, acc, value_index)) => {
+                let groups = acc.finish(&mut grouper, snap, None).groups;
+                Grouped::of(grouper, groups, snap, value_index)
+            }
+            None => Grouped::new(snap, default_value_index(snap)),
         }
     }
 }
@@ -1078,5 +1136,38 @@ mod tests {
             assert_eq!(t.frames.len(), 3);
         }
         assert_eq!(top.groups[0].value(0), 300);
+    }
+
+    /// Samples folded in chunks, the snapshot keeping none of them, are
+    /// grouped exactly as the whole snapshot: same groups, representative
+    /// frames, stacks, keys and names.
+    #[test]
+    fn folding_in_chunks_groups_as_the_whole_snapshot() {
+        let mut s = heap();
+        // Repeats (the same stack again: memo hits), a new largest sample
+        // of a site in a later chunk, a profiler sample.
+        let extra = s.samples.clone();
+        s.samples.extend(extra);
+        let mut big = s.samples[0].clone();
+        big.values = vec![1000];
+        s.samples.push(big);
+        let vi = default_value_index(&s);
+        let whole = Grouped::new(&s, vi);
+        for chunk in [1, 2, 3, 100] {
+            let mut part = s.clone();
+            let mut fold = GroupFold::default();
+            for (k, c) in s.samples.chunks(chunk).enumerate() {
+                part.samples = c.to_vec();
+                fold.samples(&part, k * chunk);
+            }
+            part.samples = Vec::new();
+            assert_eq!(fold.samples, s.samples.len());
+            let folded = fold.finish(&part);
+            assert_eq!(
+                format!("{whole:?}"),
+                format!("{folded:?}"),
+                "chunks of {chunk}"
+            );
+        }
     }
 }
