@@ -356,8 +356,23 @@ fn from_profile_at(
     // Samples: built on all cores when there are many; after an error,
     // again in order, so that the first one is reported.
     let n_types = sample_types.len();
-    let build = |i: usize, s: &pb::Sample, stack: &mut Vec<FrameId>| {
+    let build = |i: usize, s: SampleFields, stack: &mut Vec<FrameId>| {
         build_sample(i, s, n_types, &locations, &strings, opts, stack)
+    };
+    // A sample straight from its bytes (without allocating, when it is
+    // in the usual shape; else decoded as a message).
+    let build_raw = |i: usize, b: &[u8], scratch: &mut Scratch| {
+        if scratch.parse(b) {
+            let s = SampleFields {
+                location_id: &scratch.locations,
+                value: &scratch.values,
+                label: &scratch.labels,
+            };
+            build(i, s, &mut scratch.stack).ok()
+        } else {
+            let s = pb::Sample::decode(b).ok()?;
+            build(i, SampleFields::of(&s), &mut scratch.stack).ok()
+        }
     };
     let default_ty = default_sample_type.map(|i| sample_types[i].ty.as_str());
     let kind = kind_from_types(&sample_types, period_type.as_ref(), default_ty);
@@ -368,8 +383,8 @@ fn from_profile_at(
             chunk
                 .par_iter()
                 .enumerate()
-                .map_init(Vec::new, |stack, (i, b)| {
-                    build(k * FOLD_CHUNK + i, &pb::Sample::decode(*b).ok()?, stack).ok()
+                .map_init(Scratch::default, |scratch, (i, b)| {
+                    build_raw(k * FOLD_CHUNK + i, b, scratch)
                 })
                 .collect()
         };
@@ -415,9 +430,7 @@ fn from_profile_at(
         let built: Option<Vec<(Sample, bool)>> = raw
             .par_iter()
             .enumerate()
-            .map_init(Vec::new, |stack, (i, b)| {
-                build(i, &pb::Sample::decode(*b).ok()?, stack).ok()
-            })
+            .map_init(Scratch::default, |scratch, (i, b)| build_raw(i, b, scratch))
             .collect();
         if built.is_none() {
             return Ok(None);
@@ -427,7 +440,9 @@ fn from_profile_at(
         p.sample
             .par_iter()
             .enumerate()
-            .map_init(Vec::new, |stack, (i, s)| build(i, s, stack).ok())
+            .map_init(Vec::new, |stack, (i, s)| {
+                build(i, SampleFields::of(s), stack).ok()
+            })
             .collect()
     } else {
         None
@@ -443,7 +458,7 @@ fn from_profile_at(
             let mut stack: Vec<FrameId> = Vec::new();
             for (i, s) in p.sample.iter().enumerate() {
                 at.set(At::Nth(At::SAMPLE, i));
-                let (sample, deep) = build(i, s, &mut stack)?;
+                let (sample, deep) = build(i, SampleFields::of(s), &mut stack)?;
                 cut += usize::from(deep);
                 samples.push(sample);
             }
@@ -493,7 +508,7 @@ const PARALLEL_SAMPLES: usize = 4096;
 /// cut) and its labels, every reference checked.
 fn build_sample(
     i: usize,
-    s: &pb::Sample,
+    s: SampleFields,
     n_types: usize,
     locations: &FxHashMap<u64, Box<[FrameId]>>,
     strings: &Strings,
@@ -510,7 +525,7 @@ fn build_sample(
     }
     stack.clear();
     let mut deep = false;
-    for &lid in &s.location_id {
+    for &lid in s.location_id {
         let Some(frames) = locations.get(&lid) else {
             return Err(InputError::new(format!(
                 "sample {i} references location {lid}, which does not exist"
@@ -545,12 +560,132 @@ fn build_sample(
     Ok((
         Sample {
             stack: stack.as_slice().into(),
-            values: s.value.clone(),
+            values: s.value.to_vec(),
             labels,
             ..Sample::default()
         },
         deep,
     ))
+}
+
+/// The fields of a sample, decoded as a message or by [`Scratch::parse`].
+#[derive(Clone, Copy)]
+struct SampleFields<'a> {
+    location_id: &'a [u64],
+    value: &'a [i64],
+    label: &'a [pb::Label],
+}
+
+impl<'a> SampleFields<'a> {
+    fn of(s: &'a pb::Sample) -> Self {
+        SampleFields {
+            location_id: &s.location_id,
+            value: &s.value,
+            label: &s.label,
+        }
+    }
+}
+
+/// Buffers a thread reuses for the samples it builds.
+#[derive(Default)]
+struct Scratch {
+    stack: Vec<FrameId>,
+    locations: Vec<u64>,
+    values: Vec<i64>,
+    labels: Vec<pb::Label>,
+}
+
+impl Scratch {
+    /// Decodes a sample in the shape `runtime/pprof` writes (location ids
+    /// and values packed or not, labels of the four integer fields, every
+    /// varint shorter than 10 bytes) into the buffers; `false` for anything
+    /// else, which is then decoded as a message (so what is accepted and
+    /// how is prost's: this only never allocates).
+    fn parse(&mut self, b: &[u8]) -> bool {
+        self.locations.clear();
+        self.values.clear();
+        self.labels.clear();
+        let mut i = 0;
+        while i < b.len() {
+            let Some(key) = short_varint(b, &mut i) else {
+                return false;
+            };
+            match key {
+                // location_id, value: one varint.
+                0x08 | 0x10 => {
+                    let Some(v) = short_varint(b, &mut i) else {
+                        return false;
+                    };
+                    if key == 0x08 {
+                        self.locations.push(v);
+                    } else {
+                        self.values.push(v as i64);
+                    }
+                }
+                // Packed location_id or value, or a label.
+                0x0a | 0x12 | 0x1a => {
+                    let Some(len) = short_varint(b, &mut i) else {
+                        return false;
+                    };
+                    let Some(end) = usize::try_from(len)
+                        .ok()
+                        .and_then(|l| i.checked_add(l))
+                        .filter(|&e| e <= b.len())
+                    else {
+                        return false;
+                    };
+                    if key == 0x1a {
+                        let mut l = pb::Label::default();
+                        while i < end {
+                            let (Some(k), Some(v)) = (
+                                short_varint(&b[..end], &mut i),
+                                short_varint(&b[..end], &mut i),
+                            ) else {
+                                return false;
+                            };
+                            match k {
+                                0x08 => l.key = v as i64,
+                                0x10 => l.str = v as i64,
+                                0x18 => l.num = v as i64,
+                                0x20 => l.num_unit = v as i64,
+                                _ => return false,
+                            }
+                        }
+                        self.labels.push(l);
+                    } else {
+                        while i < end {
+                            let Some(v) = short_varint(&b[..end], &mut i) else {
+                                return false;
+                            };
+                            if key == 0x0a {
+                                self.locations.push(v);
+                            } else {
+                                self.values.push(v as i64);
+                            }
+                        }
+                    }
+                }
+                _ => return false,
+            }
+        }
+        true
+    }
+}
+
+/// A varint of at most 9 bytes at `b[*i..]` (advancing `i`); `None` for a
+/// longer or cut one.
+#[inline]
+fn short_varint(b: &[u8], i: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    for shift in 0..9 {
+        let byte = *b.get(*i)?;
+        *i += 1;
+        v |= u64::from(byte & 0x7f) << (7 * shift);
+        if byte & 0x80 == 0 {
+            return Some(v);
+        }
+    }
+    None
 }
 
 fn address_name(addr: u64) -> String {
