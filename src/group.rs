@@ -39,47 +39,25 @@ pub struct KeyFrame {
     pub line: u32,
 }
 
-/// Run-wide interner of key frames: each stored once (the index holds
-/// hashes and ids).
+/// Run-wide interner of key frames: each stored once, as ids of its
+/// function and file texts (each text stored once).
 #[derive(Debug, Default)]
 pub struct KeyInterner {
-    /// Hash of a frame -> the last id interned with that hash.
-    map: FxHashMap<u64, u32>,
-    frames: Vec<KeyFrame>,
-    /// Per id: the previous id with the same hash (`u32::MAX`: none).
-    next: Vec<u32>,
+    texts: Interner,
+    /// (function, file, line) -> id.
+    map: FxHashMap<(Sym, Sym, u32), u32>,
+    frames: Vec<(Sym, Sym, u32)>,
 }
 
 impl KeyInterner {
-    fn hash(function: &str, file: &str, line: u32) -> u64 {
-        use std::hash::{BuildHasher, Hash, Hasher};
-        let mut h = rustc_hash::FxBuildHasher.build_hasher();
-        function.hash(&mut h);
-        file.hash(&mut h);
-        line.hash(&mut h);
-        h.finish()
-    }
-
     /// The id of the frame (`function`, `file`, `line`), interned if new.
     pub fn intern_parts(&mut self, function: &str, file: &str, line: u32) -> u32 {
-        let h = Self::hash(function, file, line);
-        let head = self.map.get(&h).copied();
-        let mut id = head.unwrap_or(u32::MAX);
-        while id != u32::MAX {
-            let f = &self.frames[id as usize];
-            if f.line == line && f.function == function && f.file == file {
-                return id;
-            }
-            id = self.next[id as usize];
+        let k = (self.texts.intern(function), self.texts.intern(file), line);
+        let next = self.frames.len() as u32;
+        let id = *self.map.entry(k).or_insert(next);
+        if id == next {
+            self.frames.push(k);
         }
-        let id = self.frames.len() as u32;
-        self.frames.push(KeyFrame {
-            function: function.to_string(),
-            file: file.to_string(),
-            line,
-        });
-        self.next.push(head.unwrap_or(u32::MAX));
-        self.map.insert(h, id);
         id
     }
 
@@ -87,8 +65,32 @@ impl KeyInterner {
         self.intern_parts(&f.function, &f.file, f.line)
     }
 
-    pub fn get(&self, id: u32) -> &KeyFrame {
-        &self.frames[id as usize]
+    pub fn get(&self, id: u32) -> KeyFrame {
+        let (function, file, line) = self.parts(id);
+        KeyFrame {
+            function: function.to_string(),
+            file: file.to_string(),
+            line,
+        }
+    }
+
+    /// The function, file and line of frame `id`.
+    pub fn parts(&self, id: u32) -> (&str, &str, u32) {
+        let (f, file, line) = self.frames[id as usize];
+        (self.texts.get(f), self.texts.get(file), line)
+    }
+
+    /// The line of frame `id` (0 for standard-library frames).
+    pub fn line(&self, id: u32) -> u32 {
+        self.frames[id as usize].2
+    }
+
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
     }
 }
 
@@ -132,7 +134,7 @@ pub struct Group {
     /// site groups, so signatures see timers or map growth below it; ids
     /// into [`Grouper::names`]. Collected only when the grouper is asked to
     /// ([`Grouper::collect_stacks`]).
-    pub stacks: BTreeSet<Box<[Sym]>>,
+    pub stacks: BTreeSet<Arc<[Sym]>>,
     /// Memory profiles: the number of samples the profiler actually kept
     /// (the profile's values unscaled by its sampling period), the basis of
     /// the sampling error of [`Group::values`]; 0 when unknown.
@@ -152,11 +154,11 @@ pub struct Group {
 #[derive(Debug, Clone, Default)]
 pub struct Stacks {
     names: Arc<Interner>,
-    set: BTreeSet<Box<[Sym]>>,
+    set: BTreeSet<Arc<[Sym]>>,
 }
 
 impl Stacks {
-    pub fn new(names: Arc<Interner>, set: BTreeSet<Box<[Sym]>>) -> Self {
+    pub fn new(names: Arc<Interner>, set: BTreeSet<Arc<[Sym]>>) -> Self {
         Stacks { names, set }
     }
 
@@ -480,7 +482,7 @@ impl GroupAcc {
                 }
             };
             if let Some(k) = k {
-                if self.goroutines && grouper.keys.get(k).line == 0 {
+                if self.goroutines && grouper.keys.line(k) == 0 {
                     pending_std = Some(k);
                 } else {
                     if let Some(p) = pending_std.take() {
@@ -554,6 +556,18 @@ impl GroupAcc {
         snap: &Snapshot,
         top: Option<usize>,
     ) -> SnapshotGroups {
+        self.finish_into(&mut grouper.names, None, snap, top)
+    }
+
+    /// [`GroupAcc::finish`], the stacks' names interned in `names_out` and
+    /// their stacks shared with those in `pool`.
+    fn finish_into(
+        self,
+        names_out: &mut Interner,
+        mut pool: Option<&mut FxHashSet<Arc<[Sym]>>>,
+        snap: &Snapshot,
+        top: Option<usize>,
+    ) -> SnapshotGroups {
         let GroupAcc {
             value_index,
             mut groups,
@@ -566,7 +580,7 @@ impl GroupAcc {
             // Snapshot symbols to run-wide names, each looked up once.
             let mut names: Vec<Option<Sym>> = vec![None; snap.table.strings.len()];
             for (g, acc) in groups.iter_mut().zip(mem) {
-                acc.finish(g, snap, &mut grouper.names, &mut names);
+                acc.finish(g, snap, names_out, &mut names, pool.as_deref_mut());
             }
         }
         let mut order: Vec<(std::cmp::Reverse<u64>, u32)> = groups
@@ -702,7 +716,7 @@ const MAX_STACKS_PER_SITE: usize = 64;
 /// (as the snapshot's function symbols, when collected) and the
 /// representative sample.
 struct MemoryAcc {
-    stacks: Option<FxHashSet<Box<[Sym]>>>,
+    stacks: Option<FxHashSet<Arc<[Sym]>>>,
     rep: Option<usize>,
     rep_value: i64,
 }
@@ -720,7 +734,7 @@ impl MemoryAcc {
     fn add(&mut self, snap: &Snapshot, s: &Sample, index: usize, value_index: usize) -> bool {
         if let Some(stacks) = &mut self.stacks {
             if stacks.len() < MAX_STACKS_PER_SITE {
-                let syms: Box<[Sym]> = s
+                let syms: Arc<[Sym]> = s
                     .stack
                     .iter()
                     .map(|&f| snap.table.frame(f).function)
@@ -737,23 +751,35 @@ impl MemoryAcc {
         false
     }
 
+    /// With `pool`, a stack already there is shared, not stored again.
     fn finish(
         self,
         g: &mut Group,
         snap: &Snapshot,
         names: &mut Interner,
         cache: &mut [Option<Sym>],
+        mut pool: Option<&mut FxHashSet<Arc<[Sym]>>>,
     ) {
         if let Some(stacks) = self.stacks {
-            // Mapped in place: the boxes move, none is copied.
             g.stacks = stacks
                 .into_iter()
                 .map(|mut st| {
-                    for f in st.iter_mut() {
+                    // Mapped in place: the stack is not copied.
+                    let syms = Arc::get_mut(&mut st).expect("a stack is held once");
+                    for f in syms.iter_mut() {
                         *f = *cache[*f as usize]
                             .get_or_insert_with(|| names.intern(snap.table.strings.get(*f)));
                     }
-                    st
+                    match pool.as_deref_mut() {
+                        Some(pool) => match pool.get(&st[..]) {
+                            Some(shared) => shared.clone(),
+                            None => {
+                                pool.insert(st.clone());
+                                st
+                            }
+                        },
+                        None => st,
+                    }
                 })
                 .collect();
         }
@@ -926,6 +952,24 @@ pub struct GroupFold {
     folding: Option<(Grouper, GroupAcc, usize)>,
     /// Samples folded.
     pub samples: usize,
+    shared: Option<Arc<SharedStacks>>,
+}
+
+/// The function names and allocation stacks of the memory snapshots of a
+/// run that are folded in parallel ([`GroupFold::shared`]): a stack found
+/// in several snapshots (a profile's call paths mostly are in the next) is
+/// stored once. Names get their ids in whatever order the loads finish,
+/// which nothing depends on: stacks are only ever used as sets of names.
+pub struct SharedStacks(std::sync::Mutex<(Interner, FxHashSet<Arc<[Sym]>>)>);
+
+impl Default for SharedStacks {
+    fn default() -> Self {
+        // The names as a grouper's start: then adopting groups maps none.
+        SharedStacks(std::sync::Mutex::new((
+            Interner::new(),
+            FxHashSet::default(),
+        )))
+    }
 }
 
 impl Fold for GroupFold {
@@ -943,7 +987,10 @@ impl Fold for GroupFold {
     }
 
     fn discard(&mut self) {
-        *self = GroupFold::default();
+        *self = GroupFold {
+            shared: self.shared.take(),
+            ..GroupFold::default()
+        };
     }
 }
 
@@ -951,12 +998,28 @@ impl GroupFold {
     /// The groups of `snap`, the snapshot the loader gave back: those
     /// folded, or, when the loader kept the samples, grouped now.
     pub fn finish(self, snap: &Snapshot) -> Grouped {
-        match self.folding {
-            Some((mut grouper, acc, value_index)) => {
+        match (self.folding, self.shared) {
+            (Some((mut grouper, acc, value_index)), None) => {
                 let groups = acc.finish(&mut grouper, snap, None).groups;
                 Grouped::of(grouper, groups, snap, value_index)
             }
-            None => Grouped::new(snap, default_value_index(snap)),
+            (Some((mut grouper, acc, value_index)), Some(shared)) => {
+                let mut guard = shared.0.lock().unwrap_or_else(|e| e.into_inner());
+                let (names, pool) = &mut *guard;
+                let groups = acc.finish_into(names, Some(pool), snap, None).groups;
+                grouper.names = names.clone();
+                drop(guard);
+                Grouped::of(grouper, groups, snap, value_index)
+            }
+            (None, _) => Grouped::new(snap, default_value_index(snap)),
+        }
+    }
+
+    /// A fold whose stacks go to `shared` (see [`SharedStacks`]).
+    pub fn shared(shared: Arc<SharedStacks>) -> Self {
+        GroupFold {
+            shared: Some(shared),
+            ..GroupFold::default()
         }
     }
 }
@@ -968,11 +1031,11 @@ impl Grouper {
     /// groups, ids and order as grouping them with this grouper in order:
     /// ids are taken in the order the snapshot's own grouper first met them.
     pub fn adopt(&mut self, g: Grouped) -> Vec<Group> {
-        let keys: Vec<u32> = g
-            .keys
-            .frames
-            .into_iter()
-            .map(|f| self.keys.intern(f))
+        let keys: Vec<u32> = (0..g.keys.len() as u32)
+            .map(|i| {
+                let (function, file, line) = g.keys.parts(i);
+                self.keys.intern_parts(function, file, line)
+            })
             .collect();
         let names: Vec<Sym> = (0..g.names.len())
             .map(|i| self.names.intern(g.names.get(i as Sym)))

@@ -8,7 +8,7 @@ use super::{
 use crate::classify::{self, Catalog, ClassifyOptions, Finding, KindSeries, Severity};
 use crate::diff::{self, MEMORY_NOISE};
 use crate::error::Error;
-use crate::group::{self, GroupBy, GroupFold, Grouped, Grouper};
+use crate::group::{self, GroupBy, GroupFold, Grouped, Grouper, SharedStacks};
 use crate::load::{self, LoadOptions};
 use crate::model::{ProfileKind, Snapshot};
 use crate::report::{AnalysisReport, SnapshotInfo};
@@ -161,8 +161,14 @@ pub fn run(a: AnalyzeArgs) -> Result<u8, Error> {
         }
         None => {
             // Each snapshot is reduced to its groups as soon as it is loaded.
-            let loaded =
-                load::load_all_with(&inputs, &opts.load, GroupFold::default, Reduced::new)?;
+            let shared = std::sync::Arc::new(SharedStacks::default());
+            let loaded = load::load_all_with(
+                &inputs,
+                &opts.load,
+                || GroupFold::shared(shared.clone()),
+                Reduced::new,
+            )?;
+            drop(shared);
             clock.lap("load");
             let mut snaps = Vec::with_capacity(loaded.len());
             let mut infos = Vec::with_capacity(loaded.len());
