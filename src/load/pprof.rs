@@ -380,13 +380,15 @@ fn from_profile_at(
         // Built a chunk at a time (the next while this one is folded).
         let build_chunk = |k: usize| -> Option<Vec<(Sample, bool)>> {
             let chunk = raw.chunks(FOLD_CHUNK).nth(k)?;
-            chunk
+            // Collected in place (an indexed collect), then checked.
+            let built: Vec<Option<(Sample, bool)>> = chunk
                 .par_iter()
                 .enumerate()
                 .map_init(Scratch::default, |scratch, (i, b)| {
                     build_raw(k * FOLD_CHUNK + i, b, scratch)
                 })
-                .collect()
+                .collect();
+            built.into_iter().collect()
         };
         let mut snap = Snapshot::new(source, Format::Pprof, kind);
         snap.time_nanos = (p.time_nanos != 0).then_some(p.time_nanos);
