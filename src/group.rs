@@ -319,10 +319,11 @@ pub struct GroupAcc {
 /// Distinct (stack, creator, operation) triples seen, each with its group.
 /// The stacks are those of the snapshot's samples (by index) or, when the
 /// samples are not kept (a memory profile folded while it is loaded, whose
-/// stacks are mostly distinct), identified by a 128-bit hash (FxHash and
-/// SipHash-1-3 of the triple): two distinct triples are taken for one with
-/// a probability of about n²/2¹²⁹, and then only the sampling variance of
-/// their site would differ (repeats add it twice, see `add`).
+/// stacks are mostly distinct), identified by a 128-bit hash (FxHash of
+/// the triple and a SplitMix64-style mix of the stack): two distinct
+/// triples are taken for one with a probability of about n²/2¹²⁹, and
+/// then only the sampling variance of their site would differ (repeats
+/// add it twice, see `add`).
 struct Memo {
     owned: bool,
     /// Hash -> the last entry with that hash.
@@ -349,10 +350,16 @@ impl Memo {
     /// What an entry records of a sample's stack.
     fn at(&self, si: usize, s: &Sample) -> usize {
         if self.owned {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            s.stack.hash(&mut h);
-            h.finish() as usize
+            // A hash of another kind than FxHash: a multiply-xorshift mix
+            // of each frame (as in SplitMix64).
+            let mut h: u64 = 0x243f_6a88_85a3_08d3 ^ s.stack.len() as u64;
+            for &f in s.stack.iter() {
+                h = (h ^ u64::from(f)).wrapping_add(0x9e37_79b9_7f4a_7c15);
+                h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                h ^= h >> 31;
+            }
+            h as usize
         } else {
             si
         }

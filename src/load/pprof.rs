@@ -408,12 +408,17 @@ fn from_profile_at(
                 return Ok(None);
             };
             cut += built.iter().filter(|b| b.1).count();
-            snap.samples = built.into_iter().map(|b| b.0).collect();
+            let done =
+                std::mem::replace(&mut snap.samples, built.into_iter().map(|b| b.0).collect());
             let snap_ref = &snap;
             let fold_ref = &mut *fold;
+            // The previous chunk is freed beside the folding, not in turn.
             let ((), n) = rayon::join(
                 || fold_ref.samples(snap_ref, k * FOLD_CHUNK),
-                || (k + 1 < n_chunks).then(|| build_chunk(k + 1)),
+                || {
+                    drop(done);
+                    (k + 1 < n_chunks).then(|| build_chunk(k + 1))
+                },
             );
             next = n;
             k += 1;
