@@ -297,6 +297,8 @@ pub struct GroupAcc {
     /// Per frame of the snapshot: its key frame, once known.
     cache: Vec<Option<Option<u32>>>,
     index: FxHashMap<GroupKey, usize>,
+    /// By site: (operation, first key frame) -> group.
+    sites: FxHashMap<(BlockingOp, Option<u32>), usize>,
     groups: Vec<Group>,
     /// Memory profiles: per group, the functions on its stacks (as
     /// interned symbols) and the sample holding the most memory; turned
@@ -409,6 +411,7 @@ impl GroupAcc {
             value_index,
             cache: vec![None; n_frames],
             index: FxHashMap::default(),
+            sites: FxHashMap::default(),
             groups: Vec::new(),
             mem: Vec::new(),
             memory,
@@ -513,6 +516,16 @@ impl GroupAcc {
                     .intern_parts(f, snap.table.file(c), snap.table.frame(c).line)
             }
         });
+        // By site, the key is the operation and the first key frame: looked
+        // up without building it.
+        let site = (op, key_frames.first().copied());
+        if grouper.by == GroupBy::Site {
+            if let Some(&gi) = self.sites.get(&site) {
+                self.memo.insert(h, at, sample, op, gi);
+                self.add_to(gi, snap, si, sample);
+                return;
+            }
+        }
         let key = match grouper.by {
             GroupBy::Stack => GroupKey {
                 op,
@@ -540,10 +553,18 @@ impl GroupAcc {
                     self.mem.push(MemoryAcc::new(grouper.collect_stacks));
                 }
                 self.index.insert(key, i);
+                if grouper.by == GroupBy::Site {
+                    self.sites.insert(site, i);
+                }
                 i
             }
         };
         self.memo.insert(h, at, sample, op, gi);
+        self.add_to(gi, snap, si, sample);
+    }
+
+    /// Adds a sample whose stack was not seen before to group `gi`.
+    fn add_to(&mut self, gi: usize, snap: &Snapshot, si: usize, sample: &Sample) {
         add_sample(&mut self.groups[gi], snap, sample);
         if self.memory {
             if self.mem[gi].add(snap, sample, si, self.value_index) && self.groups[gi].rep != si {
