@@ -9,6 +9,7 @@
 //!   move between Go releases); the program's own frames by function, file and
 //!   line.
 
+use crate::load::Fold;
 use crate::model::normalize;
 use crate::model::{BlockingOp, FrameId, FrameRef, Interner, ProfileKind, Sample, Snapshot, Sym};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -38,26 +39,58 @@ pub struct KeyFrame {
     pub line: u32,
 }
 
-/// Run-wide interner of key frames.
+/// Run-wide interner of key frames: each stored once, as ids of its
+/// function and file texts (each text stored once).
 #[derive(Debug, Default)]
 pub struct KeyInterner {
-    map: FxHashMap<KeyFrame, u32>,
-    frames: Vec<KeyFrame>,
+    texts: Interner,
+    /// (function, file, line) -> id.
+    map: FxHashMap<(Sym, Sym, u32), u32>,
+    frames: Vec<(Sym, Sym, u32)>,
 }
 
 impl KeyInterner {
-    pub fn intern(&mut self, f: KeyFrame) -> u32 {
-        if let Some(&id) = self.map.get(&f) {
-            return id;
+    /// The id of the frame (`function`, `file`, `line`), interned if new.
+    pub fn intern_parts(&mut self, function: &str, file: &str, line: u32) -> u32 {
+        let k = (self.texts.intern(function), self.texts.intern(file), line);
+        let next = self.frames.len() as u32;
+        let id = *self.map.entry(k).or_insert(next);
+        if id == next {
+            self.frames.push(k);
         }
-        let id = self.frames.len() as u32;
-        self.frames.push(f.clone());
-        self.map.insert(f, id);
         id
     }
 
-    pub fn get(&self, id: u32) -> &KeyFrame {
-        &self.frames[id as usize]
+    pub fn intern(&mut self, f: KeyFrame) -> u32 {
+        self.intern_parts(&f.function, &f.file, f.line)
+    }
+
+    pub fn get(&self, id: u32) -> KeyFrame {
+        let (function, file, line) = self.parts(id);
+        KeyFrame {
+            function: function.to_string(),
+            file: file.to_string(),
+            line,
+        }
+    }
+
+    /// The function, file and line of frame `id`.
+    pub fn parts(&self, id: u32) -> (&str, &str, u32) {
+        let (f, file, line) = self.frames[id as usize];
+        (self.texts.get(f), self.texts.get(file), line)
+    }
+
+    /// The line of frame `id` (0 for standard-library frames).
+    pub fn line(&self, id: u32) -> u32 {
+        self.frames[id as usize].2
+    }
+
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
     }
 }
 
@@ -101,7 +134,7 @@ pub struct Group {
     /// site groups, so signatures see timers or map growth below it; ids
     /// into [`Grouper::names`]. Collected only when the grouper is asked to
     /// ([`Grouper::collect_stacks`]).
-    pub stacks: BTreeSet<Box<[Sym]>>,
+    pub stacks: BTreeSet<Arc<[Sym]>>,
     /// Memory profiles: the number of samples the profiler actually kept
     /// (the profile's values unscaled by its sampling period), the basis of
     /// the sampling error of [`Group::values`]; 0 when unknown.
@@ -121,11 +154,11 @@ pub struct Group {
 #[derive(Debug, Clone, Default)]
 pub struct Stacks {
     names: Arc<Interner>,
-    set: BTreeSet<Box<[Sym]>>,
+    set: BTreeSet<Arc<[Sym]>>,
 }
 
 impl Stacks {
-    pub fn new(names: Arc<Interner>, set: BTreeSet<Box<[Sym]>>) -> Self {
+    pub fn new(names: Arc<Interner>, set: BTreeSet<Arc<[Sym]>>) -> Self {
         Stacks { names, set }
     }
 
@@ -225,20 +258,12 @@ impl Grouper {
             return None;
         }
         let std = normalize::package_path(function).is_some_and(normalize::is_std_package);
-        let kf = if std {
-            KeyFrame {
-                function: function.to_string(),
-                file: String::new(),
-                line: 0,
-            }
+        Some(if std {
+            self.keys.intern_parts(function, "", 0)
         } else {
-            KeyFrame {
-                function: function.to_string(),
-                file: snap.table.file(id).to_string(),
-                line: snap.table.frame(id).line,
-            }
-        };
-        Some(self.keys.intern(kf))
+            self.keys
+                .intern_parts(function, snap.table.file(id), snap.table.frame(id).line)
+        })
     }
 
     /// Groups the samples of one snapshot. `value_index` orders the groups.
@@ -255,156 +280,337 @@ impl Grouper {
         value_index: usize,
         top: Option<usize>,
     ) -> SnapshotGroups {
-        let n_frames = snap.table.len();
-        let mut cache: Vec<Option<Option<u32>>> = vec![None; n_frames];
-        let mut index: FxHashMap<GroupKey, usize> = FxHashMap::default();
-        let mut groups: Vec<Group> = Vec::new();
-        // Memory profiles: per group, the functions on its stacks (as
-        // interned symbols) and the sample holding the most memory; turned
-        // into strings and frames once, at the end.
-        let memory = snap.kind.is_memory();
-        let mut mem: Vec<MemoryAcc> = Vec::new();
-        let goroutines = snap.kind.is_goroutine();
-        let mut key_frames: Vec<u32> = Vec::new();
-        // Samples with the same frames, creator and operation get the same
-        // key: it is built once per distinct stack, not once per goroutine.
-        let mut memo: FxHashMap<(&[FrameId], Option<FrameId>, BlockingOp), usize> =
-            FxHashMap::default();
-        let raw_of = if memory {
-            RawSamples::of(snap, value_index)
-        } else {
-            None
-        };
-        let skip_profiler = memory && self.skip_profiler;
-        // Per frame: 0 unknown, 1 the profiler's own code, 2 not.
-        let mut profiler_frame: Vec<u8> = if skip_profiler {
-            vec![0; n_frames]
-        } else {
-            Vec::new()
-        };
+        let mut acc = GroupAcc::new(self, snap, value_index, false);
         for (si, sample) in snap.samples.iter().enumerate() {
-            if skip_profiler
-                && sample.stack.iter().any(|&f| {
-                    let slot = &mut profiler_frame[f as usize];
-                    if *slot == 0 {
-                        *slot = if normalize::is_profiler_function(snap.table.function(f)) {
-                            1
-                        } else {
-                            2
-                        };
-                    }
-                    *slot == 1
-                })
+            acc.add(self, snap, si, sample);
+        }
+        acc.finish(self, snap, top)
+    }
+}
+
+/// The grouping of one snapshot in progress: its samples are added one at
+/// a time, in order, so that a loader can hand them over in chunks and drop
+/// them ([`GroupAcc::owned`]); [`Grouper::group_top`] adds a whole
+/// snapshot's. Either gives the same groups.
+pub struct GroupAcc {
+    value_index: usize,
+    /// Per frame of the snapshot: its key frame, once known.
+    cache: Vec<Option<Option<u32>>>,
+    index: FxHashMap<GroupKey, usize>,
+    /// By site: (operation, first key frame) -> group.
+    sites: FxHashMap<(BlockingOp, Option<u32>), usize>,
+    groups: Vec<Group>,
+    /// Memory profiles: per group, the functions on its stacks (as
+    /// interned symbols) and the sample holding the most memory; turned
+    /// into strings and frames once, at the end.
+    mem: Vec<MemoryAcc>,
+    memory: bool,
+    goroutines: bool,
+    key_frames: Vec<u32>,
+    /// Samples with the same frames, creator and operation get the same
+    /// key: it is built once per distinct stack, not once per goroutine.
+    memo: Memo,
+    raw_of: Option<RawSamples>,
+    skip_profiler: bool,
+    /// Per frame: 0 unknown, 1 the profiler's own code, 2 not.
+    profiler_frame: Vec<u8>,
+    /// Per group: the stack of its representative sample.
+    rep_stacks: Vec<Box<[FrameId]>>,
+}
+
+/// Distinct (stack, creator, operation) triples seen, each with its group.
+/// The stacks are those of the snapshot's samples (by index) or, when the
+/// samples are not kept (a memory profile folded while it is loaded, whose
+/// stacks are mostly distinct), identified by a 128-bit hash (FxHash of
+/// the triple and a SplitMix64-style mix of the stack): two distinct
+/// triples are taken for one with a probability of about n²/2¹²⁹, and
+/// then only the sampling variance of their site would differ (repeats
+/// add it twice, see `add`).
+struct Memo {
+    owned: bool,
+    /// Hash -> the last entry with that hash.
+    map: FxHashMap<u64, u32>,
+    entries: Vec<MemoEntry>,
+}
+
+struct MemoEntry {
+    /// The sample's index, or (owned) the second hash of the triple.
+    at: usize,
+    created_by: Option<FrameId>,
+    op: BlockingOp,
+    group: u32,
+    /// The previous entry with the same hash (`u32::MAX`: none).
+    next: u32,
+}
+
+impl Memo {
+    fn hash(stack: &[FrameId], created_by: Option<FrameId>, op: BlockingOp) -> u64 {
+        use std::hash::BuildHasher;
+        rustc_hash::FxBuildHasher.hash_one((stack, created_by, op))
+    }
+
+    /// What an entry records of a sample's stack.
+    fn at(&self, si: usize, s: &Sample) -> usize {
+        if self.owned {
+            // A hash of another kind than FxHash: a multiply-xorshift mix
+            // of each frame (as in SplitMix64).
+            let mut h: u64 = 0x243f_6a88_85a3_08d3 ^ s.stack.len() as u64;
+            for &f in s.stack.iter() {
+                h = (h ^ u64::from(f)).wrapping_add(0x9e37_79b9_7f4a_7c15);
+                h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                h ^= h >> 31;
+            }
+            h as usize
+        } else {
+            si
+        }
+    }
+
+    fn get(&self, snap: &Snapshot, h: u64, at: usize, s: &Sample, op: BlockingOp) -> Option<usize> {
+        let mut i = *self.map.get(&h)?;
+        while i != u32::MAX {
+            let e = &self.entries[i as usize];
+            if e.created_by == s.created_by
+                && e.op == op
+                && if self.owned {
+                    e.at == at
+                } else {
+                    snap.samples[e.at].stack == s.stack
+                }
             {
-                continue;
+                return Some(e.group as usize);
             }
-            let op = if goroutines {
-                sample.op
+            i = e.next;
+        }
+        None
+    }
+
+    fn insert(&mut self, h: u64, at: usize, s: &Sample, op: BlockingOp, group: usize) {
+        let id = self.entries.len() as u32;
+        let next = self.map.insert(h, id).unwrap_or(u32::MAX);
+        self.entries.push(MemoEntry {
+            at,
+            created_by: s.created_by,
+            op,
+            group: group as u32,
+            next,
+        });
+    }
+}
+
+impl GroupAcc {
+    /// Starts grouping `snap` (whose frame table and metadata are complete;
+    /// its samples need not be there yet). With `owned`, the samples added
+    /// need not stay in `snap` (what is needed of them is copied).
+    pub fn new(grouper: &Grouper, snap: &Snapshot, value_index: usize, owned: bool) -> GroupAcc {
+        let n_frames = snap.table.len();
+        let memory = snap.kind.is_memory();
+        let skip_profiler = memory && grouper.skip_profiler;
+        GroupAcc {
+            value_index,
+            cache: vec![None; n_frames],
+            index: FxHashMap::default(),
+            sites: FxHashMap::default(),
+            groups: Vec::new(),
+            mem: Vec::new(),
+            memory,
+            goroutines: snap.kind.is_goroutine(),
+            key_frames: Vec::new(),
+            memo: Memo {
+                owned,
+                map: FxHashMap::default(),
+                entries: Vec::new(),
+            },
+            raw_of: if memory {
+                RawSamples::of(snap, value_index)
             } else {
-                BlockingOp::Other
-            };
-            let seen = (&sample.stack[..], sample.created_by, op);
-            if let Some(&gi) = memo.get(&seen) {
-                add_sample(&mut groups[gi], snap, sample);
-                if memory {
-                    mem[gi].add(snap, sample, si, value_index);
-                    if let Some(r) = &raw_of {
-                        groups[gi].raw_samples += r.count(sample);
-                        groups[gi].sampling_var += r.variance(sample);
-                    }
-                }
-                continue;
-            }
-            key_frames.clear();
-            // Standard-library internals move between Go releases: of each
-            // run of standard-library frames only the outermost (the function
-            // the program called, or a goroutine's entry) joins the key.
-            let mut pending_std: Option<u32> = None;
-            for &fid in sample.stack.iter() {
-                let k = match cache[fid as usize] {
-                    Some(k) => k,
-                    None => {
-                        let k = self.key_frame(snap, fid);
-                        cache[fid as usize] = Some(k);
-                        k
-                    }
-                };
-                if let Some(k) = k {
-                    if goroutines && self.keys.get(k).line == 0 {
-                        pending_std = Some(k);
+                None
+            },
+            skip_profiler,
+            profiler_frame: if skip_profiler {
+                vec![0; n_frames]
+            } else {
+                Vec::new()
+            },
+            rep_stacks: Vec::new(),
+        }
+    }
+
+    /// Adds sample `si` of the snapshot (samples are added in order).
+    pub fn add(&mut self, grouper: &mut Grouper, snap: &Snapshot, si: usize, sample: &Sample) {
+        if self.skip_profiler {
+            let profiler_frame = &mut self.profiler_frame;
+            if sample.stack.iter().any(|&f| {
+                let slot = &mut profiler_frame[f as usize];
+                if *slot == 0 {
+                    *slot = if normalize::is_profiler_function(snap.table.function(f)) {
+                        1
                     } else {
-                        if let Some(p) = pending_std.take() {
-                            key_frames.push(p);
-                        }
-                        key_frames.push(k);
-                    }
+                        2
+                    };
+                }
+                *slot == 1
+            }) {
+                return;
+            }
+        }
+        let op = if self.goroutines {
+            sample.op
+        } else {
+            BlockingOp::Other
+        };
+        let h = Memo::hash(&sample.stack, sample.created_by, op);
+        let at = self.memo.at(si, sample);
+        if let Some(gi) = self.memo.get(snap, h, at, sample, op) {
+            add_sample(&mut self.groups[gi], snap, sample);
+            if self.memory {
+                if self.mem[gi].add(snap, sample, si, self.value_index) {
+                    self.rep_stacks[gi] = sample.stack.clone();
+                }
+                if let Some(r) = &self.raw_of {
+                    self.groups[gi].raw_samples += r.count(sample);
+                    self.groups[gi].sampling_var += r.variance(sample);
                 }
             }
-            if let Some(p) = pending_std.take() {
-                key_frames.push(p);
-            }
-            let created = sample.created_by.map(|c| {
-                let f = snap.table.function(c);
-                let std = normalize::package_path(f).is_some_and(normalize::is_std_package);
-                let kf = KeyFrame {
-                    function: f.to_string(),
-                    file: if std {
-                        String::new()
-                    } else {
-                        snap.table.file(c).to_string()
-                    },
-                    line: if std { 0 } else { snap.table.frame(c).line },
-                };
-                self.keys.intern(kf)
-            });
-            let key = match self.by {
-                GroupBy::Stack => GroupKey {
-                    op,
-                    frames: key_frames.as_slice().into(),
-                    created_by: created,
-                },
-                GroupBy::Site => GroupKey {
-                    op,
-                    frames: key_frames.first().copied().into_iter().collect(),
-                    created_by: None,
-                },
-                GroupBy::Creator => GroupKey {
-                    op: BlockingOp::Other,
-                    frames: Box::new([]),
-                    created_by: created,
-                },
-            };
-            let gi = match index.get(&key) {
-                Some(&i) => i,
+            return;
+        }
+        let key_frames = &mut self.key_frames;
+        key_frames.clear();
+        // Standard-library internals move between Go releases: of each
+        // run of standard-library frames only the outermost (the function
+        // the program called, or a goroutine's entry) joins the key.
+        let mut pending_std: Option<u32> = None;
+        for &fid in sample.stack.iter() {
+            let k = match self.cache[fid as usize] {
+                Some(k) => k,
                 None => {
-                    let i = groups.len();
-                    groups.push(new_group(snap, sample, si, key.clone()));
-                    if memory {
-                        mem.push(MemoryAcc::new(self.collect_stacks));
-                    }
-                    index.insert(key, i);
-                    i
+                    let k = grouper.key_frame(snap, fid);
+                    self.cache[fid as usize] = Some(k);
+                    k
                 }
             };
-            memo.insert(seen, gi);
-            add_sample(&mut groups[gi], snap, sample);
-            if memory {
-                mem[gi].add(snap, sample, si, value_index);
-                if let Some(r) = &raw_of {
-                    groups[gi].raw_samples += r.count(sample);
-                    groups[gi].sampling_var += r.variance(sample);
+            if let Some(k) = k {
+                if self.goroutines && grouper.keys.line(k) == 0 {
+                    pending_std = Some(k);
+                } else {
+                    if let Some(p) = pending_std.take() {
+                        key_frames.push(p);
+                    }
+                    key_frames.push(k);
                 }
             }
         }
+        if let Some(p) = pending_std.take() {
+            key_frames.push(p);
+        }
+        let created = sample.created_by.map(|c| {
+            let f = snap.table.function(c);
+            let std = normalize::package_path(f).is_some_and(normalize::is_std_package);
+            if std {
+                grouper.keys.intern_parts(f, "", 0)
+            } else {
+                grouper
+                    .keys
+                    .intern_parts(f, snap.table.file(c), snap.table.frame(c).line)
+            }
+        });
+        // By site, the key is the operation and the first key frame: looked
+        // up without building it.
+        let site = (op, key_frames.first().copied());
+        if grouper.by == GroupBy::Site {
+            if let Some(&gi) = self.sites.get(&site) {
+                self.memo.insert(h, at, sample, op, gi);
+                self.add_to(gi, snap, si, sample);
+                return;
+            }
+        }
+        let key = match grouper.by {
+            GroupBy::Stack => GroupKey {
+                op,
+                frames: key_frames.as_slice().into(),
+                created_by: created,
+            },
+            GroupBy::Site => GroupKey {
+                op,
+                frames: key_frames.first().copied().into_iter().collect(),
+                created_by: None,
+            },
+            GroupBy::Creator => GroupKey {
+                op: BlockingOp::Other,
+                frames: Box::new([]),
+                created_by: created,
+            },
+        };
+        let gi = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let i = self.groups.len();
+                self.groups.push(new_group(snap, sample, si, key.clone()));
+                self.rep_stacks.push(sample.stack.clone());
+                if self.memory {
+                    self.mem.push(MemoryAcc::new(grouper.collect_stacks));
+                }
+                self.index.insert(key, i);
+                if grouper.by == GroupBy::Site {
+                    self.sites.insert(site, i);
+                }
+                i
+            }
+        };
+        self.memo.insert(h, at, sample, op, gi);
+        self.add_to(gi, snap, si, sample);
+    }
+
+    /// Adds a sample whose stack was not seen before to group `gi`.
+    fn add_to(&mut self, gi: usize, snap: &Snapshot, si: usize, sample: &Sample) {
+        add_sample(&mut self.groups[gi], snap, sample);
+        if self.memory {
+            if self.mem[gi].add(snap, sample, si, self.value_index) && self.groups[gi].rep != si {
+                self.rep_stacks[gi] = sample.stack.clone();
+            }
+            if let Some(r) = &self.raw_of {
+                self.groups[gi].raw_samples += r.count(sample);
+                self.groups[gi].sampling_var += r.variance(sample);
+            }
+        }
+    }
+
+    /// The groups, most populous first, the `top` largest only (all with
+    /// `None`).
+    pub fn finish(
+        self,
+        grouper: &mut Grouper,
+        snap: &Snapshot,
+        top: Option<usize>,
+    ) -> SnapshotGroups {
+        self.finish_into(&mut grouper.names, None, snap, top)
+    }
+
+    /// [`GroupAcc::finish`], the stacks' names interned in `names_out` and
+    /// their stacks shared with those in `pool`.
+    fn finish_into(
+        self,
+        names_out: &mut Interner,
+        mut pool: Option<&mut FxHashSet<Arc<[Sym]>>>,
+        snap: &Snapshot,
+        top: Option<usize>,
+    ) -> SnapshotGroups {
+        let GroupAcc {
+            value_index,
+            mut groups,
+            mem,
+            memory,
+            rep_stacks,
+            ..
+        } = self;
         if memory {
             // Snapshot symbols to run-wide names, each looked up once.
             let mut names: Vec<Option<Sym>> = vec![None; snap.table.strings.len()];
             for (g, acc) in groups.iter_mut().zip(mem) {
-                acc.finish(g, snap, &mut self.names, &mut names);
+                acc.finish(g, snap, names_out, &mut names, pool.as_deref_mut());
             }
         }
-        // Ranked by size, then key; an order of indices is sorted, not the
-        // groups (large structs: a memory profile can have one per sample).
         let mut order: Vec<(std::cmp::Reverse<u64>, u32)> = groups
             .iter()
             .enumerate()
@@ -420,25 +626,20 @@ impl Grouper {
                 .then_with(|| groups[a.1 as usize].key.cmp(&groups[b.1 as usize].key))
         });
         order.truncate(top.unwrap_or(usize::MAX));
-        let mut slots: Vec<Option<Group>> = groups.into_iter().map(Some).collect();
-        let mut groups: Vec<Group> = order
+        let mut slots: Vec<Option<(Group, Box<[FrameId]>)>> =
+            groups.into_iter().zip(rep_stacks).map(Some).collect();
+        let groups: Vec<Group> = order
             .iter()
             .filter_map(|&(_, i)| slots[i as usize].take())
+            .map(|(mut g, stack)| {
+                g.frames = stack.iter().map(|&f| snap.table.resolve(f)).collect();
+                g
+            })
             .collect();
-        drop(slots);
-        for g in &mut groups {
-            g.frames = snap.samples[g.rep]
-                .stack
-                .iter()
-                .map(|&f| snap.table.resolve(f))
-                .collect();
-        }
         SnapshotGroups { groups }
     }
 }
 
-/// A group of one sample, `snap.samples[rep]`; its frames are resolved once
-/// the groups are ranked.
 fn new_group(snap: &Snapshot, sample: &Sample, rep: usize, key: GroupKey) -> Group {
     let functions: Vec<&str> = sample
         .stack
@@ -543,7 +744,7 @@ const MAX_STACKS_PER_SITE: usize = 64;
 /// (as the snapshot's function symbols, when collected) and the
 /// representative sample.
 struct MemoryAcc {
-    stacks: Option<FxHashSet<Box<[Sym]>>>,
+    stacks: Option<FxHashSet<Arc<[Sym]>>>,
     rep: Option<usize>,
     rep_value: i64,
 }
@@ -557,10 +758,11 @@ impl MemoryAcc {
         }
     }
 
-    fn add(&mut self, snap: &Snapshot, s: &Sample, index: usize, value_index: usize) {
+    /// Adds a sample; whether it became the representative.
+    fn add(&mut self, snap: &Snapshot, s: &Sample, index: usize, value_index: usize) -> bool {
         if let Some(stacks) = &mut self.stacks {
             if stacks.len() < MAX_STACKS_PER_SITE {
-                let syms: Box<[Sym]> = s
+                let syms: Arc<[Sym]> = s
                     .stack
                     .iter()
                     .map(|&f| snap.table.frame(f).function)
@@ -568,34 +770,44 @@ impl MemoryAcc {
                 stacks.insert(syms);
             }
         }
-        // The stack that holds the most memory represents the site (the
-        // first of equals).
         let v = s.values.get(value_index).copied().unwrap_or(0);
         if v > self.rep_value {
             self.rep_value = v;
             self.rep = Some(index);
+            return true;
         }
+        false
     }
 
-    /// Moves the stacks into `g` as run-wide name ids (`cache` maps the
-    /// snapshot's symbols to them) and sets the representative sample.
+    /// With `pool`, a stack already there is shared, not stored again.
     fn finish(
         self,
         g: &mut Group,
         snap: &Snapshot,
         names: &mut Interner,
         cache: &mut [Option<Sym>],
+        mut pool: Option<&mut FxHashSet<Arc<[Sym]>>>,
     ) {
         if let Some(stacks) = self.stacks {
             g.stacks = stacks
                 .into_iter()
-                .map(|st| {
-                    st.iter()
-                        .map(|&f| {
-                            *cache[f as usize]
-                                .get_or_insert_with(|| names.intern(snap.table.strings.get(f)))
-                        })
-                        .collect()
+                .map(|mut st| {
+                    // Mapped in place: the stack is not copied.
+                    let syms = Arc::get_mut(&mut st).expect("a stack is held once");
+                    for f in syms.iter_mut() {
+                        *f = *cache[*f as usize]
+                            .get_or_insert_with(|| names.intern(snap.table.strings.get(*f)));
+                    }
+                    match pool.as_deref_mut() {
+                        Some(pool) => match pool.get(&st[..]) {
+                            Some(shared) => shared.clone(),
+                            None => {
+                                pool.insert(st.clone());
+                                st
+                            }
+                        },
+                        None => st,
+                    }
                 })
                 .collect();
         }
@@ -726,15 +938,12 @@ impl Grouped {
     /// stack otherwise, with the allocation stacks), ranked by the sample
     /// type at `value_index`.
     pub fn new(snap: &Snapshot, value_index: usize) -> Grouped {
-        let by = if snap.kind.is_memory() {
-            GroupBy::Site
-        } else {
-            GroupBy::Stack
-        };
-        let mut g = Grouper::new(by);
-        g.collect_stacks = true;
-        g.skip_profiler = true;
+        let mut g = grouper_for(snap);
         let groups = g.group(snap, value_index).groups;
+        Grouped::of(g, groups, snap, value_index)
+    }
+
+    fn of(g: Grouper, groups: Vec<Group>, snap: &Snapshot, value_index: usize) -> Grouped {
         let known = ids_known(snap);
         Grouped {
             groups,
@@ -751,6 +960,98 @@ impl Grouped {
     }
 }
 
+/// The grouper a snapshot is reduced with (see [`Grouped`]).
+fn grouper_for(snap: &Snapshot) -> Grouper {
+    let by = if snap.kind.is_memory() {
+        GroupBy::Site
+    } else {
+        GroupBy::Stack
+    };
+    let mut g = Grouper::new(by);
+    g.collect_stacks = true;
+    g.skip_profiler = true;
+    g
+}
+
+/// A snapshot's samples grouped while it is loaded (a [`Fold`]), as
+/// [`Grouped::new`] groups them, so that they need not be kept.
+#[derive(Default)]
+pub struct GroupFold {
+    folding: Option<(Grouper, GroupAcc, usize)>,
+    /// Samples folded.
+    pub samples: usize,
+    shared: Option<Arc<SharedStacks>>,
+}
+
+/// The function names and allocation stacks of the memory snapshots of a
+/// run that are folded in parallel ([`GroupFold::shared`]): a stack found
+/// in several snapshots (a profile's call paths mostly are in the next) is
+/// stored once. Names get their ids in whatever order the loads finish,
+/// which nothing depends on: stacks are only ever used as sets of names.
+pub struct SharedStacks(std::sync::Mutex<(Interner, FxHashSet<Arc<[Sym]>>)>);
+
+impl Default for SharedStacks {
+    fn default() -> Self {
+        // The names as a grouper's start: then adopting groups maps none.
+        SharedStacks(std::sync::Mutex::new((
+            Interner::new(),
+            FxHashSet::default(),
+        )))
+    }
+}
+
+impl Fold for GroupFold {
+    fn samples(&mut self, snap: &Snapshot, first: usize) {
+        let (grouper, acc, _) = self.folding.get_or_insert_with(|| {
+            let grouper = grouper_for(snap);
+            let value_index = default_value_index(snap);
+            let acc = GroupAcc::new(&grouper, snap, value_index, true);
+            (grouper, acc, value_index)
+        });
+        for (i, s) in snap.samples.iter().enumerate() {
+            acc.add(grouper, snap, first + i, s);
+        }
+        self.samples = first + snap.samples.len();
+    }
+
+    fn discard(&mut self) {
+        *self = GroupFold {
+            shared: self.shared.take(),
+            ..GroupFold::default()
+        };
+    }
+}
+
+impl GroupFold {
+    /// The groups of `snap`, the snapshot the loader gave back: those
+    /// folded, or, when the loader kept the samples, grouped now.
+    pub fn finish(self, snap: &Snapshot) -> Grouped {
+        match (self.folding, self.shared) {
+            (Some((mut grouper, acc, value_index)), None) => {
+                let groups = acc.finish(&mut grouper, snap, None).groups;
+                Grouped::of(grouper, groups, snap, value_index)
+            }
+            (Some((mut grouper, acc, value_index)), Some(shared)) => {
+                let mut guard = shared.0.lock().unwrap_or_else(|e| e.into_inner());
+                let (names, pool) = &mut *guard;
+                let groups = acc.finish_into(names, Some(pool), snap, None).groups;
+                grouper.names = names.clone();
+                drop(guard);
+                Grouped::of(grouper, groups, snap, value_index)
+            }
+            (None, _) => Grouped::new(snap, default_value_index(snap)),
+        }
+    }
+
+    /// A fold whose stacks go to `shared` (see [`SharedStacks`]).
+    pub fn shared(shared: Arc<SharedStacks>) -> Self {
+        GroupFold {
+            shared: Some(shared),
+            ..GroupFold::default()
+        }
+    }
+}
+
 impl Grouper {
     /// The groups of `g`, with their key frames and stack names moved into
     /// this grouper's tables, in the order [`Grouper::group`] would have
@@ -758,11 +1059,11 @@ impl Grouper {
     /// groups, ids and order as grouping them with this grouper in order:
     /// ids are taken in the order the snapshot's own grouper first met them.
     pub fn adopt(&mut self, g: Grouped) -> Vec<Group> {
-        let keys: Vec<u32> = g
-            .keys
-            .frames
-            .into_iter()
-            .map(|f| self.keys.intern(f))
+        let keys: Vec<u32> = (0..g.keys.len() as u32)
+            .map(|i| {
+                let (function, file, line) = g.keys.parts(i);
+                self.keys.intern_parts(function, file, line)
+            })
             .collect();
         let names: Vec<Sym> = (0..g.names.len())
             .map(|i| self.names.intern(g.names.get(i as Sym)))
@@ -928,10 +1229,41 @@ mod tests {
         assert_eq!(top.groups[0].value(0), 300);
     }
 
+    /// Samples folded in chunks, the snapshot keeping none of them, are
+    /// grouped exactly as the whole snapshot: same groups, representative
+    /// frames, stacks, keys and names.
+    #[test]
+    fn folding_in_chunks_groups_as_the_whole_snapshot() {
+        let mut s = heap();
+        // Repeats (the same stack again: memo hits), a new largest sample
+        // of a site in a later chunk, a profiler sample.
+        let extra = s.samples.clone();
+        s.samples.extend(extra);
+        let mut big = s.samples[0].clone();
+        big.values = vec![1000];
+        s.samples.push(big);
+        let vi = default_value_index(&s);
+        let whole = Grouped::new(&s, vi);
+        for chunk in [1, 2, 3, 100] {
+            let mut part = s.clone();
+            let mut fold = GroupFold::default();
+            for (k, c) in s.samples.chunks(chunk).enumerate() {
+                part.samples = c.to_vec();
+                fold.samples(&part, k * chunk);
+            }
+            part.samples = Vec::new();
+            assert_eq!(fold.samples, s.samples.len());
+            let folded = fold.finish(&part);
+            assert_eq!(
+                format!("{whole:?}"),
+                format!("{folded:?}"),
+                "chunks of {chunk}"
+            );
+        }
+    }
+
     /// The sampling variance of a site is the sum over its samples, each
-    /// counted once, whether the sample starts the group or joins it: an
-    /// object at or above the sampling period is kept every time (no
-    /// variance), a small one stands for `period / size` objects.
+    /// counted once.
     #[test]
     fn sampling_variance_counts_every_sample_once() {
         let mut s = Snapshot::new("t", crate::model::Format::Pprof, ProfileKind::Heap);

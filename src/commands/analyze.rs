@@ -8,7 +8,7 @@ use super::{
 use crate::classify::{self, Catalog, ClassifyOptions, Finding, KindSeries, Severity};
 use crate::diff::{self, MEMORY_NOISE};
 use crate::error::Error;
-use crate::group::{self, GroupBy, Grouped, Grouper};
+use crate::group::{self, GroupBy, GroupFold, Grouped, Grouper, SharedStacks};
 use crate::load::{self, LoadOptions};
 use crate::model::{ProfileKind, Snapshot};
 use crate::report::{AnalysisReport, SnapshotInfo};
@@ -161,7 +161,14 @@ pub fn run(a: AnalyzeArgs) -> Result<u8, Error> {
         }
         None => {
             // Each snapshot is reduced to its groups as soon as it is loaded.
-            let loaded = load::load_all_with(&inputs, &opts.load, Reduced::new)?;
+            let shared = std::sync::Arc::new(SharedStacks::default());
+            let loaded = load::load_all_with(
+                &inputs,
+                &opts.load,
+                || GroupFold::shared(shared.clone()),
+                Reduced::new,
+            )?;
+            drop(shared);
             clock.lap("load");
             let mut snaps = Vec::with_capacity(loaded.len());
             let mut infos = Vec::with_capacity(loaded.len());
@@ -287,11 +294,29 @@ struct Reduced {
 }
 
 impl Reduced {
-    fn new(mut snap: Snapshot) -> Reduced {
-        let info = SnapshotInfo::of(&snap);
-        let groups = Grouped::new(&snap, group::default_value_index(&snap));
+    /// `fold` has the samples if the loader folded them (see
+    /// [`load::Fold`]); else they are in `snap`.
+    fn new(mut snap: Snapshot, fold: GroupFold) -> Reduced {
+        let mut info = SnapshotInfo::of(&snap);
+        info.samples = info.samples.max(fold.samples);
+        let groups = fold.finish(&snap);
+        // The groups have what the analysis needs of the frames.
         snap.samples = Vec::new();
+        snap.table = Default::default();
+        release_freed_memory();
         Reduced { snap, info, groups }
+    }
+}
+
+/// Gives the pages of what was freed back to the system (glibc keeps them
+/// in its arenas, one per thread that allocated, otherwise), so that the
+/// resident size follows what the reduced snapshots keep.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory of the allocator's own
+    // arenas to the system; it takes no pointers.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
@@ -487,7 +512,9 @@ mod tests {
                         continue;
                     };
                     let whole = analyze_snapshots(&snaps, &catalog, &opts);
-                    let loaded = load::load_all_with(set, &opts.load, Reduced::new).unwrap();
+                    let loaded =
+                        load::load_all_with(set, &opts.load, GroupFold::default, Reduced::new)
+                            .unwrap();
                     let mut snaps = Vec::new();
                     let mut infos = Vec::new();
                     let mut groups = Vec::new();

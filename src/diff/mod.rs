@@ -607,7 +607,8 @@ pub fn diff_groups(
     }
     // The stacks of a series are those of its groups, moved (memory
     // profiles have many per site), not copied.
-    let mut stacks: Vec<BTreeSet<Box<[crate::model::Sym]>>> = vec![BTreeSet::new(); n_slots];
+    let mut stacks: Vec<BTreeSet<std::sync::Arc<[crate::model::Sym]>>> =
+        vec![BTreeSet::new(); n_slots];
     for (groups, slots) in per.iter_mut().zip(&slot_of) {
         for (g, &i) in groups.iter_mut().zip(slots) {
             let f = std::mem::take(&mut g.stacks);

@@ -1,7 +1,7 @@
 //! The inputs of a command: directories expanded into the profiles inside
 //! them, loaded in parallel, and snapshots ordered by recorded time.
 
-use super::{load_path, load_path_with, LoadOptions};
+use super::{load_path, load_path_folded, load_path_with, Fold, LoadOptions};
 use crate::error::Error;
 use crate::model::Snapshot;
 use crate::text::io_message;
@@ -97,10 +97,14 @@ type Slot<T> = std::sync::Mutex<Option<Result<Vec<T>, Error>>>;
 /// many inputs as there are cores are loaded at once (each load uses all
 /// cores itself), so that with a `reduce` that keeps little of a snapshot,
 /// memory holds at most that many whole snapshots, however many inputs.
-pub fn load_all_with<T: Send>(
+/// Each load is given a [`Fold`] made by `fold`, and each snapshot goes to
+/// `reduce` with the fold its samples went to (if the loader folded them;
+/// else with a fresh one that saw none).
+pub fn load_all_with<T: Send, F: Fold>(
     inputs: &[String],
     opts: &LoadOptions,
-    reduce: impl Fn(Snapshot) -> T + Sync,
+    fold: impl Fn() -> F + Sync,
+    reduce: impl Fn(Snapshot, F) -> T + Sync,
 ) -> Result<Vec<T>, Error> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<Slot<T>> = inputs.iter().map(|_| std::sync::Mutex::new(None)).collect();
@@ -108,7 +112,14 @@ pub fn load_all_with<T: Send>(
     let work = || loop {
         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let Some(input) = inputs.get(i) else { break };
-        let r = load_path(input, opts).map(|snaps| snaps.into_iter().map(&reduce).collect());
+        let mut f = fold();
+        let r = load_path_folded(input, opts, |file| Box::new(file), Some(&mut f)).map(|snaps| {
+            let mut f = Some(f);
+            snaps
+                .into_iter()
+                .map(|s| reduce(s, f.take().unwrap_or_else(&fold)))
+                .collect()
+        });
         let failed = r.is_err();
         *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
         if failed {

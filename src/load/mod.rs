@@ -72,6 +72,20 @@ pub fn timings() -> Timings {
     debug2::blocks_timings()
 }
 
+/// Takes the samples of a snapshot while it is loaded, in order and in
+/// chunks, so that they need not all be in memory at once. Loaders that
+/// can (memory profiles in protobufs of [`pprof`]'s parallel size) call
+/// [`Fold::samples`] for each chunk and give back the snapshot without
+/// samples; the others keep them in the snapshot, and never call it.
+pub trait Fold: Send {
+    /// `snap` is complete but for its samples: `snap.samples` is the chunk
+    /// of samples `first..first + snap.samples.len()`.
+    fn samples(&mut self, snap: &Snapshot, first: usize);
+    /// Forget what was folded: the load is done again whole (after an
+    /// error, to report it as the whole decode does).
+    fn discard(&mut self);
+}
+
 /// Size of the read buffer; also how much is looked at to detect the format.
 const BUF_SIZE: usize = 1 << 20;
 
@@ -87,10 +101,21 @@ pub fn load_path_with<'a>(
     opts: &LoadOptions,
     wrap: impl FnOnce(File) -> Box<dyn Read + 'a>,
 ) -> Result<Vec<Snapshot>, Error> {
+    load_path_folded(path, opts, wrap, None)
+}
+
+/// [`load_path_with`], handing the samples of a snapshot that can be
+/// loaded so to `fold` (see [`Fold`]).
+pub fn load_path_folded<'a>(
+    path: &str,
+    opts: &LoadOptions,
+    wrap: impl FnOnce(File) -> Box<dyn Read + 'a>,
+    fold: Option<&mut dyn Fold>,
+) -> Result<Vec<Snapshot>, Error> {
     if path == "-" {
         let stdin = io::stdin();
         let lock = stdin.lock();
-        return load_reader(path, lock, opts);
+        return load_reader_folded(path, lock, opts, fold);
     }
     let p = Path::new(path);
     let meta = std::fs::metadata(p).map_err(|e| Error::input(path, io_message(&e)))?;
@@ -109,7 +134,7 @@ pub fn load_path_with<'a>(
     let f = File::open(p).map_err(|e| Error::input(path, io_message(&e)))?;
     if meta.len() >= mapped::MIN_MAPPED && mapped::enabled() && !must_decode(&f) {
         if let Some(m) = mapped::Mapped::new(&f, meta.len()) {
-            let result = load_slice(path, m.bytes(), opts);
+            let result = load_slice_folded(path, m.bytes(), opts, fold);
             // A file truncated while it was read: a fault beyond its end
             // (see `mapped`), or a size now smaller than what was mapped.
             let now = f.metadata().map(|m| m.len()).unwrap_or(0);
@@ -125,7 +150,7 @@ pub fn load_path_with<'a>(
             return result;
         }
     }
-    load_reader(path, wrap(f), opts)
+    load_reader_folded(path, wrap(f), opts, fold)
 }
 
 /// Whether a file starts like an input that is decoded (gzip, UTF-16)
@@ -150,12 +175,21 @@ fn must_decode(f: &File) -> bool {
 /// debug=2 blocks and protobufs are parsed in place; gzip and UTF-16 go
 /// through [`load_reader`].
 pub fn load_slice(source: &str, data: &[u8], opts: &LoadOptions) -> Result<Vec<Snapshot>, Error> {
+    load_slice_folded(source, data, opts, None)
+}
+
+fn load_slice_folded(
+    source: &str,
+    data: &[u8],
+    opts: &LoadOptions,
+    fold: Option<&mut dyn Fold>,
+) -> Result<Vec<Snapshot>, Error> {
     if data.is_empty() {
         return Err(Error::input(source, "empty input"));
     }
     let head = &data[..data.len().min(BUF_SIZE)];
     if detect::is_gzip(head) || utf16::detect(head).is_some() {
-        return load_reader(source, data, opts);
+        return load_reader_folded(source, data, opts, fold);
     }
     let result = match detect::detect(head) {
         Detected::Debug2 => debug2::load_slice(data, source, opts),
@@ -165,8 +199,8 @@ pub fn load_slice(source: &str, data: &[u8], opts: &LoadOptions) -> Result<Vec<S
                 opts.max_decompressed
             )))
         }
-        Detected::Pprof => pprof::load(data, source, opts).map(|s| vec![s]),
-        _ => return load_format(source, &mut &data[..], opts, false),
+        Detected::Pprof => pprof::load_folded(data, source, opts, fold).map(|s| vec![s]),
+        _ => return load_format(source, &mut &data[..], opts, false, fold),
     };
     result.map_err(|e| e.in_file(source))
 }
@@ -176,6 +210,15 @@ pub fn load_reader<R: Read>(
     source: &str,
     reader: R,
     opts: &LoadOptions,
+) -> Result<Vec<Snapshot>, Error> {
+    load_reader_folded(source, reader, opts, None)
+}
+
+fn load_reader_folded<R: Read>(
+    source: &str,
+    reader: R,
+    opts: &LoadOptions,
+    fold: Option<&mut dyn Fold>,
 ) -> Result<Vec<Snapshot>, Error> {
     let mut r = BufReader::with_capacity(BUF_SIZE, reader);
     let head = fill_head(&mut r).map_err(|e| Error::input(source, io_message(&e)))?;
@@ -214,13 +257,13 @@ pub fn load_reader<R: Read>(
         if head.is_empty() {
             return Err(Error::input(source, "gzip stream holds no data"));
         }
-        let mut snaps = load_detected(source, &mut inner, opts, true).map_err(locate)?;
+        let mut snaps = load_detected(source, &mut inner, opts, true, fold).map_err(locate)?;
         for s in &mut snaps {
             s.gzipped = true;
         }
         return Ok(snaps);
     }
-    load_detected(source, &mut r, opts, false)
+    load_detected(source, &mut r, opts, false, fold)
 }
 
 /// `decoding`: reading `r` costs CPU time (it inflates gzip), so the
@@ -230,6 +273,7 @@ fn load_detected(
     r: &mut dyn BufRead,
     opts: &LoadOptions,
     decoding: bool,
+    fold: Option<&mut dyn Fold>,
 ) -> Result<Vec<Snapshot>, Error> {
     let head = r
         .fill_buf()
@@ -237,7 +281,7 @@ fn load_detected(
     if let Some(order) = utf16::detect(head) {
         let dec = utf16::Decoder::new(r, order);
         let mut inner = BufReader::with_capacity(BUF_SIZE, dec);
-        let mut snaps = load_format(source, &mut inner, opts, true)?;
+        let mut snaps = load_format(source, &mut inner, opts, true, fold)?;
         for s in &mut snaps {
             s.warnings.insert(
                 0,
@@ -246,7 +290,7 @@ fn load_detected(
         }
         return Ok(snaps);
     }
-    load_format(source, r, opts, decoding)
+    load_format(source, r, opts, decoding, fold)
 }
 
 fn load_format(
@@ -254,6 +298,7 @@ fn load_format(
     r: &mut dyn BufRead,
     opts: &LoadOptions,
     decoding: bool,
+    fold: Option<&mut dyn Fold>,
 ) -> Result<Vec<Snapshot>, Error> {
     let head = r
         .fill_buf()
@@ -267,13 +312,15 @@ fn load_format(
             Read::take(&mut *r, opts.max_decompressed.saturating_add(1))
                 .read_to_end(&mut data)
                 .map_err(|e| Error::input(source, gzip_message(&e)))?;
+            // Reading doubled the buffer as it went: up to twice the size.
+            data.shrink_to_fit();
             if data.len() as u64 > opts.max_decompressed {
                 Err(InputError::new(format!(
                     "protobuf larger than the limit of {} bytes (raise it with --max-decompressed)",
                     opts.max_decompressed
                 )))
             } else {
-                pprof::load(&data, source, opts).map(|s| vec![s])
+                pprof::load_folded(&data, source, opts, fold).map(|s| vec![s])
             }
         }
         Detected::Debug1 | Detected::HeapText => debug1::load(r, source, opts).map(|s| vec![s]),

@@ -27,7 +27,7 @@
 //! otherwise, and when it has no samples, as block.
 
 use super::wire::{self, At};
-use super::LoadOptions;
+use super::{Fold, LoadOptions};
 use crate::error::{InputError, Position};
 use crate::model::normalize;
 use crate::model::Format;
@@ -45,8 +45,19 @@ pub mod pb {
 /// Decodes one decompressed pprof protobuf. Errors carry the byte offset
 /// where the wire format breaks, or where the part they are about starts.
 pub fn load(data: &[u8], source: &str, opts: &LoadOptions) -> Result<Snapshot, InputError> {
+    load_folded(data, source, opts, None)
+}
+
+/// [`load`], handing the samples of a memory profile decoded on all cores
+/// to `fold` in chunks (see [`Fold`]) rather than keeping them.
+pub fn load_folded(
+    data: &[u8],
+    source: &str,
+    opts: &LoadOptions,
+    fold: Option<&mut dyn Fold>,
+) -> Result<Snapshot, InputError> {
     if data.len() >= PARALLEL_DECODE {
-        if let Some(snap) = load_split(data, source, opts) {
+        if let Some(snap) = load_split(data, source, opts, fold) {
             return Ok(snap);
         }
     }
@@ -60,7 +71,7 @@ pub fn load(data: &[u8], source: &str, opts: &LoadOptions) -> Result<Snapshot, I
         }
     };
     let at = Cell::new(At::Nowhere);
-    from_profile_at(&p, None, source, opts, &at)
+    from_profile_at(&p, None, source, opts, &at, None)
         .map(|s| s.expect("decoded samples are built"))
         .map_err(|mut e| {
             if e.position.is_none() {
@@ -79,7 +90,12 @@ const PARALLEL_DECODE: usize = 1 << 20;
 /// decoded samples are never all in memory. `None` when anything does not
 /// decode or check: then the whole profile is decoded as usual, which
 /// reports the same error as it always did.
-fn load_split(data: &[u8], source: &str, opts: &LoadOptions) -> Option<Snapshot> {
+fn load_split(
+    data: &[u8],
+    source: &str,
+    opts: &LoadOptions,
+    fold: Option<&mut dyn Fold>,
+) -> Option<Snapshot> {
     let fields = split_fields(data)?;
     let (p, (location, function)) = rayon::join(
         || pb::Profile::decode(&fields.rest[..]),
@@ -99,6 +115,7 @@ fn load_split(data: &[u8], source: &str, opts: &LoadOptions) -> Option<Snapshot>
         source,
         opts,
         &Cell::new(At::Nowhere),
+        fold,
     )
     .ok()
     .flatten()
@@ -166,20 +183,22 @@ pub fn from_profile(
     source: &str,
     opts: &LoadOptions,
 ) -> Result<Snapshot, InputError> {
-    from_profile_at(p, None, source, opts, &Cell::new(At::Nowhere))
+    from_profile_at(p, None, source, opts, &Cell::new(At::Nowhere), None)
         .map(|s| s.expect("decoded samples are built"))
 }
 
 /// [`from_profile`], keeping in `at` the part of the profile being checked
 /// (so an error can be placed in the input).
 /// With `raw`, the samples are decoded from these bytes (`p` has none),
-/// and `Ok(None)` tells that one of them does not decode or check.
+/// and `Ok(None)` tells that one of them does not decode or check; with
+/// `raw` and `fold`, those of a memory profile are handed to `fold`.
 fn from_profile_at(
     p: &pb::Profile,
     raw: Option<&[&[u8]]>,
     source: &str,
     opts: &LoadOptions,
     at: &Cell<At>,
+    fold: Option<&mut dyn Fold>,
 ) -> Result<Option<Snapshot>, InputError> {
     at.set(At::Nth(At::STRING, 0));
     let strings = Strings::new(&p.string_table)?;
@@ -336,16 +355,89 @@ fn from_profile_at(
 
     // Samples: built on all cores when there are many; after an error,
     // again in order, so that the first one is reported.
-    let build = |i: usize, s: &pb::Sample, stack: &mut Vec<FrameId>| {
-        build_sample(i, s, sample_types.len(), &locations, &strings, opts, stack)
+    let n_types = sample_types.len();
+    let build = |i: usize, s: SampleFields, stack: &mut Vec<FrameId>| {
+        build_sample(i, s, n_types, &locations, &strings, opts, stack)
     };
+    // A sample straight from its bytes (without allocating, when it is
+    // in the usual shape; else decoded as a message).
+    let build_raw = |i: usize, b: &[u8], scratch: &mut Scratch| {
+        if scratch.parse(b) {
+            let s = SampleFields {
+                location_id: &scratch.locations,
+                value: &scratch.values,
+                label: &scratch.labels,
+            };
+            build(i, s, &mut scratch.stack).ok()
+        } else {
+            let s = pb::Sample::decode(b).ok()?;
+            build(i, SampleFields::of(&s), &mut scratch.stack).ok()
+        }
+    };
+    let default_ty = default_sample_type.map(|i| sample_types[i].ty.as_str());
+    let kind = kind_from_types(&sample_types, period_type.as_ref(), default_ty);
+    if let (Some(raw), Some(fold), true) = (raw, fold, kind.is_memory()) {
+        // Built a chunk at a time (the next while this one is folded).
+        let build_chunk = |k: usize| -> Option<Vec<(Sample, bool)>> {
+            let chunk = raw.chunks(FOLD_CHUNK).nth(k)?;
+            // Collected in place (an indexed collect), then checked.
+            let built: Vec<Option<(Sample, bool)>> = chunk
+                .par_iter()
+                .enumerate()
+                .map_init(Scratch::default, |scratch, (i, b)| {
+                    build_raw(k * FOLD_CHUNK + i, b, scratch)
+                })
+                .collect();
+            built.into_iter().collect()
+        };
+        let mut snap = Snapshot::new(source, Format::Pprof, kind);
+        snap.time_nanos = (p.time_nanos != 0).then_some(p.time_nanos);
+        snap.duration_nanos = (p.duration_nanos != 0).then_some(p.duration_nanos);
+        snap.period = (p.period != 0 || period_type.is_some()).then_some(p.period);
+        snap.period_type = period_type;
+        snap.default_sample_type = default_sample_type;
+        snap.sample_types = sample_types;
+        snap.table = table;
+        let n_chunks = raw.len().div_ceil(FOLD_CHUNK);
+        let mut cut = 0usize;
+        let mut next = (n_chunks > 0).then(|| build_chunk(0));
+        let mut k = 0;
+        while let Some(built) = next.take() {
+            let Some(built) = built else {
+                fold.discard();
+                return Ok(None);
+            };
+            cut += built.iter().filter(|b| b.1).count();
+            let done =
+                std::mem::replace(&mut snap.samples, built.into_iter().map(|b| b.0).collect());
+            let snap_ref = &snap;
+            let fold_ref = &mut *fold;
+            // The previous chunk is freed beside the folding, not in turn.
+            let ((), n) = rayon::join(
+                || fold_ref.samples(snap_ref, k * FOLD_CHUNK),
+                || {
+                    drop(done);
+                    (k + 1 < n_chunks).then(|| build_chunk(k + 1))
+                },
+            );
+            next = n;
+            k += 1;
+        }
+        snap.samples = Vec::new();
+        if cut > 0 {
+            warnings.push(format!(
+                "{cut} sample(s) had stacks deeper than {} frames; cut (raise --max-frames)",
+                opts.max_frames
+            ));
+        }
+        snap.warnings = warnings;
+        return Ok(Some(snap));
+    }
     let parallel: Option<Vec<(Sample, bool)>> = if let Some(raw) = raw {
         let built: Option<Vec<(Sample, bool)>> = raw
             .par_iter()
             .enumerate()
-            .map_init(Vec::new, |stack, (i, b)| {
-                build(i, &pb::Sample::decode(*b).ok()?, stack).ok()
-            })
+            .map_init(Scratch::default, |scratch, (i, b)| build_raw(i, b, scratch))
             .collect();
         if built.is_none() {
             return Ok(None);
@@ -355,7 +447,9 @@ fn from_profile_at(
         p.sample
             .par_iter()
             .enumerate()
-            .map_init(Vec::new, |stack, (i, s)| build(i, s, stack).ok())
+            .map_init(Vec::new, |stack, (i, s)| {
+                build(i, SampleFields::of(s), stack).ok()
+            })
             .collect()
     } else {
         None
@@ -371,7 +465,7 @@ fn from_profile_at(
             let mut stack: Vec<FrameId> = Vec::new();
             for (i, s) in p.sample.iter().enumerate() {
                 at.set(At::Nth(At::SAMPLE, i));
-                let (sample, deep) = build(i, s, &mut stack)?;
+                let (sample, deep) = build(i, SampleFields::of(s), &mut stack)?;
                 cut += usize::from(deep);
                 samples.push(sample);
             }
@@ -387,8 +481,7 @@ fn from_profile_at(
         ));
     }
 
-    let default_ty = default_sample_type.map(|i| sample_types[i].ty.as_str());
-    let mut kind = kind_from_types(&sample_types, period_type.as_ref(), default_ty);
+    let mut kind = kind;
     if kind == ProfileKind::Block && is_mutex_profile(&samples, &table) {
         kind = ProfileKind::Mutex;
     }
@@ -412,6 +505,9 @@ fn from_profile_at(
     Ok(Some(snap))
 }
 
+/// Samples handed to a [`Fold`] at a time.
+const FOLD_CHUNK: usize = 8192;
+
 /// Samples from this many on are built on all cores.
 const PARALLEL_SAMPLES: usize = 4096;
 
@@ -419,7 +515,7 @@ const PARALLEL_SAMPLES: usize = 4096;
 /// cut) and its labels, every reference checked.
 fn build_sample(
     i: usize,
-    s: &pb::Sample,
+    s: SampleFields,
     n_types: usize,
     locations: &FxHashMap<u64, Box<[FrameId]>>,
     strings: &Strings,
@@ -436,7 +532,7 @@ fn build_sample(
     }
     stack.clear();
     let mut deep = false;
-    for &lid in &s.location_id {
+    for &lid in s.location_id {
         let Some(frames) = locations.get(&lid) else {
             return Err(InputError::new(format!(
                 "sample {i} references location {lid}, which does not exist"
@@ -471,12 +567,132 @@ fn build_sample(
     Ok((
         Sample {
             stack: stack.as_slice().into(),
-            values: s.value.clone(),
+            values: s.value.to_vec(),
             labels,
             ..Sample::default()
         },
         deep,
     ))
+}
+
+/// The fields of a sample, decoded as a message or by [`Scratch::parse`].
+#[derive(Clone, Copy)]
+struct SampleFields<'a> {
+    location_id: &'a [u64],
+    value: &'a [i64],
+    label: &'a [pb::Label],
+}
+
+impl<'a> SampleFields<'a> {
+    fn of(s: &'a pb::Sample) -> Self {
+        SampleFields {
+            location_id: &s.location_id,
+            value: &s.value,
+            label: &s.label,
+        }
+    }
+}
+
+/// Buffers a thread reuses for the samples it builds.
+#[derive(Default)]
+struct Scratch {
+    stack: Vec<FrameId>,
+    locations: Vec<u64>,
+    values: Vec<i64>,
+    labels: Vec<pb::Label>,
+}
+
+impl Scratch {
+    /// Decodes a sample in the shape `runtime/pprof` writes (location ids
+    /// and values packed or not, labels of the four integer fields, every
+    /// varint shorter than 10 bytes) into the buffers; `false` for anything
+    /// else, which is then decoded as a message (so what is accepted and
+    /// how is prost's: this only never allocates).
+    fn parse(&mut self, b: &[u8]) -> bool {
+        self.locations.clear();
+        self.values.clear();
+        self.labels.clear();
+        let mut i = 0;
+        while i < b.len() {
+            let Some(key) = short_varint(b, &mut i) else {
+                return false;
+            };
+            match key {
+                // location_id, value: one varint.
+                0x08 | 0x10 => {
+                    let Some(v) = short_varint(b, &mut i) else {
+                        return false;
+                    };
+                    if key == 0x08 {
+                        self.locations.push(v);
+                    } else {
+                        self.values.push(v as i64);
+                    }
+                }
+                // Packed location_id or value, or a label.
+                0x0a | 0x12 | 0x1a => {
+                    let Some(len) = short_varint(b, &mut i) else {
+                        return false;
+                    };
+                    let Some(end) = usize::try_from(len)
+                        .ok()
+                        .and_then(|l| i.checked_add(l))
+                        .filter(|&e| e <= b.len())
+                    else {
+                        return false;
+                    };
+                    if key == 0x1a {
+                        let mut l = pb::Label::default();
+                        while i < end {
+                            let (Some(k), Some(v)) = (
+                                short_varint(&b[..end], &mut i),
+                                short_varint(&b[..end], &mut i),
+                            ) else {
+                                return false;
+                            };
+                            match k {
+                                0x08 => l.key = v as i64,
+                                0x10 => l.str = v as i64,
+                                0x18 => l.num = v as i64,
+                                0x20 => l.num_unit = v as i64,
+                                _ => return false,
+                            }
+                        }
+                        self.labels.push(l);
+                    } else {
+                        while i < end {
+                            let Some(v) = short_varint(&b[..end], &mut i) else {
+                                return false;
+                            };
+                            if key == 0x0a {
+                                self.locations.push(v);
+                            } else {
+                                self.values.push(v as i64);
+                            }
+                        }
+                    }
+                }
+                _ => return false,
+            }
+        }
+        true
+    }
+}
+
+/// A varint of at most 9 bytes at `b[*i..]` (advancing `i`); `None` for a
+/// longer or cut one.
+#[inline]
+fn short_varint(b: &[u8], i: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    for shift in 0..9 {
+        let byte = *b.get(*i)?;
+        *i += 1;
+        v |= u64::from(byte & 0x7f) << (7 * shift);
+        if byte & 0x80 == 0 {
+            return Some(v);
+        }
+    }
+    None
 }
 
 fn address_name(addr: u64) -> String {
@@ -1285,19 +1501,47 @@ mod tests {
         assert!(data.len() >= PARALLEL_DECODE, "{}", data.len());
         let opts = LoadOptions::default();
         let whole = from_profile(&pb::Profile::decode(&data[..]).unwrap(), "h", &opts).unwrap();
-        let split = load_split(&data, "h", &opts).expect("decoded on all cores");
+        let split = load_split(&data, "h", &opts, None).expect("decoded on all cores");
         assert_eq!(format!("{whole:?}"), format!("{split:?}"));
         assert_eq!(
             format!("{:?}", load(&data, "h", &opts).unwrap()),
             format!("{whole:?}")
         );
 
+        // Folded: every sample handed over once, in order, in chunks; the
+        // snapshot otherwise the same, without samples.
+        struct Collect(Vec<String>, usize, usize);
+        impl Fold for Collect {
+            fn samples(&mut self, snap: &Snapshot, first: usize) {
+                assert_eq!(first, self.1);
+                self.0.extend(snap.samples.iter().map(|s| format!("{s:?}")));
+                self.1 += snap.samples.len();
+            }
+            fn discard(&mut self) {
+                self.0.clear();
+                self.1 = 0;
+                self.2 += 1;
+            }
+        }
+        let mut c = Collect(Vec::new(), 0, 0);
+        let folded = load_folded(&data, "h", &opts, Some(&mut c)).unwrap();
+        assert!(folded.samples.is_empty());
+        let want: Vec<String> = whole.samples.iter().map(|s| format!("{s:?}")).collect();
+        assert_eq!(c.0, want);
+        let mut without = whole.clone();
+        without.samples = Vec::new();
+        assert_eq!(format!("{without:?}"), format!("{folded:?}"));
+
         // A sample referencing a missing location: the same error (and
         // offset) as decoding it whole.
         b.p.sample[30_000].location_id[3] = 9999;
         let data = b.bytes();
-        assert!(load_split(&data, "h", &opts).is_none());
+        assert!(load_split(&data, "h", &opts, None).is_none());
         let err = format!("{:?}", load(&data, "h", &opts).unwrap_err());
+        let mut c = Collect(Vec::new(), 0, 0);
+        let folded_err = load_folded(&data, "h", &opts, Some(&mut c)).unwrap_err();
+        assert_eq!(format!("{folded_err:?}"), err);
+        assert_eq!((c.0.len(), c.2), (0, 1), "what was folded is discarded");
         assert!(
             err.contains("sample 30000 references location 9999"),
             "{err}"
@@ -1306,7 +1550,7 @@ mod tests {
         let mut data = b.bytes();
         let n = data.len();
         data[n / 2..n / 2 + 16].fill(0xff);
-        assert!(load_split(&data, "h", &opts).is_none());
+        assert!(load_split(&data, "h", &opts, None).is_none());
         assert!(load(&data, "h", &opts).is_err());
     }
 }

@@ -203,11 +203,15 @@ impl Serialize for BlockingOp {
     }
 }
 
-/// String interner: each distinct string stored once.
+/// String interner: each distinct string stored once (the index holds
+/// hashes and ids, not second copies of the strings).
 #[derive(Debug, Default, Clone)]
 pub struct Interner {
-    map: FxHashMap<Box<str>, Sym>,
+    /// Hash of a string -> the last id interned with that hash.
+    map: FxHashMap<u64, Sym>,
     strings: Vec<Box<str>>,
+    /// Per id: the previous id with the same hash (`Sym::MAX`: none).
+    next: Vec<Sym>,
 }
 
 impl Interner {
@@ -217,14 +221,37 @@ impl Interner {
         i
     }
 
+    fn hash(s: &str) -> u64 {
+        use std::hash::BuildHasher;
+        rustc_hash::FxBuildHasher.hash_one(s)
+    }
+
+    /// The id of `s`, if it was interned.
+    pub fn find(&self, s: &str) -> Option<Sym> {
+        let mut id = *self.map.get(&Self::hash(s))?;
+        while id != Sym::MAX {
+            if &*self.strings[id as usize] == s {
+                return Some(id);
+            }
+            id = self.next[id as usize];
+        }
+        None
+    }
+
     pub fn intern(&mut self, s: &str) -> Sym {
-        if let Some(&id) = self.map.get(s) {
-            return id;
+        let h = Self::hash(s);
+        let head = self.map.get(&h).copied();
+        let mut id = head.unwrap_or(Sym::MAX);
+        while id != Sym::MAX {
+            if &*self.strings[id as usize] == s {
+                return id;
+            }
+            id = self.next[id as usize];
         }
         let id = self.strings.len() as Sym;
-        let b: Box<str> = s.into();
-        self.strings.push(b.clone());
-        self.map.insert(b, id);
+        self.strings.push(s.into());
+        self.next.push(head.unwrap_or(Sym::MAX));
+        self.map.insert(h, id);
         id
     }
 
