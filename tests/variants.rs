@@ -222,3 +222,96 @@ fn library_signatures_stand_and_show_the_users_line() {
         }
     }
 }
+
+/// Exact rate over every goroutine leak row of the corpus (the pattern
+/// programs and their variants), with and without `--source`, per format;
+/// `cargo test --test variants exact_rates -- --ignored --nocapture` prints
+/// each miss.
+#[test]
+#[ignore]
+fn exact_rates_on_every_goroutine_leak() {
+    let text = std::fs::read_to_string(root().join("captures/EXPECTED.tsv")).unwrap();
+    let rows: Vec<(String, String, String)> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            (c.len() >= 5 && c[1] == "goroutine" && c[2] != "none")
+                .then(|| (c[0].to_string(), c[2].to_string(), c[4].to_string()))
+        })
+        .collect();
+    let mut with: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+    let mut without: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+    for (program, expected, go) in &rows {
+        for version in ["go1.27", "go1.19"] {
+            if go != "all" && go != version {
+                continue;
+            }
+            let dir = root().join("captures").join(version).join(program);
+            for (fmt, suffix) in FORMATS {
+                let files = snapshot_files(&dir, suffix);
+                if files.is_empty() {
+                    continue;
+                }
+                let snaps = load(&files);
+                let w = with.entry(fmt).or_default();
+                w.1 += 1;
+                match top(&analyze(&snaps, true)) {
+                    Some(f) if f.pattern == *expected => w.0 += 1.0,
+                    other => eprintln!(
+                        "MISS-SRC {version}/{program} {fmt}: {expected} <- {:?}",
+                        other.map(|f| &f.pattern)
+                    ),
+                }
+                let o = without.entry(fmt).or_default();
+                o.1 += 1;
+                match top(&analyze(&snaps, false)) {
+                    Some(f) if f.pattern == *expected => o.0 += 1.0,
+                    Some(f) => {
+                        let alt = f.alternatives.contains(expected);
+                        if alt {
+                            o.0 += 0.5;
+                        }
+                        eprintln!(
+                            "MISS {version}/{program} {fmt}: {expected} <- {} {}{:?}",
+                            f.pattern,
+                            if alt { "(alt) " } else { "(NOT) " },
+                            f.alternatives
+                        );
+                        if std::env::var_os("FEATURES").is_some() {
+                            eprintln!(
+                                "    wait={} frames={:?} created_by={:?}",
+                                f.wait,
+                                f.frames
+                                    .iter()
+                                    .map(|x| format!("{}:{}", x.function, x.line))
+                                    .collect::<Vec<_>>(),
+                                f.created_by.as_ref().map(|c| &c.function)
+                            );
+                        }
+                    }
+                    None => eprintln!("MISS {version}/{program} {fmt}: {expected} <- nothing"),
+                }
+            }
+        }
+    }
+    let (mut ws, mut wn, mut os, mut on) = (0.0, 0, 0.0, 0);
+    for (fmt, _) in FORMATS {
+        let (a, n) = with[fmt];
+        let (b, m) = without[fmt];
+        ws += a;
+        wn += n;
+        os += b;
+        on += m;
+        eprintln!(
+            "{fmt}: with source {a}/{n} = {:.3}; without {b}/{m} = {:.3}",
+            a / n as f64,
+            b / m as f64
+        );
+    }
+    eprintln!(
+        "all: with source {ws}/{wn} = {:.3}; without {os}/{on} = {:.3}",
+        ws / wn as f64,
+        os / on as f64
+    );
+}

@@ -651,16 +651,23 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         // generic operation: a debug=2 `chan receive` is also how a `for
         // range` loop (runtime.chanrecv2, which text dumps hide) waits, and
         // a receive loop over a channel nobody closes is the common leak.
-        let top = match most_probable(s, &top.entry.id).and_then(|p| catalog.get(p)) {
-            Some(p) => {
+        let inferred =
+            most_probable(s, &top.entry.id).and_then(|(p, why)| catalog.get(p).map(|p| (p, why)));
+        let mut inferred_evidence = None;
+        let top = match inferred {
+            Some((p, why)) => {
                 let old = top.entry.id.clone();
                 alternatives.retain(|a| *a != p.entry.id);
-                alternatives.insert(0, old);
+                alternatives.insert(0, old.clone());
                 for a in &p.entry.alternatives {
                     if !alternatives.contains(a) && *a != p.entry.id {
                         alternatives.push(a.clone());
                     }
                 }
+                inferred_evidence = Some(format!(
+                    "inferred without source: {} rather than {old}, because {why}; the stack alone cannot decide (run with --source to decide from the code)",
+                    p.entry.id
+                ));
                 p
             }
             None => top,
@@ -763,6 +770,9 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         let mut evidence = vec![format!("decided by: {}", j.decided_by)];
         evidence.extend(self::evidence(s, kind, unit, n));
         evidence.extend(j.notes.iter().cloned());
+        if !decide.starts_with("Decided by the source") {
+            evidence.extend(inferred_evidence);
+        }
         evidence.extend(source_evidence);
         if let Some(what) = &j.would_decide {
             decide = if decide.is_empty() {
@@ -827,18 +837,106 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
     findings
 }
 
-/// Without the source: the pattern the stack makes most probable when only
-/// a generic, operation-level entry matched.
-fn most_probable(s: &Series, top: &str) -> Option<&'static str> {
-    // Text dumps hide chanrecv2 (debug=2 says `chan receive`, debug=1's
-    // hidden frames may only say receive); a protobuf profile shows which.
-    let text_receive = s.op == BlockingOp::ChanReceive
-        && !s.frames.iter().any(|f| f.function == "runtime.chanrecv1")
-        && s.states
-            .keys()
-            .all(|k| k.starts_with("chan receive") && !k.contains("nil"));
-    if top == "chan-receive-blocked" && text_receive {
-        return Some("range-unclosed-channel");
+/// Without the source: the pattern the evidence of the profile makes most
+/// probable when only a generic, operation-level entry matched, with the
+/// evidence that made it so. The generic entry stays first among the
+/// alternatives; only the source (`--source`) decides.
+fn most_probable(s: &Series, top: &str) -> Option<(&'static str, String)> {
+    let in_package =
+        |f: &FrameRef, pkg: &str| crate::model::normalize::package_path(&f.function) == Some(pkg);
+    // A goroutine started by the context or time package, or waiting under
+    // one of their frames, waits for a context or a timer.
+    let by = |pkg: &str| {
+        s.created_by
+            .iter()
+            .chain(s.frames.iter())
+            .any(|f| in_package(f, pkg))
+    };
+    let receive = matches!(
+        s.op,
+        BlockingOp::ChanReceive | BlockingOp::RangeReceive | BlockingOp::Select
+    );
+    if receive && by("context") {
+        return Some((
+            "context-not-cancelled",
+            "the goroutine waits under a context frame (or the context package started it): a context nobody cancels".into(),
+        ));
+    }
+    if receive && by("time") {
+        return Some((
+            "ticker-not-stopped",
+            "the goroutine waits under a time frame (or the time package started it): a timer or ticker nobody stops".into(),
+        ));
+    }
+    match top {
+        "chan-send-blocked" => send_by_id_runs(s),
+        "chan-receive-blocked" => {
+            // Text dumps hide chanrecv2 (debug=2 says `chan receive`, debug=1's
+            // hidden frames may only say receive); a protobuf profile shows which.
+            let plain = s.frames.iter().any(|f| f.function == "runtime.chanrecv1");
+            let text_receive = s.op == BlockingOp::ChanReceive
+                && !plain
+                && s.states
+                    .keys()
+                    .all(|k| k.starts_with("chan receive") && !k.contains("nil"));
+            if text_receive {
+                Some((
+                    "range-unclosed-channel",
+                    "a text dump names a receive without telling a plain one (runtime.chanrecv1) from a `for range` or comma-ok one (runtime.chanrecv2, which it hides): a receive loop over a channel nobody closes is the commonest such leak".into(),
+                ))
+            } else if plain {
+                Some((
+                    "context-not-cancelled",
+                    "one plain receive (runtime.chanrecv1), not a loop (runtime.chanrecv2): a goroutine that waits once for a signal that never comes, most often `<-ctx.Done()` of a context nobody cancels".into(),
+                ))
+            } else {
+                None
+            }
+        }
+        "goroutine-blocked" if s.op == BlockingOp::Other && !s.frames.is_empty() => Some((
+            "range-unclosed-channel",
+            "debug=1 text hides the runtime frames that name the operation, and no other record of the profile orders them; a receive loop over a channel nobody closes is the commonest wait that never ends".into(),
+        )),
+        _ => None,
+    }
+}
+
+/// A blocked send: how the goroutine ids of the group (debug=2) run. The
+/// runtime hands out ids in order, so goroutines started together are
+/// consecutive: runs of the same few ids, again and again, are the siblings
+/// of a fan-out that took only the first reply (NCast); ids that never run
+/// together are one goroutine per call, left by a caller that returned
+/// without receiving.
+fn send_by_id_runs(s: &Series) -> Option<(&'static str, String)> {
+    let total: u32 = s.id_runs.iter().sum();
+    if total < 6 {
+        return None;
+    }
+    let singles: u32 = s.id_runs.iter().filter(|&&r| r == 1).sum();
+    let mut by_len: BTreeMap<u32, u32> = BTreeMap::new();
+    for &r in &s.id_runs {
+        *by_len.entry(r).or_default() += 1;
+    }
+    if singles * 10 >= total * 8 {
+        return Some((
+            "premature-return",
+            format!(
+                "{singles} of the {total} goroutine ids have no consecutive id in the group: each was started alone, one per call, and left blocked when its caller returned without receiving (a timeout or a second send leave the same trace)"
+            ),
+        ));
+    }
+    let (&m, &runs) = by_len
+        .iter()
+        .filter(|(&len, _)| len >= 2)
+        .max_by_key(|(&len, &n)| (len * n, len))?;
+    if runs >= 3 && m <= 5 && (m * runs) * 10 >= total * 7 {
+        return Some((
+            "ncast",
+            format!(
+                "{} of the {total} goroutine ids come in {runs} runs of {m} consecutive ids: siblings started together, {m} left per fan-out after the first reply was taken",
+                m * runs
+            ),
+        ));
     }
     None
 }
