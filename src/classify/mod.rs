@@ -575,6 +575,13 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         .copied()
         .filter(|s| s.trend.verdict.is_growth())
         .collect();
+    // Functions some goroutine of the last snapshot is in: a closure's
+    // creator that is in none of them has returned.
+    let running: std::collections::BTreeSet<&str> = series
+        .iter()
+        .filter(|s| s.last() > 0)
+        .flat_map(|s| s.frames.iter().map(|f| f.function.as_str()))
+        .collect();
     let mut findings: Vec<Finding> = Vec::new();
     let mut merged_into: BTreeMap<String, usize> = BTreeMap::new();
     let user_files = if opts.source.is_some() {
@@ -651,8 +658,14 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         // generic operation: a debug=2 `chan receive` is also how a `for
         // range` loop (runtime.chanrecv2, which text dumps hide) waits, and
         // a receive loop over a channel nobody closes is the common leak.
-        let inferred =
-            most_probable(s, &top.entry.id).and_then(|(p, why)| catalog.get(p).map(|p| (p, why)));
+        let inferred = most_probable(s, &top.entry.id, &running)
+            // With the source, it decides; only the text dump's hidden
+            // range receive (the stack's own reading) stays as before.
+            .filter(|(p, _)| {
+                opts.source.is_none()
+                    || (*p == "range-unclosed-channel" && top.entry.id == "chan-receive-blocked")
+            })
+            .and_then(|(p, why)| catalog.get(p).map(|p| (p, why)));
         let mut inferred_evidence = None;
         let top = match inferred {
             Some((p, why)) => {
@@ -841,7 +854,11 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
 /// probable when only a generic, operation-level entry matched, with the
 /// evidence that made it so. The generic entry stays first among the
 /// alternatives; only the source (`--source`) decides.
-fn most_probable(s: &Series, top: &str) -> Option<(&'static str, String)> {
+fn most_probable(
+    s: &Series,
+    top: &str,
+    running: &std::collections::BTreeSet<&str>,
+) -> Option<(&'static str, String)> {
     let in_package =
         |f: &FrameRef, pkg: &str| crate::model::normalize::package_path(&f.function) == Some(pkg);
     // A goroutine started by the context or time package, or waiting under
@@ -869,7 +886,18 @@ fn most_probable(s: &Series, top: &str) -> Option<(&'static str, String)> {
         ));
     }
     match top {
-        "chan-send-blocked" => send_by_id_runs(s),
+        "chan-send-blocked" => match send_by_id_runs(s) {
+            Runs::Decide(p, why) => Some((p, why)),
+            Runs::Batch => None,
+            Runs::Unknown => closure_of_returned(s, running).map(|f| {
+                (
+                    "premature-return",
+                    format!(
+                        "the sender is a function literal of {f}, and no goroutine is in {f} any more: it captured a channel of a call that returned without receiving (a timeout, a fan-out or a second send leave the same trace)"
+                    ),
+                )
+            }),
+        },
         "chan-receive-blocked" => {
             // Text dumps hide chanrecv2 (debug=2 says `chan receive`, debug=1's
             // hidden frames may only say receive); a protobuf profile shows which.
@@ -907,10 +935,10 @@ fn most_probable(s: &Series, top: &str) -> Option<(&'static str, String)> {
 /// of a fan-out that took only the first reply (NCast); ids that never run
 /// together are one goroutine per call, left by a caller that returned
 /// without receiving.
-fn send_by_id_runs(s: &Series) -> Option<(&'static str, String)> {
+fn send_by_id_runs(s: &Series) -> Runs {
     let total: u32 = s.id_runs.iter().sum();
     if total < 6 {
-        return None;
+        return Runs::Unknown;
     }
     let singles: u32 = s.id_runs.iter().filter(|&&r| r == 1).sum();
     let mut by_len: BTreeMap<u32, u32> = BTreeMap::new();
@@ -918,25 +946,80 @@ fn send_by_id_runs(s: &Series) -> Option<(&'static str, String)> {
         *by_len.entry(r).or_default() += 1;
     }
     if singles * 10 >= total * 8 {
-        return Some((
+        return Runs::Decide(
             "premature-return",
             format!(
                 "{singles} of the {total} goroutine ids have no consecutive id in the group: each was started alone, one per call, and left blocked when its caller returned without receiving (a timeout or a second send leave the same trace)"
             ),
-        ));
+        );
     }
-    let (&m, &runs) = by_len
+    // Most goroutines started in runs of many: a loop that starts a batch
+    // of senders nobody reads (the generic entry says so).
+    let long: u32 = s.id_runs.iter().filter(|&&r| r >= 6).sum();
+    if long * 2 >= total {
+        return Runs::Batch;
+    }
+    let Some((&m, &runs)) = by_len
         .iter()
         .filter(|(&len, _)| len >= 2)
-        .max_by_key(|(&len, &n)| (len * n, len))?;
+        .max_by_key(|(&len, &n)| (len * n, len))
+    else {
+        return Runs::Unknown;
+    };
     if runs >= 3 && m <= 5 && (m * runs) * 10 >= total * 7 {
-        return Some((
+        return Runs::Decide(
             "ncast",
             format!(
                 "{} of the {total} goroutine ids come in {runs} runs of {m} consecutive ids: siblings started together, {m} left per fan-out after the first reply was taken",
                 m * runs
             ),
-        ));
+        );
+    }
+    Runs::Unknown
+}
+
+/// What the goroutine ids of a blocked send say.
+enum Runs {
+    Decide(&'static str, String),
+    /// Started in large batches by a loop: the generic entry stands.
+    Batch,
+    /// No ids, too few, or no clear shape.
+    Unknown,
+}
+
+/// The function whose literal the group's goroutines run (`F.func1`,
+/// `F.gowrap2`, `F.func3.1`) when no goroutine of the snapshot is in `F`.
+fn closure_of_returned<'a>(
+    s: &'a Series,
+    running: &std::collections::BTreeSet<&str>,
+) -> Option<&'a str> {
+    let user = s
+        .frames
+        .iter()
+        .find(|f| !crate::model::normalize::is_runtime_function(&f.function))?;
+    let name = user.function.as_str();
+    let cut = closure_suffix(name)?;
+    let creator = &name[..cut];
+    (!running.contains(creator)).then_some(creator)
+}
+
+/// Byte offset of the first `.funcN` or `.gowrapN` segment of a function
+/// name (after any package path), if it is a function literal.
+fn closure_suffix(name: &str) -> Option<usize> {
+    let start = name.rfind('/').map_or(0, |i| i + 1);
+    let mut at = start;
+    while let Some(i) = name[at..].find('.') {
+        let i = at + i;
+        let rest = &name[i + 1..];
+        for prefix in ["func", "gowrap"] {
+            if let Some(d) = rest.strip_prefix(prefix) {
+                let digits = d.bytes().take_while(u8::is_ascii_digit).count();
+                if digits > 0 && d[digits..].chars().next().is_none_or(|c| c == '.') {
+                    return Some(i);
+                }
+            }
+        }
+        at = i + 1;
     }
     None
 }
@@ -1545,5 +1628,29 @@ pub fn rank(findings: &mut [Finding]) {
     });
     for (i, f) in findings.iter_mut().enumerate() {
         f.rank = i + 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closure_suffix;
+
+    #[test]
+    fn closures_name_their_creator() {
+        fn creator(n: &str) -> Option<&str> {
+            closure_suffix(n).map(|i| &n[..i])
+        }
+        assert_eq!(creator("main.handle.func1"), Some("main.handle"));
+        assert_eq!(
+            creator("main.(*Shop).handle.func2.1"),
+            Some("main.(*Shop).handle")
+        );
+        assert_eq!(
+            creator("example.com/a/b.Run[...].gowrap3"),
+            Some("example.com/a/b.Run[...]")
+        );
+        assert_eq!(creator("example.com/func1.Handle"), None);
+        assert_eq!(creator("main.funcName"), None);
+        assert_eq!(creator("main.worker"), None);
     }
 }

@@ -846,6 +846,13 @@ mod tests {
     }
 
     #[test]
+    fn id_runs_are_consecutive_ids_in_order() {
+        assert_eq!(id_runs(&[7, 3, 4, 5, 9, 10, 12]), vec![3, 1, 2, 1]);
+        assert_eq!(id_runs(&[]), Vec::<u32>::new());
+        assert_eq!(id_runs(&[2, 2, 3]), vec![2]);
+    }
+
+    #[test]
     fn verdicts() {
         assert_eq!(v(&[10, 20, 30]), Verdict::Growing);
         assert_eq!(v(&[0, 10, 20]), Verdict::Growing);
