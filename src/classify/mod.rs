@@ -667,6 +667,9 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             })
             .and_then(|(p, why)| catalog.get(p).map(|p| (p, why)));
         let mut inferred_evidence = None;
+        // A pattern inferred without the source names the likeliest cause;
+        // the severity stays the one the stack's own pattern earns.
+        let stack_top = top;
         let top = match inferred {
             Some((p, why)) => {
                 let old = top.entry.id.clone();
@@ -778,12 +781,14 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                 source_info = Some(verdict.info);
             }
         }
-        let j = judge(s, top, kind, n);
+        let inferred_only =
+            inferred_evidence.is_some() && !decide.starts_with("Decided by the source");
+        let j = judge(s, if inferred_only { stack_top } else { top }, kind, n);
         let (severity, confidence) = (j.severity, j.confidence);
         let mut evidence = vec![format!("decided by: {}", j.decided_by)];
         evidence.extend(self::evidence(s, kind, unit, n));
         evidence.extend(j.notes.iter().cloned());
-        if !decide.starts_with("Decided by the source") {
+        if inferred_only {
             evidence.extend(inferred_evidence);
         }
         evidence.extend(source_evidence);
