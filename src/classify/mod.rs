@@ -926,10 +926,16 @@ fn most_probable(
                 None
             }
         }
-        "goroutine-blocked" if s.op == BlockingOp::Other && !s.frames.is_empty() => Some((
-            "range-unclosed-channel",
-            "debug=1 text hides the runtime frames that name the operation, and no other record of the profile orders them; a receive loop over a channel nobody closes is the commonest wait that never ends".into(),
-        )),
+        // Three hidden frames are gopark under a channel operation and its
+        // wrapper (chansend1, chanrecv1, chanrecv2).
+        "goroutine-blocked"
+            if s.op == BlockingOp::Other && s.hidden_frames == 3 && !s.frames.is_empty() =>
+        {
+            Some((
+                "range-unclosed-channel",
+                "debug=1 text hides the three runtime frames of a channel operation, and no other record of the profile orders them to tell a send from a receive; a receive loop over a channel nobody closes is the commonest such wait that never ends".into(),
+            ))
+        }
         _ => None,
     }
 }

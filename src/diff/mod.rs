@@ -346,6 +346,9 @@ pub struct Series {
     /// ids): the runtime hands out ids in order, so goroutines started
     /// together by one loop or fan-out are consecutive.
     pub id_runs: Vec<u32>,
+    /// debug=1: the runtime frames the text hid at the top of the stack
+    /// (three for a channel operation, two for a select); 0 elsewhere.
+    pub hidden_frames: u8,
     /// Per consecutive pair of snapshots (k, k+1): how many goroutine ids of
     /// the group in snapshot k are still in it in snapshot k+1; `None` where
     /// ids are not known in both (pprof, debug=1).
@@ -762,6 +765,12 @@ pub fn diff_groups(
             persistent_ids,
             parents: latest.parents.clone(),
             id_runs,
+            hidden_frames: present
+                .iter()
+                .flatten()
+                .map(|g| g.hidden_frames)
+                .max()
+                .unwrap_or(0),
             survivors,
             present_since,
             parent_state,
