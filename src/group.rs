@@ -130,6 +130,9 @@ pub struct Group {
     /// Runtime-owned goroutines (GC workers, finalizer …) or the main goroutine.
     pub background: bool,
     pub elided: bool,
+    /// debug=1: the runtime frames the text hides at the top of the stack
+    /// (the most any of its records hides); 0 in other formats.
+    pub hidden_frames: u8,
     /// Memory profiles: the distinct stacks (function names, leaf first) a
     /// site groups, so signatures see timers or map growth below it; ids
     /// into [`Grouper::names`]. Collected only when the grouper is asked to
@@ -678,6 +681,7 @@ fn new_group(snap: &Snapshot, sample: &Sample, rep: usize, key: GroupKey) -> Gro
         states: BTreeMap::new(),
         background,
         elided: false,
+        hidden_frames: sample.hidden_frames,
         stacks: BTreeSet::new(),
         raw_samples: 0.0,
         sampling_var: 0.0,
@@ -830,6 +834,7 @@ fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample) {
     if snap.kind.is_goroutine() && op_specificity(s.op) > op_specificity(g.op) {
         g.op = s.op;
     }
+    g.hidden_frames = g.hidden_frames.max(s.hidden_frames);
     for (i, v) in s.values.iter().enumerate() {
         if let Some(slot) = g.values.get_mut(i) {
             *slot = slot.saturating_add(*v);

@@ -602,6 +602,13 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         .copied()
         .filter(|s| s.trend.verdict.is_growth())
         .collect();
+    // Functions some goroutine of the last snapshot is in: a closure's
+    // creator that is in none of them has returned.
+    let running: std::collections::BTreeSet<&str> = series
+        .iter()
+        .filter(|s| s.last() > 0)
+        .flat_map(|s| s.frames.iter().map(|f| f.function.as_str()))
+        .collect();
     let mut findings: Vec<Finding> = Vec::new();
     let mut merged_into: BTreeMap<String, usize> = BTreeMap::new();
     let user_files = if opts.source.is_some() {
@@ -678,16 +685,32 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         // generic operation: a debug=2 `chan receive` is also how a `for
         // range` loop (runtime.chanrecv2, which text dumps hide) waits, and
         // a receive loop over a channel nobody closes is the common leak.
-        let top = match most_probable(s, &top.entry.id).and_then(|p| catalog.get(p)) {
-            Some(p) => {
+        let inferred = most_probable(s, &top.entry.id, &running)
+            // With the source, it decides; only the text dump's hidden
+            // range receive (the stack's own reading) stays as before.
+            .filter(|(p, _)| {
+                opts.source.is_none()
+                    || (*p == "range-unclosed-channel" && top.entry.id == "chan-receive-blocked")
+            })
+            .and_then(|(p, why)| catalog.get(p).map(|p| (p, why)));
+        let mut inferred_evidence = None;
+        // A pattern inferred without the source names the likeliest cause;
+        // the severity stays the one the stack's own pattern earns.
+        let stack_top = top;
+        let top = match inferred {
+            Some((p, why)) => {
                 let old = top.entry.id.clone();
                 alternatives.retain(|a| *a != p.entry.id);
-                alternatives.insert(0, old);
+                alternatives.insert(0, old.clone());
                 for a in &p.entry.alternatives {
                     if !alternatives.contains(a) && *a != p.entry.id {
                         alternatives.push(a.clone());
                     }
                 }
+                inferred_evidence = Some(format!(
+                    "inferred without source: {} rather than {old}, because {why}; the stack alone cannot decide (run with --source to decide from the code)",
+                    p.entry.id
+                ));
                 p
             }
             None => top,
@@ -793,11 +816,16 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         {
             continue;
         }
-        let j = judge(s, top, kind, n);
+        let inferred_only =
+            inferred_evidence.is_some() && !decide.starts_with("Decided by the source");
+        let j = judge(s, if inferred_only { stack_top } else { top }, kind, n);
         let (severity, confidence) = (j.severity, j.confidence);
         let mut evidence = vec![format!("decided by: {}", j.decided_by)];
         evidence.extend(self::evidence(s, kind, unit, n));
         evidence.extend(j.notes.iter().cloned());
+        if inferred_only {
+            evidence.extend(inferred_evidence);
+        }
         evidence.extend(source_evidence);
         if let Some(what) = &j.would_decide {
             decide = if decide.is_empty() {
@@ -862,18 +890,182 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
     findings
 }
 
-/// Without the source: the pattern the stack makes most probable when only
-/// a generic, operation-level entry matched.
-fn most_probable(s: &Series, top: &str) -> Option<&'static str> {
-    // Text dumps hide chanrecv2 (debug=2 says `chan receive`, debug=1's
-    // hidden frames may only say receive); a protobuf profile shows which.
-    let text_receive = s.op == BlockingOp::ChanReceive
-        && !s.frames.iter().any(|f| f.function == "runtime.chanrecv1")
-        && s.states
-            .keys()
-            .all(|k| k.starts_with("chan receive") && !k.contains("nil"));
-    if top == "chan-receive-blocked" && text_receive {
-        return Some("range-unclosed-channel");
+/// Without the source: the pattern the evidence of the profile makes most
+/// probable when only a generic, operation-level entry matched, with the
+/// evidence that made it so. The generic entry stays first among the
+/// alternatives; only the source (`--source`) decides.
+fn most_probable(
+    s: &Series,
+    top: &str,
+    running: &std::collections::BTreeSet<&str>,
+) -> Option<(&'static str, String)> {
+    let in_package =
+        |f: &FrameRef, pkg: &str| crate::model::normalize::package_path(&f.function) == Some(pkg);
+    // A goroutine started by the context or time package, or waiting under
+    // one of their frames, waits for a context or a timer.
+    let by = |pkg: &str| {
+        s.created_by
+            .iter()
+            .chain(s.frames.iter())
+            .any(|f| in_package(f, pkg))
+    };
+    let receive = matches!(
+        s.op,
+        BlockingOp::ChanReceive | BlockingOp::RangeReceive | BlockingOp::Select
+    );
+    if receive && by("context") {
+        return Some((
+            "context-not-cancelled",
+            "the goroutine waits under a context frame (or the context package started it): a context nobody cancels".into(),
+        ));
+    }
+    if receive && by("time") {
+        return Some((
+            "ticker-not-stopped",
+            "the goroutine waits under a time frame (or the time package started it): a timer or ticker nobody stops".into(),
+        ));
+    }
+    match top {
+        "chan-send-blocked" => match send_by_id_runs(s) {
+            Runs::Decide(p, why) => Some((p, why)),
+            Runs::Batch => None,
+            Runs::Unknown => closure_of_returned(s, running).map(|f| {
+                (
+                    "premature-return",
+                    format!(
+                        "the sender is a function literal of {f}, and no goroutine is in {f} any more: it captured a channel of a call that returned without receiving (a timeout, a fan-out or a second send leave the same trace)"
+                    ),
+                )
+            }),
+        },
+        "chan-receive-blocked" => {
+            // Text dumps hide chanrecv2 (debug=2 says `chan receive`, debug=1's
+            // hidden frames may only say receive); a protobuf profile shows which.
+            let plain = s.frames.iter().any(|f| f.function == "runtime.chanrecv1");
+            let text_receive = s.op == BlockingOp::ChanReceive
+                && !plain
+                && s.states
+                    .keys()
+                    .all(|k| k.starts_with("chan receive") && !k.contains("nil"));
+            if text_receive {
+                Some((
+                    "range-unclosed-channel",
+                    "a text dump names a receive without telling a plain one (runtime.chanrecv1) from a `for range` or comma-ok one (runtime.chanrecv2, which it hides): a receive loop over a channel nobody closes is the commonest such leak".into(),
+                ))
+            } else if plain {
+                Some((
+                    "context-not-cancelled",
+                    "one plain receive (runtime.chanrecv1), not a loop (runtime.chanrecv2): a goroutine that waits once for a signal that never comes, most often `<-ctx.Done()` of a context nobody cancels".into(),
+                ))
+            } else {
+                None
+            }
+        }
+        // Three hidden frames are gopark under a channel operation and its
+        // wrapper (chansend1, chanrecv1, chanrecv2).
+        "goroutine-blocked"
+            if s.op == BlockingOp::Other && s.hidden_frames == 3 && !s.frames.is_empty() =>
+        {
+            Some((
+                "range-unclosed-channel",
+                "debug=1 text hides the three runtime frames of a channel operation, and no other record of the profile orders them to tell a send from a receive; a receive loop over a channel nobody closes is the commonest such wait that never ends".into(),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// A blocked send: how the goroutine ids of the group (debug=2) run. The
+/// runtime hands out ids in order, so goroutines started together are
+/// consecutive: runs of the same few ids, again and again, are the siblings
+/// of a fan-out that took only the first reply (NCast); ids that never run
+/// together are one goroutine per call, left by a caller that returned
+/// without receiving.
+fn send_by_id_runs(s: &Series) -> Runs {
+    let total: u32 = s.id_runs.iter().sum();
+    if total < 6 {
+        return Runs::Unknown;
+    }
+    let singles: u32 = s.id_runs.iter().filter(|&&r| r == 1).sum();
+    let mut by_len: BTreeMap<u32, u32> = BTreeMap::new();
+    for &r in &s.id_runs {
+        *by_len.entry(r).or_default() += 1;
+    }
+    if singles * 10 >= total * 8 {
+        return Runs::Decide(
+            "premature-return",
+            format!(
+                "{singles} of the {total} goroutine ids have no consecutive id in the group: each was started alone, one per call, and left blocked when its caller returned without receiving (a timeout or a second send leave the same trace)"
+            ),
+        );
+    }
+    // Most goroutines started in runs of many: a loop that starts a batch
+    // of senders nobody reads (the generic entry says so).
+    let long: u32 = s.id_runs.iter().filter(|&&r| r >= 6).sum();
+    if long * 2 >= total {
+        return Runs::Batch;
+    }
+    let Some((&m, &runs)) = by_len
+        .iter()
+        .filter(|(&len, _)| len >= 2)
+        .max_by_key(|(&len, &n)| (len * n, len))
+    else {
+        return Runs::Unknown;
+    };
+    if runs >= 3 && m <= 5 && (m * runs) * 10 >= total * 7 {
+        return Runs::Decide(
+            "ncast",
+            format!(
+                "{} of the {total} goroutine ids come in {runs} runs of {m} consecutive ids: siblings started together, {m} left per fan-out after the first reply was taken",
+                m * runs
+            ),
+        );
+    }
+    Runs::Unknown
+}
+
+/// What the goroutine ids of a blocked send say.
+enum Runs {
+    Decide(&'static str, String),
+    /// Started in large batches by a loop: the generic entry stands.
+    Batch,
+    /// No ids, too few, or no clear shape.
+    Unknown,
+}
+
+/// The function whose literal the group's goroutines run (`F.func1`,
+/// `F.gowrap2`, `F.func3.1`) when no goroutine of the snapshot is in `F`.
+fn closure_of_returned<'a>(
+    s: &'a Series,
+    running: &std::collections::BTreeSet<&str>,
+) -> Option<&'a str> {
+    let user = s
+        .frames
+        .iter()
+        .find(|f| !crate::model::normalize::is_runtime_function(&f.function))?;
+    let name = user.function.as_str();
+    let cut = closure_suffix(name)?;
+    let creator = &name[..cut];
+    (!running.contains(creator)).then_some(creator)
+}
+
+/// Byte offset of the first `.funcN` or `.gowrapN` segment of a function
+/// name (after any package path), if it is a function literal.
+fn closure_suffix(name: &str) -> Option<usize> {
+    let start = name.rfind('/').map_or(0, |i| i + 1);
+    let mut at = start;
+    while let Some(i) = name[at..].find('.') {
+        let i = at + i;
+        let rest = &name[i + 1..];
+        for prefix in ["func", "gowrap"] {
+            if let Some(d) = rest.strip_prefix(prefix) {
+                let digits = d.bytes().take_while(u8::is_ascii_digit).count();
+                if digits > 0 && d[digits..].chars().next().is_none_or(|c| c == '.') {
+                    return Some(i);
+                }
+            }
+        }
+        at = i + 1;
     }
     None
 }
@@ -1494,5 +1686,29 @@ pub fn rank(findings: &mut [Finding]) {
     });
     for (i, f) in findings.iter_mut().enumerate() {
         f.rank = i + 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closure_suffix;
+
+    #[test]
+    fn closures_name_their_creator() {
+        fn creator(n: &str) -> Option<&str> {
+            closure_suffix(n).map(|i| &n[..i])
+        }
+        assert_eq!(creator("main.handle.func1"), Some("main.handle"));
+        assert_eq!(
+            creator("main.(*Shop).handle.func2.1"),
+            Some("main.(*Shop).handle")
+        );
+        assert_eq!(
+            creator("example.com/a/b.Run[...].gowrap3"),
+            Some("example.com/a/b.Run[...]")
+        );
+        assert_eq!(creator("example.com/func1.Handle"), None);
+        assert_eq!(creator("main.funcName"), None);
+        assert_eq!(creator("main.worker"), None);
     }
 }

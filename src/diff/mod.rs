@@ -341,6 +341,14 @@ pub struct Series {
     pub persistent_ids: Option<usize>,
     /// Goroutines per parent goroutine id, in the last snapshot.
     pub parents: BTreeMap<u64, u32>,
+    /// The lengths of the runs of consecutive goroutine ids of the group in
+    /// the latest snapshot that knows its ids, in id order (empty without
+    /// ids): the runtime hands out ids in order, so goroutines started
+    /// together by one loop or fan-out are consecutive.
+    pub id_runs: Vec<u32>,
+    /// debug=1: the runtime frames the text hid at the top of the stack
+    /// (three for a channel operation, two for a select); 0 elsewhere.
+    pub hidden_frames: u8,
     /// Per consecutive pair of snapshots (k, k+1): how many goroutine ids of
     /// the group in snapshot k are still in it in snapshot k+1; `None` where
     /// ids are not known in both (pprof, debug=1).
@@ -690,6 +698,13 @@ pub fn diff_groups(
                 }
             }
         }
+        let id_runs = present
+            .iter()
+            .zip(ids_known)
+            .rev()
+            .find_map(|(g, &known)| g.filter(|_| known))
+            .map(|g| id_runs(&g.ids))
+            .unwrap_or_default();
         let parent_state = match (&last_ops, present.last().copied().flatten()) {
             (Some(ops), Some(g)) if !g.parents.is_empty() => {
                 let mut p = ParentState::default();
@@ -750,6 +765,13 @@ pub fn diff_groups(
             waits,
             persistent_ids,
             parents: latest.parents.clone(),
+            id_runs,
+            hidden_frames: present
+                .iter()
+                .flatten()
+                .map(|g| g.hidden_frames)
+                .max()
+                .unwrap_or(0),
             survivors,
             present_since,
             parent_state,
@@ -769,6 +791,23 @@ pub fn diff_groups(
         });
     }
     out
+}
+
+/// Lengths of the runs of consecutive ids, in id order.
+fn id_runs(ids: &[u64]) -> Vec<u32> {
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut runs: Vec<u32> = Vec::new();
+    let mut prev: Option<u64> = None;
+    for id in sorted {
+        match (prev, runs.last_mut()) {
+            (Some(p), Some(r)) if id == p + 1 => *r += 1,
+            _ => runs.push(1),
+        }
+        prev = Some(id);
+    }
+    runs
 }
 
 /// The standard error of each sampled value: the square root of the
@@ -812,6 +851,13 @@ mod tests {
 
     fn v(x: &[i64]) -> Verdict {
         Trend::judge(x, 0.0).verdict
+    }
+
+    #[test]
+    fn id_runs_are_consecutive_ids_in_order() {
+        assert_eq!(id_runs(&[7, 3, 4, 5, 9, 10, 12]), vec![3, 1, 2, 1]);
+        assert_eq!(id_runs(&[]), Vec::<u32>::new());
+        assert_eq!(id_runs(&[2, 2, 3]), vec![2]);
     }
 
     #[test]

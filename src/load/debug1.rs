@@ -658,11 +658,13 @@ impl Parser<'_, '_> {
             })
             .map(|k| r.addrs[..k].to_vec())
             .unwrap_or_default();
+        let hidden_frames = hidden.len().min(u8::MAX as usize) as u8;
         self.hidden.push(hidden);
         samples.push(Sample {
             stack: stack.into(),
             values: r.values,
             labels: r.labels,
+            hidden_frames,
             ..Sample::default()
         });
         Ok(())

@@ -461,6 +461,9 @@ pub struct Sample {
     pub op: BlockingOp,
     pub created_by: Option<FrameId>,
     pub goroutine: Option<Box<GoroutineInfo>>,
+    /// debug=1: how many runtime frames the text hides at the top of the
+    /// stack (their addresses are in the record header); 0 elsewhere.
+    pub hidden_frames: u8,
 }
 
 /// A pprof value type such as `inuse_space`/`bytes`.

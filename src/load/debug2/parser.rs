@@ -1230,6 +1230,7 @@ impl<'a> Parser<'a> {
             op,
             created_by: g.created_by,
             goroutine: Some(Box::new(g.info)),
+            hidden_frames: 0,
         });
         self.stack.clear();
         self.total += 1;
