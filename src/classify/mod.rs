@@ -770,28 +770,14 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             }
             let decided = verdict.pattern.or_else(|| verdict.op.map(fallback_pattern));
             if let Some(p) = decided.and_then(|p| catalog.get(p)) {
-                if p.entry.id != top.entry.id {
-                    let old = top.entry.id.clone();
-                    alternatives.retain(|a| *a != p.entry.id);
-                    if !alternatives.contains(&old) {
-                        alternatives.insert(0, old);
-                    }
-                    top = p;
-                }
+                top = decided_by_source(top, p, &mut alternatives);
                 decide = format!("Decided by the source: {}", verdict.evidence.join("; "));
             }
             // Issue-20 patterns the code decides (busy loops, boxed values,
             // global slices, defer in loops, finalizer cycles, captured data).
             if let Some((p, ev)) = patterns::decide(index, s, kind, top, verdict.pattern) {
                 if let Some(p) = catalog.get(p) {
-                    if p.entry.id != top.entry.id {
-                        let old = top.entry.id.clone();
-                        alternatives.retain(|a| *a != p.entry.id);
-                        if !alternatives.contains(&old) {
-                            alternatives.insert(0, old);
-                        }
-                        top = p;
-                    }
+                    top = decided_by_source(top, p, &mut alternatives);
                     decide = format!("Decided by the source: {}", ev.join("; "));
                     verdict.evidence = ev;
                     if p.entry.id == "busy-loop" {
@@ -888,6 +874,23 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         findings.push(f);
     }
     findings
+}
+
+/// The pattern the source decided takes the top; the one it replaces
+/// becomes the first alternative (the decided one is no longer one).
+fn decided_by_source<'c>(
+    top: &'c catalog::Compiled,
+    decided: &'c catalog::Compiled,
+    alternatives: &mut Vec<String>,
+) -> &'c catalog::Compiled {
+    if decided.entry.id == top.entry.id {
+        return top;
+    }
+    alternatives.retain(|a| *a != decided.entry.id);
+    if !alternatives.contains(&top.entry.id) {
+        alternatives.insert(0, top.entry.id.clone());
+    }
+    decided
 }
 
 /// Without the source: the pattern the evidence of the profile makes most
