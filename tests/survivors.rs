@@ -214,3 +214,77 @@ fn a_leak_inside_a_busy_group_is_found_by_what_stays() {
     assert_eq!(f.leaked_at_least, Some(5));
     assert_eq!(f.present_since, Some(1));
 }
+
+/// A client's HTTP connections: each has a readLoop and a writeLoop
+/// goroutine (ids 2k and 2k+1). Idle keep-alive connections read the
+/// network (IO wait); connections whose response body is still open have
+/// their readLoop parked in select.
+fn http_dump(conns: std::ops::Range<u64>, read_state: &str) -> String {
+    let mut s =
+        String::from("goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n");
+    for c in conns {
+        let (r, w) = (1000 + 2 * c, 1001 + 2 * c);
+        if read_state == "IO wait" {
+            let _ = write!(
+                s,
+                "goroutine {r} [IO wait]:\ninternal/poll.runtime_pollWait(0x7f0, 0x72)\n\truntime/netpoll.go:351 +0x85\ninternal/poll.(*pollDesc).wait(0xc0, 0xc0, 0x0)\n\tinternal/poll/fd_poll_runtime.go:84 +0x27\ninternal/poll.(*FD).Read(0xc0, {{0xc0, 0x1000, 0x1000}})\n\tinternal/poll/fd_unix.go:165 +0x27a\nnet.(*conn).Read(0xc0, {{0xc0, 0x1000, 0x1000}})\n\tnet/net.go:196 +0x45\nnet/http.(*persistConn).Read(0xc0, {{0xc0, 0x1000, 0x1000}})\n\tnet/http/transport.go:2300 +0x4a\nbufio.(*Reader).fill(0xc0)\n\tbufio/bufio.go:113 +0x103\nbufio.(*Reader).Peek(0xc0, 0x1)\n\tbufio/bufio.go:152 +0x53\nnet/http.(*persistConn).readLoop(0xc0)\n\tnet/http/transport.go:2493 +0x17e\ncreated by net/http.(*Transport).dialConn in goroutine {c}\n\tnet/http/transport.go:2123 +0x1da5\n\n"
+            );
+        } else {
+            let _ = write!(
+                s,
+                "goroutine {r} [select]:\nnet/http.(*persistConn).readLoop(0xc0)\n\tnet/http/transport.go:2616 +0xf05\ncreated by net/http.(*Transport).dialConn in goroutine {c}\n\tnet/http/transport.go:2123 +0x1da5\n\n"
+            );
+        }
+        let _ = write!(
+            s,
+            "goroutine {w} [select]:\nnet/http.(*persistConn).writeLoop(0xc0)\n\tnet/http/transport.go:2833 +0x11c\ncreated by net/http.(*Transport).dialConn in goroutine {c}\n\tnet/http/transport.go:2124 +0x1e05\n\n"
+        );
+    }
+    s
+}
+
+#[test]
+fn idle_keep_alive_connections_are_not_open_bodies() {
+    // A keep-alive pool filling up: every connection survives, and their
+    // number grows, but each readLoop waits on the network (idle). The
+    // writeLoop, in select in every case, is judged by its readLoop.
+    let dumps: Vec<String> = [10, 14, 18]
+        .iter()
+        .map(|&n| http_dump(0..n, "IO wait"))
+        .collect();
+    let found = analyze(&dumps);
+    assert!(
+        found.iter().all(|f| f.pattern != "http-body-not-closed"),
+        "{:?}",
+        found.iter().map(|f| &f.pattern).collect::<Vec<_>>()
+    );
+    for f in &found {
+        assert!(
+            f.severity <= Severity::Medium,
+            "{}: {:?}",
+            f.pattern,
+            f.severity
+        );
+    }
+    let w = found
+        .iter()
+        .find(|f| f.frames.iter().any(|fr| fr.function.ends_with("writeLoop")))
+        .expect("writeLoop group");
+    assert!(w.confidence <= 0.55);
+    assert!(w
+        .evidence
+        .iter()
+        .any(|e| e.contains("connections' goroutines")));
+
+    // The same growth with the readLoops parked in select: bodies left open.
+    let dumps: Vec<String> = [10, 14, 18]
+        .iter()
+        .map(|&n| http_dump(0..n, "select"))
+        .collect();
+    let found = analyze(&dumps);
+    let f = found
+        .iter()
+        .find(|f| f.pattern == "http-body-not-closed")
+        .expect("http-body-not-closed");
+    assert!(f.severity >= Severity::High, "{:?}", f.severity);
+}

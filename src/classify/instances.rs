@@ -142,6 +142,7 @@ pub fn merge(per_instance: Vec<(String, Vec<Finding>)>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::new();
     for group in groups {
         let instances: Vec<InstanceSeen> = group.iter().map(|(n, f)| seen(n, f)).collect();
+        let counts_only_group = group.iter().all(|(_, f)| f.counts_only);
         let best = group
             .iter()
             .enumerate()
@@ -181,10 +182,51 @@ pub fn merge(per_instance: Vec<(String, Vec<Finding>)>) -> Vec<Finding> {
         );
         f.instances = instances;
         f.instances_total = Some(total);
+        if counts_only_group {
+            // Instances whose own counts made a case (growth beyond one step).
+            let steady = f
+                .instances
+                .iter()
+                .filter(|i| i.severity >= Severity::Medium)
+                .count();
+            not_replicated(&mut f, steady, total);
+        }
         out.push(f);
     }
     rank(&mut out);
     out
+}
+
+/// Growth seen in enough instances to be the code's rather than chance:
+/// at least two, and at least two thirds of those analyzed.
+pub fn replicated(growing: usize, total: usize) -> bool {
+    growing >= 2 && 3 * growing >= 2 * total
+}
+
+/// Counts alone, over several instances: a leak in the code grows in every
+/// instance that runs it, while a burst caught growing by three snapshots
+/// of one instance is a coincidence of timing that the others do not
+/// repeat. Growth that is not replicated stays at `low`.
+fn not_replicated(f: &mut Finding, growing: usize, total: usize) {
+    if total < 2 || replicated(growing, total) || f.severity < Severity::Medium {
+        return;
+    }
+    f.severity = Severity::Low;
+    f.confidence = f.confidence.min(0.3);
+    f.decided_by = format!(
+        "counts only, and the growth is not replicated: it grew over the snapshots (beyond one step) in {growing} of {total} instances, where a leak in the code grows in each instance that runs it (a burst caught growing in one is a coincidence of timing)"
+    );
+    if let Some(first) = f
+        .evidence
+        .iter_mut()
+        .find(|e| e.starts_with("decided by: "))
+    {
+        *first = format!("decided by: {}", f.decided_by);
+    }
+    let what = "A goroutine?debug=2 snapshot of an instance where it grew (do the same goroutine ids stay?), or more snapshots of each instance, would decide.";
+    if !f.decide.starts_with(what) {
+        f.decide = format!("{what} {}", f.decide);
+    }
 }
 
 fn seen(name: &str, f: &Finding) -> InstanceSeen {
@@ -288,7 +330,63 @@ mod tests {
             decided_by: String::new(),
             instances: vec![],
             instances_total: None,
+            counts_only: false,
         }
+    }
+
+    #[test]
+    fn counts_only_growth_must_be_replicated() {
+        let counts_only = |counts: &[i64], sev: Severity| {
+            let mut f = finding("b", 10, counts, Verdict::Growing, sev);
+            f.counts_only = true;
+            f.evidence = vec!["decided by: counts grew over 3 snapshots".into()];
+            f
+        };
+        // A burst caught growing in one of two instances: low.
+        let merged = merge(vec![
+            (
+                "a".into(),
+                vec![counts_only(&[10, 40, 90], Severity::Medium)],
+            ),
+            ("b".into(), vec![counts_only(&[50, 0, 0], Severity::Low)]),
+        ]);
+        assert_eq!(merged[0].severity, Severity::Low);
+        assert!(merged[0].confidence <= 0.3);
+        assert!(merged[0].decided_by.contains("1 of 2 instances"));
+        assert!(merged[0]
+            .evidence
+            .iter()
+            .any(|e| e.starts_with("decided by: counts only, and the growth is not replicated")));
+        // Growth in every instance keeps the instances' verdict.
+        let merged = merge(vec![
+            (
+                "a".into(),
+                vec![counts_only(&[10, 20, 30], Severity::Medium)],
+            ),
+            (
+                "b".into(),
+                vec![counts_only(&[12, 19, 33], Severity::Medium)],
+            ),
+        ]);
+        assert_eq!(merged[0].severity, Severity::Medium);
+        // Where ids decided, one instance is enough.
+        let merged = merge(vec![
+            (
+                "a".into(),
+                vec![finding(
+                    "s",
+                    10,
+                    &[10, 20, 30],
+                    Verdict::Growing,
+                    Severity::High,
+                )],
+            ),
+            ("b".into(), vec![]),
+        ]);
+        assert_eq!(merged[0].severity, Severity::High);
+        // Two thirds of the instances, at least two.
+        assert!(replicated(2, 2) && replicated(2, 3) && replicated(7, 10));
+        assert!(!replicated(1, 1) && !replicated(1, 2) && !replicated(6, 10));
     }
 
     #[test]

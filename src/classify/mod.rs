@@ -94,6 +94,11 @@ pub struct Finding {
     /// How many instances were analyzed (with `instances` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instances_total: Option<usize>,
+    /// The severity rests on goroutine counts alone (no ids, no operation
+    /// that can never wake, no runtime mark): what several instances must
+    /// replicate ([`instances::merge`]).
+    #[serde(skip)]
+    pub counts_only: bool,
 }
 
 /// A heap finding folded into the goroutine finding that explains it.
@@ -284,6 +289,24 @@ fn ignored(s: &Series, opts: &ClassifyOptions) -> bool {
     })
 }
 
+/// A group waits in one of the entry's operations; debug=1 text, which
+/// hides the runtime's frames, leaves the operation unknown, and then a
+/// group reading the network (its poll frames are not hidden) is in IO wait.
+fn in_entry_state(e: &catalog::Compiled, g: &Series) -> bool {
+    if e.ops.is_empty() || e.ops.contains(&g.op) {
+        return true;
+    }
+    g.op == BlockingOp::Other && !e.ops.contains(&BlockingOp::IoWait) && !reads_network(g)
+}
+
+fn reads_network(g: &Series) -> bool {
+    g.frames.iter().any(|f| {
+        f.function.starts_with("internal/poll.")
+            || f.function.starts_with("net.(*conn).Read")
+            || f.function.starts_with("net.(*netFD).Read")
+    })
+}
+
 fn frames_match(re: &Regex, s: &Series) -> bool {
     s.frames.iter().any(|f| re.is_match(&f.function))
 }
@@ -390,11 +413,20 @@ fn match_entry(e: &catalog::Compiled, s: &Series, kind: FindingKind, growing: &[
         return Match::No;
     }
     if e.has_rule("grows_with_pair") {
-        let all = e
-            .frames
-            .iter()
-            .all(|re| growing.iter().any(|g| frames_match(re, g)));
-        if !all {
+        // Each side of the pair must be growing in the entry's state: an
+        // HTTP writeLoop always waits in select, so it is its readLoop
+        // partner's state (select, not reading the network) that decides.
+        // The sides are the distinct functions the entry's frames name
+        // (one regex may name both loops); a pair needs two growing.
+        let mut sides = std::collections::BTreeSet::new();
+        for g in growing.iter().filter(|g| in_entry_state(e, g)) {
+            for f in &g.frames {
+                if e.frames.iter().any(|re| re.is_match(&f.function)) {
+                    sides.insert(f.function.as_str());
+                }
+            }
+        }
+        if sides.len() < 2 {
             return Match::Undecided("a second group of the pair growing in lockstep");
         }
     }
@@ -867,6 +899,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             decided_by: j.decided_by,
             instances: Vec::new(),
             instances_total: None,
+            counts_only: j.counts_only,
         };
         if top.has_rule("grows_with_pair") {
             merged_into.insert(top.entry.id.clone(), findings.len());
@@ -1131,6 +1164,8 @@ struct Judgement {
     /// Evidence lines beyond the common ones (disagreements, parents).
     notes: Vec<String>,
     would_decide: Option<String>,
+    /// Decided by goroutine counts alone.
+    counts_only: bool,
 }
 
 impl Judgement {
@@ -1141,6 +1176,7 @@ impl Judgement {
             decided_by: decided_by.into(),
             notes: Vec::new(),
             would_decide: None,
+            counts_only: false,
         }
     }
 }
@@ -1381,6 +1417,22 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                 j.severity = j.severity.up();
                 j.confidence += 0.05;
             }
+            if let Some(why) = long_lived_by_design(s, top) {
+                // Waits that grow are evidence for a handler, not for an
+                // idle connection (idle ones wait on the network for long).
+                let stuck = s.waits_grow() && s.op != BlockingOp::IoWait;
+                if !never && !stuck {
+                    j.severity = j.severity.min(Severity::Medium);
+                    j.confidence = j.confidence.min(0.5);
+                    j.notes.push(why.into());
+                    // What is left is the counts' growth.
+                    j.counts_only = true;
+                    j.would_decide = Some(
+                        "Later snapshots would show whether the group plateaus (a pool of connections, bounded by the peak concurrency) or keeps growing; the process's socket count, and the idle timeouts of the client and server, tell how long connections may live."
+                            .into(),
+                    );
+                }
+            }
             parents_evidence(s, &mut j);
             return j;
         }
@@ -1470,6 +1522,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
         )
     };
     if !never {
+        j.counts_only = true;
         j.would_decide = Some(ambiguous);
         if s.waits_grow() {
             j.confidence += 0.1;
@@ -1480,6 +1533,32 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
         }
     }
     j
+}
+
+/// Goroutines whose ids outlive snapshots by design, so that survival is
+/// no proof of a leak: a connection's goroutines (net/http's persistConn
+/// loops, a server's per-connection serve loop, any goroutine reading the
+/// network) live as long as the connection, and a keep-alive pool that
+/// fills keeps them just as a leak does; an HTTP handler runs on its
+/// connection's goroutine, which serves request after request, so the
+/// same id at two snapshots may be two requests. An HTTP pair decided by
+/// its readLoop's state (bodies left open) is not such a case.
+fn long_lived_by_design(s: &Series, top: &catalog::Compiled) -> Option<&'static str> {
+    if top.has_rule("grows_with_pair") {
+        return None;
+    }
+    let has = |name: &str| s.frames.iter().any(|f| f.function == name);
+    if s.op == BlockingOp::IoWait
+        || reads_network(s)
+        || has("net/http.(*persistConn).readLoop")
+        || has("net/http.(*persistConn).writeLoop")
+    {
+        return Some("these are connections' goroutines, which live as long as their connection: survival shows the connections are open, not that they leaked (a keep-alive pool that fills keeps them just the same)");
+    }
+    if has("net/http.(*conn).serve") {
+        return Some("these run on their connection's goroutine (net/http.(*conn).serve), which serves request after request: the same goroutine id at two snapshots may be two requests");
+    }
+    None
 }
 
 /// One snapshot: no trend; large groups blocked for long are reported at
