@@ -486,3 +486,31 @@ fn timings_go_to_stderr_only_when_asked() {
         );
     }
 }
+
+/// A directory of symbolic links to the snapshots (how a ticket's files
+/// are often gathered) reads like the files themselves; a dangling link is
+/// skipped.
+#[cfg(unix)]
+#[test]
+fn directory_of_symlinks_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(TICKET);
+    for e in std::fs::read_dir(&root).unwrap() {
+        let e = e.unwrap();
+        std::os::unix::fs::symlink(e.path(), dir.path().join(e.file_name())).unwrap();
+    }
+    std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("zz-dangling")).unwrap();
+    let linked = stdout(&["analyze", "--format", "json", dir.path().to_str().unwrap()]);
+    let direct = stdout(&["analyze", "--format", "json", TICKET]);
+    let findings = |s: &str| {
+        let v: serde_json::Value = serde_json::from_str(s).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["id"].clone(), f["severity"].clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(findings(&linked), findings(&direct));
+    assert!(!findings(&direct).is_empty());
+}

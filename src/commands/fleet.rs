@@ -59,7 +59,7 @@ fn visible_dirs(dir: &Path, what: &str) -> Result<Vec<String>, Error> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map_err(|e| Error::input(&shown, io_message(&e)))?
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
+        .filter(|e| std::fs::metadata(e.path()).is_ok_and(|m| m.is_dir()))
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| !n.starts_with('.'))
         .collect();

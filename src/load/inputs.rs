@@ -25,7 +25,9 @@ pub fn expand_inputs(inputs: &[String]) -> Result<Vec<String>, Error> {
             let mut files: Vec<String> = std::fs::read_dir(p)
                 .map_err(|e| Error::input(i, io_message(&e)))?
                 .filter_map(|e| e.ok())
-                .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+                // Symbolic links are followed (a directory of links to the
+                // snapshots of a ticket is common); dangling ones are skipped.
+                .filter(|e| std::fs::metadata(e.path()).is_ok_and(|m| m.is_file()))
                 .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
                 .filter(|e| e.file_name() != CAPTURE_MANIFEST)
                 .map(|e| e.path().to_string_lossy().into_owned())
