@@ -390,14 +390,15 @@ fn from_profile_at(
                 .collect();
             built.into_iter().collect()
         };
-        let mut snap = Snapshot::new(source, Format::Pprof, kind);
-        snap.time_nanos = (p.time_nanos != 0).then_some(p.time_nanos);
-        snap.duration_nanos = (p.duration_nanos != 0).then_some(p.duration_nanos);
-        snap.period = (p.period != 0 || period_type.is_some()).then_some(p.period);
-        snap.period_type = period_type;
-        snap.default_sample_type = default_sample_type;
-        snap.sample_types = sample_types;
-        snap.table = table;
+        let mut snap = header(
+            source,
+            kind,
+            p,
+            period_type,
+            sample_types,
+            default_sample_type,
+            table,
+        );
         let n_chunks = raw.len().div_ceil(FOLD_CHUNK);
         let mut cut = 0usize;
         let mut next = (n_chunks > 0).then(|| build_chunk(0));
@@ -492,6 +493,32 @@ fn from_profile_at(
         }
     }
 
+    let mut snap = header(
+        source,
+        kind,
+        p,
+        period_type,
+        sample_types,
+        default_sample_type,
+        table,
+    );
+    snap.samples = samples;
+    snap.warnings = warnings;
+    Ok(Some(snap))
+}
+
+/// A snapshot of the profile's header (times, period, sample types) and
+/// its frame table, before its samples: the same for the whole and the
+/// folded decoding.
+fn header(
+    source: &str,
+    kind: ProfileKind,
+    p: &pb::Profile,
+    period_type: Option<ValueType>,
+    sample_types: Vec<ValueType>,
+    default_sample_type: Option<usize>,
+    table: FrameTable,
+) -> Snapshot {
     let mut snap = Snapshot::new(source, Format::Pprof, kind);
     snap.time_nanos = (p.time_nanos != 0).then_some(p.time_nanos);
     snap.duration_nanos = (p.duration_nanos != 0).then_some(p.duration_nanos);
@@ -500,9 +527,7 @@ fn from_profile_at(
     snap.sample_types = sample_types;
     snap.default_sample_type = default_sample_type;
     snap.table = table;
-    snap.samples = samples;
-    snap.warnings = warnings;
-    Ok(Some(snap))
+    snap
 }
 
 /// Samples handed to a [`Fold`] at a time.
