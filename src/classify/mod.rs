@@ -680,6 +680,15 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         }) else {
             continue;
         };
+        // An HTTP connection's writeLoop waits in select whatever the
+        // connection does, so it says nothing its readLoop does not: it is
+        // reported only with its pair (bodies left open), never alone.
+        if !top.has_rule("grows_with_pair")
+            && s.site()
+                .is_some_and(|f| f.function == "net/http.(*persistConn).writeLoop")
+        {
+            continue;
+        }
         // Pairs (HTTP read and write loops) become one finding.
         if top.has_rule("grows_with_pair") {
             if let Some(&i) = merged_into.get(&top.entry.id) {
