@@ -16,7 +16,8 @@ pub const CAPTURE_MANIFEST: &str = "leakdiff-capture.json";
 
 /// Expands directories into the profiles inside them (sorted by name;
 /// hidden files and the capture manifest skipped). Files and `-` pass
-/// through.
+/// through, except the capture manifest named among other inputs (as a
+/// shell glob `DIR/*` names it).
 pub fn expand_inputs(inputs: &[String]) -> Result<Vec<String>, Error> {
     let mut out = Vec::new();
     for i in inputs {
@@ -37,6 +38,14 @@ pub fn expand_inputs(inputs: &[String]) -> Result<Vec<String>, Error> {
                 return Err(Error::input(i, "directory holds no files"));
             }
             out.extend(files);
+        } else if i != "-" && p.file_name().is_some_and(|n| n == CAPTURE_MANIFEST) {
+            // `analyze DIR/*` names the manifest beside the profiles.
+            if inputs.len() == 1 {
+                return Err(Error::input(
+                    i,
+                    "the manifest of `leakdiff capture`, not a profile: give its directory",
+                ));
+            }
         } else {
             out.push(i.clone());
         }
@@ -173,4 +182,23 @@ pub fn order(snaps: &mut [&Snapshot]) -> Vec<String> {
         }
     }
     warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_capture_manifest_is_left_out_of_a_glob() {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = dir.path().join(CAPTURE_MANIFEST);
+        let profile = dir.path().join("goroutine-1.debug2.txt");
+        std::fs::write(&manifest, "{}").unwrap();
+        std::fs::write(&profile, "goroutine 1 [running]:\n").unwrap();
+        let m = manifest.to_string_lossy().into_owned();
+        let p = profile.to_string_lossy().into_owned();
+        assert_eq!(expand_inputs(&[m.clone(), p.clone()]).unwrap(), vec![p]);
+        let err = expand_inputs(&[m]).unwrap_err().to_string();
+        assert!(err.contains("manifest"), "{err}");
+    }
 }
