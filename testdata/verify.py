@@ -11,7 +11,9 @@ For every program directory under captures/ (go1.27, go1.19, untrimmed/...):
     inuse_space; with 4 or more snapshots: never shrink and end above the
     start, since a sampled heap may step), rows with "none" do not grow
     strictly, unless their optional 6th column says `churn` (a control
-    whose counts grow by design: bursts, a cache that fills).
+    whose counts grow by design: bursts, a cache that fills); a leak row
+    whose 6th column says `step` rose in one busy phase and then held, and
+    must end at least 1.5 times where it started.
 Prints a table of counts per snapshot and exits non-zero on any failure.
 Standard library only (a tiny protobuf reader is included).
 """
@@ -184,7 +186,12 @@ def check_dir(d, report):
     leakprof = []
     for k in (1, 2, 3):
         lp = os.path.join(d, "goroutineleak-%d.debug1.txt" % k)
-        if os.path.exists(lp):
+        lpb = os.path.join(d, "goroutineleak-%d.pb.gz" % k)
+        if not os.path.exists(lp) and os.path.exists(lpb):
+            # Fetched over HTTP as a protobuf only (pprof-service).
+            s = proto_sample_sums(lpb)
+            leakprof.append(s[0] if s else 0)
+        elif os.path.exists(lp):
             n = debug1_total(lp)
             leakprof.append(n)
             # debug=2 of goroutineleak is the full dump after the detection GC.
@@ -219,6 +226,7 @@ def main():
         prog, kind, pattern = row[0], row[1], row[2]
         gover = row[4] if len(row) > 4 else "all"
         churn = len(row) > 5 and row[5] == "churn"
+        step = len(row) > 5 and row[5] == "step"
         for ver in ("go1.27", "go1.19"):
             if gover not in ("all", ver):
                 continue
@@ -246,6 +254,11 @@ def main():
                         fail("%s %s: control grows: %s %s" % (ver, prog, what, series))
                 elif strictly_growing(series):
                     fail("%s %s %s: control grows: %s %s" % (ver, prog, kind, what, series))
+            elif step:
+                # A leak that rose in one busy phase and then held (a lull):
+                # it must end well above where it started.
+                if len(series) < 3 or series[-1] < series[0] * 1.5:
+                    fail("%s %s %s: expected a rise that holds in %s, got %s" % (ver, prog, kind, what, series))
             elif not growing(series):
                 fail("%s %s %s: expected growth of %s, got %s" % (ver, prog, kind, what, series))
     print("%-52s %-14s %-14s %-30s %s" % ("captures", "total", "growing", "heap inuse_space", "goroutineleak"))
