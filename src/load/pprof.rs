@@ -376,6 +376,15 @@ fn from_profile_at(
     };
     let default_ty = default_sample_type.map(|i| sample_types[i].ty.as_str());
     let kind = kind_from_types(&sample_types, period_type.as_ref(), default_ty);
+    let mut snap = header(
+        source,
+        kind,
+        p,
+        period_type,
+        sample_types,
+        default_sample_type,
+        table,
+    );
     if let (Some(raw), Some(fold), true) = (raw, fold, kind.is_memory()) {
         // Built a chunk at a time (the next while this one is folded).
         let build_chunk = |k: usize| -> Option<Vec<(Sample, bool)>> {
@@ -390,15 +399,6 @@ fn from_profile_at(
                 .collect();
             built.into_iter().collect()
         };
-        let mut snap = header(
-            source,
-            kind,
-            p,
-            period_type,
-            sample_types,
-            default_sample_type,
-            table,
-        );
         let n_chunks = raw.len().div_ceil(FOLD_CHUNK);
         let mut cut = 0usize;
         let mut next = (n_chunks > 0).then(|| build_chunk(0));
@@ -482,26 +482,15 @@ fn from_profile_at(
         ));
     }
 
-    let mut kind = kind;
-    if kind == ProfileKind::Block && is_mutex_profile(&samples, &table) {
-        kind = ProfileKind::Mutex;
+    if kind == ProfileKind::Block && is_mutex_profile(&samples, &snap.table) {
+        snap.kind = ProfileKind::Mutex;
     }
     if kind.is_goroutine() {
         let start = |id: FrameId| start_lines.get(&id).copied();
         for s in &mut samples {
-            s.op = normalize::blocking_op_with_start_lines(None, &s.stack, &table, &start);
+            s.op = normalize::blocking_op_with_start_lines(None, &s.stack, &snap.table, &start);
         }
     }
-
-    let mut snap = header(
-        source,
-        kind,
-        p,
-        period_type,
-        sample_types,
-        default_sample_type,
-        table,
-    );
     snap.samples = samples;
     snap.warnings = warnings;
     Ok(Some(snap))
