@@ -3,7 +3,7 @@
 
 use super::{
     catalog_with, check_output_is_not_an_input, flames, print_warnings, wants_flames, write_report,
-    Clock, FlameArgs, LimitArgs, OutputArgs, EXIT_FINDINGS, EXIT_OK,
+    Clock, FlameArgs, IgnoreArgs, LimitArgs, OutputArgs, EXIT_FINDINGS, EXIT_OK,
 };
 use crate::classify::{self, Catalog, ClassifyOptions, Finding, KindSeries, Severity};
 use crate::diff::{self, MEMORY_NOISE};
@@ -13,7 +13,6 @@ use crate::load::{self, LoadOptions};
 use crate::model::{ProfileKind, Snapshot};
 use crate::report::{AnalysisReport, SnapshotInfo};
 use clap::{Args, ValueEnum};
-use regex::Regex;
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
@@ -28,13 +27,8 @@ pub struct AnalyzeArgs {
     /// Exit 1 when a finding at or above this severity exists.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
-    /// Drop groups whose stack or created-by function matches REGEX (repeatable),
-    /// like goleak's IgnoreTopFunction / IgnoreCreatedBy.
-    #[arg(long, value_name = "REGEX")]
-    pub ignore: Vec<String>,
-    /// File of ignore regexes, one per line (# starts a comment).
-    #[arg(long, value_name = "FILE")]
-    pub ignore_file: Option<String>,
+    #[command(flatten)]
+    pub ignore: IgnoreArgs,
     /// Add or override catalog entries from a TOML file.
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<String>,
@@ -77,29 +71,6 @@ impl From<FailOn> for Severity {
     }
 }
 
-fn ignore_regexes(a: &AnalyzeArgs) -> Result<Vec<Regex>, Error> {
-    let mut pats: Vec<(String, String)> = a
-        .ignore
-        .iter()
-        .map(|p| ("--ignore".to_string(), p.clone()))
-        .collect();
-    if let Some(f) = &a.ignore_file {
-        let text =
-            std::fs::read_to_string(f).map_err(|e| Error::input(f, crate::text::io_message(&e)))?;
-        for (i, line) in text.lines().enumerate() {
-            let l = line.trim();
-            if !l.is_empty() && !l.starts_with('#') {
-                pats.push((format!("{f}: line {}", i + 1), l.to_string()));
-            }
-        }
-    }
-    pats.into_iter()
-        .map(|(origin, p)| {
-            Regex::new(&p).map_err(|e| Error::Usage(format!("{origin}: bad regex {p:?}: {e}")))
-        })
-        .collect()
-}
-
 fn source_index(a: &AnalyzeArgs) -> Option<std::sync::Arc<classify::source::SourceIndex>> {
     if a.no_source || a.source.is_empty() {
         return None;
@@ -112,7 +83,7 @@ fn source_index(a: &AnalyzeArgs) -> Option<std::sync::Arc<classify::source::Sour
 /// Runs `analyze`; returns the exit code.
 pub fn run(a: AnalyzeArgs) -> Result<u8, Error> {
     let catalog = catalog_with(&a.catalog)?;
-    let ignore = ignore_regexes(&a)?;
+    let ignore = a.ignore.regexes()?;
     let instance_dirs = instance_dirs(&a.inputs);
     let inputs = load::expand_inputs(&a.inputs)?;
     check_output_is_not_an_input(&a.output, &inputs)?;

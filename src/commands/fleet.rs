@@ -5,7 +5,7 @@
 //! then bytes. A service that cannot be read is reported and skipped.
 
 use super::analyze::{analyze_instance, merge_instances, AnalyzeOptions, FailOn};
-use super::{catalog_with, emit, stderr_line, FormatArg, LimitArgs, OutputArgs};
+use super::{catalog_with, emit, stderr_line, FormatArg, IgnoreArgs, LimitArgs, OutputArgs};
 use super::{EXIT_FINDINGS, EXIT_OK};
 use crate::classify::instances::{leaked_bytes, leaked_goroutines};
 use crate::classify::{Catalog, ClassifyOptions, Finding, Severity};
@@ -42,9 +42,8 @@ pub struct FleetArgs {
     /// Exit 1 when a finding at or above this severity exists.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
-    /// Drop groups whose stack or created-by function matches REGEX (repeatable).
-    #[arg(long, value_name = "REGEX")]
-    pub ignore: Vec<String>,
+    #[command(flatten)]
+    pub ignore: IgnoreArgs,
     /// Add or override catalog entries from a TOML file.
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<String>,
@@ -170,14 +169,7 @@ pub fn run(a: FleetArgs) -> Result<u8, Error> {
         ));
     }
     let catalog = catalog_with(&a.catalog)?;
-    let ignore = a
-        .ignore
-        .iter()
-        .map(|p| {
-            regex::Regex::new(p)
-                .map_err(|e| Error::Usage(format!("--ignore: bad regex {p:?}: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let ignore = a.ignore.regexes()?;
     let opts = AnalyzeOptions {
         load: a.limits.options(),
         classify: ClassifyOptions {

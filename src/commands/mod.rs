@@ -133,6 +133,46 @@ pub struct OutputArgs {
     pub color: ColorArg,
 }
 
+/// Groups to leave out, as goleak's IgnoreTopFunction / IgnoreCreatedBy.
+#[derive(Debug, Args)]
+pub struct IgnoreArgs {
+    /// Drop groups whose stack or created-by function matches REGEX (repeatable),
+    /// like goleak's IgnoreTopFunction / IgnoreCreatedBy.
+    #[arg(long, value_name = "REGEX")]
+    pub ignore: Vec<String>,
+    /// File of ignore regexes, one per line (# starts a comment).
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<String>,
+}
+
+impl IgnoreArgs {
+    /// The regexes of `--ignore` and of `--ignore-file`, each error naming
+    /// where the pattern came from.
+    pub fn regexes(&self) -> Result<Vec<regex::Regex>, Error> {
+        let mut pats: Vec<(String, String)> = self
+            .ignore
+            .iter()
+            .map(|p| ("--ignore".to_string(), p.clone()))
+            .collect();
+        if let Some(f) = &self.ignore_file {
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| Error::input(f, crate::text::io_message(&e)))?;
+            for (i, line) in text.lines().enumerate() {
+                let l = line.trim();
+                if !l.is_empty() && !l.starts_with('#') {
+                    pats.push((format!("{f}: line {}", i + 1), l.to_string()));
+                }
+            }
+        }
+        pats.into_iter()
+            .map(|(origin, p)| {
+                regex::Regex::new(&p)
+                    .map_err(|e| Error::Usage(format!("{origin}: bad regex {p:?}: {e}")))
+            })
+            .collect()
+    }
+}
+
 /// Bounds on what one input may cost.
 #[derive(Debug, Args)]
 pub struct LimitArgs {
