@@ -1113,7 +1113,13 @@ fn closure_of_returned<'a>(
     let name = user.function.as_str();
     let cut = closure_suffix(name)?;
     let creator = &name[..cut];
-    (!running.contains(creator)).then_some(creator)
+    // Where the go statement's line is known (debug=2 `created by`), the
+    // shape is a literal that sends as its first statement; a send further
+    // down may be a producer's loop or a second send.
+    let deeper = s.created_by.as_ref().is_some_and(|by| {
+        by.function == creator && by.file == user.file && user.line > by.line + 1
+    });
+    (!running.contains(creator) && !deeper).then_some(creator)
 }
 
 /// A named function (not a literal) whose goroutines a debug=2 dump says a
