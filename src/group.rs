@@ -133,6 +133,9 @@ pub struct Group {
     /// debug=1: the runtime frames the text hides at the top of the stack
     /// (the most any of its records hides); 0 in other formats.
     pub hidden_frames: u8,
+    /// debug=1: some record of the group is a receive whose hidden wrapper
+    /// the addresses order as runtime.chanrecv1 (a plain receive).
+    pub plain_receive: bool,
     /// Memory profiles: the distinct stacks (function names, leaf first) a
     /// site groups, so signatures see timers or map growth below it; ids
     /// into [`Grouper::names`]. Collected only when the grouper is asked to
@@ -682,6 +685,7 @@ fn new_group(snap: &Snapshot, sample: &Sample, rep: usize, key: GroupKey) -> Gro
         background,
         elided: false,
         hidden_frames: sample.hidden_frames,
+        plain_receive: sample.plain_receive,
         stacks: BTreeSet::new(),
         raw_samples: 0.0,
         sampling_var: 0.0,
@@ -835,6 +839,7 @@ fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample) {
         g.op = s.op;
     }
     g.hidden_frames = g.hidden_frames.max(s.hidden_frames);
+    g.plain_receive |= s.plain_receive;
     for (i, v) in s.values.iter().enumerate() {
         if let Some(slot) = g.values.get_mut(i) {
             *slot = slot.saturating_add(*v);

@@ -72,7 +72,7 @@ const FORMATS: [(&str, &str); 3] = [
 
 /// Exact answers without the source, per format (alternatives count half),
 /// as measured when the variants were added; a change may only raise them.
-const FLOORS: [(&str, f64); 3] = [("pb", 0.83), ("debug1", 0.78), ("debug2", 0.86)];
+const FLOORS: [(&str, f64); 3] = [("pb", 0.83), ("debug1", 0.81), ("debug2", 0.87)];
 
 #[test]
 fn every_variant_is_named_exactly_with_source_and_within_alternatives_without() {
@@ -192,6 +192,110 @@ fn inferred_patterns_say_so_and_keep_the_generic_one() {
             top(&found).unwrap().pattern,
             "chan-send-blocked",
             "{version}"
+        );
+    }
+}
+
+/// What decided an inferred pattern is the evidence the dump carries, and
+/// the evidence line names it: debug=1's hidden wrapper addresses ordered
+/// as runtime.chanrecv1, a function literal on its go statement's line
+/// (debug=2), parents that each started one blocked sender (Go 1.21+
+/// debug=2).
+#[test]
+fn inferred_without_source_names_what_decided() {
+    for (program, fmt, versions, expected, decided) in [
+        (
+            "context-not-cancelled--generic-waiter",
+            ".debug1.txt",
+            &["go1.27", "go1.19"][..],
+            "context-not-cancelled",
+            "address lies below another record's wrapper",
+        ),
+        (
+            "context-not-cancelled--named-func",
+            ".debug1.txt",
+            &["go1.27", "go1.19"][..],
+            "context-not-cancelled",
+            "runtime.chanrecv1, one plain receive",
+        ),
+        (
+            "context-not-cancelled--oneline-forget",
+            ".debug2.txt",
+            &["go1.27", "go1.19"][..],
+            "context-not-cancelled",
+            "waits on the line of its own go statement",
+        ),
+        (
+            "context-not-cancelled--oneline-closure",
+            ".debug2.txt",
+            &["go1.27", "go1.19"][..],
+            "context-not-cancelled",
+            "a literal on one line holds no loop",
+        ),
+        (
+            "premature-return--per-request-named",
+            ".debug2.txt",
+            &["go1.27"][..],
+            "premature-return",
+            "parent goroutines (`created by … in goroutine N`) started one blocked sender each",
+        ),
+    ] {
+        for version in versions {
+            let dir = root().join("captures").join(version).join(program);
+            let found = analyze(&load(&snapshot_files(&dir, fmt)), false);
+            let f = top(&found).unwrap();
+            let what = format!("{version}/{program} {fmt}");
+            assert_eq!(f.pattern, expected, "{what}: {:?}", f.evidence);
+            assert!(
+                f.evidence
+                    .iter()
+                    .any(|e| e.starts_with("inferred without source") && e.contains(decided)),
+                "{what}: {:?}",
+                f.evidence
+            );
+        }
+    }
+    // A nil channel read in a comma-ok loop is told by debug=1's park
+    // addresses alone (the background's range receive parks under the same
+    // wrapper, higher): the stack's own pattern, not a guess.
+    for version in ["go1.27", "go1.19"] {
+        let dir = root()
+            .join("captures")
+            .join(version)
+            .join("nil-channel--comma-ok-loop");
+        let found = analyze(&load(&snapshot_files(&dir, ".debug1.txt")), false);
+        let f = top(&found).unwrap();
+        assert_eq!(f.pattern, "nil-channel", "{version}: {:?}", f.evidence);
+        assert!(
+            !f.evidence.iter().any(|e| e.starts_with("inferred")),
+            "{version}: {:?}",
+            f.evidence
+        );
+    }
+}
+
+/// A literal whose blocked send lies below its first statement (debug=2
+/// gives the go statement's line) may be a producer's loop or a second
+/// send: its creator having returned is no reason to name premature-return,
+/// and the generic entry stands.
+#[test]
+fn a_send_deep_in_a_literal_keeps_the_generic_pattern() {
+    for version in ["go1.27", "go1.19"] {
+        let dir = root()
+            .join("captures")
+            .join(version)
+            .join("chan-send-blocked--producer-literal");
+        let found = analyze(&load(&snapshot_files(&dir, ".debug2.txt")), false);
+        let f = top(&found).unwrap();
+        assert_eq!(
+            f.pattern, "chan-send-blocked",
+            "{version}: {:?}",
+            f.evidence
+        );
+        assert!(
+            f.alternatives.iter().any(|a| a == "premature-return"),
+            "{version}: {:?}",
+            f.alternatives
         );
     }
 }

@@ -974,33 +974,56 @@ fn most_probable(
         "chan-send-blocked" => match send_by_id_runs(s) {
             Runs::Decide(p, why) => Some((p, why)),
             Runs::Batch => None,
-            Runs::Unknown => closure_of_returned(s, running).map(|f| {
-                (
-                    "premature-return",
-                    format!(
-                        "the sender is a function literal of {f}, and no goroutine is in {f} any more: it captured a channel of a call that returned without receiving (a timeout, a fan-out or a second send leave the same trace)"
-                    ),
-                )
-            }),
+            Runs::Unknown => closure_of_returned(s, running)
+                .map(|f| {
+                    (
+                        "premature-return",
+                        format!(
+                            "the sender is a function literal of {f}, and no goroutine is in {f} any more: it captured a channel of a call that returned without receiving (a timeout, a fan-out or a second send leave the same trace)"
+                        ),
+                    )
+                })
+                .or_else(|| {
+                    started_by_returned(s, running).map(|f| {
+                        (
+                            "premature-return",
+                            format!(
+                                "the sender was started by {f} (its `created by` line), and no goroutine is in {f} any more: the call that started it returned without receiving (a timeout, a fan-out or a second send leave the same trace)"
+                            ),
+                        )
+                    })
+                }),
         },
         "chan-receive-blocked" => {
             // Text dumps hide chanrecv2 (debug=2 says `chan receive`, debug=1's
-            // hidden frames may only say receive); a protobuf profile shows which.
-            let plain = s.frames.iter().any(|f| f.function == "runtime.chanrecv1");
+            // hidden frames may only say receive); a protobuf profile shows
+            // which, and so do debug=1's hidden addresses where they order
+            // two wrappers, and a function literal on one line.
+            let plain = if s.frames.iter().any(|f| f.function == "runtime.chanrecv1") {
+                Some("one plain receive (runtime.chanrecv1), not a loop (runtime.chanrecv2)".to_string())
+            } else if s.plain_receive {
+                Some("debug=1 hides the receive's wrapper, but its address lies below another record's wrapper under the same park address: runtime.chanrecv1, one plain receive, not a loop (runtime.chanrecv2)".to_string())
+            } else {
+                one_line_literal(s).map(|(f, at)| {
+                    format!(
+                        "the function literal {f} waits on the line of its own go statement ({at}): a literal on one line holds no loop (gofmt gives a loop's body lines of its own), so this is one plain receive, not a `for range`"
+                    )
+                })
+            };
             let text_receive = s.op == BlockingOp::ChanReceive
-                && !plain
+                && plain.is_none()
                 && s.states
                     .keys()
                     .all(|k| k.starts_with("chan receive") && !k.contains("nil"));
-            if text_receive {
+            if let Some(why) = plain {
+                Some((
+                    "context-not-cancelled",
+                    format!("{why}: a goroutine that waits once for a signal that never comes, most often `<-ctx.Done()` of a context nobody cancels"),
+                ))
+            } else if text_receive {
                 Some((
                     "range-unclosed-channel",
                     "a text dump names a receive without telling a plain one (runtime.chanrecv1) from a `for range` or comma-ok one (runtime.chanrecv2, which it hides): a receive loop over a channel nobody closes is the commonest such leak".into(),
-                ))
-            } else if plain {
-                Some((
-                    "context-not-cancelled",
-                    "one plain receive (runtime.chanrecv1), not a loop (runtime.chanrecv2): a goroutine that waits once for a signal that never comes, most often `<-ctx.Done()` of a context nobody cancels".into(),
                 ))
             } else {
                 None
@@ -1027,6 +1050,9 @@ fn most_probable(
 /// together are one goroutine per call, left by a caller that returned
 /// without receiving.
 fn send_by_id_runs(s: &Series) -> Runs {
+    if let Some(r) = send_by_parents(s) {
+        return r;
+    }
     let total: u32 = s.id_runs.iter().sum();
     if total < 6 {
         return Runs::Unknown;
@@ -1069,6 +1095,44 @@ fn send_by_id_runs(s: &Series) -> Runs {
     Runs::Unknown
 }
 
+/// A blocked send whose goroutines name their parents (Go 1.21+ debug=2:
+/// `created by F in goroutine N`), where three or more parents started them:
+/// one sender per parent is one per call (the caller returned without
+/// receiving); the same few (2 to 5) per parent are the siblings of one
+/// fan-out (NCast). Ids run consecutively for both when many calls start
+/// at once, so the parents decide first; one shared parent (a long-lived
+/// loop calling F) leaves it to the ids.
+fn send_by_parents(s: &Series) -> Option<Runs> {
+    let parents = s.parents.len() as u32;
+    if parents < 3 {
+        return None;
+    }
+    let total: u32 = s.parents.values().sum();
+    let alone = s.parents.values().filter(|&&c| c == 1).count() as u32;
+    if alone * 10 >= parents * 8 {
+        return Some(Runs::Decide(
+            "premature-return",
+            format!(
+                "{alone} of the {parents} parent goroutines (`created by … in goroutine N`) started one blocked sender each: one per call, left blocked when its caller returned without receiving (a timeout or a second send leave the same trace)"
+            ),
+        ));
+    }
+    let few = s
+        .parents
+        .values()
+        .filter(|&&c| (2..=5).contains(&c))
+        .count() as u32;
+    let siblings: u32 = s.parents.values().filter(|&&c| (2..=5).contains(&c)).sum();
+    (few * 10 >= parents * 8).then(|| {
+        Runs::Decide(
+            "ncast",
+            format!(
+                "{siblings} of the {total} blocked senders share a parent goroutine with 1 to 4 siblings (`created by … in goroutine N`, {few} parents): a fan-out per call whose first reply was taken"
+            ),
+        )
+    })
+}
+
 /// What the goroutine ids of a blocked send say.
 enum Runs {
     Decide(&'static str, String),
@@ -1091,7 +1155,63 @@ fn closure_of_returned<'a>(
     let name = user.function.as_str();
     let cut = closure_suffix(name)?;
     let creator = &name[..cut];
-    (!running.contains(creator)).then_some(creator)
+    // Where the go statement's line is known (debug=2 `created by`), the
+    // shape is a literal that sends as its first statement; a send further
+    // down may be a producer's loop or a second send.
+    let deeper = s.created_by.as_ref().is_some_and(|by| {
+        by.function == creator && by.file == user.file && user.line > by.line + 1
+    });
+    (!running.contains(creator) && !deeper).then_some(creator)
+}
+
+/// A named function (not a literal) whose goroutines a debug=2 dump says a
+/// user function `F` started (`created by F`), when no goroutine of the
+/// snapshot is in `F`: the call that started them has returned.
+fn started_by_returned<'a>(
+    s: &'a Series,
+    running: &std::collections::BTreeSet<&str>,
+) -> Option<&'a str> {
+    use crate::model::normalize::{is_runtime_function, is_std_package, package_path};
+    let by = s.created_by.as_ref()?;
+    let user = |f: &str| !is_runtime_function(f) && !package_path(f).is_some_and(is_std_package);
+    let entry = s
+        .frames
+        .iter()
+        .rev()
+        .find(|f| !is_runtime_function(&f.function))?;
+    (closure_suffix(&entry.function).is_none()
+        && user(&entry.function)
+        && user(&by.function)
+        && !running.contains(by.function.as_str()))
+    .then_some(by.function.as_str())
+}
+
+/// A group blocked in a function literal written on one line with its go
+/// statement (`go func() { <-ctx.Done(); release() }()`): the literal is the
+/// goroutine's own function and the blocking frame, and its file and line are
+/// those of the `created by` frame (the go statement). Returns the literal's
+/// name and `file:line`.
+fn one_line_literal(s: &Series) -> Option<(&str, String)> {
+    let site = s.site()?;
+    let entry = s
+        .frames
+        .iter()
+        .rev()
+        .find(|f| !crate::model::normalize::is_runtime_function(&f.function))?;
+    let by = s.created_by.as_ref()?;
+    let cut = closure_suffix(&entry.function)?;
+    let one_line = std::ptr::eq(site, entry)
+        && entry.function[..cut] == by.function
+        && !entry.file.is_empty()
+        && entry.file == by.file
+        && entry.line > 0
+        && entry.line == by.line;
+    one_line.then(|| {
+        (
+            entry.function.as_str(),
+            format!("{}:{}", entry.file, entry.line),
+        )
+    })
 }
 
 /// Byte offset of the first `.funcN` or `.gowrapN` segment of a function

@@ -349,6 +349,9 @@ pub struct Series {
     /// debug=1: the runtime frames the text hid at the top of the stack
     /// (three for a channel operation, two for a select); 0 elsewhere.
     pub hidden_frames: u8,
+    /// debug=1: the group's receive is ordered as runtime.chanrecv1 by the
+    /// hidden addresses (a plain receive); false elsewhere.
+    pub plain_receive: bool,
     /// Per consecutive pair of snapshots (k, k+1): how many goroutine ids of
     /// the group in snapshot k are still in it in snapshot k+1; `None` where
     /// ids are not known in both (pprof, debug=1).
@@ -772,6 +775,7 @@ pub fn diff_groups(
                 .map(|g| g.hidden_frames)
                 .max()
                 .unwrap_or(0),
+            plain_receive: present.iter().flatten().any(|g| g.plain_receive),
             survivors,
             present_since,
             parent_state,

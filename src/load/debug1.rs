@@ -876,8 +876,9 @@ impl Parser<'_, '_> {
 ///   park address (X) below another record's wrapper address (Y) is a send
 ///   and that other record a receive; two wrappers under one park address
 ///   are chanrecv1 (lower: a plain receive) and chanrecv2 (a range or
-///   comma-ok receive); under one wrapper, a lower park address is the
-///   nil-channel check at the top of the function;
+///   comma-ok receive, the first marked [`Sample::plain_receive`]); under
+///   one wrapper, a lower park address is the nil-channel check at the top
+///   of the function, whether or not the records tell send from receive;
 /// - `block` (select {}) precedes selectgo: of two select park addresses the
 ///   lower never wakes.
 ///
@@ -926,16 +927,16 @@ pub fn infer_hidden_ops(samples: &mut [Sample], hidden: &[Vec<u64>]) {
             .filter(|&&(x2, _)| x2 == x || (recv && x2 > y))
             .map(|&(_, y2)| y2)
             .collect();
-        s.op = if send && !recv {
-            if nil {
-                BlockingOp::NilChan
-            } else {
-                BlockingOp::ChanSend
-            }
+        // Under one wrapper, the lower of two park addresses is the
+        // nil-channel check at the top of chansend and chanrecv alike: a nil
+        // channel whether or not the records tell a send from a receive.
+        s.op = if nil {
+            BlockingOp::NilChan
+        } else if send && !recv {
+            BlockingOp::ChanSend
         } else if !send && (recv || wrappers.len() >= 2) {
-            if nil {
-                BlockingOp::NilChan
-            } else if wrappers.len() >= 2 && Some(&y) == wrappers.iter().next() {
+            if wrappers.len() >= 2 && Some(&y) == wrappers.iter().next() {
+                s.plain_receive = true;
                 BlockingOp::ChanReceive
             } else if wrappers.len() >= 2 {
                 BlockingOp::RangeReceive
@@ -1051,6 +1052,34 @@ mod tests {
         // All-runtime stacks are printed in full: the nil-channel park shows.
         assert_eq!(s.samples[2].op, BlockingOp::NilChan);
         assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    }
+
+    /// Hidden addresses alone: under one wrapper the lower park address is
+    /// the nil-channel check even where nothing tells a send from a
+    /// receive; two wrappers under one park address are chanrecv1 (marked
+    /// plain) and chanrecv2.
+    #[test]
+    fn hidden_addresses_order_nil_plain_and_range_receives() {
+        let text = "goroutine profile: total 3
+1 @ 0x100 0x520 0x410 0x900 0x990
+#\t0x8ff\tmain.nilFeed+0x10\t/src/main.go:10
+
+1 @ 0x100 0x6a0 0x410 0x910 0x990
+#\t0x90f\tmain.rangeJobs+0x10\t/src/main.go:20
+
+1 @ 0x100 0x6a0 0x3f0 0x920 0x990
+#\t0x91f\tmain.waitDone+0x10\t/src/main.go:30
+";
+        let s = load_str(text).unwrap();
+        let ops: Vec<_> = s.samples.iter().map(|x| (x.op, x.plain_receive)).collect();
+        assert_eq!(
+            ops,
+            [
+                (BlockingOp::NilChan, false),
+                (BlockingOp::RangeReceive, false),
+                (BlockingOp::ChanReceive, true)
+            ]
+        );
     }
 
     #[test]

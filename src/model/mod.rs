@@ -464,6 +464,11 @@ pub struct Sample {
     /// debug=1: how many runtime frames the text hides at the top of the
     /// stack (their addresses are in the record header); 0 elsewhere.
     pub hidden_frames: u8,
+    /// debug=1: the hidden wrapper of a receive was ordered below another
+    /// record's wrapper under the same park address, so it is
+    /// runtime.chanrecv1: a plain receive, not a `for range` or comma-ok one
+    /// (which a protobuf profile shows as a frame). False elsewhere.
+    pub plain_receive: bool,
 }
 
 /// A pprof value type such as `inuse_space`/`bytes`.

@@ -1231,6 +1231,7 @@ impl<'a> Parser<'a> {
             created_by: g.created_by,
             goroutine: Some(Box::new(g.info)),
             hidden_frames: 0,
+            plain_receive: false,
         });
         self.stack.clear();
         self.total += 1;
