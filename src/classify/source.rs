@@ -707,7 +707,22 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
             .iter()
             .find(|(_, l)| regex!(r"time\.NewTicker\(").is_match(l));
         let stopped = body.iter().any(|(_, l)| regex!(r"\.Stop\(\)").is_match(l));
-        created.filter(|_| !stopped).map(|(n, _)| *n)
+        if created.is_some() || stopped {
+            return created.filter(|_| !stopped).map(|(n, _)| *n);
+        }
+        // A ticker handed in by the function whose go statement started
+        // this one (`t := time.NewTicker(d); go refresh(s, t)`), which
+        // stops it nowhere either.
+        let g = go_loc.as_ref()?;
+        let (open, close) = g.scope.body();
+        let scope: Vec<(u32, String)> = (open.line..=close.line)
+            .filter_map(|n| Some((n, g.src.code(n)?.to_string())))
+            .collect();
+        let made = scope
+            .iter()
+            .find(|(n, l)| *n <= g.line && regex!(r"time\.NewTicker\(").is_match(l))?;
+        let stops = scope.iter().any(|(_, l)| regex!(r"\.Stop\(\)").is_match(l));
+        (!stops).then_some(made.0)
     };
     if s.heap {
         // An index assignment whose target is declared as a map in the file.
@@ -839,6 +854,20 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                     discarded_cancel(&mut v, go_loc.as_ref());
                 }
                 Some(_) => {}
+                None if cases
+                    .iter()
+                    .all(|(_, l)| regex!(r"<-\s*[\w.]+\.C\b").is_match(l))
+                    && ticker_unstopped().is_some() =>
+                {
+                    // Every case waits on a ticker nobody stops: a ticker
+                    // loop (the select adds nothing but its syntax).
+                    v.pattern = Some("ticker-not-stopped");
+                    v.evidence.push(format!(
+                        "the select at {} waits only on a ticker's channel, and the ticker made at line {} is never stopped",
+                        loc(src, sel.at.line),
+                        ticker_unstopped().unwrap_or_default()
+                    ));
+                }
                 None if !cases.is_empty() => {
                     v.pattern = Some("select-no-exit");
                     v.evidence.push(format!(
@@ -1500,6 +1529,49 @@ fn examine_send(
     let ret = after
         .iter()
         .find(|(n, l)| recv_line.is_none_or(|r| *n < r) && regex!(r"\breturn\b").is_match(l));
+    // A return that hands the channel to the caller (`return out`) is how
+    // a producer is made, not an early exit: the receiver is the caller,
+    // which stopped reading (the generic chan-send-blocked stands).
+    // The channels the creator made before the go statement, by name.
+    let (open, _) = go.scope.body();
+    let made: Vec<String> = (open.line..=go.line)
+        .filter_map(|n| gsrc.code(n))
+        .filter_map(|l| {
+            regex!(r"\b([A-Za-z_]\w*)\s*:?=\s*make\(\s*(?:<-\s*)?chan\b")
+                .captures(l)
+                .map(|c| regex::escape(&c[1]))
+        })
+        .collect();
+    let hands_over = (!made.is_empty()).then(|| {
+        Regex::new(&format!(
+            r"\breturn\b.*(?:^|[^<\w.-])(?:{})\b",
+            made.join("|")
+        ))
+        .expect("escaped")
+    });
+    // A producer's send in a loop: the caller that took the channel
+    // stopped reading. A single send (a future) was never received at all:
+    // the caller went away first, which is the premature return below.
+    let send_in_loop = golex::loop_around(
+        &src.code,
+        Pos {
+            line: line_no,
+            col: 0,
+        },
+        place.decl.open,
+        place.decl.close,
+    )
+    .is_some();
+    if let Some((rn, _)) =
+        ret.filter(|(_, l)| send_in_loop && hands_over.as_ref().is_some_and(|h| h.is_match(l)))
+    {
+        v.evidence.push(format!(
+            "{} returns {} to its caller, and the goroutine sends on it in a loop: the caller receives from it, and stopped before the sends ended",
+            loc(gsrc, *rn),
+            chan_name
+        ));
+        return;
+    }
     if let Some((rn, _)) = ret {
         v.pattern = Some("premature-return");
         v.evidence.push(format!(
