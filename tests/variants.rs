@@ -60,6 +60,13 @@ fn analyze(snaps: &[Snapshot], source: bool) -> Vec<Finding> {
         .findings
 }
 
+/// The findings of one capture directory (`captures/VERSION/PROGRAM`) in
+/// one format, with or without the source.
+fn analyze_capture(version: &str, program: &str, suffix: &str, source: bool) -> Vec<Finding> {
+    let dir = root().join("captures").join(version).join(program);
+    analyze(&load(&snapshot_files(&dir, suffix)), source)
+}
+
 fn top(found: &[Finding]) -> Option<&Finding> {
     found.iter().find(|f| f.severity >= Severity::Medium)
 }
@@ -162,8 +169,7 @@ fn inferred_patterns_say_so_and_keep_the_generic_one() {
         ),
     ] {
         for version in ["go1.27", "go1.19"] {
-            let dir = root().join("captures").join(version).join(program);
-            let found = analyze(&load(&snapshot_files(&dir, fmt)), false);
+            let found = analyze_capture(version, program, fmt, false);
             let f = top(&found).unwrap();
             let what = format!("{version}/{program} {fmt}");
             assert_eq!(f.pattern, expected, "{what}: {:?}", f.evidence);
@@ -183,11 +189,7 @@ fn inferred_patterns_say_so_and_keep_the_generic_one() {
     }
     // Senders started in large batches by a loop stay the generic pattern.
     for version in ["go1.27", "go1.19"] {
-        let dir = root()
-            .join("captures")
-            .join(version)
-            .join("chan-send-blocked--generic");
-        let found = analyze(&load(&snapshot_files(&dir, ".debug2.txt")), false);
+        let found = analyze_capture(version, "chan-send-blocked--generic", ".debug2.txt", false);
         assert_eq!(
             top(&found).unwrap().pattern,
             "chan-send-blocked",
@@ -241,8 +243,7 @@ fn inferred_without_source_names_what_decided() {
         ),
     ] {
         for version in versions {
-            let dir = root().join("captures").join(version).join(program);
-            let found = analyze(&load(&snapshot_files(&dir, fmt)), false);
+            let found = analyze_capture(version, program, fmt, false);
             let f = top(&found).unwrap();
             let what = format!("{version}/{program} {fmt}");
             assert_eq!(f.pattern, expected, "{what}: {:?}", f.evidence);
@@ -259,11 +260,7 @@ fn inferred_without_source_names_what_decided() {
     // addresses alone (the background's range receive parks under the same
     // wrapper, higher): the stack's own pattern, not a guess.
     for version in ["go1.27", "go1.19"] {
-        let dir = root()
-            .join("captures")
-            .join(version)
-            .join("nil-channel--comma-ok-loop");
-        let found = analyze(&load(&snapshot_files(&dir, ".debug1.txt")), false);
+        let found = analyze_capture(version, "nil-channel--comma-ok-loop", ".debug1.txt", false);
         let f = top(&found).unwrap();
         assert_eq!(f.pattern, "nil-channel", "{version}: {:?}", f.evidence);
         assert!(
@@ -281,11 +278,12 @@ fn inferred_without_source_names_what_decided() {
 #[test]
 fn a_send_deep_in_a_literal_keeps_the_generic_pattern() {
     for version in ["go1.27", "go1.19"] {
-        let dir = root()
-            .join("captures")
-            .join(version)
-            .join("chan-send-blocked--producer-literal");
-        let found = analyze(&load(&snapshot_files(&dir, ".debug2.txt")), false);
+        let found = analyze_capture(
+            version,
+            "chan-send-blocked--producer-literal",
+            ".debug2.txt",
+            false,
+        );
         let f = top(&found).unwrap();
         assert_eq!(
             f.pattern, "chan-send-blocked",
