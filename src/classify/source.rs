@@ -1266,7 +1266,15 @@ fn never_assigned_field(
     let mut omitted: Option<(Arc<SourceFile>, u32)> = None;
     let empty_literal = match &owner {
         Some(t) => {
-            Some(Regex::new(&format!(r"\b{}(\[[^\]]*\])?\{{\s*\}}", regex::escape(t))).ok()?)
+            // The struct's own literal (`T{}`, `&T{}`, `pkg.T{}`), not a
+            // map or slice of it (`map[K]*T{}`, `[]T{}`: no T is made).
+            Some(
+                Regex::new(&format!(
+                    r"(?:^|[^\]\w.*])&?(?:\w+\.)?{}(\[[^\]]*\])?\{{\s*\}}",
+                    regex::escape(t)
+                ))
+                .ok()?,
+            )
         }
         None => None,
     };
@@ -1832,6 +1840,31 @@ mod tests {
         assert_eq!(
             op_of_statement("return <-ch"),
             Some(BlockingOp::ChanReceive)
+        );
+    }
+
+    #[test]
+    fn a_map_of_the_struct_is_not_a_literal_that_leaves_the_field_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let code = "package main\n\ntype Sub struct {\n\tevents chan int\n}\n\nfunc (s *Sub) run() {\n\tfor range s.events {\n\t}\n}\n\nfunc newSub() *Sub {\n\treturn &Sub{events: make(chan int, 4)}\n}\n\nfunc main() {\n\tsubs := map[int]*Sub{}\n\tall := []Sub{}\n\ts := newSub()\n\tsubs[1] = s\n\t_ = all\n\tgo s.run()\n}\n";
+        let path = dir.path().join("app/main.go");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, code).unwrap();
+        let idx = SourceIndex::new(&[dir.path().to_path_buf()]);
+        let src = idx.open("app/main.go").unwrap();
+        assert_eq!(
+            never_assigned_field(&idx, &src, "\tfor range s.events {", false),
+            None,
+            "map[int]*Sub{{}} and []Sub{{}} make no Sub"
+        );
+        // A literal of the struct itself that leaves the field out does.
+        let code = code.replace("subs := map[int]*Sub{}", "subs := map[int]*Sub{2: &Sub{}}");
+        std::fs::write(&path, code).unwrap();
+        let idx = SourceIndex::new(&[dir.path().to_path_buf()]);
+        let src = idx.open("app/main.go").unwrap();
+        assert!(
+            never_assigned_field(&idx, &src, "\tfor range s.events {", false)
+                .is_some_and(|e| e.contains("leaves it out"))
         );
     }
 
