@@ -245,12 +245,16 @@ pub fn busy_loop(index: &SourceIndex, frames: &[FrameRef], site: usize) -> Optio
     )])
 }
 
+/// Whether a function is the user's (neither the standard library's nor
+/// the runtime's).
+pub fn is_own(function: &str) -> bool {
+    use crate::model::normalize::{is_runtime_function, is_std_package, package_path};
+    !package_path(function).is_some_and(is_std_package) && !is_runtime_function(function)
+}
+
 /// The first user (non-standard-library, non-runtime) frame of a stack.
 pub fn own_frame(frames: &[FrameRef]) -> Option<usize> {
-    use crate::model::normalize::{is_runtime_function, is_std_package, package_path};
-    frames.iter().position(|f| {
-        !package_path(&f.function).is_some_and(is_std_package) && !is_runtime_function(&f.function)
-    })
+    frames.iter().position(|f| is_own(&f.function))
 }
 
 /// Source check of a heap site: reads the first user function of the
@@ -267,10 +271,7 @@ pub fn heap_site(index: &SourceIndex, frames: &[FrameRef]) -> Option<(&'static s
     let pkg = package_files(&src);
     // A defer in the loop of a caller (the allocation is in a helper the
     // loop calls, like acquire() or os.Open).
-    let callers = frames[i..]
-        .iter()
-        .filter(|f| own_frame(std::slice::from_ref(*f)).is_some())
-        .take(3);
+    let callers = frames[i..].iter().filter(|f| is_own(&f.function)).take(3);
     for f in callers {
         let Some(csrc) = index.open(&f.raw_file) else {
             continue;
