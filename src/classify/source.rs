@@ -703,12 +703,9 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
         }
     }
     let ticker_unstopped = || {
-        let created = body
-            .iter()
-            .find(|(_, l)| regex!(r"time\.NewTicker\(").is_match(l));
-        let stopped = body.iter().any(|(_, l)| regex!(r"\.Stop\(\)").is_match(l));
-        if created.is_some() || stopped {
-            return created.filter(|_| !stopped).map(|(n, _)| *n);
+        let (made, stopped) = ticker_lines(&body, u32::MAX);
+        if made.is_some() || stopped {
+            return made.filter(|_| !stopped);
         }
         // A ticker handed in by the function whose go statement started
         // this one (`t := time.NewTicker(d); go refresh(s, t)`), which
@@ -718,11 +715,8 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
         let scope: Vec<(u32, String)> = (open.line..=close.line)
             .filter_map(|n| Some((n, g.src.code(n)?.to_string())))
             .collect();
-        let made = scope
-            .iter()
-            .find(|(n, l)| *n <= g.line && regex!(r"time\.NewTicker\(").is_match(l))?;
-        let stops = scope.iter().any(|(_, l)| regex!(r"\.Stop\(\)").is_match(l));
-        (!stops).then_some(made.0)
+        let (made, stopped) = ticker_lines(&scope, g.line);
+        made.filter(|_| !stopped)
     };
     if s.heap {
         // An index assignment whose target is declared as a map in the file.
@@ -854,45 +848,52 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                     discarded_cancel(&mut v, go_loc.as_ref());
                 }
                 Some(_) => {}
-                None if cases
-                    .iter()
-                    .all(|(_, l)| regex!(r"<-\s*[\w.]+\.C\b").is_match(l))
-                    && ticker_unstopped().is_some() =>
-                {
-                    // Every case waits on a ticker nobody stops: a ticker
-                    // loop (the select adds nothing but its syntax).
-                    v.pattern = Some("ticker-not-stopped");
-                    v.evidence.push(format!(
-                        "the select at {} waits only on a ticker's channel, and the ticker made at line {} is never stopped",
-                        loc(src, sel.at.line),
-                        ticker_unstopped().unwrap_or_default()
-                    ));
-                }
-                None if !cases.is_empty() => {
-                    v.pattern = Some("select-no-exit");
-                    v.evidence.push(format!(
-                        "the select at {} has {} case{} and none is a done, quit or ctx.Done() case",
-                        loc(src, sel.at.line),
-                        cases.len(),
-                        if cases.len() == 1 { "" } else { "s" }
-                    ));
-                    if cases
-                        .iter()
-                        .any(|(_, l)| regex!(r"<-\s*[\w.]+\.C\b").is_match(l))
-                    {
-                        if let Some(n) = ticker_unstopped() {
+                None => {
+                    let on_ticker = |l: &str| regex!(r"<-\s*[\w.]+\.C\b").is_match(l);
+                    let only_ticker = cases.iter().all(|(_, l)| on_ticker(l));
+                    // Read once: it scans the function, and maybe its creator.
+                    let ticker = (only_ticker || cases.iter().any(|(_, l)| on_ticker(l)))
+                        .then(&ticker_unstopped)
+                        .flatten();
+                    if let (true, Some(n)) = (only_ticker, ticker) {
+                        // Every case waits on a ticker nobody stops: a ticker
+                        // loop (the select adds nothing but its syntax).
+                        v.pattern = Some("ticker-not-stopped");
+                        v.evidence.push(format!(
+                            "the select at {} waits only on a ticker's channel, and the ticker made at line {n} is never stopped",
+                            loc(src, sel.at.line)
+                        ));
+                    } else if !cases.is_empty() {
+                        v.pattern = Some("select-no-exit");
+                        v.evidence.push(format!(
+                            "the select at {} has {} case{} and none is a done, quit or ctx.Done() case",
+                            loc(src, sel.at.line),
+                            cases.len(),
+                            if cases.len() == 1 { "" } else { "s" }
+                        ));
+                        if let Some(n) = ticker {
                             v.evidence
                                 .push(format!("a ticker made at line {n} is never stopped"));
                         }
                     }
                 }
-                None => {}
             }
         }
         BlockingOp::ChanSend => examine_send(&mut v, src, place, &line, site.line, go_loc.as_ref()),
         _ => {}
     }
     v
+}
+
+/// Among code lines: the first that makes a time.Ticker (at or before line
+/// `upto`), and whether any stops one.
+fn ticker_lines(lines: &[(u32, String)], upto: u32) -> (Option<u32>, bool) {
+    let made = lines
+        .iter()
+        .find(|(n, l)| *n <= upto && regex!(r"time\.NewTicker\(").is_match(l))
+        .map(|(n, _)| *n);
+    let stopped = lines.iter().any(|(_, l)| regex!(r"\.Stop\(\)").is_match(l));
+    (made, stopped)
 }
 
 /// A receive: from ctx.Done(), from a ticker, or in a loop.
