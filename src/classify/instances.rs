@@ -213,16 +213,9 @@ fn not_replicated(f: &mut Finding, growing: usize, total: usize) {
     }
     f.severity = Severity::Low;
     f.confidence = f.confidence.min(0.3);
-    f.decided_by = format!(
+    f.set_decided_by(format!(
         "counts only, and the growth is not replicated: it grew over the snapshots (beyond one step) in {growing} of {total} instances, where a leak in the code grows in each instance that runs it (a burst caught growing in one is a coincidence of timing)"
-    );
-    if let Some(first) = f
-        .evidence
-        .iter_mut()
-        .find(|e| e.starts_with("decided by: "))
-    {
-        *first = format!("decided by: {}", f.decided_by);
-    }
+    ));
     let what = "A goroutine?debug=2 snapshot of an instance where it grew (do the same goroutine ids stay?), or more snapshots of each instance, would decide.";
     if !f.decide.starts_with(what) {
         f.decide = format!("{what} {}", f.decide);

@@ -101,6 +101,21 @@ pub struct Finding {
     pub counts_only: bool,
 }
 
+impl Finding {
+    /// Replaces what decided the finding, in `decided_by` and in its
+    /// `decided by: …` evidence line.
+    pub fn set_decided_by(&mut self, why: String) {
+        if let Some(line) = self
+            .evidence
+            .iter_mut()
+            .find(|e| e.starts_with("decided by: "))
+        {
+            *line = format!("decided by: {why}");
+        }
+        self.decided_by = why;
+    }
+}
+
 /// A heap finding folded into the goroutine finding that explains it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Linked {
@@ -237,12 +252,10 @@ pub fn runtime_verdict(findings: &mut Vec<Finding>) {
             }
             f.severity = f.severity.max(Severity::High);
             f.confidence = f.confidence.max(0.95);
-            f.decided_by =
+            f.set_decided_by(
                 "the goroutineleak profile marks this group (leaked): unreachable, they can never wake"
-                    .into();
-            if let Some(first) = f.evidence.first_mut() {
-                *first = format!("decided by: {}", f.decided_by);
-            }
+                    .into(),
+            );
         } else if f.severity >= Severity::Medium && f.confidence < 0.95 {
             f.evidence.push(
                 "growth and the runtime disagree: the goroutineleak profile given does not mark this group (its goroutines are still reachable, e.g. from a global, or not leaked)"
@@ -291,12 +304,18 @@ fn ignored(s: &Series, opts: &ClassifyOptions) -> bool {
 
 /// A group waits in one of the entry's operations; debug=1 text, which
 /// hides the runtime's frames, leaves the operation unknown, and then a
-/// group reading the network (its poll frames are not hidden) is in IO wait.
+/// group reading the network (its poll frames are not hidden) is in IO wait
+/// and any other may be in the entry's other operations.
 fn in_entry_state(e: &catalog::Compiled, g: &Series) -> bool {
     if e.ops.is_empty() || e.ops.contains(&g.op) {
         return true;
     }
-    g.op == BlockingOp::Other && !e.ops.contains(&BlockingOp::IoWait) && !reads_network(g)
+    g.op == BlockingOp::Other
+        && if reads_network(g) {
+            e.ops.contains(&BlockingOp::IoWait)
+        } else {
+            e.ops.iter().any(|&op| op != BlockingOp::IoWait)
+        }
 }
 
 fn reads_network(g: &Series) -> bool {
@@ -684,8 +703,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         // connection does, so it says nothing its readLoop does not: it is
         // reported only with its pair (bodies left open), never alone.
         if !top.has_rule("grows_with_pair")
-            && s.site()
-                .is_some_and(|f| f.function == "net/http.(*persistConn).writeLoop")
+            && s.site().is_some_and(|f| f.function == HTTP_WRITE_LOOP)
         {
             continue;
         }
@@ -1109,6 +1127,12 @@ fn send_by_parents(s: &Series) -> Option<Runs> {
     }
     let total: u32 = s.parents.values().sum();
     let alone = s.parents.values().filter(|&&c| c == 1).count() as u32;
+    // Parents with 2 to 5 senders, and how many senders they started.
+    let (few, siblings) = s
+        .parents
+        .values()
+        .filter(|&&c| (2..=5).contains(&c))
+        .fold((0u32, 0u32), |(n, sum), &c| (n + 1, sum + c));
     if alone * 10 >= parents * 8 {
         return Some(Runs::Decide(
             "premature-return",
@@ -1117,12 +1141,6 @@ fn send_by_parents(s: &Series) -> Option<Runs> {
             ),
         ));
     }
-    let few = s
-        .parents
-        .values()
-        .filter(|&&c| (2..=5).contains(&c))
-        .count() as u32;
-    let siblings: u32 = s.parents.values().filter(|&&c| (2..=5).contains(&c)).sum();
     (few * 10 >= parents * 8).then(|| {
         Runs::Decide(
             "ncast",
@@ -1171,19 +1189,22 @@ fn started_by_returned<'a>(
     s: &'a Series,
     running: &std::collections::BTreeSet<&str>,
 ) -> Option<&'a str> {
-    use crate::model::normalize::{is_runtime_function, is_std_package, package_path};
     let by = s.created_by.as_ref()?;
-    let user = |f: &str| !is_runtime_function(f) && !package_path(f).is_some_and(is_std_package);
-    let entry = s
-        .frames
-        .iter()
-        .rev()
-        .find(|f| !is_runtime_function(&f.function))?;
+    let entry = entry_frame(s)?;
     (closure_suffix(&entry.function).is_none()
-        && user(&entry.function)
-        && user(&by.function)
+        && patterns::is_own(&entry.function)
+        && patterns::is_own(&by.function)
         && !running.contains(by.function.as_str()))
     .then_some(by.function.as_str())
+}
+
+/// The function the group's goroutines were started in: the outermost
+/// frame outside the runtime.
+fn entry_frame(s: &Series) -> Option<&FrameRef> {
+    s.frames
+        .iter()
+        .rev()
+        .find(|f| !crate::model::normalize::is_runtime_function(&f.function))
 }
 
 /// A group blocked in a function literal written on one line with its go
@@ -1193,11 +1214,7 @@ fn started_by_returned<'a>(
 /// name and `file:line`.
 fn one_line_literal(s: &Series) -> Option<(&str, String)> {
     let site = s.site()?;
-    let entry = s
-        .frames
-        .iter()
-        .rev()
-        .find(|f| !crate::model::normalize::is_runtime_function(&f.function))?;
+    let entry = entry_frame(s)?;
     let by = s.created_by.as_ref()?;
     let cut = closure_suffix(&entry.function)?;
     let one_line = std::ptr::eq(site, entry)
@@ -1664,6 +1681,10 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
     j
 }
 
+/// The two goroutines of an HTTP/1 client connection.
+const HTTP_READ_LOOP: &str = "net/http.(*persistConn).readLoop";
+const HTTP_WRITE_LOOP: &str = "net/http.(*persistConn).writeLoop";
+
 /// Goroutines whose ids outlive snapshots by design, so that survival is
 /// no proof of a leak: a connection's goroutines (net/http's persistConn
 /// loops, a server's per-connection serve loop, any goroutine reading the
@@ -1677,10 +1698,7 @@ fn long_lived_by_design(s: &Series, top: &catalog::Compiled) -> Option<&'static 
         return None;
     }
     let has = |name: &str| s.frames.iter().any(|f| f.function == name);
-    if s.op == BlockingOp::IoWait
-        || reads_network(s)
-        || has("net/http.(*persistConn).readLoop")
-        || has("net/http.(*persistConn).writeLoop")
+    if s.op == BlockingOp::IoWait || reads_network(s) || has(HTTP_READ_LOOP) || has(HTTP_WRITE_LOOP)
     {
         return Some("these are connections' goroutines, which live as long as their connection: survival shows the connections are open, not that they leaked (a keep-alive pool that fills keeps them just the same)");
     }
