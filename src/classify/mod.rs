@@ -1171,7 +1171,7 @@ fn closure_of_returned<'a>(
         .iter()
         .find(|f| !crate::model::normalize::is_runtime_function(&f.function))?;
     let name = user.function.as_str();
-    let cut = closure_suffix(name)?;
+    let cut = crate::model::closure_suffix(name)?;
     let creator = &name[..cut];
     // Where the go statement's line is known (debug=2 `created by`), the
     // shape is a literal that sends as its first statement; a send further
@@ -1191,7 +1191,7 @@ fn started_by_returned<'a>(
 ) -> Option<&'a str> {
     let by = s.created_by.as_ref()?;
     let entry = entry_frame(s)?;
-    (closure_suffix(&entry.function).is_none()
+    (crate::model::closure_suffix(&entry.function).is_none()
         && patterns::is_own(&entry.function)
         && patterns::is_own(&by.function)
         && !running.contains(by.function.as_str()))
@@ -1216,7 +1216,7 @@ fn one_line_literal(s: &Series) -> Option<(&str, String)> {
     let site = s.site()?;
     let entry = entry_frame(s)?;
     let by = s.created_by.as_ref()?;
-    let cut = closure_suffix(&entry.function)?;
+    let cut = crate::model::closure_suffix(&entry.function)?;
     let one_line = std::ptr::eq(site, entry)
         && entry.function[..cut] == by.function
         && !entry.file.is_empty()
@@ -1229,27 +1229,6 @@ fn one_line_literal(s: &Series) -> Option<(&str, String)> {
             format!("{}:{}", entry.file, entry.line),
         )
     })
-}
-
-/// Byte offset of the first `.funcN` or `.gowrapN` segment of a function
-/// name (after any package path), if it is a function literal.
-fn closure_suffix(name: &str) -> Option<usize> {
-    let start = name.rfind('/').map_or(0, |i| i + 1);
-    let mut at = start;
-    while let Some(i) = name[at..].find('.') {
-        let i = at + i;
-        let rest = &name[i + 1..];
-        for prefix in ["func", "gowrap"] {
-            if let Some(d) = rest.strip_prefix(prefix) {
-                let digits = d.bytes().take_while(u8::is_ascii_digit).count();
-                if digits > 0 && d[digits..].chars().next().is_none_or(|c| c == '.') {
-                    return Some(i);
-                }
-            }
-        }
-        at = i + 1;
-    }
-    None
 }
 
 /// Whether the entry names a library's own goroutine by its frames
@@ -1609,6 +1588,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
     // 3. Counts only (pprof, debug=1): ambiguous with bursts.
     let every_step = t.increases + 1 == n;
     let one_step = t.jump_at_end(&s.values) || (n >= 3 && t.increases == 1);
+    let rise = in_flight_z(t.first, t.last);
     let ambiguous = format!(
         "Counts only: {n} snapshots without goroutine ids cannot tell leaked goroutines from a burst of short-lived ones. A goroutine?debug=2 snapshot (do the same goroutine ids stay?) or more snapshots would decide."
     );
@@ -1633,6 +1613,19 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             0.6,
             format!("counts grew at each of {} steps ({counts})", n - 1),
         )
+    } else if t.verdict == Verdict::Growing && rise < RISE_Z {
+        let mut j = Judgement::new(
+            Severity::Low,
+            0.3,
+            format!(
+                "counts grew ({counts}), but by no more than goroutines in flight fluctuate ({rise:+.1} standard deviations)"
+            ),
+        );
+        j.notes.push(format!(
+            "goroutines started at random and running a while (requests, batches, probes) number a Poisson count at any instant, whose variance is its mean: from {} to {} is {rise:+.1} standard deviations of such a count's change, and growth must exceed {RISE_Z}",
+            t.first, t.last
+        ));
+        j
     } else if t.verdict == Verdict::Growing && n >= 3 {
         Judgement::new(
             Severity::Medium,
@@ -1667,6 +1660,31 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             format!("{} never completes ({counts})", s.op),
         )
     };
+    if s.creator_waits && !never && j.severity > Severity::Low {
+        // Children of a parent that waits for them are in flight: were they
+        // stuck, it would wait for ever and start no more.
+        let creator = s
+            .frames
+            .iter()
+            .rev()
+            .find_map(|f| crate::model::closure_creator(&f.function))
+            .unwrap_or("their creator");
+        let how = if matches!(s.op, BlockingOp::Sleep | BlockingOp::Running) {
+            "on a WaitGroup or a channel, while they work"
+        } else {
+            "on a WaitGroup"
+        };
+        j = Judgement::new(
+            Severity::Low,
+            j.confidence.min(0.3),
+            format!(
+                "{creator}, which starts them, waits for them ({how}) in every snapshot they are in: a fan-out in flight that it collects ({counts})"
+            ),
+        );
+        j.notes.push(format!(
+            "were they stuck, {creator} would wait for ever and start no more of them, and its own goroutines would pile up instead"
+        ));
+    }
     if !never {
         j.counts_only = true;
         j.would_decide = Some(ambiguous);
@@ -1679,6 +1697,22 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
         }
     }
     j
+}
+
+/// How far counts must rise, first to last, in standard deviations of the
+/// fluctuation of goroutines in flight, to be growth (as a heap series must
+/// rise two standard errors beyond its sampling error).
+const RISE_Z: f64 = 2.0;
+
+/// The change from `a` to `b` goroutines in standard deviations of the
+/// fluctuation of goroutines in flight. Goroutines started at random times
+/// and running a while each (an M/G/∞ queue: requests, batches, probes)
+/// number a Poisson count at any instant, whose variance is its mean; two
+/// snapshots of such a group differ by about `sqrt(a + b)`. Bursts vary
+/// more than that, so this is the least a rise must clear.
+fn in_flight_z(a: i64, b: i64) -> f64 {
+    let (a, b) = (a.max(0) as f64, b.max(0) as f64);
+    (b - a) / (a + b).max(1.0).sqrt()
 }
 
 /// The two goroutines of an HTTP/1 client connection.
@@ -1920,7 +1954,7 @@ pub fn rank(findings: &mut [Finding]) {
 
 #[cfg(test)]
 mod tests {
-    use super::closure_suffix;
+    use crate::model::closure_suffix;
 
     #[test]
     fn closures_name_their_creator() {

@@ -673,12 +673,7 @@ fn generic(pattern: &str) -> bool {
 
 /// The function a closure belongs to: `main.open.func1.2` → `main.open`.
 fn closure_parent(function: &str) -> Option<&str> {
-    let i = function.find(".func")?;
-    let rest = &function[i + 5..];
-    rest.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_digit())
-        .then_some(&function[..i])
+    crate::model::closure_suffix(function).map(|i| &function[..i])
 }
 
 /// Whether goroutine finding `g` was started by `func` (its created-by, or

@@ -365,6 +365,14 @@ pub struct Series {
     /// parent is alive and waiting (WaitGroup, receive, select, cond), and
     /// whose parent is alive doing something else.
     pub parent_state: Option<ParentState>,
+    /// Counts only (no ids in any snapshot the group is in): the goroutines
+    /// run a closure (`F.funcN`) whose creator `F` is on the stack of a
+    /// goroutine that waits for them in every snapshot the group is in, with
+    /// no more such waiters at the end than at the start: a fan-out its
+    /// creator is collecting. Waiting is WaitGroup.Wait, or, when the
+    /// goroutines work (sleep or run) rather than block, any channel
+    /// operation.
+    pub creator_waits: bool,
     pub labels: BTreeMap<String, BTreeSet<String>>,
     /// Largest number of `(leaked)` goroutines in one snapshot.
     pub leaked: u64,
@@ -637,6 +645,46 @@ pub fn diff_groups(
         }
     }
     let names = std::sync::Arc::new(grouper.names.clone());
+    // Counts only: per snapshot, by each function on their stacks, the
+    // goroutines waiting on a WaitGroup, and those blocked on a channel (a
+    // receive, a select or a send).
+    let waiters: Vec<FxHashMap<&str, Waiters>> = per
+        .iter()
+        .zip(ids_known)
+        .map(|(groups, &known)| {
+            let mut m: FxHashMap<&str, Waiters> = FxHashMap::default();
+            if known || memory {
+                return m;
+            }
+            for g in &groups[..] {
+                // debug=1 hides a channel operation's runtime frames (two
+                // for a select, three for a send or a receive).
+                let receive = matches!(
+                    g.op,
+                    BlockingOp::ChanSend
+                        | BlockingOp::ChanReceive
+                        | BlockingOp::RangeReceive
+                        | BlockingOp::Select
+                ) || g.op == BlockingOp::Other && g.hidden_frames >= 2;
+                if g.op != BlockingOp::WaitGroup && !receive {
+                    continue;
+                }
+                let mut seen: Vec<&str> = Vec::new();
+                for f in &g.frames {
+                    if !seen.contains(&f.function.as_str()) {
+                        seen.push(&f.function);
+                        let w = m.entry(&f.function).or_default();
+                        if receive {
+                            w.receive += g.value(value_index);
+                        } else {
+                            w.wait_group += g.value(value_index);
+                        }
+                    }
+                }
+            }
+            m
+        })
+        .collect();
     let mut out = Vec::with_capacity(slots.len());
     for (present, stacks) in slots.into_iter().zip(stacks) {
         let latest = present
@@ -722,6 +770,7 @@ pub fn diff_groups(
             }
             _ => None,
         };
+        let creator_waits = creator_waits(&present, ids_known, &waiters, latest);
         let sigma = if memory {
             sampling_sigma(&values, &present)
         } else {
@@ -779,6 +828,7 @@ pub fn diff_groups(
             survivors,
             present_since,
             parent_state,
+            creator_waits,
             labels,
             leaked: present
                 .iter()
@@ -795,6 +845,51 @@ pub fn diff_groups(
         });
     }
     out
+}
+
+/// Goroutines waiting for others, in one snapshot.
+#[derive(Default, Clone, Copy)]
+struct Waiters {
+    wait_group: i64,
+    /// In a receive or a select.
+    receive: i64,
+}
+
+/// See [`Series::creator_waits`].
+fn creator_waits(
+    present: &[Option<&Group>],
+    ids_known: &[bool],
+    waiters: &[FxHashMap<&str, Waiters>],
+    latest: &Group,
+) -> bool {
+    let Some(entry) = latest
+        .frames
+        .iter()
+        .rev()
+        .find(|f| f.function != "runtime.goexit")
+    else {
+        return false;
+    };
+    let Some(creator) = crate::model::closure_creator(&entry.function) else {
+        return false;
+    };
+    // Goroutines that work (sleep or run) finish by themselves, so a
+    // creator blocked on a channel (receiving their results, or handing
+    // them work) is in step with them; goroutines blocked on a channel or a
+    // lock finish only when someone else acts, and a creator that gave up
+    // on them (a timeout) waits in a select all the same.
+    let working = matches!(latest.op, BlockingOp::Sleep | BlockingOp::Running);
+    let waiting: Vec<i64> = present
+        .iter()
+        .zip(ids_known)
+        .zip(waiters)
+        .filter(|((g, _), _)| g.is_some())
+        .map(|((_, &known), m)| match (known, m.get(creator)) {
+            (false, Some(w)) => w.wait_group + if working { w.receive } else { 0 },
+            _ => 0,
+        })
+        .collect();
+    waiting.len() >= 2 && waiting.iter().all(|&w| w > 0)
 }
 
 /// Lengths of the runs of consecutive ids, in id order.

@@ -405,6 +405,37 @@ impl FrameRef {
     }
 }
 
+/// Byte offset of the first `.funcN` or `.gowrapN` segment of a function
+/// name (after any package path), if it is a function literal.
+pub fn closure_suffix(name: &str) -> Option<usize> {
+    let start = name.rfind('/').map_or(0, |i| i + 1);
+    let mut at = start;
+    while let Some(i) = name[at..].find('.') {
+        let i = at + i;
+        let rest = &name[i + 1..];
+        for prefix in ["func", "gowrap"] {
+            if let Some(d) = rest.strip_prefix(prefix) {
+                let digits = d.bytes().take_while(u8::is_ascii_digit).count();
+                if digits > 0 && d[digits..].chars().next().is_none_or(|c| c == '.') {
+                    return Some(i);
+                }
+            }
+        }
+        at = i + 1;
+    }
+    None
+}
+
+/// The function whose code starts a goroutine that runs a closure or a go
+/// statement's wrapper, from the name alone: `F.func1` and `F.gowrap2` are
+/// started in `F`, `F.func1.2` (a closure inside `F.func1`) in `F.func1`.
+/// `None` for a named function.
+pub fn closure_creator(function: &str) -> Option<&str> {
+    closure_suffix(function)?;
+    // The name ends in `.funcN`, `.gowrapN` or, nested, `.N`.
+    function.rsplit_once('.').map(|(head, _)| head)
+}
+
 impl PartialEq for FrameRef {
     fn eq(&self, o: &Self) -> bool {
         self.key() == o.key()
@@ -593,6 +624,29 @@ pub(crate) fn test_snapshot(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn closures_are_started_in_their_enclosing_function() {
+        assert_eq!(closure_creator("main.lookup.func1"), Some("main.lookup"));
+        assert_eq!(
+            closure_creator("main.(*Prober).probeAll.func3"),
+            Some("main.(*Prober).probeAll")
+        );
+        assert_eq!(
+            closure_creator("main.serve.func1.2"),
+            Some("main.serve.func1")
+        );
+        assert_eq!(
+            closure_creator("main.run.func1.2.1"),
+            Some("main.run.func1.2")
+        );
+        assert_eq!(closure_creator("main.main.gowrap1"), Some("main.main"));
+        assert_eq!(closure_creator("main.worker"), None);
+        assert_eq!(closure_creator("main.funcky"), None);
+        assert_eq!(closure_creator("example.com/x/v2.Serve"), None);
+        assert_eq!(closure_creator("main.T.m-fm"), None);
+        assert_eq!(closure_creator("main"), None);
+    }
+
     use super::*;
 
     #[test]

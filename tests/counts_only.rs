@@ -1,0 +1,186 @@
+//! Counts only (issue 13): debug=1 profiles carry no goroutine ids, so a
+//! growing group is judged by its counts, the fluctuation of goroutines in
+//! flight and, for closures, whether their creator waits for them. The
+//! profiles are written here, so each case holds one kind of evidence.
+
+use leakdiff::classify::{Catalog, Finding, Severity};
+use leakdiff::commands::analyze::{analyze_snapshots, AnalyzeOptions};
+use leakdiff::load::{load_path, LoadOptions};
+use leakdiff::model::Snapshot;
+use std::fmt::Write as _;
+
+/// A record: count and its frames (function, file line), leaf first, after
+/// the runtime frames debug=1 hides (`hidden` addresses).
+type Record = (i64, usize, &'static [(&'static str, u32)]);
+
+const SLEEP: &[(&str, u32)] = &[("time.Sleep", 195), ("main.fanout.func1", 21)];
+const SEND: &[(&str, u32)] = &[("main.fanout.func1", 22)];
+const WG_WAIT: &[(&str, u32)] = &[
+    ("sync.runtime_Semacquire", 62),
+    ("sync.(*WaitGroup).Wait", 116),
+    ("main.fanout", 27),
+    ("main.main", 33),
+];
+const RECEIVE: &[(&str, u32)] = &[("main.fanout", 29), ("main.main", 33)];
+const WORKER: &[(&str, u32)] = &[("time.Sleep", 195), ("main.worker", 40)];
+
+fn profile(records: &[Record]) -> String {
+    let total: i64 = records.iter().map(|r| r.0).sum();
+    let mut s = format!("goroutine profile: total {total}\n");
+    for (n, &(count, hidden, frames)) in records.iter().enumerate() {
+        if count == 0 {
+            continue;
+        }
+        let base = 0x4a0000 + 0x1000 * n as u64;
+        let mut addrs: Vec<String> = (0..hidden)
+            .map(|h| format!("{:#x}", 0x43a1b6 + 0x100 * h as u64))
+            .collect();
+        addrs.extend((0..frames.len()).map(|i| format!("{:#x}", base + 0x10 * i as u64 + 1)));
+        let _ = writeln!(s, "{count} @ {}", addrs.join(" "));
+        for (i, (function, line)) in frames.iter().enumerate() {
+            let file = if function.starts_with("main.") {
+                "/src/app/main.go".to_string()
+            } else {
+                format!(
+                    "/usr/local/go/src/{}.go",
+                    function.split('.').next().unwrap()
+                )
+            };
+            let _ = writeln!(
+                s,
+                "#\t{:#x}\t{function}+0x3c\t{file}:{line}",
+                base + 0x10 * i as u64
+            );
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn analyze(profiles: &[String]) -> Vec<Finding> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut snaps: Vec<Snapshot> = Vec::new();
+    for (i, text) in profiles.iter().enumerate() {
+        let p = dir.path().join(format!("goroutine-{}.debug1.txt", i + 1));
+        std::fs::write(&p, text).unwrap();
+        snaps.extend(load_path(p.to_str().unwrap(), &LoadOptions::default()).unwrap());
+    }
+    analyze_snapshots(&snaps, &Catalog::builtin(), &AnalyzeOptions::default())
+        .unwrap()
+        .findings
+}
+
+fn find<'a>(found: &'a [Finding], function: &str) -> &'a Finding {
+    found
+        .iter()
+        .find(|f| f.site.as_ref().is_some_and(|s| s.function == function))
+        .unwrap_or_else(|| panic!("no finding at {function}: {found:#?}"))
+}
+
+/// Three profiles of `children` goroutines (5 → 20 → 45) beside their
+/// creator, present as `creator` says in each.
+fn series(
+    children: &'static [(&'static str, u32)],
+    hidden: usize,
+    creator: [Option<Record>; 3],
+) -> Vec<String> {
+    [5, 20, 45]
+        .iter()
+        .zip(creator)
+        .map(|(&n, c)| {
+            let mut r = vec![(n, hidden, children)];
+            r.extend(c);
+            profile(&r)
+        })
+        .collect()
+}
+
+#[test]
+fn closures_whose_creator_waits_for_them_are_a_fan_out_in_flight() {
+    let wg = Some((1, 3, WG_WAIT));
+    // Sleeping (working) closures whose creator waits on a WaitGroup.
+    let found = analyze(&series(SLEEP, 0, [wg, wg, wg]));
+    let f = find(&found, "main.fanout.func1");
+    assert_eq!(f.severity, Severity::Low, "{f:?}");
+    assert!(f.confidence <= 0.3);
+    assert!(
+        f.decided_by
+            .contains("main.fanout, which starts them, waits for them"),
+        "{}",
+        f.decided_by
+    );
+    // Working closures whose creator receives their results.
+    let rx = Some((2, 3, RECEIVE));
+    let f = find(
+        &analyze(&series(SLEEP, 0, [rx, rx, rx])),
+        "main.fanout.func1",
+    )
+    .clone();
+    assert_eq!(f.severity, Severity::Low, "{f:?}");
+    // Blocked closures (a hidden channel operation) under a WaitGroup: the
+    // same.
+    let f = find(
+        &analyze(&series(SEND, 3, [wg, wg, wg])),
+        "main.fanout.func1",
+    )
+    .clone();
+    assert_eq!(f.severity, Severity::Low, "{f:?}");
+    // Blocked closures whose creator is in a receive or a select: it may
+    // have given up on them (a timeout), so counts decide.
+    let f = find(
+        &analyze(&series(SEND, 3, [rx, rx, rx])),
+        "main.fanout.func1",
+    )
+    .clone();
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+    // The creator gone from one snapshot: nothing collects those.
+    let f = find(
+        &analyze(&series(SLEEP, 0, [wg, None, wg])),
+        "main.fanout.func1",
+    )
+    .clone();
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+    // No creator at all: counts decide.
+    let f = find(
+        &analyze(&series(SLEEP, 0, [None, None, None])),
+        "main.fanout.func1",
+    )
+    .clone();
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+    assert!(
+        f.decided_by.contains("counts grew over 3 snapshots"),
+        "{}",
+        f.decided_by
+    );
+}
+
+#[test]
+fn a_rise_within_the_fluctuation_of_goroutines_in_flight_is_low() {
+    let run = |counts: [i64; 3]| {
+        let p: Vec<String> = counts.iter().map(|&n| profile(&[(n, 0, WORKER)])).collect();
+        find(&analyze(&p), "main.worker").clone()
+    };
+    // 0 → 1 → 3: 1.7 standard deviations of a Poisson count's change.
+    for counts in [[0, 1, 3], [5, 8, 13], [16, 17, 19]] {
+        let f = run(counts);
+        assert_eq!(f.severity, Severity::Low, "{counts:?}: {f:?}");
+        assert!(f.confidence <= 0.3);
+        assert!(
+            f.decided_by
+                .contains("no more than goroutines in flight fluctuate"),
+            "{}",
+            f.decided_by
+        );
+        assert!(
+            f.evidence.iter().any(|e| e.contains("Poisson")),
+            "{:?}",
+            f.evidence
+        );
+    }
+    // Beyond two standard deviations: medium, counts only.
+    for counts in [[0, 2, 4], [8, 16, 22], [10, 40, 80]] {
+        let f = run(counts);
+        assert_eq!(f.severity, Severity::Medium, "{counts:?}: {f:?}");
+        assert!(f.counts_only);
+    }
+}
