@@ -57,12 +57,15 @@ static BOUNDARY: LazyLock<memmem::FinderRev<'static>> =
 /// Marks an `...N frames elided...` line among a goroutine's items.
 const ELIDED: u32 = u32::MAX;
 
-/// A frame text as a block holds it: byte ranges of the function name, of
-/// the `path:line` text and of the path in it, and the line number.
+/// A frame text as a block holds it: byte ranges of the function name and
+/// of the `path:line` text (compared with the next goroutines' lines), the
+/// name and the path as text, and the line number.
 struct LocalFrame {
     name: (u32, u32),
     key: (u32, u32),
-    path_len: u32,
+    /// The function name and the path as text, in [`Parsed::strings`].
+    name_text: (u32, u32),
+    path_text: (u32, u32),
     line: u32,
     special: Special,
 }
@@ -77,12 +80,6 @@ enum Special {
     Goexit,
 }
 
-impl LocalFrame {
-    fn path(&self) -> (u32, u32) {
-        (self.key.0, self.key.0 + self.path_len)
-    }
-}
-
 /// A goroutine in the canonical shape.
 struct Fast {
     /// Byte range of its lines (header to the last line taken).
@@ -92,6 +89,7 @@ struct Fast {
     line: u32,
     n_lines: u32,
     id: u64,
+    /// The status and the labels as text, in [`Parsed::strings`].
     status: (u32, u32),
     labels: Option<(u32, u32)>,
     /// Range in `Parsed::items`: local frame ids or [`ELIDED`].
@@ -118,6 +116,10 @@ struct Parsed {
     units: Vec<Unit>,
     items: Vec<u32>,
     frames: Vec<LocalFrame>,
+    /// The texts applying needs (frame names and paths, statuses, labels),
+    /// copied here as text while the block is parsed on all cores, so that
+    /// applying, which runs on one, neither validates nor copies bytes.
+    strings: String,
     /// Lines in the block (the last one may lack its newline at the end of
     /// the input).
     lines: u64,
@@ -128,8 +130,15 @@ fn range(data: &[u8], part: &[u8]) -> (u32, u32) {
     (start as u32, (start + part.len()) as u32)
 }
 
-fn text(data: &[u8], r: (u32, u32)) -> &str {
-    std::str::from_utf8(&data[r.0 as usize..r.1 as usize]).unwrap_or("")
+/// Appends `s` to a block's strings; its range there.
+fn keep(strings: &mut String, s: &str) -> (u32, u32) {
+    let start = strings.len();
+    strings.push_str(s);
+    (start as u32, strings.len() as u32)
+}
+
+fn text(strings: &str, r: (u32, u32)) -> &str {
+    &strings[r.0 as usize..r.1 as usize]
 }
 
 /// One line as the fast parser sees it.
@@ -238,9 +247,11 @@ impl<'b> LocalTable<'b> {
     /// The local id of a frame text. `guess` (the frame that followed the
     /// previous frame last time: goroutines of a kind share their stacks)
     /// is checked first, which spares hashing the texts.
+    #[allow(clippy::too_many_arguments)]
     fn intern(
         &mut self,
         frames: &mut Vec<LocalFrame>,
+        strings: &mut String,
         guess: Option<u32>,
         name: &'b str,
         key: &'b str,
@@ -258,7 +269,8 @@ impl<'b> LocalTable<'b> {
             frames.push(LocalFrame {
                 name: range(data, name.as_bytes()),
                 key: range(data, key.as_bytes()),
-                path_len: path.len() as u32,
+                name_text: keep(strings, name),
+                path_text: keep(strings, path),
                 line,
                 special: match name {
                     WRITER => Special::Writer,
@@ -441,14 +453,30 @@ fn parse_goroutine<'b>(
             (State::Frames | State::Done, Line::Blank) => trailing_blank = true,
             (State::FuncFile, Line::File(key, path, n)) => {
                 let g = guess(out, table, last);
-                let id = table.intern(&mut out.frames, g, pending.0, key, path, n);
+                let id = table.intern(
+                    &mut out.frames,
+                    &mut out.strings,
+                    g,
+                    pending.0,
+                    key,
+                    path,
+                    n,
+                );
                 follow(table, &mut last, id);
                 out.items.push(id);
                 trailing_blank = false;
                 state = State::Frames;
             }
             (State::CreatedFile, Line::File(key, path, n)) => {
-                let id = table.intern(&mut out.frames, None, pending.0, key, path, n);
+                let id = table.intern(
+                    &mut out.frames,
+                    &mut out.strings,
+                    None,
+                    pending.0,
+                    key,
+                    path,
+                    n,
+                );
                 created = Some((id, pending.1));
                 trailing_blank = false;
                 state = State::Done;
@@ -461,8 +489,8 @@ fn parse_goroutine<'b>(
             clean = (pos, ln);
         }
     }
-    let status = range(data, h.status.as_bytes());
-    let labels = h.labels.map(|l| range(data, l.as_bytes()));
+    let status = keep(&mut out.strings, h.status);
+    let labels = h.labels.map(|l| keep(&mut out.strings, l));
     let g = Fast {
         start: start as u32,
         end: clean.0 as u32,
@@ -545,7 +573,6 @@ impl Remap {
 fn global_frame(
     p: &mut Parser<'_>,
     remap: &mut Remap,
-    data: &[u8],
     parsed: &Parsed,
     local: u32,
 ) -> Option<FrameId> {
@@ -558,10 +585,11 @@ fn global_frame(
     }
     let f = &parsed.frames[local as usize];
     let d = p.dump.as_mut()?;
-    let id = d
-        .snap
-        .table
-        .intern_frame(text(data, f.name), text(data, f.path()), f.line);
+    let id = d.snap.table.intern_frame(
+        text(&parsed.strings, f.name_text),
+        text(&parsed.strings, f.path_text),
+        f.line,
+    );
     *slot = id;
     Some(id)
 }
@@ -615,7 +643,7 @@ fn apply_block(p: &mut Parser<'_>, data: &[u8], parsed: &Parsed, base: u64) -> b
                     }
                     continue;
                 }
-                if !apply_goroutine(p, &mut remap, data, parsed, g, first) {
+                if !apply_goroutine(p, &mut remap, parsed, g, first) {
                     return false;
                 }
             }
@@ -629,7 +657,6 @@ fn apply_block(p: &mut Parser<'_>, data: &[u8], parsed: &Parsed, base: u64) -> b
 fn apply_goroutine(
     p: &mut Parser<'_>,
     remap: &mut Remap,
-    data: &[u8],
     parsed: &Parsed,
     g: &Fast,
     first: u64,
@@ -638,8 +665,8 @@ fn apply_goroutine(
     p.begin_line(first, true);
     let h = Header {
         id: g.id,
-        status: text(data, g.status),
-        labels: g.labels.map(|l| text(data, l)),
+        status: text(&parsed.strings, g.status),
+        labels: g.labels.map(|l| text(&parsed.strings, l)),
     };
     p.header(first, &h);
     if p.stopped {
@@ -655,8 +682,10 @@ fn apply_goroutine(
         // (`Parser::complete_frame`).
         p.frame_start(f.special == Special::Writer);
         let goexit = f.special == Special::Goexit;
-        if p.frame_fits(goexit, || (text(data, f.path()).to_string(), f.line)) {
-            if let Some(id) = global_frame(p, remap, data, parsed, item) {
+        if p.frame_fits(goexit, || {
+            (text(&parsed.strings, f.path_text).to_string(), f.line)
+        }) {
+            if let Some(id) = global_frame(p, remap, parsed, item) {
                 p.stack.push(id);
             }
         }
@@ -665,7 +694,7 @@ fn apply_goroutine(
         // `created by` then its file line (`Parser::plain_line`,
         // `Parser::complete_created`).
         p.set_parent(parent);
-        let id = global_frame(p, remap, data, parsed, frame);
+        let id = global_frame(p, remap, parsed, frame);
         p.created(id);
     }
     p.after_blank = g.trailing_blank;
