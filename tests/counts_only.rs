@@ -3,10 +3,9 @@
 //! flight and, for closures, whether their creator waits for them. The
 //! profiles are written here, so each case holds one kind of evidence.
 
-use leakdiff::classify::{Catalog, Finding, Severity};
-use leakdiff::commands::analyze::{analyze_snapshots, AnalyzeOptions};
-use leakdiff::load::{load_path, LoadOptions};
-use leakdiff::model::Snapshot;
+mod written;
+
+use leakdiff::classify::{Finding, Severity};
 use std::fmt::Write as _;
 
 /// A record: count and its frames (function, file line), leaf first, after
@@ -57,17 +56,8 @@ fn profile(records: &[Record]) -> String {
     s
 }
 
-fn analyze(profiles: &[String]) -> Vec<Finding> {
-    let dir = tempfile::tempdir().unwrap();
-    let mut snaps: Vec<Snapshot> = Vec::new();
-    for (i, text) in profiles.iter().enumerate() {
-        let p = dir.path().join(format!("goroutine-{}.debug1.txt", i + 1));
-        std::fs::write(&p, text).unwrap();
-        snaps.extend(load_path(p.to_str().unwrap(), &LoadOptions::default()).unwrap());
-    }
-    analyze_snapshots(&snaps, &Catalog::builtin(), &AnalyzeOptions::default())
-        .unwrap()
-        .findings
+fn analyze(texts: &[String]) -> Vec<Finding> {
+    written::analyze_written(texts, "debug1.txt")
 }
 
 fn find<'a>(found: &'a [Finding], function: &str) -> &'a Finding {
@@ -98,9 +88,17 @@ fn series(
 #[test]
 fn closures_whose_creator_waits_for_them_are_a_fan_out_in_flight() {
     let wg = Some((1, 3, WG_WAIT));
+    let rx = Some((2, 3, RECEIVE));
+    // The closures' finding, for their stack and their creator's presence.
+    let closures = |children, hidden, creator| {
+        find(
+            &analyze(&series(children, hidden, creator)),
+            "main.fanout.func1",
+        )
+        .clone()
+    };
     // Sleeping (working) closures whose creator waits on a WaitGroup.
-    let found = analyze(&series(SLEEP, 0, [wg, wg, wg]));
-    let f = find(&found, "main.fanout.func1");
+    let f = closures(SLEEP, 0, [wg, wg, wg]);
     assert_eq!(f.severity, Severity::Low, "{f:?}");
     assert!(f.confidence <= 0.3);
     assert!(
@@ -109,49 +107,30 @@ fn closures_whose_creator_waits_for_them_are_a_fan_out_in_flight() {
         "{}",
         f.decided_by
     );
-    // Working closures whose creator receives their results.
-    let rx = Some((2, 3, RECEIVE));
-    let f = find(
-        &analyze(&series(SLEEP, 0, [rx, rx, rx])),
-        "main.fanout.func1",
-    )
-    .clone();
-    assert_eq!(f.severity, Severity::Low, "{f:?}");
-    // Blocked closures (a hidden channel operation) under a WaitGroup: the
-    // same.
-    let f = find(
-        &analyze(&series(SEND, 3, [wg, wg, wg])),
-        "main.fanout.func1",
-    )
-    .clone();
-    assert_eq!(f.severity, Severity::Low, "{f:?}");
-    // Blocked closures whose creator is in a receive or a select: it may
-    // have given up on them (a timeout), so counts decide.
-    let f = find(
-        &analyze(&series(SEND, 3, [rx, rx, rx])),
-        "main.fanout.func1",
-    )
-    .clone();
-    assert_eq!(f.severity, Severity::Medium, "{f:?}");
-    // The creator gone from one snapshot: nothing collects those.
-    let f = find(
-        &analyze(&series(SLEEP, 0, [wg, None, wg])),
-        "main.fanout.func1",
-    )
-    .clone();
-    assert_eq!(f.severity, Severity::Medium, "{f:?}");
-    // No creator at all: counts decide.
-    let f = find(
-        &analyze(&series(SLEEP, 0, [None, None, None])),
-        "main.fanout.func1",
-    )
-    .clone();
-    assert_eq!(f.severity, Severity::Medium, "{f:?}");
-    assert!(
-        f.decided_by.contains("counts grew over 3 snapshots"),
-        "{}",
-        f.decided_by
-    );
+    let cases = [
+        // Working closures whose creator receives their results.
+        (SLEEP, 0, [rx, rx, rx], Severity::Low),
+        // Blocked closures (a hidden channel operation) under a WaitGroup.
+        (SEND, 3, [wg, wg, wg], Severity::Low),
+        // Blocked closures whose creator is in a receive or a select: it
+        // may have given up on them (a timeout), so counts decide.
+        (SEND, 3, [rx, rx, rx], Severity::Medium),
+        // The creator gone from one snapshot: nothing collects those.
+        (SLEEP, 0, [wg, None, wg], Severity::Medium),
+        // No creator at all: counts decide.
+        (SLEEP, 0, [None, None, None], Severity::Medium),
+    ];
+    for (children, hidden, creator, severity) in cases {
+        let f = closures(children, hidden, creator);
+        assert_eq!(f.severity, severity, "{creator:?}: {f:?}");
+        if severity == Severity::Medium {
+            assert!(
+                f.decided_by.contains("counts grew over 3 snapshots"),
+                "{}",
+                f.decided_by
+            );
+        }
+    }
 }
 
 #[test]

@@ -1,10 +1,9 @@
 //! Survivors decide where goroutine ids are known (issue 13): debug=2 dumps
 //! written here, so each case holds exactly one kind of evidence.
 
-use leakdiff::classify::{Catalog, Finding, Severity};
-use leakdiff::commands::analyze::{analyze_snapshots, AnalyzeOptions};
-use leakdiff::load::{load_path, LoadOptions};
-use leakdiff::model::Snapshot;
+mod written;
+
+use leakdiff::classify::{Finding, Severity};
 use std::fmt::Write as _;
 
 /// One goroutine of a dump: id, state, leaf function, line, parent id.
@@ -22,17 +21,8 @@ fn dump(goroutines: &[G]) -> String {
     s
 }
 
-fn analyze(dumps: &[String]) -> Vec<Finding> {
-    let dir = tempfile::tempdir().unwrap();
-    let mut snaps: Vec<Snapshot> = Vec::new();
-    for (i, d) in dumps.iter().enumerate() {
-        let p = dir.path().join(format!("goroutine-{}.debug2.txt", i + 1));
-        std::fs::write(&p, d).unwrap();
-        snaps.extend(load_path(p.to_str().unwrap(), &LoadOptions::default()).unwrap());
-    }
-    analyze_snapshots(&snaps, &Catalog::builtin(), &AnalyzeOptions::default())
-        .unwrap()
-        .findings
+fn analyze(texts: &[String]) -> Vec<Finding> {
+    written::analyze_written(texts, "debug2.txt")
 }
 
 fn find<'a>(found: &'a [Finding], function: &str) -> Option<&'a Finding> {
@@ -127,24 +117,16 @@ fn one_step_is_not_a_trend() {
 fn counts_alone_are_ambiguous() {
     // The same leak as a protobuf-free, id-free debug=1 profile: medium at
     // most over three snapshots, and the finding says what would decide.
-    let dir = tempfile::tempdir().unwrap();
-    let mut snaps = Vec::new();
-    for k in 1..=3 {
-        let p = dir.path().join(format!("g{k}.txt"));
-        std::fs::write(
-            &p,
+    let texts: Vec<String> = (1..=3)
+        .map(|k| {
             format!(
                 "goroutine profile: total {}\n{} @ 0x1 0x2\n#\t0x1\tmain.worker+0x2b\t/src/app/main.go:20\n#\t0x2\tmain.dispatch+0x4c\t/src/app/main.go:90\n\n1 @ 0x3\n#\t0x3\tmain.main+0x1d\t/src/app/main.go:10\n",
                 10 * k + 1,
                 10 * k
-            ),
-        )
-        .unwrap();
-        snaps.extend(load_path(p.to_str().unwrap(), &LoadOptions::default()).unwrap());
-    }
-    let found = analyze_snapshots(&snaps, &Catalog::builtin(), &AnalyzeOptions::default())
-        .unwrap()
-        .findings;
+            )
+        })
+        .collect();
+    let found = written::analyze_written(&texts, "debug1.txt");
     let f = find(&found, "worker").unwrap();
     assert_eq!(f.severity, Severity::Medium);
     assert!(f.confidence < 0.7);

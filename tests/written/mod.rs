@@ -1,0 +1,22 @@
+//! Snapshots a test writes, analyzed as `leakdiff analyze` would (shared by
+//! the tests that write their own profiles).
+
+use leakdiff::classify::{Catalog, Finding};
+use leakdiff::commands::analyze::{analyze_snapshots, AnalyzeOptions};
+use leakdiff::load::{load_path, LoadOptions};
+use leakdiff::model::Snapshot;
+
+/// Writes `texts` as `goroutine-1.SUFFIX`, `goroutine-2.SUFFIX`, … into a
+/// temporary directory, loads them in order and returns the findings.
+pub fn analyze_written(texts: &[String], suffix: &str) -> Vec<Finding> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut snaps: Vec<Snapshot> = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let p = dir.path().join(format!("goroutine-{}.{suffix}", i + 1));
+        std::fs::write(&p, text).unwrap();
+        snaps.extend(load_path(p.to_str().unwrap(), &LoadOptions::default()).unwrap());
+    }
+    analyze_snapshots(&snaps, &Catalog::builtin(), &AnalyzeOptions::default())
+        .unwrap()
+        .findings
+}
