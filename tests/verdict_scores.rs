@@ -214,6 +214,12 @@ fn verdicts_on_the_whole_corpus_keep_their_scores() {
             "{format}: {} runs, recall@medium+ {}/{} = {recall:.3}, false medium+ {}, false high+ {}, precision@conf>=0.7 {}/{} = {precision:.3}",
             sc.runs, sc.found, sc.leak_rows, sc.false_medium, sc.false_high, sc.confident_true, sc.confident
         );
+        // Which runs make the figures (`--nocapture`), so that a control
+        // that starts being flagged, or stops, is seen even when the
+        // counts stay within their pins.
+        for line in &sc.false_lines {
+            eprintln!("  {line}");
+        }
         let ok = recall >= min_recall
             && sc.false_medium <= max_medium
             && sc.false_high <= max_high
