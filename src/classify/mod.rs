@@ -1660,15 +1660,13 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             format!("{} never completes ({counts})", s.op),
         )
     };
-    if s.creator_waits && !never && j.severity > Severity::Low {
+    if let Some(creator) = s
+        .waiting_creator
+        .as_deref()
+        .filter(|_| !never && j.severity > Severity::Low)
+    {
         // Children of a parent that waits for them are in flight: were they
         // stuck, it would wait for ever and start no more.
-        let creator = s
-            .frames
-            .iter()
-            .rev()
-            .find_map(|f| crate::model::closure_creator(&f.function))
-            .unwrap_or("their creator");
         let how = if matches!(s.op, BlockingOp::Sleep | BlockingOp::Running) {
             "on a WaitGroup or a channel, while they work"
         } else {
@@ -1949,29 +1947,5 @@ pub fn rank(findings: &mut [Finding]) {
     });
     for (i, f) in findings.iter_mut().enumerate() {
         f.rank = i + 1;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::model::closure_suffix;
-
-    #[test]
-    fn closures_name_their_creator() {
-        fn creator(n: &str) -> Option<&str> {
-            closure_suffix(n).map(|i| &n[..i])
-        }
-        assert_eq!(creator("main.handle.func1"), Some("main.handle"));
-        assert_eq!(
-            creator("main.(*Shop).handle.func2.1"),
-            Some("main.(*Shop).handle")
-        );
-        assert_eq!(
-            creator("example.com/a/b.Run[...].gowrap3"),
-            Some("example.com/a/b.Run[...]")
-        );
-        assert_eq!(creator("example.com/func1.Handle"), None);
-        assert_eq!(creator("main.funcName"), None);
-        assert_eq!(creator("main.worker"), None);
     }
 }

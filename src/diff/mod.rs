@@ -365,14 +365,13 @@ pub struct Series {
     /// parent is alive and waiting (WaitGroup, receive, select, cond), and
     /// whose parent is alive doing something else.
     pub parent_state: Option<ParentState>,
-    /// Counts only (no ids in any snapshot the group is in): the goroutines
-    /// run a closure (`F.funcN`) whose creator `F` is on the stack of a
-    /// goroutine that waits for them in every snapshot the group is in, with
-    /// no more such waiters at the end than at the start: a fan-out its
-    /// creator is collecting. Waiting is WaitGroup.Wait, or, when the
-    /// goroutines work (sleep or run) rather than block, any channel
-    /// operation.
-    pub creator_waits: bool,
+    /// Counts only (no ids in any snapshot the group is in): the function
+    /// `F` that starts the group's closure (`F.funcN`), when it is on the
+    /// stack of a goroutine that waits for them in every snapshot the group
+    /// is in: a fan-out its creator is collecting. Waiting is
+    /// WaitGroup.Wait, or, when the goroutines work (sleep or run) rather
+    /// than block, any channel operation.
+    pub waiting_creator: Option<String>,
     pub labels: BTreeMap<String, BTreeSet<String>>,
     /// Largest number of `(leaked)` goroutines in one snapshot.
     pub leaked: u64,
@@ -656,17 +655,17 @@ pub fn diff_groups(
             if known || memory {
                 return m;
             }
-            for g in &groups[..] {
+            for g in groups {
                 // debug=1 hides a channel operation's runtime frames (two
                 // for a select, three for a send or a receive).
-                let receive = matches!(
+                let channel = matches!(
                     g.op,
                     BlockingOp::ChanSend
                         | BlockingOp::ChanReceive
                         | BlockingOp::RangeReceive
                         | BlockingOp::Select
                 ) || g.op == BlockingOp::Other && g.hidden_frames >= 2;
-                if g.op != BlockingOp::WaitGroup && !receive {
+                if g.op != BlockingOp::WaitGroup && !channel {
                     continue;
                 }
                 let mut seen: Vec<&str> = Vec::new();
@@ -674,8 +673,8 @@ pub fn diff_groups(
                     if !seen.contains(&f.function.as_str()) {
                         seen.push(&f.function);
                         let w = m.entry(&f.function).or_default();
-                        if receive {
-                            w.receive += g.value(value_index);
+                        if channel {
+                            w.channel += g.value(value_index);
                         } else {
                             w.wait_group += g.value(value_index);
                         }
@@ -770,7 +769,7 @@ pub fn diff_groups(
             }
             _ => None,
         };
-        let creator_waits = creator_waits(&present, ids_known, &waiters, latest);
+        let waiting_creator = waiting_creator(&present, ids_known, &waiters, latest);
         let sigma = if memory {
             sampling_sigma(&values, &present)
         } else {
@@ -828,7 +827,7 @@ pub fn diff_groups(
             survivors,
             present_since,
             parent_state,
-            creator_waits,
+            waiting_creator,
             labels,
             leaked: present
                 .iter()
@@ -851,28 +850,23 @@ pub fn diff_groups(
 #[derive(Default, Clone, Copy)]
 struct Waiters {
     wait_group: i64,
-    /// In a receive or a select.
-    receive: i64,
+    /// Blocked on a channel: a receive, a select or a send.
+    channel: i64,
 }
 
-/// See [`Series::creator_waits`].
-fn creator_waits(
+/// See [`Series::waiting_creator`].
+fn waiting_creator(
     present: &[Option<&Group>],
     ids_known: &[bool],
     waiters: &[FxHashMap<&str, Waiters>],
     latest: &Group,
-) -> bool {
-    let Some(entry) = latest
+) -> Option<String> {
+    let entry = latest
         .frames
         .iter()
         .rev()
-        .find(|f| f.function != "runtime.goexit")
-    else {
-        return false;
-    };
-    let Some(creator) = crate::model::closure_creator(&entry.function) else {
-        return false;
-    };
+        .find(|f| f.function != "runtime.goexit")?;
+    let creator = crate::model::closure_creator(&entry.function)?;
     // Goroutines that work (sleep or run) finish by themselves, so a
     // creator blocked on a channel (receiving their results, or handing
     // them work) is in step with them; goroutines blocked on a channel or a
@@ -885,11 +879,11 @@ fn creator_waits(
         .zip(waiters)
         .filter(|((g, _), _)| g.is_some())
         .map(|((_, &known), m)| match (known, m.get(creator)) {
-            (false, Some(w)) => w.wait_group + if working { w.receive } else { 0 },
+            (false, Some(w)) => w.wait_group + if working { w.channel } else { 0 },
             _ => 0,
         })
         .collect();
-    waiting.len() >= 2 && waiting.iter().all(|&w| w > 0)
+    (waiting.len() >= 2 && waiting.iter().all(|&w| w > 0)).then(|| creator.to_string())
 }
 
 /// Lengths of the runs of consecutive ids, in id order.

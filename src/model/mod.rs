@@ -624,6 +624,27 @@ pub(crate) fn test_snapshot(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn closures_name_their_creator() {
+        fn creator(n: &str) -> Option<&str> {
+            closure_suffix(n).map(|i| &n[..i])
+        }
+        assert_eq!(creator("main.handle.func1"), Some("main.handle"));
+        assert_eq!(
+            creator("main.(*Shop).handle.func2.1"),
+            Some("main.(*Shop).handle")
+        );
+        assert_eq!(
+            creator("example.com/a/b.Run[...].gowrap3"),
+            Some("example.com/a/b.Run[...]")
+        );
+        assert_eq!(creator("example.com/func1.Handle"), None);
+        assert_eq!(creator("main.funcName"), None);
+        assert_eq!(creator("main.worker"), None);
+    }
+
     #[test]
     fn closures_are_started_in_their_enclosing_function() {
         assert_eq!(closure_creator("main.lookup.func1"), Some("main.lookup"));
@@ -646,8 +667,6 @@ mod tests {
         assert_eq!(closure_creator("main.T.m-fm"), None);
         assert_eq!(closure_creator("main"), None);
     }
-
-    use super::*;
 
     #[test]
     fn frames_are_interned_and_normalized_once() {

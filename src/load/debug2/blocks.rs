@@ -247,11 +247,9 @@ impl<'b> LocalTable<'b> {
     /// The local id of a frame text. `guess` (the frame that followed the
     /// previous frame last time: goroutines of a kind share their stacks)
     /// is checked first, which spares hashing the texts.
-    #[allow(clippy::too_many_arguments)]
     fn intern(
         &mut self,
-        frames: &mut Vec<LocalFrame>,
-        strings: &mut String,
+        out: &mut Parsed,
         guess: Option<u32>,
         name: &'b str,
         key: &'b str,
@@ -260,17 +258,17 @@ impl<'b> LocalTable<'b> {
     ) -> u32 {
         let data = self.data;
         if let Some(g) = guess.filter(|&g| g != ELIDED) {
-            let f = &frames[g as usize];
+            let f = &out.frames[g as usize];
             if bytes(data, f.key) == key.as_bytes() && bytes(data, f.name) == name.as_bytes() {
                 return g;
             }
         }
         *self.map.entry((name, key)).or_insert_with(|| {
-            frames.push(LocalFrame {
+            out.frames.push(LocalFrame {
                 name: range(data, name.as_bytes()),
                 key: range(data, key.as_bytes()),
-                name_text: keep(strings, name),
-                path_text: keep(strings, path),
+                name_text: keep(&mut out.strings, name),
+                path_text: keep(&mut out.strings, path),
                 line,
                 special: match name {
                     WRITER => Special::Writer,
@@ -278,7 +276,7 @@ impl<'b> LocalTable<'b> {
                     _ => Special::None,
                 },
             });
-            (frames.len() - 1) as u32
+            (out.frames.len() - 1) as u32
         })
     }
 }
@@ -453,30 +451,14 @@ fn parse_goroutine<'b>(
             (State::Frames | State::Done, Line::Blank) => trailing_blank = true,
             (State::FuncFile, Line::File(key, path, n)) => {
                 let g = guess(out, table, last);
-                let id = table.intern(
-                    &mut out.frames,
-                    &mut out.strings,
-                    g,
-                    pending.0,
-                    key,
-                    path,
-                    n,
-                );
+                let id = table.intern(out, g, pending.0, key, path, n);
                 follow(table, &mut last, id);
                 out.items.push(id);
                 trailing_blank = false;
                 state = State::Frames;
             }
             (State::CreatedFile, Line::File(key, path, n)) => {
-                let id = table.intern(
-                    &mut out.frames,
-                    &mut out.strings,
-                    None,
-                    pending.0,
-                    key,
-                    path,
-                    n,
-                );
+                let id = table.intern(out, None, pending.0, key, path, n);
                 created = Some((id, pending.1));
                 trailing_blank = false;
                 state = State::Done;
