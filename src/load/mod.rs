@@ -64,7 +64,7 @@ impl Default for LoadOptions {
 pub struct Timings {
     /// Reading blocks, inflating them when the input is gzipped.
     pub reading: std::time::Duration,
-    /// Waiting for the other cores to finish parsing and applying a wave.
+    /// Waiting for the other cores to parse and apply the blocks read.
     pub waiting: std::time::Duration,
 }
 

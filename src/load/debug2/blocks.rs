@@ -2,10 +2,13 @@
 //!
 //! The input is read in blocks of about [`BLOCK_SIZE`] bytes, each cut
 //! after the last `\n\ngoroutine ` (else after its last line), so that
-//! blocks hold whole lines and usually whole goroutines. A wave of blocks
-//! is parsed on all cores while this thread reads the next wave and the
-//! previous one is applied to the [`Parser`]; at most three waves are in
-//! memory, whatever the input's size.
+//! blocks hold whole lines and usually whole goroutines. This thread reads
+//! the blocks and hands each to the pool to parse; a thread of its own
+//! applies them to the [`Parser`] in input order as each one's turn comes
+//! (parsed blocks arrive in any order), and gives the block back for its
+//! buffer to be reused. At most a few blocks per core are read and not
+//! yet applied, whatever the input's size; no block waits for a slower one
+//! beside it, as a wave of blocks parsed together would.
 //!
 //! Parsing a block ([`parse_block`]) depends on the block alone: it finds
 //! the goroutines written in the canonical shape (a header at the start of
@@ -39,10 +42,11 @@ use crate::error::InputError;
 use crate::load::{gzip_message, LimitExceeded, LoadOptions};
 use crate::model::{FrameId, Snapshot};
 use memchr::{memchr, memchr2, memmem, memrchr};
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 use std::io::{self, BufRead, Cursor, Read};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
@@ -712,12 +716,6 @@ impl Buf<'_> {
     }
 }
 
-/// Blocks read together; the last wave of the input has an end.
-struct Wave<'m> {
-    blocks: Vec<Buf<'m>>,
-    end: Option<End>,
-}
-
 /// Where blocks come from: a reader (copied into buffers) or the whole
 /// input in memory (a mapped file: blocks are slices of it).
 enum Input<'r> {
@@ -837,22 +835,6 @@ impl<'r> BlockReader<'r> {
         Ok(Buf::Owned { data, len })
     }
 
-    fn read_wave(&mut self, n: usize) -> Wave<'r> {
-        let mut blocks = Vec::with_capacity(n);
-        while blocks.len() < n {
-            match self.next_block() {
-                Ok(b) => blocks.push(b),
-                Err(end) => {
-                    return Wave {
-                        blocks,
-                        end: Some(end),
-                    }
-                }
-            }
-        }
-        Wave { blocks, end: None }
-    }
-
     /// The input after what was read, for the sequential reader.
     fn rest(&mut self) -> Box<dyn BufRead + '_> {
         match &mut self.input {
@@ -861,25 +843,14 @@ impl<'r> BlockReader<'r> {
         }
     }
 
-    fn recycle(&mut self, blocks: Vec<Buf<'_>>) {
-        for b in blocks {
-            match b {
-                Buf::Owned { data, .. } => self.pool.push(data),
-                Buf::Mapped(b) => crate::load::mapped::release(b),
-            }
+    /// Takes back an applied block: its buffer for reuse, or its pages
+    /// of a mapped input released.
+    fn recycle_one(&mut self, b: Buf<'_>) {
+        match b {
+            Buf::Owned { data, .. } => self.pool.push(data),
+            Buf::Mapped(b) => crate::load::mapped::release(b),
         }
     }
-}
-
-/// Applies a wave's parsed blocks; `base` counts the lines applied.
-fn apply_wave(p: &mut Parser<'_>, wave: &Wave<'_>, parsed: &[Parsed], base: &mut u64) -> bool {
-    for (data, ps) in wave.blocks.iter().zip(parsed) {
-        if !apply_block(p, data.bytes(), ps, *base) {
-            return false;
-        }
-        *base += ps.lines;
-    }
-    true
 }
 
 /// The pool that parses the blocks of decoded (inflated) inputs: one
@@ -909,8 +880,8 @@ fn in_place_scope<'scope, R>(
 }
 
 /// Nanoseconds the reading threads of block-parallel loads spent reading
-/// (and inflating) blocks, and waiting for the other cores to finish a
-/// wave, summed over the process.
+/// (and inflating) blocks, and waiting for the other cores to parse and
+/// apply the blocks read, summed over the process.
 static READING: AtomicU64 = AtomicU64::new(0);
 static WAITING: AtomicU64 = AtomicU64::new(0);
 
@@ -961,12 +932,12 @@ fn load_input(
     decoding: bool,
 ) -> Result<Vec<Snapshot>, InputError> {
     // A reader that decodes (inflates) is the bound of the load: it keeps
-    // a core, and the blocks are parsed and applied on the others.
+    // a core, and the blocks are parsed on the others.
     let pool = if decoding { PARSERS.as_ref() } else { None };
     let threads = pool.map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
     let max_line = opts.max_line.max(1);
-    let wave_blocks = (2 * threads).max(2);
-    let mut p = Parser::new(source, opts);
+    // Blocks read and not yet applied, at most.
+    let in_flight = (4 * threads).max(4);
     let mut reader = BlockReader {
         input,
         block_size,
@@ -974,62 +945,91 @@ fn load_input(
         pending: None,
         pool: Vec::new(),
     };
-    let mut base = 0u64;
-    let t = Instant::now();
-    let mut cur = reader.read_wave(wave_blocks);
-    add(&READING, t.elapsed());
-    let mut prev: Option<(Wave<'_>, Vec<Parsed>)> = None;
-    // The input has ended (a wave with an end was read).
-    let mut ended = false;
-    loop {
-        ended |= cur.end.is_some();
-        // Parse this wave on the pool, apply the previous one, and read
-        // the next one here (reading may not move to another thread).
-        let mut parsed: Vec<Parsed> = Vec::new();
-        let mut going = true;
-        let mut next = None;
+    let (parsed_tx, parsed_rx) = mpsc::channel::<(usize, Buf<'_>, Parsed)>();
+    let (applied_tx, applied_rx) = mpsc::channel::<Buf<'_>>();
+    let stopped = AtomicBool::new(false);
+    let (p, base, going, end) = std::thread::scope(|threads| {
+        // Blocks are parsed on the pool in any order, and applied here in
+        // input order as soon as each one's turn comes, while this thread
+        // goes on reading: no wave waits for its slowest block.
+        let applier = threads.spawn(|| {
+            let mut p = Parser::new(source, opts);
+            let mut base = 0u64;
+            let mut going = true;
+            let mut next = 0usize;
+            let mut ready: BTreeMap<usize, (Buf<'_>, Parsed)> = BTreeMap::new();
+            for (i, buf, parsed) in parsed_rx {
+                ready.insert(i, (buf, parsed));
+                while let Some((buf, parsed)) = ready.remove(&next) {
+                    if going {
+                        going = apply_block(&mut p, buf.bytes(), &parsed, base);
+                        base += parsed.lines;
+                        if !going {
+                            stopped.store(true, Ordering::Relaxed);
+                        }
+                    }
+                    next += 1;
+                    drop(parsed);
+                    // The reading thread reuses or releases it.
+                    let _ = applied_tx.send(buf);
+                }
+            }
+            (p, base, going)
+        });
         let mut reading = Duration::ZERO;
-        let wave_start = Instant::now();
-        {
-            let (cur, parsed, going, p, base) = (&cur, &mut parsed, &mut going, &mut p, &mut base);
-            let prev = &prev;
-            let (reader, next, reading) = (&mut reader, &mut next, &mut reading);
-            in_place_scope(pool, |s| {
-                if !cur.blocks.is_empty() {
-                    s.spawn(move |_| {
-                        *parsed = cur
-                            .blocks
-                            .par_iter()
-                            .map(|b| parse_block(b.bytes(), max_line))
-                            .collect();
-                    });
+        let mut waiting = Duration::ZERO;
+        let end = in_place_scope(pool, |s| {
+            let mut read = 0usize;
+            let mut back = 0usize;
+            let end = loop {
+                // Reuse what was applied; wait when too much is in flight.
+                while let Ok(b) = applied_rx.try_recv() {
+                    reader.recycle_one(b);
+                    back += 1;
                 }
-                if let Some((w, ps)) = prev {
-                    s.spawn(move |_| *going = apply_wave(p, w, ps, base));
-                }
-                if !ended {
+                while read - back >= in_flight {
                     let t = Instant::now();
-                    *next = Some(reader.read_wave(wave_blocks));
-                    *reading = t.elapsed();
+                    let Ok(b) = applied_rx.recv() else { break };
+                    waiting += t.elapsed();
+                    reader.recycle_one(b);
+                    back += 1;
                 }
-            });
+                if stopped.load(Ordering::Relaxed) {
+                    break None;
+                }
+                let t = Instant::now();
+                let block = reader.next_block();
+                reading += t.elapsed();
+                match block {
+                    Ok(buf) => {
+                        let tx = parsed_tx.clone();
+                        let i = read;
+                        s.spawn(move |_| {
+                            let parsed = parse_block(buf.bytes(), max_line);
+                            let _ = tx.send((i, buf, parsed));
+                        });
+                        read += 1;
+                    }
+                    Err(end) => break Some(end),
+                }
+            };
+            // The applier ends when the last parsed block is sent.
+            drop(parsed_tx);
+            end
+        });
+        let t = Instant::now();
+        let (p, base, going) = applier.join().expect("the applying thread panicked");
+        waiting += t.elapsed();
+        while let Ok(b) = applied_rx.try_recv() {
+            reader.recycle_one(b);
         }
         add(&READING, reading);
-        add(&WAITING, wave_start.elapsed().saturating_sub(reading));
-        if let Some((w, _)) = prev.take() {
-            reader.recycle(w.blocks);
-            if !going {
-                return p.finish();
-            }
-            if let Some(end) = w.end {
-                return finish_end(p, end, base, &mut reader.rest());
-            }
-        }
-        prev = Some((cur, parsed));
-        cur = next.unwrap_or(Wave {
-            blocks: Vec::new(),
-            end: None,
-        });
+        add(&WAITING, waiting);
+        (p, base, going, end)
+    });
+    match end {
+        Some(end) if going => finish_end(p, end, base, &mut reader.rest()),
+        _ => p.finish(),
     }
 }
 
