@@ -70,6 +70,45 @@ fn goroutines_that_survive_and_accumulate_are_a_leak() {
 }
 
 #[test]
+fn survivors_whose_growth_slows_are_a_set_filling_up() {
+    // One long-lived goroutine per tenant, in a select (ticker or stop):
+    // 6 → 10 → 11, every id stays. A set filling up to its bound slows so:
+    // medium, not high, and later snapshots decide.
+    let counts = [6, 10, 11];
+    let d: Vec<String> = counts
+        .iter()
+        .map(|&c| dump(&many(100, c, "select", "refresh", 30, 5)))
+        .collect();
+    let found = analyze(&d);
+    let f = find(&found, "refresh").expect("a finding");
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+    assert!(f.confidence <= 0.6, "{f:?}");
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.contains("slowed from +4 to +1")),
+        "{:?}",
+        f.evidence
+    );
+    // The same, growing on at its pace: high.
+    let d: Vec<String> = [6, 10, 14]
+        .iter()
+        .map(|&c| dump(&many(100, c, "select", "refresh", 30, 5)))
+        .collect();
+    let found = analyze(&d);
+    let f = find(&found, "refresh").expect("a finding");
+    assert!(f.severity >= Severity::High, "{f:?}");
+    // Slowing, but on a nil channel, which never wakes: still high.
+    let d: Vec<String> = counts
+        .iter()
+        .map(|&c| dump(&many(100, c, "chan receive (nil chan)", "refresh", 30, 5)))
+        .collect();
+    let found = analyze(&d);
+    let f = find(&found, "refresh").expect("a finding");
+    assert!(f.severity >= Severity::High, "{f:?}");
+}
+
+#[test]
 fn growth_without_survivors_is_churn() {
     // Bursts of 20, 60, 140 goroutines at a gate, fresh ids every time.
     let d = vec![

@@ -1559,6 +1559,21 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                 }
             }
             parents_evidence(s, &mut j);
+            if let Some((before, after)) = slowing(&s.values).filter(|_| !never && !s.waits_grow())
+            {
+                // Survival shows these goroutines live long, not that
+                // nothing will end them: a set of long-lived goroutines that
+                // fills up to its bound slows as it nears it.
+                j.severity = j.severity.min(Severity::Medium);
+                j.confidence = j.confidence.min(0.6);
+                j.notes.push(format!(
+                    "the growth slowed from +{before} to +{after} at the last step: a set of long-lived goroutines that fills up to a bound (one per key, tenant or connection; a pool) slows so as it nears the bound, where a leak keeps the pace of the calls that leak"
+                ));
+                j.would_decide = Some(
+                    "Later snapshots would show whether the group levels off (a bounded set of long-lived goroutines: per-key workers, a pool) or keeps growing (a leak)."
+                        .into(),
+                );
+            }
             return j;
         }
         // Some goroutines live on, but no more than at the start: long-lived
@@ -1613,7 +1628,23 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             0.6,
             format!("counts grew at each of {} steps ({counts})", n - 1),
         )
-    } else if t.verdict == Verdict::Growing && rise < RISE_Z {
+    } else if let Some(chance) = (t.verdict == Verdict::Growing && n == 3 && every_step)
+        .then(|| rise_by_chance(&s.values))
+        .filter(|&p| p >= RISE_P)
+    {
+        let mut j = Judgement::new(
+            Severity::Low,
+            0.3,
+            format!(
+                "counts grew ({counts}), but no more than goroutines in flight do by chance (p = {chance:.2})"
+            ),
+        );
+        j.notes.push(format!(
+            "goroutines started at random and running a while (requests, batches, probes) number a Poisson count at any instant: three snapshots of such a count with this mean rise at each step, by {} or more, with probability {chance:.2}; growth must be rarer than {RISE_P}",
+            t.last - t.first
+        ));
+        j
+    } else if t.verdict == Verdict::Growing && !every_step && rise < RISE_Z {
         let mut j = Judgement::new(
             Severity::Low,
             0.3,
@@ -1711,6 +1742,73 @@ const RISE_Z: f64 = 2.0;
 fn in_flight_z(a: i64, b: i64) -> f64 {
     let (a, b) = (a.max(0) as f64, b.max(0) as f64);
     (b - a) / (a + b).max(1.0).sqrt()
+}
+
+/// How rare growth of three counts must be by chance (see
+/// [`rise_by_chance`]) to be more than goroutines in flight.
+const RISE_P: f64 = 0.05;
+
+/// The probability that three independent Poisson counts with the mean of
+/// `values` rise at each step and by at least `values`' rise from first to
+/// last: how often goroutines in flight (an M/G/∞ queue, whose count at any
+/// instant is Poisson) grow like this between three snapshots by chance.
+fn rise_by_chance(values: &[i64]) -> f64 {
+    let n = values.len();
+    if n < 3 {
+        return 1.0;
+    }
+    let lambda = values.iter().map(|&v| v.max(0) as f64).sum::<f64>() / n as f64;
+    let rise = (values[n - 1] - values[0]).max(2) as usize;
+    if lambda <= 0.0 {
+        return 0.0;
+    }
+    // The Poisson probabilities over the range that holds all but a
+    // negligible part of the mass.
+    let spread = 12.0 * lambda.sqrt() + 12.0;
+    let lo = (lambda - spread).max(0.0) as usize;
+    let hi = (lambda + spread) as usize;
+    let mut log_p = -lambda;
+    let mut probs = Vec::with_capacity(hi - lo + 1);
+    for k in 0..=hi {
+        if k > 0 {
+            log_p += lambda.ln() - (k as f64).ln();
+        }
+        if k >= lo {
+            probs.push(log_p.exp());
+        }
+    }
+    // Large counts: bins of several counts each (the sum below is
+    // quadratic in their number).
+    let step = probs.len().div_ceil(1500).max(1);
+    let probs: Vec<f64> = probs.chunks(step).map(|c| c.iter().sum()).collect();
+    let rise = rise.div_ceil(step);
+    // prefix[i]: the mass of probs[..i].
+    let mut prefix = Vec::with_capacity(probs.len() + 1);
+    prefix.push(0.0);
+    for p in &probs {
+        prefix.push(prefix.last().copied().unwrap_or(0.0) + p);
+    }
+    let mut total = 0.0;
+    for a in 0..probs.len() {
+        for c in (a + rise)..probs.len() {
+            // Any middle count strictly between the two.
+            total += probs[a] * probs[c] * (prefix[c] - prefix[a + 1]);
+        }
+    }
+    total.min(1.0)
+}
+
+/// Growth that slowed at the last step: `(before, after)`, the rises of
+/// the last two steps, when the last added at most half as many as the one
+/// before (which added at least 3).
+fn slowing(values: &[i64]) -> Option<(i64, i64)> {
+    let n = values.len();
+    if n < 3 {
+        return None;
+    }
+    let before = values[n - 2] - values[n - 3];
+    let after = values[n - 1] - values[n - 2];
+    (before >= 3 && after >= 0 && after * 2 <= before).then_some((before, after))
 }
 
 /// The two goroutines of an HTTP/1 client connection.
@@ -1947,5 +2045,61 @@ pub fn rank(findings: &mut [Finding]) {
     });
     for (i, f) in findings.iter_mut().enumerate() {
         f.rank = i + 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{rise_by_chance, slowing};
+
+    #[test]
+    fn rises_by_chance_against_a_direct_sum() {
+        // The sum over all triples a < b < c with c - a >= rise.
+        fn direct(values: &[i64]) -> f64 {
+            let l = values.iter().sum::<i64>() as f64 / 3.0;
+            let r = (values[2] - values[0]).max(2);
+            let p = |k: i64| {
+                (-l + k as f64 * l.ln() - (1..=k).map(|i| (i as f64).ln()).sum::<f64>()).exp()
+            };
+            let mut t = 0.0;
+            for a in 0..80 {
+                for b in a + 1..80 {
+                    for c in b + 1..80 {
+                        if c - a >= r {
+                            t += p(a) * p(b) * p(c);
+                        }
+                    }
+                }
+            }
+            t
+        }
+        for v in [
+            [0, 1, 3],
+            [3, 6, 9],
+            [16, 17, 19],
+            [6, 10, 11],
+            [10, 20, 30],
+        ] {
+            let (a, b) = (rise_by_chance(&v), direct(&v));
+            assert!((a - b).abs() < 1e-6, "{v:?}: {a} vs {b}");
+        }
+        // Small steady leaks are rarer than 5% by chance; small rises of
+        // a larger count are not.
+        assert!(rise_by_chance(&[3, 6, 9]) < 0.05);
+        assert!(rise_by_chance(&[16, 17, 19]) > 0.1);
+        // Large counts (binned) stay close to the normal picture: a rise of
+        // three standard deviations is rare, one of a half is not.
+        assert!(rise_by_chance(&[100_000, 100_600, 101_300]) < 0.01);
+        assert!(rise_by_chance(&[100_000, 100_100, 100_200]) > 0.05);
+    }
+
+    #[test]
+    fn slowing_growth() {
+        assert_eq!(slowing(&[6, 10, 11]), Some((4, 1)));
+        assert_eq!(slowing(&[10, 20, 25]), Some((10, 5)));
+        assert_eq!(slowing(&[10, 20, 30]), None);
+        assert_eq!(slowing(&[10, 20, 26]), None);
+        assert_eq!(slowing(&[1, 3, 3]), None);
+        assert_eq!(slowing(&[3, 4]), None);
     }
 }
