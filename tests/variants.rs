@@ -79,7 +79,7 @@ const FORMATS: [(&str, &str); 3] = [
 
 /// Exact answers without the source, per format (alternatives count half),
 /// as measured when the variants were added; a change may only raise them.
-const FLOORS: [(&str, f64); 3] = [("pb", 0.82), ("debug1", 0.81), ("debug2", 0.87)];
+const FLOORS: [(&str, f64); 3] = [("pb", 0.82), ("debug1", 0.82), ("debug2", 0.87)];
 
 #[test]
 fn every_variant_is_named_exactly_with_source_and_within_alternatives_without() {

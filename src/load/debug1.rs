@@ -882,8 +882,10 @@ impl Parser<'_, '_> {
 /// - `block` (select {}) precedes selectgo: of two select park addresses the
 ///   lower never wakes.
 ///
-/// What the records of one profile cannot order stays a plain receive (it may
-/// be a range, as in debug=2 text) or unknown, never a guess.
+/// What the records of one profile cannot order is told by the distance
+/// between the two addresses where it is a known release's
+/// ([`chan_op_by_offset`]); else it stays a plain receive (it may be a
+/// range, as in debug=2 text) or unknown, never a guess.
 pub fn infer_hidden_ops(samples: &mut [Sample], hidden: &[Vec<u64>]) {
     use crate::model::BlockingOp;
     use std::collections::BTreeSet;
@@ -898,6 +900,10 @@ pub fn infer_hidden_ops(samples: &mut [Sample], hidden: &[Vec<u64>]) {
             .map(|(_, h)| h)
     };
     let chans: BTreeSet<(u64, u64)> = unknown().filter_map(park).collect();
+    // The distances of [`chan_op_by_offset`] are those of x86-64 code,
+    // whose return addresses fall anywhere; fixed-width instruction sets
+    // (arm64 and the others) put them at multiples of 4.
+    let runtime_layout = hidden.iter().flatten().any(|&a| a % 4 != 0);
     let selects: BTreeSet<u64> = unknown().filter(|h| h.len() == 2).map(|h| h[1]).collect();
     for (s, h) in samples.iter_mut().zip(hidden) {
         if s.op != BlockingOp::Other {
@@ -944,9 +950,75 @@ pub fn infer_hidden_ops(samples: &mut [Sample], hidden: &[Vec<u64>]) {
                 BlockingOp::ChanReceive
             }
         } else {
-            BlockingOp::Other
+            match runtime_layout
+                .then(|| chan_op_by_offset(x.wrapping_sub(y)))
+                .flatten()
+            {
+                Some(ChanOp::Send) => BlockingOp::ChanSend,
+                Some(ChanOp::PlainReceive) => {
+                    s.plain_receive = true;
+                    BlockingOp::ChanReceive
+                }
+                Some(ChanOp::Receive) => BlockingOp::ChanReceive,
+                Some(ChanOp::Nil) => BlockingOp::NilChan,
+                None => BlockingOp::Other,
+            }
         };
     }
+}
+
+/// A channel operation told by where it parks (see [`chan_op_by_offset`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChanOp {
+    Send,
+    /// Through chanrecv1: one plain receive.
+    PlainReceive,
+    /// Through chanrecv2 (a `for range` or comma-ok receive), or through
+    /// chanrecv1 in a program that links no chanrecv2.
+    Receive,
+    /// The nil-channel check at the top of chansend or chanrecv.
+    Nil,
+}
+
+/// The operation whose park address in chansend or chanrecv lies `offset`
+/// bytes past the return address in its wrapper (chansend1, chanrecv1 or
+/// chanrecv2), in the linux/amd64 runtimes of Go 1.19 and 1.21 to 1.27
+/// (measured with each release: `testdata/go/chan-offsets`). The wrapper
+/// and the function are neighbours in runtime/chan.go and compiled alike
+/// in every program of a release, so the distance is the release's own;
+/// the releases' distances for a send, a receive and a nil channel never
+/// coincide. chanrecv1's distance includes chanrecv2, which lies between
+/// it and chanrecv; a program that links no chanrecv2 gives chanrecv1
+/// chanrecv2's distance, so that one says a receive, not which.
+fn chan_op_by_offset(offset: u64) -> Option<ChanOp> {
+    // (release, send, chanrecv1, chanrecv2, nil send, nil chanrecv1, nil chanrecv2)
+    const OFFSETS: [(&str, [u64; 6]); 8] = [
+        ("1.19", [0x44f, 0x503, 0x4c3, 0x119, 0x218, 0x1d8]),
+        ("1.21", [0x3ae, 0x3fb, 0x3db, 0xe3, 0x187, 0x167]),
+        ("1.22", [0x396, 0x3ed, 0x3cd, 0xe3, 0x187, 0x167]),
+        ("1.23", [0x396, 0x44a, 0x42a, 0xe3, 0x1c7, 0x1a7]),
+        ("1.24", [0x3ae, 0x473, 0x453, 0xf5, 0x1d5, 0x1b5]),
+        ("1.25", [0x3d4, 0x4a1, 0x481, 0x115, 0x207, 0x1e7]),
+        ("1.26", [0x405, 0x4dc, 0x4bc, 0x115, 0x207, 0x1e7]),
+        ("1.27", [0x405, 0x4dc, 0x4bc, 0x115, 0x207, 0x1e7]),
+    ];
+    let mut found = None;
+    for (_, o) in OFFSETS {
+        let op = match o.iter().position(|&d| d == offset) {
+            Some(0) => ChanOp::Send,
+            Some(1) => ChanOp::PlainReceive,
+            Some(2) => ChanOp::Receive,
+            Some(_) => ChanOp::Nil,
+            None => continue,
+        };
+        match found {
+            None => found = Some(op),
+            Some(f) if f == op => {}
+            // Never so in the table (a unit test checks it).
+            Some(_) => return None,
+        }
+    }
+    found
 }
 
 fn block_size(alloc_n: i64, alloc_b: i64, inuse_n: i64, inuse_b: i64) -> i64 {
@@ -1080,6 +1152,80 @@ mod tests {
                 (BlockingOp::ChanReceive, true)
             ]
         );
+    }
+
+    /// Profiles of `testdata/go/chan-offsets` written by each Go release
+    /// measured: every channel operation is told, whole and record by
+    /// record alone (where no other record orders the addresses).
+    #[test]
+    fn park_offsets_of_each_release_tell_the_operation() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/chan-offsets");
+        let mut releases = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let what = path.display().to_string();
+            let records: Vec<&str> = text
+                .split("\n\n")
+                .filter(|r| r.contains("\tmain.") && !r.contains("main.main"))
+                .map(|r| r.trim_start_matches("goroutine profile: total 8\n"))
+                .collect();
+            assert_eq!(records.len(), 7, "{what}");
+            let expected = |function: &str| match function {
+                "send" => (BlockingOp::ChanSend, false),
+                "recv1" => (BlockingOp::ChanReceive, true),
+                "recv2" | "recvOK" => (BlockingOp::ChanReceive, false),
+                _ => (BlockingOp::NilChan, false),
+            };
+            for r in &records {
+                let function = r
+                    .split("\tmain.")
+                    .nth(1)
+                    .unwrap()
+                    .split('+')
+                    .next()
+                    .unwrap();
+                let alone = load_str(&format!("goroutine profile: total 1\n{r}\n")).unwrap();
+                let got = (alone.samples[0].op, alone.samples[0].plain_receive);
+                assert_eq!(got, expected(function), "{what}: {function} alone");
+            }
+            // With the other records, ordering decides first; it must agree
+            // on sends, receives and nil channels.
+            let whole = load_str(&text).unwrap();
+            for sample in &whole.samples {
+                let leaf = whole.table.resolve(sample.stack[0]).function;
+                let Some(function) = leaf.strip_prefix("main.") else {
+                    continue;
+                };
+                let (op, _) = expected(function);
+                let got = match sample.op {
+                    BlockingOp::RangeReceive => BlockingOp::ChanReceive,
+                    o => o,
+                };
+                assert_eq!(got, op, "{what}: {function} among the others");
+            }
+            releases += 1;
+        }
+        assert!(releases >= 8, "{releases} releases");
+        // A distance no release has, or one of fixed-width code (all
+        // addresses multiples of 4), decides nothing.
+        let unknown = "goroutine profile: total 1\n1 @ 0x47e84a 0x4148ec 0x4146d7 0x50287c 0x484841\n#\t0x50287b\tmain.f+0x1b\tmain.go:47\n";
+        assert_eq!(load_str(unknown).unwrap().samples[0].op, BlockingOp::Other);
+        let arm = "goroutine profile: total 1\n1 @ 0x47e848 0x414adc 0x4146d8 0x50287c 0x484840\n#\t0x50287b\tmain.f+0x1b\tmain.go:47\n";
+        assert_eq!(load_str(arm).unwrap().samples[0].op, BlockingOp::Other);
+    }
+
+    #[test]
+    fn no_park_offset_means_two_operations() {
+        let all: Vec<u64> = [
+            0x44f, 0x503, 0x4c3, 0x119, 0x218, 0x1d8, 0x3ae, 0x3fb, 0x3db, 0xe3, 0x187, 0x167,
+            0x396, 0x3ed, 0x3cd, 0x44a, 0x42a, 0x1c7, 0x1a7, 0x473, 0x453, 0xf5, 0x1d5, 0x1b5,
+            0x3d4, 0x4a1, 0x481, 0x115, 0x207, 0x1e7, 0x405, 0x4dc, 0x4bc,
+        ]
+        .into();
+        for o in all {
+            assert!(chan_op_by_offset(o).is_some(), "{o:#x}");
+        }
     }
 
     #[test]
