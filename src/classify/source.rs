@@ -973,6 +973,14 @@ fn receive_in_loop(
             "{} is a comma-ok receive, not a range loop",
             loc(src, line_no)
         ));
+    } else if line.contains("<-") {
+        // The stack's `chan receive` may be a range in a text dump, which
+        // hides chanrecv2; the code says which.
+        v.pattern = Some("chan-receive-blocked");
+        v.evidence.push(format!(
+            "{} is one receive, in no loop: it waits for one value that nothing sends",
+            loc(src, line_no)
+        ));
     }
 }
 
