@@ -11,7 +11,8 @@ For every program directory under captures/ (go1.27, go1.19, untrimmed/...):
     inuse_space; with 4 or more snapshots: never shrink and end above the
     start, since a sampled heap may step), rows with "none" do not grow
     strictly, unless their optional 6th column says `churn` (a control
-    whose counts grow by design: bursts, a cache that fills); a leak row
+    whose counts grow by design: bursts, a cache that fills) or `fills` (a
+    set of long-lived goroutines filling up to a bound); a leak row
     whose 6th column says `step` rose in one busy phase and then held, and
     must end at least 1.5 times where it started.
 Prints a table of counts per snapshot and exits non-zero on any failure.
@@ -225,7 +226,7 @@ def main():
     for row in expected:
         prog, kind, pattern = row[0], row[1], row[2]
         gover = row[4] if len(row) > 4 else "all"
-        churn = len(row) > 5 and row[5] == "churn"
+        churn = len(row) > 5 and row[5] in ("churn", "fills")
         step = len(row) > 5 and row[5] == "step"
         for ver in ("go1.27", "go1.19"):
             if gover not in ("all", ver):

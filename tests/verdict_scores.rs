@@ -33,7 +33,9 @@ const LEAK_SITES: [(&str, &str); 2] = [
 const PINNED: [(&str, f64, usize, usize, f64); 3] = [
     ("pb", 1.0, 16, 0, 1.0),
     ("debug1", 1.0, 16, 0, 1.0),
-    ("debug2", 1.0, 0, 0, 1.0),
+    // control-host-watchers (a set of per-host watchers filling up to its
+    // bound: ids survive, the growth slows) is medium in both releases.
+    ("debug2", 1.0, 2, 0, 1.0),
 ];
 
 struct Row {
