@@ -71,16 +71,18 @@ fn goroutines_that_survive_and_accumulate_are_a_leak() {
 
 #[test]
 fn survivors_whose_growth_slows_are_a_set_filling_up() {
+    // `counts` goroutines of `refresh` in `state`, the same ids throughout.
+    let judge = |counts: [u64; 3], state: &'static str| -> Finding {
+        let d: Vec<String> = counts
+            .iter()
+            .map(|&c| dump(&many(100, c, state, "refresh", 30, 5)))
+            .collect();
+        find(&analyze(&d), "refresh").expect("a finding").clone()
+    };
     // One long-lived goroutine per tenant, in a select (ticker or stop):
     // 6 → 10 → 11, every id stays. A set filling up to its bound slows so:
     // medium, not high, and later snapshots decide.
-    let counts = [6, 10, 11];
-    let d: Vec<String> = counts
-        .iter()
-        .map(|&c| dump(&many(100, c, "select", "refresh", 30, 5)))
-        .collect();
-    let found = analyze(&d);
-    let f = find(&found, "refresh").expect("a finding");
+    let f = judge([6, 10, 11], "select");
     assert_eq!(f.severity, Severity::Medium, "{f:?}");
     assert!(f.confidence <= 0.6, "{f:?}");
     assert!(
@@ -91,20 +93,10 @@ fn survivors_whose_growth_slows_are_a_set_filling_up() {
         f.evidence
     );
     // The same, growing on at its pace: high.
-    let d: Vec<String> = [6, 10, 14]
-        .iter()
-        .map(|&c| dump(&many(100, c, "select", "refresh", 30, 5)))
-        .collect();
-    let found = analyze(&d);
-    let f = find(&found, "refresh").expect("a finding");
+    let f = judge([6, 10, 14], "select");
     assert!(f.severity >= Severity::High, "{f:?}");
     // Slowing, but on a nil channel, which never wakes: still high.
-    let d: Vec<String> = counts
-        .iter()
-        .map(|&c| dump(&many(100, c, "chan receive (nil chan)", "refresh", 30, 5)))
-        .collect();
-    let found = analyze(&d);
-    let f = find(&found, "refresh").expect("a finding");
+    let f = judge([6, 10, 11], "chan receive (nil chan)");
     assert!(f.severity >= Severity::High, "{f:?}");
 }
 
