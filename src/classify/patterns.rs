@@ -468,8 +468,22 @@ fn retains_at(src: &SourceFile, body: &[(u32, String)], only: Option<u32>) -> Op
             // The closure's body: up to the line that closes it.
             let lit = block_lines(body, *n);
             let text: Vec<&str> = lit.iter().skip(1).map(|(_, l)| l.as_str()).collect();
+            // A value whose field is a channel the literal sends on,
+            // receives from or ranges over is how it reaches the channel
+            // it waits on (`<-s.closed`), not data it keeps besides.
+            let holders: Vec<String> = lit
+                .iter()
+                .flat_map(|(_, l)| {
+                    regex!(r"(?:<-\s*|range\s+)(\w+)\s*\.\s*\w+|(\w+)\s*\.\s*\w+\s*<-")
+                        .captures_iter(l)
+                        .filter_map(|c| c.get(1).or_else(|| c.get(2)))
+                        .map(|m| m.as_str().to_string())
+                        .collect::<Vec<_>>()
+                })
+                .collect();
             locals
                 .iter()
+                .filter(|v| !holders.contains(v))
                 .filter(|v| {
                     text.iter().any(|l| uses(l, v))
                         || uses(lit.last().map(|x| x.1.as_str()).unwrap_or(""), v)
