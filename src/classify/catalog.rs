@@ -80,11 +80,12 @@ impl EntryKind {
 }
 
 /// Structural rules computed in code (named in an entry's `signature.rules`).
-pub const RULES: [&str; 4] = [
+pub const RULES: [&str; 5] = [
     "siblings_from_one_parent",
     "never_wakes",
     "grows_with_pair",
     "needs_source",
+    "frames_or_ops",
 ];
 
 /// The stack signature of an entry, as written in the TOML file.

@@ -406,14 +406,24 @@ fn match_entry(e: &catalog::Compiled, s: &Series, kind: FindingKind, growing: &[
     // debug=1 text does not record the operation: an entry that names its
     // frames still matches on them.
     let op_unknown = s.op == BlockingOp::Other && !e.frames.is_empty();
-    if !e.ops.is_empty() && !e.ops.contains(&s.op) && !op_unknown {
-        return Match::No;
-    }
-    if e.has_rule("grows_with_pair") {
-        if !e.frames.iter().any(|re| frames_match(re, s)) {
+    if e.has_rule("frames_or_ops") {
+        // Either names the entry: its operation, or a frame that waits in
+        // another one (net.Pipe's connections wait in a select, not on the
+        // network).
+        if !e.ops.contains(&s.op) && !e.frames.iter().any(|re| frames_match(re, s)) {
             return Match::No;
         }
-    } else if !e.frames.iter().all(|re| frames_match(re, s)) {
+    } else if !e.ops.is_empty() && !e.ops.contains(&s.op) && !op_unknown {
+        return Match::No;
+    }
+    let frames_ok = if e.has_rule("frames_or_ops") {
+        true
+    } else if e.has_rule("grows_with_pair") {
+        e.frames.iter().any(|re| frames_match(re, s))
+    } else {
+        e.frames.iter().all(|re| frames_match(re, s))
+    };
+    if !frames_ok {
         return Match::No;
     }
     if e.not_frames.iter().any(|re| frames_match(re, s)) {
