@@ -1542,10 +1542,23 @@ fn examine_send(
             return;
         }
     }
-    // Premature return: a return between the go statement and the receive.
-    let ret = after
-        .iter()
-        .find(|(n, l)| recv_line.is_none_or(|r| *n < r) && regex!(r"\breturn\b").is_match(l));
+    // Premature return: a return between the go statement and the receive,
+    // or a `goto` to a label past the receive (which skips it as a return
+    // does).
+    let skips_receive = |l: &str| {
+        regex!(r"\bgoto\s+([A-Za-z_]\w*)")
+            .captures(l)
+            .is_some_and(|c| {
+                let label =
+                    Regex::new(&format!(r"^\s*{}\s*:", regex::escape(&c[1]))).expect("escaped");
+                after_all
+                    .iter()
+                    .any(|(n, x)| recv_line.is_none_or(|r| *n > r) && label.is_match(x))
+            })
+    };
+    let ret = after.iter().find(|(n, l)| {
+        recv_line.is_none_or(|r| *n < r) && (regex!(r"\breturn\b").is_match(l) || skips_receive(l))
+    });
     // A return that hands the channel to the caller (`return out`) is how
     // a producer is made, not an early exit: the receiver is the caller,
     // which stopped reading (the generic chan-send-blocked stands).
@@ -1589,11 +1602,16 @@ fn examine_send(
         ));
         return;
     }
-    if let Some((rn, _)) = ret {
+    if let Some((rn, rl)) = ret {
         v.pattern = Some("premature-return");
         v.evidence.push(format!(
-            "{} returns after the go statement at {} and before {} is received{}",
+            "{} {} after the go statement at {} and before {} is received{}",
             loc(gsrc, *rn),
+            if regex!(r"\breturn\b").is_match(rl) {
+                "returns"
+            } else {
+                "jumps past the receive (goto)"
+            },
             loc(gsrc, go.line),
             chan_name,
             recv_line
