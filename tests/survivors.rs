@@ -305,4 +305,28 @@ fn idle_keep_alive_connections_are_not_open_bodies() {
         .find(|f| f.pattern == "http-body-not-closed")
         .expect("http-body-not-closed");
     assert!(f.severity >= Severity::High, "{:?}", f.severity);
+
+    // The pair is reported as its readLoop (which holds the body), even
+    // where more writeLoops than such readLoops wait in select (idle
+    // connections add a writeLoop each).
+    let dumps: Vec<String> = [10, 14, 18]
+        .iter()
+        .map(|&n| {
+            let idle = http_dump(100..100 + n, "IO wait");
+            let idle = idle.split_once("\n\n").map_or("", |(_, rest)| rest);
+            http_dump(0..n, "select") + idle
+        })
+        .collect();
+    let found = analyze(&dumps);
+    let f = found
+        .iter()
+        .find(|f| f.pattern == "http-body-not-closed")
+        .expect("http-body-not-closed");
+    assert!(
+        f.site
+            .as_ref()
+            .is_some_and(|s| s.function.ends_with("readLoop")),
+        "{:?}",
+        f.site
+    );
 }

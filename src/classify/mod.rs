@@ -654,10 +654,13 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
     } else {
         ks.series
     };
-    let candidates: Vec<&Series> = series
+    let mut candidates: Vec<&Series> = series
         .iter()
         .filter(|s| !ignored(s, opts) && is_candidate(s, kind, n))
         .collect();
+    // An HTTP connection's pair is reported as its readLoop, the side that
+    // holds the response body, with its writeLoop folded in: readLoops first.
+    candidates.sort_by_key(|s| s.site().is_some_and(|f| f.function == HTTP_WRITE_LOOP));
     let growing: Vec<&Series> = candidates
         .iter()
         .copied()
