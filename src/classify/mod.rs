@@ -1776,37 +1776,48 @@ fn rise_by_chance(values: &[i64]) -> f64 {
         return 0.0;
     }
     // The Poisson probabilities over the range that holds all but a
-    // negligible part of the mass.
+    // negligible part of the mass, from ln P(lo) (Stirling's series for
+    // ln lo!) up.
     let spread = 12.0 * lambda.sqrt() + 12.0;
     let lo = (lambda - spread).max(0.0) as usize;
     let hi = (lambda + spread) as usize;
-    let mut log_p = -lambda;
+    let ln_factorial = |k: usize| -> f64 {
+        if k < 20 {
+            (2..=k).map(|i| (i as f64).ln()).sum()
+        } else {
+            let k = k as f64;
+            k * k.ln() - k + 0.5 * (2.0 * std::f64::consts::PI * k).ln() + 1.0 / (12.0 * k)
+                - 1.0 / (360.0 * k * k * k)
+        }
+    };
+    let mut log_p = -lambda + lo as f64 * lambda.ln() - ln_factorial(lo);
     let mut probs = Vec::with_capacity(hi - lo + 1);
-    for k in 0..=hi {
-        if k > 0 {
+    for k in lo..=hi {
+        if k > lo {
             log_p += lambda.ln() - (k as f64).ln();
         }
-        if k >= lo {
-            probs.push(log_p.exp());
-        }
+        probs.push(log_p.exp());
     }
-    // Large counts: bins of several counts each (the sum below is
-    // quadratic in their number).
-    let step = probs.len().div_ceil(1500).max(1);
-    let probs: Vec<f64> = probs.chunks(step).map(|c| c.iter().sum()).collect();
-    let rise = rise.div_ceil(step);
-    // prefix[i]: the mass of probs[..i].
-    let mut prefix = Vec::with_capacity(probs.len() + 1);
+    // prefix[i]: the mass of probs[..i]; from c on, tail[c] is the mass
+    // and tail_prefix[c] the sum of probs[c'] * prefix[c'].
+    let m = probs.len();
+    let mut prefix = Vec::with_capacity(m + 1);
     prefix.push(0.0);
     for p in &probs {
         prefix.push(prefix.last().copied().unwrap_or(0.0) + p);
     }
+    let mut tail = vec![0.0; m + 1];
+    let mut tail_prefix = vec![0.0; m + 1];
+    for c in (0..m).rev() {
+        tail[c] = tail[c + 1] + probs[c];
+        tail_prefix[c] = tail_prefix[c + 1] + probs[c] * prefix[c];
+    }
+    // Over a < b < c with c - a >= rise: P(a) P(c) P(a < b < c), summed
+    // over c in linear time.
     let mut total = 0.0;
-    for a in 0..probs.len() {
-        for c in (a + rise)..probs.len() {
-            // Any middle count strictly between the two.
-            total += probs[a] * probs[c] * (prefix[c] - prefix[a + 1]);
-        }
+    for a in 0..m {
+        let c = (a + rise).min(m);
+        total += probs[a] * (tail_prefix[c] - prefix[a + 1] * tail[c]);
     }
     total.min(1.0)
 }
@@ -2100,10 +2111,16 @@ mod tests {
         // a larger count are not.
         assert!(rise_by_chance(&[3, 6, 9]) < 0.05);
         assert!(rise_by_chance(&[16, 17, 19]) > 0.1);
-        // Large counts (binned) stay close to the normal picture: a rise of
-        // three standard deviations is rare, one of a half is not.
+        // Large counts stay close to the normal picture: a rise of three
+        // standard deviations is rare, one of a half is not.
         assert!(rise_by_chance(&[100_000, 100_600, 101_300]) < 0.01);
         assert!(rise_by_chance(&[100_000, 100_100, 100_200]) > 0.05);
+        // Very large counts start from Stirling's ln k! and sum in linear
+        // time: six standard deviations are rare, a tenth of one is not.
+        let big = 100_000_000;
+        assert!(rise_by_chance(&[big, big + 30_000, big + 60_000]) < 1e-3);
+        let p = rise_by_chance(&[big, big + 500, big + 1_000]);
+        assert!(p > 0.1 && p < 1.0 / 6.0, "{p}");
     }
 
     #[test]
