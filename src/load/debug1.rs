@@ -964,6 +964,20 @@ pub fn infer_hidden_ops(samples: &mut [Sample], hidden: &[Vec<u64>]) {
                 None => BlockingOp::Other,
             }
         };
+        // Ordering finds a nil channel only beside a live operation under
+        // the same wrapper, and a plain receive only beside a range one; a
+        // known release's distance says so alone.
+        let known = runtime_layout
+            .then(|| chan_op_by_offset(x.wrapping_sub(y)))
+            .flatten();
+        match (s.op, known) {
+            (
+                BlockingOp::ChanSend | BlockingOp::ChanReceive | BlockingOp::RangeReceive,
+                Some(ChanOp::Nil),
+            ) => s.op = BlockingOp::NilChan,
+            (BlockingOp::ChanReceive, Some(ChanOp::PlainReceive)) => s.plain_receive = true,
+            _ => {}
+        }
     }
 }
 
@@ -1213,6 +1227,28 @@ mod tests {
         assert_eq!(load_str(unknown).unwrap().samples[0].op, BlockingOp::Other);
         let arm = "goroutine profile: total 1\n1 @ 0x47e848 0x414adc 0x4146d8 0x50287c 0x484840\n#\t0x50287b\tmain.f+0x1b\tmain.go:47\n";
         assert_eq!(load_str(arm).unwrap().samples[0].op, BlockingOp::Other);
+    }
+
+    /// Ordering alone calls a nil-channel send beside a receive a send
+    /// (no live send shares its wrapper); the release's distance says nil.
+    #[test]
+    fn a_known_distance_finds_the_nil_channel_ordering_misses() {
+        let text = "goroutine profile: total 2
+1 @ 0x47e84a 0x4147ec 0x4146d7 0x50287c 0x484841
+#\t0x50287b\tmain.nilSend+0x1b\tmain.go:47
+
+1 @ 0x47e84a 0x415a0e 0x415532 0x502765 0x484841
+#\t0x502764\tmain.recv1+0x24\tmain.go:30
+";
+        let s = load_str(text).unwrap();
+        let ops: Vec<_> = s.samples.iter().map(|x| (x.op, x.plain_receive)).collect();
+        assert_eq!(
+            ops,
+            [
+                (BlockingOp::NilChan, false),
+                (BlockingOp::ChanReceive, true)
+            ]
+        );
     }
 
     #[test]
