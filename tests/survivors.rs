@@ -299,11 +299,13 @@ fn idle_keep_alive_connections_are_not_open_bodies() {
         .iter()
         .map(|&n| http_dump(0..n, "select"))
         .collect();
-    let found = analyze(&dumps);
-    let f = found
-        .iter()
-        .find(|f| f.pattern == "http-body-not-closed")
-        .expect("http-body-not-closed");
+    let open_bodies = |dumps: &[String]| -> Finding {
+        analyze(dumps)
+            .into_iter()
+            .find(|f| f.pattern == "http-body-not-closed")
+            .expect("http-body-not-closed")
+    };
+    let f = open_bodies(&dumps);
     assert!(f.severity >= Severity::High, "{:?}", f.severity);
 
     // The pair is reported as its readLoop (which holds the body), even
@@ -317,11 +319,7 @@ fn idle_keep_alive_connections_are_not_open_bodies() {
             http_dump(0..n, "select") + idle
         })
         .collect();
-    let found = analyze(&dumps);
-    let f = found
-        .iter()
-        .find(|f| f.pattern == "http-body-not-closed")
-        .expect("http-body-not-closed");
+    let f = open_bodies(&dumps);
     assert!(
         f.site
             .as_ref()
