@@ -1771,33 +1771,48 @@ fn rise_by_chance(values: &[i64]) -> f64 {
         return 1.0;
     }
     let lambda = values.iter().map(|&v| v.max(0) as f64).sum::<f64>() / n as f64;
-    let rise = (values[n - 1] - values[0]).max(2) as usize;
+    let rise = values[n - 1].saturating_sub(values[0]).max(2) as usize;
     if lambda <= 0.0 {
         return 0.0;
     }
     // The Poisson probabilities over the range that holds all but a
     // negligible part of the mass, from ln P(lo) (Stirling's series for
-    // ln lo!) up.
+    // ln lo!) up. Beyond a million (counts no process reaches, but a
+    // profile may claim) the normal curve in bins of a 200th of a standard
+    // deviation stands in, so that time and memory stay bounded.
     let spread = 12.0 * lambda.sqrt() + 12.0;
-    let lo = (lambda - spread).max(0.0) as usize;
-    let hi = (lambda + spread) as usize;
-    let ln_factorial = |k: usize| -> f64 {
-        if k < 20 {
-            (2..=k).map(|i| (i as f64).ln()).sum()
-        } else {
-            let k = k as f64;
-            k * k.ln() - k + 0.5 * (2.0 * std::f64::consts::PI * k).ln() + 1.0 / (12.0 * k)
-                - 1.0 / (360.0 * k * k * k)
+    let (probs, rise) = if lambda > 1e6 {
+        let sd = lambda.sqrt();
+        let width = sd / 200.0;
+        let probs: Vec<f64> = (0..4800)
+            .map(|i| {
+                let z = (i as f64 + 0.5 - 2400.0) / 200.0;
+                (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt() / 200.0
+            })
+            .collect();
+        (probs, ((rise as f64) / width).ceil() as usize)
+    } else {
+        let lo = (lambda - spread).max(0.0) as usize;
+        let hi = (lambda + spread) as usize;
+        let ln_factorial = |k: usize| -> f64 {
+            if k < 20 {
+                (2..=k).map(|i| (i as f64).ln()).sum()
+            } else {
+                let k = k as f64;
+                k * k.ln() - k + 0.5 * (2.0 * std::f64::consts::PI * k).ln() + 1.0 / (12.0 * k)
+                    - 1.0 / (360.0 * k * k * k)
+            }
+        };
+        let mut log_p = -lambda + lo as f64 * lambda.ln() - ln_factorial(lo);
+        let mut probs = Vec::with_capacity(hi - lo + 1);
+        for k in lo..=hi {
+            if k > lo {
+                log_p += lambda.ln() - (k as f64).ln();
+            }
+            probs.push(log_p.exp());
         }
+        (probs, rise)
     };
-    let mut log_p = -lambda + lo as f64 * lambda.ln() - ln_factorial(lo);
-    let mut probs = Vec::with_capacity(hi - lo + 1);
-    for k in lo..=hi {
-        if k > lo {
-            log_p += lambda.ln() - (k as f64).ln();
-        }
-        probs.push(log_p.exp());
-    }
     // prefix[i]: the mass of probs[..i]; from c on, tail[c] is the mass
     // and tail_prefix[c] the sum of probs[c'] * prefix[c'].
     let m = probs.len();
@@ -1816,7 +1831,7 @@ fn rise_by_chance(values: &[i64]) -> f64 {
     // over c in linear time.
     let mut total = 0.0;
     for a in 0..m {
-        let c = (a + rise).min(m);
+        let c = a.saturating_add(rise).min(m);
         total += probs[a] * (tail_prefix[c] - prefix[a + 1] * tail[c]);
     }
     total.min(1.0)
@@ -2121,6 +2136,19 @@ mod tests {
         assert!(rise_by_chance(&[big, big + 30_000, big + 60_000]) < 1e-3);
         let p = rise_by_chance(&[big, big + 500, big + 1_000]);
         assert!(p > 0.1 && p < 1.0 / 6.0, "{p}");
+        // Both sides of a million agree (Poisson below, the normal curve
+        // above), and a count a profile may claim but no process reaches
+        // stays bounded.
+        let (a, b) = (
+            rise_by_chance(&[999_000, 1_000_000, 1_001_000]),
+            rise_by_chance(&[1_001_000, 1_002_000, 1_003_000]),
+        );
+        assert!((a - b).abs() < 0.01, "{a} vs {b}");
+        let huge = i64::MAX / 4;
+        assert!(rise_by_chance(&[huge, huge + 1, huge + 2]) > 0.1);
+        assert!(rise_by_chance(&[1, huge / 2, huge]) < 1e-6);
+        assert!(rise_by_chance(&[i64::MIN, 0, i64::MAX]) <= 1.0);
+        assert!(rise_by_chance(&[-5, 3, 9]) <= 1.0);
     }
 
     #[test]
