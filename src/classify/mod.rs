@@ -406,24 +406,21 @@ fn match_entry(e: &catalog::Compiled, s: &Series, kind: FindingKind, growing: &[
     // debug=1 text does not record the operation: an entry that names its
     // frames still matches on them.
     let op_unknown = s.op == BlockingOp::Other && !e.frames.is_empty();
-    if e.has_rule("frames_or_ops") {
+    let any_frame = || e.frames.iter().any(|re| frames_match(re, s));
+    let named = if e.has_rule("frames_or_ops") {
         // Either names the entry: its operation, or a frame that waits in
         // another one (net.Pipe's connections wait in a select, not on the
         // network).
-        if !e.ops.contains(&s.op) && !e.frames.iter().any(|re| frames_match(re, s)) {
-            return Match::No;
-        }
-    } else if !e.ops.is_empty() && !e.ops.contains(&s.op) && !op_unknown {
-        return Match::No;
-    }
-    let frames_ok = if e.has_rule("frames_or_ops") {
-        true
-    } else if e.has_rule("grows_with_pair") {
-        e.frames.iter().any(|re| frames_match(re, s))
+        e.ops.contains(&s.op) || any_frame()
     } else {
-        e.frames.iter().all(|re| frames_match(re, s))
+        (e.ops.is_empty() || e.ops.contains(&s.op) || op_unknown)
+            && if e.has_rule("grows_with_pair") {
+                any_frame()
+            } else {
+                e.frames.iter().all(|re| frames_match(re, s))
+            }
     };
-    if !frames_ok {
+    if !named {
         return Match::No;
     }
     if e.not_frames.iter().any(|re| frames_match(re, s)) {
@@ -1780,7 +1777,6 @@ fn rise_by_chance(values: &[i64]) -> f64 {
     // ln lo!) up. Beyond a million (counts no process reaches, but a
     // profile may claim) the normal curve in bins of a 200th of a standard
     // deviation stands in, so that time and memory stay bounded.
-    let spread = 12.0 * lambda.sqrt() + 12.0;
     let (probs, rise) = if lambda > 1e6 {
         let sd = lambda.sqrt();
         let width = sd / 200.0;
@@ -1792,6 +1788,7 @@ fn rise_by_chance(values: &[i64]) -> f64 {
             .collect();
         (probs, ((rise as f64) / width).ceil() as usize)
     } else {
+        let spread = 12.0 * lambda.sqrt() + 12.0;
         let lo = (lambda - spread).max(0.0) as usize;
         let hi = (lambda + spread) as usize;
         let ln_factorial = |k: usize| -> f64 {

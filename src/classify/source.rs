@@ -1556,8 +1556,15 @@ fn examine_send(
                     .any(|(n, x)| recv_line.is_none_or(|r| *n > r) && label.is_match(x))
             })
     };
-    let ret = after.iter().find(|(n, l)| {
-        recv_line.is_none_or(|r| *n < r) && (regex!(r"\breturn\b").is_match(l) || skips_receive(l))
+    let ret = after.iter().find_map(|(n, l)| {
+        let how = if regex!(r"\breturn\b").is_match(l) {
+            "returns"
+        } else if skips_receive(l) {
+            "jumps past the receive (goto)"
+        } else {
+            return None;
+        };
+        recv_line.is_none_or(|r| *n < r).then_some((n, l, how))
     });
     // A return that hands the channel to the caller (`return out`) is how
     // a producer is made, not an early exit: the receiver is the caller,
@@ -1592,8 +1599,8 @@ fn examine_send(
         place.decl.close,
     )
     .is_some();
-    if let Some((rn, _)) =
-        ret.filter(|(_, l)| send_in_loop && hands_over.as_ref().is_some_and(|h| h.is_match(l)))
+    if let Some((rn, _, _)) =
+        ret.filter(|(_, l, _)| send_in_loop && hands_over.as_ref().is_some_and(|h| h.is_match(l)))
     {
         v.evidence.push(format!(
             "{} returns {} to its caller, and the goroutine sends on it in a loop: the caller receives from it, and stopped before the sends ended",
@@ -1602,16 +1609,11 @@ fn examine_send(
         ));
         return;
     }
-    if let Some((rn, rl)) = ret {
+    if let Some((rn, _, how)) = ret {
         v.pattern = Some("premature-return");
         v.evidence.push(format!(
-            "{} {} after the go statement at {} and before {} is received{}",
+            "{} {how} after the go statement at {} and before {} is received{}",
             loc(gsrc, *rn),
-            if regex!(r"\breturn\b").is_match(rl) {
-                "returns"
-            } else {
-                "jumps past the receive (goto)"
-            },
             loc(gsrc, go.line),
             chan_name,
             recv_line

@@ -923,6 +923,10 @@ pub fn infer_hidden_ops(samples: &mut [Sample], hidden: &[Vec<u64>]) {
         let Some((x, y)) = park(h) else {
             continue;
         };
+        // What a known release's distance between the two says.
+        let known = runtime_layout
+            .then(|| chan_op_by_offset(x.wrapping_sub(y)))
+            .flatten();
         // A send parks below some receive's wrapper; a receive's wrapper sits
         // above some send's park address.
         let send = chans.iter().any(|&(_, y2)| x < y2);
@@ -950,10 +954,7 @@ pub fn infer_hidden_ops(samples: &mut [Sample], hidden: &[Vec<u64>]) {
                 BlockingOp::ChanReceive
             }
         } else {
-            match runtime_layout
-                .then(|| chan_op_by_offset(x.wrapping_sub(y)))
-                .flatten()
-            {
+            match known {
                 Some(ChanOp::Send) => BlockingOp::ChanSend,
                 Some(ChanOp::PlainReceive) => {
                     s.plain_receive = true;
@@ -967,9 +968,6 @@ pub fn infer_hidden_ops(samples: &mut [Sample], hidden: &[Vec<u64>]) {
         // Ordering finds a nil channel only beside a live operation under
         // the same wrapper, and a plain receive only beside a range one; a
         // known release's distance says so alone.
-        let known = runtime_layout
-            .then(|| chan_op_by_offset(x.wrapping_sub(y)))
-            .flatten();
         match (s.op, known) {
             (
                 BlockingOp::ChanSend | BlockingOp::ChanReceive | BlockingOp::RangeReceive,

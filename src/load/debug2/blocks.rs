@@ -949,9 +949,10 @@ fn load_input(
     let (applied_tx, applied_rx) = mpsc::channel::<Buf<'_>>();
     let stopped = AtomicBool::new(false);
     let (p, base, going, end) = std::thread::scope(|threads| {
-        // Blocks are parsed on the pool in any order, and applied here in
-        // input order as soon as each one's turn comes, while this thread
-        // goes on reading: no wave waits for its slowest block.
+        // Blocks are parsed on the pool in any order and applied on this
+        // thread in input order as soon as each one's turn comes, while the
+        // calling thread goes on reading: no wave waits for its slowest
+        // block.
         let applier = threads.spawn(|| {
             let mut p = Parser::new(source, opts);
             let mut base = 0u64;
