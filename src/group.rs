@@ -11,7 +11,9 @@
 
 use crate::load::Fold;
 use crate::model::normalize;
-use crate::model::{BlockingOp, FrameId, FrameRef, Interner, ProfileKind, Sample, Snapshot, Sym};
+use crate::model::{
+    BlockingOp, CallWords, FrameId, FrameRef, Interner, ProfileKind, Sample, Snapshot, Sym,
+};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -117,6 +119,8 @@ pub struct Group {
     pub values: Vec<i64>,
     /// Goroutine ids (debug=2 only).
     pub ids: Vec<u64>,
+    /// The words of each goroutine's top frames, in the order of `ids`.
+    pub calls: Vec<CallWords>,
     pub wait_min: Option<u32>,
     pub wait_max: Option<u32>,
     /// Goroutines (with a known wait) that showed no wait minutes, i.e. blocked
@@ -676,6 +680,7 @@ fn new_group(snap: &Snapshot, sample: &Sample, rep: usize, key: GroupKey) -> Gro
         created_by: sample.created_by.map(|c| snap.table.resolve(c)),
         values: vec![0; snap.sample_types.len().max(1)],
         ids: Vec::new(),
+        calls: Vec::new(),
         wait_min: None,
         wait_max: None,
         parents: BTreeMap::new(),
@@ -862,6 +867,7 @@ fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample) {
     }
     if let Some(info) = &s.goroutine {
         g.ids.push(info.id);
+        g.calls.push(info.call);
         let w = info.wait_minutes.unwrap_or(0);
         g.wait_min = Some(g.wait_min.map_or(w, |m| m.min(w)));
         g.wait_max = Some(g.wait_max.map_or(w, |m| m.max(w)));

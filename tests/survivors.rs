@@ -328,3 +328,83 @@ fn idle_keep_alive_connections_are_not_open_bodies() {
         f.site
     );
 }
+
+/// Goroutines `ids` blocked in `state` in `main.(*API).handle`, called by
+/// a connection's serve loop, with `args` as its argument list.
+fn serving_dump(ids: std::ops::Range<u64>, state: &str, args: impl Fn(u64) -> String) -> String {
+    let mut s =
+        String::from("goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n");
+    for id in ids {
+        let _ = write!(
+            s,
+            "goroutine {id} [{state}]:\nmain.(*API).handle({})\n\t/src/app/api.go:44 +0xf1\nmain.(*conn).serve(0xc000{id:06x}00)\n\t/src/app/conn.go:80 +0x6dc\ncreated by main.(*Server).Serve in goroutine 1\n\t/src/app/server.go:30 +0x4fd\n\n",
+            args(id)
+        );
+    }
+    s
+}
+
+#[test]
+fn goroutines_in_a_new_call_are_not_survivors() {
+    // Connection goroutines 100.. (3, 6, 9 of them) each wait in a handler
+    // at every snapshot, each time for another request: the same ids and
+    // stacks, other arguments. The dump shows they finished their waits.
+    let serving: Vec<String> = (1..=3u64)
+        .map(|k| {
+            serving_dump(100..100 + 3 * k, "select", |id| {
+                format!("0xc000010000, 0xc0002{k}{id:04x}0, 0xc0005{id:04x}{k}8")
+            })
+        })
+        .collect();
+    let found = analyze(&serving);
+    let f = find(&found, "(*API).handle").expect("a finding");
+    assert_eq!(f.severity, Severity::Info, "{f:?}");
+    assert_eq!(f.survivors, vec![Some(3), Some(6)]);
+    assert_eq!(f.moved, vec![Some(3), Some(6)]);
+    assert_eq!(f.leaked_at_least, Some(0));
+    assert!(f.decided_by.contains("new call"), "{}", f.decided_by);
+
+    // The same goroutines blocked in the same call all along: a leak.
+    let stuck: Vec<String> = (1..=3u64)
+        .map(|k| {
+            serving_dump(100..100 + 3 * k, "select", |id| {
+                format!("0xc000010000, 0xc0002{id:05x}0, 0xc0005{id:04x}08")
+            })
+        })
+        .collect();
+    let found = analyze(&stuck);
+    let f = find(&found, "(*API).handle").expect("a finding");
+    assert!(f.severity >= Severity::High, "{f:?}");
+    assert_eq!(f.moved, vec![Some(0), Some(0)]);
+    assert_eq!(f.leaked_at_least, Some(6));
+
+    // Two pointers that shift by one amount are a stack the runtime moved
+    // (to shrink it), not a new call: still survivors.
+    let shifted: Vec<String> = (1..=3u64)
+        .map(|k| {
+            serving_dump(100..100 + 3 * k, "select", |id| {
+                let base = 0xc000200000 + id * 0x10000 + k * 0x800;
+                format!("0xc000010000, 0x{:x}, 0x{:x}", base + 0x40, base + 0x98)
+            })
+        })
+        .collect();
+    let found = analyze(&shifted);
+    let f = find(&found, "(*API).handle").expect("a finding");
+    assert!(f.severity >= Severity::High, "{f:?}");
+    assert_eq!(f.moved, vec![Some(0), Some(0)]);
+
+    // A sleep that loops for ever changes its arguments too (a growing
+    // backoff): moving says nothing there.
+    let sleeping: Vec<String> = (1..=3u64)
+        .map(|k| {
+            serving_dump(100..100 + 3 * k, "sleep", |id| {
+                format!("0xc000010000, 0x{:x}", 0x5f5e100 * k + id)
+            })
+        })
+        .collect();
+    let found = analyze(&sleeping);
+    let f = find(&found, "(*API).handle").expect("a finding");
+    assert!(f.severity >= Severity::Medium, "{f:?}");
+    assert_eq!(f.moved, vec![Some(0), Some(0)]);
+    assert_eq!(f.leaked_at_least, Some(6));
+}

@@ -28,14 +28,19 @@ const LEAK_SITES: [(&str, &str); 2] = [
 ];
 
 /// Pinned figures per format: (recall at medium+ at least, false findings at
-/// medium+ at most, false findings at high+ at most, precision at confidence
-/// >= 0.7 at least).
+/// medium+ at most, false findings at high+ at most, precision at a
+/// confidence of 0.7 or more at least). With counts only (pb, debug=1), the
+/// controls that grow at every snapshot by design are medium ("counts
+/// only" findings).
 const PINNED: [(&str, f64, usize, usize, f64); 3] = [
-    ("pb", 1.0, 16, 0, 1.0),
-    ("debug1", 1.0, 16, 0, 1.0),
+    ("pb", 1.0, 30, 0, 1.0),
+    ("debug1", 1.0, 30, 0, 1.0),
     // control-host-watchers (a set of per-host watchers filling up to its
-    // bound: ids survive, the growth slows) is medium in both releases.
-    ("debug2", 1.0, 2, 0, 1.0),
+    // bound: ids survive, the growth slows) is medium in both releases;
+    // control-keepalive-slow-handler's client connections (a keep-alive
+    // pool that fills with the callers, idle between responses, so the
+    // same call in Go 1.19's snapshots) are medium there.
+    ("debug2", 1.0, 3, 0, 1.0),
 ];
 
 struct Row {

@@ -318,6 +318,7 @@ mod tests {
             linked: vec![],
             functions: vec![],
             survivors: vec![],
+            moved: vec![],
             leaked_at_least: Some(3),
             present_since: None,
             decided_by: String::new(),

@@ -79,8 +79,13 @@ pub struct Finding {
     /// Goroutines: per consecutive pair of snapshots, how many goroutine ids
     /// of the group stayed in it (`null` where the format has no ids).
     pub survivors: Vec<Option<usize>>,
+    /// Goroutines: per consecutive pair of snapshots, how many of those
+    /// `survivors` were in a new call of their top frames at the next
+    /// snapshot (they finished the wait they were in; `null` where the
+    /// format has no ids).
+    pub moved: Vec<Option<usize>>,
     /// The lower bound of the leak where ids are known: goroutines that
-    /// survived the last step.
+    /// survived the last step, blocked in the same call.
     pub leaked_at_least: Option<usize>,
     /// 1-based snapshot from which some goroutines of the group are present
     /// in every snapshot (`null` when none or ids are unknown).
@@ -930,7 +935,13 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             source: source_info,
             linked: Vec::new(),
             functions: s.stacks.functions(),
-            survivors: s.survivors.clone(),
+            survivors: s
+                .survivors
+                .iter()
+                .zip(&s.moved)
+                .map(|(a, b)| Some(a.as_ref()? + b.as_ref()?))
+                .collect(),
+            moved: s.moved.clone(),
             leaked_at_least: s.leaked_at_least(),
             present_since: s.oldest_survivors().map(|(k, _)| k + 1),
             decided_by: j.decided_by,
@@ -1503,12 +1514,20 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
     // 2. Survivors, where goroutine ids are known.
     if ids_known {
         if s.churning() {
+            let moved = s.moved().unwrap_or(0);
             return Judgement::new(
                 Severity::Info,
                 0.1,
-                format!(
-                    "churning: no goroutine outlived a snapshot ({counts}; ids known in all {n} snapshots)"
-                ),
+                if moved > 0 {
+                    format!(
+                        "churning: no goroutine stayed blocked from one snapshot to the next ({counts}; ids known in all {n} snapshots): {} kept their id but were in a new call, long-lived goroutines (connections, workers) taking one request after another",
+                        plural(moved, "goroutine", "goroutines")
+                    )
+                } else {
+                    format!(
+                        "churning: no goroutine outlived a snapshot ({counts}; ids known in all {n} snapshots)"
+                    )
+                },
             );
         }
         if t.jump_at_end(&s.values) && s.leaked_at_least() == Some(0) {
@@ -2009,16 +2028,23 @@ fn evidence(s: &Series, kind: FindingKind, unit: &str, n: usize) -> Vec<String> 
             ev.push(format!("blocked in {} at {}", s.op, site_text(site)));
         }
         if n >= 2 && s.survivors.iter().all(|x| x.is_some()) {
-            let steps: Vec<String> = s
-                .survivors
-                .iter()
-                .enumerate()
-                .map(|(k, x)| format!("{}→{}: {}", k + 1, k + 2, x.unwrap_or(0)))
-                .collect();
+            let steps = |xs: &[Option<usize>]| {
+                xs.iter()
+                    .enumerate()
+                    .map(|(k, x)| format!("{}→{}: {}", k + 1, k + 2, x.unwrap_or(0)))
+                    .collect::<Vec<String>>()
+                    .join(", ")
+            };
             ev.push(format!(
-                "survivors (goroutine ids of the group still in it at the next snapshot): {}",
-                steps.join(", ")
+                "survivors (goroutine ids of the group still in it, in the same call, at the next snapshot): {}",
+                steps(&s.survivors)
             ));
+            if s.moved().unwrap_or(0) > 0 {
+                ev.push(format!(
+                    "not counted as survivors: goroutines that kept their id and stack but were in a new call of their top frames (other arguments or offset: they finished the wait they were in): {}",
+                    steps(&s.moved)
+                ));
+            }
         }
         if let Some(p) = s.persistent_ids {
             if n >= 2 && p > 0 {

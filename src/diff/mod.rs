@@ -7,7 +7,7 @@ pub mod flame;
 pub mod gate;
 
 use crate::group::{Group, GroupKey, Grouper, Stacks};
-use crate::model::{BlockingOp, FrameRef, Snapshot};
+use crate::model::{BlockingOp, CallWords, FrameRef, Snapshot};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -353,9 +353,19 @@ pub struct Series {
     /// hidden addresses (a plain receive); false elsewhere.
     pub plain_receive: bool,
     /// Per consecutive pair of snapshots (k, k+1): how many goroutine ids of
-    /// the group in snapshot k are still in it in snapshot k+1; `None` where
-    /// ids are not known in both (pprof, debug=1).
+    /// the group in snapshot k are still in it in snapshot k+1, blocked in
+    /// the same call (see `moved`); `None` where ids are not known in both
+    /// (pprof, debug=1).
     pub survivors: Vec<Option<usize>>,
+    /// Per consecutive pair of snapshots (k, k+1): goroutine ids of the
+    /// group in both that are in another call of their top frames in k+1
+    /// (their words changed in a way a move of the stack cannot explain:
+    /// [`crate::model::CallWords::moved_from`]): a connection or worker
+    /// goroutine that finished its wait and serves the next request. Not
+    /// counted among the survivors. Only for waits that end when another
+    /// goroutine acts ([`BlockingOp::ends_when_woken`]), as a sleep or a
+    /// loop that runs moves while it loops forever; `None` as `survivors`.
+    pub moved: Vec<Option<usize>>,
     /// Per snapshot k: how many ids of the group are in it in every snapshot
     /// from k to the last (the last entry is the last snapshot's count);
     /// `None` where ids are not known from k on.
@@ -407,6 +417,12 @@ impl Series {
     /// snapshots): the lower bound of the leak. `None` without ids.
     pub fn leaked_at_least(&self) -> Option<usize> {
         self.survivors.last().copied().flatten()
+    }
+
+    /// Goroutines that stayed in the group over some step but were in a new
+    /// call (see `moved`), over all steps. `None` without ids.
+    pub fn moved(&self) -> Option<usize> {
+        self.moved.iter().copied().sum()
     }
 
     /// The earliest snapshot (0-based) from which some goroutines of the
@@ -703,51 +719,79 @@ pub fn diff_groups(
             .map(|g| g.map_or_else(|| vec![0; width], |g| g.values.clone()))
             .collect();
         let waits = present.iter().map(|g| g.and_then(|g| g.wait_max)).collect();
+        let op = present
+            .iter()
+            .rev()
+            .flatten()
+            .map(|g| g.op)
+            .max_by_key(|&op| crate::group::op_specificity(op))
+            .unwrap_or(latest.op);
+        // Each id with the words of its top frames.
+        let id_sets: Vec<Option<FxHashMap<u64, CallWords>>> = present
+            .iter()
+            .zip(ids_known)
+            .map(|(g, &known)| {
+                known.then(|| {
+                    g.map(|g| {
+                        g.ids
+                            .iter()
+                            .copied()
+                            .zip(
+                                g.calls
+                                    .iter()
+                                    .copied()
+                                    .chain(std::iter::repeat(CallWords::default())),
+                            )
+                            .collect()
+                    })
+                    .unwrap_or_default()
+                })
+            })
+            .collect();
+        let judge_moves = op.ends_when_woken();
+        // Whether the goroutine `id` (with `call` in the later snapshot) is
+        // in the earlier one in the same call.
+        let stayed = |before: &FxHashMap<u64, CallWords>, id: &u64, call: &CallWords| {
+            before
+                .get(id)
+                .is_some_and(|b| !(judge_moves && call.moved_from(b)))
+        };
+        let (survivors, moved): (Vec<Option<usize>>, Vec<Option<usize>>) = id_sets
+            .windows(2)
+            .map(|w| match (&w[0], &w[1]) {
+                (Some(a), Some(b)) => {
+                    let both = b.keys().filter(|id| a.contains_key(id)).count();
+                    let kept = b.iter().filter(|(id, c)| stayed(a, id, c)).count();
+                    (Some(kept), Some(both - kept))
+                }
+                _ => (None, None),
+            })
+            .unzip();
+        let mut present_since: Vec<Option<usize>> = vec![None; n];
+        if let Some(Some(last)) = id_sets.last() {
+            // The ids of the last snapshot that were there, in the same
+            // call, in every snapshot from k on.
+            let mut common: FxHashSet<u64> = last.keys().copied().collect();
+            present_since[n - 1] = Some(common.len());
+            for k in (0..n - 1).rev() {
+                match (&id_sets[k], &id_sets[k + 1]) {
+                    (Some(ids), Some(next)) => {
+                        common.retain(|id| next.get(id).is_some_and(|c| stayed(ids, id, c)));
+                        present_since[k] = Some(common.len());
+                    }
+                    _ => break,
+                }
+            }
+        }
+        // Ids present, in the same call, in every snapshot.
         let persistent_ids = if ids_known.iter().all(|&k| k) && present.iter().all(|g| g.is_some())
         {
-            let mut common: FxHashSet<u64> = present[0]
-                .map(|g| g.ids.iter().copied().collect())
-                .unwrap_or_default();
-            for g in present.iter().skip(1).flatten() {
-                let ids: FxHashSet<u64> = g.ids.iter().copied().collect();
-                common.retain(|id| ids.contains(id));
-            }
-            Some(common.len())
+            Some(present_since[0].unwrap_or(0))
         } else if ids_known.iter().all(|&k| k) {
             Some(0)
         } else {
             None
         };
-        let id_sets: Vec<Option<FxHashSet<u64>>> = present
-            .iter()
-            .zip(ids_known)
-            .map(|(g, &known)| {
-                known.then(|| {
-                    g.map(|g| g.ids.iter().copied().collect())
-                        .unwrap_or_default()
-                })
-            })
-            .collect();
-        let survivors: Vec<Option<usize>> = id_sets
-            .windows(2)
-            .map(|w| match (&w[0], &w[1]) {
-                (Some(a), Some(b)) => Some(a.iter().filter(|id| b.contains(id)).count()),
-                _ => None,
-            })
-            .collect();
-        let mut present_since: Vec<Option<usize>> = vec![None; n];
-        if let Some(Some(last)) = id_sets.last() {
-            let mut common: FxHashSet<u64> = last.clone();
-            for k in (0..n).rev() {
-                match &id_sets[k] {
-                    Some(ids) => {
-                        common.retain(|id| ids.contains(id));
-                        present_since[k] = Some(common.len());
-                    }
-                    None => break,
-                }
-            }
-        }
         let id_runs = present
             .iter()
             .zip(ids_known)
@@ -795,13 +839,7 @@ pub fn diff_groups(
         };
         out.push(Series {
             key: latest.key.clone(),
-            op: present
-                .iter()
-                .rev()
-                .flatten()
-                .map(|g| g.op)
-                .max_by_key(|&op| crate::group::op_specificity(op))
-                .unwrap_or(latest.op),
+            op,
             frames: latest.frames.clone(),
             // A debug=1 or protobuf snapshot has none; a debug=2 one of the
             // same run may.
@@ -825,6 +863,7 @@ pub fn diff_groups(
                 .unwrap_or(0),
             plain_receive: present.iter().flatten().any(|g| g.plain_receive),
             survivors,
+            moved,
             present_since,
             parent_state,
             waiting_creator,

@@ -182,6 +182,26 @@ impl BlockingOp {
         )
     }
 
+    /// A wait that ends when another goroutine acts (a channel, a lock, a
+    /// WaitGroup, a condition variable, the network), as opposed to a
+    /// sleep, a loop that runs, or a wait that can never end: a goroutine
+    /// seen in a new call of it ([`CallWords::moved_from`]) finished the
+    /// wait it was in before.
+    pub fn ends_when_woken(self) -> bool {
+        matches!(
+            self,
+            BlockingOp::ChanSend
+                | BlockingOp::ChanReceive
+                | BlockingOp::RangeReceive
+                | BlockingOp::Select
+                | BlockingOp::Mutex
+                | BlockingOp::RwMutex
+                | BlockingOp::WaitGroup
+                | BlockingOp::Cond
+                | BlockingOp::IoWait
+        )
+    }
+
     /// Blocked (parked) rather than running or in a syscall.
     pub fn is_blocked(self) -> bool {
         !matches!(
@@ -462,6 +482,73 @@ impl Ord for FrameRef {
     }
 }
 
+/// The first words a debug=2 dump prints for a goroutine's top frames
+/// past the wait itself (frames of `runtime`, `sync` and `internal/…` are
+/// left out): for each frame from the top, its `+0x` offset (0 without
+/// one), then the words of its argument list, up to [`CallWords::CAP`]
+/// words in all, zero-padded. A goroutine that stays blocked keeps them from one
+/// snapshot to the next: its stack does not change while it waits, except
+/// that the runtime may move the whole stack (to shrink it), which shifts
+/// every pointer into it by the same amount. A goroutine of the same id
+/// and stack whose words differ otherwise is in another call of its top
+/// frames: it finished the wait it was in (see [`CallWords::moved_from`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct CallWords {
+    pub words: [u64; CallWords::CAP],
+    pub len: u8,
+}
+
+impl CallWords {
+    pub const CAP: usize = 8;
+
+    pub fn is_full(&self) -> bool {
+        usize::from(self.len) >= Self::CAP
+    }
+
+    pub fn push(&mut self, w: u64) {
+        if let Some(slot) = self.words.get_mut(usize::from(self.len)) {
+            *slot = w;
+            self.len += 1;
+        }
+    }
+
+    /// Whether a goroutine with these words is in another call than when
+    /// it had `before` (same id, same stack): some word changed, other than
+    /// by the signature of a moved stack, where two or more addresses
+    /// change by one amount. A small value that changed (an offset, a
+    /// length, a count: no address is below 64 KiB), one address that
+    /// changed, or addresses that changed by different amounts are another
+    /// call. (A single pointer into a stack that moved would read as a new
+    /// call too; among the goroutines of the leaking programs captured for
+    /// testing, blocked in the same place in two snapshots, no word ever
+    /// changed.)
+    pub fn moved_from(&self, before: &CallWords) -> bool {
+        if self == before {
+            return false;
+        }
+        if self.len != before.len {
+            return true;
+        }
+        let mut delta: Option<u64> = None;
+        let mut changed = 0;
+        for (&a, &b) in before.words.iter().zip(&self.words) {
+            if a == b {
+                continue;
+            }
+            if a < 1 << 16 || b < 1 << 16 {
+                return true;
+            }
+            changed += 1;
+            let d = b.wrapping_sub(a);
+            match delta {
+                Some(x) if x != d => return true,
+                _ => delta = Some(d),
+            }
+        }
+        changed == 1
+    }
+}
+
 /// What a goroutine dump says about one goroutine beyond its stack.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GoroutineInfo {
@@ -478,6 +565,8 @@ pub struct GoroutineInfo {
     pub frames_elided: bool,
     /// `goroutine running on other thread; stack unavailable`.
     pub stack_unavailable: bool,
+    /// The words of its top frames (debug=2 text, crash dumps).
+    pub call: CallWords,
 }
 
 /// One sample: a goroutine (debug=2, count 1), a debug=1 record or a proto
@@ -625,6 +714,91 @@ pub(crate) fn test_snapshot(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn call(words: &[u64]) -> CallWords {
+        let mut c = CallWords::default();
+        for &w in words {
+            c.push(w);
+        }
+        c
+    }
+
+    #[test]
+    fn a_new_call_is_told_from_a_moved_stack() {
+        let before = call(&[
+            0xf1,
+            0x3ec82f883c0,
+            0xacdf20,
+            0x3ec830425b0,
+            0x3ec82f2060f,
+            0x9,
+        ]);
+        // Blocked all along: the same words.
+        assert!(!before.moved_from(&before));
+        // The handler's context and query changed by different amounts:
+        // another request.
+        let next = call(&[
+            0xf1,
+            0x3ec82f883c0,
+            0xacdf20,
+            0x3ec830b4850,
+            0x3ec82f20d8f,
+            0x9,
+        ]);
+        assert!(next.moved_from(&before));
+        // Another offset (a small value): another point of the function.
+        let other_pc = call(&[
+            0x15b,
+            0x3ec82f883c0,
+            0xacdf20,
+            0x3ec830425b0,
+            0x3ec82f2060f,
+            0x9,
+        ]);
+        assert!(other_pc.moved_from(&before));
+        // A small word changed (a length, an index).
+        let other_len = call(&[
+            0xf1,
+            0x3ec82f883c0,
+            0xacdf20,
+            0x3ec830425b0,
+            0x3ec82f2060f,
+            0xa,
+        ]);
+        assert!(other_len.moved_from(&before));
+        // Two pointers shifted by one amount: the runtime moved the stack
+        // they point into (shrinking it); this decides nothing.
+        let copied = call(&[
+            0xf1,
+            0x3ec82f883c0,
+            0xacdf20,
+            0x3ec830425b0 - 0x1000,
+            0x3ec82f2060f - 0x1000,
+            0x9,
+        ]);
+        assert!(!copied.moved_from(&before));
+        // One pointer changed (a new job, a new request): another call.
+        let one = call(&[
+            0xf1,
+            0x3ec82f883c0,
+            0xacdf20,
+            0x3ec830b4850,
+            0x3ec82f2060f,
+            0x9,
+        ]);
+        assert!(one.moved_from(&before));
+        // A shorter argument list: another call.
+        assert!(call(&[0xf1, 0x3ec82f883c0]).moved_from(&call(&[0xf1])));
+        // Words past the capacity are not kept.
+        let mut full = before;
+        while !full.is_full() {
+            full.push(0x10000);
+        }
+        let kept = full;
+        full.push(0x77);
+        assert_eq!(full, kept);
+        assert_eq!(usize::from(full.len), CallWords::CAP);
+    }
 
     #[test]
     fn closures_name_their_creator() {

@@ -35,12 +35,13 @@
 //! the sequential line reader.
 
 use super::grammar::{
-    is_elided, parse_file_line, parse_func_line, parse_header, split_created_by, Header,
+    arg_words, hex_prefix, is_elided, is_wait_frame, parse_file_line, parse_func_line,
+    parse_header, push_frame_words, split_created_by, Header,
 };
 use super::parser::{read_lines, LineReader, Parser, GOEXIT, WRITER};
 use crate::error::InputError;
 use crate::load::{gzip_message, LimitExceeded, LoadOptions};
-use crate::model::{FrameId, Snapshot};
+use crate::model::{CallWords, FrameId, Snapshot};
 use memchr::{memchr, memchr2, memmem, memrchr};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
@@ -102,6 +103,8 @@ struct Fast {
     created: Option<(u32, Option<u64>)>,
     /// The last line taken was blank.
     trailing_blank: bool,
+    /// The words of its top frames.
+    call: CallWords,
 }
 
 enum Unit {
@@ -153,8 +156,9 @@ enum Line<'b> {
     /// `created by NAME [in goroutine N]`: the trimmed name and the parent.
     Created(&'b str, Option<u64>),
     Elided,
-    /// A file line: `path:line` text (the frame's key), path and line.
-    File(&'b str, &'b str, u32),
+    /// A file line: `path:line` text (the frame's key), path, line and
+    /// `+0x` offset.
+    File(&'b str, &'b str, u32, u64),
     /// Anything else: handled by the sequential parser.
     Other,
 }
@@ -199,7 +203,7 @@ impl Classifier {
                 return Line::Other;
             }
             return match parse_file_line(body) {
-                Some(fl) => Line::File(&body[..fl.key_len], fl.path, fl.line),
+                Some(fl) => Line::File(&body[..fl.key_len], fl.path, fl.line, fl.offset),
                 None => Line::Other,
             };
         }
@@ -411,6 +415,9 @@ fn parse_goroutine<'b>(
     let mut trailing_blank = false;
     let mut state = State::Frames;
     let mut pending: (&str, Option<u64>) = ("", None);
+    // The argument list of the pending function line.
+    let mut pending_args: &[u8] = b"";
+    let mut call = CallWords::default();
     // The last point where no line is pending.
     let mut clean = (after_header, line + 1);
     let mut pos = after_header;
@@ -425,9 +432,14 @@ fn parse_goroutine<'b>(
             // this frame's two lines are the guessed frame's texts with
             // other arguments and offset, they read the same.
             if let Some(g) = guess(out, table, last).filter(|&g| g != ELIDED) {
-                if let Some(after) =
-                    same_frame(data, cls.max_line, &out.frames[g as usize], pos, end, next)
-                {
+                let f = &out.frames[g as usize];
+                if let Some((after, offset)) = same_frame(data, cls.max_line, f, pos, end, next) {
+                    let name = bytes(data, f.name);
+                    if !call.is_full() && !is_wait_frame(name) {
+                        let args = arg_words(&data[pos + name.len()..end]);
+                        let offset = offset.map_or(0, |o| hex_prefix(&data[o..]));
+                        push_frame_words(&mut call, name, offset, &args);
+                    }
                     follow(table, &mut last, g);
                     out.items.push(g);
                     trailing_blank = false;
@@ -442,6 +454,7 @@ fn parse_goroutine<'b>(
         match (state, cls.classify(l, t)) {
             (State::Frames, Line::Func(name)) => {
                 pending = (name, None);
+                pending_args = &l[name.len()..];
                 state = State::FuncFile;
             }
             (State::Frames, Line::Created(name, parent)) => {
@@ -453,7 +466,11 @@ fn parse_goroutine<'b>(
                 trailing_blank = false;
             }
             (State::Frames | State::Done, Line::Blank) => trailing_blank = true,
-            (State::FuncFile, Line::File(key, path, n)) => {
+            (State::FuncFile, Line::File(key, path, n, offset)) => {
+                if !call.is_full() && !is_wait_frame(pending.0.as_bytes()) {
+                    let args = arg_words(pending_args);
+                    push_frame_words(&mut call, pending.0.as_bytes(), offset, &args);
+                }
                 let g = guess(out, table, last);
                 let id = table.intern(out, g, pending.0, key, path, n);
                 follow(table, &mut last, id);
@@ -461,7 +478,7 @@ fn parse_goroutine<'b>(
                 trailing_blank = false;
                 state = State::Frames;
             }
-            (State::CreatedFile, Line::File(key, path, n)) => {
+            (State::CreatedFile, Line::File(key, path, n, _)) => {
                 let id = table.intern(out, None, pending.0, key, path, n);
                 created = Some((id, pending.1));
                 trailing_blank = false;
@@ -488,6 +505,7 @@ fn parse_goroutine<'b>(
         items: (items_start, out.items.len() as u32),
         created,
         trailing_blank,
+        call,
     };
     (g, clean.0, clean.1)
 }
@@ -497,8 +515,9 @@ fn parse_goroutine<'b>(
 /// offset: then [`Classifier::classify`] would read them as `f` (the
 /// function line as `Func(name)`: nothing in `name` can end it early, as
 /// its own line showed; the file line as `File(key…)`: the last `+` is the
-/// offset's). Returns the position after the file line. Only for blocks
-/// that are valid UTF-8, and `f` must come from a function line.
+/// offset's). Returns the position after the file line and where the
+/// offset's hex digits start, if it has one. Only for blocks that are
+/// valid UTF-8, and `f` must come from a function line.
 #[inline]
 fn same_frame(
     data: &[u8],
@@ -507,7 +526,7 @@ fn same_frame(
     pos: usize,
     end: usize,
     next: usize,
-) -> Option<usize> {
+) -> Option<(usize, Option<usize>)> {
     let l = &data[pos..end];
     let name = bytes(data, f.name);
     if l.len() > max_line
@@ -537,7 +556,10 @@ fn same_frame(
             && rest.starts_with(b" +0x")
             && rest[4..].iter().all(u8::is_ascii_alphanumeric)
     };
-    ok.then_some(next2)
+    ok.then_some((
+        next2,
+        (!rest.is_empty()).then_some(next + 1 + key.len() + 4),
+    ))
 }
 
 /// Global frame ids of a block's local frames in the current snapshot,
@@ -657,6 +679,9 @@ fn apply_goroutine(
     p.header(first, &h);
     if p.stopped {
         return false;
+    }
+    if let Some(gor) = &mut p.g {
+        gor.info.call = g.call;
     }
     for &item in &parsed.items[g.items.0 as usize..g.items.1 as usize] {
         if item == ELIDED {

@@ -5,6 +5,7 @@
 //! with their status and labels, function lines, file lines, `created by`,
 //! elided frames and the text that ends a goroutine.
 
+use crate::model::CallWords;
 use memchr::{memchr, memchr2, memmem, memrchr};
 use std::sync::LazyLock;
 
@@ -638,6 +639,64 @@ pub(super) struct FileLine<'a> {
     pub(super) pc_only: bool,
     /// Length of the `path:line` text at the start of the line.
     pub(super) key_len: usize,
+    /// The ` +0x1d` offset; 0 without one.
+    pub(super) offset: u64,
+}
+
+/// The value of the hex digits at the start of `b` (wrapping past 64
+/// bits, as no printed word has more).
+#[inline]
+pub(super) fn hex_prefix(b: &[u8]) -> u64 {
+    let mut v = 0u64;
+    for &c in b {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => break,
+        };
+        v = v.wrapping_shl(4) | u64::from(d);
+    }
+    v
+}
+
+/// A frame of the standard library's waiting code (see
+/// [`push_frame_words`]).
+pub(super) fn is_wait_frame(name: &[u8]) -> bool {
+    name.starts_with(b"runtime.") || name.starts_with(b"sync.") || name.starts_with(b"internal/")
+}
+
+/// The `0x…` words of a function line's argument list `args` (the line
+/// from its `(` on: `(0xc000012345, {0x1, 0x2}, 0x0?)`), as many as
+/// [`CallWords`] holds.
+pub(super) fn arg_words(args: &[u8]) -> CallWords {
+    let mut out = CallWords::default();
+    let mut i = 0;
+    while i + 2 < args.len() && !out.is_full() {
+        let Some(j) = memchr(b'x', &args[i + 1..]).map(|j| j + i + 1) else {
+            break;
+        };
+        if args[j - 1] == b'0' && (j < 2 || !args[j - 2].is_ascii_alphanumeric()) {
+            out.push(hex_prefix(&args[j + 1..]));
+        }
+        i = j;
+    }
+    out
+}
+
+/// Adds a frame of function `name` to a goroutine's [`CallWords`]: its
+/// offset, then the words of its argument list. Frames of the wait itself
+/// (`runtime`, `sync`, `internal/…`: the lock or channel waited on, the
+/// same from one call to the next) are left out, so that the words hold
+/// the calls that lead to it.
+pub(super) fn push_frame_words(call: &mut CallWords, name: &[u8], offset: u64, args: &CallWords) {
+    if is_wait_frame(name) {
+        return;
+    }
+    call.push(offset);
+    for &w in &args.words[..usize::from(args.len)] {
+        call.push(w);
+    }
 }
 
 /// Parses `/path/file.go:123`, `… +0x1d`, `… +0x1d fp=0x… sp=0x… pc=0x…`,
@@ -645,11 +704,13 @@ pub(super) struct FileLine<'a> {
 pub(super) fn parse_file_line(body: &str) -> Option<FileLine<'_>> {
     let mut s = body;
     let mut pc_only = false;
+    let mut offset = 0;
     let b = body.as_bytes();
     // ` +0x1d` is the last `+` of the line (`fp=`/`sp=`/`pc=` have none).
     match memrchr(b'+', b) {
         Some(i) if i > 0 && b[i - 1] == b' ' && b[i + 1..].starts_with(b"0x") => {
             s = &body[..i - 1];
+            offset = hex_prefix(&b[i + 3..]);
         }
         _ => {
             if memchr(b'=', b).is_some() {
@@ -694,6 +755,7 @@ pub(super) fn parse_file_line(body: &str) -> Option<FileLine<'_>> {
         line,
         pc_only,
         key_len: s.len(),
+        offset,
     })
 }
 

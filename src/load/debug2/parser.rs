@@ -7,7 +7,9 @@ use super::grammar::*;
 use crate::error::InputError;
 use crate::load::{gzip_message, LimitExceeded, LoadOptions};
 use crate::model::normalize;
-use crate::model::{Format, FrameId, GoroutineInfo, ProfileKind, Sample, Snapshot, ValueType};
+use crate::model::{
+    CallWords, Format, FrameId, GoroutineInfo, ProfileKind, Sample, Snapshot, ValueType,
+};
 use memchr::{memchr, memchr2, memmem};
 use rustc_hash::FxHashSet;
 use std::borrow::Cow;
@@ -172,6 +174,9 @@ pub(super) struct Pending {
     pub(super) weak: bool,
     pub(super) name: String,
     pub(super) line: u64,
+    /// The words of its argument list, while the goroutine's
+    /// [`CallWords`] has room.
+    pub(super) args: CallWords,
 }
 
 /// A snapshot being filled.
@@ -664,7 +669,7 @@ impl<'a> Parser<'a> {
             }
             match phase {
                 Phase::Frames if self.pend.active && !self.pend.weak => {
-                    self.complete_frame(fl.path, fl.line);
+                    self.complete_frame(fl.path, fl.line, fl.offset);
                 }
                 Phase::CreatedFile => self.complete_created(fl.path, fl.line),
                 _ => return false,
@@ -674,7 +679,7 @@ impl<'a> Parser<'a> {
         }
         match parse_func_line(&joined, false) {
             Some(name) if phase == Phase::Frames => {
-                self.function(j.no, name, false);
+                self.function(j.no, name, &joined.as_bytes()[name.len()..], false);
                 self.after_blank = false;
                 true
             }
@@ -780,12 +785,12 @@ impl<'a> Parser<'a> {
                                 if let Some(name) = gccgo_decode(&self.pend.name) {
                                     self.pend.name = name;
                                 }
-                                self.complete_frame(fl.path, fl.line);
+                                self.complete_frame(fl.path, fl.line, fl.offset);
                             } else {
                                 self.pend.active = false;
                             }
                         } else {
-                            self.complete_frame(fl.path, fl.line);
+                            self.complete_frame(fl.path, fl.line, fl.offset);
                         }
                     }
                 }
@@ -880,7 +885,7 @@ impl<'a> Parser<'a> {
         }
         if let Some(name) = parse_func_line(t, cut) {
             if phase == Phase::Frames {
-                self.function(no, name, false);
+                self.function(no, name, &t.as_bytes()[name.len()..], false);
             }
             return true;
         }
@@ -891,7 +896,7 @@ impl<'a> Parser<'a> {
                     if self.pend.weak && !fl.pc_only {
                         self.pend.active = false;
                     } else {
-                        self.complete_frame(fl.path, fl.line);
+                        self.complete_frame(fl.path, fl.line, fl.offset);
                     }
                     return true;
                 }
@@ -899,14 +904,15 @@ impl<'a> Parser<'a> {
         }
         if phase == Phase::Frames && !self.after_blank && !self.pend.active && is_symbol_only(t) {
             // Possibly a cgo symbolizer frame: `name` then `\tfile:line pc=0x…`.
-            self.function(no, t, true);
+            self.function(no, t, b"", true);
             return true;
         }
         false
     }
 
-    /// A function line: the frame waits for its file line.
-    pub(super) fn function(&mut self, no: u64, name: &str, weak: bool) {
+    /// A function line (`args`: from its argument list on): the frame
+    /// waits for its file line.
+    pub(super) fn function(&mut self, no: u64, name: &str, args: &[u8], weak: bool) {
         self.drop_pending();
         self.frame_start(!weak && name == WRITER);
         self.pend.active = true;
@@ -914,6 +920,10 @@ impl<'a> Parser<'a> {
         self.pend.line = no;
         self.pend.name.clear();
         self.pend.name.push_str(name);
+        self.pend.args = match &self.g {
+            Some(g) if !g.info.call.is_full() && !is_wait_frame(name.as_bytes()) => arg_words(args),
+            _ => CallWords::default(),
+        };
     }
 
     /// A function line never got its file line.
@@ -975,8 +985,16 @@ impl<'a> Parser<'a> {
         true
     }
 
-    pub(super) fn complete_frame(&mut self, path: &str, line: u32) {
+    pub(super) fn complete_frame(&mut self, path: &str, line: u32, offset: u64) {
         self.pend.active = false;
+        if let Some(g) = &mut self.g {
+            push_frame_words(
+                &mut g.info.call,
+                self.pend.name.as_bytes(),
+                offset,
+                &self.pend.args,
+            );
+        }
         let goexit = self.pend.name == GOEXIT;
         if !self.frame_fits(goexit, || (path.to_string(), line)) {
             return;
@@ -1126,6 +1144,7 @@ impl<'a> Parser<'a> {
                 leaked: st.leaked,
                 frames_elided: false,
                 stack_unavailable: false,
+                call: CallWords::default(),
             },
             labels,
             phase: Phase::Frames,
