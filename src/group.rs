@@ -867,7 +867,12 @@ fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample) {
     }
     if let Some(info) = &s.goroutine {
         g.ids.push(info.id);
-        g.calls.push(info.call);
+        if let Some(c) = &info.call {
+            // In the order of `ids` (a goroutine without them counts as
+            // none recorded).
+            g.calls.resize(g.ids.len() - 1, CallWords::default());
+            g.calls.push(**c);
+        }
         let w = info.wait_minutes.unwrap_or(0);
         g.wait_min = Some(g.wait_min.map_or(w, |m| m.min(w)));
         g.wait_max = Some(g.wait_max.map_or(w, |m| m.max(w)));

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::error::Error;
 use crate::group::{self, GroupBy};
-use crate::load;
+use crate::load::{self, LoadOptions};
 use crate::model::Snapshot;
 use crate::report::{GroupView, ShowReport, SnapshotInfo, SnapshotView};
 use clap::{Args, ValueEnum};
@@ -58,7 +58,11 @@ pub fn run(a: ShowArgs) -> Result<u8, Error> {
     let inputs = load::expand_inputs(&a.inputs)?;
     check_output_is_not_an_input(&a.output, &inputs)?;
     let clock = Clock::start();
-    let snaps = load::load_all(&inputs, &a.limits.options())?;
+    let opts = LoadOptions {
+        call_words: false,
+        ..a.limits.options()
+    };
+    let snaps = load::load_all(&inputs, &opts)?;
     clock.lap("load");
     print_warnings(&snaps);
     let by = GroupBy::from(a.by);

@@ -42,6 +42,11 @@ pub struct LoadOptions {
     /// boundaries); `false` reads them line by line on one thread. The
     /// results are identical.
     pub parallel: bool,
+    /// Record each debug=2 goroutine's [`crate::model::CallWords`] (what
+    /// tells a goroutine in a new call from one still blocked, across
+    /// snapshots); `show`, which looks at one snapshot at a time, spares
+    /// the work.
+    pub call_words: bool,
 }
 
 impl Default for LoadOptions {
@@ -52,6 +57,7 @@ impl Default for LoadOptions {
             max_frames: 1024,
             max_line: 64 << 10,
             parallel: true,
+            call_words: true,
         }
     }
 }

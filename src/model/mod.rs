@@ -501,6 +501,15 @@ pub struct CallWords {
 impl CallWords {
     pub const CAP: usize = 8;
 
+    /// Words a loader that does not record them (`LoadOptions::call_words`)
+    /// starts a goroutine with: full, so that nothing is added.
+    pub fn unrecorded() -> CallWords {
+        CallWords {
+            words: [0; Self::CAP],
+            len: Self::CAP as u8,
+        }
+    }
+
     pub fn is_full(&self) -> bool {
         usize::from(self.len) >= Self::CAP
     }
@@ -565,8 +574,9 @@ pub struct GoroutineInfo {
     pub frames_elided: bool,
     /// `goroutine running on other thread; stack unavailable`.
     pub stack_unavailable: bool,
-    /// The words of its top frames (debug=2 text, crash dumps).
-    pub call: CallWords,
+    /// The words of its top frames (debug=2 text, crash dumps), when
+    /// recorded (`LoadOptions::call_words`).
+    pub call: Option<Box<CallWords>>,
 }
 
 /// One sample: a goroutine (debug=2, count 1), a debug=1 record or a proto

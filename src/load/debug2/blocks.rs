@@ -165,6 +165,8 @@ enum Line<'b> {
 
 struct Classifier {
     max_line: usize,
+    /// See `LoadOptions::call_words`.
+    call_words: bool,
 }
 
 impl Classifier {
@@ -304,8 +306,11 @@ fn line_end(data: &[u8], pos: usize) -> (usize, usize, bool) {
 }
 
 /// Parses one block (see the module docs).
-fn parse_block(data: &[u8], max_line: usize) -> Parsed {
-    let cls = Classifier { max_line };
+fn parse_block(data: &[u8], max_line: usize, call_words: bool) -> Parsed {
+    let cls = Classifier {
+        max_line,
+        call_words,
+    };
     let block = Block {
         data,
         text: simdutf8::basic::from_utf8(data).ok(),
@@ -417,7 +422,11 @@ fn parse_goroutine<'b>(
     let mut pending: (&str, Option<u64>) = ("", None);
     // The argument list of the pending function line.
     let mut pending_args: &[u8] = b"";
-    let mut call = CallWords::default();
+    let mut call = if cls.call_words {
+        CallWords::default()
+    } else {
+        CallWords::unrecorded()
+    };
     // The last point where no line is pending.
     let mut clean = (after_header, line + 1);
     let mut pos = after_header;
@@ -681,7 +690,7 @@ fn apply_goroutine(
         return false;
     }
     if let Some(gor) = &mut p.g {
-        gor.info.call = g.call;
+        gor.info.call = p.opts.call_words.then(|| Box::new(g.call));
     }
     for &item in &parsed.items[g.items.0 as usize..g.items.1 as usize] {
         if item == ELIDED {
@@ -961,6 +970,7 @@ fn load_input(
     let pool = if decoding { PARSERS.as_ref() } else { None };
     let threads = pool.map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
     let max_line = opts.max_line.max(1);
+    let call_words = opts.call_words;
     // Blocks read and not yet applied, at most.
     let in_flight = (4 * threads).max(4);
     let mut reader = BlockReader {
@@ -1031,7 +1041,7 @@ fn load_input(
                         let tx = parsed_tx.clone();
                         let i = read;
                         s.spawn(move |_| {
-                            let parsed = parse_block(buf.bytes(), max_line);
+                            let parsed = parse_block(buf.bytes(), max_line, call_words);
                             let _ = tx.send((i, buf, parsed));
                         });
                         read += 1;

@@ -259,7 +259,7 @@ created by main.start in goroutine 1
         let s = one(BASIC);
         // The runtime's frames (the wait itself) are left out;
         // `main.worker(...)` is inlined: no word and no offset (0).
-        let w = &info(&s.samples[1]).call;
+        let w = info(&s.samples[1]).call.as_deref().unwrap();
         assert_eq!(&w.words[..usize::from(w.len)], &[0, 0x25, 0x1, 0x2]);
         let s = one("goroutine 25 [select]:
 main.(*Backend).Stock(0x3ec82f883c0, {0xacdf20, 0x3ec830b4850}, {0x3ec82f20d8f, 0x9})
@@ -267,7 +267,7 @@ main.(*Backend).Stock(0x3ec82f883c0, {0xacdf20, 0x3ec830b4850}, {0x3ec82f20d8f, 
 main.(*API).handleStock(0x3ec82f8c510, {0xacdb10, 0x3ec830b22d0}, 0x3ec82fe9cc0)
 \texample.com/app/main.go:65 +0xe5
 ");
-        let w = &info(&s.samples[0]).call;
+        let w = info(&s.samples[0]).call.as_deref().unwrap();
         assert_eq!(
             &w.words[..usize::from(w.len)],
             &[
@@ -287,7 +287,7 @@ main.send(...)
 main.loop(0x0?, {0x1, 0x2}, _, ...)
 \t/src/app/main.go:9 +0x1d fp=0xc000046fd0 sp=0xc000046fb0 pc=0x4555d
 ");
-        let w = &info(&s.samples[0]).call;
+        let w = info(&s.samples[0]).call.as_deref().unwrap();
         assert_eq!(&w.words[..usize::from(w.len)], &[0, 0x1d, 0x0, 0x1, 0x2]);
         assert_eq!(arg_words(b"(0x10, _, ..., abc0x5, {0xFF})").len, 2);
         assert_eq!(hex_prefix(b"1d fp"), 0x1d);

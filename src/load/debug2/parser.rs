@@ -921,7 +921,12 @@ impl<'a> Parser<'a> {
         self.pend.name.clear();
         self.pend.name.push_str(name);
         self.pend.args = match &self.g {
-            Some(g) if !g.info.call.is_full() && !is_wait_frame(name.as_bytes()) => arg_words(args),
+            Some(g)
+                if g.info.call.as_ref().is_some_and(|c| !c.is_full())
+                    && !is_wait_frame(name.as_bytes()) =>
+            {
+                arg_words(args)
+            }
             _ => CallWords::default(),
         };
     }
@@ -987,13 +992,8 @@ impl<'a> Parser<'a> {
 
     pub(super) fn complete_frame(&mut self, path: &str, line: u32, offset: u64) {
         self.pend.active = false;
-        if let Some(g) = &mut self.g {
-            push_frame_words(
-                &mut g.info.call,
-                self.pend.name.as_bytes(),
-                offset,
-                &self.pend.args,
-            );
+        if let Some(call) = self.g.as_mut().and_then(|g| g.info.call.as_deref_mut()) {
+            push_frame_words(call, self.pend.name.as_bytes(), offset, &self.pend.args);
         }
         let goexit = self.pend.name == GOEXIT;
         if !self.frame_fits(goexit, || (path.to_string(), line)) {
@@ -1144,7 +1144,7 @@ impl<'a> Parser<'a> {
                 leaked: st.leaked,
                 frames_elided: false,
                 stack_unavailable: false,
-                call: CallWords::default(),
+                call: self.opts.call_words.then(Box::default),
             },
             labels,
             phase: Phase::Frames,
