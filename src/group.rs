@@ -119,7 +119,9 @@ pub struct Group {
     pub values: Vec<i64>,
     /// Goroutine ids (debug=2 only).
     pub ids: Vec<u64>,
-    /// The words of each goroutine's top frames, in the order of `ids`.
+    /// The words of each goroutine's top frames, in the order of `ids`
+    /// (recorded ones only, for waits that end when woken: see
+    /// `crate::diff::Series::moved`).
     pub calls: Vec<CallWords>,
     pub wait_min: Option<u32>,
     pub wait_max: Option<u32>,
@@ -867,9 +869,10 @@ fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample) {
     }
     if let Some(info) = &s.goroutine {
         g.ids.push(info.id);
-        if let Some(c) = &info.call {
+        if let Some(c) = info.call.as_ref().filter(|_| g.op.ends_when_woken()) {
             // In the order of `ids` (a goroutine without them counts as
-            // none recorded).
+            // none recorded). Kept only where a new call means something
+            // (see `crate::diff::Series::moved`).
             g.calls.resize(g.ids.len() - 1, CallWords::default());
             g.calls.push(**c);
         }

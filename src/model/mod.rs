@@ -494,7 +494,11 @@ impl Ord for FrameRef {
 /// frames: it finished the wait it was in (see [`CallWords::moved_from`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct CallWords {
-    pub words: [u64; CallWords::CAP],
+    /// The low 32 bits of each word: a new call changes them as it changes
+    /// the word, and a moved stack shifts them by one amount (modulo 2³²);
+    /// half the memory of whole words, for every goroutine an analysis
+    /// keeps.
+    pub words: [u32; CallWords::CAP],
     pub len: u8,
 }
 
@@ -516,7 +520,7 @@ impl CallWords {
 
     pub fn push(&mut self, w: u64) {
         if let Some(slot) = self.words.get_mut(usize::from(self.len)) {
-            *slot = w;
+            *slot = w as u32;
             self.len += 1;
         }
     }
@@ -525,7 +529,8 @@ impl CallWords {
     /// it had `before` (same id, same stack): some word changed, other than
     /// by the signature of a moved stack, where two or more addresses
     /// change by one amount. A small value that changed (an offset, a
-    /// length, a count: no address is below 64 KiB), one address that
+    /// length, a count: no address is below 64 KiB; one in 65,536
+    /// addresses has low bits that read as small), one address that
     /// changed, or addresses that changed by different amounts are another
     /// call. (A single pointer into a stack that moved would read as a new
     /// call too; among the goroutines of the leaking programs captured for
@@ -538,7 +543,7 @@ impl CallWords {
         if self.len != before.len {
             return true;
         }
-        let mut delta: Option<u64> = None;
+        let mut delta: Option<u32> = None;
         let mut changed = 0;
         for (&a, &b) in before.words.iter().zip(&self.words) {
             if a == b {

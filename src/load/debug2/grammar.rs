@@ -695,7 +695,7 @@ pub(super) fn push_frame_words(call: &mut CallWords, name: &[u8], offset: u64, a
     }
     call.push(offset);
     for &w in &args.words[..usize::from(args.len)] {
-        call.push(w);
+        call.push(u64::from(w));
     }
 }
 

@@ -256,11 +256,18 @@ created by main.start in goroutine 1
 
     #[test]
     fn call_words_are_the_top_frames_offsets_and_arguments() {
+        // The words as printed (only their low 32 bits are kept).
+        fn words(w: &crate::model::CallWords) -> Vec<u64> {
+            w.words[..usize::from(w.len)]
+                .iter()
+                .map(|&x| u64::from(x))
+                .collect()
+        }
         let s = one(BASIC);
         // The runtime's frames (the wait itself) are left out;
         // `main.worker(...)` is inlined: no word and no offset (0).
         let w = info(&s.samples[1]).call.as_deref().unwrap();
-        assert_eq!(&w.words[..usize::from(w.len)], &[0, 0x25, 0x1, 0x2]);
+        assert_eq!(words(w), [0, 0x25, 0x1, 0x2]);
         let s = one("goroutine 25 [select]:
 main.(*Backend).Stock(0x3ec82f883c0, {0xacdf20, 0x3ec830b4850}, {0x3ec82f20d8f, 0x9})
 \texample.com/app/main.go:44 +0xf1
@@ -269,8 +276,8 @@ main.(*API).handleStock(0x3ec82f8c510, {0xacdb10, 0x3ec830b22d0}, 0x3ec82fe9cc0)
 ");
         let w = info(&s.samples[0]).call.as_deref().unwrap();
         assert_eq!(
-            &w.words[..usize::from(w.len)],
-            &[
+            words(w),
+            [
                 0xf1,
                 0x3ec82f883c0,
                 0xacdf20,
@@ -280,6 +287,7 @@ main.(*API).handleStock(0x3ec82f8c510, {0xacdb10, 0x3ec830b22d0}, 0x3ec82fe9cc0)
                 0xe5,
                 0x3ec82f8c510
             ]
+            .map(|x: u64| x & 0xffff_ffff)
         );
         let s = one("goroutine 3 [chan send]:
 main.send(...)
@@ -288,7 +296,7 @@ main.loop(0x0?, {0x1, 0x2}, _, ...)
 \t/src/app/main.go:9 +0x1d fp=0xc000046fd0 sp=0xc000046fb0 pc=0x4555d
 ");
         let w = info(&s.samples[0]).call.as_deref().unwrap();
-        assert_eq!(&w.words[..usize::from(w.len)], &[0, 0x1d, 0x0, 0x1, 0x2]);
+        assert_eq!(words(w), [0, 0x1d, 0x0, 0x1, 0x2]);
         assert_eq!(arg_words(b"(0x10, _, ..., abc0x5, {0xFF})").len, 2);
         assert_eq!(hex_prefix(b"1d fp"), 0x1d);
     }
