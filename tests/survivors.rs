@@ -408,3 +408,67 @@ fn goroutines_in_a_new_call_are_not_survivors() {
     assert_eq!(f.moved, vec![Some(0), Some(0)]);
     assert_eq!(f.leaked_at_least, Some(6));
 }
+
+#[test]
+fn waits_shorter_than_the_time_between_snapshots_were_woken() {
+    // Snapshots ten minutes apart, as a daemon blocked all along shows
+    // (5 → 15 → 25 minutes). Connection goroutines present in every
+    // snapshot with the same arguments, but waiting under a minute or for
+    // 3 minutes each time: they were woken in between (an idle pool that
+    // serves requests), not stuck.
+    let daemon = |k: u64| {
+        format!(
+            "goroutine 7 [chan receive, {} minutes]:\nmain.signals(0xc000020000)\n\t/src/app/signals.go:12 +0x3d\ncreated by main.main in goroutine 1\n\t/src/app/main.go:20 +0x55\n\n",
+            5 + 10 * (k - 1)
+        )
+    };
+    let snapshots = |state: &dyn Fn(u64, u64) -> String| -> Vec<String> {
+        (1..=3u64)
+            .map(|k| {
+                let mut s = String::new();
+                for id in 100..100 + 3 * k {
+                    s += &serving_dump(id..id + 1, &state(k, id), |id| {
+                        format!("0xc000010000, 0xc0002{id:05x}0")
+                    })
+                    .replacen(
+                        "goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n",
+                        "",
+                        1,
+                    );
+                }
+                format!(
+                    "goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n{}{s}",
+                    daemon(k)
+                )
+            })
+            .collect()
+    };
+    let idle = snapshots(&|_, id| {
+        if id % 2 == 0 {
+            "IO wait".to_string()
+        } else {
+            "IO wait, 3 minutes".to_string()
+        }
+    });
+    let found = analyze(&idle);
+    let f = find(&found, "(*API).handle").expect("a finding");
+    assert!(f.severity <= Severity::Low, "{f:?}");
+    assert_eq!(f.moved, vec![Some(3), Some(6)]);
+    assert_eq!(f.leaked_at_least, Some(0));
+
+    // Blocked since they appeared: their waits grow with the clock.
+    let stuck = snapshots(&|k, id| {
+        let since = (id - 100) / 3 + 1; // the snapshot it appeared in
+        let minutes = 10 * (k - since.min(k));
+        if minutes == 0 {
+            "IO wait".to_string()
+        } else {
+            format!("IO wait, {minutes} minutes")
+        }
+    });
+    let found = analyze(&stuck);
+    let f = find(&found, "(*API).handle").expect("a finding");
+    assert!(f.severity >= Severity::Medium, "{f:?}");
+    assert_eq!(f.moved, vec![Some(0), Some(0)]);
+    assert_eq!(f.leaked_at_least, Some(6));
+}

@@ -653,6 +653,7 @@ pub fn diff_groups(
             }
         }
     }
+    let clocks = wait_clocks(&per, &slot_of, ids_known);
     let mut slots: Vec<Vec<Option<&Group>>> = vec![vec![None; n]; n_slots];
     for (si, (groups, of)) in per.iter().zip(&slot_of).enumerate() {
         for (g, &i) in groups.iter().zip(of) {
@@ -726,42 +727,27 @@ pub fn diff_groups(
             .map(|g| g.op)
             .max_by_key(|&op| crate::group::op_specificity(op))
             .unwrap_or(latest.op);
-        // Each id with the words of its top frames.
-        let id_sets: Vec<Option<FxHashMap<u64, CallWords>>> = present
+        // Each id with the words of its top frames and its wait.
+        let id_sets: Vec<Option<FxHashMap<u64, Called>>> = present
             .iter()
             .zip(ids_known)
-            .map(|(g, &known)| {
-                known.then(|| {
-                    g.map(|g| {
-                        g.ids
-                            .iter()
-                            .copied()
-                            .zip(
-                                g.calls
-                                    .iter()
-                                    .copied()
-                                    .chain(std::iter::repeat(CallWords::default())),
-                            )
-                            .collect()
-                    })
-                    .unwrap_or_default()
-                })
-            })
+            .map(|(g, &known)| known.then(|| g.map(called).unwrap_or_default()))
             .collect();
         let judge_moves = op.ends_when_woken();
-        // Whether the goroutine `id` (with `call` in the later snapshot) is
-        // in the earlier one in the same call.
-        let stayed = |before: &FxHashMap<u64, CallWords>, id: &u64, call: &CallWords| {
-            before
-                .get(id)
-                .is_some_and(|b| !(judge_moves && call.moved_from(b)))
+        // Whether the goroutine `id` (`now` in snapshot k + 1) is in
+        // snapshot k (`before`) blocked in the same call all along.
+        let stayed = |k: usize, before: &FxHashMap<u64, Called>, id: &u64, now: &Called| {
+            before.get(id).is_some_and(|b| {
+                !(judge_moves && (now.0.moved_from(&b.0) || woke(b.1, now.1, clocks[k])))
+            })
         };
         let (survivors, moved): (Vec<Option<usize>>, Vec<Option<usize>>) = id_sets
             .windows(2)
-            .map(|w| match (&w[0], &w[1]) {
+            .enumerate()
+            .map(|(k, w)| match (&w[0], &w[1]) {
                 (Some(a), Some(b)) => {
                     let both = b.keys().filter(|id| a.contains_key(id)).count();
-                    let kept = b.iter().filter(|(id, c)| stayed(a, id, c)).count();
+                    let kept = b.iter().filter(|(id, c)| stayed(k, a, id, c)).count();
                     (Some(kept), Some(both - kept))
                 }
                 _ => (None, None),
@@ -776,7 +762,7 @@ pub fn diff_groups(
             for k in (0..n - 1).rev() {
                 match (&id_sets[k], &id_sets[k + 1]) {
                     (Some(ids), Some(next)) => {
-                        common.retain(|id| next.get(id).is_some_and(|c| stayed(ids, id, c)));
+                        common.retain(|id| next.get(id).is_some_and(|c| stayed(k, ids, id, c)));
                         present_since[k] = Some(common.len());
                     }
                     _ => break,
@@ -1058,6 +1044,71 @@ mod tests {
         assert!((t.slope - 10.0).abs() < 1e-9);
         assert!((t.tau - 1.0).abs() < 1e-9);
     }
+}
+
+/// A goroutine's [`CallWords`] and wait minutes (0 under a minute).
+type Called = (CallWords, u32);
+
+/// A group's goroutines by id, with their calls and waits (none recorded:
+/// default words, which compare equal).
+fn called(g: &Group) -> FxHashMap<u64, Called> {
+    let calls = g
+        .calls
+        .iter()
+        .copied()
+        .chain(std::iter::repeat(CallWords::default()));
+    let waits = g.call_waits.iter().copied().chain(std::iter::repeat(0));
+    g.ids.iter().copied().zip(calls.zip(waits)).collect()
+}
+
+/// Per consecutive pair of snapshots (k, k + 1), the wait clock: the most
+/// the debug=2 wait minutes of one goroutine grew between them among the
+/// goroutines blocked in the same call in both (0 when none is known).
+/// Wait minutes are whole minutes, so the time between the snapshots is
+/// more than one minute less than that.
+fn wait_clocks(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bool]) -> Vec<u32> {
+    let snapshot = |k: usize| -> FxHashMap<u64, (usize, Called)> {
+        let mut m = FxHashMap::default();
+        if !ids_known[k] {
+            return m;
+        }
+        for (g, &slot) in per[k].iter().zip(&slot_of[k]) {
+            if g.calls.is_empty() {
+                continue;
+            }
+            for (id, c) in called(g) {
+                m.insert(id, (slot, c));
+            }
+        }
+        m
+    };
+    let maps: Vec<_> = (0..per.len()).map(snapshot).collect();
+    maps.windows(2)
+        .map(|w| {
+            w[1].iter()
+                .filter_map(|(id, (slot, now))| {
+                    let (s, before) = w[0].get(id)?;
+                    (s == slot && !now.0.moved_from(&before.0) && now.1 >= before.1)
+                        .then(|| now.1 - before.1)
+                })
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+/// Whether a goroutine that waited `before` minutes at one snapshot and
+/// `after` at the next, with the wait clock at `clock` (see
+/// [`wait_clocks`]), was woken between them: a wait that goes on only
+/// grows, by the time between the snapshots (more than `clock − 1`
+/// minutes). The runtime stamps the start of a wait at the first garbage
+/// collection that finds it waiting, at most two minutes late (the forced
+/// collection), so a wait not yet stamped at the first snapshot may show
+/// up to two minutes less.
+fn woke(before: u32, after: u32, clock: u32) -> bool {
+    let late = if before == 0 { 2 } else { 0 };
+    let least = (before + clock.saturating_sub(1)).saturating_sub(late);
+    after < before || after < least
 }
 
 /// What `leakdiff diff` matches samples by.
