@@ -187,9 +187,15 @@ fn diff_two_heap_profiles() {
 #[test]
 fn fail_on_gates_scripts() {
     leakdiff()
-        .args(["analyze", "--fail-on", "high", TICKET])
+        .args(["analyze", "--fail-on", "medium", TICKET])
         .assert()
         .code(1);
+    // Its survivors, three snapshots seconds apart, are not enough for
+    // high: a pool that grows with the load looks the same.
+    leakdiff()
+        .args(["analyze", "--fail-on", "high", TICKET])
+        .assert()
+        .code(0);
     leakdiff()
         .args(["analyze", "--fail-on", "critical", TIMEOUT])
         .assert()

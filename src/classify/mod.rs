@@ -1552,21 +1552,49 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             _ => String::new(),
         };
         if s.survivors_accumulate() {
-            let (sev, conf) = if n >= 3 {
-                (base, 0.9)
-            } else {
-                (base.down().max(Severity::Medium), 0.8)
+            // Survivors that accumulate are long-lived, as leaked goroutines
+            // are, and as the members of a pool (connections, per-key
+            // workers) that grows with the load are, caught idle in the
+            // frame that loops. A second kind of evidence makes the leak:
+            // an operation that never wakes, waits that grow with the time
+            // between snapshots (the wait clock; a pool's members are woken
+            // by their work), or growth at every step of four or more
+            // snapshots. Parents that have exited are not one: a manager
+            // that starts a pool's workers and returns leaves them with
+            // whoever holds their channels.
+            let steady = n >= 4 && t.increases + 1 == n;
+            let second = never || s.waits_grow() || steady;
+            let (sev, conf) = match (n >= 3, second) {
+                (true, true) => (base, 0.9),
+                (true, false) => (Severity::Medium, 0.65),
+                (false, true) => (base.down().max(Severity::Medium), 0.8),
+                (false, false) => (Severity::Medium, 0.6),
             };
             let mut j = Judgement::new(
                 sev,
                 conf,
-                format!(
-                    "{} survived from snapshot {} to {}{since}: at least {l} leaked",
-                    plural(l, "goroutine", "goroutines"),
-                    n - 1,
-                    n
-                ),
+                if second {
+                    format!(
+                        "{} survived from snapshot {} to {}{since}: at least {l} leaked",
+                        plural(l, "goroutine", "goroutines"),
+                        n - 1,
+                        n
+                    )
+                } else {
+                    format!(
+                        "{} survived from snapshot {} to {}{since}: at least {l} leaked, or long-lived goroutines of a pool that grows with the load (survival alone does not tell them apart)",
+                        plural(l, "goroutine", "goroutines"),
+                        n - 1,
+                        n
+                    )
+                },
             );
+            if !second {
+                j.would_decide = Some(
+                    "A later snapshot would show whether the group levels off (a pool, bounded by the peak load) or keeps growing (a leak); snapshots minutes apart would show whether the waits of these goroutines grow with the time between them (stuck) or are cut short (woken by work)."
+                        .into(),
+                );
+            }
             if n >= 3 && (never || s.waits_grow()) {
                 j.severity = j.severity.up();
                 j.confidence += 0.05;
@@ -1588,6 +1616,9 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                 }
             }
             parents_evidence(s, &mut j);
+            if !second {
+                j.confidence = j.confidence.min(0.65);
+            }
             if let Some((before, after)) = slowing(&s.values).filter(|_| !never && !s.waits_grow())
             {
                 // Survival shows these goroutines live long, not that
