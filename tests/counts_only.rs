@@ -174,3 +174,29 @@ fn a_rise_within_the_fluctuation_of_goroutines_in_flight_is_low() {
     let f = run(&[5, 12, 12, 25]);
     assert_eq!(f.severity, Severity::Medium, "{f:?}");
 }
+
+#[test]
+fn one_stack_keeps_one_operation_across_snapshots() {
+    // control-keepalive-slow-handler's handlers wait in a select in
+    // (*Backend).Lookup at every snapshot, with the same addresses; the
+    // first profile's other records let the select be inferred, the next
+    // ones' do not. One series, 3 → 6 → 10, not 3 → 0 → 0 beside
+    // 0 → 6 → 10.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/captures/go1.27/control-keepalive-slow-handler");
+    let texts: Vec<String> = (1..=3)
+        .map(|k| std::fs::read_to_string(dir.join(format!("goroutine-{k}.debug1.txt"))).unwrap())
+        .collect();
+    let found = analyze(&texts);
+    let lookup: Vec<&Finding> = found
+        .iter()
+        .filter(|f| {
+            f.site
+                .as_ref()
+                .is_some_and(|s| s.function == "main.(*Backend).Lookup")
+        })
+        .collect();
+    assert_eq!(lookup.len(), 1, "{lookup:?}");
+    assert_eq!(lookup[0].counts, vec![3, 6, 10]);
+    assert_eq!(lookup[0].wait.as_str(), "select");
+}

@@ -623,6 +623,7 @@ pub fn diff_groups(
     noise: f64,
 ) -> Vec<Series> {
     let n = per.len();
+    unify_unknown_ops(&mut per);
     let mut index: FxHashMap<GroupKey, usize> = FxHashMap::default();
     let mut slot_of: Vec<Vec<usize>> = Vec::with_capacity(n);
     let mut n_slots = 0;
@@ -1043,6 +1044,55 @@ mod tests {
         let t = Trend::judge(&[10, 20, 30], 0.0);
         assert!((t.slope - 10.0).abs() < 1e-9);
         assert!((t.tau - 1.0).abs() < 1e-9);
+    }
+}
+
+/// A debug=1 record's operation is inferred from its hidden addresses and
+/// the other records of its snapshot, so the same stack (the same
+/// addresses) may be known as a select in one snapshot and left unknown
+/// (`Other`) in the next, which would split one group in two series. A
+/// group of unknown operation takes the operation the other snapshots
+/// (of any format) found for the same stack, when they found exactly one
+/// and its own snapshot has no group of that key already.
+fn unify_unknown_ops(per: &mut [Vec<Group>]) {
+    let mut found: FxHashMap<(&[u32], Option<u32>), Option<BlockingOp>> = FxHashMap::default();
+    for g in per.iter().flatten() {
+        if g.key.op == BlockingOp::Other {
+            continue;
+        }
+        found
+            .entry((&g.key.frames, g.key.created_by))
+            .and_modify(|o| {
+                if *o != Some(g.key.op) {
+                    *o = None;
+                }
+            })
+            .or_insert(Some(g.key.op));
+    }
+    let found: FxHashMap<(Box<[u32]>, Option<u32>), BlockingOp> = found
+        .into_iter()
+        .filter_map(|((f, c), op)| Some(((f.into(), c), op?)))
+        .collect();
+    if found.is_empty() {
+        return;
+    }
+    for groups in per.iter_mut() {
+        let keys: FxHashSet<GroupKey> = groups.iter().map(|g| g.key.clone()).collect();
+        for g in groups.iter_mut() {
+            if g.key.op != BlockingOp::Other {
+                continue;
+            }
+            if let Some(&op) = found.get(&(g.key.frames.clone(), g.key.created_by)) {
+                let key = GroupKey {
+                    op,
+                    ..g.key.clone()
+                };
+                if !keys.contains(&key) {
+                    g.key = key;
+                    g.op = op;
+                }
+            }
+        }
     }
 }
 
