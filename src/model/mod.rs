@@ -505,15 +505,6 @@ pub struct CallWords {
 impl CallWords {
     pub const CAP: usize = 8;
 
-    /// Words a loader that does not record them (`LoadOptions::call_words`)
-    /// starts a goroutine with: full, so that nothing is added.
-    pub fn unrecorded() -> CallWords {
-        CallWords {
-            words: [0; Self::CAP],
-            len: Self::CAP as u8,
-        }
-    }
-
     pub fn is_full(&self) -> bool {
         usize::from(self.len) >= Self::CAP
     }

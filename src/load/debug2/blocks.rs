@@ -35,8 +35,8 @@
 //! the sequential line reader.
 
 use super::grammar::{
-    arg_words, hex_prefix, is_elided, is_wait_frame, parse_file_line, parse_func_line,
-    parse_header, push_frame_words, split_created_by, Header,
+    frame_args, hex_prefix, is_elided, parse_file_line, parse_func_line, parse_header,
+    push_frame_words, split_created_by, Header,
 };
 use super::parser::{read_lines, LineReader, Parser, GOEXIT, WRITER};
 use crate::error::InputError;
@@ -422,11 +422,7 @@ fn parse_goroutine<'b>(
     let mut pending: (&str, Option<u64>) = ("", None);
     // The argument list of the pending function line.
     let mut pending_args: &[u8] = b"";
-    let mut call = if cls.call_words {
-        CallWords::default()
-    } else {
-        CallWords::unrecorded()
-    };
+    let mut call = CallWords::default();
     // The last point where no line is pending.
     let mut clean = (after_header, line + 1);
     let mut pos = after_header;
@@ -444,11 +440,13 @@ fn parse_goroutine<'b>(
                 let f = &out.frames[g as usize];
                 if let Some((after, offset)) = same_frame(data, cls.max_line, f, pos, end, next) {
                     let name = bytes(data, f.name);
-                    if !call.is_full() && !is_wait_frame(name) {
-                        let args = arg_words(&data[pos + name.len()..end]);
-                        let offset = offset.map_or(0, |o| hex_prefix(&data[o..]));
-                        push_frame_words(&mut call, name, offset, &args);
-                    }
+                    add_frame(
+                        &mut call,
+                        cls.call_words,
+                        name,
+                        &data[pos + name.len()..end],
+                        || offset.map_or(0, |o| hex_prefix(&data[o..])),
+                    );
                     follow(table, &mut last, g);
                     out.items.push(g);
                     trailing_blank = false;
@@ -476,10 +474,13 @@ fn parse_goroutine<'b>(
             }
             (State::Frames | State::Done, Line::Blank) => trailing_blank = true,
             (State::FuncFile, Line::File(key, path, n, offset)) => {
-                if !call.is_full() && !is_wait_frame(pending.0.as_bytes()) {
-                    let args = arg_words(pending_args);
-                    push_frame_words(&mut call, pending.0.as_bytes(), offset, &args);
-                }
+                add_frame(
+                    &mut call,
+                    cls.call_words,
+                    pending.0.as_bytes(),
+                    pending_args,
+                    || offset,
+                );
                 let g = guess(out, table, last);
                 let id = table.intern(out, g, pending.0, key, path, n);
                 follow(table, &mut last, id);
@@ -517,6 +518,23 @@ fn parse_goroutine<'b>(
         call,
     };
     (g, clean.0, clean.1)
+}
+
+/// Adds a frame of function `name` (`args`: its function line from the
+/// argument list on; `offset`: its file line's) to a goroutine's words,
+/// when they are recorded (`LoadOptions::call_words`) and the frame adds
+/// to them ([`frame_args`]), as the sequential path does.
+#[inline]
+fn add_frame(
+    call: &mut CallWords,
+    record: bool,
+    name: &[u8],
+    args: &[u8],
+    offset: impl FnOnce() -> u64,
+) {
+    if let Some(args) = record.then(|| frame_args(call, name, args)).flatten() {
+        push_frame_words(call, offset(), &args);
+    }
 }
 
 /// Whether the function line `data[pos..end]` and the file line after it

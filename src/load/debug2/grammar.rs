@@ -660,9 +660,8 @@ pub(super) fn hex_prefix(b: &[u8]) -> u64 {
     v
 }
 
-/// A frame of the standard library's waiting code (see
-/// [`push_frame_words`]).
-pub(super) fn is_wait_frame(name: &[u8]) -> bool {
+/// A frame of the standard library's waiting code (see [`frame_args`]).
+fn is_wait_frame(name: &[u8]) -> bool {
     name.starts_with(b"runtime.") || name.starts_with(b"sync.") || name.starts_with(b"internal/")
 }
 
@@ -684,15 +683,19 @@ pub(super) fn arg_words(args: &[u8]) -> CallWords {
     out
 }
 
-/// Adds a frame of function `name` to a goroutine's [`CallWords`]: its
-/// offset, then the words of its argument list. Frames of the wait itself
-/// (`runtime`, `sync`, `internal/…`: the lock or channel waited on, the
-/// same from one call to the next) are left out, so that the words hold
-/// the calls that lead to it.
-pub(super) fn push_frame_words(call: &mut CallWords, name: &[u8], offset: u64, args: &CallWords) {
-    if is_wait_frame(name) {
-        return;
-    }
+/// The argument words a frame of function `name` adds to a goroutine's
+/// [`CallWords`] `call` (see [`arg_words`] for `args`), or `None` when the
+/// frame adds nothing: `call` is full, or the frame is part of the wait
+/// itself (`runtime`, `sync`, `internal/…`: the lock or channel waited on,
+/// the same from one call to the next), so that the words hold the calls
+/// that lead to it.
+pub(super) fn frame_args(call: &CallWords, name: &[u8], args: &[u8]) -> Option<CallWords> {
+    (!call.is_full() && !is_wait_frame(name)).then(|| arg_words(args))
+}
+
+/// Adds a frame that [`frame_args`] let in: its offset, then its argument
+/// words.
+pub(super) fn push_frame_words(call: &mut CallWords, offset: u64, args: &CallWords) {
     call.push(offset);
     for &w in &args.words[..usize::from(args.len)] {
         call.push(u64::from(w));

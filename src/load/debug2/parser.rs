@@ -174,9 +174,9 @@ pub(super) struct Pending {
     pub(super) weak: bool,
     pub(super) name: String,
     pub(super) line: u64,
-    /// The words of its argument list, while the goroutine's
-    /// [`CallWords`] has room.
-    pub(super) args: CallWords,
+    /// The words of its argument list, when it adds to the goroutine's
+    /// [`CallWords`] (see [`frame_args`]).
+    pub(super) args: Option<CallWords>,
 }
 
 /// A snapshot being filled.
@@ -920,15 +920,11 @@ impl<'a> Parser<'a> {
         self.pend.line = no;
         self.pend.name.clear();
         self.pend.name.push_str(name);
-        self.pend.args = match &self.g {
-            Some(g)
-                if g.info.call.as_ref().is_some_and(|c| !c.is_full())
-                    && !is_wait_frame(name.as_bytes()) =>
-            {
-                arg_words(args)
-            }
-            _ => CallWords::default(),
-        };
+        self.pend.args = self
+            .g
+            .as_ref()
+            .and_then(|g| g.info.call.as_deref())
+            .and_then(|call| frame_args(call, name.as_bytes(), args));
     }
 
     /// A function line never got its file line.
@@ -992,8 +988,11 @@ impl<'a> Parser<'a> {
 
     pub(super) fn complete_frame(&mut self, path: &str, line: u32, offset: u64) {
         self.pend.active = false;
-        if let Some(call) = self.g.as_mut().and_then(|g| g.info.call.as_deref_mut()) {
-            push_frame_words(call, self.pend.name.as_bytes(), offset, &self.pend.args);
+        if let (Some(call), Some(args)) = (
+            self.g.as_mut().and_then(|g| g.info.call.as_deref_mut()),
+            &self.pend.args,
+        ) {
+            push_frame_words(call, offset, args);
         }
         let goexit = self.pend.name == GOEXIT;
         if !self.frame_fits(goexit, || (path.to_string(), line)) {
