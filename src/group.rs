@@ -119,12 +119,10 @@ pub struct Group {
     pub values: Vec<i64>,
     /// Goroutine ids (debug=2 only).
     pub ids: Vec<u64>,
-    /// The words of each goroutine's top frames, in the order of `ids`
-    /// (recorded ones only, for waits that end when woken: see
-    /// `crate::diff::Series::moved`).
-    pub calls: Vec<CallWords>,
-    /// The wait minutes of the goroutines of `calls` (0 under a minute).
-    pub call_waits: Vec<u32>,
+    /// The words of each goroutine's top frames and its wait minutes (0
+    /// under a minute), in the order of `ids` (recorded ones only, for
+    /// waits that end when woken: see `crate::diff::Series::moved`).
+    pub calls: Vec<(CallWords, u32)>,
     pub wait_min: Option<u32>,
     pub wait_max: Option<u32>,
     /// Goroutines (with a known wait) that showed no wait minutes, i.e. blocked
@@ -685,7 +683,6 @@ fn new_group(snap: &Snapshot, sample: &Sample, rep: usize, key: GroupKey) -> Gro
         values: vec![0; snap.sample_types.len().max(1)],
         ids: Vec::new(),
         calls: Vec::new(),
-        call_waits: Vec::new(),
         wait_min: None,
         wait_max: None,
         parents: BTreeMap::new(),
@@ -876,10 +873,8 @@ fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample) {
             // In the order of `ids` (a goroutine without them counts as
             // none recorded). Kept only where a new call means something
             // (see `crate::diff::Series::moved`).
-            g.calls.resize(g.ids.len() - 1, CallWords::default());
-            g.calls.push(**c);
-            g.call_waits.resize(g.ids.len() - 1, 0);
-            g.call_waits.push(info.wait_minutes.unwrap_or(0));
+            g.calls.resize(g.ids.len() - 1, Default::default());
+            g.calls.push((**c, info.wait_minutes.unwrap_or(0)));
         }
         let w = info.wait_minutes.unwrap_or(0);
         g.wait_min = Some(g.wait_min.map_or(w, |m| m.min(w)));

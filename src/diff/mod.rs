@@ -360,8 +360,10 @@ pub struct Series {
     /// Per consecutive pair of snapshots (k, k+1): goroutine ids of the
     /// group in both that are in another call of their top frames in k+1
     /// (their words changed in a way a move of the stack cannot explain:
-    /// [`crate::model::CallWords::moved_from`]): a connection or worker
-    /// goroutine that finished its wait and serves the next request. Not
+    /// [`crate::model::CallWords::moved_from`]), or whose debug=2 wait is
+    /// shorter than the time between the snapshots (woken in between:
+    /// [`woke`]): a connection or worker goroutine that finished its wait
+    /// and serves the next request. Not
     /// counted among the survivors. Only for waits that end when another
     /// goroutine acts ([`BlockingOp::ends_when_woken`]), as a sleep or a
     /// loop that runs moves while it loops forever; `None` as `survivors`.
@@ -732,7 +734,7 @@ pub fn diff_groups(
         let id_sets: Vec<Option<FxHashMap<u64, Called>>> = present
             .iter()
             .zip(ids_known)
-            .map(|(g, &known)| known.then(|| g.map(called).unwrap_or_default()))
+            .map(|(g, &known)| known.then(|| g.map(|g| called(g).collect()).unwrap_or_default()))
             .collect();
         let judge_moves = op.ends_when_woken();
         // Whether the goroutine `id` (`now` in snapshot k + 1) is in
@@ -1055,60 +1057,59 @@ mod tests {
 /// (of any format) found for the same stack, when they found exactly one
 /// and its own snapshot has no group of that key already.
 fn unify_unknown_ops(per: &mut [Vec<Group>]) {
+    // Per stack (key frames and creator): the one operation found for it,
+    // or `None` for several; and the snapshots that have it known.
     let mut found: FxHashMap<(&[u32], Option<u32>), Option<BlockingOp>> = FxHashMap::default();
-    for g in per.iter().flatten() {
-        if g.key.op == BlockingOp::Other {
-            continue;
+    let mut known: FxHashSet<(usize, &[u32], Option<u32>)> = FxHashSet::default();
+    for (si, groups) in per.iter().enumerate() {
+        for g in groups.iter().filter(|g| g.key.op != BlockingOp::Other) {
+            let stack = (&*g.key.frames, g.key.created_by);
+            known.insert((si, stack.0, stack.1));
+            found
+                .entry(stack)
+                .and_modify(|o| {
+                    if *o != Some(g.key.op) {
+                        *o = None;
+                    }
+                })
+                .or_insert(Some(g.key.op));
         }
-        found
-            .entry((&g.key.frames, g.key.created_by))
-            .and_modify(|o| {
-                if *o != Some(g.key.op) {
-                    *o = None;
-                }
-            })
-            .or_insert(Some(g.key.op));
     }
-    let found: FxHashMap<(Box<[u32]>, Option<u32>), BlockingOp> = found
-        .into_iter()
-        .filter_map(|((f, c), op)| Some(((f.into(), c), op?)))
-        .collect();
-    if found.is_empty() {
-        return;
-    }
-    for groups in per.iter_mut() {
-        let keys: FxHashSet<GroupKey> = groups.iter().map(|g| g.key.clone()).collect();
-        for g in groups.iter_mut() {
+    // A snapshot that has the stack known has it under the one operation
+    // found, so its unknown group keeps its own key.
+    let mut renames: Vec<(usize, usize, BlockingOp)> = Vec::new();
+    for (si, groups) in per.iter().enumerate() {
+        for (gi, g) in groups.iter().enumerate() {
             if g.key.op != BlockingOp::Other {
                 continue;
             }
-            if let Some(&op) = found.get(&(g.key.frames.clone(), g.key.created_by)) {
-                let key = GroupKey {
-                    op,
-                    ..g.key.clone()
-                };
-                if !keys.contains(&key) {
-                    g.key = key;
-                    g.op = op;
+            let stack = (&*g.key.frames, g.key.created_by);
+            if let Some(&Some(op)) = found.get(&stack) {
+                if !known.contains(&(si, stack.0, stack.1)) {
+                    renames.push((si, gi, op));
                 }
             }
         }
+    }
+    for (si, gi, op) in renames {
+        let g = &mut per[si][gi];
+        g.key.op = op;
+        g.op = op;
     }
 }
 
 /// A goroutine's [`CallWords`] and wait minutes (0 under a minute).
 type Called = (CallWords, u32);
 
-/// A group's goroutines by id, with their calls and waits (none recorded:
+/// A group's goroutines, each id with its call and wait (none recorded:
 /// default words, which compare equal).
-fn called(g: &Group) -> FxHashMap<u64, Called> {
+fn called(g: &Group) -> impl Iterator<Item = (u64, Called)> + '_ {
     let calls = g
         .calls
         .iter()
         .copied()
-        .chain(std::iter::repeat(CallWords::default()));
-    let waits = g.call_waits.iter().copied().chain(std::iter::repeat(0));
-    g.ids.iter().copied().zip(calls.zip(waits)).collect()
+        .chain(std::iter::repeat_with(Called::default));
+    g.ids.iter().copied().zip(calls)
 }
 
 /// Per consecutive pair of snapshots (k, k + 1), the wait clock: the most
@@ -1126,9 +1127,7 @@ fn wait_clocks(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bool]) -
             if g.calls.is_empty() {
                 continue;
             }
-            for (id, c) in called(g) {
-                m.insert(id, (slot, c));
-            }
+            m.extend(called(g).map(|(id, c)| (id, (slot, c))));
         }
         m
     };
