@@ -81,8 +81,8 @@ pub struct Finding {
     pub survivors: Vec<Option<usize>>,
     /// Goroutines: per consecutive pair of snapshots, how many of those
     /// `survivors` were in a new call of their top frames at the next
-    /// snapshot (they finished the wait they were in; `null` where the
-    /// format has no ids).
+    /// snapshot, or had waited less than the time between the two (they
+    /// finished the wait they were in; `null` where the format has no ids).
     pub moved: Vec<Option<usize>>,
     /// The lower bound of the leak where ids are known: goroutines that
     /// survived the last step, blocked in the same call.
@@ -1520,7 +1520,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                 0.1,
                 if moved > 0 {
                     format!(
-                        "churning: no goroutine stayed blocked from one snapshot to the next ({counts}; ids known in all {n} snapshots): {} kept their id but were in a new call, long-lived goroutines (connections, workers) taking one request after another",
+                        "churning: no goroutine stayed blocked from one snapshot to the next ({counts}; ids known in all {n} snapshots): {} kept their id but were in a new call or woken in between, long-lived goroutines (connections, workers) taking one request after another",
                         plural(moved, "goroutine", "goroutines")
                     )
                 } else {
@@ -2072,7 +2072,7 @@ fn evidence(s: &Series, kind: FindingKind, unit: &str, n: usize) -> Vec<String> 
             ));
             if s.moved().unwrap_or(0) > 0 {
                 ev.push(format!(
-                    "not counted as survivors: goroutines that kept their id and stack but were in a new call of their top frames (other arguments or offset: they finished the wait they were in): {}",
+                    "not counted as survivors: goroutines that kept their id and stack but finished the wait they were in (a new call of their top frames: other arguments or offset; or woken in between: a wait shorter than the time between the snapshots): {}",
                     steps(&s.moved)
                 ));
             }
