@@ -305,8 +305,20 @@ fn line_end(data: &[u8], pos: usize) -> (usize, usize, bool) {
     }
 }
 
-/// Parses one block (see the module docs).
-fn parse_block(data: &[u8], max_line: usize, call_words: bool) -> Parsed {
+impl Parsed {
+    /// Empties it, keeping its allocations for the next block.
+    fn clear(&mut self) {
+        self.units.clear();
+        self.items.clear();
+        self.frames.clear();
+        self.strings.clear();
+        self.lines = 0;
+    }
+}
+
+/// Parses one block (see the module docs) into `out`, a [`Parsed`] of an
+/// applied block whose allocations are reused (cleared here).
+fn parse_block(data: &[u8], max_line: usize, call_words: bool, out: &mut Parsed) {
     let cls = Classifier {
         max_line,
         call_words,
@@ -315,7 +327,7 @@ fn parse_block(data: &[u8], max_line: usize, call_words: bool) -> Parsed {
         data,
         text: simdutf8::basic::from_utf8(data).ok(),
     };
-    let mut out = Parsed::default();
+    out.clear();
     let mut table = LocalTable {
         data,
         map: FxHashMap::default(),
@@ -344,7 +356,7 @@ fn parse_block(data: &[u8], max_line: usize, call_words: bool) -> Parsed {
                     &block,
                     &cls,
                     &mut table,
-                    &mut out,
+                    out,
                     (pos, next, line),
                     h,
                     prev_items,
@@ -370,7 +382,6 @@ fn parse_block(data: &[u8], max_line: usize, call_words: bool) -> Parsed {
         });
     }
     out.lines = u64::from(line);
-    out
 }
 
 /// Where a canonical goroutine is in its grammar.
@@ -999,7 +1010,11 @@ fn load_input(
         pool: Vec::new(),
     };
     let (parsed_tx, parsed_rx) = mpsc::channel::<(usize, Buf<'_>, Parsed)>();
-    let (applied_tx, applied_rx) = mpsc::channel::<Buf<'_>>();
+    // An applied block's buffer, and its parse for reuse.
+    let (applied_tx, applied_rx) = mpsc::channel::<(Buf<'_>, Parsed)>();
+    // Parses of applied blocks, their allocations reused for the next ones
+    // (fresh ones per block cost page faults and arena growth).
+    let mut spare: Vec<Parsed> = Vec::new();
     let stopped = AtomicBool::new(false);
     let (p, base, going, end) = std::thread::scope(|threads| {
         // Blocks are parsed on the pool in any order and applied on this
@@ -1023,9 +1038,8 @@ fn load_input(
                         }
                     }
                     next += 1;
-                    drop(parsed);
-                    // The reading thread reuses or releases it.
-                    let _ = applied_tx.send(buf);
+                    // The reading thread reuses or releases them.
+                    let _ = applied_tx.send((buf, parsed));
                 }
             }
             (p, base, going)
@@ -1037,15 +1051,19 @@ fn load_input(
             let mut back = 0usize;
             let end = loop {
                 // Reuse what was applied; wait when too much is in flight.
-                while let Ok(b) = applied_rx.try_recv() {
+                while let Ok((b, parsed)) = applied_rx.try_recv() {
                     reader.recycle_one(b);
+                    spare.push(parsed);
                     back += 1;
                 }
                 while read - back >= in_flight {
                     let t = Instant::now();
-                    let Ok(b) = applied_rx.recv() else { break };
+                    let Ok((b, parsed)) = applied_rx.recv() else {
+                        break;
+                    };
                     waiting += t.elapsed();
                     reader.recycle_one(b);
+                    spare.push(parsed);
                     back += 1;
                 }
                 if stopped.load(Ordering::Relaxed) {
@@ -1058,8 +1076,9 @@ fn load_input(
                     Ok(buf) => {
                         let tx = parsed_tx.clone();
                         let i = read;
+                        let mut parsed = spare.pop().unwrap_or_default();
                         s.spawn(move |_| {
-                            let parsed = parse_block(buf.bytes(), max_line, call_words);
+                            parse_block(buf.bytes(), max_line, call_words, &mut parsed);
                             let _ = tx.send((i, buf, parsed));
                         });
                         read += 1;
@@ -1074,7 +1093,7 @@ fn load_input(
         let t = Instant::now();
         let (p, base, going) = applier.join().expect("the applying thread panicked");
         waiting += t.elapsed();
-        while let Ok(b) = applied_rx.try_recv() {
+        while let Ok((b, _)) = applied_rx.try_recv() {
             reader.recycle_one(b);
         }
         add(&READING, reading);
