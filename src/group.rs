@@ -967,8 +967,14 @@ impl Grouped {
         Grouped::of(g, groups, snap, value_index)
     }
 
-    fn of(g: Grouper, groups: Vec<Group>, snap: &Snapshot, value_index: usize) -> Grouped {
+    fn of(g: Grouper, mut groups: Vec<Group>, snap: &Snapshot, value_index: usize) -> Grouped {
         let known = ids_known(snap);
+        // Kept for the whole analysis: without the slack of their growth
+        // (up to half of what they hold, for every snapshot kept).
+        for g in &mut groups {
+            g.ids.shrink_to_fit();
+            g.calls.shrink_to_fit();
+        }
         Grouped {
             groups,
             keys: g.keys,

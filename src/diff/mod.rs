@@ -1131,19 +1131,28 @@ fn wait_clocks(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bool]) -
         }
         m
     };
-    let maps: Vec<_> = (0..per.len()).map(snapshot).collect();
-    maps.windows(2)
-        .map(|w| {
-            w[1].iter()
-                .filter_map(|(id, (slot, now))| {
-                    let (s, before) = w[0].get(id)?;
-                    (s == slot && !now.0.moved_from(&before.0) && now.1 >= before.1)
-                        .then(|| now.1 - before.1)
-                })
-                .max()
-                .unwrap_or(0)
-        })
-        .collect()
+    // Two snapshots' maps at a time: every goroutine of every snapshot at
+    // once would be the peak of a long series' analysis.
+    let mut clocks = Vec::with_capacity(per.len().saturating_sub(1));
+    if per.len() < 2 {
+        return clocks;
+    }
+    let mut before = snapshot(0);
+    for k in 1..per.len() {
+        let now = snapshot(k);
+        let clock = now
+            .iter()
+            .filter_map(|(id, (slot, now))| {
+                let (s, before) = before.get(id)?;
+                (s == slot && !now.0.moved_from(&before.0) && now.1 >= before.1)
+                    .then(|| now.1 - before.1)
+            })
+            .max()
+            .unwrap_or(0);
+        clocks.push(clock);
+        before = now;
+    }
+    clocks
 }
 
 /// Whether a goroutine that waited `before` minutes at one snapshot and
