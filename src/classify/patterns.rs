@@ -422,7 +422,7 @@ fn uses(line: &str, name: &str) -> bool {
 /// The allocating function starts a goroutine whose closure or arguments
 /// use a local value of the function.
 fn retains_data(src: &SourceFile, body: &[(u32, String)]) -> Option<Vec<String>> {
-    retains_at(src, body, None)
+    retains_at(src, body, None, &[])
 }
 
 /// Locals of the function assigned an allocation (`make([]…)`, `make(map…)`,
@@ -443,7 +443,15 @@ fn allocated_locals(body: &[(u32, String)], line: u32) -> Vec<String> {
 
 /// The go statement (at `only`, or any) passes or captures a local value.
 /// With `only`, just locals holding an allocation count.
-fn retains_at(src: &SourceFile, body: &[(u32, String)], only: Option<u32>) -> Option<Vec<String>> {
+/// `holders`: for a go statement that calls a named function, the
+/// positions of the arguments through which the goroutine reaches the
+/// channel it waits on (see [`channel_holder_params`]).
+fn retains_at(
+    src: &SourceFile,
+    body: &[(u32, String)],
+    only: Option<u32>,
+    holders: &[usize],
+) -> Option<Vec<String>> {
     // What main allocates lives as long as the program anyway.
     if body
         .first()
@@ -493,8 +501,22 @@ fn retains_at(src: &SourceFile, body: &[(u32, String)], only: Option<u32>) -> Op
         } else {
             // `go x.run(a, b)`: the arguments, not the receiver (a
             // long-lived server or pool is not what the goroutine leaks).
+            // An argument that only holds the channel the goroutine waits
+            // on (`go c.await(req)` and `<-req.reply`) is how it reaches
+            // that channel, not data it keeps besides.
             let args = rest.split_once('(').map(|(_, a)| a).unwrap_or("");
-            locals.iter().filter(|v| uses(args, v)).cloned().collect()
+            let through: Vec<&str> = split_args(args)
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| holders.contains(i))
+                .map(|(_, a)| a)
+                .collect();
+            locals
+                .iter()
+                .filter(|v| uses(args, v))
+                .filter(|v| !through.iter().any(|a| a.trim() == v.as_str()))
+                .cloned()
+                .collect()
         };
         if let Some(v) = used.first() {
             return Some(vec![format!(
@@ -734,19 +756,39 @@ pub fn retains_data_stories(
         .partition(|f| f.kind == FindingKind::Goroutine);
     let mut rest = Vec::new();
     for h in heap {
-        let Some(site) = h.frames.get(own_frame(&h.frames).unwrap_or(0)) else {
+        let Some(first) = own_frame(&h.frames).or((!h.frames.is_empty()).then_some(0)) else {
             rest.push(h);
             continue;
         };
-        let func = site.function.clone();
-        let g = goroutine
-            .iter_mut()
-            .filter(|g| g.severity >= Severity::Medium && g.trend.is_growth() && replaceable(g))
-            .find(|g| started_by(g, &func, index));
+        let site = h.frames[first].function.clone();
+        // The allocating function, or one of the program's own functions
+        // that called it (a constructor the starter calls: `d :=
+        // parse(…); go d.watch()`), up to three deep.
+        let callers: Vec<String> = h.frames[first..]
+            .iter()
+            .take_while(|f| is_own(&f.function) || f.function == site)
+            .take(3)
+            .map(|f| f.function.clone())
+            .collect();
+        let g = callers.iter().find_map(|func| {
+            let i = goroutine.iter().position(|g| {
+                g.severity >= Severity::Medium
+                    && g.trend.is_growth()
+                    && replaceable(g)
+                    && started_by(g, func, index)
+            })?;
+            Some((i, func.clone()))
+        });
         match g {
-            Some(g) => {
+            Some((i, func)) => {
+                let g = &mut goroutine[i];
+                let at = if func == site {
+                    func.clone()
+                } else {
+                    format!("{site}, called by {func}")
+                };
                 g.evidence.push(format!(
-                    "heap: in-use memory allocated at {func}, the function that starts these goroutines, grows with them ({}): the goroutines keep what they captured alive",
+                    "heap: in-use memory allocated at {at}, the function that starts these goroutines, grows with them ({}): the goroutines keep what they captured alive",
                     h.counts
                         .iter()
                         .map(|&c| super::fmt_value(c, h.unit))
@@ -770,12 +812,13 @@ pub fn retains_data_stories(
     }
     // Heap findings link_stories already folded in through the creator.
     for g in goroutine.iter_mut() {
+        // Allocated by the creator, or by a function it called (linked
+        // through it).
         let by_creator = g.linked.iter().any(|l| {
             l.kind == FindingKind::Heap
-                && l.site.as_ref().is_some_and(|s| {
-                    g.created_by
-                        .as_ref()
-                        .is_some_and(|c| c.function == s.function)
+                && g.created_by.as_ref().is_some_and(|c| {
+                    l.site.as_ref().is_some_and(|s| c.function == s.function)
+                        || l.through.contains(&c.function)
                 })
         });
         let decided = g
@@ -993,7 +1036,84 @@ fn captured_by_goroutine(index: &SourceIndex, s: &Series, site: usize) -> Option
     };
     let span = enclosing_function(&src, line)?;
     let body = code_lines(&src, span.start, span.end);
-    retains_at(&src, &body, Some(line))
+    let holders = s
+        .frames
+        .iter()
+        .rev()
+        .find(|fr| fr.function != "runtime.goexit")
+        .filter(|fr| closure_parent(&fr.function).is_none() && is_own(&fr.function))
+        .and_then(|entry| channel_holder_params(index, entry))
+        .unwrap_or_default();
+    retains_at(&src, &body, Some(line), &holders)
+}
+
+/// The arguments of a call, split at the commas outside brackets (up to
+/// the parenthesis that closes the list).
+fn split_args(args: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, c) in args.char_indices() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' if depth == 0 => {
+                out.push(&args[start..i]);
+                return out;
+            }
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(&args[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&args[start..]);
+    out
+}
+
+/// The positions of the parameters of the named function `entry` (a
+/// goroutine's entry function) whose field is a channel the function
+/// sends on, receives from or ranges over (`<-req.reply`): the values
+/// through which it reaches the channel it waits on.
+fn channel_holder_params(index: &SourceIndex, entry: &FrameRef) -> Option<Vec<usize>> {
+    let src = index.open(&entry.raw_file)?;
+    let span = enclosing_function(&src, entry.line)?;
+    if !declared_matches(&src, span, &entry.function) {
+        return None;
+    }
+    let body = code_lines(&src, span.start, span.end);
+    let head: String = body
+        .iter()
+        .take_while(|(_, l)| !l.contains('{'))
+        .chain(body.iter().find(|(_, l)| l.contains('{')))
+        .map(|(_, l)| l.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    // `func (r *T) name[T any](params)`: the list after the name.
+    let c = regex!(r"^\s*func\s*(?:\([^)]*\))?\s*\w+\s*(?:\[[^\]]*\])?\s*\(").find(&head)?;
+    let params: Vec<String> = split_args(&head[c.end()..])
+        .into_iter()
+        .map(|p| p.split_whitespace().next().unwrap_or("").to_string())
+        .collect();
+    let holders: Vec<String> = body
+        .iter()
+        .flat_map(|(_, l)| {
+            regex!(r"(?:<-\s*|range\s+)(\w+)\s*\.\s*\w+|(\w+)\s*\.\s*\w+\s*<-")
+                .captures_iter(l)
+                .filter_map(|c| c.get(1).or_else(|| c.get(2)))
+                .map(|m| m.as_str().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    Some(
+        params
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| holders.contains(p))
+            .map(|(i, _)| i)
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -1008,6 +1128,26 @@ mod tests {
     fn body(f: &SourceFile, from: u32) -> Vec<(u32, String)> {
         let span = enclosing_function(f, from).unwrap();
         code_lines(f, span.start, span.end)
+    }
+
+    #[test]
+    fn arguments_split_at_top_level_commas() {
+        assert_eq!(
+            split_args("a, f(b, c), []int{1, 2}) + x"),
+            vec!["a", " f(b, c)", " []int{1, 2}"]
+        );
+        assert_eq!(split_args(")"), vec![""]);
+    }
+
+    #[test]
+    fn an_argument_that_only_holds_the_awaited_channel_is_not_retained_data() {
+        let f = file(
+            "type req struct {\n\treply chan string\n\tbuf []byte\n}\n\nfunc get(k string) {\n\tr := &req{reply: make(chan string)}\n\tgo await(r)\n}\n",
+        );
+        let b = body(&f, 6);
+        // Parameter 0 holds the channel the goroutine waits on.
+        assert!(retains_at(&f, &b, Some(8), &[0]).is_none());
+        assert!(retains_at(&f, &b, Some(8), &[]).is_some());
     }
 
     #[test]
@@ -1028,7 +1168,7 @@ mod tests {
         );
         assert!(retains_data(&f, &body(&f, 1)).is_some());
         // A channel is how goroutines talk, not data they keep.
-        assert!(retains_at(&f, &body(&f, 10), Some(12)).is_none());
+        assert!(retains_at(&f, &body(&f, 10), Some(12), &[]).is_none());
     }
 
     #[test]

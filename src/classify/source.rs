@@ -672,18 +672,29 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
     } else {
         s.op
     };
+    // The loop that repeats the select, in its function or around the
+    // call in a caller of the program's own: a select that runs once is a
+    // single wait, not a loop without an exit.
+    let select_loop = select
+        .as_ref()
+        .and_then(|sel| loop_around_call(index, s, src, place, sel.at));
     if let Some(sel) = &select {
-        if matches!(
+        let plain = matches!(
             op,
             BlockingOp::ChanSend | BlockingOp::ChanReceive | BlockingOp::RangeReceive
-        ) && sel.cases.len() == 1
-        {
+        );
+        if plain && sel.cases.len() == 1 && select_loop.is_some() {
             v.op = Some(BlockingOp::Select);
             v.evidence.push(format!(
                 "the select at {} has one case: the compiler turns it into a plain {op}",
                 loc(src, sel.at.line)
             ));
             op = BlockingOp::Select;
+        } else if plain && sel.cases.len() == 1 {
+            v.evidence.push(format!(
+                "the select at {} has one case and runs once (no loop repeats it): one plain {op}",
+                loc(src, sel.at.line)
+            ));
         }
     }
     if guessed
@@ -692,11 +703,13 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
             BlockingOp::ChanSend | BlockingOp::ChanReceive | BlockingOp::RangeReceive
         )
     {
-        if let Some(field) = never_assigned_field(index, src, &line, op == BlockingOp::ChanSend) {
+        if let Some(field) =
+            never_assigned_field(index, src, &line, site.line, op == BlockingOp::ChanSend)
+        {
             v.op = Some(BlockingOp::NilChan);
             v.pattern = Some("nil-channel");
             v.evidence.push(format!(
-                "{} uses the channel field {field}, which no file of its package assigns (or only functions nothing calls): it is nil",
+                "{} uses the channel field {field}: it is nil",
                 loc(src, site.line)
             ));
             return v;
@@ -863,6 +876,22 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                             "the select at {} waits only on a ticker's channel, and the ticker made at line {n} is never stopped",
                             loc(src, sel.at.line)
                         ));
+                    } else if !cases.is_empty() && select_loop.is_none() {
+                        // Waits once for one of its cases; none comes.
+                        let sends = cases.iter().filter(|(_, l)| is_send_case(l)).count();
+                        let (pattern, what) = match sends {
+                            0 => ("chan-receive-blocked", "receives"),
+                            n if n == cases.len() => ("chan-send-blocked", "sends"),
+                            _ => ("chan-send-blocked", "sends and receives"),
+                        };
+                        if sends == 0 || sends == cases.len() {
+                            v.pattern = Some(pattern);
+                            v.evidence.push(format!(
+                                "the select at {} runs once (no loop repeats it): it waits for one of its {} {what}, and none can proceed",
+                                loc(src, sel.at.line),
+                                cases.len()
+                            ));
+                        }
                     } else if !cases.is_empty() {
                         v.pattern = Some("select-no-exit");
                         v.evidence.push(format!(
@@ -883,6 +912,51 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
         _ => {}
     }
     v
+}
+
+/// Whether a select's case clause (`case …` to the end of its line) sends:
+/// `case ch <- v:` (a receive puts `<-` before the channel).
+fn is_send_case(clause: &str) -> bool {
+    regex!(r"^\s*case\s+[\w.\[\]()]+\s*<-").is_match(clause)
+}
+
+/// The loop that repeats the statement at `at` of the site's function
+/// (`place` in `src`): its line, in that function or, where it is not in
+/// one, around the call in the first caller of the program's own that has
+/// one (the stack's next frames, while they are the program's). `None`
+/// when nothing repeats it.
+fn loop_around_call(
+    index: &SourceIndex,
+    s: &Subject,
+    src: &SourceFile,
+    site_place: &Place,
+    at: Pos,
+) -> Option<String> {
+    let (open, close) = site_place.body();
+    if let Some(l) = golex::loop_around(&src.code, at, open, close) {
+        return Some(loc(src, l));
+    }
+    let site = s.site?;
+    let k = s
+        .frames
+        .iter()
+        .position(|f| f.function == site.function && f.line == site.line)?;
+    for f in &s.frames[k + 1..] {
+        if is_std_frame(f) {
+            break;
+        }
+        let csrc = index.open(&f.raw_file)?;
+        let cplace = place(&csrc, &f.function, f.line).ok()?;
+        let (o, c) = cplace.body();
+        let call = Pos {
+            line: f.line,
+            col: 0,
+        };
+        if let Some(l) = golex::loop_around(&csrc.code, call, o, c) {
+            return Some(loc(&csrc, l));
+        }
+    }
+    None
 }
 
 /// Among code lines: the first that makes a time.Ticker (at or before line
@@ -1203,6 +1277,7 @@ fn never_assigned_field(
     index: &SourceIndex,
     src: &SourceFile,
     line: &str,
+    line_no: u32,
     send: bool,
 ) -> Option<String> {
     let expr = if send {
@@ -1214,7 +1289,20 @@ fn never_assigned_field(
         // A method call (`<-ctx.Done()`), not a field.
         return None;
     }
-    let expr = expr.get(1)?.as_str().to_string();
+    let mut expr = expr.get(1)?.as_str().to_string();
+    if !expr.contains('.') {
+        // A local copy of a field (`ch := s.events` … `ch <- ev`), the
+        // last assignment before the line in its function.
+        let copy = Regex::new(&format!(
+            r"\b{}\s*:?=\s*(\w+(?:\.\w+)+)\s*$",
+            regex::escape(&expr)
+        ))
+        .ok()?;
+        let d = src.decl_at(line_no)?;
+        expr = (d.start..line_no)
+            .rev()
+            .find_map(|k| copy.captures(src.code(k)?).map(|c| c[1].to_string()))?;
+    }
     let (_, field) = expr.rsplit_once('.')?;
     if field.is_empty() || field == "C" {
         return None;
@@ -1236,9 +1324,18 @@ fn never_assigned_field(
     for p in paths.into_iter().take(64) {
         files.push(index.read(&p)?);
     }
+    // A package other than main exports its capitalized functions to the
+    // rest of the program, whose calls this scan does not see.
+    let library = !src
+        .code
+        .iter()
+        .any(|l| regex!(r"^\s*package\s+main\b").is_match(l));
     // A function is called when its name is used outside its own body.
     let called = |name: &str| -> bool {
         if name == "main" || name == "init" {
+            return true;
+        }
+        if library && name.starts_with(|c: char| c.is_ascii_uppercase()) {
             return true;
         }
         let Ok(use_) = Regex::new(&format!(r"\b{}\b", regex::escape(name))) else {
@@ -1287,11 +1384,34 @@ fn never_assigned_field(
         }
         None => None,
     };
+    // A one-line literal of the struct that names other fields, not this
+    // one (`&Job{name: n}`).
+    let partial = match &owner {
+        Some(t) => Some(
+            Regex::new(&format!(
+                r"(?:^|[^\]\w.*])&?(?:\w+\.)?{}(\[[^\]]*\])?\{{([^{{}}]*\w[^{{}}]*)\}}",
+                regex::escape(t)
+            ))
+            .ok()?,
+        ),
+        None => None,
+    };
+    let named = Regex::new(&format!(r"\b{}\s*:", regex::escape(field))).ok()?;
+    let mut partial_literal: Option<(Arc<SourceFile>, u32)> = None;
+    // Every assignment outside a literal is under an if, switch or select.
+    let mut set_conditionally = true;
+    let mut set_outside_literal = false;
     for f in &files {
         for (i, l) in f.code.iter().enumerate() {
             if let Some(lit) = &empty_literal {
                 if lit.is_match(l) && f.decl_at(i as u32 + 1).is_some() {
                     omitted.get_or_insert((f.clone(), i as u32 + 1));
+                }
+            }
+            if let Some(c) = partial.as_ref().and_then(|p| p.captures(l)) {
+                if !named.is_match(&c[2]) && c[2].contains(':') && f.decl_at(i as u32 + 1).is_some()
+                {
+                    partial_literal.get_or_insert((f.clone(), i as u32 + 1));
                 }
             }
             if !assign.is_match(l) {
@@ -1303,26 +1423,80 @@ fn never_assigned_field(
                     if !regex!(r":\s*make\(").is_match(l) {
                         set_by_literal_only = false;
                     }
+                    if regex!(r"\.\w+\s*=[^=]").is_match(l) {
+                        set_outside_literal = true;
+                        if !under_condition(f, i as u32 + 1) {
+                            set_conditionally = false;
+                        }
+                    }
                 }
             }
         }
     }
+    let set_conditionally = set_conditionally && set_outside_literal;
     let assigned_somewhere = files.iter().any(|f| {
         f.code.iter().enumerate().any(|(i, l)| {
             assign.is_match(l) && f.decl_at(i as u32 + 1).is_none_or(|d| called(&d.name))
         })
     });
     if !assigned_somewhere {
-        return Some(expr);
+        return Some(format!(
+            "{expr}, which no file of its package assigns (or only functions nothing calls)"
+        ));
+    }
+    // Set to nil on purpose (`s.events = nil` to drop a backlog): every
+    // operation on it after that blocks forever.
+    let to_nil = Regex::new(&format!(r"\.{}\s*=\s*nil\b", regex::escape(field))).ok()?;
+    for f in &files {
+        for (i, l) in f.code.iter().enumerate() {
+            let n = i as u32 + 1;
+            if to_nil.is_match(l) && f.decl_at(n).is_some_and(|d| called(&d.name)) {
+                return Some(format!("{expr}, which {} sets to nil", loc(f, n)));
+            }
+        }
+    }
+    // Made only on some paths (`if wait { j.done = make(…) }`) of a value
+    // whose literal leaves it out (`&Job{name: n}`).
+    if omitted.is_none() && set_conditionally {
+        if let Some((f, n)) = partial_literal {
+            return Some(format!(
+                "{expr}: the {} literal at {} leaves it out, and only a conditional path makes it",
+                owner.unwrap_or_default(),
+                loc(&f, n)
+            ));
+        }
     }
     match omitted {
         Some((f, n)) if set_by_literal_only => Some(format!(
-            "{expr} (the {} literal at {} leaves it out)",
+            "{expr}: the {} literal at {} leaves it out",
             owner.unwrap_or_default(),
             loc(&f, n)
         )),
         _ => None,
     }
+}
+
+/// Whether line `n` of `f` is inside the body of an `if`, `else`,
+/// `switch`, `select` or `case` of its function (the brace that opens its
+/// block belongs to one).
+fn under_condition(f: &SourceFile, n: u32) -> bool {
+    let Some(d) = f.decl_at(n) else { return false };
+    let mut depth = 0i32;
+    for k in (d.start..n).rev() {
+        let l = f.code(k).unwrap_or("");
+        for c in l.chars().rev() {
+            match c {
+                '}' => depth += 1,
+                '{' if depth == 0 => {
+                    return regex!(r"^\s*(?:\}\s*else\b|if\b|else\b|switch\b|select\b|case\b)")
+                        .is_match(l);
+                }
+                '{' => depth -= 1,
+                _ => {}
+            }
+        }
+    }
+    false
 }
 
 /// Whether a statement can block in `op` (a stale file has another line there).
@@ -1425,6 +1599,34 @@ fn examine_send(
     };
     let ch = c[1].trim_start_matches('(').to_string();
     let send = Regex::new(&format!(r"(^|[^\w.]){}\s*<-", regex::escape(&ch))).expect("escaped");
+    // A send in a deferred literal (`defer func() { ch <- v }()`) runs when
+    // the function around it returns: after any other send of that
+    // function on the same channel, return or not.
+    if let Some(lit) = place.literal.map(|i| &place.literals[i]) {
+        let deferred = src
+            .code(lit.at.line)
+            .is_some_and(|l| regex!(r"\bdefer\s+func\b").is_match(l));
+        if deferred {
+            let parent = place
+                .literals
+                .iter()
+                .find(|p| p.path.len() + 1 == lit.path.len() && lit.path.starts_with(&p.path));
+            let (open, close) =
+                parent.map_or((place.decl.open, place.decl.close), |p| (p.open, p.close));
+            let other = (open.line..=close.line)
+                .filter(|n| !lit.contains(*n))
+                .find(|&n| src.code(n).is_some_and(|l| send.is_match(l)));
+            if let Some(first) = other {
+                v.pattern = Some("double-send");
+                v.evidence.push(format!(
+                    "{} sends on {ch} in a deferred function, which runs when the function returns, after the send at {}: a path that takes that send sends twice",
+                    loc(src, line_no),
+                    loc(src, first)
+                ));
+                return;
+            }
+        }
+    }
     // Two sends on the same channel in the goroutine's own function, the
     // first not followed by a return: the second blocks once the receiver
     // took one value.
@@ -1599,15 +1801,41 @@ fn examine_send(
         place.decl.close,
     )
     .is_some();
-    if let Some((rn, _, _)) =
-        ret.filter(|(_, l, _)| send_in_loop && hands_over.as_ref().is_some_and(|h| h.is_match(l)))
+    // Or a return that hands what holds the channel to a receiver: a call
+    // on the go statement's receiver or with one of its arguments
+    // (`go t.publish(…)` then `return t.wait()`, which ranges over
+    // t.updates and stopped early).
+    let mut holders: Vec<String> = names[1..].to_vec();
+    if let Some(c) =
+        regex!(r"\bgo\s+([A-Za-z_]\w*)\s*\.\s*\w+").captures(gsrc.code(go.line).unwrap_or(""))
     {
-        v.evidence.push(format!(
-            "{} returns {} to its caller, and the goroutine sends on it in a loop: the caller receives from it, and stopped before the sends ended",
-            loc(gsrc, *rn),
-            chan_name
-        ));
-        return;
+        holders.push(regex::escape(&c[1]));
+    }
+    let passes_holder = (!holders.is_empty()).then(|| {
+        let h = holders.join("|");
+        Regex::new(&format!(
+            r"\breturn\b.*(?:\b(?:{h})\s*\.\s*\w+\s*\(|\(\s*(?:[^()]*,\s*)?&?(?:{h})\s*[,)])"
+        ))
+        .expect("escaped")
+    });
+    if let Some((rn, l, _)) = ret.filter(|_| send_in_loop) {
+        if hands_over.as_ref().is_some_and(|h| h.is_match(l)) {
+            v.evidence.push(format!(
+                "{} returns {} to its caller, and the goroutine sends on it in a loop: the caller receives from it, and stopped before the sends ended",
+                loc(gsrc, *rn),
+                chan_name
+            ));
+            return;
+        }
+        if passes_holder.as_ref().is_some_and(|h| h.is_match(l)) {
+            v.evidence.push(format!(
+                "{} (`{}`) hands what holds {} to the receiver, and the goroutine sends on it in a loop: that receiver stopped before the sends ended",
+                loc(gsrc, *rn),
+                l.trim(),
+                chan_name
+            ));
+            return;
+        }
     }
     if let Some((rn, _, how)) = ret {
         v.pattern = Some("premature-return");
@@ -1619,6 +1847,41 @@ fn examine_send(
             recv_line
                 .map(|r| format!(" at {}", loc(gsrc, r)))
                 .unwrap_or_default()
+        ));
+        return;
+    }
+    // No return on the way, but the creator recovers panics (a deferred
+    // `recover()`): a call between the go statement and the receive that
+    // panics returns from it there, without receiving.
+    let Some(r) = recv_line else { return };
+    let (open, close) = go.scope.body();
+    let recovers = (open.line..=close.line)
+        .find(|&n| {
+            gsrc.code(n)
+                .is_some_and(|l| regex!(r"\brecover\s*\(\s*\)").is_match(l))
+        })
+        .filter(|&n| {
+            // In a deferred literal of the creator (`defer func() { … }()`).
+            (open.line..=n)
+                .rev()
+                .find_map(|k| gsrc.code(k).filter(|l| regex!(r"\bdefer\b").is_match(l)))
+                .is_some()
+        });
+    let call = after
+        .iter()
+        .find(|(n, l)| {
+            *n < r && regex!(r"[\w)\]]\s*\(").is_match(l) && !regex!(r"^\s*(?://|$)").is_match(l)
+        })
+        .map(|(n, _)| *n);
+    if let (Some(rec), Some(c)) = (recovers, call) {
+        v.pattern = Some("premature-return");
+        v.evidence.push(format!(
+            "the creator recovers panics ({} calls recover() in a deferred function): a panic in the call at {}, between the go statement at {} and the receive at {}, returns without receiving {}",
+            loc(gsrc, rec),
+            loc(gsrc, c),
+            loc(gsrc, go.line),
+            loc(gsrc, r),
+            chan_name
         ));
     }
 }
@@ -1638,6 +1901,13 @@ fn find_go_statement(
     let scope_of = |file: &Arc<SourceFile>, line: u32| -> Option<Place> {
         let decl = file.decl_at(line)?;
         let literals = golex::literals(&file.code, decl);
+        // A literal that starts after the `go` keyword on its line is part
+        // of the statement (the goroutine's own, or an argument of its
+        // call), not the scope it runs in.
+        let go_col = file
+            .code(line)
+            .and_then(|l| regex!(r"\bgo\b").find(l))
+            .map_or(usize::MAX, |m| m.start());
         let literal = literals
             .iter()
             .enumerate()
@@ -1648,7 +1918,7 @@ fn find_go_statement(
                         col: usize::MAX,
                     }
                     && l.close.line >= line
-                    && !(l.go && l.at.line == line)
+                    && !(l.at.line == line && (l.go || l.at.col > go_col))
             })
             .max_by_key(|(_, l)| l.at)
             .map(|(i, _)| i);
@@ -1873,6 +2143,45 @@ mod tests {
     }
 
     #[test]
+    fn a_field_set_to_nil_or_made_only_on_a_path_is_nil_and_an_exported_constructor_is_called() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, code: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, code).unwrap();
+        };
+        // A local copy of a field that Close sets to nil.
+        write(
+            "a/main.go",
+            "package main\n\ntype S struct {\n\tev chan int\n}\n\nfunc (s *S) Close() {\n\ts.ev = nil\n}\n\nfunc (s *S) emit() {\n\tout := s.ev\n\tout <- 1\n}\n\nfunc main() {\n\ts := &S{ev: make(chan int)}\n\ts.Close()\n\tgo s.emit()\n}\n",
+        );
+        // Made only under a condition, and a keyed literal leaves it out.
+        write(
+            "b/main.go",
+            "package main\n\ntype J struct {\n\tname string\n\tdone chan error\n}\n\nfunc (j *J) Start(wait bool) {\n\tif wait {\n\t\tj.done = make(chan error, 1)\n\t}\n\tgo func() { j.done <- nil }()\n}\n\nfunc main() {\n\tj := &J{name: \"x\"}\n\tj.Start(false)\n}\n",
+        );
+        // A library's exported constructor, called from another package.
+        write(
+            "c/latch/latch.go",
+            "package latch\n\ntype L struct {\n\tch chan struct{}\n}\n\nfunc New() *L { return &L{ch: make(chan struct{})} }\n\nfunc (l *L) On(f func()) {\n\tgo func() {\n\t\t<-l.ch\n\t\tf()\n\t}()\n}\n",
+        );
+        let idx = SourceIndex::new(&[dir.path().to_path_buf()]);
+        let a = idx.open("a/main.go").unwrap();
+        assert!(never_assigned_field(&idx, &a, "\tout <- 1", 13, true)
+            .is_some_and(|e| e.contains("s.ev") && e.contains("main.go:8 sets to nil")));
+        let b = idx.open("b/main.go").unwrap();
+        assert!(
+            never_assigned_field(&idx, &b, "\tgo func() { j.done <- nil }()", 12, true)
+                .is_some_and(|e| e.contains("leaves it out") && e.contains("conditional"))
+        );
+        let c = idx.open("c/latch/latch.go").unwrap();
+        assert_eq!(
+            never_assigned_field(&idx, &c, "\t\t<-l.ch", 11, false),
+            None
+        );
+    }
+
+    #[test]
     fn a_map_of_the_struct_is_not_a_literal_that_leaves_the_field_out() {
         let dir = tempfile::tempdir().unwrap();
         let code = "package main\n\ntype Sub struct {\n\tevents chan int\n}\n\nfunc (s *Sub) run() {\n\tfor range s.events {\n\t}\n}\n\nfunc newSub() *Sub {\n\treturn &Sub{events: make(chan int, 4)}\n}\n\nfunc main() {\n\tsubs := map[int]*Sub{}\n\tall := []Sub{}\n\ts := newSub()\n\tsubs[1] = s\n\t_ = all\n\tgo s.run()\n}\n";
@@ -1882,7 +2191,7 @@ mod tests {
         let idx = SourceIndex::new(&[dir.path().to_path_buf()]);
         let src = idx.open("app/main.go").unwrap();
         assert_eq!(
-            never_assigned_field(&idx, &src, "\tfor range s.events {", false),
+            never_assigned_field(&idx, &src, "\tfor range s.events {", 8, false),
             None,
             "map[int]*Sub{{}} and []Sub{{}} make no Sub"
         );
@@ -1892,7 +2201,7 @@ mod tests {
         let idx = SourceIndex::new(&[dir.path().to_path_buf()]);
         let src = idx.open("app/main.go").unwrap();
         assert!(
-            never_assigned_field(&idx, &src, "\tfor range s.events {", false)
+            never_assigned_field(&idx, &src, "\tfor range s.events {", 8, false)
                 .is_some_and(|e| e.contains("leaves it out"))
         );
     }
