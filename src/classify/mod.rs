@@ -819,13 +819,34 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         let mut source_info = None;
         let mut source_evidence = Vec::new();
         if let Some(index) = &opts.source {
+            // Plain heap growth allocated in the standard library (the key
+            // fmt.Sprintf builds for a map): the program's own line that
+            // called it is what the source can judge.
+            let site = match s.site() {
+                Some(site)
+                    if kind == FindingKind::Heap
+                        && top.entry.id == "heap-growth"
+                        && !patterns::is_own(&site.function) =>
+                {
+                    let i = s
+                        .frames
+                        .iter()
+                        .position(|f| std::ptr::eq(f, site))
+                        .unwrap_or(0);
+                    s.frames[i..]
+                        .iter()
+                        .find(|f| patterns::is_own(&f.function))
+                        .or(Some(site))
+                }
+                other => other,
+            };
             let mut verdict = source::examine(
                 index,
                 &source::Subject {
                     op: s.op,
                     heap: kind == FindingKind::Heap,
-                    site: s.site(),
-                    caller: s.site().and_then(|site| {
+                    site,
+                    caller: site.and_then(|site| {
                         let i = s.frames.iter().position(|f| std::ptr::eq(f, site))?;
                         s.frames.get(i + 1)
                     }),

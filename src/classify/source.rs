@@ -733,13 +733,33 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
     };
     if s.heap {
         // An index assignment whose target is declared as a map in the file.
-        let map_assign = body.iter().find(|(_, l)| {
+        let assigns_map = |l: &str| {
             regex!(r"^\s*([\w.]+)\[[^\]]+\]\s*=[^=]")
                 .captures(l)
                 .is_some_and(|c| {
                     let name = c[1].rsplit('.').next().unwrap_or(&c[1]).to_string();
                     is_map(src, &name)
                 })
+        };
+        let map_assign = body.iter().find(|(_, l)| assigns_map(l));
+        // Or a function of the file that the allocating function calls
+        // stores into one (`c.Put(key, p)`, with `c.items[k] = v` in Put).
+        let map_through = map_assign.is_none().then(|| {
+            body.iter().find_map(|(n, l)| {
+                regex!(r"(?:^|[^\w])(?:\w+\.)?(\w+)\s*(?:\[[^\]]*\])?\(")
+                    .captures_iter(l)
+                    .find_map(|c| {
+                        let callee = &c[1];
+                        let d = src
+                            .decls
+                            .iter()
+                            .find(|d| d.name == callee && !(d.start <= *n && *n <= d.end))?;
+                        let (m, stmt) = code_lines(src, d.start, d.end)
+                            .into_iter()
+                            .find(|(_, x)| assigns_map(x))?;
+                        Some((*n, callee.to_string(), m, stmt))
+                    })
+            })
         });
         let in_loop = golex::loop_around(
             &src.code,
@@ -769,6 +789,14 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                 "{} stores into a map (`{}`) in the allocating function: entries are added and never deleted",
                 loc(src, *n),
                 l.trim()
+            ));
+        } else if let Some((n, callee, m, stmt)) = map_through.flatten() {
+            v.pattern = Some("heap-map-growth");
+            v.evidence.push(format!(
+                "{} hands what the function allocates to {callee}, which stores it into a map at {} (`{}`): entries are added and never deleted",
+                loc(src, n),
+                loc(src, m),
+                stmt.trim()
             ));
         } else if let Some(caller) = s.caller.filter(|c| !is_std_frame(c)) {
             // The caller keeps a subslice of what the site allocated.
