@@ -1,12 +1,12 @@
 // Package fakedb is a minimal in-process database/sql driver ("fakedb2")
 // and connector so that the sql variants need no database server.
+// Transactions are accepted and end with Commit or Rollback (no-ops).
 package fakedb
 
 import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"errors"
 	"io"
 )
 
@@ -18,7 +18,12 @@ type conn struct{}
 
 func (c *conn) Prepare(query string) (driver.Stmt, error) { return &stmt{}, nil }
 func (c *conn) Close() error                              { return nil }
-func (c *conn) Begin() (driver.Tx, error)                 { return nil, errors.New("fakedb: no transactions") }
+func (c *conn) Begin() (driver.Tx, error)                 { return tx{}, nil }
+
+type tx struct{}
+
+func (tx) Commit() error   { return nil }
+func (tx) Rollback() error { return nil }
 
 type stmt struct{}
 
