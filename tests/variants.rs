@@ -79,12 +79,14 @@ const FORMATS: [(&str, &str); 3] = [
 
 /// Exact answers without the source, per format (alternatives count half),
 /// as measured when the variants were added; a change may only raise them.
-/// debug2 was 0.87 before the six variants of the one-shot select, the
-/// deferred send, the recovered panic, the consumer that returns early,
-/// the nilled field and the caller's loop: the same rows still score 0.873;
-/// the new ones, one goroutine per call left on consecutive calls, read
-/// as fan-out siblings (NCast) from their ids.
-const FLOORS: [(&str, f64); 3] = [("pb", 0.82), ("debug1", 0.82), ("debug2", 0.85)];
+/// With the variants of io-pipe, net-conn, the HTTP client and database/sql
+/// patterns (library goroutines, named by their frames) pb and debug=1 rose
+/// to 0.856 and debug=2 to 0.876; the six variants of the one-shot select,
+/// the deferred send, the recovered panic, the consumer that returns early,
+/// the nilled field and the caller's loop score 8/12 in debug=2 (one
+/// goroutine per call, left on consecutive calls, reads as fan-out
+/// siblings from its ids).
+const FLOORS: [(&str, f64); 3] = [("pb", 0.85), ("debug1", 0.85), ("debug2", 0.87)];
 
 #[test]
 fn every_variant_is_named_exactly_with_source_and_within_alternatives_without() {

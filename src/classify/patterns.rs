@@ -839,6 +839,50 @@ pub fn retains_data_stories(
     out
 }
 
+/// HTTP connections whose readLoop waits for the network (IO wait) are
+/// idle ones left by a Transport nobody reuses, unless callers wait in
+/// `(*persistConn).roundTrip` at the same time: then the connections carry
+/// those requests, in flight with no timeout. A readLoop group that grows
+/// no more than the waiting callers is their connections: it takes
+/// http-client-no-timeout, and the idle reading stays an alternative.
+pub fn http_in_flight_stories(mut findings: Vec<Finding>, catalog: &Catalog) -> Vec<Finding> {
+    const ROUND_TRIP: &str = "net/http.(*persistConn).roundTrip";
+    const READ_LOOP: &str = "net/http.(*persistConn).readLoop";
+    let Some(entry) = catalog.get("http-client-no-timeout") else {
+        return findings;
+    };
+    let growth = |f: &Finding| match (f.counts.first(), f.counts.last()) {
+        (Some(a), Some(b)) => b - a,
+        _ => 0,
+    };
+    let callers: i64 = findings
+        .iter()
+        .filter(|f| {
+            f.kind == FindingKind::Goroutine
+                && f.severity >= Severity::Medium
+                && f.trend.is_growth()
+                && f.frames.iter().any(|fr| fr.function == ROUND_TRIP)
+        })
+        .map(growth)
+        .sum();
+    if callers <= 0 {
+        return findings;
+    }
+    for f in findings.iter_mut() {
+        if f.kind == FindingKind::Goroutine
+            && f.pattern == "http-transport-not-reused"
+            && f.frames.iter().any(|fr| fr.function == READ_LOOP)
+            && (1..=callers).contains(&growth(f))
+        {
+            f.evidence.push(format!(
+                "callers wait in (*persistConn).roundTrip at the same time (+{callers} over the snapshots): these connections carry their requests, in flight with no timeout, not idle ones"
+            ));
+            adopt(f, entry);
+        }
+    }
+    findings
+}
+
 /// The functions of a goroutine finding's stack (lines and runtime frames
 /// left out) and its creator: what a spinning goroutine keeps wherever in
 /// its loop a dump catches it.

@@ -411,11 +411,12 @@ fn analyze_with(
         classify::runtime_verdict(&mut findings);
     }
     let findings = classify::link_stories(findings);
-    let mut findings = classify::patterns::retains_data_stories(
+    let findings = classify::patterns::retains_data_stories(
         findings,
         catalog,
         opts.classify.source.as_deref(),
     );
+    let mut findings = classify::patterns::http_in_flight_stories(findings, catalog);
     classify::rank(&mut findings);
     if let Some(index) = &opts.classify.source {
         notes.extend(index.notes());

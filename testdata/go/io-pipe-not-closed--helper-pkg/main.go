@@ -53,7 +53,7 @@ func main() {
 	snap.Start()
 	pool, daemon := bg.Start(3)
 	rng := rand.New(rand.NewSource(1))
-	data := make([]byte, 64<<10)
+	data := make([]byte, 1<<20)
 	rng.Read(data)
 	s := &blobStore{objects: map[string]int{}}
 	for k := 1; k <= 3; k++ {
