@@ -479,16 +479,7 @@ fn retains_at(
             // A value whose field is a channel the literal sends on,
             // receives from or ranges over is how it reaches the channel
             // it waits on (`<-s.closed`), not data it keeps besides.
-            let holders: Vec<String> = lit
-                .iter()
-                .flat_map(|(_, l)| {
-                    regex!(r"(?:<-\s*|range\s+)(\w+)\s*\.\s*\w+|(\w+)\s*\.\s*\w+\s*<-")
-                        .captures_iter(l)
-                        .filter_map(|c| c.get(1).or_else(|| c.get(2)))
-                        .map(|m| m.as_str().to_string())
-                        .collect::<Vec<_>>()
-                })
-                .collect();
+            let holders = channel_holders(&lit);
             locals
                 .iter()
                 .filter(|v| !holders.contains(v))
@@ -1091,6 +1082,21 @@ fn captured_by_goroutine(index: &SourceIndex, s: &Series, site: usize) -> Option
     retains_at(&src, &body, Some(line), &holders)
 }
 
+/// The values whose field is a channel that these lines send on, receive
+/// from or range over (`s` in `<-s.closed`, `s.out <- v`).
+fn channel_holders(lines: &[(u32, String)]) -> Vec<String> {
+    lines
+        .iter()
+        .flat_map(|(_, l)| {
+            regex!(r"(?:<-\s*|range\s+)(\w+)\s*\.\s*\w+|(\w+)\s*\.\s*\w+\s*<-")
+                .captures_iter(l)
+                .filter_map(|c| c.get(1).or_else(|| c.get(2)))
+                .map(|m| m.as_str().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// The arguments of a call, split at the commas outside brackets (up to
 /// the parenthesis that closes the list).
 fn split_args(args: &str) -> Vec<&str> {
@@ -1140,16 +1146,7 @@ fn channel_holder_params(index: &SourceIndex, entry: &FrameRef) -> Option<Vec<us
         .into_iter()
         .map(|p| p.split_whitespace().next().unwrap_or("").to_string())
         .collect();
-    let holders: Vec<String> = body
-        .iter()
-        .flat_map(|(_, l)| {
-            regex!(r"(?:<-\s*|range\s+)(\w+)\s*\.\s*\w+|(\w+)\s*\.\s*\w+\s*<-")
-                .captures_iter(l)
-                .filter_map(|c| c.get(1).or_else(|| c.get(2)))
-                .map(|m| m.as_str().to_string())
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let holders = channel_holders(&body);
     Some(
         params
             .iter()
