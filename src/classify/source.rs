@@ -675,18 +675,23 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
     // The loop that repeats the select, in its function or around the
     // call in a caller of the program's own: a select that runs once is a
     // single wait, not a loop without an exit.
-    let select_loop = select
-        .as_ref()
-        .and_then(|sel| loop_around_call(index, s, src, place, sel.at));
+    let repeats = select.as_ref().map_or(Repeats::Unknown, |sel| {
+        loop_around_call(index, s, src, place, sel.at)
+    });
+    let once = matches!(repeats, Repeats::Once);
     if let Some(sel) = &select {
         let plain = matches!(
             op,
             BlockingOp::ChanSend | BlockingOp::ChanReceive | BlockingOp::RangeReceive
         );
-        if plain && sel.cases.len() == 1 && select_loop.is_some() {
+        if plain && sel.cases.len() == 1 && !once {
             v.op = Some(BlockingOp::Select);
+            let by = match &repeats {
+                Repeats::Loop(l) => format!(", repeated by the loop at {l}"),
+                _ => String::new(),
+            };
             v.evidence.push(format!(
-                "the select at {} has one case: the compiler turns it into a plain {op}",
+                "the select at {} has one case{by}: the compiler turns it into a plain {op}",
                 loc(src, sel.at.line)
             ));
             op = BlockingOp::Select;
@@ -904,7 +909,7 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                             "the select at {} waits only on a ticker's channel, and the ticker made at line {n} is never stopped",
                             loc(src, sel.at.line)
                         ));
-                    } else if !cases.is_empty() && select_loop.is_none() {
+                    } else if !cases.is_empty() && once {
                         // Waits once for one of its cases; none comes.
                         let sends = cases.iter().filter(|(_, l)| is_send_case(l)).count();
                         let (pattern, what) = match sends {
@@ -948,43 +953,59 @@ fn is_send_case(clause: &str) -> bool {
     regex!(r"^\s*case\s+[\w.\[\]()]+\s*<-").is_match(clause)
 }
 
-/// The loop that repeats the statement at `at` of the site's function
-/// (`place` in `src`): its line, in that function or, where it is not in
-/// one, around the call in the first caller of the program's own that has
-/// one (the stack's next frames, while they are the program's). `None`
-/// when nothing repeats it.
+/// Whether a statement runs again: see [`loop_around_call`].
+enum Repeats {
+    /// A loop repeats it: the loop's place.
+    Loop(String),
+    /// Nothing repeats it: in no loop of its function nor around the calls
+    /// of the program's own frames above it.
+    Once,
+    /// A caller of the program's own could not be read.
+    Unknown,
+}
+
+/// Whether the statement at `at` of the site's function (`place` in `src`)
+/// runs again: a loop around it in that function or around the call in a
+/// caller of the program's own (the stack's next frames, up to the first
+/// standard-library frame or the goroutine's entry).
 fn loop_around_call(
     index: &SourceIndex,
     s: &Subject,
     src: &SourceFile,
     site_place: &Place,
     at: Pos,
-) -> Option<String> {
+) -> Repeats {
     let (open, close) = site_place.body();
     if let Some(l) = golex::loop_around(&src.code, at, open, close) {
-        return Some(loc(src, l));
+        return Repeats::Loop(loc(src, l));
     }
-    let site = s.site?;
-    let k = s
-        .frames
-        .iter()
-        .position(|f| f.function == site.function && f.line == site.line)?;
+    let Some(k) = s.site.and_then(|site| {
+        s.frames
+            .iter()
+            .position(|f| f.function == site.function && f.line == site.line)
+    }) else {
+        return Repeats::Unknown;
+    };
     for f in &s.frames[k + 1..] {
         if is_std_frame(f) {
             break;
         }
-        let csrc = index.open(&f.raw_file)?;
-        let cplace = place(&csrc, &f.function, f.line).ok()?;
+        let Some(csrc) = index.open(&f.raw_file) else {
+            return Repeats::Unknown;
+        };
+        let Ok(cplace) = place(&csrc, &f.function, f.line) else {
+            return Repeats::Unknown;
+        };
         let (o, c) = cplace.body();
         let call = Pos {
             line: f.line,
             col: 0,
         };
         if let Some(l) = golex::loop_around(&csrc.code, call, o, c) {
-            return Some(loc(&csrc, l));
+            return Repeats::Loop(loc(&csrc, l));
         }
     }
-    None
+    Repeats::Once
 }
 
 /// Among code lines: the first that makes a time.Ticker (at or before line
