@@ -833,9 +833,8 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                         .iter()
                         .position(|f| std::ptr::eq(f, site))
                         .unwrap_or(0);
-                    s.frames[i..]
-                        .iter()
-                        .find(|f| patterns::is_own(&f.function))
+                    patterns::own_frame(&s.frames[i..])
+                        .map(|k| &s.frames[i + k])
                         .or(Some(site))
                 }
                 other => other,
@@ -1919,7 +1918,7 @@ fn slowing(values: &[i64]) -> Option<(i64, i64)> {
 }
 
 /// The two goroutines of an HTTP/1 client connection.
-const HTTP_READ_LOOP: &str = "net/http.(*persistConn).readLoop";
+pub(crate) const HTTP_READ_LOOP: &str = "net/http.(*persistConn).readLoop";
 const HTTP_WRITE_LOOP: &str = "net/http.(*persistConn).writeLoop";
 
 /// Goroutines whose ids outlive snapshots by design, so that survival is

@@ -327,15 +327,8 @@ fn function_body(
     src: &std::sync::Arc<SourceFile>,
     name: &str,
 ) -> Option<(std::sync::Arc<SourceFile>, Body)> {
-    let decl = Regex::new(&format!(
-        r"^func\s+(?:\([^)]*\)\s*)?{}\s*[\[(]",
-        regex::escape(name)
-    ))
-    .ok()?;
-    let start =
-        (1..=src.lines.len() as u32).find(|&n| src.line(n).is_some_and(|l| decl.is_match(l)))?;
-    let span = enclosing_function(src, start)?;
-    Some((src.clone(), code_lines(src, span.start, span.end)))
+    let d = src.decl_named(name)?;
+    Some((src.clone(), code_lines(src, d.start, d.end)))
 }
 
 fn declared_matches(src: &SourceFile, span: Span, function: &str) -> bool {
@@ -838,7 +831,6 @@ pub fn retains_data_stories(
 /// http-client-no-timeout, and the idle reading stays an alternative.
 pub fn http_in_flight_stories(mut findings: Vec<Finding>, catalog: &Catalog) -> Vec<Finding> {
     const ROUND_TRIP: &str = "net/http.(*persistConn).roundTrip";
-    const READ_LOOP: &str = "net/http.(*persistConn).readLoop";
     let Some(entry) = catalog.get("http-client-no-timeout") else {
         return findings;
     };
@@ -862,7 +854,9 @@ pub fn http_in_flight_stories(mut findings: Vec<Finding>, catalog: &Catalog) -> 
     for f in findings.iter_mut() {
         if f.kind == FindingKind::Goroutine
             && f.pattern == "http-transport-not-reused"
-            && f.frames.iter().any(|fr| fr.function == READ_LOOP)
+            && f.frames
+                .iter()
+                .any(|fr| fr.function == super::HTTP_READ_LOOP)
             && (1..=callers).contains(&growth(f))
         {
             f.evidence.push(format!(

@@ -61,6 +61,11 @@ impl SourceFile {
         self.decls.iter().find(|d| d.start <= n && n <= d.end)
     }
 
+    /// The first function (or method) declared under `name`.
+    pub fn decl_named(&self, name: &str) -> Option<&golex::Decl> {
+        self.decls.iter().find(|d| d.name == name)
+    }
+
     /// 1-based line, if in range.
     pub fn line(&self, n: u32) -> Option<&str> {
         if n == 0 {
@@ -756,9 +761,8 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                     .find_map(|c| {
                         let callee = &c[1];
                         let d = src
-                            .decls
-                            .iter()
-                            .find(|d| d.name == callee && !(d.start <= *n && *n <= d.end))?;
+                            .decl_named(callee)
+                            .filter(|d| !(d.start <= *n && *n <= d.end))?;
                         let (m, stmt) = code_lines(src, d.start, d.end)
                             .into_iter()
                             .find(|(_, x)| assigns_map(x))?;
@@ -912,12 +916,12 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                     } else if !cases.is_empty() && once {
                         // Waits once for one of its cases; none comes.
                         let sends = cases.iter().filter(|(_, l)| is_send_case(l)).count();
-                        let (pattern, what) = match sends {
-                            0 => ("chan-receive-blocked", "receives"),
-                            n if n == cases.len() => ("chan-send-blocked", "sends"),
-                            _ => ("chan-send-blocked", "sends and receives"),
+                        let decided = match sends {
+                            0 => Some(("chan-receive-blocked", "receives")),
+                            n if n == cases.len() => Some(("chan-send-blocked", "sends")),
+                            _ => None,
                         };
-                        if sends == 0 || sends == cases.len() {
+                        if let Some((pattern, what)) = decided {
                             v.pattern = Some(pattern);
                             v.evidence.push(format!(
                                 "the select at {} runs once (no loop repeats it): it waits for one of its {} {what}, and none can proceed",
@@ -1447,6 +1451,10 @@ fn never_assigned_field(
     };
     let named = Regex::new(&format!(r"\b{}\s*:", regex::escape(field))).ok()?;
     let mut partial_literal: Option<(Arc<SourceFile>, u32)> = None;
+    // Set to nil on purpose (`s.events = nil` to drop a backlog) by a
+    // function something calls: every operation on it after that blocks.
+    let to_nil = Regex::new(&format!(r"\.{}\s*=\s*nil\b", regex::escape(field))).ok()?;
+    let mut set_nil: Option<(Arc<SourceFile>, u32)> = None;
     // Every assignment outside a literal is under an if, switch or select.
     let mut set_conditionally = true;
     let mut set_outside_literal = false;
@@ -1468,7 +1476,10 @@ fn never_assigned_field(
             }
             match f.decl_at(i as u32 + 1) {
                 Some(d) if !called(&d.name) => {}
-                _ => {
+                decl => {
+                    if set_nil.is_none() && decl.is_some() && to_nil.is_match(l) {
+                        set_nil = Some((f.clone(), i as u32 + 1));
+                    }
                     if !regex!(r":\s*make\(").is_match(l) {
                         set_by_literal_only = false;
                     }
@@ -1493,16 +1504,8 @@ fn never_assigned_field(
             "{expr}, which no file of its package assigns (or only functions nothing calls)"
         ));
     }
-    // Set to nil on purpose (`s.events = nil` to drop a backlog): every
-    // operation on it after that blocks forever.
-    let to_nil = Regex::new(&format!(r"\.{}\s*=\s*nil\b", regex::escape(field))).ok()?;
-    for f in &files {
-        for (i, l) in f.code.iter().enumerate() {
-            let n = i as u32 + 1;
-            if to_nil.is_match(l) && f.decl_at(n).is_some_and(|d| called(&d.name)) {
-                return Some(format!("{expr}, which {} sets to nil", loc(f, n)));
-            }
-        }
+    if let Some((f, n)) = set_nil {
+        return Some(format!("{expr}, which {} sets to nil", loc(&f, n)));
     }
     // Made only on some paths (`if wait { j.done = make(…) }`) of a value
     // whose literal leaves it out (`&Job{name: n}`).
