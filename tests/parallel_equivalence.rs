@@ -408,6 +408,57 @@ fn generated_dumps() {
 }
 
 #[test]
+fn repeated_frames_with_odd_lines() {
+    // The block path takes a frame whose lines repeat a known frame's
+    // texts by comparing bytes; every way a repeated line can differ from
+    // the canonical shape must be read as the sequential path reads it.
+    let head = "goroutine 1 [chan receive]:\nmain.work(0x1)\n\t/src/app/main.go:12 +0x1d\nmain.run(...)\n\t/src/app/main.go:1\ncreated by main.main in goroutine 1\n\t/src/app/main.go:30 +0x25\n\n";
+    let variants: [&[u8]; 27] = [
+        b"main.work(0x2)\n\t/src/app/main.go:12 +1x1d\n",
+        b"main.work(0x2)\n\t/src/app/main.go:12 -0x1d\n",
+        b"main.work(0x2)\n /src/app/main.go:12 +0x1d\n",
+        b"main.work(0x2)\nx/src/app/main.go:12 +0x1d\n",
+        b"main.work[0x2)\n\t/src/app/main.go:12 +0x1d\n",
+        b"main.work(0x2)\n\t/src/app/main.go:12 +0x1d\n",
+        b"main.work(0x2)\n\t/src/app/main.go:12 +0x\n",
+        b"main.work(0x2)\n\t/src/app/main.go:12 +0x1g\n",
+        b"main.work(0x2)\n\t/src/app/main.go:12 +0x1d \n",
+        b"main.work(0x2)\n\t/src/app/main.go:12 +0x1d\r\n",
+        b"main.work(0x2)\n\t/src/app/main.go:12+0x1d\n",
+        b"main.work(0x2)\n\t/src/app/main.go:12 +0x1-d\n",
+        b"main.work(0x2)\n\t/src/app/main.go:12\n",
+        b"main.work(0x2)\n\t/src/app/main.go:123 +0x1d\n",
+        b"main.work(0x2)\n\t/src/app/main.go:1 +0x1d\n",
+        b"main.work(0x2)\n \t/src/app/main.go:12 +0x1d\n",
+        b"main.work(0x2)\n\t\t/src/app/main.go:12 +0x1d\n",
+        b"main.work(0x2\n\t/src/app/main.go:12 +0x1d\n",
+        b"main.work(0x2) \n\t/src/app/main.go:12 +0x1d\n",
+        b"main.work(\xff\xfe)\n\t/src/app/main.go:12 +0x1d\n",
+        b"main.work(0x2)\n\t/src/app/main.go:12 +0x1d\xff\n",
+        b"main.workx(0x2)\n\t/src/app/main.go:12 +0x1d\n",
+        b"main.wor(0x2)\n\t/src/app/main.go:12 +0x1d\n",
+        b"main.work()\n\t/src/app/main.go:12 +0x1d\n",
+        b"main.work(...)\n\t/src/app/main.go:12 +0x1d\n",
+        b"main.run(...)\n\t/src/app/main.go:1 +0x4\n",
+        b"main.run(...)\n\t/src/app/main.go:1\n",
+    ];
+    let tail = b"main.run(...)\n\t/src/app/main.go:1\ncreated by main.main in goroutine 1\n\t/src/app/main.go:30 +0x25\n\n";
+    for (i, v) in variants.iter().enumerate() {
+        let mut d = head.as_bytes().to_vec();
+        for id in 2..6 {
+            d.extend_from_slice(format!("goroutine {id} [chan receive]:\n").as_bytes());
+            d.extend_from_slice(v);
+            d.extend_from_slice(tail);
+        }
+        check(&format!("odd-{i}.txt"), &d, &LoadOptions::default());
+        // The variant's lines at the very end, without their newline.
+        d.extend_from_slice(b"goroutine 9 [chan receive]:\n");
+        d.extend_from_slice(&v[..v.len() - 1]);
+        check(&format!("odd-{i}-end.txt"), &d, &LoadOptions::default());
+    }
+}
+
+#[test]
 fn large_generated_dump_with_default_blocks() {
     // Several default-sized blocks and waves.
     let text = generated_dump(20_000, 5);

@@ -156,7 +156,8 @@ pub(crate) fn load_slice(
     opts: &LoadOptions,
 ) -> Result<Vec<Snapshot>, InputError> {
     if opts.parallel {
-        blocks::load_slice(data, source, opts, blocks::BLOCK_SIZE)
+        let threads = rayon::current_num_threads();
+        blocks::load_slice(data, source, opts, blocks::mapped_block_size(threads))
     } else {
         load_sequential(&mut &data[..], source, opts)
     }
