@@ -36,17 +36,20 @@ pub fn enabled() -> bool {
 /// was parsed and is no longer needed) go from this process's memory:
 /// they stay in the page cache, and reading them again would fault them
 /// back in from the file. Without this, the resident size of a load would
-/// grow to the size of the input.
+/// grow to the size of the input. Only for bytes of a live [`Mapped`]
+/// file: any other memory (a buffer handed to `load::load_slice`) is left
+/// alone, as dropping its pages would zero them.
 pub fn release(bytes: &[u8]) {
     #[cfg(target_os = "linux")]
     {
         let page = *imp::PAGE.get_or_init(imp::page_size);
         let start = (bytes.as_ptr() as usize).next_multiple_of(page);
         let end = (bytes.as_ptr() as usize + bytes.len()) & !(page - 1);
-        if end > start {
+        if end > start && imp::registered(start, end) {
             // SAFETY: the range is whole pages of a read-only file mapping
-            // that is still mapped; MADV_DONTNEED only drops them from the
-            // page tables, and any later read gets the file's bytes again.
+            // that is still mapped (registered while it lives); MADV_DONTNEED
+            // only drops them from the page tables, and any later read gets
+            // the file's bytes again.
             unsafe {
                 libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
             }
@@ -133,6 +136,14 @@ mod imp {
     }
 
     pub(super) static PAGE: OnceLock<usize> = OnceLock::new();
+
+    /// Whether `start..end` lies inside one registered mapping.
+    pub(super) fn registered(start: usize, end: usize) -> bool {
+        (0..SLOTS).any(|i| {
+            let s = START[i].load(Ordering::Acquire);
+            s != 0 && s <= start && end <= END[i].load(Ordering::Acquire)
+        })
+    }
 
     extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
         // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
@@ -284,6 +295,21 @@ mod tests {
         let snaps = crate::load::load_slice("d.txt", m.bytes(), &Default::default()).unwrap();
         assert_eq!(snaps[0].samples.len(), 20_000);
         assert!(!m.faulted());
+    }
+
+    /// A buffer that is not a mapped file, loaded in place (as
+    /// `load::load_slice` allows), is left as it was: only a mapped file's
+    /// pages are dropped once parsed, which for a buffer would zero them.
+    #[test]
+    fn a_buffer_loaded_in_place_is_left_as_it_was() {
+        let d = dump(60_000);
+        assert!(d.len() > 6 << 20, "several blocks");
+        let copy = d.clone();
+        let snaps = crate::load::load_slice("d.txt", &d, &Default::default()).unwrap();
+        assert_eq!(snaps[0].samples.len(), 60_000);
+        assert!(d == copy, "the buffer was changed");
+        release(&d);
+        assert!(d == copy, "the buffer was changed");
     }
 
     /// Truncated by another thread after mapping: reading the lost pages

@@ -157,7 +157,12 @@ pub(crate) fn load_slice(
 ) -> Result<Vec<Snapshot>, InputError> {
     if opts.parallel {
         let threads = rayon::current_num_threads();
-        blocks::load_slice(data, source, opts, blocks::mapped_block_size(threads))
+        blocks::load_slice(
+            data,
+            source,
+            opts,
+            blocks::mapped_block_size(data.len(), threads),
+        )
     } else {
         load_sequential(&mut &data[..], source, opts)
     }
