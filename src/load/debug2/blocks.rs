@@ -1,12 +1,14 @@
 //! The block-parallel path of the debug=2 loader.
 //!
-//! The input is read in blocks of about [`BLOCK_SIZE`] bytes, each cut
+//! The input is read in blocks of about [`BLOCK_SIZE`] bytes (a mapped
+//! file: slices of [`mapped_block_size`]), each cut
 //! after the last `\n\ngoroutine ` (else after its last line), so that
 //! blocks hold whole lines and usually whole goroutines. This thread reads
 //! the blocks and hands each to the pool to parse; a thread of its own
 //! applies them to the [`Parser`] in input order as each one's turn comes
 //! (parsed blocks arrive in any order), and gives the block back for its
-//! buffer to be reused. At most a few blocks per core are read and not
+//! buffer to be reused (a mapped block's pages are released once it is
+//! parsed). At most a few blocks per core are read and not
 //! yet applied, whatever the input's size; no block waits for a slower one
 //! beside it, as a wave of blocks parsed together would.
 //!
