@@ -302,7 +302,7 @@ impl Grouper {
 
 /// The grouping of one snapshot in progress: its samples are added one at
 /// a time, in order, so that a loader can hand them over in chunks and drop
-/// them ([`GroupAcc::owned`]); [`Grouper::group_top`] adds a whole
+/// them ([`GroupAcc::new`] with `owned`); [`Grouper::group_top`] adds a whole
 /// snapshot's. Either gives the same groups.
 pub struct GroupAcc {
     value_index: usize,

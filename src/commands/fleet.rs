@@ -21,7 +21,7 @@ use std::path::Path;
 #[derive(Debug, Args)]
 #[command(mut_arg("format", |a| a.value_parser(super::formats_without_sarif())))]
 pub struct FleetArgs {
-    /// The fleet: ROOT/SERVICE/INSTANCE/<snapshots>. A service directory
+    /// The fleet: ROOT/SERVICE/INSTANCE/SNAPSHOT files. A service directory
     /// holding snapshots and no instance directories is one instance.
     #[arg(value_name = "ROOT")]
     pub root: String,

@@ -362,7 +362,7 @@ pub struct Series {
     /// (their words changed in a way a move of the stack cannot explain:
     /// [`crate::model::CallWords::moved_from`]), or whose debug=2 wait is
     /// shorter than the time between the snapshots (woken in between:
-    /// [`woke`]): a connection or worker goroutine that finished its wait
+    /// `woke`): a connection or worker goroutine that finished its wait
     /// and serves the next request. Not
     /// counted among the survivors. Only for waits that end when another
     /// goroutine acts ([`BlockingOp::ends_when_woken`]), as a sleep or a

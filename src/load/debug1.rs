@@ -884,7 +884,7 @@ impl Parser<'_, '_> {
 ///
 /// What the records of one profile cannot order is told by the distance
 /// between the two addresses where it is a known release's
-/// ([`chan_op_by_offset`]); else it stays a plain receive (it may be a
+/// (`chan_op_by_offset`); else it stays a plain receive (it may be a
 /// range, as in debug=2 text) or unknown, never a guess.
 pub fn infer_hidden_ops(samples: &mut [Sample], hidden: &[Vec<u64>]) {
     use crate::model::BlockingOp;
