@@ -57,6 +57,11 @@ use std::time::{Duration, Instant};
 /// loader hands over, so reads bypass it.
 pub(super) const BLOCK_SIZE: usize = 2 << 20;
 
+/// Bytes of blocks read and not yet applied, at most, when blocks are
+/// large: a block whose lines are replayed (a log prefix on every line)
+/// keeps its pages until it is applied.
+const IN_FLIGHT_BYTES: usize = 64 << 20;
+
 /// The block size for a mapped input of `len` bytes parsed on `threads`
 /// cores: eight blocks per core, from [`BLOCK_SIZE`] to 16 MiB. Each block
 /// learns its frames' texts anew (the first goroutine of a block to show a
@@ -1026,8 +1031,11 @@ fn load_input(
     let threads = pool.map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
     let max_line = opts.max_line.max(1);
     let call_words = opts.call_words;
-    // Blocks read and not yet applied, at most.
-    let in_flight = (4 * threads).max(4);
+    // Blocks read and not yet applied, at most: 4 per core, within
+    // IN_FLIGHT_BYTES when that leaves one per core and two more.
+    let in_flight = (4 * threads)
+        .min((IN_FLIGHT_BYTES / block_size.max(1)).max(threads + 2))
+        .max(4);
     let mut reader = BlockReader {
         input,
         block_size,
@@ -1105,10 +1113,12 @@ fn load_input(
                         let mut parsed = spare.pop().unwrap_or_default();
                         s.spawn(move |_| {
                             parse_block(buf.bytes(), max_line, call_words, &mut parsed);
-                            // Applying needs the parse, not the pages (but
-                            // for raw lines, which fault theirs back in).
+                            // Applying needs the parse, not the pages, when
+                            // it has no raw lines (which are read again).
                             if let Buf::Mapped(b) = &buf {
-                                crate::load::mapped::release(b);
+                                if parsed.units.iter().all(|u| matches!(u, Unit::Fast(_))) {
+                                    crate::load::mapped::release(b);
+                                }
                             }
                             let _ = tx.send((i, buf, parsed));
                         });
