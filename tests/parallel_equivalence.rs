@@ -459,6 +459,27 @@ fn repeated_frames_with_odd_lines() {
 }
 
 #[test]
+fn large_dump_turning_to_prefixed_lines() {
+    // Large enough for mapped blocks above the default size: once the
+    // applied blocks are mostly raw lines (a log prefix on every line),
+    // the next blocks are smaller. The result must not change.
+    let mut text = generated_dump(30_000, 7);
+    for line in generated_dump(50_000, 8).lines() {
+        text.push_str("2026-12-01T10:00:00.123456789Z ");
+        text.push_str(line);
+        text.push('\n');
+    }
+    assert!(text.len() > 40 << 20, "{} bytes", text.len());
+    let seq = outcome(load_reader("pre.txt", text.as_bytes(), &sequential()));
+    let mapped = outcome(leakdiff::load::load_slice(
+        "pre.txt",
+        text.as_bytes(),
+        &LoadOptions::default(),
+    ));
+    assert_same("pre.txt (in place)", &seq, &mapped);
+}
+
+#[test]
 fn large_generated_dump_with_default_blocks() {
     // Several default-sized blocks and waves.
     let text = generated_dump(20_000, 5);

@@ -945,6 +945,26 @@ impl<'r> BlockReader<'r> {
             Buf::Mapped(b) => crate::load::mapped::release(b),
         }
     }
+
+    /// Learns from an applied block's parse: when most of it was raw lines
+    /// (a log prefix on every line), which one thread replays and whose
+    /// pages stay until then, large blocks only cost memory, and the next
+    /// blocks are [`BLOCK_SIZE`] ones.
+    fn learn(&mut self, parsed: &Parsed) {
+        if self.block_size <= BLOCK_SIZE {
+            return;
+        }
+        let (mut raw, mut fast) = (0u64, 0u64);
+        for u in &parsed.units {
+            match u {
+                Unit::Raw { start, end, .. } => raw += u64::from(end - start),
+                Unit::Fast(g) => fast += u64::from(g.end - g.start),
+            }
+        }
+        if raw > fast {
+            self.block_size = BLOCK_SIZE;
+        }
+    }
 }
 
 /// The pool that parses the blocks of decoded (inflated) inputs: one
@@ -1087,6 +1107,7 @@ fn load_input(
                 // Reuse what was applied; wait when too much is in flight.
                 while let Ok((b, parsed)) = applied_rx.try_recv() {
                     reader.recycle_one(b);
+                    reader.learn(&parsed);
                     spare.push(parsed);
                     back += 1;
                 }
@@ -1097,6 +1118,7 @@ fn load_input(
                     };
                     waiting += t.elapsed();
                     reader.recycle_one(b);
+                    reader.learn(&parsed);
                     spare.push(parsed);
                     back += 1;
                 }
