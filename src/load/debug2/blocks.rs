@@ -149,6 +149,9 @@ struct Parsed {
     /// Lines in the block (the last one may lack its newline at the end of
     /// the input).
     lines: u64,
+    /// Bytes of the block in [`Unit::Raw`] units, which applying reads
+    /// again (the rest is in parsed goroutines).
+    raw_bytes: u64,
 }
 
 fn range(data: &[u8], part: &[u8]) -> (u32, u32) {
@@ -325,6 +328,17 @@ fn line_end(data: &[u8], pos: usize) -> (usize, usize, bool) {
 }
 
 impl Parsed {
+    /// Adds the raw lines `start..end` of the block, the first being its
+    /// line `line`.
+    fn push_raw(&mut self, start: usize, end: usize, line: u32) {
+        self.units.push(Unit::Raw {
+            start: start as u32,
+            end: end as u32,
+            line,
+        });
+        self.raw_bytes += (end - start) as u64;
+    }
+
     /// Empties it, keeping its allocations for the next block.
     fn clear(&mut self) {
         self.units.clear();
@@ -332,6 +346,7 @@ impl Parsed {
         self.frames.clear();
         self.strings.clear();
         self.lines = 0;
+        self.raw_bytes = 0;
     }
 }
 
@@ -365,11 +380,7 @@ fn parse_block(data: &[u8], max_line: usize, call_words: bool, out: &mut Parsed)
             let (l, t) = block.line(pos, end);
             if let Line::Header(h) = cls.classify(l, t) {
                 if let Some((start, l)) = raw.take() {
-                    out.units.push(Unit::Raw {
-                        start: start as u32,
-                        end: pos as u32,
-                        line: l,
-                    });
+                    out.push_raw(start, pos, l);
                 }
                 let (unit, upos, uline) = parse_goroutine(
                     &block,
@@ -394,11 +405,7 @@ fn parse_block(data: &[u8], max_line: usize, call_words: bool, out: &mut Parsed)
         line += 1;
     }
     if let Some((start, l)) = raw.take() {
-        out.units.push(Unit::Raw {
-            start: start as u32,
-            end: data.len() as u32,
-            line: l,
-        });
+        out.push_raw(start, data.len(), l);
     }
     out.lines = u64::from(line);
 }
@@ -938,31 +945,17 @@ impl<'r> BlockReader<'r> {
     }
 
     /// Takes back an applied block: its buffer for reuse, or its pages
-    /// of a mapped input released.
-    fn recycle_one(&mut self, b: Buf<'_>) {
+    /// of a mapped input released. And learns from its parse: when most of
+    /// it was raw lines (a log prefix on every line), which one thread
+    /// replays and whose pages stay until then, large blocks only cost
+    /// memory, and the next blocks are [`BLOCK_SIZE`] ones.
+    fn recycle_one(&mut self, b: Buf<'_>, parsed: &Parsed) {
+        if 2 * parsed.raw_bytes > b.bytes().len() as u64 {
+            self.block_size = self.block_size.min(BLOCK_SIZE);
+        }
         match b {
             Buf::Owned { data, .. } => self.pool.push(data),
             Buf::Mapped(b) => crate::load::mapped::release(b),
-        }
-    }
-
-    /// Learns from an applied block's parse: when most of it was raw lines
-    /// (a log prefix on every line), which one thread replays and whose
-    /// pages stay until then, large blocks only cost memory, and the next
-    /// blocks are [`BLOCK_SIZE`] ones.
-    fn learn(&mut self, parsed: &Parsed) {
-        if self.block_size <= BLOCK_SIZE {
-            return;
-        }
-        let (mut raw, mut fast) = (0u64, 0u64);
-        for u in &parsed.units {
-            match u {
-                Unit::Raw { start, end, .. } => raw += u64::from(end - start),
-                Unit::Fast(g) => fast += u64::from(g.end - g.start),
-            }
-        }
-        if raw > fast {
-            self.block_size = BLOCK_SIZE;
         }
     }
 }
@@ -1106,8 +1099,7 @@ fn load_input(
             let end = loop {
                 // Reuse what was applied; wait when too much is in flight.
                 while let Ok((b, parsed)) = applied_rx.try_recv() {
-                    reader.recycle_one(b);
-                    reader.learn(&parsed);
+                    reader.recycle_one(b, &parsed);
                     spare.push(parsed);
                     back += 1;
                 }
@@ -1117,8 +1109,7 @@ fn load_input(
                         break;
                     };
                     waiting += t.elapsed();
-                    reader.recycle_one(b);
-                    reader.learn(&parsed);
+                    reader.recycle_one(b, &parsed);
                     spare.push(parsed);
                     back += 1;
                 }
@@ -1138,7 +1129,7 @@ fn load_input(
                             // Applying needs the parse, not the pages, when
                             // it has no raw lines (which are read again).
                             if let Buf::Mapped(b) = &buf {
-                                if parsed.units.iter().all(|u| matches!(u, Unit::Fast(_))) {
+                                if parsed.raw_bytes == 0 {
                                     crate::load::mapped::release(b);
                                 }
                             }
@@ -1156,8 +1147,8 @@ fn load_input(
         let t = Instant::now();
         let (p, base, going) = applier.join().expect("the applying thread panicked");
         waiting += t.elapsed();
-        while let Ok((b, _)) = applied_rx.try_recv() {
-            reader.recycle_one(b);
+        while let Ok((b, parsed)) = applied_rx.try_recv() {
+            reader.recycle_one(b, &parsed);
         }
         add(&READING, reading);
         add(&WAITING, waiting);
