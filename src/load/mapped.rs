@@ -137,40 +137,42 @@ mod imp {
 
     pub(super) static PAGE: OnceLock<usize> = OnceLock::new();
 
-    /// Whether `start..end` lies inside one registered mapping.
-    pub(super) fn registered(start: usize, end: usize) -> bool {
-        (0..SLOTS).any(|i| {
-            let s = START[i].load(Ordering::Acquire);
-            s != 0 && s <= start && end <= END[i].load(Ordering::Acquire)
+    /// The slot of the registered mapping that holds address `addr`.
+    /// Only reads atomics: the SIGBUS handler calls it.
+    fn slot_of(addr: usize) -> Option<usize> {
+        (0..SLOTS).find(|&i| {
+            let start = START[i].load(Ordering::Acquire);
+            start != 0 && addr >= start && addr < END[i].load(Ordering::Acquire)
         })
+    }
+
+    /// Whether `start..end` (not empty) lies inside one registered mapping.
+    pub(super) fn registered(start: usize, end: usize) -> bool {
+        slot_of(start).is_some_and(|i| end <= END[i].load(Ordering::Acquire))
     }
 
     extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
         // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
         let addr = unsafe { (*info).si_addr() } as usize;
         let page = PAGE.get().copied().unwrap_or(4096);
-        for i in 0..SLOTS {
-            let start = START[i].load(Ordering::Acquire);
-            if start != 0 && addr >= start && addr < END[i].load(Ordering::Acquire) {
-                FAULTED[i].store(true, Ordering::Release);
-                let at = addr & !(page - 1);
-                // SAFETY: replaces one page of a registered read-only file
-                // mapping (which the fault shows lies beyond the file's
-                // end) by a private page of zeros; nothing else is touched.
-                let p = unsafe {
-                    libc::mmap(
-                        at as *mut libc::c_void,
-                        page,
-                        libc::PROT_READ,
-                        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
-                        -1,
-                        0,
-                    )
-                };
-                if p != libc::MAP_FAILED {
-                    return;
-                }
-                break;
+        if let Some(i) = slot_of(addr) {
+            FAULTED[i].store(true, Ordering::Release);
+            let at = addr & !(page - 1);
+            // SAFETY: replaces one page of a registered read-only file
+            // mapping (which the fault shows lies beyond the file's
+            // end) by a private page of zeros; nothing else is touched.
+            let p = unsafe {
+                libc::mmap(
+                    at as *mut libc::c_void,
+                    page,
+                    libc::PROT_READ,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                    -1,
+                    0,
+                )
+            };
+            if p != libc::MAP_FAILED {
+                return;
             }
         }
         // Not ours (or the page could not be replaced): restore the action
