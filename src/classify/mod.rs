@@ -822,33 +822,26 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             // Plain heap growth allocated in the standard library (the key
             // fmt.Sprintf builds for a map): the program's own line that
             // called it is what the source can judge.
-            let site = match s.site() {
-                Some(site)
+            let site_at = s
+                .site()
+                .and_then(|site| s.frames.iter().position(|f| std::ptr::eq(f, site)))
+                .map(|i| {
                     if kind == FindingKind::Heap
                         && top.entry.id == "heap-growth"
-                        && !patterns::is_own(&site.function) =>
-                {
-                    let i = s
-                        .frames
-                        .iter()
-                        .position(|f| std::ptr::eq(f, site))
-                        .unwrap_or(0);
-                    patterns::own_frame(&s.frames[i..])
-                        .map(|k| &s.frames[i + k])
-                        .or(Some(site))
-                }
-                other => other,
-            };
+                        && !patterns::is_own(&s.frames[i].function)
+                    {
+                        patterns::own_frame(&s.frames[i..]).map_or(i, |k| i + k)
+                    } else {
+                        i
+                    }
+                });
             let mut verdict = source::examine(
                 index,
                 &source::Subject {
                     op: s.op,
                     heap: kind == FindingKind::Heap,
-                    site,
-                    caller: site.and_then(|site| {
-                        let i = s.frames.iter().position(|f| std::ptr::eq(f, site))?;
-                        s.frames.get(i + 1)
-                    }),
+                    site: site_at.map(|i| &s.frames[i]),
+                    caller: site_at.and_then(|i| s.frames.get(i + 1)),
                     created_by: s.created_by.as_ref(),
                     frames: &s.frames,
                     library: is_library_signature(top, s).then_some(top.entry.id.as_str()),
