@@ -487,3 +487,62 @@ fn waits_shorter_than_the_time_between_snapshots_were_woken() {
     assert_eq!(f.moved, vec![Some(0), Some(0)]);
     assert_eq!(f.leaked_at_least, Some(6));
 }
+
+#[test]
+fn goroutines_that_leave_the_wait_are_not_stuck_in_it() {
+    // A pool that grows with the load: 4 → 8 → 12 workers wait to send on
+    // a shared slot channel (line 20), and some of them are seen sleeping
+    // at line 21 (their work) at the next snapshot, then waiting again.
+    // Every id stays in the process, so survival alone reads as a leak;
+    // the ones that left the send show that it ends.
+    let step = |k: u64, away: &[u64]| -> String {
+        let mut g: Vec<G> = Vec::new();
+        for id in 100..100 + 4 * k {
+            if away.contains(&id) {
+                g.push((id, "sleep", "work", 21, 5));
+            } else {
+                g.push((id, "chan send", "worker", 20, 5));
+            }
+        }
+        dump(&g)
+    };
+    let d = vec![step(1, &[]), step(2, &[101, 102]), step(3, &[104])];
+    let found = analyze(&d);
+    let f = find(&found, "worker").expect("a finding");
+    assert_eq!(f.severity, Severity::Low, "{f:?}");
+    assert!(f.confidence <= 0.3, "{f:?}");
+    assert_eq!(f.left, vec![Some(2), Some(1)]);
+    assert!(
+        f.decided_by
+            .contains("leaked goroutine never leaves its wait"),
+        "{}",
+        f.decided_by
+    );
+    assert!(
+        f.evidence.iter().any(|e| e.starts_with("survival alone: ")),
+        "{:?}",
+        f.evidence
+    );
+    // The same group without a goroutine leaving: survival alone decides.
+    let d = vec![step(1, &[]), step(2, &[]), step(3, &[])];
+    let f = find(&analyze(&d), "worker").expect("a finding").clone();
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+    assert_eq!(f.left, vec![Some(0), Some(0)]);
+    // A receive may be a loop's timer (`for range ticker.C`), which a leaked
+    // loop leaves for its work as well: leaving it is no evidence.
+    let step = |k: u64, away: &[u64]| -> String {
+        let mut g: Vec<G> = Vec::new();
+        for id in 100..100 + 4 * k {
+            if away.contains(&id) {
+                g.push((id, "sleep", "work", 21, 5));
+            } else {
+                g.push((id, "chan receive", "worker", 20, 5));
+            }
+        }
+        dump(&g)
+    };
+    let d = vec![step(1, &[]), step(2, &[101, 102]), step(3, &[104])];
+    let f = find(&analyze(&d), "worker").expect("a finding").clone();
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+    assert_eq!(f.left, vec![Some(2), Some(1)]);
+}

@@ -319,6 +319,7 @@ mod tests {
             functions: vec![],
             survivors: vec![],
             moved: vec![],
+            left: vec![],
             leaked_at_least: Some(3),
             present_since: None,
             decided_by: String::new(),

@@ -84,6 +84,11 @@ pub struct Finding {
     /// snapshot, or had waited less than the time between the two (they
     /// finished the wait they were in; `null` where the format has no ids).
     pub moved: Vec<Option<usize>>,
+    /// Goroutines: per consecutive pair of snapshots, how many goroutine ids
+    /// of the group were in another group (another stack or wait) at the
+    /// next snapshot: alive and no longer blocked there (`null` where the
+    /// format has no ids).
+    pub left: Vec<Option<usize>>,
     /// The lower bound of the leak where ids are known: goroutines that
     /// survived the last step, blocked in the same call.
     pub leaked_at_least: Option<usize>,
@@ -955,6 +960,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                 .map(|(a, b)| Some(a.as_ref()? + b.as_ref()?))
                 .collect(),
             moved: s.moved.clone(),
+            left: s.left.clone(),
             leaked_at_least: s.leaked_at_least(),
             present_since: s.oldest_survivors().map(|(k, _)| k + 1),
             decided_by: j.decided_by,
@@ -1632,6 +1638,28 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             if !second {
                 j.confidence = j.confidence.min(0.65);
             }
+            if let Some(left) = s.left_the_wait().filter(|_| !second) {
+                // A leaked goroutine never leaves its wait. Where some did,
+                // and went on working elsewhere, the wait ends: those still
+                // in it were caught waiting again, as the members of a pool
+                // are.
+                j.severity = Severity::Low;
+                j.confidence = j.confidence.min(0.3);
+                let survived = std::mem::replace(
+                    &mut j.decided_by,
+                    format!(
+                    "{} of the group {} alive in another call or wait at the next snapshot: this {} ends, and its goroutines go on working (long-lived goroutines of a pool caught waiting again); a leaked goroutine never leaves its wait",
+                    plural(left, "goroutine", "goroutines"),
+                    if left == 1 { "was" } else { "were" },
+                    s.op
+                ),
+                );
+                j.notes.push(format!("survival alone: {survived}"));
+                j.would_decide = Some(
+                    "Later snapshots would show whether the group levels off (a pool bounded by the load) or keeps growing; snapshots minutes apart would show whether the goroutines that stay have waits that grow with the time between them."
+                        .into(),
+                );
+            }
             if let Some((before, after)) = slowing(&s.values).filter(|_| !never && !s.waits_grow())
             {
                 // Survival shows these goroutines live long, not that
@@ -2083,6 +2111,12 @@ fn evidence(s: &Series, kind: FindingKind, unit: &str, n: usize) -> Vec<String> 
                 "survivors (goroutine ids of the group still in it, in the same call, at the next snapshot): {}",
                 steps(&s.survivors)
             ));
+            if s.left.iter().flatten().sum::<usize>() > 0 {
+                ev.push(format!(
+                    "left the group (goroutine ids of the group alive in another call or wait at the next snapshot): {}",
+                    steps(&s.left)
+                ));
+            }
             if s.moved().unwrap_or(0) > 0 {
                 ev.push(format!(
                     "not counted as survivors: goroutines that kept their id and stack but finished the wait they were in (a new call of their top frames: other arguments or offset; or woken in between: a wait shorter than the time between the snapshots): {}",

@@ -368,6 +368,11 @@ pub struct Series {
     /// goroutine acts ([`BlockingOp::ends_when_woken`]), as a sleep or a
     /// loop that runs moves while it loops forever; `None` as `survivors`.
     pub moved: Vec<Option<usize>>,
+    /// Per consecutive pair of snapshots (k, k+1): goroutine ids of the
+    /// group in snapshot k that are in snapshot k+1 in another group (another
+    /// stack or wait): alive, and no longer blocked where they were. A
+    /// leaked goroutine never leaves its wait. `None` as `survivors`.
+    pub left: Vec<Option<usize>>,
     /// Per snapshot k: how many ids of the group are in it in every snapshot
     /// from k to the last (the last entry is the last snapshot's count);
     /// `None` where ids are not known from k on.
@@ -425,6 +430,23 @@ impl Series {
     /// call (see `moved`), over all steps. `None` without ids.
     pub fn moved(&self) -> Option<usize> {
         self.moved.iter().copied().sum()
+    }
+
+    /// How many goroutines of the group left its wait for another call or
+    /// wait over all steps ([`Series::left`]), when that shows the wait
+    /// ends: only for waits that end when another goroutine acts and that
+    /// a loop does not return to by itself (a send, a lock, a condition, a
+    /// WaitGroup, network I/O). A receive or a select may be a loop's
+    /// timer (`for range ticker.C`), which a leaked loop leaves for its
+    /// work too. `None` when none left or ids are unknown.
+    pub fn left_the_wait(&self) -> Option<usize> {
+        use crate::model::BlockingOp as B;
+        let ends = matches!(
+            self.op,
+            B::ChanSend | B::Mutex | B::RwMutex | B::Cond | B::WaitGroup | B::IoWait
+        );
+        let left: usize = self.left.iter().flatten().sum();
+        (ends && left > 0).then_some(left)
     }
 
     /// The earliest snapshot (0-based) from which some goroutines of the
@@ -657,6 +679,7 @@ pub fn diff_groups(
         }
     }
     let clocks = wait_clocks(&per, &slot_of, ids_known);
+    let mut left_of = departures(&per, &slot_of, ids_known);
     let mut slots: Vec<Vec<Option<&Group>>> = vec![vec![None; n]; n_slots];
     for (si, (groups, of)) in per.iter().zip(&slot_of).enumerate() {
         for (g, &i) in groups.iter().zip(of) {
@@ -705,7 +728,7 @@ pub fn diff_groups(
         })
         .collect();
     let mut out = Vec::with_capacity(slots.len());
-    for (present, stacks) in slots.into_iter().zip(stacks) {
+    for (slot, (present, stacks)) in slots.into_iter().zip(stacks).enumerate() {
         let latest = present
             .iter()
             .rev()
@@ -851,6 +874,15 @@ pub fn diff_groups(
                 .max()
                 .unwrap_or(0),
             plain_receive: present.iter().flatten().any(|g| g.plain_receive),
+            left: (0..n.saturating_sub(1))
+                .map(|k| {
+                    (ids_known[k] && ids_known[k + 1]).then(|| {
+                        left_of
+                            .get_mut(&(slot, k))
+                            .map_or(0, |c| std::mem::take(c) as usize)
+                    })
+                })
+                .collect(),
             survivors,
             moved,
             present_since,
@@ -1153,6 +1185,43 @@ fn wait_clocks(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bool]) -
         before = now;
     }
     clocks
+}
+
+/// Per (slot, k): how many goroutine ids of the group in slot `slot` at
+/// snapshot k are in snapshot k + 1 in another group (see
+/// [`Series::left`]); only where both snapshots know their ids, and only
+/// non-zero counts. Two snapshots' id maps at a time.
+fn departures(
+    per: &[Vec<Group>],
+    slot_of: &[Vec<usize>],
+    ids_known: &[bool],
+) -> FxHashMap<(usize, usize), u32> {
+    let mut out: FxHashMap<(usize, usize), u32> = FxHashMap::default();
+    let snapshot = |k: usize| -> FxHashMap<u64, usize> {
+        let mut m = FxHashMap::default();
+        if ids_known[k] {
+            for (g, &slot) in per[k].iter().zip(&slot_of[k]) {
+                m.extend(g.ids.iter().map(|&id| (id, slot)));
+            }
+        }
+        m
+    };
+    if per.len() < 2 {
+        return out;
+    }
+    let mut before = snapshot(0);
+    for k in 1..per.len() {
+        let now = snapshot(k);
+        if ids_known[k - 1] && ids_known[k] {
+            for (id, slot) in &before {
+                if now.get(id).is_some_and(|s| s != slot) {
+                    *out.entry((*slot, k - 1)).or_default() += 1;
+                }
+            }
+        }
+        before = now;
+    }
+    out
 }
 
 /// Whether a goroutine that waited `before` minutes at one snapshot and
