@@ -546,3 +546,38 @@ fn goroutines_that_leave_the_wait_are_not_stuck_in_it() {
     assert_eq!(f.severity, Severity::Medium, "{f:?}");
     assert_eq!(f.left, vec![Some(2), Some(1)]);
 }
+
+#[test]
+fn goroutines_woken_at_their_wait_stay_in_its_group() {
+    // Loops that never exit (a ticker nobody stops), 2 → 4 → 6; at the
+    // last snapshot the ticker has just woken two of them, which debug=2
+    // prints as `runnable` at the same frames. They are the same code, a
+    // moment later: one group, not a flat group and a new one.
+    let step = |k: u64, woken: &[u64]| -> String {
+        let g: Vec<G> = (100..100 + 2 * k)
+            .map(|id| {
+                let state = if woken.contains(&id) {
+                    "runnable"
+                } else {
+                    "chan receive"
+                };
+                (id, state, "tail", 30, 5)
+            })
+            .collect();
+        dump(&g)
+    };
+    let d = vec![step(1, &[]), step(2, &[]), step(3, &[100, 102])];
+    let found = analyze(&d);
+    let tails: Vec<&Finding> = found
+        .iter()
+        .filter(|f| f.site.as_ref().is_some_and(|s| s.function == "main.tail"))
+        .collect();
+    assert_eq!(tails.len(), 1, "{tails:?}");
+    let f = tails[0];
+    assert_eq!(f.counts, vec![2, 4, 6], "{f:?}");
+    assert_eq!(f.wait.to_string(), "chan receive");
+    assert!(f.severity >= Severity::Medium, "{f:?}");
+    // The two woken ones finished the wait they were in: not survivors.
+    assert_eq!(f.survivors, vec![Some(2), Some(4)]);
+    assert_eq!(f.moved, vec![Some(0), Some(2)]);
+}

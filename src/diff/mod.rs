@@ -648,6 +648,7 @@ pub fn diff_groups(
 ) -> Vec<Series> {
     let n = per.len();
     unify_unknown_ops(&mut per);
+    merge_woken(&mut per);
     let mut index: FxHashMap<GroupKey, usize> = FxHashMap::default();
     let mut slot_of: Vec<Vec<usize>> = Vec::with_capacity(n);
     let mut n_slots = 0;
@@ -1128,6 +1129,101 @@ fn unify_unknown_ops(per: &mut [Vec<Group>]) {
         g.key.op = op;
         g.op = op;
     }
+}
+
+/// A goroutine woken from a wait and not yet run is `runnable` at the
+/// same stack it waited at (debug=2 shows a parked goroutine's frames
+/// from the call that blocked): the same code, caught a moment later. So a
+/// running group whose stack (frames and creator) is, in some snapshot, a
+/// blocked group's, where every snapshot agrees on one blocked operation
+/// for it, joins that group: added to it where its snapshot has it, else
+/// renamed to it. Its goroutines record no call words, so a goroutine
+/// blocked at one snapshot and runnable at the next reads as woken (see
+/// [`Series::moved`]), and a ticker's loop, woken at every tick, stays one
+/// group rather than two that each look flat.
+fn merge_woken(per: &mut [Vec<Group>]) {
+    type Stack = (Box<[u32]>, Option<u32>);
+    let mut found: FxHashMap<Stack, Option<BlockingOp>> = FxHashMap::default();
+    let mut running = false;
+    for g in per.iter().flatten() {
+        if g.key.op == BlockingOp::Running {
+            running = true;
+        } else if g.key.op.is_blocked() {
+            found
+                .entry((g.key.frames.clone(), g.key.created_by))
+                .and_modify(|o| {
+                    if *o != Some(g.key.op) {
+                        *o = None;
+                    }
+                })
+                .or_insert(Some(g.key.op));
+        }
+    }
+    if !running || found.is_empty() {
+        return;
+    }
+    for groups in per.iter_mut() {
+        let mut i = 0;
+        while i < groups.len() {
+            let target = (groups[i].key.op == BlockingOp::Running)
+                .then(|| {
+                    found
+                        .get(&(groups[i].key.frames.clone(), groups[i].key.created_by))
+                        .copied()
+                        .flatten()
+                })
+                .flatten();
+            let Some(op) = target else {
+                i += 1;
+                continue;
+            };
+            let key = GroupKey {
+                op,
+                frames: groups[i].key.frames.clone(),
+                created_by: groups[i].key.created_by,
+            };
+            match groups.iter().position(|g| g.key == key) {
+                Some(j) => {
+                    let woken = groups.remove(i);
+                    let j = if j > i { j - 1 } else { j };
+                    absorb(&mut groups[j], woken);
+                }
+                None => {
+                    groups[i].key = key;
+                    groups[i].op = op;
+                    i += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Adds the goroutines of `other` (same stack, woken) to `g`.
+fn absorb(g: &mut Group, other: Group) {
+    for (a, b) in g.values.iter_mut().zip(&other.values) {
+        *a += b;
+    }
+    if !g.calls.is_empty() && g.calls.len() < g.ids.len() {
+        g.calls.resize(g.ids.len(), Called::default());
+    }
+    g.ids.extend(other.ids);
+    for (p, c) in other.parents {
+        *g.parents.entry(p).or_default() += c;
+    }
+    for (k, v) in other.labels {
+        g.labels.entry(k).or_default().extend(v);
+    }
+    g.leaked += other.leaked;
+    for (k, v) in other.states {
+        *g.states.entry(k).or_default() += v;
+    }
+    g.background |= other.background;
+    g.elided |= other.elided;
+    g.hidden_frames = g.hidden_frames.max(other.hidden_frames);
+    g.plain_receive |= other.plain_receive;
+    g.stacks.extend(other.stacks);
+    g.raw_samples += other.raw_samples;
+    g.sampling_var += other.sampling_var;
 }
 
 /// A goroutine's [`CallWords`] and wait minutes (0 under a minute).
