@@ -1143,12 +1143,16 @@ fn unify_unknown_ops(per: &mut [Vec<Group>]) {
 /// group rather than two that each look flat.
 fn merge_woken(per: &mut [Vec<Group>]) {
     type Stack = (Box<[u32]>, Option<u32>);
+    if !per
+        .iter()
+        .flatten()
+        .any(|g| g.key.op == BlockingOp::Running)
+    {
+        return;
+    }
     let mut found: FxHashMap<Stack, Option<BlockingOp>> = FxHashMap::default();
-    let mut running = false;
     for g in per.iter().flatten() {
-        if g.key.op == BlockingOp::Running {
-            running = true;
-        } else if g.key.op.is_blocked() {
+        if g.key.op.is_blocked() {
             found
                 .entry((g.key.frames.clone(), g.key.created_by))
                 .and_modify(|o| {
@@ -1159,42 +1163,55 @@ fn merge_woken(per: &mut [Vec<Group>]) {
                 .or_insert(Some(g.key.op));
         }
     }
-    if !running || found.is_empty() {
+    if found.is_empty() {
         return;
     }
     for groups in per.iter_mut() {
-        let mut i = 0;
-        while i < groups.len() {
-            let target = (groups[i].key.op == BlockingOp::Running)
-                .then(|| {
-                    found
-                        .get(&(groups[i].key.frames.clone(), groups[i].key.created_by))
-                        .copied()
-                        .flatten()
-                })
-                .flatten();
-            let Some(op) = target else {
-                i += 1;
+        let mut moves: Vec<(usize, usize)> = Vec::new();
+        let mut at: Option<FxHashMap<GroupKey, usize>> = None;
+        for i in 0..groups.len() {
+            let g = &groups[i];
+            if g.key.op != BlockingOp::Running {
+                continue;
+            }
+            let Some(&Some(op)) = found.get(&(g.key.frames.clone(), g.key.created_by)) else {
                 continue;
             };
             let key = GroupKey {
                 op,
-                frames: groups[i].key.frames.clone(),
-                created_by: groups[i].key.created_by,
+                frames: g.key.frames.clone(),
+                created_by: g.key.created_by,
             };
-            match groups.iter().position(|g| g.key == key) {
-                Some(j) => {
-                    let woken = groups.remove(i);
-                    let j = if j > i { j - 1 } else { j };
-                    absorb(&mut groups[j], woken);
-                }
+            let at = at.get_or_insert_with(|| {
+                groups
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, g)| g.key.op.is_blocked())
+                    .map(|(j, g)| (g.key.clone(), j))
+                    .collect()
+            });
+            match at.get(&key) {
+                Some(&j) => moves.push((i, j)),
                 None => {
-                    groups[i].key = key;
-                    groups[i].op = op;
-                    i += 1;
+                    let g = &mut groups[i];
+                    g.key = key;
+                    g.op = op;
                 }
             }
         }
+        if moves.is_empty() {
+            continue;
+        }
+        // `j` is a blocked group, never one that moves.
+        let mut slots: Vec<Option<Group>> = std::mem::take(groups).into_iter().map(Some).collect();
+        for (i, j) in moves {
+            if let Some(woken) = slots[i].take() {
+                if let Some(g) = slots[j].as_mut() {
+                    absorb(g, woken);
+                }
+            }
+        }
+        *groups = slots.into_iter().flatten().collect();
     }
 }
 
