@@ -1847,7 +1847,7 @@ fn in_flight_z(a: i64, b: i64) -> f64 {
 
 /// How rare growth of three counts must be by chance (see
 /// [`rise_by_chance`]) to be more than goroutines in flight.
-const RISE_P: f64 = 0.05;
+const RISE_P: f64 = 0.1;
 
 /// The probability that three independent Poisson counts with the mean of
 /// `values` rise at each step and by at least `values`' rise from first to
