@@ -31,10 +31,13 @@ const LEAK_SITES: [(&str, &str); 2] = [
 /// medium+ at most, false findings at high+ at most, precision at a
 /// confidence of 0.7 or more at least). With counts only (pb, debug=1), the
 /// controls that grow at every snapshot by design are medium ("counts
-/// only" findings).
+/// only" findings). Two of them (32, not 30) are rises of three snapshots
+/// that goroutines in flight show by chance between 5% and 10% of the time:
+/// medium since the level moved to 10%, which finds small steady leaks
+/// (2 → 4 → 6) in counts-only profiles.
 const PINNED: [(&str, f64, usize, usize, f64); 3] = [
-    ("pb", 1.0, 30, 0, 1.0),
-    ("debug1", 1.0, 30, 0, 1.0),
+    ("pb", 1.0, 32, 0, 1.0),
+    ("debug1", 1.0, 32, 0, 1.0),
     // control-host-watchers (a set of per-host watchers filling up to its
     // bound: ids survive, the growth slows) is medium in both releases;
     // control-keepalive-slow-handler's client connections (a keep-alive
