@@ -495,18 +495,26 @@ fn goroutines_that_leave_the_wait_are_not_stuck_in_it() {
     // at line 21 (their work) at the next snapshot, then waiting again.
     // Every id stays in the process, so survival alone reads as a leak;
     // the ones that left the send show that it ends.
-    let step = |k: u64, away: &[u64]| -> String {
-        let mut g: Vec<G> = Vec::new();
-        for id in 100..100 + 4 * k {
-            if away.contains(&id) {
-                g.push((id, "sleep", "work", 21, 5));
-            } else {
-                g.push((id, "chan send", "worker", 20, 5));
-            }
-        }
+    // Snapshot k: 4k workers waiting in `wait`, but those in `away` at
+    // their work.
+    let step = |wait: &'static str, k: u64, away: &[u64]| -> String {
+        let g: Vec<G> = (100..100 + 4 * k)
+            .map(|id| {
+                if away.contains(&id) {
+                    (id, "sleep", "work", 21, 5)
+                } else {
+                    (id, wait, "worker", 20, 5)
+                }
+            })
+            .collect();
         dump(&g)
     };
-    let d = vec![step(1, &[]), step(2, &[101, 102]), step(3, &[104])];
+    let series = |wait: &'static str, away: [&[u64]; 3]| -> Vec<String> {
+        (1..=3)
+            .map(|k| step(wait, k, away[k as usize - 1]))
+            .collect()
+    };
+    let d = series("chan send", [&[], &[101, 102], &[104]]);
     let found = analyze(&d);
     let f = find(&found, "worker").expect("a finding");
     assert_eq!(f.severity, Severity::Low, "{f:?}");
@@ -524,24 +532,13 @@ fn goroutines_that_leave_the_wait_are_not_stuck_in_it() {
         f.evidence
     );
     // The same group without a goroutine leaving: survival alone decides.
-    let d = vec![step(1, &[]), step(2, &[]), step(3, &[])];
+    let d = series("chan send", [&[], &[], &[]]);
     let f = find(&analyze(&d), "worker").expect("a finding").clone();
     assert_eq!(f.severity, Severity::Medium, "{f:?}");
     assert_eq!(f.left, vec![Some(0), Some(0)]);
     // A receive may be a loop's timer (`for range ticker.C`), which a leaked
     // loop leaves for its work as well: leaving it is no evidence.
-    let step = |k: u64, away: &[u64]| -> String {
-        let mut g: Vec<G> = Vec::new();
-        for id in 100..100 + 4 * k {
-            if away.contains(&id) {
-                g.push((id, "sleep", "work", 21, 5));
-            } else {
-                g.push((id, "chan receive", "worker", 20, 5));
-            }
-        }
-        dump(&g)
-    };
-    let d = vec![step(1, &[]), step(2, &[101, 102]), step(3, &[104])];
+    let d = series("chan receive", [&[], &[101, 102], &[104]]);
     let f = find(&analyze(&d), "worker").expect("a finding").clone();
     assert_eq!(f.severity, Severity::Medium, "{f:?}");
     assert_eq!(f.left, vec![Some(2), Some(1)]);
