@@ -173,6 +173,16 @@ fn a_rise_within_the_fluctuation_of_goroutines_in_flight_is_low() {
         assert_eq!(f.severity, Severity::Medium, "{counts:?}: {f:?}");
         assert!(f.counts_only);
     }
+    // Rarer than 10% but not than 5%: less sure, and the evidence says why.
+    let f = run(&[2, 4, 6]);
+    assert!((f.confidence - 0.4).abs() < 1e-9, "{f:?}");
+    assert!(
+        f.evidence.iter().any(|e| e.contains("probability 0.06")),
+        "{:?}",
+        f.evidence
+    );
+    let f = run(&[3, 6, 9]);
+    assert!((f.confidence - 0.5).abs() < 1e-9, "{f:?}");
     // Four snapshots, one step flat: the rise from first to last must
     // clear two standard deviations of the fluctuation.
     let f = run(&[5, 8, 8, 13]);

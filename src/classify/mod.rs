@@ -1759,11 +1759,24 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
         ));
         j
     } else if t.verdict == Verdict::Growing && n >= 3 {
-        Judgement::new(
+        let mut j = Judgement::new(
             Severity::Medium,
             0.5,
             format!("counts grew over {n} snapshots ({counts})"),
-        )
+        );
+        let chance = if n == 3 && every_step {
+            rise_by_chance(&s.values)
+        } else {
+            0.0
+        };
+        if chance >= RISE_P / 2.0 {
+            // Rarer than RISE_P by chance, but not by much: less sure.
+            j.confidence = 0.4;
+            j.notes.push(format!(
+                "goroutines in flight (a Poisson count at any instant) rise like this over three snapshots with probability {chance:.2}: growth, but not far beyond what chance gives"
+            ));
+        }
+        j
     } else if t.verdict == Verdict::Growing {
         let clear = t.last - t.first >= 3;
         Judgement::new(
