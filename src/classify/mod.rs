@@ -1532,6 +1532,27 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
     let ids_known = n >= 2 && s.survivors.iter().all(|x| x.is_some());
     // 2. Survivors, where goroutine ids are known.
     if ids_known {
+        if s.churning() && s.loops_accumulate() {
+            // Not churn: the goroutines stay (same ids), each in a new call
+            // of its loop at the next snapshot, and there are more of them
+            // each time. Not stuck, but not gone either: a pool that grows
+            // with the load, or loops started per call that never exit.
+            let moved = s.moved().unwrap_or(0);
+            let mut j = Judgement::new(
+                Severity::Low,
+                0.3,
+                format!(
+                    "{} stayed in the group, each in a new call of its loop or woken at the next snapshot ({counts}): long-lived goroutines that go round a loop and accumulate, not stuck in one call; a pool that grows with the load, or loops started per call that never exit",
+                    plural(moved, "goroutine", "goroutines")
+                ),
+            );
+            j.would_decide = Some(
+                "Later snapshots would show whether the group levels off (a pool bounded by the load) or keeps growing (a loop per call that nothing stops); the source shows what ends the loop."
+                    .into(),
+            );
+            parents_evidence(s, &mut j);
+            return j;
+        }
         if s.churning() {
             let moved = s.moved().unwrap_or(0);
             return Judgement::new(

@@ -498,6 +498,27 @@ impl Series {
         l > since_first && persist
     }
 
+    /// Goroutines that stay in the group, each in a new call at every step
+    /// (a loop that goes round: a ticker's receive, a serve loop), and
+    /// accumulate: counted as [`Series::survivors_accumulate`] counts, with
+    /// the goroutines that moved (`survivors + moved` per step). More were
+    /// in the group at both ends of the last step than of the first, and
+    /// they are most of the previous snapshot's goroutines. Only where some
+    /// moved.
+    pub fn loops_accumulate(&self) -> bool {
+        let n = self.values.len();
+        if n < 2 || self.moved().unwrap_or(0) == 0 {
+            return false;
+        }
+        let both =
+            |k: usize| self.survivors[k].unwrap_or(0) as i64 + self.moved[k].unwrap_or(0) as i64;
+        let last = both(n - 2);
+        if last < 2 || last * 2 < self.values[n - 2] {
+            return false;
+        }
+        n == 2 || last > both(0)
+    }
+
     /// The longest debug=2 wait grew across the snapshots (known in at least
     /// two, non-decreasing, and at least a minute more at the end): the
     /// oldest goroutines of the group stay blocked as time passes.
