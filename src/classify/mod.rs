@@ -1726,6 +1726,15 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
     let every_step = t.increases + 1 == n;
     let one_step = t.jump_at_end(&s.values) || (n >= 3 && t.increases == 1);
     let rise = in_flight_z(t.first, t.last);
+    // How often goroutines in flight rise like this by chance: three
+    // snapshots growing at each step only; computed once, when asked.
+    let chance_of = std::cell::OnceCell::new();
+    let chance = || {
+        *chance_of.get_or_init(|| {
+            (t.verdict == Verdict::Growing && n == 3 && every_step)
+                .then(|| rise_by_chance(&s.values))
+        })
+    };
     let ambiguous = format!(
         "Counts only: {n} snapshots without goroutine ids cannot tell leaked goroutines from a burst of short-lived ones. A goroutine?debug=2 snapshot (do the same goroutine ids stay?) or more snapshots would decide."
     );
@@ -1750,10 +1759,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             0.6,
             format!("counts grew at each of {} steps ({counts})", n - 1),
         )
-    } else if let Some(chance) = (t.verdict == Verdict::Growing && n == 3 && every_step)
-        .then(|| rise_by_chance(&s.values))
-        .filter(|&p| p >= RISE_P)
-    {
+    } else if let Some(chance) = chance().filter(|&p| p >= RISE_P) {
         let mut j = Judgement::new(
             Severity::Low,
             0.3,
@@ -1785,12 +1791,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             0.5,
             format!("counts grew over {n} snapshots ({counts})"),
         );
-        let chance = if n == 3 && every_step {
-            rise_by_chance(&s.values)
-        } else {
-            0.0
-        };
-        if chance >= RISE_P / 2.0 {
+        if let Some(chance) = chance().filter(|&p| p >= RISE_P / 2.0) {
             // Rarer than RISE_P by chance, but not by much: less sure.
             j.confidence = 0.4;
             j.notes.push(format!(
