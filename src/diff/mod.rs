@@ -700,8 +700,7 @@ pub fn diff_groups(
             }
         }
     }
-    let clocks = wait_clocks(&per, &slot_of, ids_known);
-    let mut left_of = departures(&per, &slot_of, ids_known);
+    let (clocks, mut left_of) = between_snapshots(&per, &slot_of, ids_known);
     let mut slots: Vec<Vec<Option<&Group>>> = vec![vec![None; n]; n_slots];
     for (si, (groups, of)) in per.iter().zip(&slot_of).enumerate() {
         for (g, &i) in groups.iter().zip(of) {
@@ -898,11 +897,8 @@ pub fn diff_groups(
             plain_receive: present.iter().flatten().any(|g| g.plain_receive),
             left: (0..n.saturating_sub(1))
                 .map(|k| {
-                    (ids_known[k] && ids_known[k + 1]).then(|| {
-                        left_of
-                            .get_mut(&(slot, k))
-                            .map_or(0, |c| std::mem::take(c) as usize)
-                    })
+                    (ids_known[k] && ids_known[k + 1])
+                        .then(|| left_of.remove(&(slot, k)).map_or(0, |c| c as usize))
                 })
                 .collect(),
             survivors,
@@ -1278,89 +1274,68 @@ fn called(g: &Group) -> impl Iterator<Item = (u64, Called)> + '_ {
     g.ids.iter().copied().zip(calls)
 }
 
-/// Per consecutive pair of snapshots (k, k + 1), the wait clock: the most
-/// the debug=2 wait minutes of one goroutine grew between them among the
-/// goroutines blocked in the same call in both (0 when none is known).
-/// Wait minutes are whole minutes, so the time between the snapshots is
-/// more than one minute less than that.
-fn wait_clocks(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bool]) -> Vec<u32> {
-    let snapshot = |k: usize| -> FxHashMap<u64, (usize, Called)> {
+/// What happened between consecutive snapshots (k, k + 1), from every
+/// goroutine id in both (where both know their ids):
+/// - the wait clock of each pair: the most the debug=2 wait minutes of one
+///   goroutine grew between them among the goroutines blocked in the same
+///   call in both (0 when none is known). Wait minutes are whole minutes,
+///   so the time between the snapshots is more than one minute less than
+///   that.
+/// - per (slot, k), how many goroutine ids of the group in slot `slot` at
+///   snapshot k are in snapshot k + 1 in another group (see
+///   [`Series::left`]); non-zero counts only.
+fn between_snapshots(
+    per: &[Vec<Group>],
+    slot_of: &[Vec<usize>],
+    ids_known: &[bool],
+) -> (Vec<u32>, FxHashMap<(usize, usize), u32>) {
+    // Each id with its group, and its call and wait where recorded.
+    let snapshot = |k: usize| -> FxHashMap<u64, (usize, Option<Called>)> {
         let mut m = FxHashMap::default();
         if !ids_known[k] {
             return m;
         }
         for (g, &slot) in per[k].iter().zip(&slot_of[k]) {
             if g.calls.is_empty() {
-                continue;
+                m.extend(g.ids.iter().map(|&id| (id, (slot, None))));
+            } else {
+                m.extend(called(g).map(|(id, c)| (id, (slot, Some(c)))));
             }
-            m.extend(called(g).map(|(id, c)| (id, (slot, c))));
         }
         m
     };
     // Two snapshots' maps at a time: every goroutine of every snapshot at
     // once would be the peak of a long series' analysis.
     let mut clocks = Vec::with_capacity(per.len().saturating_sub(1));
+    let mut left: FxHashMap<(usize, usize), u32> = FxHashMap::default();
     if per.len() < 2 {
-        return clocks;
+        return (clocks, left);
     }
     let mut before = snapshot(0);
     for k in 1..per.len() {
         let now = snapshot(k);
-        let clock = now
-            .iter()
-            .filter_map(|(id, (slot, now))| {
-                let (s, before) = before.get(id)?;
-                (s == slot && !now.0.moved_from(&before.0) && now.1 >= before.1)
-                    .then(|| now.1 - before.1)
-            })
-            .max()
-            .unwrap_or(0);
-        clocks.push(clock);
-        before = now;
-    }
-    clocks
-}
-
-/// Per (slot, k): how many goroutine ids of the group in slot `slot` at
-/// snapshot k are in snapshot k + 1 in another group (see
-/// [`Series::left`]); only where both snapshots know their ids, and only
-/// non-zero counts. Two snapshots' id maps at a time.
-fn departures(
-    per: &[Vec<Group>],
-    slot_of: &[Vec<usize>],
-    ids_known: &[bool],
-) -> FxHashMap<(usize, usize), u32> {
-    let mut out: FxHashMap<(usize, usize), u32> = FxHashMap::default();
-    let snapshot = |k: usize| -> FxHashMap<u64, usize> {
-        let mut m = FxHashMap::default();
-        if ids_known[k] {
-            for (g, &slot) in per[k].iter().zip(&slot_of[k]) {
-                m.extend(g.ids.iter().map(|&id| (id, slot)));
-            }
-        }
-        m
-    };
-    if per.len() < 2 {
-        return out;
-    }
-    let mut before = snapshot(0);
-    for k in 1..per.len() {
-        let now = snapshot(k);
-        if ids_known[k - 1] && ids_known[k] {
-            for (id, slot) in &before {
-                if now.get(id).is_some_and(|s| s != slot) {
-                    *out.entry((*slot, k - 1)).or_default() += 1;
+        let mut clock = 0;
+        for (id, (slot, call)) in &now {
+            let Some((s, was)) = before.get(id) else {
+                continue;
+            };
+            if s != slot {
+                *left.entry((*s, k - 1)).or_default() += 1;
+            } else if let (Some(now), Some(was)) = (call, was) {
+                if !now.0.moved_from(&was.0) && now.1 >= was.1 {
+                    clock = clock.max(now.1 - was.1);
                 }
             }
         }
+        clocks.push(clock);
         before = now;
     }
-    out
+    (clocks, left)
 }
 
 /// Whether a goroutine that waited `before` minutes at one snapshot and
 /// `after` at the next, with the wait clock at `clock` (see
-/// [`wait_clocks`]), was woken between them: a wait that goes on only
+/// [`between_snapshots`]), was woken between them: a wait that goes on only
 /// grows, by the time between the snapshots (more than `clock − 1`
 /// minutes). The runtime stamps the start of a wait at the first garbage
 /// collection that finds it waiting, at most two minutes late (the forced
