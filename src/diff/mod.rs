@@ -1107,24 +1107,19 @@ mod tests {
 /// (of any format) found for the same stack, when they found exactly one
 /// and its own snapshot has no group of that key already.
 fn unify_unknown_ops(per: &mut [Vec<Group>]) {
-    // Per stack (key frames and creator): the one operation found for it,
-    // or `None` for several; and the snapshots that have it known.
-    let mut found: FxHashMap<(&[u32], Option<u32>), Option<BlockingOp>> = FxHashMap::default();
-    let mut known: FxHashSet<(usize, &[u32], Option<u32>)> = FxHashSet::default();
-    for (si, groups) in per.iter().enumerate() {
-        for g in groups.iter().filter(|g| g.key.op != BlockingOp::Other) {
-            let stack = (&*g.key.frames, g.key.created_by);
-            known.insert((si, stack.0, stack.1));
-            found
-                .entry(stack)
-                .and_modify(|o| {
-                    if *o != Some(g.key.op) {
-                        *o = None;
-                    }
-                })
-                .or_insert(Some(g.key.op));
-        }
-    }
+    let known_op = |op: BlockingOp| op != BlockingOp::Other;
+    let found = one_op_per_stack(per, known_op);
+    // The snapshots that have each stack known.
+    let known: FxHashSet<(usize, &[u32], Option<u32>)> = per
+        .iter()
+        .enumerate()
+        .flat_map(|(si, groups)| {
+            groups
+                .iter()
+                .filter(|g| known_op(g.key.op))
+                .map(move |g| (si, &*g.key.frames, g.key.created_by))
+        })
+        .collect();
     // A snapshot that has the stack known has it under the one operation
     // found, so its unknown group keeps its own key.
     let mut renames: Vec<(usize, usize, BlockingOp)> = Vec::new();
@@ -1159,7 +1154,6 @@ fn unify_unknown_ops(per: &mut [Vec<Group>]) {
 /// [`Series::moved`]), and a ticker's loop, woken at every tick, stays one
 /// group rather than two that each look flat.
 fn merge_woken(per: &mut [Vec<Group>]) {
-    type Stack = (Box<[u32]>, Option<u32>);
     if !per
         .iter()
         .flatten()
@@ -1167,50 +1161,40 @@ fn merge_woken(per: &mut [Vec<Group>]) {
     {
         return;
     }
-    let mut found: FxHashMap<Stack, Option<BlockingOp>> = FxHashMap::default();
-    for g in per.iter().flatten() {
-        if g.key.op.is_blocked() {
-            found
-                .entry((g.key.frames.clone(), g.key.created_by))
-                .and_modify(|o| {
-                    if *o != Some(g.key.op) {
-                        *o = None;
-                    }
-                })
-                .or_insert(Some(g.key.op));
-        }
-    }
-    if found.is_empty() {
-        return;
-    }
-    for groups in per.iter_mut() {
-        let mut moves: Vec<(usize, usize)> = Vec::new();
-        let mut at: Option<FxHashMap<GroupKey, usize>> = None;
-        for i in 0..groups.len() {
-            let g = &groups[i];
+    // Per snapshot, its running groups that join a blocked operation.
+    let mut joins: Vec<Vec<(usize, BlockingOp)>> = vec![Vec::new(); per.len()];
+    let found = one_op_per_stack(per, BlockingOp::is_blocked);
+    for (groups, joins) in per.iter().zip(&mut joins) {
+        for (i, g) in groups.iter().enumerate() {
             if g.key.op != BlockingOp::Running {
                 continue;
             }
-            let Some(&Some(op)) = found.get(&(g.key.frames.clone(), g.key.created_by)) else {
-                continue;
-            };
+            if let Some(&Some(op)) = found.get(&(&*g.key.frames, g.key.created_by)) {
+                joins.push((i, op));
+            }
+        }
+    }
+    for (groups, joins) in per.iter_mut().zip(joins) {
+        if joins.is_empty() {
+            continue;
+        }
+        let at: FxHashMap<GroupKey, usize> = groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.key.op.is_blocked())
+            .map(|(j, g)| (g.key.clone(), j))
+            .collect();
+        let mut moves: Vec<(usize, usize)> = Vec::new();
+        for (i, op) in joins {
+            let g = &mut groups[i];
             let key = GroupKey {
                 op,
                 frames: g.key.frames.clone(),
                 created_by: g.key.created_by,
             };
-            let at = at.get_or_insert_with(|| {
-                groups
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, g)| g.key.op.is_blocked())
-                    .map(|(j, g)| (g.key.clone(), j))
-                    .collect()
-            });
             match at.get(&key) {
                 Some(&j) => moves.push((i, j)),
                 None => {
-                    let g = &mut groups[i];
                     g.key = key;
                     g.op = op;
                 }
@@ -1230,6 +1214,27 @@ fn merge_woken(per: &mut [Vec<Group>]) {
         }
         *groups = slots.into_iter().flatten().collect();
     }
+}
+
+/// Per stack (key frames and creator) of the groups, in any snapshot,
+/// whose operation `take` accepts: the one operation found for it, or
+/// `None` where the snapshots show several.
+fn one_op_per_stack(
+    per: &[Vec<Group>],
+    take: impl Fn(BlockingOp) -> bool,
+) -> FxHashMap<(&[u32], Option<u32>), Option<BlockingOp>> {
+    let mut found: FxHashMap<(&[u32], Option<u32>), Option<BlockingOp>> = FxHashMap::default();
+    for g in per.iter().flatten().filter(|g| take(g.key.op)) {
+        found
+            .entry((&*g.key.frames, g.key.created_by))
+            .and_modify(|o| {
+                if *o != Some(g.key.op) {
+                    *o = None;
+                }
+            })
+            .or_insert(Some(g.key.op));
+    }
+    found
 }
 
 /// Adds the goroutines of `other` (same stack, woken) to `g`.
