@@ -1666,15 +1666,13 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                 // are.
                 j.severity = Severity::Low;
                 j.confidence = j.confidence.min(0.3);
-                let survived = std::mem::replace(
-                    &mut j.decided_by,
-                    format!(
+                let why = format!(
                     "{} of the group {} alive in another call or wait at the next snapshot: this {} ends, and its goroutines go on working (long-lived goroutines of a pool caught waiting again); a leaked goroutine never leaves its wait",
                     plural(left, "goroutine", "goroutines"),
                     if left == 1 { "was" } else { "were" },
                     s.op
-                ),
                 );
+                let survived = std::mem::replace(&mut j.decided_by, why);
                 j.notes.push(format!("survival alone: {survived}"));
                 j.would_decide = Some(
                     "Later snapshots would show whether the group levels off (a pool bounded by the load) or keeps growing; snapshots minutes apart would show whether the goroutines that stay have waits that grow with the time between them."
@@ -2146,7 +2144,7 @@ fn evidence(s: &Series, kind: FindingKind, unit: &str, n: usize) -> Vec<String> 
                 "survivors (goroutine ids of the group still in it, in the same call, at the next snapshot): {}",
                 steps(&s.survivors)
             ));
-            if s.left.iter().flatten().sum::<usize>() > 0 {
+            if s.left_total() > 0 {
                 ev.push(format!(
                     "left the group (goroutine ids of the group alive in another call or wait at the next snapshot): {}",
                     steps(&s.left)

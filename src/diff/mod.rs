@@ -445,8 +445,14 @@ impl Series {
             self.op,
             B::ChanSend | B::Mutex | B::RwMutex | B::Cond | B::WaitGroup | B::IoWait
         );
-        let left: usize = self.left.iter().flatten().sum();
+        let left = self.left_total();
         (ends && left > 0).then_some(left)
+    }
+
+    /// Goroutines that left the group for another call or wait, over all
+    /// steps ([`Series::left`]); 0 without ids.
+    pub fn left_total(&self) -> usize {
+        self.left.iter().flatten().sum()
     }
 
     /// The earliest snapshot (0-based) from which some goroutines of the
