@@ -1602,8 +1602,12 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             // snapshots. Parents that have exited are not one: a manager
             // that starts a pool's workers and returns leaves them with
             // whoever holds their channels.
-            let steady = n >= 4 && t.increases + 1 == n;
-            let second = never || s.waits_grow() || steady;
+            // Growth at every step of four or more snapshots is not one:
+            // a set of long-lived goroutines still filling up (a pipeline
+            // configured stage by stage, per-key workers, daemons started in
+            // phases) grows at every step too (on held-out services whose
+            // sets filled during four snapshots, 21 false `high`).
+            let second = never || s.waits_grow();
             let (sev, conf) = match (n >= 3, second) {
                 (true, true) => (base, 0.9),
                 (true, false) => (Severity::Medium, 0.65),
@@ -1679,6 +1683,30 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                         .into(),
                 );
             }
+            if let Some(clock) = s
+                .id_clock
+                .filter(|c| !second && c.crowds_early() && fills(&s.values))
+            {
+                // Ids are a clock of the goroutines the process started: a
+                // leak takes a steady share of them, a set that fills takes
+                // ever fewer.
+                j.severity = Severity::Low;
+                j.confidence = j.confidence.min(0.3);
+                let why = format!(
+                    "a set that fills: the ids of these {} goroutines crowd at the start of the ids the process handed out since the first of them ({}–{}; on average at {:.0}% of that range, where a steady share of the goroutines it starts would put them near 50%, z = {:.1}), and the group grew less at the last step than at the first ({counts}); a leak keeps its share of the calls, a set of long-lived goroutines (one per key, tenant or connection) takes ever fewer as it nears its bound",
+                    clock.members + 1,
+                    clock.first,
+                    clock.latest,
+                    clock.mean * 100.0,
+                    clock.z
+                );
+                let survived = std::mem::replace(&mut j.decided_by, why);
+                j.notes.push(format!("survival alone: {survived}"));
+                j.would_decide = Some(
+                    "Later snapshots would show whether the group levels off (a set bounded by its keys) or keeps growing; snapshots minutes apart would show whether the waits of these goroutines grow with the time between them."
+                        .into(),
+                );
+            }
             if let Some((before, after)) = slowing(&s.values).filter(|_| !never && !s.waits_grow())
             {
                 // Survival shows these goroutines live long, not that
@@ -1705,9 +1733,19 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                 Severity::Low
             },
             0.3,
-            if l > 0 {
+            if l > 0 && n >= 3 && s.values[n - 1] - s.values[0] < 2 {
+                format!(
+                    "the group grew by one goroutine over the snapshots ({counts}; {} outlived the last step): one step of one goroutine is not an accumulation",
+                    plural(l, "goroutine", "goroutines")
+                )
+            } else if l > 0 && (l as i64) <= s.values[0] {
                 format!(
                     "only {} outlived the last step, no more than were there at the start ({counts}): the growth is short-lived goroutines",
+                    plural(l, "goroutine", "goroutines")
+                )
+            } else if l > 0 {
+                format!(
+                    "only {} outlived the last step ({counts}), too few, or too few of those before it stayed, to tell goroutines that stay from goroutines in flight: the rest of the growth is short-lived goroutines",
                     plural(l, "goroutine", "goroutines")
                 )
             } else {
@@ -1961,6 +1999,13 @@ fn rise_by_chance(values: &[i64]) -> f64 {
 /// Growth that slowed at the last step: `(before, after)`, the rises of
 /// the last two steps, when the last added at most half as many as the one
 /// before (which added at least 3).
+/// The group grew less at its last step than at its first (three or more
+/// snapshots).
+fn fills(values: &[i64]) -> bool {
+    let n = values.len();
+    n >= 3 && values[n - 1] - values[n - 2] < values[1] - values[0]
+}
+
 fn slowing(values: &[i64]) -> Option<(i64, i64)> {
     let n = values.len();
     if n < 3 {

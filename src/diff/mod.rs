@@ -346,6 +346,10 @@ pub struct Series {
     /// ids): the runtime hands out ids in order, so goroutines started
     /// together by one loop or fan-out are consecutive.
     pub id_runs: Vec<u32>,
+    /// Where the group's goroutine ids lie among the ids the process handed
+    /// out, in the latest snapshot that knows them ([`IdClock`]); `None`
+    /// without ids or with too few goroutines to tell.
+    pub id_clock: Option<IdClock>,
     /// debug=1: the runtime frames the text hid at the top of the stack
     /// (three for a channel operation, two for a select); 0 elsewhere.
     pub hidden_frames: u8,
@@ -501,7 +505,10 @@ impl Series {
         } else {
             l as i64 * 2 >= self.values[n - 2]
         };
-        l > since_first && persist
+        // A group that grew by one goroutine over the whole series grew by
+        // one step of one goroutine, whatever turnover its ids show.
+        let grew = self.values[n - 1] - self.values[0];
+        l > since_first && grew >= 2 && persist
     }
 
     /// Goroutines that stay in the group, each in a new call at every step
@@ -676,6 +683,18 @@ pub fn diff_groups(
     let n = per.len();
     unify_unknown_ops(&mut per);
     merge_woken(&mut per);
+    // The latest goroutine id each snapshot holds: the ids the process had
+    // handed out by then (0 without ids).
+    let latest_ids: Vec<u64> = per
+        .iter()
+        .map(|groups| {
+            groups
+                .iter()
+                .flat_map(|g| g.ids.iter().copied())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let mut index: FxHashMap<GroupKey, usize> = FxHashMap::default();
     let mut slot_of: Vec<Vec<usize>> = Vec::with_capacity(n);
     let mut n_slots = 0;
@@ -838,6 +857,13 @@ pub fn diff_groups(
             .find_map(|(g, &known)| g.filter(|_| known))
             .map(|g| id_runs(&g.ids))
             .unwrap_or_default();
+        let id_clock = present
+            .iter()
+            .zip(ids_known)
+            .zip(&latest_ids)
+            .rev()
+            .find_map(|((g, &known), &latest)| g.filter(|_| known).map(|g| (g, latest)))
+            .and_then(|(g, latest)| IdClock::of(&g.ids, latest));
         let parent_state = match (&last_ops, present.last().copied().flatten()) {
             (Some(ops), Some(g)) if !g.parents.is_empty() => {
                 let mut p = ParentState::default();
@@ -894,6 +920,7 @@ pub fn diff_groups(
             persistent_ids,
             parents: latest.parents.clone(),
             id_runs,
+            id_clock,
             hidden_frames: present
                 .iter()
                 .flatten()
@@ -928,6 +955,57 @@ pub fn diff_groups(
         });
     }
     out
+}
+
+/// The runtime hands out goroutine ids in order (in batches of 16 per P),
+/// so ids are a clock of the goroutines a process has started. A leak takes
+/// a steady share of the calls that start goroutines: its goroutines' ids
+/// spread evenly from its first one to the latest id handed out. A set of
+/// long-lived goroutines that fills up (one per tenant, key, peer or
+/// connection) takes most of its members early and ever fewer as its keys
+/// run out, so their ids crowd at the start of that range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IdClock {
+    /// Goroutines of the group after its first (lowest id).
+    pub members: usize,
+    /// The group's lowest id, and the latest id of the snapshot.
+    pub first: u64,
+    pub latest: u64,
+    /// Mean position of the members' ids in `first..=latest` (0 to 1; a
+    /// steady share puts it near 0.5).
+    pub mean: f64,
+    /// `mean` against a uniform spread, in standard errors
+    /// (`(mean - 0.5) * sqrt(12 * members)`): below -3 the ids crowd at the
+    /// start by far more than chance.
+    pub z: f64,
+}
+
+impl IdClock {
+    /// At least 6 goroutines, over a range of at least 128 ids (the
+    /// batches of 16 per P blur shorter ones).
+    fn of(ids: &[u64], latest: u64) -> Option<IdClock> {
+        let first = *ids.iter().min()?;
+        let members = ids.len().checked_sub(1)?;
+        let span = latest.checked_sub(first)?;
+        if members < 5 || span < 128 {
+            return None;
+        }
+        let sum: f64 = ids.iter().map(|&x| (x - first) as f64 / span as f64).sum();
+        let mean = sum / members as f64;
+        Some(IdClock {
+            members,
+            first,
+            latest,
+            mean,
+            z: (mean - 0.5) * (12.0 * members as f64).sqrt(),
+        })
+    }
+
+    /// The ids crowd at the start of their range (z below -3: by chance
+    /// about one time in 700).
+    pub fn crowds_early(&self) -> bool {
+        self.z < -3.0
+    }
 }
 
 /// Goroutines waiting for others, in one snapshot.
@@ -1028,6 +1106,24 @@ mod tests {
 
     fn v(x: &[i64]) -> Verdict {
         Trend::judge(x, 0.0).verdict
+    }
+
+    #[test]
+    fn id_clock_tells_a_filling_set_from_a_steady_share() {
+        // Evenly spread from 100 to 1000: a steady share.
+        let even: Vec<u64> = (0..20).map(|i| 100 + i * 45).collect();
+        let c = IdClock::of(&even, 1000).unwrap();
+        assert!(c.z.abs() < 1.0, "{c:?}");
+        assert!(!c.crowds_early());
+        // Most taken early, ever fewer later: a set that fills.
+        let fill: Vec<u64> = vec![
+            10, 12, 15, 20, 22, 30, 35, 41, 50, 66, 80, 95, 130, 200, 310, 420,
+        ];
+        let c = IdClock::of(&fill, 1000).unwrap();
+        assert!(c.crowds_early(), "{c:?}");
+        // Too few goroutines, or too short a range, say nothing.
+        assert_eq!(IdClock::of(&[1, 2, 3, 4, 5], 1000), None);
+        assert_eq!(IdClock::of(&even, 150), None);
     }
 
     #[test]
