@@ -198,6 +198,43 @@ fn a_set_that_fills_takes_ever_fewer_of_the_goroutines_started() {
 }
 
 #[test]
+fn waiters_beside_the_workers_they_wait_for_follow_them() {
+    // A pipeline configured stage by stage: three workers per stage
+    // receiving their input, and a closer per stage in WaitGroup.Wait, all
+    // started by one function in one goroutine (5), every id staying.
+    let stage = |k: u64, workers: bool| -> Vec<G> {
+        let mut gs = many(500, k, "sync.WaitGroup.Wait", "closer", 40, 5);
+        if workers {
+            gs.extend(many(100, 3 * k, "chan receive", "runStage", 20, 5));
+        }
+        gs
+    };
+    let d: Vec<String> = (1..=3).map(|k| dump(&stage(k * 2, true))).collect();
+    let found = analyze(&d);
+    let closer = find(&found, "closer").expect("a finding");
+    assert_eq!(closer.severity, Severity::Low, "{closer:?}");
+    assert!(closer.confidence <= 0.3, "{closer:?}");
+    assert!(
+        closer.decided_by.contains("main.runStage"),
+        "{}",
+        closer.decided_by
+    );
+    // The workers themselves stay a finding: survival alone.
+    let workers = find(&found, "runStage").expect("a finding");
+    assert_eq!(workers.severity, Severity::Medium, "{workers:?}");
+    // Waiters whose workers are gone (exited without Done): nothing beside
+    // them to wait for, so they stay a finding.
+    let d: Vec<String> = (1..=3).map(|k| dump(&stage(k * 2, false))).collect();
+    let alone = find(&analyze(&d), "closer").expect("a finding").clone();
+    assert_eq!(alone.severity, Severity::Medium, "{alone:?}");
+    assert!(
+        alone.decided_by.contains("survived"),
+        "{}",
+        alone.decided_by
+    );
+}
+
+#[test]
 fn growth_without_survivors_is_churn() {
     // Bursts of 20, 60, 140 goroutines at a gate, fresh ids every time.
     let d = vec![

@@ -1683,6 +1683,27 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                         .into(),
                 );
             }
+            if let Some(sib) = s.waits_for.as_ref().filter(|_| !second) {
+                // A closer or supervisor (`go func() { wg.Wait(); close(out)
+                // }()`) waits for workers that are alive and stay: it ends
+                // when they do. Were they stuck, their own group is the leak
+                // to fix; this one follows from it.
+                j.severity = Severity::Low;
+                j.confidence = j.confidence.min(0.3);
+                let why = format!(
+                    "waits for long-lived goroutines started with it: {} of {} ({} of them survived the last step, started by the same function{}); a closer or supervisor waiting for its workers ends when they do, and if they never end, their group is the leak to fix",
+                    sib.count,
+                    sib.function,
+                    sib.survived,
+                    if s.parents.is_empty() { "" } else { " in the same goroutine" }
+                );
+                let survived = std::mem::replace(&mut j.decided_by, why);
+                j.notes.push(format!("survival alone: {survived}"));
+                j.would_decide = Some(format!(
+                    "The finding on {} decides: if those goroutines are a leak, this wait is part of it.",
+                    sib.function
+                ));
+            }
             if let Some(clock) = s
                 .id_clock
                 .filter(|c| !second && c.crowds_early() && fills(&s.values))

@@ -350,6 +350,9 @@ pub struct Series {
     /// out, in the latest snapshot that knows them ([`IdClock`]); `None`
     /// without ids or with too few goroutines to tell.
     pub id_clock: Option<IdClock>,
+    /// A group blocked in WaitGroup.Wait (ids known): the long-lived
+    /// goroutines it waits for, as far as the dump shows them ([`Siblings`]).
+    pub waits_for: Option<Siblings>,
     /// debug=1: the runtime frames the text hid at the top of the stack
     /// (three for a channel operation, two for a select); 0 elsewhere.
     pub hidden_frames: u8,
@@ -921,6 +924,7 @@ pub fn diff_groups(
             parents: latest.parents.clone(),
             id_runs,
             id_clock,
+            waits_for: None,
             hidden_frames: present
                 .iter()
                 .flatten()
@@ -954,7 +958,60 @@ pub fn diff_groups(
             trend,
         });
     }
+    waits_for_siblings(&mut out);
     out
+}
+
+/// Long-lived goroutines that a WaitGroup waiter most likely waits for: the
+/// largest group started by the same function (in the same parent
+/// goroutine, where parents are printed), not itself waiting on a
+/// WaitGroup, at least as large as the waiters, whose goroutines survived
+/// the last step at least as many as there are waiters (`go func() {
+/// wg.Wait(); close(out) }()` beside the workers that call `wg.Done`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Siblings {
+    /// The workers' leaking site (their first frame of the program's own).
+    pub function: String,
+    /// Their count in the last snapshot, and how many survived its step.
+    pub count: i64,
+    pub survived: usize,
+}
+
+fn waits_for_siblings(out: &mut [Series]) {
+    let found: Vec<(usize, Siblings)> = out
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.op == BlockingOp::WaitGroup && !s.memory)
+        .filter_map(|(i, s)| {
+            let creator = s.created_by.as_ref()?;
+            let waiters = s.last();
+            let waiters_survived = s.leaked_at_least()?;
+            out.iter()
+                .filter(|o| {
+                    o.op != BlockingOp::WaitGroup
+                        && o.created_by.as_ref().map(|c| &c.function) == Some(&creator.function)
+                        && (s.parents.is_empty()
+                            || o.parents.keys().any(|p| s.parents.contains_key(p)))
+                        && o.last() >= waiters
+                        && o.leaked_at_least()
+                            .is_some_and(|l| l >= waiters_survived.max(1))
+                })
+                .max_by_key(|o| o.last())
+                .and_then(|o| {
+                    Some((
+                        i,
+                        Siblings {
+                            function: o.site()?.function.clone(),
+                            count: o.last(),
+                            survived: o.leaked_at_least()?,
+                        },
+                    ))
+                })
+        })
+        .collect();
+    for (i, sib) in found {
+        out[i].waits_for = Some(sib);
+    }
 }
 
 /// The runtime hands out goroutine ids in order (in batches of 16 per P),
