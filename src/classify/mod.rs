@@ -1663,70 +1663,67 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             if !second {
                 j.confidence = j.confidence.min(0.65);
             }
-            if let Some(left) = s.left_the_wait().filter(|_| !second) {
+            // What shows the survivors are not stuck, where survival is the
+            // only evidence: the first that holds decides, `low` at 0.3.
+            let not_stuck = if second {
+                None
+            } else if let Some(left) = s.left_the_wait() {
                 // A leaked goroutine never leaves its wait. Where some did,
                 // and went on working elsewhere, the wait ends: those still
                 // in it were caught waiting again, as the members of a pool
                 // are.
-                j.severity = Severity::Low;
-                j.confidence = j.confidence.min(0.3);
-                let why = format!(
-                    "{} of the group {} alive in another call or wait at the next snapshot: this {} ends, and its goroutines go on working (long-lived goroutines of a pool caught waiting again); a leaked goroutine never leaves its wait",
-                    plural(left, "goroutine", "goroutines"),
-                    if left == 1 { "was" } else { "were" },
-                    s.op
-                );
-                let survived = std::mem::replace(&mut j.decided_by, why);
-                j.notes.push(format!("survival alone: {survived}"));
-                j.would_decide = Some(
+                Some((
+                    format!(
+                        "{} of the group {} alive in another call or wait at the next snapshot: this {} ends, and its goroutines go on working (long-lived goroutines of a pool caught waiting again); a leaked goroutine never leaves its wait",
+                        plural(left, "goroutine", "goroutines"),
+                        if left == 1 { "was" } else { "were" },
+                        s.op
+                    ),
                     "Later snapshots would show whether the group levels off (a pool bounded by the load) or keeps growing; snapshots minutes apart would show whether the goroutines that stay have waits that grow with the time between them."
-                        .into(),
-                );
-            }
-            if let Some(sib) = s.waits_for.as_ref().filter(|_| !second) {
+                        .to_string(),
+                ))
+            } else if let Some(sib) = &s.waits_for {
                 // A closer or supervisor (`go func() { wg.Wait(); close(out)
                 // }()`) waits for workers that are alive and stay: it ends
                 // when they do. Were they stuck, their own group is the leak
                 // to fix; this one follows from it.
-                j.severity = Severity::Low;
-                j.confidence = j.confidence.min(0.3);
-                let why = format!(
-                    "waits for long-lived goroutines started with it: {} of {} ({} of them survived the last step, started by the same function{}); a closer or supervisor waiting for its workers ends when they do, and if they never end, their group is the leak to fix",
-                    sib.count,
-                    sib.function,
-                    sib.survived,
-                    if s.parents.is_empty() { "" } else { " in the same goroutine" }
-                );
-                let survived = std::mem::replace(&mut j.decided_by, why);
-                j.notes.push(format!("survival alone: {survived}"));
-                j.would_decide = Some(format!(
-                    "The finding on {} decides: if those goroutines are a leak, this wait is part of it.",
-                    sib.function
-                ));
-            }
-            if let Some(clock) = s
-                .id_clock
-                .filter(|c| !second && c.crowds_early() && fills(&s.values))
-            {
+                Some((
+                    format!(
+                        "waits for long-lived goroutines started with it: {} of {} ({} of them survived the last step, started by the same function{}); a closer or supervisor waiting for its workers ends when they do, and if they never end, their group is the leak to fix",
+                        sib.count,
+                        sib.function,
+                        sib.survived,
+                        if s.parents.is_empty() { "" } else { " in the same goroutine" }
+                    ),
+                    format!(
+                        "The finding on {} decides: if those goroutines are a leak, this wait is part of it.",
+                        sib.function
+                    ),
+                ))
+            } else {
                 // Ids are a clock of the goroutines the process started: a
                 // leak takes a steady share of them, a set that fills takes
                 // ever fewer.
+                let fill = s.id_clock.filter(|c| c.crowds_early() && fills(&s.values));
+                fill.map(|clock| (
+                    format!(
+                        "a set that fills: the ids of these {} goroutines crowd at the start of the ids the process handed out since the first of them ({}–{}; on average at {:.0}% of that range, where a steady share of the goroutines it starts would put them near 50%, z = {:.1}), and the group grew less at the last step than at the first ({counts}); a leak keeps its share of the calls, a set of long-lived goroutines (one per key, tenant or connection) takes ever fewer as it nears its bound",
+                        clock.members + 1,
+                        clock.first,
+                        clock.latest,
+                        clock.mean * 100.0,
+                        clock.z
+                    ),
+                    "Later snapshots would show whether the group levels off (a set bounded by its keys) or keeps growing; snapshots minutes apart would show whether the waits of these goroutines grow with the time between them."
+                        .to_string(),
+                ))
+            };
+            if let Some((why, decide)) = not_stuck {
                 j.severity = Severity::Low;
                 j.confidence = j.confidence.min(0.3);
-                let why = format!(
-                    "a set that fills: the ids of these {} goroutines crowd at the start of the ids the process handed out since the first of them ({}–{}; on average at {:.0}% of that range, where a steady share of the goroutines it starts would put them near 50%, z = {:.1}), and the group grew less at the last step than at the first ({counts}); a leak keeps its share of the calls, a set of long-lived goroutines (one per key, tenant or connection) takes ever fewer as it nears its bound",
-                    clock.members + 1,
-                    clock.first,
-                    clock.latest,
-                    clock.mean * 100.0,
-                    clock.z
-                );
                 let survived = std::mem::replace(&mut j.decided_by, why);
                 j.notes.push(format!("survival alone: {survived}"));
-                j.would_decide = Some(
-                    "Later snapshots would show whether the group levels off (a set bounded by its keys) or keeps growing; snapshots minutes apart would show whether the waits of these goroutines grow with the time between them."
-                        .into(),
-                );
+                j.would_decide = Some(decide);
             }
             if let Some((before, after)) = slowing(&s.values).filter(|_| !never && !s.waits_grow())
             {
