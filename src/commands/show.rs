@@ -78,7 +78,10 @@ pub fn show_snapshots(snaps: &[Snapshot], by: GroupBy, top: Option<usize>) -> Sh
     let views = snaps
         .par_iter()
         .map(|s| {
-            let (_, groups) = group::group_snapshot(s, by, top);
+            // The summary counts the goroutines, another pass over the
+            // samples: on another core while they are grouped.
+            let ((_, groups), info) =
+                rayon::join(|| group::group_snapshot(s, by, top), || SnapshotInfo::of(s));
             let index = group::default_value_index(s);
             let unit = s
                 .sample_types
@@ -91,7 +94,7 @@ pub fn show_snapshots(snaps: &[Snapshot], by: GroupBy, top: Option<usize>) -> Sh
                 .map(|g| GroupView::of(g, index))
                 .collect();
             SnapshotView {
-                info: SnapshotInfo::of(s),
+                info,
                 value_type: s
                     .sample_types
                     .get(index)
