@@ -11,7 +11,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     prost_build::Config::new().compile_fds(fds)?;
 
     println!("cargo:rerun-if-changed=catalog");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog");
+    // The manifest directory of this build, read when the script runs: a
+    // build script compiled once may be run for another checkout of the
+    // package (a worktree sharing the target directory), and `env!` would
+    // keep the first one's path.
+    let dir = Path::new(&std::env::var("CARGO_MANIFEST_DIR")?).join("catalog");
     let mut files: Vec<_> = std::fs::read_dir(&dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
