@@ -978,6 +978,18 @@ pub struct Siblings {
 }
 
 fn waits_for_siblings(out: &mut [Series]) {
+    // The groups that are not waiting on a WaitGroup, by the function that
+    // started them (a dump may hold many groups: look them up, not scan).
+    let mut by_creator: FxHashMap<&str, Vec<&Series>> = FxHashMap::default();
+    for o in out.iter() {
+        if let Some(c) = o
+            .created_by
+            .as_ref()
+            .filter(|_| o.op != BlockingOp::WaitGroup)
+        {
+            by_creator.entry(c.function.as_str()).or_default().push(o);
+        }
+    }
     let found: Vec<(usize, Siblings)> = out
         .iter()
         .enumerate()
@@ -986,12 +998,11 @@ fn waits_for_siblings(out: &mut [Series]) {
             let creator = s.created_by.as_ref()?;
             let waiters = s.last();
             let waiters_survived = s.leaked_at_least()?;
-            out.iter()
+            by_creator
+                .get(creator.function.as_str())?
+                .iter()
                 .filter(|o| {
-                    o.op != BlockingOp::WaitGroup
-                        && o.created_by.as_ref().map(|c| &c.function) == Some(&creator.function)
-                        && (s.parents.is_empty()
-                            || o.parents.keys().any(|p| s.parents.contains_key(p)))
+                    (s.parents.is_empty() || o.parents.keys().any(|p| s.parents.contains_key(p)))
                         && o.last() >= waiters
                         && o.leaked_at_least()
                             .is_some_and(|l| l >= waiters_survived.max(1))
