@@ -2014,9 +2014,6 @@ fn rise_by_chance(values: &[i64]) -> f64 {
     total.min(1.0)
 }
 
-/// Growth that slowed at the last step: `(before, after)`, the rises of
-/// the last two steps, when the last added at most half as many as the one
-/// before (which added at least 3).
 /// The group grew less at its last step than at its first (three or more
 /// snapshots).
 fn fills(values: &[i64]) -> bool {
@@ -2024,6 +2021,9 @@ fn fills(values: &[i64]) -> bool {
     n >= 3 && values[n - 1] - values[n - 2] < values[1] - values[0]
 }
 
+/// Growth that slowed at the last step: `(before, after)`, the rises of
+/// the last two steps, when the last added at most half as many as the one
+/// before (which added at least 3).
 fn slowing(values: &[i64]) -> Option<(i64, i64)> {
     let n = values.len();
     if n < 3 {
