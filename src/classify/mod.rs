@@ -1751,7 +1751,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                 Severity::Low
             },
             0.3,
-            if l > 0 && n >= 3 && s.values[n - 1] - s.values[0] < 2 {
+            if l > 0 && s.grew_by_one_at_most() {
                 format!(
                     "the group grew by one goroutine over the snapshots ({counts}; {} outlived the last step): one step of one goroutine is not an accumulation",
                     plural(l, "goroutine", "goroutines")

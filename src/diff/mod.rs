@@ -508,10 +508,15 @@ impl Series {
         } else {
             l as i64 * 2 >= self.values[n - 2]
         };
-        // A group that grew by one goroutine over the whole series grew by
-        // one step of one goroutine, whatever turnover its ids show.
-        let grew = self.values[n - 1] - self.values[0];
-        l > since_first && grew >= 2 && persist
+        l > since_first && !self.grew_by_one_at_most() && persist
+    }
+
+    /// Over three or more snapshots, the group grew by one goroutine at most
+    /// from the first to the last: one step of one goroutine, not an
+    /// accumulation, whatever turnover its ids show.
+    pub fn grew_by_one_at_most(&self) -> bool {
+        let n = self.values.len();
+        n >= 3 && self.values[n - 1] - self.values[0] < 2
     }
 
     /// Goroutines that stay in the group, each in a new call at every step
