@@ -219,3 +219,32 @@ fn one_stack_keeps_one_operation_across_snapshots() {
     assert_eq!(lookup[0].counts, vec![3, 6, 10]);
     assert_eq!(lookup[0].wait.as_str(), "select");
 }
+
+#[test]
+fn goroutines_that_can_never_wake_are_leaked_once_their_count_has_risen() {
+    // `select {}` (runtime.block): nothing can wake these goroutines, so a
+    // rise that holds is goroutines leaked for good, though counts alone
+    // would call one step no trend.
+    const BLOCK: &[(&str, u32)] = &[("runtime.block", 114), ("main.report", 17)];
+    let run = |counts: &[i64]| {
+        let p: Vec<String> = counts.iter().map(|&n| profile(&[(n, 1, BLOCK)])).collect();
+        find(&analyze(&p), "main.report").clone()
+    };
+    for counts in [&[1, 3, 3][..], &[0, 14, 14, 14], &[2, 9, 9, 9, 9]] {
+        let f = run(counts);
+        assert!(f.severity >= Severity::High, "{counts:?}: {f:?}");
+        assert!(f.confidence >= 0.8, "{counts:?}: {f:?}");
+        assert!(
+            f.decided_by.contains("can never exit"),
+            "{counts:?}: {}",
+            f.decided_by
+        );
+    }
+    // A count that never moved is a set parked for good by design
+    // (`select {}` in plugins or main), not a leak that happened while the
+    // snapshots were taken.
+    for counts in [&[3, 3, 3][..], &[1, 1, 1, 1]] {
+        let f = run(counts);
+        assert_eq!(f.severity, Severity::Low, "{counts:?}: {f:?}");
+    }
+}

@@ -1798,6 +1798,18 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             0.85,
             format!("{} never completes, and the group grew ({counts})", s.op),
         )
+    } else if never && t.verdict == Verdict::Stepped && !t.jump_at_end(&s.values) {
+        // A rise that held: the goroutines it added can never leave the
+        // wait, so the count cannot fall back; what held is leaked, though
+        // the leak did not go on.
+        Judgement::new(
+            base,
+            0.8,
+            format!(
+                "{} never completes: the goroutines the group gained ({counts}) can never exit",
+                s.op
+            ),
+        )
     } else if one_step {
         Judgement::new(
             Severity::Low,
