@@ -350,6 +350,10 @@ fn bad_input_is_one_line_and_exit_2() {
             "no such file",
         ),
         (dir.path().display().to_string(), "is a directory"),
+        (
+            "http://127.0.0.1:9/debug/pprof/goroutine?debug=2".to_string(),
+            "leakdiff capture URL -o DIR",
+        ),
     ];
     for (path, want) in cases {
         // analyze and show read every file of a directory; diff takes files.

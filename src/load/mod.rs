@@ -124,7 +124,20 @@ pub fn load_path_folded<'a>(
         return load_reader_folded(path, lock, opts, fold);
     }
     let p = Path::new(path);
-    let meta = std::fs::metadata(p).map_err(|e| Error::input(path, io_message(&e)))?;
+    let meta = std::fs::metadata(p).map_err(|e| {
+        let url = ["http://", "https://"]
+            .iter()
+            .any(|s| path.get(..s.len()).is_some_and(|h| h.eq_ignore_ascii_case(s)));
+        if url && e.kind() == io::ErrorKind::NotFound {
+            // Profiles are read from files: a live service is captured first.
+            Error::input(
+                path,
+                "a URL, not a file: `leakdiff capture URL -o DIR` saves snapshots of a live service, then give DIR",
+            )
+        } else {
+            Error::input(path, io_message(&e))
+        }
+    })?;
     if meta.is_dir() {
         return Err(Error::input(path, "is a directory, not a profile"));
     }
