@@ -248,3 +248,36 @@ fn goroutines_that_can_never_wake_are_leaked_once_their_count_has_risen() {
         assert_eq!(f.severity, Severity::Low, "{counts:?}: {f:?}");
     }
 }
+
+#[test]
+fn growth_that_came_nearly_all_at_the_last_step_is_one_step() {
+    let run = |counts: &[i64]| {
+        let p: Vec<String> = counts.iter().map(|&n| profile(&[(n, 0, WORKER)])).collect();
+        find(&analyze(&p), "main.worker").clone()
+    };
+    // A burst caught by the last snapshot beside a trickle: the rises
+    // before it are a fifth of the growth or less, and a steady leak would
+    // have spread it over the intervals.
+    for counts in [
+        &[2, 3, 86][..],
+        &[1, 2, 182],
+        &[0, 1, 1, 40],
+        &[30, 33, 400],
+    ] {
+        let f = run(counts);
+        assert_eq!(f.severity, Severity::Low, "{counts:?}: {f:?}");
+        assert!(
+            f.decided_by
+                .contains("nearly all the growth came at the last step"),
+            "{counts:?}: {}",
+            f.decided_by
+        );
+    }
+    // A leak whose rate rose (more errors in the last interval), a leak
+    // with a burst on top after growing beyond the fluctuation, and steady
+    // growth: still growth.
+    for counts in [&[11, 15, 31][..], &[5, 15, 25, 90], &[10, 20, 30]] {
+        let f = run(counts);
+        assert_eq!(f.severity, Severity::Medium, "{counts:?}: {f:?}");
+    }
+}

@@ -9,7 +9,7 @@ pub mod source;
 
 pub use catalog::{Catalog, Severity};
 
-use crate::diff::{Series, Verdict};
+use crate::diff::{Series, Trend, Verdict};
 use crate::model::{BlockingOp, FrameRef, ProfileKind};
 use crate::text::fmt_value;
 use regex::Regex;
@@ -1779,6 +1779,10 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
     // 3. Counts only (pprof, debug=1): ambiguous with bursts.
     let every_step = t.increases + 1 == n;
     let one_step = t.jump_at_end(&s.values) || (n >= 3 && t.increases == 1);
+    // Before the last step, no more than goroutines in flight fluctuate.
+    let late_jump = !one_step
+        && Trend::late_jump(&s.values)
+        && in_flight_z(s.values[0], s.values[n - 2]) < RISE_Z;
     let rise = in_flight_z(t.first, t.last);
     // How often goroutines in flight rise like this by chance: three
     // snapshots growing at each step only; computed once, when asked.
@@ -1816,6 +1820,18 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             0.25,
             format!("growth confined to one step ({counts}): one step is not a trend"),
         )
+    } else if late_jump {
+        let mut j = Judgement::new(
+            Severity::Low,
+            0.25,
+            format!(
+                "nearly all the growth came at the last step ({counts}): a burst caught by the last snapshot, or something that began just before it; one step is not a trend"
+            ),
+        );
+        j.notes.push(
+            "were the growth steady, each interval would add alike: so few before the last step happens by chance less than 0.1% of the time".into(),
+        );
+        j
     } else if t.verdict == Verdict::Growing && n >= 4 && every_step {
         // Steady growth over four or more snapshots is the most counts can
         // say; bursts that grow from one snapshot to the next look the same,

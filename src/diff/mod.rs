@@ -209,6 +209,46 @@ impl Trend {
         let n = values.len();
         n >= 3 && values[..n - 1].iter().all(|&v| v == values[0]) && values[n - 1] > values[0]
     }
+
+    /// Growth that came almost all at the last step: the rises before it
+    /// (2 → 3 → 86, 1 → 2 → 182) are at most a fifth of the growth, and
+    /// far fewer than a steady leak would have made. Were the growth steady (each goroutine added in any of
+    /// the `n - 1` intervals alike), the share of it before the last step
+    /// would follow a binomial law; it falls this low with probability
+    /// under 0.1%. A burst caught by the last snapshot, or something that
+    /// began just before it: one step either way.
+    pub fn late_jump(values: &[i64]) -> bool {
+        let n = values.len();
+        if n < 3 {
+            return false;
+        }
+        let last = values[n - 1] - values[n - 2];
+        let early: i64 = values[..n - 1]
+            .windows(2)
+            .map(|w| (w[1] - w[0]).max(0))
+            .sum();
+        last >= 4
+            && early * 4 <= last
+            && binomial_tail(early, early + last, (n - 2) as f64 / (n - 1) as f64) < 0.001
+    }
+}
+
+/// P(X <= k) for X ~ Binomial(total, p), summed in log space (counts may
+/// be large).
+fn binomial_tail(k: i64, total: i64, p: f64) -> f64 {
+    if k >= total {
+        return 1.0;
+    }
+    let (lp, lq) = (p.ln(), (1.0 - p).ln());
+    let mut log_pmf = total as f64 * lq;
+    let mut sum = 0.0;
+    for i in 0..=k {
+        if i > 0 {
+            log_pmf += ((total - i + 1) as f64 / i as f64).ln() + lp - lq;
+        }
+        sum += log_pmf.exp();
+    }
+    sum.min(1.0)
 }
 
 /// Weights `1/sigma²` of a sampled series and the weighted
@@ -1176,6 +1216,31 @@ fn sampling_sigma(values: &[i64], present: &[Option<&Group>]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn late_jumps_hold_nearly_all_the_growth_at_the_last_step() {
+        for v in [&[2, 3, 86][..], &[1, 2, 182], &[0, 1, 2, 60], &[5, 8, 40]] {
+            assert!(Trend::late_jump(v), "{v:?}");
+        }
+        // Steady or accelerating leaks, and jumps too small to tell.
+        for v in [
+            &[2, 7, 11][..],
+            &[1, 7, 17],
+            &[10, 20, 30],
+            &[0, 1, 4],
+            &[3, 3],
+            &[5, 12, 12, 25],
+        ] {
+            assert!(!Trend::late_jump(v), "{v:?}");
+        }
+        assert!((binomial_tail(1, 2, 0.5) - 0.75).abs() < 1e-12);
+        assert!((binomial_tail(0, 3, 0.5) - 0.125).abs() < 1e-12);
+        assert_eq!(binomial_tail(5, 5, 0.5), 1.0);
+        // Large counts stay finite.
+        let t = binomial_tail(900, 2000, 0.5);
+        assert!(t > 0.0 && t < 1e-5, "{t}");
+        assert!((binomial_tail(1000, 2000, 0.5) - 0.509).abs() < 0.01);
+    }
 
     fn v(x: &[i64]) -> Verdict {
         Trend::judge(x, 0.0).verdict
