@@ -195,6 +195,33 @@ fn a_set_that_fills_takes_ever_fewer_of_the_goroutines_started() {
     // requests at the end moves the clock, not the leak): not a fill.
     let paced = judge(&|k| upto([7, 14, 21][k as usize]), [100, 300, 600]);
     assert_eq!(paced.severity, Severity::Medium, "{paced:?}");
+    // A leak that keeps its pace (+11, then +9) while the process speeds
+    // up, three times as many goroutines started over the last step as
+    // over the first (its own goroutines start others: a poller's
+    // requests): its ids crowd early, but its pace did not fall as much as
+    // the process's rose. Not a fill.
+    let spread = |lo: u64, hi: u64, m: u64| (0..m).map(move |i| lo + (hi - lo) * i / m + 7);
+    let sped = judge(
+        &|k| {
+            let mut ids: Vec<u64> = spread(0, 100, 10).collect();
+            if k >= 1 {
+                ids.extend(spread(100, 300, 11));
+            }
+            if k >= 2 {
+                ids.extend(spread(300, 900, 9));
+            }
+            ids
+        },
+        [105, 305, 905],
+    );
+    assert!(
+        sped.evidence
+            .iter()
+            .all(|e| !e.contains("a set that fills")),
+        "{:?}",
+        sped.evidence
+    );
+    assert_eq!(sped.severity, Severity::Medium, "{sped:?}");
 }
 
 #[test]

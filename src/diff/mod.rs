@@ -743,6 +743,13 @@ pub fn diff_groups(
                 .unwrap_or(0)
         })
         .collect();
+    // The ids handed out over the first step and over the last.
+    let paces = (n >= 3 && latest_ids.windows(2).all(|w| 0 < w[0] && w[0] < w[1])).then(|| {
+        (
+            latest_ids[1] - latest_ids[0],
+            latest_ids[n - 1] - latest_ids[n - 2],
+        )
+    });
     let mut index: FxHashMap<GroupKey, usize> = FxHashMap::default();
     let mut slot_of: Vec<Vec<usize>> = Vec::with_capacity(n);
     let mut n_slots = 0;
@@ -911,7 +918,8 @@ pub fn diff_groups(
             .zip(&latest_ids)
             .rev()
             .find_map(|((g, &known), &latest)| g.filter(|_| known).map(|g| (g, latest)))
-            .and_then(|(g, latest)| IdClock::of(&g.ids, latest));
+            .and_then(|(g, latest)| IdClock::of(&g.ids, latest))
+            .map(|c| IdClock { paces, ..c });
         let parent_state = match (&last_ops, present.last().copied().flatten()) {
             (Some(ops), Some(g)) if !g.parents.is_empty() => {
                 let mut p = ParentState::default();
@@ -1091,6 +1099,10 @@ pub struct IdClock {
     /// (`(mean - 0.5) * sqrt(12 * members)`): below -3 the ids crowd at the
     /// start by far more than chance.
     pub z: f64,
+    /// The ids the process handed out over the first step and over the
+    /// last (from each snapshot's latest id), when ids are known in every
+    /// snapshot of three or more: the process's own pace.
+    pub paces: Option<(u64, u64)>,
 }
 
 impl IdClock {
@@ -1111,6 +1123,7 @@ impl IdClock {
             latest,
             mean,
             z: (mean - 0.5) * (12.0 * members as f64).sqrt(),
+            paces: None,
         })
     }
 
