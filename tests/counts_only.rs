@@ -67,6 +67,21 @@ fn find<'a>(found: &'a [Finding], function: &str) -> &'a Finding {
         .unwrap_or_else(|| panic!("no finding at {function}: {found:#?}"))
 }
 
+/// The finding at `function` over one profile per count, each holding one
+/// record of `frames` (after `hidden` runtime frames).
+fn one_group(
+    counts: &[i64],
+    hidden: usize,
+    frames: &'static [(&'static str, u32)],
+    function: &str,
+) -> Finding {
+    let p: Vec<String> = counts
+        .iter()
+        .map(|&n| profile(&[(n, hidden, frames)]))
+        .collect();
+    find(&analyze(&p), function).clone()
+}
+
 /// Three profiles of `children` goroutines (5 → 20 → 45) beside their
 /// creator, present as `creator` says in each.
 fn series(
@@ -135,10 +150,7 @@ fn closures_whose_creator_waits_for_them_are_a_fan_out_in_flight() {
 
 #[test]
 fn a_rise_within_the_fluctuation_of_goroutines_in_flight_is_low() {
-    let run = |counts: &[i64]| {
-        let p: Vec<String> = counts.iter().map(|&n| profile(&[(n, 0, WORKER)])).collect();
-        find(&analyze(&p), "main.worker").clone()
-    };
+    let run = |counts: &[i64]| one_group(counts, 0, WORKER, "main.worker");
     // Three Poisson counts of these means rise like this by chance in more
     // than 10% of cases (16 → 17 → 19: 13%).
     for counts in [[16, 17, 19], [10, 11, 12], [30, 31, 33], [50, 52, 56]] {
@@ -226,10 +238,7 @@ fn goroutines_that_can_never_wake_are_leaked_once_their_count_has_risen() {
     // rise that holds is goroutines leaked for good, though counts alone
     // would call one step no trend.
     const BLOCK: &[(&str, u32)] = &[("runtime.block", 114), ("main.report", 17)];
-    let run = |counts: &[i64]| {
-        let p: Vec<String> = counts.iter().map(|&n| profile(&[(n, 1, BLOCK)])).collect();
-        find(&analyze(&p), "main.report").clone()
-    };
+    let run = |counts: &[i64]| one_group(counts, 1, BLOCK, "main.report");
     for counts in [&[1, 3, 3][..], &[0, 14, 14, 14], &[2, 9, 9, 9, 9]] {
         let f = run(counts);
         assert!(f.severity >= Severity::High, "{counts:?}: {f:?}");
@@ -251,10 +260,7 @@ fn goroutines_that_can_never_wake_are_leaked_once_their_count_has_risen() {
 
 #[test]
 fn growth_that_came_nearly_all_at_the_last_step_is_one_step() {
-    let run = |counts: &[i64]| {
-        let p: Vec<String> = counts.iter().map(|&n| profile(&[(n, 0, WORKER)])).collect();
-        find(&analyze(&p), "main.worker").clone()
-    };
+    let run = |counts: &[i64]| one_group(counts, 0, WORKER, "main.worker");
     // A burst caught by the last snapshot beside a trickle: the rises
     // before it are a fifth of the growth or less, and a steady leak would
     // have spread it over the intervals.

@@ -9,7 +9,7 @@ pub mod source;
 
 pub use catalog::{Catalog, Severity};
 
-use crate::diff::{Series, Trend, Verdict};
+use crate::diff::{Series, Verdict};
 use crate::model::{BlockingOp, FrameRef, ProfileKind};
 use crate::text::fmt_value;
 use regex::Regex;
@@ -1704,9 +1704,9 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                 // Ids are a clock of the goroutines the process started: a
                 // leak takes a steady share of them, a set that fills takes
                 // ever fewer.
-                let fill = s.id_clock.filter(|c| {
-                    c.crowds_early() && fills(&s.values) && slowed_itself(&s.values, c)
-                });
+                let fill = s
+                    .id_clock
+                    .filter(|c| c.crowds_early() && fills(&s.values, c.paces));
                 fill.map(|clock| (
                     format!(
                         "a set that fills: the ids of these {} goroutines crowd at the start of the ids the process handed out since the first of them ({}–{}; on average at {:.0}% of that range, where a steady share of the goroutines it starts would put them near 50%, z = {:.1}), and the group grew less at the last step than at the first ({counts}); a leak keeps its share of the calls, a set of long-lived goroutines (one per key, tenant or connection) takes ever fewer as it nears its bound",
@@ -1782,9 +1782,8 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
     let every_step = t.increases + 1 == n;
     let one_step = t.jump_at_end(&s.values) || (n >= 3 && t.increases == 1);
     // Before the last step, no more than goroutines in flight fluctuate.
-    let late_jump = !one_step
-        && Trend::late_jump(&s.values)
-        && in_flight_z(s.values[0], s.values[n - 2]) < RISE_Z;
+    let late_jump =
+        !one_step && t.late_jump(&s.values) && in_flight_z(s.values[0], s.values[n - 2]) < RISE_Z;
     let rise = in_flight_z(t.first, t.last);
     // How often goroutines in flight rise like this by chance: three
     // snapshots growing at each step only; computed once, when asked.
@@ -2045,27 +2044,22 @@ fn rise_by_chance(values: &[i64]) -> f64 {
 }
 
 /// The group grew less at its last step than at its first (three or more
-/// snapshots).
-fn fills(values: &[i64]) -> bool {
+/// snapshots), and its pace fell at least as much as the process's pace of
+/// starting goroutines rose (`paces`: the ids handed out over the first
+/// step and over the last, when known): then its ids crowd early because
+/// it slows, as a set that fills does. A leak whose goroutines start
+/// others (a poller's requests dial connections) speeds the process up
+/// while keeping its own pace, and crowds its ids early too.
+fn fills(values: &[i64], paces: Option<(u64, u64)>) -> bool {
     let n = values.len();
-    n >= 3 && values[n - 1] - values[n - 2] < values[1] - values[0]
-}
-
-/// The group's own pace fell, from its first step to its last, at least as
-/// much as the process's pace of starting goroutines rose: then its ids
-/// crowd early because it slows, as a set that fills does. A leak whose
-/// goroutines start others (a poller's requests dial connections) speeds
-/// the process up while keeping its own pace, and crowds its ids early too.
-fn slowed_itself(values: &[i64], clock: &crate::diff::IdClock) -> bool {
-    let n = values.len();
-    let Some((ids_first, ids_last)) = clock.paces else {
-        return true;
-    };
     if n < 3 {
-        return true;
+        return false;
     }
     let (first, last) = (values[1] - values[0], values[n - 1] - values[n - 2]);
-    (last.max(0) as u128) * u128::from(ids_last) <= (first.max(0) as u128) * u128::from(ids_first)
+    let (ids_first, ids_last) = paces.unwrap_or((1, 1));
+    last < first
+        && (last.max(0) as u128) * u128::from(ids_last)
+            <= (first.max(0) as u128) * u128::from(ids_first)
 }
 
 /// Growth that slowed at the last step: `(before, after)`, the rises of

@@ -212,12 +212,12 @@ impl Trend {
 
     /// Growth that came almost all at the last step: the rises before it
     /// (2 → 3 → 86, 1 → 2 → 182) are at most a fifth of the growth, and
-    /// far fewer than a steady leak would have made. Were the growth steady (each goroutine added in any of
-    /// the `n - 1` intervals alike), the share of it before the last step
-    /// would follow a binomial law; it falls this low with probability
+    /// far fewer than a steady leak would have made. Were the growth steady
+    /// (each goroutine added in any of the `n - 1` intervals alike), the
+    /// share of it before the last step would follow a binomial law; it falls this low with probability
     /// under 0.1%. A burst caught by the last snapshot, or something that
     /// began just before it: one step either way.
-    pub fn late_jump(values: &[i64]) -> bool {
+    pub fn late_jump(&self, values: &[i64]) -> bool {
         let n = values.len();
         if n < 3 {
             return false;
@@ -918,8 +918,7 @@ pub fn diff_groups(
             .zip(&latest_ids)
             .rev()
             .find_map(|((g, &known), &latest)| g.filter(|_| known).map(|g| (g, latest)))
-            .and_then(|(g, latest)| IdClock::of(&g.ids, latest))
-            .map(|c| IdClock { paces, ..c });
+            .and_then(|(g, latest)| IdClock::of(&g.ids, latest, paces));
         let parent_state = match (&last_ops, present.last().copied().flatten()) {
             (Some(ops), Some(g)) if !g.parents.is_empty() => {
                 let mut p = ParentState::default();
@@ -1108,7 +1107,7 @@ pub struct IdClock {
 impl IdClock {
     /// At least 6 goroutines, over a range of at least 128 ids (the
     /// batches of 16 per P blur shorter ones).
-    fn of(ids: &[u64], latest: u64) -> Option<IdClock> {
+    fn of(ids: &[u64], latest: u64, paces: Option<(u64, u64)>) -> Option<IdClock> {
         let first = *ids.iter().min()?;
         let members = ids.len().checked_sub(1)?;
         let span = latest.checked_sub(first)?;
@@ -1123,7 +1122,7 @@ impl IdClock {
             latest,
             mean,
             z: (mean - 0.5) * (12.0 * members as f64).sqrt(),
-            paces: None,
+            paces,
         })
     }
 
@@ -1233,7 +1232,7 @@ mod tests {
     #[test]
     fn late_jumps_hold_nearly_all_the_growth_at_the_last_step() {
         for v in [&[2, 3, 86][..], &[1, 2, 182], &[0, 1, 2, 60], &[5, 8, 40]] {
-            assert!(Trend::late_jump(v), "{v:?}");
+            assert!(Trend::judge(v, 0.0).late_jump(v), "{v:?}");
         }
         // Steady or accelerating leaks, and jumps too small to tell.
         for v in [
@@ -1244,7 +1243,7 @@ mod tests {
             &[3, 3],
             &[5, 12, 12, 25],
         ] {
-            assert!(!Trend::late_jump(v), "{v:?}");
+            assert!(!Trend::judge(v, 0.0).late_jump(v), "{v:?}");
         }
         assert!((binomial_tail(1, 2, 0.5) - 0.75).abs() < 1e-12);
         assert!((binomial_tail(0, 3, 0.5) - 0.125).abs() < 1e-12);
@@ -1263,18 +1262,18 @@ mod tests {
     fn id_clock_tells_a_filling_set_from_a_steady_share() {
         // Evenly spread from 100 to 1000: a steady share.
         let even: Vec<u64> = (0..20).map(|i| 100 + i * 45).collect();
-        let c = IdClock::of(&even, 1000).unwrap();
+        let c = IdClock::of(&even, 1000, None).unwrap();
         assert!(c.z.abs() < 1.0, "{c:?}");
         assert!(!c.crowds_early());
         // Most taken early, ever fewer later: a set that fills.
         let fill: Vec<u64> = vec![
             10, 12, 15, 20, 22, 30, 35, 41, 50, 66, 80, 95, 130, 200, 310, 420,
         ];
-        let c = IdClock::of(&fill, 1000).unwrap();
+        let c = IdClock::of(&fill, 1000, None).unwrap();
         assert!(c.crowds_early(), "{c:?}");
         // Too few goroutines, or too short a range, say nothing.
-        assert_eq!(IdClock::of(&[1, 2, 3, 4, 5], 1000), None);
-        assert_eq!(IdClock::of(&even, 150), None);
+        assert_eq!(IdClock::of(&[1, 2, 3, 4, 5], 1000, None), None);
+        assert_eq!(IdClock::of(&even, 150, None), None);
     }
 
     #[test]
