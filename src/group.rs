@@ -142,6 +142,9 @@ pub struct Group {
     /// debug=1: some record of the group is a receive whose hidden wrapper
     /// the addresses order as runtime.chanrecv1 (a plain receive).
     pub plain_receive: bool,
+    /// debug=1: some record of the group waits on a nil channel through a
+    /// send's hidden frames ([`crate::model::Sample::hidden_nil_send`]).
+    pub hidden_nil_send: bool,
     /// Memory profiles: the distinct stacks (function names, leaf first) a
     /// site groups, so signatures see timers or map growth below it; ids
     /// into [`Grouper::names`]. Collected only when the grouper is asked to
@@ -693,6 +696,7 @@ fn new_group(snap: &Snapshot, sample: &Sample, rep: usize, key: GroupKey) -> Gro
         elided: false,
         hidden_frames: sample.hidden_frames,
         plain_receive: sample.plain_receive,
+        hidden_nil_send: sample.hidden_nil_send,
         stacks: BTreeSet::new(),
         raw_samples: 0.0,
         sampling_var: 0.0,
@@ -847,6 +851,7 @@ fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample) {
     }
     g.hidden_frames = g.hidden_frames.max(s.hidden_frames);
     g.plain_receive |= s.plain_receive;
+    g.hidden_nil_send |= s.hidden_nil_send;
     for (i, v) in s.values.iter().enumerate() {
         if let Some(slot) = g.values.get_mut(i) {
             *slot = slot.saturating_add(*v);

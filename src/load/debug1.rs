@@ -961,7 +961,7 @@ pub fn infer_hidden_ops(samples: &mut [Sample], hidden: &[Vec<u64>]) {
                     BlockingOp::ChanReceive
                 }
                 Some(ChanOp::Receive) => BlockingOp::ChanReceive,
-                Some(ChanOp::Nil) => BlockingOp::NilChan,
+                Some(ChanOp::NilSend | ChanOp::NilReceive) => BlockingOp::NilChan,
                 None => BlockingOp::Other,
             }
         };
@@ -971,10 +971,21 @@ pub fn infer_hidden_ops(samples: &mut [Sample], hidden: &[Vec<u64>]) {
         match (s.op, known) {
             (
                 BlockingOp::ChanSend | BlockingOp::ChanReceive | BlockingOp::RangeReceive,
-                Some(ChanOp::Nil),
+                Some(ChanOp::NilSend | ChanOp::NilReceive),
             ) => s.op = BlockingOp::NilChan,
             (BlockingOp::ChanReceive, Some(ChanOp::PlainReceive)) => s.plain_receive = true,
             _ => {}
+        }
+        // Which side of the nil channel: a known release's distance, or the
+        // order, where a send's nil check lies below some receive's wrapper
+        // and a receive's never does (chansend1, chansend, then chanrecv1,
+        // chanrecv2, chanrecv in runtime/chan.go).
+        if s.op == BlockingOp::NilChan {
+            s.hidden_nil_send = match known {
+                Some(ChanOp::NilSend) => true,
+                Some(ChanOp::NilReceive) => false,
+                _ => send && !recv,
+            };
         }
     }
 }
@@ -988,8 +999,10 @@ enum ChanOp {
     /// Through chanrecv2 (a `for range` or comma-ok receive), or through
     /// chanrecv1 in a program that links no chanrecv2.
     Receive,
-    /// The nil-channel check at the top of chansend or chanrecv.
-    Nil,
+    /// The nil-channel check at the top of chansend.
+    NilSend,
+    /// The nil-channel check at the top of chanrecv.
+    NilReceive,
 }
 
 /// The operation whose park address in chansend or chanrecv lies `offset`
@@ -1020,7 +1033,8 @@ fn chan_op_by_offset(offset: u64) -> Option<ChanOp> {
             Some(0) => ChanOp::Send,
             Some(1) => ChanOp::PlainReceive,
             Some(2) => ChanOp::Receive,
-            Some(_) => ChanOp::Nil,
+            Some(3) => ChanOp::NilSend,
+            Some(_) => ChanOp::NilReceive,
             None => continue,
         };
         match found {
@@ -1166,6 +1180,42 @@ mod tests {
         );
     }
 
+    /// The side of a nil channel by the order of the addresses alone
+    /// (runtime/chan.go: chansend1, chansend, then chanrecv1, chanrecv2,
+    /// chanrecv): a send's nil check lies below a receive's wrapper, a
+    /// receive's above every wrapper.
+    #[test]
+    fn hidden_addresses_order_the_side_of_a_nil_channel() {
+        let text = "goroutine profile: total 4
+1 @ 0x100 0x300 0x200 0x900 0x990
+#\t0x8ff\tmain.nilSend+0x10\t/src/main.go:10
+
+1 @ 0x100 0x380 0x200 0x910 0x990
+#\t0x90f\tmain.send+0x10\t/src/main.go:20
+
+1 @ 0x100 0x6a0 0x410 0x920 0x990
+#\t0x91f\tmain.recv+0x10\t/src/main.go:30
+
+1 @ 0x100 0x520 0x410 0x930 0x990
+#\t0x92f\tmain.nilRecv+0x10\t/src/main.go:40
+";
+        let s = load_str(text).unwrap();
+        let got: Vec<_> = s
+            .samples
+            .iter()
+            .map(|x| (x.op, x.hidden_nil_send))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (BlockingOp::NilChan, true),
+                (BlockingOp::ChanSend, false),
+                (BlockingOp::ChanReceive, false),
+                (BlockingOp::NilChan, false)
+            ]
+        );
+    }
+
     /// Profiles of `testdata/go/chan-offsets` written by each Go release
     /// measured: every channel operation is told, whole and record by
     /// record alone (where no other record orders the addresses).
@@ -1200,6 +1250,11 @@ mod tests {
                 let alone = load_str(&format!("goroutine profile: total 1\n{r}\n")).unwrap();
                 let got = (alone.samples[0].op, alone.samples[0].plain_receive);
                 assert_eq!(got, expected(function), "{what}: {function} alone");
+                assert_eq!(
+                    alone.samples[0].hidden_nil_send,
+                    function == "nilSend",
+                    "{what}: {function} alone: the side of the nil channel"
+                );
             }
             // With the other records, ordering decides first; it must agree
             // on sends, receives and nil channels.
@@ -1215,6 +1270,11 @@ mod tests {
                     o => o,
                 };
                 assert_eq!(got, op, "{what}: {function} among the others");
+                assert_eq!(
+                    sample.hidden_nil_send,
+                    function == "nilSend",
+                    "{what}: {function} among the others: the side of the nil channel"
+                );
             }
             releases += 1;
         }

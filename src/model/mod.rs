@@ -595,6 +595,12 @@ pub struct Sample {
     /// runtime.chanrecv1: a plain receive, not a `for range` or comma-ok one
     /// (which a protobuf profile shows as a frame). False elsewhere.
     pub plain_receive: bool,
+    /// debug=1: a nil-channel wait whose hidden frames are a send's
+    /// (runtime.chansend1, then the nil check of runtime.chansend), told by
+    /// the addresses as [`Sample::plain_receive`] is. False elsewhere: a
+    /// debug=2 wait reason says `chan send (nil chan)`, a protobuf shows the
+    /// frames.
+    pub hidden_nil_send: bool,
 }
 
 /// A pprof value type such as `inuse_space`/`bytes`.

@@ -1250,6 +1250,7 @@ impl<'a> Parser<'a> {
             goroutine: Some(Box::new(g.info)),
             hidden_frames: 0,
             plain_receive: false,
+            hidden_nil_send: false,
         });
         self.stack.clear();
         self.total += 1;
