@@ -14,7 +14,10 @@ For every program directory under captures/ (go1.27, go1.19, untrimmed/...):
     whose counts grow by design: bursts, a cache that fills) or `fills` (a
     set of long-lived goroutines filling up to a bound); a leak row
     whose 6th column says `step` rose in one busy phase and then held, and
-    must end at least 1.5 times where it started.
+    must end at least 1.5 times where it started; one whose 6th column
+    says `held` was stuck before the first snapshot, and its debug=2 dumps
+    hold the same number (at least one) of goroutines waiting on a nil
+    channel in every snapshot.
 Prints a table of counts per snapshot and exits non-zero on any failure.
 Standard library only (a tiny protobuf reader is included).
 """
@@ -202,7 +205,13 @@ def check_dir(d, report):
             if leaked != n or debug2_headers(d2) != prog_totals[k - 1]:
                 fail("%s snapshot %d: goroutineleak total %s, (leaked) in debug2 %d, debug2 headers %d, goroutines %d"
                      % (d, k, n, leaked, debug2_headers(d2), prog_totals[k - 1]))
-    report[d] = dict(totals=prog_totals, leaking=leaking, heap=heap, leakprof=leakprof)
+    nil_chan = []
+    for k in ks:
+        d2 = os.path.join(d, "goroutine-%d.debug2.txt" % k)
+        if os.path.exists(d2):
+            text = open(d2, errors="replace").read()
+            nil_chan.append(len(re.findall(r"^goroutine \d+ \[[^]]*\(nil chan\)", text, re.M)))
+    report[d] = dict(totals=prog_totals, leaking=leaking, heap=heap, leakprof=leakprof, nil_chan=nil_chan)
 
 
 def strictly_growing(xs):
@@ -228,6 +237,7 @@ def main():
         gover = row[4] if len(row) > 4 else "all"
         churn = len(row) > 5 and row[5] in ("churn", "fills")
         step = len(row) > 5 and row[5] == "step"
+        held = len(row) > 5 and row[5] == "held"
         for ver in ("go1.27", "go1.19"):
             if gover not in ("all", ver):
                 continue
@@ -255,6 +265,12 @@ def main():
                         fail("%s %s: control grows: %s %s" % (ver, prog, what, series))
                 elif strictly_growing(series):
                     fail("%s %s %s: control grows: %s %s" % (ver, prog, kind, what, series))
+            elif held:
+                # Stuck before the first snapshot: the same goroutines in
+                # every one.
+                xs = r["nil_chan"]
+                if len(xs) < 3 or xs[0] < 1 or len(set(xs)) != 1:
+                    fail("%s %s %s: expected the same goroutines on a nil channel in every snapshot, got %s" % (ver, prog, kind, xs))
             elif step:
                 # A leak that rose in one busy phase and then held (a lull):
                 # it must end well above where it started.

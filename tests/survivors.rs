@@ -750,3 +750,43 @@ fn goroutines_woken_at_their_wait_stay_in_its_group() {
     assert_eq!(f.survivors, vec![Some(2), Some(4)]);
     assert_eq!(f.moved, vec![Some(0), Some(2)]);
 }
+
+#[test]
+fn goroutines_stuck_sending_on_a_nil_channel_are_leaked_though_they_hold() {
+    // The same four goroutines in all three dumps, parked since before the
+    // first: no growth, no accumulation. A send on a nil channel never
+    // completes and is never a way to wait: medium, sure of it.
+    let held = |state: &'static str, function: &'static str| -> Vec<String> {
+        (0..3)
+            .map(|_| dump(&many(40, 4, state, function, 21, 5)))
+            .collect()
+    };
+    let found = analyze(&held("chan send (nil chan)", "forward"));
+    let f = find(&found, "forward").expect("a finding");
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+    assert!(f.confidence >= 0.8, "{f:?}");
+    assert!(
+        f.decided_by
+            .contains("4 goroutines blocked sending on a nil channel (4 → 4 → 4)")
+            && f.decided_by.contains("though the group did not grow"),
+        "{}",
+        f.decided_by
+    );
+    // A receive from a channel left nil, or `select {}`, may park a
+    // goroutine for good on purpose: the same shape stays low, and says
+    // the group did not grow (not that it grew by one).
+    for (state, function) in [
+        ("chan receive (nil chan)", "keeper"),
+        ("select (no cases)", "plugin"),
+    ] {
+        let found = analyze(&held(state, function));
+        let f = find(&found, function).expect("a finding");
+        assert_eq!(f.severity, Severity::Low, "{state}: {f:?}");
+        assert!(
+            f.decided_by
+                .contains("no more than at the start (4 → 4 → 4)"),
+            "{state}: {}",
+            f.decided_by
+        );
+    }
+}

@@ -1744,6 +1744,13 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             }
             return j;
         }
+        if l > 0 && s.nil_send() {
+            // Stuck for good, however many survived: nobody sends on a nil
+            // channel to park a goroutine on purpose.
+            let mut j = stuck_nil_senders(s, &counts);
+            parents_evidence(s, &mut j);
+            return j;
+        }
         // Some goroutines live on, but no more than at the start: long-lived
         // goroutines with short-lived ones around them.
         let mut j = Judgement::new(
@@ -1753,7 +1760,18 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                 Severity::Low
             },
             0.3,
-            if l > 0 && s.grew_by_one_at_most() {
+            if l > 0 && never && s.values[n - 1] <= s.values[0] {
+                format!(
+                    "{} wait in {}, which never completes, no more than at the start ({counts}): goroutines a program parks for good on purpose (`select {{}}`, a receive from a channel left nil), or stuck ones that stopped coming before the first snapshot",
+                    plural(l, "goroutine", "goroutines"),
+                    s.op
+                )
+            } else if l > 0 && s.values[n - 1] <= s.values[0] {
+                format!(
+                    "the group did not grow over the snapshots ({counts}; {} outlived the last step): long-lived goroutines that do not accumulate",
+                    plural(l, "goroutine", "goroutines")
+                )
+            } else if l > 0 && s.grew_by_one_at_most() {
                 format!(
                     "the group grew by one goroutine over the snapshots ({counts}; {} outlived the last step): one step of one goroutine is not an accumulation",
                     plural(l, "goroutine", "goroutines")
@@ -1903,6 +1921,8 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             0.4,
             format!("counts rose with dips ({counts})"),
         )
+    } else if s.nil_send() && t.last > 0 {
+        stuck_nil_senders(s, &counts)
     } else {
         Judgement::new(
             Severity::Low,
@@ -1944,6 +1964,34 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             );
         }
     }
+    j
+}
+
+/// A group blocked sending on a nil channel that is not judged a growing
+/// leak by its survivors or its counts (see
+/// [`Series::nil_send`]): such a send never completes, and unlike
+/// `select {}` or a receive from a channel left nil no program parks a
+/// goroutine so on purpose, so every goroutine of the group is stuck for
+/// good: `medium`, confidence 0.8, where no rule of growth said more (it
+/// did not grow, or its survivors did not accumulate).
+fn stuck_nil_senders(s: &Series, counts: &str) -> Judgement {
+    let held = if s.trend.verdict.is_growth() {
+        ""
+    } else {
+        ", though the group did not grow"
+    };
+    let mut j = Judgement::new(
+        Severity::Medium,
+        0.8,
+        format!(
+            "{} blocked sending on a nil channel ({counts}): such a send never completes, so they are stuck for good{held}",
+            plural(s.last().max(0) as usize, "goroutine", "goroutines")
+        ),
+    );
+    j.notes.push(
+        "a send on a nil channel outside a select is never a way to wait: the channel was used before it was made, or after it was cleared"
+            .into(),
+    );
     j
 }
 

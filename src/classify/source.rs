@@ -654,11 +654,20 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
         None
     }
     .and_then(|at| golex::select_at(&src.code, at, body_close.line));
-    // debug=1 text records no operation (or one inferred from the order of
-    // hidden runtime frames, which cannot see select {} or a nil channel):
-    // the statement says more.
+    // debug=1 text records no operation, or one inferred from the hidden
+    // runtime frames: the statement says more, except where those frames
+    // said what a statement cannot (a channel statement blocked on a nil
+    // channel, a select with no cases).
     let guessed = (s.op == BlockingOp::Other || !s.exact_op) && !s.heap;
-    let mut op = if guessed && (s.op == BlockingOp::Other || stated.is_some_and(|o| o != s.op)) {
+    let refines = |stated: BlockingOp| match s.op {
+        BlockingOp::NilChan => !matches!(
+            stated,
+            BlockingOp::ChanSend | BlockingOp::ChanReceive | BlockingOp::RangeReceive
+        ),
+        BlockingOp::SelectNoCases => stated != BlockingOp::Select,
+        op => stated != op,
+    };
+    let mut op = if guessed && (s.op == BlockingOp::Other || stated.is_some_and(refines)) {
         let inferred = if select.is_some() {
             Some(BlockingOp::Select)
         } else {

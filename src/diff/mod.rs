@@ -399,6 +399,9 @@ pub struct Series {
     /// debug=1: the group's receive is ordered as runtime.chanrecv1 by the
     /// hidden addresses (a plain receive); false elsewhere.
     pub plain_receive: bool,
+    /// debug=1: the group's nil-channel wait is a send by the hidden
+    /// addresses (see [`Series::nil_send`]); false elsewhere.
+    pub hidden_nil_send: bool,
     /// Per consecutive pair of snapshots (k, k+1): how many goroutine ids of
     /// the group in snapshot k are still in it in snapshot k+1, blocked in
     /// the same call (see `moved`); `None` where ids are not known in both
@@ -549,6 +552,24 @@ impl Series {
             l as i64 * 2 >= self.values[n - 2]
         };
         l > since_first && !self.grew_by_one_at_most() && persist
+    }
+
+    /// Blocked sending on a nil channel: the debug=2 wait reason says
+    /// `chan send (nil chan)`, the stack parks in `runtime.chansend`
+    /// (pprof), or the addresses of the frames debug=1 hides are a send's.
+    /// A send on a nil channel outside a `select` never completes and is
+    /// never written to block on purpose, unlike `select {}` or a receive
+    /// from a channel left nil, with which a program may park a goroutine
+    /// for good.
+    pub fn nil_send(&self) -> bool {
+        self.op == BlockingOp::NilChan
+            && (self.hidden_nil_send
+                || self.states.keys().any(|k| k.starts_with("chan send"))
+                || self
+                    .frames
+                    .iter()
+                    .take(4)
+                    .any(|f| f.function == "runtime.chansend"))
     }
 
     /// Over three or more snapshots, the group grew by one goroutine at most
@@ -984,6 +1005,7 @@ pub fn diff_groups(
                 .max()
                 .unwrap_or(0),
             plain_receive: present.iter().flatten().any(|g| g.plain_receive),
+            hidden_nil_send: present.iter().flatten().any(|g| g.hidden_nil_send),
             left: (0..n.saturating_sub(1))
                 .map(|k| {
                     (ids_known[k] && ids_known[k + 1])
@@ -1512,6 +1534,7 @@ fn absorb(g: &mut Group, other: Group) {
     g.elided |= other.elided;
     g.hidden_frames = g.hidden_frames.max(other.hidden_frames);
     g.plain_receive |= other.plain_receive;
+    g.hidden_nil_send |= other.hidden_nil_send;
     g.stacks.extend(other.stacks);
     g.raw_samples += other.raw_samples;
     g.sampling_var += other.sampling_var;
