@@ -772,6 +772,28 @@ fn goroutines_stuck_sending_on_a_nil_channel_are_leaked_though_they_hold() {
         "{}",
         f.decided_by
     );
+    // The wait reason rules out the patterns of other operations.
+    assert!(
+        f.alternatives
+            .iter()
+            .all(|a| !a.starts_with("chan-") && a != "select-no-cases"),
+        "{:?}",
+        f.alternatives
+    );
+    // And a live send's rules out a nil channel and `select {}`.
+    let live: Vec<String> = (1..=3)
+        .map(|k| dump(&many(40, 4 * k, "chan send", "forward", 21, 5)))
+        .collect();
+    let found = analyze(&live);
+    let f = find(&found, "forward").expect("a finding");
+    assert!(
+        !f.alternatives.is_empty()
+            && f.alternatives
+                .iter()
+                .all(|a| a != "nil-channel" && a != "select-no-cases"),
+        "{:?}",
+        f.alternatives
+    );
     // A receive from a channel left nil, or `select {}`, may park a
     // goroutine for good on purpose: the same shape stays low, and says
     // the group did not grow (not that it grew by one).

@@ -912,6 +912,25 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                 format!("{what} {decide}")
             };
         }
+        // The loaders set an operation that never wakes only on evidence
+        // (a wait reason, the park of runtime frames or their hidden
+        // addresses, the source): patterns of other operations are then no
+        // alternative.
+        // Conversely a debug=2 wait reason names a nil channel or a select
+        // with no cases where there is one.
+        if wait.never_wakes() {
+            alternatives.retain(|a| {
+                catalog
+                    .get(a)
+                    .is_none_or(|e| e.ops.is_empty() || e.ops.contains(&wait))
+            });
+        } else if !s.states.is_empty() {
+            alternatives.retain(|a| {
+                catalog
+                    .get(a)
+                    .is_none_or(|e| e.ops.is_empty() || !e.ops.iter().all(|o| o.never_wakes()))
+            });
+        }
         let score = score(s, confidence);
         let f = Finding {
             id: stable_id(kind, s),
