@@ -812,3 +812,47 @@ fn goroutines_stuck_sending_on_a_nil_channel_are_leaked_though_they_hold() {
         );
     }
 }
+
+#[test]
+fn ids_are_not_followed_across_snapshots_of_different_processes() {
+    // One goroutine as a debug=2 dump writes it, started at `creator`.
+    let g = |id: u64, state: &str, function: &str, creator: &str, line: u32| {
+        format!(
+            "goroutine {id} [{state}]:\nmain.{function}()\n\t/src/app/main.go:{line} +0x2b\ncreated by main.{creator} in goroutine 1\n\t/src/app/main.go:90 +0x4c\n\n"
+        )
+    };
+    let head = "goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n";
+    // Snapshot 1 is one process: workers 10..=19. Snapshots 2 and 3 are
+    // another, restarted: its daemons took ids 10..=14, and its workers
+    // 15 on, some of them the ids of the first process's workers.
+    let first: String = std::iter::once(head.to_string())
+        .chain((10..20).map(|id| g(id, "chan send", "worker", "dispatch", 20)))
+        .collect();
+    let restarted = |workers: u64| -> String {
+        std::iter::once(head.to_string())
+            .chain((10..15).map(|id| g(id, "select", "daemon", "boot", 30)))
+            .chain((15..15 + workers).map(|id| g(id, "chan send", "worker", "dispatch", 20)))
+            .collect()
+    };
+    let report =
+        written::analyze_written_report(&[first, restarted(20), restarted(30)], "debug2.txt");
+    assert!(
+        report.notes.iter().any(|n| n.starts_with(
+            "snapshots 1 and 2 are not of one process: goroutine 10 was started by main.dispatch (main.go:90) in the first and by main.boot (main.go:90) in the second (and 4 more ids like it)"
+        )),
+        "{:?}",
+        report.notes
+    );
+    assert!(
+        !report
+            .notes
+            .iter()
+            .any(|n| n.starts_with("snapshots 2 and 3")),
+        "{:?}",
+        report.notes
+    );
+    // The workers' ids are followed from snapshot 2 to 3 only: not across
+    // the restart, where ids 15..=19 name other goroutines.
+    let f = find(&report.findings, "worker").expect("a finding");
+    assert_eq!(f.survivors, vec![None, Some(20)], "{f:?}");
+}

@@ -364,7 +364,7 @@ fn analyze_with(
                     .join(", ")
             )));
         }
-        let series = match &mut reduced {
+        let (series, breaks) = match &mut reduced {
             Some((_, groups)) => {
                 grouper.collect_stacks = true;
                 grouper.skip_profiler = true;
@@ -395,6 +395,7 @@ fn analyze_with(
             }
             None => diff::diff(&of_kind, &mut grouper, index, noise),
         };
+        notes.extend(breaks);
         if of_kind.len() == 1 {
             notes.push(format!(
                 "only one {kind} snapshot: findings are judged from its size and wait times alone, at lower confidence; give two or more snapshots to judge growth"

@@ -703,7 +703,7 @@ pub fn diff(
     grouper: &mut Grouper,
     value_index: usize,
     noise: f64,
-) -> Vec<Series> {
+) -> (Vec<Series>, Vec<String>) {
     grouper.collect_stacks = true;
     grouper.skip_profiler = true;
     let mut per: Vec<Vec<Group>> = snapshots
@@ -739,7 +739,9 @@ pub fn diff(
 /// tables, stacks collected, profiler frames skipped): their groups in
 /// order, whether each knows its goroutine ids ([`crate::group::ids_known`]),
 /// the operation of every goroutine of the last one by id (when it knows
-/// them), and whether they are memory profiles.
+/// them), and whether they are memory profiles. Returns the series and
+/// notes for the report (snapshots whose goroutine ids cannot be followed:
+/// [`process_breaks`]).
 pub fn diff_groups(
     mut per: Vec<Vec<Group>>,
     ids_known: &[bool],
@@ -748,8 +750,21 @@ pub fn diff_groups(
     grouper: &Grouper,
     value_index: usize,
     noise: f64,
-) -> Vec<Series> {
+) -> (Vec<Series>, Vec<String>) {
     let n = per.len();
+    // Ids are followed only within one process: the snapshot before a
+    // break is read as counts only.
+    let mut ids_known = ids_known.to_vec();
+    let mut notes = Vec::new();
+    for (k, note) in process_breaks(&per, &ids_known) {
+        ids_known[k] = false;
+        for g in &mut per[k] {
+            g.ids.clear();
+            g.calls.clear();
+        }
+        notes.push(note);
+    }
+    let ids_known = &ids_known[..];
     unify_unknown_ops(&mut per);
     merge_woken(&mut per);
     // The latest goroutine id each snapshot holds: the ids the process had
@@ -1033,7 +1048,69 @@ pub fn diff_groups(
         });
     }
     waits_for_siblings(&mut out);
-    out
+    (out, notes)
+}
+
+/// Consecutive snapshots whose goroutine ids cannot be followed from one to
+/// the next because they are not of one process: a goroutine keeps its id
+/// and the site that started it for life, and no id is used twice, so an
+/// id that two snapshots give to goroutines started at different sites
+/// means a restart, another replica, or a crash between them. For each such
+/// pair, the index of the earlier snapshot and a note saying so (ids are
+/// then not followed across the break: its goroutines are read as counts).
+pub fn process_breaks(per: &[Vec<Group>], ids_known: &[bool]) -> Vec<(usize, String)> {
+    let creators = |k: usize| -> FxHashMap<u64, (Option<u32>, Option<&FrameRef>)> {
+        per[k]
+            .iter()
+            .filter(|g| g.key.created_by.is_some())
+            .flat_map(|g| {
+                let site = (g.key.created_by, g.created_by.as_ref());
+                g.ids.iter().map(move |&id| (id, site))
+            })
+            .collect()
+    };
+    let site = |f: Option<&FrameRef>| {
+        f.map_or("?".to_string(), |f| {
+            let file = f.file.rsplit('/').next().unwrap_or(&f.file);
+            format!("{} ({file}:{})", f.function, f.line)
+        })
+    };
+    let mut breaks = Vec::new();
+    for k in 0..per.len().saturating_sub(1) {
+        if !(ids_known[k] && ids_known[k + 1]) {
+            continue;
+        }
+        let before = creators(k);
+        let after = creators(k + 1);
+        let mut conflicts: Vec<(u64, Option<&FrameRef>, Option<&FrameRef>)> = after
+            .iter()
+            .filter_map(|(id, now)| {
+                let was = before.get(id)?;
+                (was.0 != now.0).then_some((*id, was.1, now.1))
+            })
+            .collect();
+        if conflicts.is_empty() {
+            continue;
+        }
+        conflicts.sort_unstable_by_key(|c| c.0);
+        let (id, was, now) = conflicts[0];
+        breaks.push((
+            k,
+            format!(
+                "snapshots {} and {} are not of one process: goroutine {id} was started by {} in the first and by {} in the second{}; a restart, another replica or a crash came between them, so goroutine ids are not followed across them and findings there rest on counts",
+                k + 1,
+                k + 2,
+                site(was),
+                site(now),
+                match conflicts.len() - 1 {
+                    0 => String::new(),
+                    1 => " (and one more id like it)".to_string(),
+                    m => format!(" (and {m} more ids like it)"),
+                },
+            ),
+        ));
+    }
+    breaks
 }
 
 /// Long-lived goroutines that a WaitGroup waiter most likely waits for: the

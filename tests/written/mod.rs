@@ -5,10 +5,17 @@ use leakdiff::classify::{Catalog, Finding};
 use leakdiff::commands::analyze::{analyze_snapshots, AnalyzeOptions};
 use leakdiff::load::{load_path, LoadOptions};
 use leakdiff::model::Snapshot;
+use leakdiff::report::AnalysisReport;
 
 /// Writes `texts` as `goroutine-1.SUFFIX`, `goroutine-2.SUFFIX`, … into a
 /// temporary directory, loads them in order and returns the findings.
 pub fn analyze_written(texts: &[String], suffix: &str) -> Vec<Finding> {
+    analyze_written_report(texts, suffix).findings
+}
+
+/// [`analyze_written`], with the report's notes.
+#[allow(dead_code)]
+pub fn analyze_written_report(texts: &[String], suffix: &str) -> AnalysisReport {
     let dir = tempfile::tempdir().unwrap();
     let mut snaps: Vec<Snapshot> = Vec::new();
     for (i, text) in texts.iter().enumerate() {
@@ -16,7 +23,5 @@ pub fn analyze_written(texts: &[String], suffix: &str) -> Vec<Finding> {
         std::fs::write(&p, text).unwrap();
         snaps.extend(load_path(p.to_str().unwrap(), &LoadOptions::default()).unwrap());
     }
-    analyze_snapshots(&snaps, &Catalog::builtin(), &AnalyzeOptions::default())
-        .unwrap()
-        .findings
+    analyze_snapshots(&snaps, &Catalog::builtin(), &AnalyzeOptions::default()).unwrap()
 }
