@@ -524,3 +524,41 @@ fn directory_of_symlinks_is_read() {
     assert_eq!(findings(&linked), findings(&direct));
     assert!(!findings(&direct).is_empty());
 }
+
+#[test]
+fn text_snapshots_follow_the_numbers_in_their_names_and_a_file_given_twice_counts_once() {
+    // A shell glob over ten or more dumps puts goroutine-10 before
+    // goroutine-2; text records no time. Given backwards, with one file
+    // twice, the leak must still read 10 → 20 → 30.
+    let d = "testdata/captures/go1.27/chan-send-blocked";
+    let f = |k: u32| format!("{d}/goroutine-{k}.debug2.txt");
+    let out = leakdiff()
+        .args(["analyze", "--format", "json", &f(3), &f(2), &f(2), &f(1)])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes: Vec<&str> = report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notes.contains(&format!("given more than once, read once: {}", f(2)).as_str()),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n
+            .starts_with("snapshots were given out of the order of the numbers in their names")),
+        "{notes:?}"
+    );
+    let names: Vec<&str> = report["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, [f(1), f(2), f(3)]);
+    let counts = &report["findings"][0]["counts"];
+    assert_eq!(counts, &serde_json::json!([10, 20, 30]), "{report:#}");
+}

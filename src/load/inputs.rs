@@ -33,7 +33,9 @@ pub fn expand_inputs(inputs: &[String]) -> Result<Vec<String>, Error> {
                 .filter(|e| e.file_name() != CAPTURE_MANIFEST)
                 .map(|e| e.path().to_string_lossy().into_owned())
                 .collect();
-            files.sort();
+            // In the order of the numbers in their names (goroutine-2
+            // before goroutine-10), as snapshots are numbered.
+            files.sort_by(|a, b| natural_cmp(a, b));
             if files.is_empty() {
                 return Err(Error::input(i, "directory holds no files"));
             }
@@ -154,10 +156,116 @@ pub fn load_all_with<T: Send, F: Fold>(
     Ok(out)
 }
 
-/// Orders snapshots of one kind: by recorded time when every one has it,
-/// else as given. Returns warnings about orders that contradict times.
-pub fn order(snaps: &mut [&Snapshot]) -> Vec<String> {
+/// Compares names as a person counts: runs of digits by their value
+/// (`dump-2` before `dump-10`), the rest bytewise.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let (ta, tb) = (runs(a), runs(b));
+    for (x, y) in ta.iter().zip(&tb) {
+        let o = match (x, y) {
+            (Run::Number(m, _), Run::Number(n, _)) => m.cmp(n),
+            _ => x.text().cmp(y.text()),
+        };
+        if o != std::cmp::Ordering::Equal {
+            return o;
+        }
+    }
+    ta.len().cmp(&tb.len()).then_with(|| a.cmp(b))
+}
+
+/// A run of a name: digits (with their value), or anything else.
+#[derive(Debug, PartialEq)]
+enum Run<'a> {
+    Number(u128, &'a str),
+    Text(&'a str),
+}
+
+impl Run<'_> {
+    fn text(&self) -> &str {
+        match self {
+            Run::Number(_, t) | Run::Text(t) => t,
+        }
+    }
+}
+
+fn runs(s: &str) -> Vec<Run<'_>> {
+    let mut out = Vec::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let digit = b[i].is_ascii_digit();
+        let mut j = i;
+        while j < b.len() && b[j].is_ascii_digit() == digit {
+            j += 1;
+        }
+        let t = &s[i..j];
+        out.push(match t.parse::<u128>() {
+            Ok(n) if digit => Run::Number(n, t),
+            _ => Run::Text(t),
+        });
+        i = j;
+    }
+    out
+}
+
+/// The number that tells the names apart, when the names are one pattern
+/// with one number that varies (`goroutine-1.debug2.txt`,
+/// `goroutine-10.debug2.txt`: 1 and 10); `None` otherwise.
+fn numbers_in_names(names: &[String]) -> Option<Vec<u128>> {
+    let all: Vec<Vec<Run>> = names.iter().map(|n| runs(n)).collect();
+    let first = all.first()?;
+    if all.iter().any(|r| r.len() != first.len()) {
+        return None;
+    }
+    let mut varying = None;
+    for i in 0..first.len() {
+        let same = all.iter().all(|r| r[i] == first[i]);
+        if same {
+            continue;
+        }
+        let numbers: Option<Vec<u128>> = all
+            .iter()
+            .map(|r| match r[i] {
+                Run::Number(n, _) => Some(n),
+                Run::Text(_) => None,
+            })
+            .collect();
+        if varying.is_some() || numbers.is_none() {
+            return None;
+        }
+        varying = numbers;
+    }
+    varying
+}
+
+/// Orders snapshots of one kind: by recorded time when every one has it;
+/// else, when none has one and their names are one pattern with a number
+/// that varies, by that number; else as given. A file given twice is read
+/// once. Returns notes about what was dropped or reordered, and about
+/// orders that contradict times.
+pub fn order(snaps: &mut Vec<&Snapshot>) -> Vec<String> {
     let mut warnings = Vec::new();
+    // The same file (and dump within it) given twice would make one moment
+    // two snapshots of the trend.
+    let mut seen = std::collections::HashSet::new();
+    let mut twice = Vec::new();
+    snaps.retain(|s| {
+        if s.source == "-" {
+            return true;
+        }
+        let path = std::fs::canonicalize(&s.source)
+            .unwrap_or_else(|_| std::path::PathBuf::from(&s.source));
+        let fresh = seen.insert((path, s.index_in_source));
+        if !fresh {
+            twice.push(s.name());
+        }
+        fresh
+    });
+    if !twice.is_empty() {
+        warnings.push(format!(
+            "given more than once, read once: {}",
+            twice.join(", ")
+        ));
+    }
     if snaps.len() < 2 {
         return warnings;
     }
@@ -171,6 +279,31 @@ pub fn order(snaps: &mut [&Snapshot]) -> Vec<String> {
                 "snapshots were given out of time order; ordered by recorded time: {}",
                 now.join(", ")
             ));
+        }
+    } else if times.iter().all(|t| t.is_none()) {
+        let files: Vec<String> = snaps
+            .iter()
+            .map(|s| {
+                Path::new(&s.source)
+                    .file_name()
+                    .map_or(s.source.clone(), |n| n.to_string_lossy().into_owned())
+            })
+            .collect();
+        let same_dump = snaps.iter().all(|s| s.index_in_source == 0);
+        if let Some(numbers) = numbers_in_names(&files).filter(|_| same_dump) {
+            if numbers.windows(2).any(|w| w[1] < w[0]) {
+                let mut by: Vec<(u128, &Snapshot)> =
+                    numbers.into_iter().zip(snaps.iter().copied()).collect();
+                by.sort_by_key(|&(n, _)| n);
+                for (slot, (_, s)) in snaps.iter_mut().zip(by) {
+                    *slot = s;
+                }
+                let now: Vec<String> = snaps.iter().map(|s| s.name()).collect();
+                warnings.push(format!(
+                    "snapshots were given out of the order of the numbers in their names (none records its time); ordered by them: {}",
+                    now.join(", ")
+                ));
+            }
         }
     } else {
         let known: Vec<i64> = times.iter().flatten().copied().collect();
@@ -187,6 +320,39 @@ pub fn order(snaps: &mut [&Snapshot]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_sort_by_their_numbers() {
+        let mut v = vec![
+            "d/goroutine-10.txt",
+            "d/goroutine-2.txt",
+            "d/goroutine-1.txt",
+            "d/a",
+        ];
+        v.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            v,
+            [
+                "d/a",
+                "d/goroutine-1.txt",
+                "d/goroutine-2.txt",
+                "d/goroutine-10.txt"
+            ]
+        );
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            numbers_in_names(&names(&[
+                "g-1.debug2.txt",
+                "g-10.debug2.txt",
+                "g-2.debug2.txt"
+            ])),
+            Some(vec![1, 10, 2])
+        );
+        // Two numbers that vary, or names of different shapes: no order.
+        assert_eq!(numbers_in_names(&names(&["a-1-3.txt", "a-2-1.txt"])), None);
+        assert_eq!(numbers_in_names(&names(&["a-1.txt", "b.txt"])), None);
+        assert_eq!(numbers_in_names(&names(&["a-1.txt", "b-2.txt"])), None);
+    }
 
     #[test]
     fn the_capture_manifest_is_left_out_of_a_glob() {
