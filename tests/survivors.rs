@@ -856,3 +856,40 @@ fn ids_are_not_followed_across_snapshots_of_different_processes() {
     let f = find(&report.findings, "worker").expect("a finding");
     assert_eq!(f.survivors, vec![None, Some(20)], "{f:?}");
 }
+
+#[test]
+fn an_id_that_comes_back_says_the_snapshots_are_out_of_order() {
+    // Workers 100..=109 in the first snapshot; 105..=114 in the second
+    // (five ended, five started); 110..=119 in the third. Given first,
+    // third, second, ids 105..=109 are in snapshots 1 and 3 but not 2.
+    let at = |ids: std::ops::Range<u64>| {
+        dump(&many(
+            ids.start,
+            ids.end - ids.start,
+            "chan receive",
+            "worker",
+            20,
+            5,
+        ))
+    };
+    let report =
+        written::analyze_written_report(&[at(100..110), at(110..120), at(105..115)], "debug2.txt");
+    assert!(
+        report.notes.iter().any(|n| n.starts_with(
+            "goroutine 105 is in snapshots 1 and 3 but not in snapshot 2 (and 4 more ids like it)"
+        )),
+        "{:?}",
+        report.notes
+    );
+    // In time order, nothing is said.
+    let report =
+        written::analyze_written_report(&[at(100..110), at(105..115), at(110..120)], "debug2.txt");
+    assert!(
+        !report
+            .notes
+            .iter()
+            .any(|n| n.contains("does not come back")),
+        "{:?}",
+        report.notes
+    );
+}

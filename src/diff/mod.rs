@@ -765,6 +765,7 @@ pub fn diff_groups(
         notes.push(note);
     }
     let ids_known = &ids_known[..];
+    notes.extend(out_of_order(&per, ids_known));
     unify_unknown_ops(&mut per);
     merge_woken(&mut per);
     // The latest goroutine id each snapshot holds: the ids the process had
@@ -1049,6 +1050,50 @@ pub fn diff_groups(
     }
     waits_for_siblings(&mut out);
     (out, notes)
+}
+
+/// A goroutine lives from its start to its end, so in snapshots of one
+/// process taken in time order, the snapshots that hold its id follow one
+/// another. A note when some id is in two snapshots and missing from one
+/// between them (runtime-owned goroutines left out: the finalizer goroutine
+/// shows only while it runs finalizers): the snapshots are not in the order
+/// they were taken, or one of them is incomplete.
+pub fn out_of_order(per: &[Vec<Group>], ids_known: &[bool]) -> Option<String> {
+    // Each id: the last snapshot it was in.
+    let mut seen: FxHashMap<u64, usize> = FxHashMap::default();
+    let mut gaps: Vec<(u64, usize, usize)> = Vec::new();
+    for (k, groups) in per.iter().enumerate() {
+        if !ids_known[k] {
+            continue;
+        }
+        for g in groups.iter().filter(|g| !g.background) {
+            for &id in &g.ids {
+                let last = seen.entry(id).or_insert(k);
+                if *last != k {
+                    // Present before: in the last snapshot that knows ids?
+                    let previous = (0..k).rev().find(|&j| ids_known[j]);
+                    if previous != Some(*last) {
+                        gaps.push((id, *last, k));
+                    }
+                    *last = k;
+                }
+            }
+        }
+    }
+    let &(id, was, back) = gaps.iter().min_by_key(|g| g.0)?;
+    let missing = (was + 1..back).find(|&j| ids_known[j])?;
+    Some(format!(
+        "goroutine {id} is in snapshots {} and {} but not in snapshot {}{}: a goroutine that ended does not come back, so the snapshots are not in the order they were taken (text records no time: give them in that order), or snapshot {} is incomplete",
+        was + 1,
+        back + 1,
+        missing + 1,
+        match gaps.len() - 1 {
+            0 => String::new(),
+            1 => " (and one more id like it)".to_string(),
+            m => format!(" (and {m} more ids like it)"),
+        },
+        missing + 1
+    ))
 }
 
 /// Consecutive snapshots whose goroutine ids cannot be followed from one to
