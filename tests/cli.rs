@@ -409,49 +409,51 @@ fn inputs_are_never_modified() {
     assert_eq!(std::fs::metadata(file).unwrap().modified().unwrap(), meta);
 }
 
-#[test]
-fn snapshots_are_ordered_by_recorded_time() {
-    let d = "testdata/captures/go1.27/timeout-leak";
-    let files = [
-        format!("{d}/goroutine-3.pb.gz"),
-        format!("{d}/goroutine-1.pb.gz"),
-        format!("{d}/goroutine-2.pb.gz"),
-    ];
+/// `analyze --format json` of `files`.
+fn json_of<S: AsRef<std::ffi::OsStr>>(files: &[S]) -> serde_json::Value {
     let out = leakdiff()
         .args(["analyze", "--format", "json"])
-        .args(&files)
+        .args(files)
         .output()
         .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let paths: Vec<&str> = v["snapshots"]
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The strings of `v[key]`, or of `field` in each of its objects.
+fn strings<'a>(v: &'a serde_json::Value, key: &str, field: Option<&str>) -> Vec<&'a str> {
+    v[key]
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| s["path"].as_str().unwrap())
-        .collect();
+        .map(|x| field.map_or(x, |f| &x[f]).as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn snapshots_are_ordered_by_recorded_time() {
+    let d = "testdata/captures/go1.27/timeout-leak";
+    let v = json_of(&[
+        format!("{d}/goroutine-3.pb.gz"),
+        format!("{d}/goroutine-1.pb.gz"),
+        format!("{d}/goroutine-2.pb.gz"),
+    ]);
+    let paths = strings(&v, "snapshots", Some("path"));
     assert!(
         paths[0].ends_with("goroutine-1.pb.gz") && paths[2].ends_with("goroutine-3.pb.gz"),
         "{paths:?}"
     );
     assert_eq!(v["findings"][0]["counts"], serde_json::json!([10, 20, 30]));
-    assert!(v["notes"]
-        .as_array()
-        .unwrap()
+    assert!(strings(&v, "notes", None)
         .iter()
-        .any(|n| n.as_str().unwrap().contains("out of time order")));
-    // Text dumps record no time: the order given is kept.
+        .any(|n| n.contains("out of time order")));
+    // Text dumps record no time: names without a number that orders them
+    // keep the order given.
     let t = "testdata/samples/timeout-leak";
-    let out = leakdiff()
-        .args([
-            "analyze",
-            "--format",
-            "json",
-            &format!("{t}/goroutine-3.debug2.txt"),
-            &format!("{t}/goroutine-1.debug2.txt"),
-        ])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (later, earlier) = (dir.path().join("later.txt"), dir.path().join("earlier.txt"));
+    std::fs::copy(format!("{t}/goroutine-3.debug2.txt"), &later).unwrap();
+    std::fs::copy(format!("{t}/goroutine-1.debug2.txt"), &earlier).unwrap();
+    let v = json_of(&[&later, &earlier]);
     assert!(
         v["findings"]
             .as_array()
@@ -460,6 +462,32 @@ fn snapshots_are_ordered_by_recorded_time() {
             .all(|f| f["severity"] != "high"),
         "shrinking is not a leak"
     );
+}
+
+#[test]
+fn text_snapshots_follow_the_numbers_in_their_names_and_a_file_given_twice_counts_once() {
+    // A shell glob over ten or more dumps puts goroutine-10 before
+    // goroutine-2; text records no time. Given backwards, with one file
+    // twice, the leak must still read 10 → 20 → 30.
+    let d = "testdata/captures/go1.27/chan-send-blocked";
+    let f = |k: u32| format!("{d}/goroutine-{k}.debug2.txt");
+    let report = json_of(&[f(3), f(2), f(2), f(1)]);
+    let notes = strings(&report, "notes", None);
+    assert!(
+        notes.contains(&format!("given more than once, read once: {}", f(2)).as_str()),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n
+            .starts_with("snapshots were given out of the order of the numbers in their names")),
+        "{notes:?}"
+    );
+    assert_eq!(
+        strings(&report, "snapshots", Some("path")),
+        [f(1), f(2), f(3)]
+    );
+    let counts = &report["findings"][0]["counts"];
+    assert_eq!(counts, &serde_json::json!([10, 20, 30]), "{report:#}");
 }
 
 #[test]
@@ -523,42 +551,4 @@ fn directory_of_symlinks_is_read() {
     };
     assert_eq!(findings(&linked), findings(&direct));
     assert!(!findings(&direct).is_empty());
-}
-
-#[test]
-fn text_snapshots_follow_the_numbers_in_their_names_and_a_file_given_twice_counts_once() {
-    // A shell glob over ten or more dumps puts goroutine-10 before
-    // goroutine-2; text records no time. Given backwards, with one file
-    // twice, the leak must still read 10 → 20 → 30.
-    let d = "testdata/captures/go1.27/chan-send-blocked";
-    let f = |k: u32| format!("{d}/goroutine-{k}.debug2.txt");
-    let out = leakdiff()
-        .args(["analyze", "--format", "json", &f(3), &f(2), &f(2), &f(1)])
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let notes: Vec<&str> = report["notes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n.as_str().unwrap())
-        .collect();
-    assert!(
-        notes.contains(&format!("given more than once, read once: {}", f(2)).as_str()),
-        "{notes:?}"
-    );
-    assert!(
-        notes.iter().any(|n| n
-            .starts_with("snapshots were given out of the order of the numbers in their names")),
-        "{notes:?}"
-    );
-    let names: Vec<&str> = report["snapshots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["path"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, [f(1), f(2), f(3)]);
-    let counts = &report["findings"][0]["counts"];
-    assert_eq!(counts, &serde_json::json!([10, 20, 30]), "{report:#}");
 }

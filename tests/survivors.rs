@@ -21,6 +21,11 @@ fn dump(goroutines: &[G]) -> String {
     s
 }
 
+/// Whether a note of the report starts with `prefix`.
+fn noted(report: &leakdiff::report::AnalysisReport, prefix: &str) -> bool {
+    report.notes.iter().any(|n| n.starts_with(prefix))
+}
+
 fn analyze(texts: &[String]) -> Vec<Finding> {
     written::analyze_written(texts, "debug2.txt")
 }
@@ -837,20 +842,11 @@ fn ids_are_not_followed_across_snapshots_of_different_processes() {
     let report =
         written::analyze_written_report(&[first, restarted(20), restarted(30)], "debug2.txt");
     assert!(
-        report.notes.iter().any(|n| n.starts_with(
-            "snapshots 1 and 2 are not of one process: goroutine 10 was started by main.dispatch (main.go:90) in the first and by main.boot (main.go:90) in the second (and 4 more ids like it)"
-        )),
+        noted(&report, "snapshots 1 and 2 are not of one process: goroutine 10 was started by main.dispatch (main.go:90) in the first and by main.boot (main.go:90) in the second (and 4 more ids like it)"),
         "{:?}",
         report.notes
     );
-    assert!(
-        !report
-            .notes
-            .iter()
-            .any(|n| n.starts_with("snapshots 2 and 3")),
-        "{:?}",
-        report.notes
-    );
+    assert!(!noted(&report, "snapshots 2 and 3"), "{:?}", report.notes);
     // The workers' ids are followed from snapshot 2 to 3 only: not across
     // the restart, where ids 15..=19 name other goroutines.
     let f = find(&report.findings, "worker").expect("a finding");
@@ -875,21 +871,15 @@ fn an_id_that_comes_back_says_the_snapshots_are_out_of_order() {
     let report =
         written::analyze_written_report(&[at(100..110), at(110..120), at(105..115)], "debug2.txt");
     assert!(
-        report.notes.iter().any(|n| n.starts_with(
+        noted(
+            &report,
             "goroutine 105 is in snapshots 1 and 3 but not in snapshot 2 (and 4 more ids like it)"
-        )),
+        ),
         "{:?}",
         report.notes
     );
     // In time order, nothing is said.
     let report =
         written::analyze_written_report(&[at(100..110), at(105..115), at(110..120)], "debug2.txt");
-    assert!(
-        !report
-            .notes
-            .iter()
-            .any(|n| n.contains("does not come back")),
-        "{:?}",
-        report.notes
-    );
+    assert!(!noted(&report, "goroutine "), "{:?}", report.notes);
 }
