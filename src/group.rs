@@ -959,6 +959,8 @@ pub struct Grouped {
     pub ids_known: bool,
     /// See [`goroutine_ops`] (empty unless ids are known).
     pub ops: Vec<(u64, BlockingOp)>,
+    /// See [`Snapshot::ends_process`].
+    pub ends_process: Option<String>,
     value_index: usize,
 }
 
@@ -990,6 +992,7 @@ impl Grouped {
             } else {
                 Vec::new()
             },
+            ends_process: snap.ends_process.clone(),
             value_index,
         }
     }

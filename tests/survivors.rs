@@ -883,3 +883,28 @@ fn an_id_that_comes_back_says_the_snapshots_are_out_of_order() {
         written::analyze_written_report(&[at(100..110), at(105..115), at(110..120)], "debug2.txt");
     assert!(!noted(&report, "goroutine "), "{:?}", report.notes);
 }
+
+#[test]
+fn a_dump_a_crash_printed_is_the_last_of_its_process() {
+    // The same ids and sites in both: nothing in the ids tells the two
+    // processes apart, but the first dump is what SIGQUIT printed as its
+    // process died.
+    let workers = dump(&many(20, 10, "chan send", "worker", 20, 5));
+    let crash = format!("SIGQUIT: quit\nPC=0x46f0a1 m=0 sigcode=0\n\n{workers}");
+    let more = dump(&many(20, 20, "chan send", "worker", 20, 5));
+    let report = written::analyze_written_report(&[crash, more], "debug2.txt");
+    assert!(
+        noted(
+            &report,
+            "snapshot 1 is what a crash printed as its process ended (`SIGQUIT: quit`)"
+        ),
+        "{:?}",
+        report.notes
+    );
+    let f = find(&report.findings, "worker").expect("a finding");
+    assert_eq!(f.survivors, vec![None], "{f:?}");
+    // A crash dump after dumps of its own process: ids are followed.
+    let crash = format!("fatal error: all goroutines are asleep - deadlock!\n\n{workers}");
+    let report = written::analyze_written_report(&[workers.clone(), crash], "debug2.txt");
+    assert!(!noted(&report, "snapshot"), "{:?}", report.notes);
+}

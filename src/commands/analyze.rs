@@ -369,13 +369,16 @@ fn analyze_with(
                 grouper.collect_stacks = true;
                 grouper.skip_profiler = true;
                 let mut per = Vec::with_capacity(of_kind.len());
-                let mut ids_known = Vec::with_capacity(of_kind.len());
+                let mut ids = Vec::with_capacity(of_kind.len());
                 let mut last_ops = None;
                 for s in &of_kind {
                     let mut g = groups[position(s)]
                         .take()
                         .expect("each snapshot is grouped once");
-                    ids_known.push(g.ids_known);
+                    ids.push(diff::IdFacts {
+                        known: g.ids_known,
+                        ends_process: g.ends_process.take(),
+                    });
                     last_ops = g.ids_known.then(|| std::mem::take(&mut g.ops));
                     per.push(grouper.adopt(g));
                 }
@@ -385,7 +388,7 @@ fn analyze_with(
                 }
                 diff::diff_groups(
                     per,
-                    &ids_known,
+                    &ids,
                     last_ops,
                     kind.is_memory(),
                     &grouper,

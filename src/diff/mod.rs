@@ -362,6 +362,16 @@ fn kendall_tau(v: &[i64]) -> f64 {
     s as f64 / (n * (n - 1) / 2) as f64
 }
 
+/// What one snapshot of a series says of its goroutine ids.
+#[derive(Debug, Clone, Default)]
+pub struct IdFacts {
+    /// Every goroutine has its id ([`crate::group::ids_known`]).
+    pub known: bool,
+    /// A crash printed it as its process ended
+    /// ([`Snapshot::ends_process`]): no later snapshot is of that process.
+    pub ends_process: Option<String>,
+}
+
 /// One group followed across the snapshots of one kind.
 #[derive(Debug, Clone)]
 pub struct Series {
@@ -713,38 +723,36 @@ pub fn diff(
     if snapshots.iter().any(|s| s.format != snapshots[0].format) {
         complete_keys(&mut per);
     }
-    let ids_known: Vec<bool> = snapshots
+    let ids: Vec<IdFacts> = snapshots
         .iter()
-        .map(|s| crate::group::ids_known(s))
+        .map(|s| IdFacts {
+            known: crate::group::ids_known(s),
+            ends_process: s.ends_process.clone(),
+        })
         .collect();
     // The operation of every goroutine of the last snapshot, by id: where the
     // parents are.
-    let last_ops = match (snapshots.last(), ids_known.last()) {
-        (Some(s), Some(true)) => Some(crate::group::goroutine_ops(s).into_iter().collect()),
+    let last_ops = match (snapshots.last(), ids.last()) {
+        (Some(s), Some(IdFacts { known: true, .. })) => {
+            Some(crate::group::goroutine_ops(s).into_iter().collect())
+        }
         _ => None,
     };
     let memory = snapshots.first().is_some_and(|s| s.kind.is_memory());
-    diff_groups(
-        per,
-        &ids_known,
-        last_ops,
-        memory,
-        grouper,
-        value_index,
-        noise,
-    )
+    diff_groups(per, &ids, last_ops, memory, grouper, value_index, noise)
 }
 
 /// [`diff`] of snapshots already grouped (with `grouper`'s key and name
 /// tables, stacks collected, profiler frames skipped): their groups in
-/// order, whether each knows its goroutine ids ([`crate::group::ids_known`]),
-/// the operation of every goroutine of the last one by id (when it knows
-/// them), and whether they are memory profiles. Returns the series and
+/// order, what each says of its goroutine ids ([`IdFacts`]), the
+/// operation of every goroutine of the last one by id (when it knows
+/// them), and whether they are memory profiles.
+/// Returns the series and
 /// notes for the report (snapshots whose goroutine ids cannot be followed:
 /// [`process_breaks`]).
 pub fn diff_groups(
     mut per: Vec<Vec<Group>>,
-    ids_known: &[bool],
+    ids: &[IdFacts],
     last_ops: Option<FxHashMap<u64, BlockingOp>>,
     memory: bool,
     grouper: &Grouper,
@@ -754,9 +762,10 @@ pub fn diff_groups(
     let n = per.len();
     // Ids are followed only within one process: the snapshot before a
     // break is read as counts only.
-    let mut ids_known = ids_known.to_vec();
+    let mut ids_known: Vec<bool> = ids.iter().map(|f| f.known).collect();
+    let ends: Vec<Option<&str>> = ids.iter().map(|f| f.ends_process.as_deref()).collect();
     let mut notes = Vec::new();
-    for (k, note) in process_breaks(&per, &ids_known) {
+    for (k, note) in process_breaks(&per, &ids_known, &ends) {
         ids_known[k] = false;
         for g in &mut per[k] {
             g.ids.clear();
@@ -1100,10 +1109,16 @@ pub fn out_of_order(per: &[Vec<Group>], ids_known: &[bool]) -> Option<String> {
 /// the next because they are not of one process: a goroutine keeps its id
 /// and the site that started it for life, and no id is used twice, so an
 /// id that two snapshots give to goroutines started at different sites
-/// means a restart, another replica, or a crash between them. For each such
+/// means a restart, another replica, or a crash between them; and a dump a
+/// crash printed ([`IdFacts::ends_process`]) is the last of its process,
+/// whatever the ids of the next say. For each such
 /// pair, the index of the earlier snapshot and a note saying so (ids are
 /// then not followed across the break: its goroutines are read as counts).
-pub fn process_breaks(per: &[Vec<Group>], ids_known: &[bool]) -> Vec<(usize, String)> {
+pub fn process_breaks(
+    per: &[Vec<Group>],
+    ids_known: &[bool],
+    ends: &[Option<&str>],
+) -> Vec<(usize, String)> {
     let creators = |k: usize| -> FxHashMap<u64, (Option<u32>, Option<&FrameRef>)> {
         per[k]
             .iter()
@@ -1123,6 +1138,17 @@ pub fn process_breaks(per: &[Vec<Group>], ids_known: &[bool]) -> Vec<(usize, Str
     let mut breaks = Vec::new();
     for k in 0..per.len().saturating_sub(1) {
         if !(ids_known[k] && ids_known[k + 1]) {
+            continue;
+        }
+        if let Some(crash) = ends[k] {
+            breaks.push((
+                k,
+                format!(
+                    "snapshot {} is what a crash printed as its process ended (`{crash}`), so snapshot {} is of another process; goroutine ids are not followed across them, so findings there rest on counts",
+                    k + 1,
+                    k + 2
+                ),
+            ));
             continue;
         }
         let before = creators(k);

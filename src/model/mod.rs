@@ -648,6 +648,10 @@ pub struct Snapshot {
     pub warnings: Vec<String>,
     /// A gccgo (libgo) traceback: frames without arguments and offsets.
     pub gccgo: bool,
+    /// The line of a crash that printed this dump as its process ended (a
+    /// `panic:`, a `fatal error:`, a signal such as `SIGQUIT: quit`): no
+    /// later snapshot is of the same process.
+    pub ends_process: Option<String>,
 }
 
 impl Snapshot {
@@ -669,6 +673,7 @@ impl Snapshot {
             samples: Vec::new(),
             warnings: Vec::new(),
             gccgo: false,
+            ends_process: None,
         }
     }
 

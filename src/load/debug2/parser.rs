@@ -203,6 +203,9 @@ pub(super) struct Parser<'a> {
     pub(super) first_header: Option<u64>,
     /// Non-dump text since the last goroutine of the current dump.
     pub(super) broken: bool,
+    /// The last crash line (see [`crash_line`]) since a dump began: the
+    /// next dump is what the crash printed.
+    pub(super) crash: Option<String>,
     /// A blank line since the last dump line of the open goroutine.
     pub(super) after_blank: bool,
     /// The last line (without newline) looked like a cut frame line.
@@ -284,6 +287,7 @@ impl<'a> Parser<'a> {
             prefix: Prefix::default(),
             first_header: None,
             broken: false,
+            crash: None,
             after_blank: false,
             cut_tail: false,
             total: 0,
@@ -1047,6 +1051,9 @@ impl<'a> Parser<'a> {
     pub(super) fn foreign(&mut self, no: u64, t: &str, newline: bool) {
         let untrimmed = t;
         let t = t.trim();
+        if crash_line(t) {
+            self.crash = Some(t.chars().take(120).collect());
+        }
         if let Some(g) = &self.g {
             // Text after a blank line, after a complete goroutine (its
             // `created by` file line) or that starts a new program state
@@ -1078,6 +1085,7 @@ impl<'a> Parser<'a> {
         snap.sample_types = vec![ValueType::new("goroutine", "count")];
         snap.default_sample_type = Some(0);
         snap.warnings.append(&mut self.loose_warnings);
+        snap.ends_process = self.crash.take();
         self.dump = Some(Dump {
             snap,
             ids: FxHashSet::default(),
@@ -1356,6 +1364,15 @@ pub(super) fn is_crash_relay(snap: &Snapshot, prev_ids: &FxHashSet<u64>) -> bool
     g0
 }
 
+/// A line the runtime prints as a crash ends its process, before the
+/// goroutines: `panic: …`, `fatal error: …`, or a signal (`SIGQUIT: quit`,
+/// `SIGSEGV: segmentation violation`).
+fn crash_line(t: &str) -> bool {
+    t.starts_with("panic: ")
+        || t.starts_with("fatal error: ")
+        || (t.starts_with("SIG") && is_break_marker(t))
+}
+
 /// Moves the samples of `from` into `into`, re-interning their frames
 /// (normalized names normalize to themselves).
 pub(super) fn merge_into(into: &mut Snapshot, from: Snapshot) {
@@ -1364,9 +1381,13 @@ pub(super) fn merge_into(into: &mut Snapshot, from: Snapshot) {
         samples,
         warnings,
         gccgo,
+        ends_process,
         ..
     } = from;
     into.gccgo |= gccgo;
+    if into.ends_process.is_none() {
+        into.ends_process = ends_process;
+    }
     let remap = |into: &mut Snapshot, id: FrameId| {
         let f = table.frame(id);
         into.table.intern_frame(
