@@ -851,6 +851,13 @@ fn ids_are_not_followed_across_snapshots_of_different_processes() {
     // the restart, where ids 15..=19 name other goroutines.
     let f = find(&report.findings, "worker").expect("a finding");
     assert_eq!(f.survivors, vec![None, Some(20)], "{f:?}");
+    // Its counts-only reading says what would decide for such snapshots.
+    assert!(
+        f.decide
+            .starts_with("Counts only: the 3 snapshots are not all of one process"),
+        "{}",
+        f.decide
+    );
 }
 
 #[test]

@@ -1831,9 +1831,15 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                 .then(|| rise_by_chance(&s.values))
         })
     };
-    let ambiguous = format!(
-        "Counts only: {n} snapshots without goroutine ids cannot tell leaked goroutines from a burst of short-lived ones. A goroutine?debug=2 snapshot (do the same goroutine ids stay?) or more snapshots would decide."
-    );
+    let ambiguous = if s.across_processes {
+        format!(
+            "Counts only: the {n} snapshots are not all of one process, so goroutine ids cannot be followed across them, and counts of different processes are no trend in time. Two or more goroutine?debug=2 snapshots of one process (do the same goroutine ids stay?) would decide."
+        )
+    } else {
+        format!(
+            "Counts only: {n} snapshots without goroutine ids cannot tell leaked goroutines from a burst of short-lived ones. A goroutine?debug=2 snapshot (do the same goroutine ids stay?) or more snapshots would decide."
+        )
+    };
     let mut j = if never && growth {
         Judgement::new(
             if n >= 3 { base.up() } else { base },
@@ -1975,6 +1981,14 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
     if !never {
         j.counts_only = true;
         j.would_decide = Some(ambiguous);
+        if s.across_processes {
+            // Each process started afresh: its count says how far it got,
+            // not that the same goroutines piled up.
+            j.confidence = (j.confidence - 0.1).max(0.1);
+            j.notes.push(
+                "the snapshots are not all of one process (see the notes): counts taken in different processes, each from its own start, are weaker evidence of growth than counts of one".into(),
+            );
+        }
         if s.waits_grow() {
             j.confidence += 0.1;
             j.notes.push(

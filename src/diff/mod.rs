@@ -403,6 +403,9 @@ pub struct Series {
     /// A group blocked in WaitGroup.Wait (ids known): the long-lived
     /// goroutines it waits for, as far as the dump shows them ([`Siblings`]).
     pub waits_for: Option<Siblings>,
+    /// The snapshots are not all of one process ([`process_breaks`]): its
+    /// goroutine ids were not followed across the break.
+    pub across_processes: bool,
     /// debug=1: the runtime frames the text hid at the top of the stack
     /// (three for a channel operation, two for a select); 0 elsewhere.
     pub hidden_frames: u8,
@@ -765,7 +768,9 @@ pub fn diff_groups(
     let mut ids_known: Vec<bool> = ids.iter().map(|f| f.known).collect();
     let ends: Vec<Option<&str>> = ids.iter().map(|f| f.ends_process.as_deref()).collect();
     let mut notes = Vec::new();
+    let mut breaks = 0;
     for (k, note) in process_breaks(&per, &ids_known, &ends) {
+        breaks += 1;
         ids_known[k] = false;
         for g in &mut per[k] {
             g.ids.clear();
@@ -1023,6 +1028,7 @@ pub fn diff_groups(
             id_runs,
             id_clock,
             waits_for: None,
+            across_processes: breaks > 0,
             hidden_frames: present
                 .iter()
                 .flatten()
