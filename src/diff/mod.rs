@@ -1074,29 +1074,34 @@ pub fn diff_groups(
 /// shows only while it runs finalizers): the snapshots are not in the order
 /// they were taken, or one of them is incomplete.
 pub fn out_of_order(per: &[Vec<Group>], ids_known: &[bool]) -> Option<String> {
-    // Each id: the last snapshot it was in.
-    let mut seen: FxHashMap<u64, usize> = FxHashMap::default();
-    let mut gaps: Vec<(u64, usize, usize)> = Vec::new();
-    for (k, groups) in per.iter().enumerate() {
-        if !ids_known[k] {
-            continue;
-        }
-        for g in groups.iter().filter(|g| !g.background) {
-            for &id in &g.ids {
-                let last = seen.entry(id).or_insert(k);
-                if *last != k {
-                    // Present before: in the last snapshot that knows ids?
-                    let previous = (0..k).rev().find(|&j| ids_known[j]);
-                    if previous != Some(*last) {
-                        gaps.push((id, *last, k));
-                    }
-                    *last = k;
-                }
-            }
-        }
+    let ids_of = |k: usize| -> FxHashSet<u64> {
+        per[k]
+            .iter()
+            .filter(|g| !g.background)
+            .flat_map(|g| g.ids.iter().copied())
+            .collect()
+    };
+    // Three consecutive snapshots that know ids at a time (two sets held):
+    // ids of the third that were in the first but not in the second.
+    let known: Vec<usize> = (0..per.len()).filter(|&k| ids_known[k]).collect();
+    let mut gaps: Vec<(u64, usize, usize, usize)> = Vec::new();
+    let mut sets: Option<(FxHashSet<u64>, FxHashSet<u64>)> = None;
+    for w in known.windows(3) {
+        let (first, middle) = match sets.take() {
+            Some((_, b)) => (b, ids_of(w[1])),
+            None => (ids_of(w[0]), ids_of(w[1])),
+        };
+        gaps.extend(
+            per[w[2]]
+                .iter()
+                .filter(|g| !g.background)
+                .flat_map(|g| g.ids.iter())
+                .filter(|id| first.contains(id) && !middle.contains(id))
+                .map(|&id| (id, w[0], w[2], w[1])),
+        );
+        sets = Some((first, middle));
     }
-    let &(id, was, back) = gaps.iter().min_by_key(|g| g.0)?;
-    let missing = (was + 1..back).find(|&j| ids_known[j])?;
+    let &(id, was, back, missing) = gaps.iter().min_by_key(|g| (g.1, g.0))?;
     Some(format!(
         "goroutine {id} is in snapshots {} and {} but not in snapshot {}{}: a goroutine that ended does not come back, so the snapshots are not in the order they were taken (text records no time: give them in that order), or snapshot {} is incomplete",
         was + 1,
