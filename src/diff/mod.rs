@@ -749,10 +749,9 @@ pub fn diff(
 /// tables, stacks collected, profiler frames skipped): their groups in
 /// order, what each says of its goroutine ids ([`IdFacts`]), the
 /// operation of every goroutine of the last one by id (when it knows
-/// them), and whether they are memory profiles.
-/// Returns the series and
-/// notes for the report (snapshots whose goroutine ids cannot be followed:
-/// [`process_breaks`]).
+/// them), and whether they are memory profiles. Returns the series and
+/// notes for the report: snapshots whose goroutine ids cannot be followed
+/// ([`process_breaks`]) or that are out of order ([`out_of_order`]).
 pub fn diff_groups(
     mut per: Vec<Vec<Group>>,
     ids: &[IdFacts],
