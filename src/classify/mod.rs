@@ -918,18 +918,16 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         // alternative.
         // Conversely a debug=2 wait reason names a nil channel or a select
         // with no cases where there is one.
-        if wait.never_wakes() {
-            alternatives.retain(|a| {
-                catalog
-                    .get(a)
-                    .is_none_or(|e| e.ops.is_empty() || e.ops.contains(&wait))
-            });
-        } else if !s.states.is_empty() {
-            alternatives.retain(|a| {
-                catalog
-                    .get(a)
-                    .is_none_or(|e| e.ops.is_empty() || !e.ops.iter().all(|o| o.never_wakes()))
-            });
+        if wait.never_wakes() || !s.states.is_empty() {
+            let possible = |ops: &[BlockingOp]| {
+                ops.is_empty()
+                    || if wait.never_wakes() {
+                        ops.contains(&wait)
+                    } else {
+                        !ops.iter().all(|o| o.never_wakes())
+                    }
+            };
+            alternatives.retain(|a| catalog.get(a).is_none_or(|e| possible(&e.ops)));
         }
         let score = score(s, confidence);
         let f = Finding {

@@ -766,10 +766,10 @@ pub fn diff_groups(
     // break is read as counts only.
     let mut ids_known: Vec<bool> = ids.iter().map(|f| f.known).collect();
     let ends: Vec<Option<&str>> = ids.iter().map(|f| f.ends_process.as_deref()).collect();
-    let mut notes = Vec::new();
-    let mut breaks = 0;
-    for (k, note) in process_breaks(&per, &ids_known, &ends) {
-        breaks += 1;
+    let breaks = process_breaks(&per, &ids_known, &ends);
+    let across_processes = !breaks.is_empty();
+    let mut notes = Vec::with_capacity(breaks.len());
+    for (k, note) in breaks {
         ids_known[k] = false;
         for g in &mut per[k] {
             g.ids.clear();
@@ -1027,7 +1027,7 @@ pub fn diff_groups(
             id_runs,
             id_clock,
             waits_for: None,
-            across_processes: breaks > 0,
+            across_processes,
             hidden_frames: present
                 .iter()
                 .flatten()
@@ -1073,32 +1073,27 @@ pub fn diff_groups(
 /// shows only while it runs finalizers): the snapshots are not in the order
 /// they were taken, or one of them is incomplete.
 pub fn out_of_order(per: &[Vec<Group>], ids_known: &[bool]) -> Option<String> {
-    let ids_of = |k: usize| -> FxHashSet<u64> {
+    let ids_in = |k: usize| {
         per[k]
             .iter()
             .filter(|g| !g.background)
             .flat_map(|g| g.ids.iter().copied())
-            .collect()
     };
     // Three consecutive snapshots that know ids at a time (two sets held):
     // ids of the third that were in the first but not in the second.
     let known: Vec<usize> = (0..per.len()).filter(|&k| ids_known[k]).collect();
     let mut gaps: Vec<(u64, usize, usize, usize)> = Vec::new();
-    let mut sets: Option<(FxHashSet<u64>, FxHashSet<u64>)> = None;
+    // The set of the window's first snapshot: the last window's middle.
+    let mut before: Option<FxHashSet<u64>> = None;
     for w in known.windows(3) {
-        let (first, middle) = match sets.take() {
-            Some((_, b)) => (b, ids_of(w[1])),
-            None => (ids_of(w[0]), ids_of(w[1])),
-        };
+        let first = before.take().unwrap_or_else(|| ids_in(w[0]).collect());
+        let middle: FxHashSet<u64> = ids_in(w[1]).collect();
         gaps.extend(
-            per[w[2]]
-                .iter()
-                .filter(|g| !g.background)
-                .flat_map(|g| g.ids.iter())
+            ids_in(w[2])
                 .filter(|id| first.contains(id) && !middle.contains(id))
-                .map(|&id| (id, w[0], w[2], w[1])),
+                .map(|id| (id, w[0], w[2], w[1])),
         );
-        sets = Some((first, middle));
+        before = Some(middle);
     }
     let &(id, was, back, missing) = gaps.iter().min_by_key(|g| (g.1, g.0))?;
     Some(format!(
@@ -1106,13 +1101,18 @@ pub fn out_of_order(per: &[Vec<Group>], ids_known: &[bool]) -> Option<String> {
         was + 1,
         back + 1,
         missing + 1,
-        match gaps.len() - 1 {
-            0 => String::new(),
-            1 => " (and one more id like it)".to_string(),
-            m => format!(" (and {m} more ids like it)"),
-        },
+        more_like_it(gaps.len() - 1),
         missing + 1
     ))
+}
+
+/// ` (and N more ids like it)` after the one id a note names.
+fn more_like_it(more: usize) -> String {
+    match more {
+        0 => String::new(),
+        1 => " (and one more id like it)".to_string(),
+        m => format!(" (and {m} more ids like it)"),
+    }
 }
 
 /// Consecutive snapshots whose goroutine ids cannot be followed from one to
@@ -1183,11 +1183,7 @@ pub fn process_breaks(
                 k + 2,
                 site(was),
                 site(now),
-                match conflicts.len() - 1 {
-                    0 => String::new(),
-                    1 => " (and one more id like it)".to_string(),
-                    m => format!(" (and {m} more ids like it)"),
-                },
+                more_like_it(conflicts.len() - 1),
             ),
         ));
     }

@@ -270,16 +270,12 @@ pub fn order(snaps: &mut Vec<&Snapshot>) -> Vec<String> {
         return warnings;
     }
     let times: Vec<Option<i64>> = snaps.iter().map(|s| s.time_nanos).collect();
-    let given: Vec<String> = snaps.iter().map(|s| s.name()).collect();
     if times.iter().all(|t| t.is_some()) {
-        snaps.sort_by_key(|s| s.time_nanos);
-        let now: Vec<String> = snaps.iter().map(|s| s.name()).collect();
-        if now != given {
-            warnings.push(format!(
-                "snapshots were given out of time order; ordered by recorded time: {}",
-                now.join(", ")
-            ));
-        }
+        warnings.extend(reorder(
+            snaps,
+            times,
+            "snapshots were given out of time order; ordered by recorded time",
+        ));
     } else if times.iter().all(|t| t.is_none()) {
         let files: Vec<String> = snaps
             .iter()
@@ -291,19 +287,11 @@ pub fn order(snaps: &mut Vec<&Snapshot>) -> Vec<String> {
             .collect();
         let same_dump = snaps.iter().all(|s| s.index_in_source == 0);
         if let Some(numbers) = numbers_in_names(&files).filter(|_| same_dump) {
-            if numbers.windows(2).any(|w| w[1] < w[0]) {
-                let mut by: Vec<(u128, &Snapshot)> =
-                    numbers.into_iter().zip(snaps.iter().copied()).collect();
-                by.sort_by_key(|&(n, _)| n);
-                for (slot, (_, s)) in snaps.iter_mut().zip(by) {
-                    *slot = s;
-                }
-                let now: Vec<String> = snaps.iter().map(|s| s.name()).collect();
-                warnings.push(format!(
-                    "snapshots were given out of the order of the numbers in their names (none records its time); ordered by them: {}",
-                    now.join(", ")
-                ));
-            }
+            warnings.extend(reorder(
+                snaps,
+                numbers,
+                "snapshots were given out of the order of the numbers in their names (none records its time); ordered by them",
+            ));
         }
     } else {
         let known: Vec<i64> = times.iter().flatten().copied().collect();
@@ -315,6 +303,19 @@ pub fn order(snaps: &mut Vec<&Snapshot>) -> Vec<String> {
         }
     }
     warnings
+}
+
+/// Sorts `snaps` by `keys` (one each; equal keys keep their order) and,
+/// when that changed the order, returns `why` with the new order.
+fn reorder<K: Ord>(snaps: &mut Vec<&Snapshot>, keys: Vec<K>, why: &str) -> Option<String> {
+    if keys.windows(2).all(|w| w[0] <= w[1]) {
+        return None;
+    }
+    let mut by: Vec<(K, &Snapshot)> = keys.into_iter().zip(snaps.iter().copied()).collect();
+    by.sort_by(|a, b| a.0.cmp(&b.0));
+    *snaps = by.into_iter().map(|(_, s)| s).collect();
+    let now: Vec<String> = snaps.iter().map(|s| s.name()).collect();
+    Some(format!("{why}: {}", now.join(", ")))
 }
 
 #[cfg(test)]
