@@ -915,3 +915,36 @@ fn a_dump_a_crash_printed_is_the_last_of_its_process() {
     let report = written::analyze_written_report(&[workers.clone(), crash], "debug2.txt");
     assert!(!noted(&report, "snapshot"), "{:?}", report.notes);
 }
+
+#[test]
+fn a_logged_panic_line_does_not_make_a_written_dump_a_crash() {
+    // The program logged a recovered panic, then wrote its goroutines with
+    // pprof (the writer is on top of the first stack): the process lives
+    // on, and ids are followed into the next dump.
+    let writer = "goroutine 7 [running]:\nruntime/pprof.writeGoroutineStacks({0x8a2f40, 0xc0000a6000})\n\t/usr/local/go/src/runtime/pprof/pprof.go:816 +0x101\nruntime/pprof.writeGoroutine({0x8a2f40?, 0xc0000a6000?}, 0x2)\n\t/usr/local/go/src/runtime/pprof/pprof.go:779 +0x15\nmain.snapshot()\n\t/src/app/main.go:40 +0x2b\n\n";
+    let at = |n: u64| {
+        format!(
+            "{writer}{}",
+            dump(&many(20, 10 * n, "chan send", "worker", 20, 5))
+        )
+    };
+    let logged = format!(
+        "2026/12/02 08:00:01 handler: panic: runtime error: index out of range [recovered]\npanic: runtime error: index out of range [3] with length 3\n\n{}",
+        at(1)
+    );
+    let report = written::analyze_written_report(&[logged, at(2), at(3)], "debug2.txt");
+    assert!(!noted(&report, "snapshot 1"), "{:?}", report.notes);
+    let f = find(&report.findings, "worker").expect("a finding");
+    assert_eq!(f.survivors, vec![Some(10), Some(20)], "{f:?}");
+    // The same dump without the writer is what the crash printed.
+    let crash = format!(
+        "panic: runtime error: index out of range [3] with length 3\n\n{}",
+        dump(&many(20, 10, "chan send", "worker", 20, 5))
+    );
+    let report = written::analyze_written_report(&[crash, at(2), at(3)], "debug2.txt");
+    assert!(
+        noted(&report, "snapshot 1 is what a crash printed"),
+        "{:?}",
+        report.notes
+    );
+}

@@ -951,17 +951,24 @@ impl<'a> Parser<'a> {
     /// of a stack starts a new profile, as it always comes first. Shared
     /// with the block-parallel path, as are [`Parser::frame_fits`],
     /// [`Parser::created`], [`Parser::set_parent`] and [`Parser::elided`].
+    ///
+    /// The writer also shows that the program wrote the dump (pprof), so
+    /// it is not what a crash printed: a `panic:` line before it was
+    /// logged, not the crash's.
     #[inline]
     pub(super) fn frame_start(&mut self, writer: bool) {
-        if writer
-            && self.stack.is_empty()
-            && self
+        if writer && self.stack.is_empty() {
+            if self
                 .dump
                 .as_ref()
                 .is_some_and(|d| !d.snap.samples.is_empty())
-        {
-            self.finish_dump();
-            self.start_dump(false);
+            {
+                self.finish_dump();
+                self.start_dump(false);
+            }
+            if let Some(d) = &mut self.dump {
+                d.snap.ends_process = None;
+            }
         }
     }
 
