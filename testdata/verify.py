@@ -17,7 +17,9 @@ For every program directory under captures/ (go1.27, go1.19, untrimmed/...):
     must end at least 1.5 times where it started; one whose 6th column
     says `held` was stuck before the first snapshot, and its debug=2 dumps
     hold the same number (at least one) of goroutines waiting on a nil
-    channel in every snapshot.
+    channel in every snapshot; a control whose 6th column says `shifts` is
+    a fixed set of goroutines changing state: its total holds while one of
+    its stacks grows strictly.
 Prints a table of counts per snapshot and exits non-zero on any failure.
 Standard library only (a tiny protobuf reader is included).
 """
@@ -238,6 +240,7 @@ def main():
         churn = len(row) > 5 and row[5] in ("churn", "fills")
         step = len(row) > 5 and row[5] == "step"
         held = len(row) > 5 and row[5] == "held"
+        shifts = len(row) > 5 and row[5] == "shifts"
         for ver in ("go1.27", "go1.19"):
             if gover not in ("all", ver):
                 continue
@@ -260,6 +263,8 @@ def main():
             if pattern == "none":
                 if churn:
                     continue
+                if shifts and (len(set(r["totals"])) != 1 or not strictly_growing(r["leaking"])):
+                    fail("%s %s: expected a fixed total with a stack that grows, got totals %s, growing %s" % (ver, prog, r["totals"], r["leaking"]))
                 if kind == "heap":
                     if len(series) < 3 or series[-1] > series[0] * 1.25 + 65536:
                         fail("%s %s: control grows: %s %s" % (ver, prog, what, series))

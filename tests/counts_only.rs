@@ -287,3 +287,37 @@ fn growth_that_came_nearly_all_at_the_last_step_is_one_step() {
         assert_eq!(f.severity, Severity::Medium, "{counts:?}: {f:?}");
     }
 }
+
+const IDLE: &[(&str, u32)] = &[("main.worker", 20)];
+const BUSY: &[(&str, u32)] = &[("sync.(*Mutex).Lock", 81), ("main.worker", 30)];
+
+#[test]
+fn a_fixed_pool_changing_state_reads_low_in_counts_too() {
+    // Twelve workers in every snapshot: idle ones (a receive: three hidden
+    // frames) grow 3 → 6 → 9 → 12 as the busy ones, in a Lock, thin out.
+    let d: Vec<String> = [3, 6, 9, 12]
+        .iter()
+        .map(|&idle| profile(&[(idle, 3, IDLE), (12 - idle, 2, BUSY)]))
+        .collect();
+    let found = analyze(&d);
+    let f = found
+        .iter()
+        .find(|f| f.counts == vec![3, 6, 9, 12])
+        .expect("the idle group");
+    assert_eq!(f.severity, Severity::Low, "{f:?}");
+    assert!(
+        f.decided_by.starts_with("a fixed set changing state"),
+        "{f:?}"
+    );
+    // The same idle group in a pool that grows with it is another matter.
+    let d: Vec<String> = [3, 6, 9, 12]
+        .iter()
+        .map(|&idle| profile(&[(idle, 3, IDLE), (9, 2, BUSY)]))
+        .collect();
+    let found = analyze(&d);
+    let f = found
+        .iter()
+        .find(|f| f.counts == vec![3, 6, 9, 12])
+        .expect("the idle group");
+    assert!(f.severity >= Severity::Medium, "{f:?}");
+}

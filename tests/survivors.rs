@@ -948,3 +948,69 @@ fn a_logged_panic_line_does_not_make_a_written_dump_a_crash() {
         report.notes
     );
 }
+
+/// Twelve workers (ids 100..=111, one family: `main.worker` started by
+/// `main.dispatch`): `idle` of them in `chan receive` at line 20, the rest
+/// in `state` at line `busy_line`.
+fn pool(idle: &[u64], state: &'static str, busy_line: u32) -> String {
+    let g: Vec<G> = (100..112)
+        .map(|id| {
+            if idle.contains(&id) {
+                (id, "chan receive", "worker", 20, 5)
+            } else {
+                (id, state, "worker", busy_line, 5)
+            }
+        })
+        .collect();
+    dump(&g)
+}
+
+#[test]
+fn a_fixed_pool_changing_state_is_not_a_leak() {
+    // The idle workers grow 3 → 6 → 9 while the pool holds at 12, and
+    // workers go back and forth: 100..=102 idle, then busy, then idle.
+    let d = [
+        pool(&[100, 101, 102], "sync.Mutex.Lock", 30),
+        pool(&[103, 104, 105, 106, 107, 108], "sync.Mutex.Lock", 30),
+        pool(
+            &[100, 101, 102, 106, 107, 108, 109, 110, 111],
+            "sync.Mutex.Lock",
+            30,
+        ),
+    ];
+    let found = analyze(&d);
+    let f = found
+        .iter()
+        .find(|f| f.counts == vec![3, 6, 9])
+        .expect("the idle group");
+    assert_eq!(f.severity, Severity::Low, "{f:?}");
+    assert!(
+        f.decided_by.starts_with(
+            "a fixed set changing state: the goroutines that run main.worker number 12 → 12 → 12"
+        ),
+        "{f:?}"
+    );
+    assert!(
+        found.iter().all(|f| f.severity < Severity::Medium),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_fixed_pool_whose_workers_stay_stuck_is_still_reported() {
+    // The same pool, but the workers that block (sending on a channel
+    // nobody reads) never come back: 3 → 6 → 9 stuck, none leaves. The
+    // pool's size holds, yet it drains.
+    let stuck = |n: u64| -> Vec<u64> { (100..112).filter(|id| *id >= 100 + n).collect() };
+    let d = [
+        pool(&stuck(3), "chan send", 40),
+        pool(&stuck(6), "chan send", 40),
+        pool(&stuck(9), "chan send", 40),
+    ];
+    let found = analyze(&d);
+    let f = found
+        .iter()
+        .find(|f| f.counts == vec![3, 6, 9])
+        .expect("the stuck group");
+    assert!(f.severity >= Severity::Medium, "{f:?}");
+}

@@ -1717,6 +1717,11 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                         sib.function
                     ),
                 ))
+            } else if let Some(why) = fixed_set(s, &counts).filter(|_| s.left_total() > 0) {
+                // Where ids show it: some of the group left it again (a
+                // fixed set whose members stay stuck one by one is a pool
+                // draining, not changing state).
+                Some(why)
             } else {
                 // Ids are a clock of the goroutines the process started: a
                 // leak takes a steady share of them, a set that fills takes
@@ -1976,6 +1981,15 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             "were they stuck, {creator} would wait for ever and start no more of them, and its own goroutines would pile up instead"
         ));
     }
+    let shift = (!never && !s.waits_grow() && j.severity > Severity::Low)
+        .then(|| fixed_set(s, &counts))
+        .flatten();
+    if let Some((why, decide)) = shift {
+        j = Judgement::new(Severity::Low, j.confidence.min(0.3), why);
+        j.would_decide = Some(decide);
+        j.counts_only = true;
+        return j;
+    }
     if !never {
         j.counts_only = true;
         j.would_decide = Some(ambiguous);
@@ -2220,6 +2234,45 @@ fn judge_single(s: &Series, base: Severity, never: bool) -> Judgement {
         "One snapshot shows no trend: a second goroutine?debug=2 snapshot later (do the same goroutine ids stay?) would decide.".into(),
     );
     j
+}
+
+/// A group that grew at two or more steps while the goroutines that run
+/// the same function, in every state (its [`crate::diff::Family`]), grew
+/// at one of them at most: the rest of its
+/// growth is the same goroutines moving into it from another state (the
+/// workers of a fixed pool between jobs, caught idle more often), not new
+/// goroutines, which a leak adds at each step. The decision and what
+/// would decide, for `low`.
+fn fixed_set(s: &Series, counts: &str) -> Option<(String, String)> {
+    let family = s.family.as_ref()?;
+    let shift = family.shift(&s.values)?;
+    let set = fmt_counts(&family.counts, "goroutines");
+    let why = match shift.family_grew.first() {
+        Some(&k) => format!(
+            "a set that stopped growing: the goroutines that run {} number {set} in all their states, so only at step {} → {} did new ones join; at its other steps this group ({counts}) grew by goroutines of that set moving into it from another state (the workers of a fixed pool between jobs), not by new goroutines, which a leak adds at each step",
+            family.entry,
+            k + 1,
+            k + 2
+        ),
+        None => format!(
+            "a fixed set changing state: the goroutines that run {} number {set} in all their states, so this group ({counts}) grew only by goroutines of that set moving into it from another state (the workers of a fixed pool between jobs), not by new goroutines, which a leak adds at each step",
+            family.entry
+        ),
+    };
+    let decide = if s.survivors.iter().all(Option::is_some) && !s.survivors.is_empty() {
+        format!(
+            "Later snapshots would show whether the goroutines that run {} keep their number (a fixed set) or grow (a leak).",
+            family.entry
+        )
+    } else {
+        // Counts only: a set whose members get stuck one by one (a pool
+        // draining) holds its number too.
+        format!(
+            "Counts only: a fixed set whose goroutines come and go between states and one whose goroutines get stuck in this state one by one (a pool draining: it holds its number too) give the same counts. Two goroutine?debug=2 snapshots (do goroutines leave this group again?) would decide; later snapshots would show whether the goroutines that run {} keep their number.",
+            family.entry
+        )
+    };
+    Some((why, decide))
 }
 
 /// Parents (Go 1.21+ `created by … in goroutine N`): children whose parent

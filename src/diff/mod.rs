@@ -403,6 +403,9 @@ pub struct Series {
     /// A group blocked in WaitGroup.Wait (ids known): the long-lived
     /// goroutines it waits for, as far as the dump shows them ([`Siblings`]).
     pub waits_for: Option<Siblings>,
+    /// Goroutine profiles: every goroutine that runs the same function as
+    /// the group (its stack's bottom frame), in any state ([`Family`]).
+    pub family: Option<Family>,
     /// The snapshots are not all of one process ([`process_breaks`]): its
     /// goroutine ids were not followed across the break.
     pub across_processes: bool,
@@ -465,6 +468,48 @@ pub struct Series {
     /// count and the sampling period; empty when unknown.
     pub sigma: Vec<f64>,
     pub trend: Trend,
+}
+
+/// The goroutines started like a group's (the same function at the bottom
+/// of the stack), in every state: the workers of one pool whether idle,
+/// busy or waiting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Family {
+    /// The function they run (the bottom frame of the stack).
+    pub entry: String,
+    /// How many per snapshot, the group's own included.
+    pub counts: Vec<i64>,
+}
+
+/// How a group grew against its [`Family`]: the steps at which it grew,
+/// and those of them at which the family grew too (where new goroutines
+/// may have joined it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FamilyShift {
+    pub grew: Vec<usize>,
+    pub family_grew: Vec<usize>,
+}
+
+impl Family {
+    /// Whether the group (`values`) grew at two or more steps, and its
+    /// family at no more than one of them: the rest of its growth is
+    /// goroutines that were already running the same function, in another
+    /// state, moving into the group (a fixed pool's workers between jobs),
+    /// not new goroutines, which a leak adds at each step.
+    pub fn shift(&self, values: &[i64]) -> Option<FamilyShift> {
+        if self.counts.len() != values.len() {
+            return None;
+        }
+        let grew: Vec<usize> = (0..values.len().saturating_sub(1))
+            .filter(|&k| values[k + 1] > values[k])
+            .collect();
+        let family_grew: Vec<usize> = grew
+            .iter()
+            .copied()
+            .filter(|&k| self.counts[k + 1] > self.counts[k])
+            .collect();
+        (grew.len() >= 2 && family_grew.len() <= 1).then_some(FamilyShift { grew, family_grew })
+    }
 }
 
 /// Where the parents of a group's goroutines are, in the last snapshot.
@@ -878,6 +923,21 @@ pub fn diff_groups(
             m
         })
         .collect();
+    // Goroutines per family, per snapshot.
+    let families: Vec<FxHashMap<FamilyKey<'_>, i64>> = per
+        .iter()
+        .map(|groups| {
+            let mut m: FxHashMap<FamilyKey<'_>, i64> = FxHashMap::default();
+            if !memory {
+                for g in groups {
+                    if let Some(k) = family_key(g) {
+                        *m.entry(k).or_default() += g.value(value_index);
+                    }
+                }
+            }
+            m
+        })
+        .collect();
     let mut out = Vec::with_capacity(slots.len());
     for (slot, (present, stacks)) in slots.into_iter().zip(stacks).enumerate() {
         let latest = present
@@ -1027,6 +1087,13 @@ pub fn diff_groups(
             id_runs,
             id_clock,
             waits_for: None,
+            family: family_key(latest).map(|k| Family {
+                entry: k.to_string(),
+                counts: families
+                    .iter()
+                    .map(|m| m.get(&k).copied().unwrap_or(0))
+                    .collect(),
+            }),
             across_processes,
             hidden_frames: present
                 .iter()
@@ -1203,6 +1270,20 @@ pub struct Siblings {
     /// Their count in the last snapshot, and how many survived its step.
     pub count: i64,
     pub survived: usize,
+}
+
+/// A group's family ([`Family`]): the function at the bottom of its
+/// goroutines' stack, the one their `go` statement started (every format
+/// shows it; only debug=2 names the statement, and a run may mix
+/// formats). None for a stack cut short, whose bottom frame is not where
+/// it started.
+type FamilyKey<'a> = &'a str;
+
+fn family_key(g: &Group) -> Option<FamilyKey<'_>> {
+    if g.elided || g.background {
+        return None;
+    }
+    Some(g.frames.last()?.function.as_str())
 }
 
 fn waits_for_siblings(out: &mut [Series]) {
@@ -1520,6 +1601,25 @@ mod tests {
     }
 
     #[test]
+    fn family_shift() {
+        let fam = |counts: &[i64]| Family {
+            entry: "main.worker".into(),
+            counts: counts.to_vec(),
+        };
+        // The pool ramps at the first step, then holds: one step of new
+        // goroutines, two of goroutines changing state.
+        let s = fam(&[2, 22, 22, 22]).shift(&[0, 16, 19, 20]).unwrap();
+        assert_eq!((s.grew, s.family_grew), (vec![0, 1, 2], vec![0]));
+        assert!(fam(&[12, 12, 12]).shift(&[3, 6, 9]).is_some());
+        // The family grows with the group: new goroutines at each step.
+        assert!(fam(&[20, 23, 26, 33]).shift(&[2, 4, 6, 12]).is_none());
+        // A group that grew once is another rule's (one step).
+        assert!(fam(&[12, 12, 12]).shift(&[3, 3, 9]).is_none());
+        // Counts of another length: no family known.
+        assert!(fam(&[12, 12]).shift(&[3, 6, 9]).is_none());
+    }
+
+    #[test]
     fn trend_statistics() {
         let t = Trend::judge(&[10, 20, 30], 0.0);
         assert!((t.slope - 10.0).abs() < 1e-9);
@@ -1534,7 +1634,48 @@ mod tests {
 /// group of unknown operation takes the operation the other snapshots
 /// (of any format) found for the same stack, when they found exactly one
 /// and its own snapshot has no group of that key already.
+///
+/// A receive not known to be plain (`ChanReceive` without
+/// runtime.chanrecv1 among its frames: a debug=1 record whose wrapper its
+/// snapshot could not place, or a debug=2 `chan receive`, which says so
+/// for a range too) is likewise the `for range` or comma-ok receive
+/// (`RangeReceive`) that another snapshot placed for the same stack: the
+/// same line is the same statement.
 fn unify_unknown_ops(per: &mut [Vec<Group>]) {
+    let ranged = one_op_per_stack(per, |op| op == BlockingOp::RangeReceive);
+    if !ranged.is_empty() {
+        let has_range: FxHashSet<(usize, &[u32], Option<u32>)> = per
+            .iter()
+            .enumerate()
+            .flat_map(|(si, groups)| {
+                groups
+                    .iter()
+                    .filter(|g| g.key.op == BlockingOp::RangeReceive)
+                    .map(move |g| (si, &*g.key.frames, g.key.created_by))
+            })
+            .collect();
+        let (ranged, has_range) = (&ranged, &has_range);
+        let renames: Vec<(usize, usize)> = per
+            .iter()
+            .enumerate()
+            .flat_map(|(si, groups)| {
+                groups.iter().enumerate().filter_map(move |(gi, g)| {
+                    let stack = (&*g.key.frames, g.key.created_by);
+                    (g.key.op == BlockingOp::ChanReceive
+                        && !g.plain_receive
+                        && !g.frames.iter().any(|f| f.function == "runtime.chanrecv1")
+                        && ranged.contains_key(&stack)
+                        && !has_range.contains(&(si, stack.0, stack.1)))
+                    .then_some((si, gi))
+                })
+            })
+            .collect();
+        for (si, gi) in renames {
+            let g = &mut per[si][gi];
+            g.key.op = BlockingOp::RangeReceive;
+            g.op = BlockingOp::RangeReceive;
+        }
+    }
     let known_op = |op: BlockingOp| op != BlockingOp::Other;
     let found = one_op_per_stack(per, known_op);
     // The snapshots that have each stack known.
