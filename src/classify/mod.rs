@@ -2249,7 +2249,7 @@ fn fixed_set(s: &Series, counts: &str) -> Option<(String, String)> {
     let set = fmt_counts(&family.counts, "goroutines");
     let why = match shift.family_grew.first() {
         Some(&k) => format!(
-            "a set that stopped growing: the goroutines that run {} number {set} in all their states, so only at step {} → {} did new ones join; at its other steps this group ({counts}) grew by goroutines of that set moving into it from another state (the workers of a fixed pool between jobs), not by new goroutines, which a leak adds at each step",
+            "a set that stopped growing: the goroutines that run {} number {set} in all their states, and from step {} → {} on grew at that step only; at its other steps this group ({counts}) grew by goroutines of that set moving into it from another state (the workers of a fixed pool between jobs), not by new goroutines, which a leak adds at each step",
             family.entry,
             k + 1,
             k + 2

@@ -491,24 +491,27 @@ pub struct FamilyShift {
 }
 
 impl Family {
-    /// Whether the group (`values`) grew at two or more steps, and its
-    /// family at no more than one of them: the rest of its growth is
-    /// goroutines that were already running the same function, in another
-    /// state, moving into the group (a fixed pool's workers between jobs),
-    /// not new goroutines, which a leak adds at each step.
+    /// Whether the group (`values`) grew at two or more steps while its
+    /// family, from the group's first step of growth on, grew at that step
+    /// at most (a pool that ramped up, then held): the rest of the group's
+    /// growth is goroutines that were already running the same function,
+    /// in another state, moving into the group (a fixed pool's workers
+    /// between jobs), not new goroutines, which a leak adds at each step.
     pub fn shift(&self, values: &[i64]) -> Option<FamilyShift> {
-        if self.counts.len() != values.len() {
+        let c = &self.counts;
+        if c.len() != values.len() {
             return None;
         }
         let grew: Vec<usize> = (0..values.len().saturating_sub(1))
             .filter(|&k| values[k + 1] > values[k])
             .collect();
-        let family_grew: Vec<usize> = grew
-            .iter()
-            .copied()
-            .filter(|&k| self.counts[k + 1] > self.counts[k])
+        let (&first, _) = grew.split_first()?;
+        let held = (first + 1..c.len() - 1).all(|k| c[k + 1] <= c[k]);
+        let family_grew: Vec<usize> = (c[first + 1] > c[first])
+            .then_some(first)
+            .into_iter()
             .collect();
-        (grew.len() >= 2 && family_grew.len() <= 1).then_some(FamilyShift { grew, family_grew })
+        (grew.len() >= 2 && held).then_some(FamilyShift { grew, family_grew })
     }
 }
 
@@ -1615,6 +1618,12 @@ mod tests {
         assert!(fam(&[20, 23, 26, 33]).shift(&[2, 4, 6, 12]).is_none());
         // A group that grew once is another rule's (one step).
         assert!(fam(&[12, 12, 12]).shift(&[3, 3, 9]).is_none());
+        // The family held at one step but grew after it: not a set that
+        // stopped growing.
+        assert!(fam(&[19, 18, 59]).shift(&[3, 6, 19]).is_none());
+        // It may ramp before the group grows at all.
+        let s = fam(&[0, 12, 12, 12]).shift(&[0, 0, 3, 6]).unwrap();
+        assert_eq!((s.grew, s.family_grew), (vec![1, 2], vec![]));
         // Counts of another length: no family known.
         assert!(fam(&[12, 12]).shift(&[3, 6, 9]).is_none());
     }
