@@ -293,31 +293,26 @@ const BUSY: &[(&str, u32)] = &[("sync.(*Mutex).Lock", 81), ("main.worker", 30)];
 
 #[test]
 fn a_fixed_pool_changing_state_reads_low_in_counts_too() {
-    // Twelve workers in every snapshot: idle ones (a receive: three hidden
-    // frames) grow 3 → 6 → 9 → 12 as the busy ones, in a Lock, thin out.
-    let d: Vec<String> = [3, 6, 9, 12]
-        .iter()
-        .map(|&idle| profile(&[(idle, 3, IDLE), (12 - idle, 2, BUSY)]))
-        .collect();
-    let found = analyze(&d);
-    let f = found
-        .iter()
-        .find(|f| f.counts == vec![3, 6, 9, 12])
-        .expect("the idle group");
+    // The idle workers (a receive: three hidden frames) grow 3 → 6 → 9 →
+    // 12; `busy(idle)` of them wait in a Lock.
+    let idle_group = |busy: fn(i64) -> i64| {
+        let d: Vec<String> = [3, 6, 9, 12]
+            .iter()
+            .map(|&idle| profile(&[(idle, 3, IDLE), (busy(idle), 2, BUSY)]))
+            .collect();
+        analyze(&d)
+            .into_iter()
+            .find(|f| f.counts == vec![3, 6, 9, 12])
+            .expect("the idle group")
+    };
+    // Twelve workers in every snapshot: the busy ones thin out.
+    let f = idle_group(|idle| 12 - idle);
     assert_eq!(f.severity, Severity::Low, "{f:?}");
     assert!(
         f.decided_by.starts_with("a fixed set changing state"),
         "{f:?}"
     );
     // The same idle group in a pool that grows with it is another matter.
-    let d: Vec<String> = [3, 6, 9, 12]
-        .iter()
-        .map(|&idle| profile(&[(idle, 3, IDLE), (9, 2, BUSY)]))
-        .collect();
-    let found = analyze(&d);
-    let f = found
-        .iter()
-        .find(|f| f.counts == vec![3, 6, 9, 12])
-        .expect("the idle group");
+    let f = idle_group(|_| 9);
     assert!(f.severity >= Severity::Medium, "{f:?}");
 }

@@ -1653,16 +1653,7 @@ mod tests {
 fn unify_unknown_ops(per: &mut [Vec<Group>]) {
     let ranged = one_op_per_stack(per, |op| op == BlockingOp::RangeReceive);
     if !ranged.is_empty() {
-        let has_range: FxHashSet<(usize, &[u32], Option<u32>)> = per
-            .iter()
-            .enumerate()
-            .flat_map(|(si, groups)| {
-                groups
-                    .iter()
-                    .filter(|g| g.key.op == BlockingOp::RangeReceive)
-                    .map(move |g| (si, &*g.key.frames, g.key.created_by))
-            })
-            .collect();
+        let has_range = stacks_with(per, |op| op == BlockingOp::RangeReceive);
         let (ranged, has_range) = (&ranged, &has_range);
         let renames: Vec<(usize, usize)> = per
             .iter()
@@ -1688,16 +1679,7 @@ fn unify_unknown_ops(per: &mut [Vec<Group>]) {
     let known_op = |op: BlockingOp| op != BlockingOp::Other;
     let found = one_op_per_stack(per, known_op);
     // The snapshots that have each stack known.
-    let known: FxHashSet<(usize, &[u32], Option<u32>)> = per
-        .iter()
-        .enumerate()
-        .flat_map(|(si, groups)| {
-            groups
-                .iter()
-                .filter(|g| known_op(g.key.op))
-                .map(move |g| (si, &*g.key.frames, g.key.created_by))
-        })
-        .collect();
+    let known = stacks_with(per, known_op);
     // A snapshot that has the stack known has it under the one operation
     // found, so its unknown group keeps its own key.
     let mut renames: Vec<(usize, usize, BlockingOp)> = Vec::new();
@@ -1797,6 +1779,23 @@ fn merge_woken(per: &mut [Vec<Group>]) {
 /// Per stack (key frames and creator) of the groups, in any snapshot,
 /// whose operation `take` accepts: the one operation found for it, or
 /// `None` where the snapshots show several.
+/// Each snapshot's stacks (frames and creator) whose group's operation
+/// `take` accepts, with the snapshot's index.
+fn stacks_with(
+    per: &[Vec<Group>],
+    take: impl Fn(BlockingOp) -> bool + Copy,
+) -> FxHashSet<(usize, &[u32], Option<u32>)> {
+    per.iter()
+        .enumerate()
+        .flat_map(|(si, groups)| {
+            groups
+                .iter()
+                .filter(move |g| take(g.key.op))
+                .map(move |g| (si, &*g.key.frames, g.key.created_by))
+        })
+        .collect()
+}
+
 fn one_op_per_stack(
     per: &[Vec<Group>],
     take: impl Fn(BlockingOp) -> bool,
