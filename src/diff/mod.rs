@@ -1286,7 +1286,25 @@ fn family_key(g: &Group) -> Option<FamilyKey<'_>> {
     if g.elided || g.background {
         return None;
     }
-    Some(g.frames.last()?.function.as_str())
+    entry_function(&g.frames)
+}
+
+/// The function a goroutine's `go` statement ran: its stack's bottom
+/// frame (leaf first), or, where that is a library's wrapper whose only
+/// work is to call the function it was given (`sync.WaitGroup.Go`,
+/// `errgroup.Group.Go`), the function above it. Every goroutine started
+/// through such a wrapper shares its bottom frame, whatever it runs.
+fn entry_function(frames: &[FrameRef]) -> Option<&str> {
+    const WRAPPERS: [&str; 3] = [
+        "sync.(*WaitGroup).Go.func1",
+        "golang.org/x/sync/errgroup.(*Group).Go.func1",
+        "golang.org/x/sync/errgroup.(*Group).TryGo.func1",
+    ];
+    let (bottom, above) = frames.split_last()?;
+    match above.last() {
+        Some(user) if WRAPPERS.contains(&bottom.function.as_str()) => Some(&user.function),
+        _ => Some(&bottom.function),
+    }
 }
 
 fn waits_for_siblings(out: &mut [Series]) {
@@ -1601,6 +1619,35 @@ mod tests {
             Trend::judge_sampled(&values, &sigma).verdict,
             Verdict::Steady
         );
+    }
+
+    #[test]
+    fn entry_functions() {
+        let frames = |names: &[&str]| -> Vec<FrameRef> {
+            names
+                .iter()
+                .map(|n| FrameRef {
+                    function: n.to_string(),
+                    ..Default::default()
+                })
+                .collect()
+        };
+        let f = frames(&["runtime.gopark", "main.(*Pool).worker"]);
+        assert_eq!(entry_function(&f), Some("main.(*Pool).worker"));
+        // Started through a wrapper: the function it was given.
+        let f = frames(&["main.fetch.func1", "sync.(*WaitGroup).Go.func1"]);
+        assert_eq!(entry_function(&f), Some("main.fetch.func1"));
+        let f = frames(&[
+            "main.load.func2",
+            "golang.org/x/sync/errgroup.(*Group).Go.func1",
+        ]);
+        assert_eq!(entry_function(&f), Some("main.load.func2"));
+        // A connection's own loop is no wrapper: idle or serving, one family.
+        let f = frames(&["internal/poll.runtime_pollWait", "net/http.(*conn).serve"]);
+        assert_eq!(entry_function(&f), Some("net/http.(*conn).serve"));
+        let f = frames(&["sync.(*WaitGroup).Go.func1"]);
+        assert_eq!(entry_function(&f), Some("sync.(*WaitGroup).Go.func1"));
+        assert_eq!(entry_function(&[]), None);
     }
 
     #[test]
