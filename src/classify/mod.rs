@@ -1717,7 +1717,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                         sib.function
                     ),
                 ))
-            } else if let Some(why) = fixed_set(s, &counts).filter(|_| s.left_total() > 0) {
+            } else if let Some(why) = fixed_set(s, &counts, true).filter(|_| s.left_total() > 0) {
                 // Where ids show it: some of the group left it again (a
                 // fixed set whose members stay stuck one by one is a pool
                 // draining, not changing state).
@@ -1982,7 +1982,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
         ));
     }
     let shift = (!never && !s.waits_grow() && j.severity > Severity::Low)
-        .then(|| fixed_set(s, &counts))
+        .then(|| fixed_set(s, &counts, false))
         .flatten();
     if let Some((why, decide)) = shift {
         j = Judgement::new(Severity::Low, j.confidence.min(0.3), why);
@@ -2242,8 +2242,9 @@ fn judge_single(s: &Series, base: Severity, never: bool) -> Judgement {
 /// growth is the same goroutines moving into it from another state (the
 /// workers of a fixed pool between jobs, caught idle more often), not new
 /// goroutines, which a leak adds at each step. The decision and what
-/// would decide, for `low`.
-fn fixed_set(s: &Series, counts: &str) -> Option<(String, String)> {
+/// would decide, for `low`; `ids_known`: goroutine ids were followed in
+/// every snapshot (else counts alone cannot tell a pool draining).
+fn fixed_set(s: &Series, counts: &str, ids_known: bool) -> Option<(String, String)> {
     let family = s.family.as_ref()?;
     let shift = family.shift(&s.values)?;
     let set = fmt_counts(&family.counts, "goroutines");
@@ -2259,7 +2260,7 @@ fn fixed_set(s: &Series, counts: &str) -> Option<(String, String)> {
             family.entry
         ),
     };
-    let decide = if s.survivors.iter().all(Option::is_some) && !s.survivors.is_empty() {
+    let decide = if ids_known {
         format!(
             "Later snapshots would show whether the goroutines that run {} keep their number (a fixed set) or grow (a leak).",
             family.entry

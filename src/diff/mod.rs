@@ -1698,9 +1698,11 @@ mod tests {
 /// (`RangeReceive`) that another snapshot placed for the same stack: the
 /// same line is the same statement.
 fn unify_unknown_ops(per: &mut [Vec<Group>]) {
-    let ranged = one_op_per_stack(per, |op| op == BlockingOp::RangeReceive);
-    if !ranged.is_empty() {
-        let has_range = stacks_with(per, |op| op == BlockingOp::RangeReceive);
+    let has_range = stacks_with(per, |op| op == BlockingOp::RangeReceive);
+    if !has_range.is_empty() {
+        // The stacks some snapshot placed as a range.
+        let ranged: FxHashSet<(&[u32], Option<u32>)> =
+            has_range.iter().map(|&(_, f, c)| (f, c)).collect();
         let (ranged, has_range) = (&ranged, &has_range);
         let renames: Vec<(usize, usize)> = per
             .iter()
@@ -1711,7 +1713,7 @@ fn unify_unknown_ops(per: &mut [Vec<Group>]) {
                     (g.key.op == BlockingOp::ChanReceive
                         && !g.plain_receive
                         && !g.frames.iter().any(|f| f.function == "runtime.chanrecv1")
-                        && ranged.contains_key(&stack)
+                        && ranged.contains(&stack)
                         && !has_range.contains(&(si, stack.0, stack.1)))
                     .then_some((si, gi))
                 })
@@ -1823,9 +1825,6 @@ fn merge_woken(per: &mut [Vec<Group>]) {
     }
 }
 
-/// Per stack (key frames and creator) of the groups, in any snapshot,
-/// whose operation `take` accepts: the one operation found for it, or
-/// `None` where the snapshots show several.
 /// Each snapshot's stacks (frames and creator) whose group's operation
 /// `take` accepts, with the snapshot's index.
 fn stacks_with(
@@ -1843,6 +1842,9 @@ fn stacks_with(
         .collect()
 }
 
+/// Per stack (key frames and creator) of the groups, in any snapshot,
+/// whose operation `take` accepts: the one operation found for it, or
+/// `None` where the snapshots show several.
 fn one_op_per_stack(
     per: &[Vec<Group>],
     take: impl Fn(BlockingOp) -> bool,
