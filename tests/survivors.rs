@@ -1014,3 +1014,45 @@ fn a_fixed_pool_whose_workers_stay_stuck_is_still_reported() {
         .expect("the stuck group");
     assert!(f.severity >= Severity::Medium, "{f:?}");
 }
+
+#[test]
+fn a_fixed_pool_read_across_restarts_says_so() {
+    // The pool of `a_fixed_pool_changing_state_is_not_a_leak`, but each
+    // snapshot is of another process: goroutine 50 was started by
+    // main.boot, then main.reload, then main.boot again.
+    let with_daemon = |creator: &str, idle: &[u64]| {
+        format!(
+            "{}goroutine 50 [select]:\nmain.daemon()\n\t/src/app/main.go:60 +0x2b\ncreated by main.{creator} in goroutine 1\n\t/src/app/main.go:70 +0x4c\n\n",
+            pool(idle, "sync.Mutex.Lock", 30)
+        )
+    };
+    let d = [
+        with_daemon("boot", &[100, 101, 102]),
+        with_daemon("reload", &[103, 104, 105, 106, 107, 108]),
+        with_daemon("boot", &[100, 101, 102, 106, 107, 108, 109, 110, 111]),
+    ];
+    let report = written::analyze_written_report(&d, "debug2.txt");
+    assert!(noted(&report, "snapshots 1 and 2 are not of one process"));
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.counts == vec![3, 6, 9])
+        .expect("the idle group");
+    assert_eq!(f.severity, Severity::Low, "{f:?}");
+    assert!(
+        f.decided_by.starts_with("a fixed set changing state"),
+        "{f:?}"
+    );
+    // Read as counts of different processes, and asked for one process.
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.starts_with("the snapshots are not all of one process")),
+        "{f:?}"
+    );
+    assert!(
+        f.decide.contains("debug=2 snapshots of one process"),
+        "{}",
+        f.decide
+    );
+}

@@ -1984,15 +1984,15 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
     let shift = (!never && !s.waits_grow() && j.severity > Severity::Low)
         .then(|| fixed_set(s, &counts, false))
         .flatten();
+    let fixed = shift.is_some();
     if let Some((why, decide)) = shift {
         j = Judgement::new(Severity::Low, j.confidence.min(0.3), why);
         j.would_decide = Some(decide);
-        j.counts_only = true;
-        return j;
-    }
-    if !never {
-        j.counts_only = true;
+    } else if !never {
         j.would_decide = Some(ambiguous);
+    }
+    if fixed || !never {
+        j.counts_only = true;
         if s.across_processes {
             // Each process started afresh: its count says how far it got,
             // not that the same goroutines piled up.
@@ -2001,13 +2001,14 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                 "the snapshots are not all of one process (see the notes): counts taken in different processes, each from its own start, are weaker evidence of growth than counts of one".into(),
             );
         }
-        if s.waits_grow() {
-            j.confidence += 0.1;
-            j.notes.push(
-                "the longest wait grew between the snapshots: the oldest goroutines stay blocked"
-                    .into(),
-            );
-        }
+    }
+    // (A fixed set's waits did not grow: `shift` requires it.)
+    if !never && s.waits_grow() {
+        j.confidence += 0.1;
+        j.notes.push(
+            "the longest wait grew between the snapshots: the oldest goroutines stay blocked"
+                .into(),
+        );
     }
     j
 }
@@ -2269,7 +2270,8 @@ fn fixed_set(s: &Series, counts: &str, ids_known: bool) -> Option<(String, Strin
         // Counts only: a set whose members get stuck one by one (a pool
         // draining) holds its number too.
         format!(
-            "Counts only: a fixed set whose goroutines come and go between states and one whose goroutines get stuck in this state one by one (a pool draining: it holds its number too) give the same counts. Two goroutine?debug=2 snapshots (do goroutines leave this group again?) would decide; later snapshots would show whether the goroutines that run {} keep their number.",
+            "Counts only: a fixed set whose goroutines come and go between states and one whose goroutines get stuck in this state one by one (a pool draining: it holds its number too) give the same counts. Two goroutine?debug=2 snapshots{} (do goroutines leave this group again?) would decide; later snapshots would show whether the goroutines that run {} keep their number.",
+            if s.across_processes { " of one process" } else { "" },
             family.entry
         )
     };
