@@ -316,3 +316,46 @@ fn a_fixed_pool_changing_state_reads_low_in_counts_too() {
     let f = idle_group(|_| 9);
     assert!(f.severity >= Severity::Medium, "{f:?}");
 }
+
+/// A call's three workers (a receive: three hidden frames) and the
+/// goroutine that closes their output once they are done (in Wait).
+const STAGE_WORKER: &[(&str, u32)] = &[("main.transform.func1", 60)];
+const STAGE_CLOSER: &[(&str, u32)] = &[
+    ("sync.runtime_Semacquire", 62),
+    ("sync.(*WaitGroup).Wait", 116),
+    ("main.transform.func2", 70),
+];
+
+#[test]
+fn goroutines_started_in_sets_fluctuate_by_sets() {
+    let run = |workers: &[i64], closers: &[i64]| {
+        let d: Vec<String> = workers
+            .iter()
+            .zip(closers)
+            .map(|(&w, &c)| profile(&[(w, 3, STAGE_WORKER), (c, 0, STAGE_CLOSER)]))
+            .collect();
+        find(&analyze(&d), "main.transform.func1").clone()
+    };
+    // Pipelines in flight: 0, 0, 1 and 2 of them, three workers each
+    // (one set short of a worker: being started, or finishing).
+    for workers in [[0, 0, 3, 6], [0, 0, 2, 6]] {
+        let f = run(&workers, &[0, 0, 1, 2]);
+        assert_eq!(f.severity, Severity::Low, "{f:?}");
+        assert!(
+            f.evidence
+                .iter()
+                .any(|e| e.starts_with("these goroutines come 3 at a time")),
+            "{f:?}"
+        );
+    }
+    // Alone, the same workers rise beyond what goroutines started one by
+    // one fluctuate.
+    let f = run(&[0, 0, 3, 6], &[0, 0, 0, 0]);
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+    // Counts that are no multiple of the other group's are no sets.
+    let f = run(&[0, 0, 3, 6], &[0, 0, 1, 1]);
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+    // A leak in sets still grows beyond sets in flight.
+    let f = run(&[15, 30, 45, 60], &[5, 10, 15, 20]);
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+}

@@ -1056,3 +1056,62 @@ fn a_fixed_pool_read_across_restarts_says_so() {
         f.decide
     );
 }
+
+#[test]
+fn a_pool_that_ramped_over_steps_then_held_is_not_a_leak() {
+    // Workers of one function (main.worker) busy in a sleep (line 44) or
+    // idle in a select (line 40). The pool adds workers at two steps (10
+    // → 16 → 18), then holds at 18; the busy group grows most at the step
+    // where the pool held (8 → 9 → 9 → 16), and workers leave it again.
+    let at = |busy: &[u64], all: std::ops::RangeInclusive<u64>| {
+        let g: Vec<G> = all
+            .map(|id| {
+                if busy.contains(&id) {
+                    (id, "sleep", "worker", 44, 5)
+                } else {
+                    (id, "select", "worker", 40, 5)
+                }
+            })
+            .collect();
+        dump(&g)
+    };
+    let busy1: Vec<u64> = (100..=107).collect();
+    let busy2: Vec<u64> = [100, 101, 102].into_iter().chain(108..=113).collect();
+    let busy3: Vec<u64> = [100, 101]
+        .into_iter()
+        .chain(108..=113)
+        .chain([116])
+        .collect();
+    let busy4: Vec<u64> = (100..=115).collect();
+    let d = [
+        at(&busy1, 100..=109),
+        at(&busy2, 100..=115),
+        at(&busy3, 100..=117),
+        at(&busy4, 100..=117),
+    ];
+    let found = analyze(&d);
+    let f = found
+        .iter()
+        .find(|f| f.counts == vec![8, 9, 9, 16])
+        .expect("the busy group");
+    assert_eq!(f.severity, Severity::Low, "{f:?}");
+    assert!(
+        f.decided_by.starts_with(
+            "a set that stopped growing: the goroutines that run main.worker number 10 → 16 → 18 → 18 in all their states, and held from step 3 → 4 on"
+        ),
+        "{f:?}"
+    );
+    // Where the family grows with the group at its last step, it is not.
+    let d = [
+        at(&busy1, 100..=109),
+        at(&busy2, 100..=115),
+        at(&busy3, 100..=117),
+        at(&busy4, 100..=123),
+    ];
+    let found = analyze(&d);
+    let f = found
+        .iter()
+        .find(|f| f.counts == vec![8, 9, 9, 16])
+        .expect("the busy group");
+    assert!(f.severity >= Severity::Medium, "{f:?}");
+}

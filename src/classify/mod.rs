@@ -1821,19 +1821,34 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
     // 3. Counts only (pprof, debug=1): ambiguous with bursts.
     let every_step = t.increases + 1 == n;
     let one_step = t.jump_at_end(&s.values) || (n >= 3 && t.increases == 1);
+    // Goroutines started in sets come and go a set at a time: the tests of
+    // goroutines in flight count sets.
+    let set = s.sibling_set.as_ref().map_or(1, |x| x.size);
+    let units: Vec<i64> = s.values.iter().map(|v| v / set).collect();
     // Before the last step, no more than goroutines in flight fluctuate.
     let late_jump =
-        !one_step && t.late_jump(&s.values) && in_flight_z(s.values[0], s.values[n - 2]) < RISE_Z;
-    let rise = in_flight_z(t.first, t.last);
+        !one_step && t.late_jump(&s.values) && in_flight_z(units[0], units[n - 2]) < RISE_Z;
+    let rise = in_flight_z(units[0], units[n - 1]);
     // How often goroutines in flight rise like this by chance: three
     // snapshots growing at each step only; computed once, when asked.
     let chance_of = std::cell::OnceCell::new();
     let chance = || {
         *chance_of.get_or_init(|| {
-            (t.verdict == Verdict::Growing && n == 3 && every_step)
-                .then(|| rise_by_chance(&s.values))
+            (t.verdict == Verdict::Growing && n == 3 && every_step).then(|| rise_by_chance(&units))
         })
     };
+    let in_sets = s
+        .sibling_set
+        .as_ref()
+        .map(|x| {
+            format!(
+                "these goroutines come {} at a time: in every snapshot they number {} for each goroutine of {} ({}), started in the same function (a set being started or finishing is short of it), so those in flight come and go by sets, and their fluctuation is counted in sets",
+                x.size,
+                x.size,
+                x.partner,
+                fmt_counts(&x.partner_counts, "goroutines")
+            )
+        });
     let ambiguous = if s.across_processes {
         format!(
             "Counts only: the {n} snapshots are not all of one process, so goroutine ids cannot be followed across them, and counts of different processes are no trend in time. Two or more goroutine?debug=2 snapshots of one process (do the same goroutine ids stay?) would decide."
@@ -1878,6 +1893,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
         j.notes.push(
             "were the growth steady, each interval would add alike: so few before the last step happens by chance less than 0.1% of the time".into(),
         );
+        j.notes.extend(in_sets.clone());
         j
     } else if t.verdict == Verdict::Growing && n >= 4 && every_step {
         // Steady growth over four or more snapshots is the most counts can
@@ -1898,8 +1914,9 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
         );
         j.notes.push(format!(
             "goroutines started at random and running a while (requests, batches, probes) number a Poisson count at any instant: three snapshots of such a count with this mean rise at each step, by {} or more, with probability {chance:.2}; growth must be rarer than {RISE_P}",
-            t.last - t.first
+            units[n - 1] - units[0]
         ));
+        j.notes.extend(in_sets.clone());
         j
     } else if t.verdict == Verdict::Growing && !every_step && rise < RISE_Z {
         let mut j = Judgement::new(
@@ -1910,9 +1927,12 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             ),
         );
         j.notes.push(format!(
-            "goroutines started at random and running a while (requests, batches, probes) number a Poisson count at any instant, whose variance is its mean: from {} to {} is {rise:+.1} standard deviations of such a count's change, and growth must exceed {RISE_Z}",
-            t.first, t.last
+            "goroutines started at random and running a while (requests, batches, probes) number a Poisson count at any instant, whose variance is its mean: from {} to {}{} is {rise:+.1} standard deviations of such a count's change, and growth must exceed {RISE_Z}",
+            units[0],
+            units[n - 1],
+            if set > 1 { " sets" } else { "" }
         ));
+        j.notes.extend(in_sets.clone());
         j
     } else if t.verdict == Verdict::Growing && n >= 3 {
         let mut j = Judgement::new(
@@ -2247,16 +2267,22 @@ fn judge_single(s: &Series, base: Severity, never: bool) -> Judgement {
 /// every snapshot (else counts alone cannot tell a pool draining).
 fn fixed_set(s: &Series, counts: &str, ids_known: bool) -> Option<(String, String)> {
     let family = s.family.as_ref()?;
-    let shift = family.shift(&s.values)?;
+    let shift = family.shift(&s.values, ids_known)?;
     let set = fmt_counts(&family.counts, "goroutines");
-    let why = match shift.family_grew.first() {
-        Some(&k) => format!(
+    let why = match (shift.held_from, shift.family_grew.first()) {
+        (Some(h), _) => format!(
+            "a set that stopped growing: the goroutines that run {} number {set} in all their states, and held from step {} → {} on; this group ({counts}) grew more at the steps where that set held than where it grew, so most of its growth is goroutines of that set moving into it from another state (the workers of a pool between jobs), not new goroutines, which a leak adds at each step",
+            family.entry,
+            h + 1,
+            h + 2
+        ),
+        (None, Some(&k)) => format!(
             "a set that stopped growing: the goroutines that run {} number {set} in all their states, and from step {} → {} on grew at that step only; at its other steps this group ({counts}) grew by goroutines of that set moving into it from another state (the workers of a fixed pool between jobs), not by new goroutines, which a leak adds at each step",
             family.entry,
             k + 1,
             k + 2
         ),
-        None => format!(
+        (None, None) => format!(
             "a fixed set changing state: the goroutines that run {} number {set} in all their states, so this group ({counts}) grew only by goroutines of that set moving into it from another state (the workers of a fixed pool between jobs), not by new goroutines, which a leak adds at each step",
             family.entry
         ),

@@ -406,6 +406,10 @@ pub struct Series {
     /// Goroutine profiles: every goroutine that runs the same function as
     /// the group (its stack's bottom frame), in any state ([`Family`]).
     pub family: Option<Family>,
+    /// Goroutines that come in sets: another group started in the same
+    /// function numbers this one's sets in every snapshot ([`SiblingSet`]);
+    /// `None` otherwise.
+    pub sibling_set: Option<SiblingSet>,
     /// The snapshots are not all of one process ([`process_breaks`]): its
     /// goroutine ids were not followed across the break.
     pub across_processes: bool,
@@ -488,6 +492,10 @@ pub struct Family {
 pub struct FamilyShift {
     pub grew: Vec<usize>,
     pub family_grew: Vec<usize>,
+    /// The family ramped over several steps, not only at the group's
+    /// first step of growth ([`Family::shift`] with `ramps`): the first
+    /// step from which it held to the end.
+    pub held_from: Option<usize>,
 }
 
 impl Family {
@@ -497,21 +505,52 @@ impl Family {
     /// growth is goroutines that were already running the same function,
     /// in another state, moving into the group (a fixed pool's workers
     /// between jobs), not new goroutines, which a leak adds at each step.
-    pub fn shift(&self, values: &[i64]) -> Option<FamilyShift> {
+    ///
+    /// With `ramps`, the family may also have grown at several steps
+    /// (a pool that adds workers as its queue backs up, up to its bound),
+    /// if it held from some step to the end and the group grew more at
+    /// the steps where the family held than at those where it grew: most
+    /// of its growth cannot be new goroutines. Only where ids show that
+    /// goroutines leave the group again, as a leak's do not.
+    pub fn shift(&self, values: &[i64], ramps: bool) -> Option<FamilyShift> {
         let c = &self.counts;
         if c.len() != values.len() {
             return None;
         }
-        let grew: Vec<usize> = (0..values.len().saturating_sub(1))
-            .filter(|&k| values[k + 1] > values[k])
-            .collect();
-        let (&first, _) = grew.split_first()?;
-        let held = (first + 1..c.len() - 1).all(|k| c[k + 1] <= c[k]);
-        let family_grew: Vec<usize> = (c[first + 1] > c[first])
-            .then_some(first)
-            .into_iter()
-            .collect();
-        (grew.len() >= 2 && held).then_some(FamilyShift { grew, family_grew })
+        let steps = values.len().saturating_sub(1);
+        let grew: Vec<usize> = (0..steps).filter(|&k| values[k + 1] > values[k]).collect();
+        if grew.len() < 2 {
+            return None;
+        }
+        let first = grew[0];
+        let family_grows = |k: usize| c[k + 1] > c[k];
+        if (first + 1..steps).all(|k| !family_grows(k)) {
+            let family_grew = family_grows(first).then_some(first).into_iter().collect();
+            return Some(FamilyShift {
+                grew,
+                family_grew,
+                held_from: None,
+            });
+        }
+        if !ramps {
+            return None;
+        }
+        // The first step from which the family held to the end.
+        let held_from = (0..steps).rev().take_while(|&k| !family_grows(k)).last()?;
+        let rise = |k: usize| (values[k + 1] - values[k]).max(0);
+        let (mut held, mut ramped) = (0, 0);
+        for k in 0..steps {
+            if family_grows(k) {
+                ramped += rise(k);
+            } else {
+                held += rise(k);
+            }
+        }
+        (held > ramped).then(|| FamilyShift {
+            family_grew: (0..steps).filter(|&k| family_grows(k)).collect(),
+            grew,
+            held_from: Some(held_from),
+        })
     }
 }
 
@@ -1090,6 +1129,7 @@ pub fn diff_groups(
             id_runs,
             id_clock,
             waits_for: None,
+            sibling_set: None,
             family: family_key(latest).map(|k| Family {
                 entry: k.to_string(),
                 counts: families
@@ -1133,6 +1173,7 @@ pub fn diff_groups(
         });
     }
     waits_for_siblings(&mut out);
+    sibling_sets(&mut out);
     (out, notes)
 }
 
@@ -1273,6 +1314,87 @@ pub struct Siblings {
     /// Their count in the last snapshot, and how many survived its step.
     pub count: i64,
     pub survived: usize,
+}
+
+/// Goroutines started together in sets of `size`: a group whose count is
+/// `size` times another's in every snapshot, or short of it by less than
+/// one set (a set being started or finishing), and zero where the other's
+/// is (two or more distinct counts above zero in both, so the ratio is
+/// seen more than once), both started
+/// in one function (their entry functions are that function or closures
+/// of it: `transform.func1` beside `transform.func2`). The workers a call
+/// starts beside the goroutine that closes their output, say: such
+/// goroutines in flight come and go a set at a time, so their counts
+/// fluctuate `size` times as much as goroutines started one by one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiblingSet {
+    pub size: i64,
+    /// The other group's entry function, and its counts.
+    pub partner: String,
+    pub partner_counts: Vec<i64>,
+}
+
+/// See [`Series::sibling_set`].
+fn sibling_sets(out: &mut [Series]) {
+    // The function an entry is, or is a closure of.
+    fn outer(entry: &str) -> &str {
+        &entry[..crate::model::closure_suffix(entry).unwrap_or(entry.len())]
+    }
+    // Counts with two or more distinct values above zero.
+    fn varied(v: &[i64]) -> bool {
+        let mut nz = v.iter().filter(|&&x| x > 0);
+        nz.next()
+            .is_some_and(|&a| v.iter().any(|&x| x > 0 && x != a))
+    }
+    let mut by_outer: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    for (i, o) in out.iter().enumerate() {
+        if let Some(f) = o.family.as_ref().filter(|_| !o.memory && varied(&o.values)) {
+            by_outer.entry(outer(&f.entry)).or_default().push(i);
+        }
+    }
+    let mut found: Vec<(usize, SiblingSet)> = Vec::new();
+    for members in by_outer.values().filter(|m| m.len() >= 2) {
+        for &i in members {
+            let v = &out[i].values;
+            let best = members
+                .iter()
+                .filter(|&&j| j != i)
+                .filter_map(|&j| {
+                    let p = &out[j].values;
+                    if !varied(p) {
+                        return None;
+                    }
+                    // The size, from the snapshot with the most sets.
+                    let (&a, &b) = v.iter().zip(p).max_by_key(|(_, &b)| b)?;
+                    let size = (a + b - 1) / b;
+                    // A set being started or finishing may be short of
+                    // its size: from p sets, more than p - 1 sets' worth.
+                    let fits = |x: i64, y: i64| match y {
+                        0 => x == 0,
+                        _ => x <= size * y && x > size * (y - 1),
+                    };
+                    (size >= 2 && v.iter().zip(p).all(|(&x, &y)| fits(x, y))).then_some((size, j))
+                })
+                .max();
+            if let Some((size, j)) = best {
+                found.push((
+                    i,
+                    SiblingSet {
+                        size,
+                        partner: out[j]
+                            .family
+                            .as_ref()
+                            .map(|f| f.entry.clone())
+                            .unwrap_or_default(),
+                        partner_counts: out[j].values.clone(),
+                    },
+                ));
+            }
+        }
+    }
+    for (i, set) in found {
+        out[i].sibling_set = Some(set);
+    }
 }
 
 /// A group's family ([`Family`]): the function at the bottom of its
@@ -1658,21 +1780,42 @@ mod tests {
         };
         // The pool ramps at the first step, then holds: one step of new
         // goroutines, two of goroutines changing state.
-        let s = fam(&[2, 22, 22, 22]).shift(&[0, 16, 19, 20]).unwrap();
+        let s = fam(&[2, 22, 22, 22])
+            .shift(&[0, 16, 19, 20], false)
+            .unwrap();
         assert_eq!((s.grew, s.family_grew), (vec![0, 1, 2], vec![0]));
-        assert!(fam(&[12, 12, 12]).shift(&[3, 6, 9]).is_some());
+        assert!(fam(&[12, 12, 12]).shift(&[3, 6, 9], false).is_some());
         // The family grows with the group: new goroutines at each step.
-        assert!(fam(&[20, 23, 26, 33]).shift(&[2, 4, 6, 12]).is_none());
+        assert!(fam(&[20, 23, 26, 33])
+            .shift(&[2, 4, 6, 12], false)
+            .is_none());
         // A group that grew once is another rule's (one step).
-        assert!(fam(&[12, 12, 12]).shift(&[3, 3, 9]).is_none());
+        assert!(fam(&[12, 12, 12]).shift(&[3, 3, 9], false).is_none());
         // The family held at one step but grew after it: not a set that
         // stopped growing.
-        assert!(fam(&[19, 18, 59]).shift(&[3, 6, 19]).is_none());
+        assert!(fam(&[19, 18, 59]).shift(&[3, 6, 19], false).is_none());
         // It may ramp before the group grows at all.
-        let s = fam(&[0, 12, 12, 12]).shift(&[0, 0, 3, 6]).unwrap();
+        let s = fam(&[0, 12, 12, 12]).shift(&[0, 0, 3, 6], false).unwrap();
         assert_eq!((s.grew, s.family_grew), (vec![1, 2], vec![]));
         // Counts of another length: no family known.
-        assert!(fam(&[12, 12]).shift(&[3, 6, 9]).is_none());
+        assert!(fam(&[12, 12]).shift(&[3, 6, 9], false).is_none());
+        // A pool that adds workers over two steps, then holds at its bound,
+        // while the group grows most at the step where it held.
+        assert!(fam(&[15, 23, 24, 24])
+            .shift(&[13, 14, 14, 22], false)
+            .is_none());
+        let s = fam(&[15, 23, 24, 24])
+            .shift(&[13, 14, 14, 22], true)
+            .unwrap();
+        assert_eq!((s.family_grew, s.held_from), (vec![0, 1], Some(2)));
+        // Most of the group's growth came where the family grew too.
+        assert!(fam(&[20, 30, 40, 40])
+            .shift(&[10, 20, 30, 38], true)
+            .is_none());
+        // The family still grew at the last step.
+        assert!(fam(&[15, 23, 24, 30])
+            .shift(&[13, 14, 14, 22], true)
+            .is_none());
     }
 
     #[test]
