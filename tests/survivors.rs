@@ -1115,3 +1115,35 @@ fn a_pool_that_ramped_over_steps_then_held_is_not_a_leak() {
         .expect("the busy group");
     assert!(f.severity >= Severity::Medium, "{f:?}");
 }
+
+#[test]
+fn a_set_that_fills_slows_at_every_step() {
+    // Four snapshots; the process starts request goroutines up to ids 250,
+    // 500, 750 and 1000, as many in each interval. The group's new ids of each interval come early
+    // in it (its ids crowd at the start of the range), and it grew less
+    // at its last step than at its first.
+    let judge = |adds: [u64; 4]| -> Finding {
+        let starts = [5, 255, 505, 755];
+        let latest = [250, 500, 750, 1000];
+        let d: Vec<String> = (0..4)
+            .map(|k| {
+                let mut gs: Vec<G> = (0..=k)
+                    .flat_map(|i| (0..adds[i]).map(move |j| starts[i] + 4 * j))
+                    .map(|id| (id, "select", "flushLoop", 30, 5))
+                    .collect();
+                gs.push((latest[k], "IO wait", "serveRequest", 60, 4));
+                dump(&gs)
+            })
+            .collect();
+        find(&analyze(&d), "flushLoop").expect("a finding").clone()
+    };
+    // Slower at every step (+10, +6, +3): a set nearing its bound.
+    let fill = judge([20, 10, 6, 3]);
+    assert_eq!(fill.severity, Severity::Low, "{fill:?}");
+    assert!(fill.decided_by.contains("a set that fills"), "{fill:?}");
+    // +10, +12, +6: slower at the end than at the start, but not step by
+    // step: a leak's pace goes up and down. Survival decides: medium.
+    let leak = judge([20, 10, 12, 6]);
+    assert_eq!(leak.severity, Severity::Medium, "{leak:?}");
+    assert!(!leak.decided_by.contains("a set that fills"), "{leak:?}");
+}

@@ -2158,7 +2158,8 @@ fn rise_by_chance(values: &[i64]) -> f64 {
 }
 
 /// The group grew less at its last step than at its first (three or more
-/// snapshots), and its pace fell at least as much as the process's pace of
+/// snapshots), and no step more than the one before it, and its pace fell
+/// at least as much as the process's pace of
 /// starting goroutines rose (`paces`: the ids handed out over the first
 /// step and over the last, when known): then its ids crowd early because
 /// it slows, as a set that fills does. A leak whose goroutines start
@@ -2171,7 +2172,11 @@ fn fills(values: &[i64], paces: Option<(u64, u64)>) -> bool {
     }
     let (first, last) = (values[1] - values[0], values[n - 1] - values[n - 2]);
     let (ids_first, ids_last) = paces.unwrap_or((1, 1));
+    // A set nears its bound step by step: no step adds more than the one
+    // before it. A leak's pace goes up and down with its calls.
+    let rises: Vec<i64> = values.windows(2).map(|w| w[1] - w[0]).collect();
     last < first
+        && rises.windows(2).all(|r| r[1] <= r[0])
         && (last.max(0) as u128) * u128::from(ids_last)
             <= (first.max(0) as u128) * u128::from(ids_first)
 }
@@ -2271,10 +2276,11 @@ fn fixed_set(s: &Series, counts: &str, ids_known: bool) -> Option<(String, Strin
     let set = fmt_counts(&family.counts, "goroutines");
     let why = match (shift.held_from, shift.family_grew.first()) {
         (Some(h), _) => format!(
-            "a set that stopped growing: the goroutines that run {} number {set} in all their states, and held from step {} → {} on; this group ({counts}) grew more at the steps where that set held than where it grew, so most of its growth is goroutines of that set moving into it from another state (the workers of a pool between jobs), not new goroutines, which a leak adds at each step",
+            "a set that stopped growing: the goroutines that run {} number {set} in all their states, and held from step {} → {} on, while this group ({counts}) grew with it, and {} of its goroutines left it again between snapshots: the members of a pool that grew to its bound, moving between its states; a leak's goroutines never leave their wait, and a leak adds new ones at each step",
             family.entry,
             h + 1,
-            h + 2
+            h + 2,
+            s.left_total()
         ),
         (None, Some(&k)) => format!(
             "a set that stopped growing: the goroutines that run {} number {set} in all their states, and from step {} → {} on grew at that step only; at its other steps this group ({counts}) grew by goroutines of that set moving into it from another state (the workers of a fixed pool between jobs), not by new goroutines, which a leak adds at each step",
