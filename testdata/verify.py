@@ -237,7 +237,7 @@ def main():
     for row in expected:
         prog, kind, pattern = row[0], row[1], row[2]
         gover = row[4] if len(row) > 4 else "all"
-        churn = len(row) > 5 and row[5] in ("churn", "fills")
+        churn = len(row) > 5 and row[5] in ("churn", "fills", "sets")
         step = len(row) > 5 and row[5] == "step"
         held = len(row) > 5 and row[5] == "held"
         shifts = len(row) > 5 and row[5] == "shifts"
