@@ -1083,17 +1083,20 @@ fn a_pool_that_ramped_over_steps_then_held_is_not_a_leak() {
         .chain([116])
         .collect();
     let busy4: Vec<u64> = (100..=115).collect();
-    let d = [
-        at(&busy1, 100..=109),
-        at(&busy2, 100..=115),
-        at(&busy3, 100..=117),
-        at(&busy4, 100..=117),
-    ];
-    let found = analyze(&d);
-    let f = found
-        .iter()
-        .find(|f| f.counts == vec![8, 9, 9, 16])
-        .expect("the busy group");
+    // The busy group over four snapshots, the last of `last` workers.
+    let busy_group = |last: u64| -> Finding {
+        let d = [
+            at(&busy1, 100..=109),
+            at(&busy2, 100..=115),
+            at(&busy3, 100..=117),
+            at(&busy4, 100..=last),
+        ];
+        analyze(&d)
+            .into_iter()
+            .find(|f| f.counts == vec![8, 9, 9, 16])
+            .expect("the busy group")
+    };
+    let f = busy_group(117);
     assert_eq!(f.severity, Severity::Low, "{f:?}");
     assert!(
         f.decided_by.starts_with(
@@ -1102,17 +1105,7 @@ fn a_pool_that_ramped_over_steps_then_held_is_not_a_leak() {
         "{f:?}"
     );
     // Where the family grows with the group at its last step, it is not.
-    let d = [
-        at(&busy1, 100..=109),
-        at(&busy2, 100..=115),
-        at(&busy3, 100..=117),
-        at(&busy4, 100..=123),
-    ];
-    let found = analyze(&d);
-    let f = found
-        .iter()
-        .find(|f| f.counts == vec![8, 9, 9, 16])
-        .expect("the busy group");
+    let f = busy_group(123);
     assert!(f.severity >= Severity::Medium, "{f:?}");
 }
 
