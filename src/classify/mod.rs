@@ -1717,7 +1717,10 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                         sib.function
                     ),
                 ))
-            } else if let Some(why) = fixed_set(s, &counts, true).filter(|_| s.left_total() > 0) {
+            } else if let Some(why) = (s.left_total() > 0)
+                .then(|| fixed_set(s, &counts, true))
+                .flatten()
+            {
                 // Where ids show it: some of the group left it again (a
                 // fixed set whose members stay stuck one by one is a pool
                 // draining, not changing state).
@@ -2004,14 +2007,14 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
     let shift = (!never && !s.waits_grow() && j.severity > Severity::Low)
         .then(|| fixed_set(s, &counts, false))
         .flatten();
-    let fixed = shift.is_some();
     if let Some((why, decide)) = shift {
         j = Judgement::new(Severity::Low, j.confidence.min(0.3), why);
         j.would_decide = Some(decide);
     } else if !never {
         j.would_decide = Some(ambiguous);
     }
-    if fixed || !never {
+    // (`shift` requires `!never`.)
+    if !never {
         j.counts_only = true;
         if s.across_processes {
             // Each process started afresh: its count says how far it got,
@@ -2170,11 +2173,11 @@ fn fills(values: &[i64], paces: Option<(u64, u64)>) -> bool {
     if n < 3 {
         return false;
     }
-    let (first, last) = (values[1] - values[0], values[n - 1] - values[n - 2]);
+    let rises: Vec<i64> = values.windows(2).map(|w| w[1] - w[0]).collect();
+    let (first, last) = (rises[0], rises[n - 2]);
     let (ids_first, ids_last) = paces.unwrap_or((1, 1));
     // A set nears its bound step by step: no step adds more than the one
     // before it. A leak's pace goes up and down with its calls.
-    let rises: Vec<i64> = values.windows(2).map(|w| w[1] - w[0]).collect();
     last < first
         && rises.windows(2).all(|r| r[1] <= r[0])
         && (last.max(0) as u128) * u128::from(ids_last)
@@ -2264,7 +2267,8 @@ fn judge_single(s: &Series, base: Severity, never: bool) -> Judgement {
 
 /// A group that grew at two or more steps while the goroutines that run
 /// the same function, in every state (its [`crate::diff::Family`]), grew
-/// at one of them at most: the rest of its
+/// at one of them at most, or, with `ids_known`, grew and then held to
+/// the end ([`crate::diff::Family::shift`]): the rest of its
 /// growth is the same goroutines moving into it from another state (the
 /// workers of a fixed pool between jobs, caught idle more often), not new
 /// goroutines, which a leak adds at each step. The decision and what
