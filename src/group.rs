@@ -661,7 +661,7 @@ fn new_group(snap: &Snapshot, sample: &Sample, rep: usize, key: GroupKey) -> Gro
         .iter()
         .map(|&f| snap.table.function(f))
         .collect();
-    let state = sample.goroutine.as_ref().map(|g| g.state.as_str());
+    let state = sample.goroutine.as_ref().map(|g| &*g.state);
     let is_main = sample.goroutine.as_ref().is_some_and(|g| g.id == 1)
         || (sample.created_by.is_none()
             && functions
@@ -891,10 +891,10 @@ fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample) {
             g.leaked += 1;
         }
         g.elided |= info.frames_elided;
-        if let Some(c) = g.states.get_mut(info.state.as_str()) {
+        if let Some(c) = g.states.get_mut(&*info.state) {
             *c += 1;
         } else {
-            g.states.insert(info.state.clone(), 1);
+            g.states.insert(info.state.to_string(), 1);
         }
     }
 }

@@ -215,7 +215,7 @@ fn never_waking_and_leaked() {
     let st: Vec<(&str, BlockingOp, bool)> = s
         .samples
         .iter()
-        .map(|x| (info(x).state.as_str(), x.op, info(x).leaked))
+        .map(|x| (&*info(x).state, x.op, info(x).leaked))
         .collect();
     assert_eq!(
         st,

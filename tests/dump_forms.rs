@@ -55,7 +55,7 @@ fn states(snaps: &[Snapshot]) -> String {
     let mut m: BTreeMap<String, usize> = BTreeMap::new();
     for s in snaps {
         for x in &s.samples {
-            *m.entry(x.goroutine.as_ref().unwrap().state.clone())
+            *m.entry(x.goroutine.as_ref().unwrap().state.to_string())
                 .or_default() += 1;
         }
     }

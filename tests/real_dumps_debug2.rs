@@ -146,10 +146,7 @@ fn goleak_report_from_a_ci_log() {
     assert_eq!(snaps.len(), 1);
     assert_eq!(snaps[0].samples.len(), 1);
     let g = snaps[0].samples[0].goroutine.as_ref().unwrap();
-    assert_eq!(
-        (g.id, g.state.as_str(), g.parent_id),
-        (708, "select", Some(703))
-    );
+    assert_eq!((g.id, &*g.state, g.parent_id), (708, "select", Some(703)));
 }
 
 /// Whatever a file holds (debug=1 text, protobuf, gzip bytes, legacy heap

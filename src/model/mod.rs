@@ -10,6 +10,7 @@ pub mod normalize;
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
 
 /// Interned string id inside one [`FrameTable`].
@@ -306,6 +307,8 @@ pub struct Frame {
 pub struct FrameTable {
     pub strings: Interner,
     frames: Vec<Frame>,
+    /// Each frame's [`normalize::FrameClass`], by id.
+    classes: Vec<normalize::FrameClass>,
     index: FxHashMap<Frame, FrameId>,
     /// raw function string -> normalized function sym
     func_cache: FxHashMap<Box<str>, Sym>,
@@ -318,6 +321,7 @@ impl Default for FrameTable {
         FrameTable {
             strings: Interner::new(),
             frames: Vec::new(),
+            classes: Vec::new(),
             index: FxHashMap::default(),
             func_cache: FxHashMap::default(),
             file_cache: FxHashMap::default(),
@@ -367,6 +371,8 @@ impl FrameTable {
         }
         let id = self.frames.len() as FrameId;
         self.frames.push(f);
+        self.classes
+            .push(normalize::frame_class(self.strings.get(f.function)));
         self.index.insert(f, id);
         id
     }
@@ -377,6 +383,11 @@ impl FrameTable {
 
     pub fn function(&self, id: FrameId) -> &str {
         self.strings.get(self.frames[id as usize].function)
+    }
+
+    /// What the frame's function tells of a stack's operation.
+    pub fn class(&self, id: FrameId) -> normalize::FrameClass {
+        self.classes[id as usize]
     }
 
     pub fn file(&self, id: FrameId) -> &str {
@@ -558,8 +569,9 @@ impl CallWords {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GoroutineInfo {
     pub id: u64,
-    /// The wait reason or status as printed, e.g. `chan receive`, `running`.
-    pub state: String,
+    /// The wait reason or status as printed, e.g. `chan receive`, `running`
+    /// (borrowed for the ones the runtime prints).
+    pub state: Cow<'static, str>,
     pub wait_minutes: Option<u32>,
     /// `created by … in goroutine N` (Go 1.21+).
     pub parent_id: Option<u64>,

@@ -270,19 +270,48 @@ fn is_profiler_frame(function: &str) -> bool {
         || function == "runtime/debug.Stack"
 }
 
+/// What a frame's function tells [`frames_op`]: computed once per distinct
+/// frame ([`FrameTable`] keeps it), so that finding a stack's operation
+/// compares no strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameClass {
+    /// A frame that names an operation ([`marker_op`]).
+    Marker(BlockingOp),
+    /// The profiler's own frames ([`is_profiler_frame`]).
+    Profiler,
+    /// Another runtime or standard-library frame ([`is_runtime_function`]).
+    Runtime,
+    /// The program's own code, or a library's.
+    Other,
+}
+
+/// The [`FrameClass`] of a frame of `function`.
+pub fn frame_class(function: &str) -> FrameClass {
+    if let Some(m) = marker_op(function) {
+        FrameClass::Marker(m)
+    } else if is_profiler_frame(function) {
+        FrameClass::Profiler
+    } else if is_runtime_function(function) {
+        FrameClass::Runtime
+    } else {
+        FrameClass::Other
+    }
+}
+
 /// Operation implied by the runtime frames at the top of a stack (leaf first).
 pub fn frames_op<'a>(functions: impl IntoIterator<Item = &'a str>) -> BlockingOp {
+    frames_op_by_class(functions.into_iter().map(frame_class))
+}
+
+/// [`frames_op`] from the frames' classes.
+pub fn frames_op_by_class(classes: impl IntoIterator<Item = FrameClass>) -> BlockingOp {
     let mut op = None;
-    for f in functions.into_iter().take(24) {
-        if let Some(m) = marker_op(f) {
-            op = Some(m);
-            continue;
-        }
-        if is_profiler_frame(f) {
-            return op.unwrap_or(BlockingOp::Running);
-        }
-        if !is_runtime_function(f) {
-            break;
+    for c in classes.into_iter().take(24) {
+        match c {
+            FrameClass::Marker(m) => op = Some(m),
+            FrameClass::Profiler => return op.unwrap_or(BlockingOp::Running),
+            FrameClass::Runtime => {}
+            FrameClass::Other => break,
         }
     }
     op.unwrap_or(BlockingOp::Other)
@@ -378,7 +407,7 @@ pub fn blocking_op_with_start_lines(
     table: &FrameTable,
     start_line: &dyn Fn(FrameId) -> Option<u32>,
 ) -> BlockingOp {
-    let from_frames = frames_op(stack.iter().map(|&id| table.function(id)));
+    let from_frames = frames_op_by_class(stack.iter().map(|&id| table.class(id)));
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     let Some(r) = reason else {
         return refine_nil_chan(from_frames, stack, table, start_line);

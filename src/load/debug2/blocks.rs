@@ -38,7 +38,7 @@
 
 use super::grammar::{
     frame_args, hex_prefix, is_elided, parse_file_line, parse_func_line, parse_header,
-    push_frame_words, split_created_by, Header,
+    parse_status, push_frame_words, split_created_by, Header, Status,
 };
 use super::parser::{read_lines, LineReader, Parser, GOEXIT, WRITER};
 use crate::error::InputError;
@@ -113,8 +113,12 @@ struct Fast {
     line: u32,
     n_lines: u32,
     id: u64,
-    /// The status and the labels as text, in [`Parsed::strings`].
-    status: (u32, u32),
+    /// The state (the status without its flags) and the labels as text,
+    /// in [`Parsed::strings`], and the status's flags.
+    state: (u32, u32),
+    minutes: Option<u32>,
+    locked: bool,
+    leaked: bool,
     labels: Option<(u32, u32)>,
     /// Range in `Parsed::items`: local frame ids or [`ELIDED`].
     items: (u32, u32),
@@ -539,7 +543,8 @@ fn parse_goroutine<'b>(
             clean = (pos, ln);
         }
     }
-    let status = keep(&mut out.strings, h.status);
+    let st = parse_status(h.status);
+    let state = keep(&mut out.strings, st.state);
     let labels = h.labels.map(|l| keep(&mut out.strings, l));
     let g = Fast {
         start: start as u32,
@@ -547,7 +552,10 @@ fn parse_goroutine<'b>(
         line,
         n_lines: clean.1 - line,
         id: h.id,
-        status,
+        state,
+        minutes: st.minutes,
+        locked: st.locked,
+        leaked: st.leaked,
         labels,
         items: (items_start, out.items.len() as u32),
         created,
@@ -747,12 +755,13 @@ fn apply_goroutine(
 ) -> bool {
     // The header line (`Parser::line` → `dump_line` → `header`).
     p.begin_line(first, true);
-    let h = Header {
-        id: g.id,
-        status: text(&parsed.strings, g.status),
-        labels: g.labels.map(|l| text(&parsed.strings, l)),
+    let st = Status {
+        state: text(&parsed.strings, g.state),
+        minutes: g.minutes,
+        locked: g.locked,
+        leaked: g.leaked,
     };
-    p.header(first, &h);
+    p.header_with(first, g.id, st, g.labels.map(|l| text(&parsed.strings, l)));
     if p.stopped {
         return false;
     }

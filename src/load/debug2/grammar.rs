@@ -7,6 +7,7 @@
 
 use crate::model::CallWords;
 use memchr::{memchr, memchr2, memmem, memrchr};
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 // ---------------------------------------------------------------------------
@@ -439,7 +440,19 @@ pub(super) struct Status<'a> {
 /// Splits `chan receive (scan) (leaked), 5 minutes, locked to thread,
 /// synctest bubble 3` into the bare wait reason and its flags.
 pub(super) fn parse_status(s: &str) -> Status<'_> {
-    let mut parts = s.split(", ");
+    // Most statuses are a bare wait reason: no flags to split off.
+    if memchr(b',', s.as_bytes()).is_none() && !s.ends_with(')') {
+        let state = s.trim();
+        if !state.ends_with(')') {
+            return Status {
+                state,
+                minutes: None,
+                locked: false,
+                leaked: state == "leaked",
+            };
+        }
+    }
+    let mut parts = CommaSpace(Some(s));
     let mut state = parts.next().unwrap_or("").trim();
     let mut leaked = false;
     loop {
@@ -478,6 +491,92 @@ pub(super) fn parse_status(s: &str) -> Status<'_> {
         minutes,
         locked,
         leaked,
+    }
+}
+
+/// A goroutine's state as [`crate::model::GoroutineInfo::state`] keeps it:
+/// the wait reasons and statuses the runtime prints (`runtime2.go`,
+/// `traceback.go`) are borrowed, anything else is copied.
+pub(super) fn state_text(state: &str) -> Cow<'static, str> {
+    const KNOWN: [&str; 50] = [
+        "chan receive",
+        "chan send",
+        "select",
+        "IO wait",
+        "running",
+        "runnable",
+        "sleep",
+        "semacquire",
+        "syscall",
+        "sync.Mutex.Lock",
+        "sync.RWMutex.RLock",
+        "sync.RWMutex.Lock",
+        "sync.WaitGroup.Wait",
+        "sync.Cond.Wait",
+        "chan receive (nil chan)",
+        "chan send (nil chan)",
+        "select (no cases)",
+        "preempted",
+        "waiting",
+        "idle",
+        "dead",
+        "copystack",
+        "leaked",
+        "GC assist marking",
+        "dumping heap",
+        "garbage collection",
+        "garbage collection scan",
+        "panicwait",
+        "GC assist wait",
+        "GC sweep wait",
+        "GC scavenge wait",
+        "finalizer wait",
+        "force gc (idle)",
+        "GOMAXPROCS updater (idle)",
+        "trace reader (blocked)",
+        "wait for GC cycle",
+        "GC worker (idle)",
+        "GC worker (active)",
+        "debug call",
+        "GC mark termination",
+        "stopping the world",
+        "flushing proc caches",
+        "trace goroutine status",
+        "trace proc status",
+        "page trace flush",
+        "coroutine",
+        "GC weak to strong wait",
+        "synctest.Run",
+        "synctest.Wait",
+        "cleanup wait",
+    ];
+    match KNOWN.iter().find(|&&k| k == state) {
+        Some(&k) => Cow::Borrowed(k),
+        None => Cow::Owned(state.to_string()),
+    }
+}
+
+/// `s.split(", ")` without a substring searcher, which costs more to set up
+/// than a status takes to split.
+struct CommaSpace<'a>(Option<&'a str>);
+
+impl<'a> Iterator for CommaSpace<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.0?;
+        let b = s.as_bytes();
+        let mut from = 0;
+        while let Some(i) = memchr(b',', &b[from..]) {
+            let at = from + i;
+            if b.get(at + 1) == Some(&b' ') {
+                self.0 = Some(&s[at + 2..]);
+                return Some(&s[..at]);
+            }
+            from = at + 1;
+        }
+        self.0 = None;
+        Some(s)
     }
 }
 

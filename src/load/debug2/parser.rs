@@ -1102,6 +1102,11 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn header(&mut self, no: u64, h: &Header<'_>) {
+        self.header_with(no, h.id, parse_status(h.status), h.labels);
+    }
+
+    /// [`Parser::header`] with the status already split.
+    pub(super) fn header_with(&mut self, no: u64, id: u64, st: Status<'_>, labels: Option<&str>) {
         if let Some(j) = self.junk.take() {
             self.junk_dropped(&j);
         }
@@ -1119,7 +1124,7 @@ impl<'a> Parser<'a> {
         let split = match &self.dump {
             None => true,
             Some(d) => {
-                !d.snap.samples.is_empty() && (self.broken || (h.id != 0 && d.ids.contains(&h.id)))
+                !d.snap.samples.is_empty() && (self.broken || (id != 0 && d.ids.contains(&id)))
             }
         };
         if split {
@@ -1130,8 +1135,7 @@ impl<'a> Parser<'a> {
         self.broken = false;
         self.after_blank = false;
 
-        let st = parse_status(h.status);
-        let labels = match h.labels {
+        let labels = match labels {
             None => Vec::new(),
             Some(l) => match parse_labels(l) {
                 Some(v) => v,
@@ -1150,8 +1154,8 @@ impl<'a> Parser<'a> {
         self.pend.active = false;
         self.g = Some(Gor {
             info: GoroutineInfo {
-                id: h.id,
-                state: st.state.to_string(),
+                id,
+                state: state_text(st.state),
                 wait_minutes: st.minutes,
                 parent_id: None,
                 locked_to_thread: st.locked,
@@ -1249,7 +1253,7 @@ impl<'a> Parser<'a> {
             ));
         }
         let Some(d) = &mut self.dump else { return };
-        let op = normalize::blocking_op(Some(&g.info.state), &self.stack, &d.snap.table);
+        let op = normalize::blocking_op(Some(&*g.info.state), &self.stack, &d.snap.table);
         if d.snap.time_nanos.is_none() {
             d.snap.time_nanos = g.time_nanos;
         }
