@@ -7,7 +7,7 @@ use leakdiff::classify::{Catalog, ClassifyOptions, Finding, Severity};
 use leakdiff::commands::analyze::{analyze_snapshots, AnalyzeOptions};
 use leakdiff::group::{GroupBy, Grouper};
 use leakdiff::load::{load_path, LoadOptions};
-use leakdiff::model::{BlockingOp, Snapshot};
+use leakdiff::model::{BlockingOp, ProfileKind, Snapshot};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -686,4 +686,55 @@ fn goroutineleak_and_debug2_of_one_process_give_one_finding() {
             .collect::<Vec<_>>()
     );
     assert!(top[0].confidence >= 0.95, "the runtime's verdict decides");
+}
+
+/// A `goroutineleak?debug=2` profile is a whole goroutine dump written right
+/// after the leak-detection GC. Beside goroutine dumps it is the runtime's
+/// verdict on their groups, not one more point of their series: taken
+/// moments after the last dump, it would read as a flat last step.
+#[test]
+fn a_debug2_leak_profile_beside_goroutine_dumps_is_a_verdict() {
+    let leak_dump = |dir: &Path| dir.join("goroutineleak-3.debug2.txt");
+    // The runtime marks nothing: the growth decides, and the finding says
+    // that the two disagree.
+    let dir = root().join("captures/go1.27/goroutineleak-unmarked");
+    let mut inputs = files(&dir, "goroutine-", ".debug2.txt");
+    inputs.push(leak_dump(&dir));
+    let snaps = load(&inputs);
+    let found = analyze(&snaps, false);
+    let top = serious(&found);
+    assert_eq!(top.len(), 1, "{top:?}");
+    assert_eq!(snaps[3].kind, ProfileKind::GoroutineLeak);
+    assert_eq!(top[0].pattern, "range-unclosed-channel");
+    assert_eq!(top[0].counts, [10, 20, 30]);
+    assert!(
+        top[0]
+            .evidence
+            .iter()
+            .any(|e| e.contains("growth and the runtime disagree")),
+        "{:?}",
+        top[0].evidence
+    );
+    // The runtime marks both leaks and not the idle pool: its verdict
+    // decides them, each reported once, over the three goroutine dumps.
+    let dir = root().join("captures/go1.27/goroutineleak-profile");
+    let mut inputs = files(&dir, "goroutine-", ".debug2.txt");
+    inputs.push(leak_dump(&dir));
+    let found = analyze(&load(&inputs), false);
+    let top = serious(&found);
+    assert_eq!(top.len(), 2, "{top:?}");
+    for f in &top {
+        assert_eq!(f.profile, ProfileKind::Goroutine);
+        assert_eq!(f.counts.len(), 3);
+        assert!(f
+            .decided_by
+            .contains("the goroutineleak profile marks this group"));
+    }
+    // Alone, debug=2 leak profiles are the goroutine series themselves,
+    // their marks read goroutine by goroutine.
+    let dir = root().join("captures/go1.27/goroutineleak-unmarked");
+    let found = analyze(&load(&files(&dir, "goroutineleak-", ".debug2.txt")), false);
+    let top = serious(&found);
+    assert_eq!(top.len(), 1, "{top:?}");
+    assert_eq!(top[0].pattern, "range-unclosed-channel");
 }

@@ -266,12 +266,16 @@ pub fn runtime_verdict(findings: &mut Vec<Finding>) {
                 "the goroutineleak profile marks this group (leaked): unreachable, they can never wake"
                     .into(),
             );
-        } else if f.severity >= Severity::Medium && f.confidence < 0.95 {
+        } else if f.severity >= Severity::Medium {
             f.evidence.push(
                 "growth and the runtime disagree: the goroutineleak profile given does not mark this group (its goroutines are still reachable, e.g. from a global, or not leaked)"
                     .into(),
             );
-            f.confidence = ((f.confidence - 0.15).max(0.05) * 100.0).round() / 100.0;
+            // Evidence of its own that reached 0.95 (waits that grow with
+            // the clock) stands: the runtime proves only unreachable leaks.
+            if f.confidence < 0.95 {
+                f.confidence = ((f.confidence - 0.15).max(0.05) * 100.0).round() / 100.0;
+            }
         }
     }
     // The goroutine finding now carries the runtime's verdict; its twin from
@@ -294,6 +298,10 @@ pub struct KindSeries<'a> {
     pub kind: ProfileKind,
     pub series: &'a [Series],
     pub snapshots: usize,
+    /// Goroutineleak profiles as debug=2 text: they hold every goroutine
+    /// and mark each leaked one, where a protobuf or debug=1 leak profile
+    /// holds only the leaked ones.
+    pub marks_each: bool,
 }
 
 enum Match {
@@ -645,7 +653,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
     // Every goroutine of a goroutineleak profile is one the garbage
     // collector proved unreachable: the runtime marked it leaked.
     let marked: Vec<Series>;
-    let series: &[Series] = if ks.kind == ProfileKind::GoroutineLeak {
+    let series: &[Series] = if ks.kind == ProfileKind::GoroutineLeak && !ks.marks_each {
         marked = ks
             .series
             .iter()
@@ -664,6 +672,8 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
     let mut candidates: Vec<&Series> = series
         .iter()
         .filter(|s| !ignored(s, opts) && is_candidate(s, kind, n))
+        // A leak profile speaks only of the goroutines it marks.
+        .filter(|s| ks.kind != ProfileKind::GoroutineLeak || s.leaked > 0)
         .collect();
     // An HTTP connection's pair is reported as its readLoop, the side that
     // holds the response body, with its writeLoop folded in: readLoops first.

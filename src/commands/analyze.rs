@@ -328,6 +328,21 @@ fn analyze_with(
             bad.join(", ")
         )));
     }
+    // A goroutineleak profile as debug=2 text is a whole goroutine dump with
+    // the leaked goroutines marked. Beside goroutine snapshots it is the
+    // runtime's verdict on them; without any, it is the goroutine series
+    // itself, its marks read per goroutine.
+    let has_goroutine = snaps.iter().any(|s| s.kind == ProfileKind::Goroutine);
+    let kind_of = |s: &Snapshot| {
+        if !has_goroutine
+            && s.kind == ProfileKind::GoroutineLeak
+            && s.format == crate::model::Format::Debug2
+        {
+            ProfileKind::Goroutine
+        } else {
+            s.kind
+        }
+    };
     let mut notes = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
     let mut order_of: Vec<&Snapshot> = Vec::new();
@@ -337,7 +352,7 @@ fn analyze_with(
         ProfileKind::Heap,
         ProfileKind::Allocs,
     ] {
-        let mut of_kind: Vec<&Snapshot> = snaps.iter().filter(|s| s.kind == kind).collect();
+        let mut of_kind: Vec<&Snapshot> = snaps.iter().filter(|s| kind_of(s) == kind).collect();
         if of_kind.is_empty() {
             continue;
         }
@@ -399,7 +414,7 @@ fn analyze_with(
             None => diff::diff(&of_kind, &mut grouper, index, noise),
         };
         notes.extend(breaks);
-        if of_kind.len() == 1 {
+        if of_kind.len() == 1 && kind != ProfileKind::GoroutineLeak {
             notes.push(format!(
                 "only one {kind} snapshot: findings are judged from its size and wait times alone, at lower confidence; give two or more snapshots to judge growth"
             ));
@@ -408,10 +423,16 @@ fn analyze_with(
             kind,
             series: &series,
             snapshots: of_kind.len(),
+            marks_each: of_kind
+                .iter()
+                .all(|s| s.format == crate::model::Format::Debug2),
         };
         findings.extend(classify::classify(&ks, catalog, &opts.classify));
     }
-    if snaps.iter().any(|s| s.kind == ProfileKind::GoroutineLeak) {
+    if snaps
+        .iter()
+        .any(|s| kind_of(s) == ProfileKind::GoroutineLeak)
+    {
         classify::runtime_verdict(&mut findings);
     }
     let findings = classify::link_stories(findings);

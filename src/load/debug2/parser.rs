@@ -18,6 +18,9 @@ use std::io::{self, BufRead};
 /// The function of the goroutine that writes a debug=2 profile: always
 /// first, so it starts a new profile.
 pub(super) const WRITER: &str = "runtime/pprof.writeGoroutineStacks";
+/// The function that writes a goroutineleak profile; at debug=2 it calls
+/// [`WRITER`] (Go 1.26 and later, `runtime/pprof/pprof.go`).
+const LEAK_WRITER: &str = "runtime/pprof.writeGoroutineLeak";
 /// Every goroutine's bottom frame, kept only as a stack's only frame.
 pub(super) const GOEXIT: &str = "runtime.goexit";
 
@@ -1284,6 +1287,15 @@ impl<'a> Parser<'a> {
             d.snap
                 .warnings
                 .push(format!("{} more warnings not shown", d.suppressed));
+        }
+        // `goroutineleak?debug=2` writes every goroutine, as a goroutine
+        // dump does, right after a garbage collection that marks the leaked
+        // ones `(leaked)`; only the writer's stack tells the two apart. It
+        // is the runtime's verdict at one moment, not another point of the
+        // goroutine series.
+        if d.snap.table.strings.find(LEAK_WRITER).is_some() {
+            d.snap.kind = ProfileKind::GoroutineLeak;
+            d.snap.sample_types = vec![ValueType::new("goroutineleak", "count")];
         }
         if d.snap.samples.is_empty() {
             self.loose_warnings.append(&mut d.snap.warnings);
