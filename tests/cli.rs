@@ -184,6 +184,35 @@ fn diff_two_heap_profiles() {
         .stderr(predicate::str::contains("cannot diff a heap profile"));
 }
 
+/// A goroutineleak profile at debug=2 is a whole goroutine dump: it diffs
+/// against a goroutine dump; its protobuf form (leaked goroutines only)
+/// does not.
+#[test]
+fn diff_a_debug2_leak_profile_against_a_goroutine_dump() {
+    let dir = "testdata/captures/go1.27/goroutineleak-profile";
+    let out = stdout(&[
+        "diff",
+        "--format",
+        "json",
+        &format!("{dir}/goroutine-2.debug2.txt"),
+        &format!("{dir}/goroutineleak-3.debug2.txt"),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v["diff"]["rows"].as_array().unwrap();
+    assert!(rows
+        .iter()
+        .any(|r| r["site"]["function"] == "main.fetchWithTimeout.func1" && r["delta"] == 8));
+    leakdiff()
+        .args([
+            "diff",
+            &format!("{dir}/goroutine-2.debug2.txt"),
+            &format!("{dir}/goroutineleak-3.pb.gz"),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot diff a goroutine profile"));
+}
+
 #[test]
 fn fail_on_gates_scripts() {
     leakdiff()

@@ -2212,7 +2212,12 @@ pub fn diff_profiles(
     sample_type: Option<&str>,
     by: DiffBy,
 ) -> Result<ProfileDiff, String> {
-    if base.kind != new.kind {
+    // A goroutineleak profile at debug=2 is a whole goroutine dump: it
+    // compares with a goroutine dump goroutine for goroutine.
+    let whole_dump =
+        |s: &Snapshot| s.format == crate::model::Format::Debug2 && s.kind.is_goroutine();
+    let dumps = whole_dump(base) && whole_dump(new);
+    if base.kind != new.kind && !dumps {
         return Err(format!(
             "cannot diff a {} profile ({}) against a {} profile ({})",
             base.kind,
@@ -2241,9 +2246,11 @@ pub fn diff_profiles(
         .get(index)
         .cloned()
         .unwrap_or_else(|| crate::model::ValueType::new("count", "count"));
-    let new_index = new
-        .sample_type_index(&vt.ty)
-        .ok_or_else(|| format!("{}: has no sample type {:?}", new.name(), vt.ty))?;
+    let new_index = match new.sample_type_index(&vt.ty) {
+        Some(i) => i,
+        None if dumps => 0,
+        None => return Err(format!("{}: has no sample type {:?}", new.name(), vt.ty)),
+    };
     let (b, base_total) = totals_by_site(base, index, by);
     let (n, new_total) = totals_by_site(new, new_index, by);
     let mut keys: Vec<&FrameRef> = b.keys().chain(n.keys()).collect();
