@@ -1140,3 +1140,80 @@ fn a_set_that_fills_slows_at_every_step() {
     assert_eq!(leak.severity, Severity::Medium, "{leak:?}");
     assert!(!leak.decided_by.contains("a set that fills"), "{leak:?}");
 }
+
+/// Senders left blocked by a call that timed out, made by three long-lived
+/// worker goroutines that take a job, call, and wait for the next job: at
+/// every snapshot each worker has started more of them, and the older ones
+/// stayed. A parent blocked waiting all along could not have started
+/// more, so what it waits for now is its next job, not them: the senders
+/// are not "in flight", and their waits, growing with the clock, decide.
+#[test]
+fn a_worker_that_started_more_since_is_not_waiting_for_those_that_stayed() {
+    let snapshot = |k: u64, per_worker: u64, worker_state: &str| {
+        let mut s =
+            String::from("goroutine 1 [select]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n");
+        for w in 2..=4u64 {
+            let _ = write!(
+                s,
+                "goroutine {w} [{worker_state}]:\nmain.workerLoop()\n\t/src/app/main.go:50 +0x2b\ncreated by main.main in goroutine 1\n\t/src/app/main.go:12 +0x4c\n\n"
+            );
+        }
+        // Worker w's i-th sender has id 100 * w + i and blocked at the
+        // snapshot i / 3 + 1 (ten minutes apart).
+        for w in 2..=4u64 {
+            for i in 0..per_worker {
+                let minutes = 10 * (k - (i / 3 + 1)) + 5;
+                let _ = write!(
+                    s,
+                    "goroutine {} [chan send, {minutes} minutes]:\nmain.(*Client).Quote.func1()\n\t/src/app/main.go:30 +0x2b\ncreated by main.(*Client).Quote in goroutine {w}\n\t/src/app/main.go:28 +0x4c\n\n",
+                    100 * w + i
+                );
+            }
+        }
+        s
+    };
+    let dumps: Vec<String> = (1..=3)
+        .map(|k| snapshot(k, 3 * k, "chan receive"))
+        .collect();
+    let found = analyze(&dumps);
+    let f = find(&found, "(*Client).Quote.func1").expect("a finding");
+    assert!(f.severity >= Severity::High, "{f:?}");
+    assert!(
+        !f.evidence.iter().any(|e| e.contains("may be in flight")),
+        "{:?}",
+        f.evidence
+    );
+    // Each sender a worker started is one per call of a long-lived caller,
+    // not one of a fan-out's siblings: the id runs or the source decide,
+    // not the shared parent.
+    assert_ne!(f.pattern, "ncast", "{f:?}");
+    // Parents that started none of them since the snapshot before (each
+    // new parent started its own and waits): they may yet collect them.
+    let fan_out = |k: u64| {
+        let mut s =
+            String::from("goroutine 1 [select]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n");
+        for p in 1..=k {
+            let parent = 10 * p;
+            let _ = write!(
+                s,
+                "goroutine {parent} [sync.WaitGroup.Wait]:\nmain.gather()\n\t/src/app/main.go:70 +0x2b\ncreated by main.main in goroutine 1\n\t/src/app/main.go:12 +0x4c\n\n"
+            );
+            for i in 1..=3 {
+                let _ = write!(
+                    s,
+                    "goroutine {} [chan send]:\nmain.(*Client).Quote.func1()\n\t/src/app/main.go:30 +0x2b\ncreated by main.(*Client).Quote in goroutine {parent}\n\t/src/app/main.go:28 +0x4c\n\n",
+                    parent + i
+                );
+            }
+        }
+        s
+    };
+    let dumps: Vec<String> = (1..=3).map(fan_out).collect();
+    let found = analyze(&dumps);
+    let f = find(&found, "(*Client).Quote.func1").expect("a finding");
+    assert!(
+        f.evidence.iter().any(|e| e.contains("may be in flight")),
+        "{:?}",
+        f.evidence
+    );
+}

@@ -480,6 +480,11 @@ fn match_entry(e: &catalog::Compiled, s: &Series, kind: FindingKind, growing: &[
             Some(false) => return Match::No,
             Some(true) => {}
         }
+        if s.parent_state
+            .is_some_and(|p| p.accumulating * 2 > p.gone + p.waiting + p.alive)
+        {
+            return Match::Undecided("the goroutine ids or the source: their parents are long-lived callers that started more of them between snapshots, which the leftovers of any call they make share");
+        }
     }
     if e.has_rule("needs_source") {
         return Match::Undecided("the source code around the blocking line and the go statement");
@@ -590,6 +595,51 @@ enum HeapShape {
     /// nothing but the runtime keeps ([`UNREFERENCED_PATTERNS`]) make it a
     /// finding.
     Held,
+    /// Over three or more steps, each within the sampling error: never
+    /// fell, rose at two or more and at the last, beyond the error from
+    /// first to last, with a trend in its sample counts ([`poisson_trend_z`]
+    /// at one-sided 5%), and fits steady growth better than a step to a
+    /// level: a leak slow against the sampling period, not a fill (which
+    /// stops rising).
+    Rising,
+}
+
+/// The score test for a trend in Poisson counts (the samples behind each
+/// value, `(value / sigma)²`) against snapshot order: under no change every
+/// count has the pooled mean as its variance. Unlike a slope weighted by
+/// each value's own error, it does not discount the larger, later values
+/// of a series that grows. One-sided 5% is 1.645. 0 when the profiles
+/// hold fewer than three samples each on average.
+fn poisson_trend_z(values: &[i64], sigma: &[f64]) -> f64 {
+    let counts: Vec<f64> = values
+        .iter()
+        .zip(sigma)
+        .map(|(&v, &s)| {
+            if v > 0 && s > 0.0 {
+                (v as f64 / s).powi(2)
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let n = counts.len();
+    if n < 2 {
+        return 0.0;
+    }
+    let mean = counts.iter().sum::<f64>() / n as f64;
+    // Below three samples a profile on average the normal approximation
+    // does not hold (0 → 1 → 2 → 4 samples is any site that grew at all).
+    if mean < 3.0 {
+        return 0.0;
+    }
+    let mid = (n - 1) as f64 / 2.0;
+    let num: f64 = counts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i as f64 - mid) * c)
+        .sum();
+    let spread: f64 = (0..n).map(|i| (i as f64 - mid).powi(2)).sum();
+    num / (mean * spread).sqrt()
 }
 
 fn heap_shape(s: &Series) -> Option<HeapShape> {
@@ -629,6 +679,18 @@ fn heap_shape(s: &Series) -> Option<HeapShape> {
     // leak holds, it keeps.
     let n = s.values.len();
     let sd = |i: usize, j: usize| (s.sigma[i].powi(2) + s.sigma[j].powi(2)).sqrt();
+    if sampled
+        && k >= 3
+        && steps.iter().all(|&d| d >= 0)
+        && steps.iter().filter(|&&d| d > 0).count() >= 2
+        && steps[k - 1] > 0
+        && poisson_trend_z(&s.values, &s.sigma) >= 1.645
+        && t.sustained
+        && !saturating
+        && delta as f64 > sd(0, n - 1)
+    {
+        return Some(HeapShape::Rising);
+    }
     let held = sampled
         && n >= 3
         && matches!(t.verdict, Verdict::Growing | Verdict::Stepped)
@@ -1420,6 +1482,21 @@ fn judge_heap(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement {
             ),
         );
         j.would_decide = Some("A later heap profile would show whether the growth goes on.".into());
+        j
+    } else if heap_shape(s) == Some(HeapShape::Rising) {
+        let mut j = Judgement::new(
+            Severity::Medium,
+            0.35,
+            format!(
+                "in-use bytes never fell and rose at the last step ({}), each step within the sampling error but beyond it from first to last, their sample counts trend up (Poisson score test, z = {:.1}), and steady growth fits them better than a step to a level: a leak slow against the sampling period, or a cache still filling",
+                fmt_counts(&s.values, "bytes"),
+                poisson_trend_z(&s.values, &s.sigma)
+            ),
+        );
+        j.would_decide = Some(
+            "More heap profiles, further apart, or a lower runtime.MemProfileRate would show whether the site keeps growing or levels off."
+                .into(),
+        );
         j
     } else if heap_shape(s) == Some(HeapShape::Held) {
         // Only pending timers get here (see `classify`).

@@ -554,8 +554,14 @@ pub struct ParentState {
     pub gone: u32,
     /// The parent is alive and blocked waiting (for them, most likely).
     pub waiting: u32,
-    /// The parent is alive, running or blocked on something else.
+    /// The parent is alive, running or blocked on something else, or
+    /// waiting but started more of them since the snapshot before while
+    /// some of them stayed (it did not wait for those all along).
     pub alive: u32,
+    /// Of `alive`: goroutines whose parent started more of them since the
+    /// snapshot before while some of them stayed, a long-lived caller (a
+    /// worker loop) that every call's leftovers share.
+    pub accumulating: u32,
 }
 
 impl Series {
@@ -1064,14 +1070,30 @@ pub fn diff_groups(
             .rev()
             .find_map(|((g, &known), &latest)| g.filter(|_| known).map(|g| (g, latest)))
             .and_then(|(g, latest)| IdClock::of(&g.ids, latest, paces));
+        // The same parent in the snapshot before, where goroutines of the
+        // group stayed over the last step.
+        let before = (n >= 2 && survivors.last().copied().flatten().unwrap_or(0) > 0)
+            .then(|| present[n - 2])
+            .flatten();
         let parent_state = match (&last_ops, present.last().copied().flatten()) {
             (Some(ops), Some(g)) if !g.parents.is_empty() => {
                 let mut p = ParentState::default();
                 for (&parent, &count) in &g.parents {
+                    // A parent that started more of them since the snapshot
+                    // before was not blocked waiting all that time: what it
+                    // waits for now is not the goroutines that stayed.
+                    let started_more = before
+                        .and_then(|b| b.parents.get(&parent))
+                        .is_some_and(|&was| was > 0 && count > was);
                     match ops.get(&parent) {
                         None => p.gone += count,
-                        Some(op) if op.waits_for_others() => p.waiting += count,
-                        Some(_) => p.alive += count,
+                        Some(op) if op.waits_for_others() && !started_more => p.waiting += count,
+                        Some(_) => {
+                            p.alive += count;
+                            if started_more {
+                                p.accumulating += count;
+                            }
+                        }
                     }
                 }
                 Some(p)
