@@ -440,18 +440,6 @@ pub(super) struct Status<'a> {
 /// Splits `chan receive (scan) (leaked), 5 minutes, locked to thread,
 /// synctest bubble 3` into the bare wait reason and its flags.
 pub(super) fn parse_status(s: &str) -> Status<'_> {
-    // Most statuses are a bare wait reason: no flags to split off.
-    if memchr(b',', s.as_bytes()).is_none() && !s.ends_with(')') {
-        let state = s.trim();
-        if !state.ends_with(')') {
-            return Status {
-                state,
-                minutes: None,
-                locked: false,
-                leaked: state == "leaked",
-            };
-        }
-    }
     let mut parts = CommaSpace(Some(s));
     let mut state = parts.next().unwrap_or("").trim();
     let mut leaked = false;
