@@ -733,8 +733,31 @@ fn a_debug2_leak_profile_beside_goroutine_dumps_is_a_verdict() {
     // Alone, debug=2 leak profiles are the goroutine series themselves,
     // their marks read goroutine by goroutine.
     let dir = root().join("captures/go1.27/goroutineleak-unmarked");
+    // The runtime ran its detection on the last of them and did not mark
+    // the group: the finding says so, as beside goroutine dumps.
     let found = analyze(&load(&files(&dir, "goroutineleak-", ".debug2.txt")), false);
     let top = serious(&found);
     assert_eq!(top.len(), 1, "{top:?}");
     assert_eq!(top[0].pattern, "range-unclosed-channel");
+    assert!(
+        top[0]
+            .evidence
+            .iter()
+            .any(|e| e.contains("growth and the runtime disagree")),
+        "{:?}",
+        top[0].evidence
+    );
+    // Where it marks the groups, they are its verdict, with no such note.
+    let dir = root().join("captures/go1.27/goroutineleak-profile");
+    let found = analyze(&load(&files(&dir, "goroutineleak-", ".debug2.txt")), false);
+    let top = serious(&found);
+    assert_eq!(top.len(), 2, "{top:?}");
+    for f in &top {
+        assert!(f.confidence >= 0.95, "{f:?}");
+        assert!(
+            !f.evidence.iter().any(|e| e.contains("runtime disagree")),
+            "{:?}",
+            f.evidence
+        );
+    }
 }

@@ -266,22 +266,31 @@ pub fn runtime_verdict(findings: &mut Vec<Finding>) {
                 "the goroutineleak profile marks this group (leaked): unreachable, they can never wake"
                     .into(),
             );
-        } else if f.severity >= Severity::Medium {
-            f.evidence.push(
-                "growth and the runtime disagree: the goroutineleak profile given does not mark this group (its goroutines are still reachable, e.g. from a global, or not leaked)"
-                    .into(),
-            );
-            // Evidence of its own that reached 0.95 (waits that grow with
-            // the clock) stands: the runtime proves only unreachable leaks.
-            if f.confidence < 0.95 {
-                f.confidence = ((f.confidence - 0.15).max(0.05) * 100.0).round() / 100.0;
-            }
+        } else {
+            runtime_unmarked(&mut f.evidence, f.severity, &mut f.confidence);
         }
     }
     // The goroutine finding now carries the runtime's verdict; its twin from
     // the goroutineleak series would report the same goroutines twice.
     findings
         .retain(|f| f.profile != ProfileKind::GoroutineLeak || !confirmed.contains(&frames_of(f)));
+}
+
+/// A goroutine finding of medium or above for a group the runtime's leak
+/// detection ran on and did not mark: noted, and less sure. Evidence of its
+/// own that reached 0.95 (waits that grow with the clock) stands: the
+/// runtime proves only unreachable leaks.
+fn runtime_unmarked(evidence: &mut Vec<String>, severity: Severity, confidence: &mut f64) {
+    if severity < Severity::Medium {
+        return;
+    }
+    evidence.push(
+        "growth and the runtime disagree: the goroutineleak profile given does not mark this group (its goroutines are still reachable, e.g. from a global, or not leaked)"
+            .into(),
+    );
+    if *confidence < 0.95 {
+        *confidence = ((*confidence - 0.15).max(0.05) * 100.0).round() / 100.0;
+    }
 }
 
 /// Options of the classification.
@@ -302,6 +311,11 @@ pub struct KindSeries<'a> {
     /// and mark each leaked one, where a protobuf or debug=1 leak profile
     /// holds only the leaked ones.
     pub marks_each: bool,
+    /// The last snapshot of this goroutine series is a goroutineleak
+    /// profile as debug=2 text (only leak profiles were given): the runtime
+    /// ran its leak detection on it, so a group it does not mark is one it
+    /// found reachable.
+    pub runtime_checked: bool,
 }
 
 enum Match {
@@ -968,7 +982,10 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         }
         let inferred_only =
             inferred_evidence.is_some() && !decide.starts_with("Decided by the source");
-        let j = judge(s, if inferred_only { stack_top } else { top }, kind, n);
+        let mut j = judge(s, if inferred_only { stack_top } else { top }, kind, n);
+        if ks.runtime_checked && kind == FindingKind::Goroutine && s.leaked == 0 {
+            runtime_unmarked(&mut j.notes, j.severity, &mut j.confidence);
+        }
         let (severity, confidence) = (j.severity, j.confidence);
         let mut evidence = vec![format!("decided by: {}", j.decided_by)];
         evidence.extend(self::evidence(s, kind, unit, n));

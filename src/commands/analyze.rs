@@ -426,6 +426,10 @@ fn analyze_with(
             marks_each: of_kind
                 .iter()
                 .all(|s| s.format == crate::model::Format::Debug2),
+            runtime_checked: kind == ProfileKind::Goroutine
+                && of_kind
+                    .last()
+                    .is_some_and(|s| s.kind == ProfileKind::GoroutineLeak),
         };
         findings.extend(classify::classify(&ks, catalog, &opts.classify));
     }
