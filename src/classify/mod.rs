@@ -1628,7 +1628,14 @@ fn judge_heap(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement {
 
 fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement {
     let t = &s.trend;
-    let base = top.entry.severity.max(Severity::Medium);
+    // A heap entry's severity rates its heap side (a context child, a
+    // ticker: small objects); goroutines that never exit rate as every
+    // goroutine entry does, whatever the name the source or stack gave.
+    let base = if top.entry.kind == catalog::EntryKind::Heap {
+        top.entry.severity.max(Severity::High)
+    } else {
+        top.entry.severity.max(Severity::Medium)
+    };
     let never = s.op.never_wakes();
     let growth = t.verdict.is_growth();
     let counts = fmt_counts(&s.values, "goroutines");

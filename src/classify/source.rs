@@ -955,6 +955,32 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
             }
         }
         BlockingOp::ChanSend => examine_send(&mut v, src, place, &line, site.line, go_loc.as_ref()),
+        BlockingOp::NilChan if regex!(r"<-\s*[\w.()\[\]]*Done\(\)").is_match(&line) => {
+            // The Done channel of a context nothing can cancel is nil.
+            v.pattern = Some("context-not-cancelled");
+            v.evidence.push(format!(
+                "{} waits for ctx.Done(), and that wait is on a nil channel: the context can never be cancelled (context.Background(), context.TODO() and contexts derived from them by WithValue alone have no Done channel)",
+                loc(src, site.line)
+            ));
+            if let Some(g) = &go_loc {
+                let gsrc: &SourceFile = &g.src;
+                let (open, _) = g.scope.body();
+                if let Some(n) = (open.line..=g.line).rev().find(|&n| {
+                    gsrc.code(n)
+                        .is_some_and(|l| regex!(r"\bcontext\.(Background|TODO)\(\)").is_match(l))
+                }) {
+                    v.evidence.push(format!(
+                        "{} builds the context handed to the goroutine from {}",
+                        loc(gsrc, n),
+                        if gsrc.code(n).is_some_and(|l| l.contains("TODO")) {
+                            "context.TODO()"
+                        } else {
+                            "context.Background()"
+                        }
+                    ));
+                }
+            }
+        }
         _ => {}
     }
     v
