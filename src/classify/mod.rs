@@ -2536,6 +2536,12 @@ fn evidence(s: &Series, kind: FindingKind, unit: &str, n: usize) -> Vec<String> 
                     steps(&s.left)
                 ));
             }
+            if s.long_ended_total() > 0 {
+                ev.push(format!(
+                    "long waits of this call end: goroutines that had waited a minute or more and were gone from the group at the next snapshot (a leaked goroutine never leaves its wait; a timer or a long poll does): {}; waits that grow are then no sign that the others are stuck",
+                    steps(&s.long_ended)
+                ));
+            }
             if s.moved().unwrap_or(0) > 0 {
                 ev.push(format!(
                     "not counted as survivors: goroutines that kept their id and stack but finished the wait they were in (a new call of their top frames: other arguments or offset; or woken in between: a wait shorter than the time between the snapshots): {}",

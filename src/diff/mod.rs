@@ -443,6 +443,12 @@ pub struct Series {
     /// stack or wait): alive, and no longer blocked where they were. A
     /// leaked goroutine never leaves its wait. `None` as `survivors`.
     pub left: Vec<Option<usize>>,
+    /// Per consecutive pair of snapshots (k, k+1): goroutines of the group
+    /// in snapshot k that had waited a minute or more there (debug=2 wait
+    /// minutes) and are not in the group in k+1, gone or elsewhere: long
+    /// waits of this call end (timers, long polls), where a leaked
+    /// goroutine's never does. `None` as `survivors`.
+    pub long_ended: Vec<Option<usize>>,
     /// Per snapshot k: how many ids of the group are in it in every snapshot
     /// from k to the last (the last entry is the last snapshot's count);
     /// `None` where ids are not known from k on.
@@ -598,6 +604,13 @@ impl Series {
         (ends && left > 0).then_some(left)
     }
 
+    /// Goroutines that had waited a minute or more and were no longer in
+    /// the group at the next snapshot, over all steps
+    /// ([`Series::long_ended`]); 0 without ids.
+    pub fn long_ended_total(&self) -> usize {
+        self.long_ended.iter().flatten().sum()
+    }
+
     /// Goroutines that left the group for another call or wait, over all
     /// steps ([`Series::left`]); 0 without ids.
     pub fn left_total(&self) -> usize {
@@ -702,10 +715,16 @@ impl Series {
 
     /// The longest debug=2 wait grew across the snapshots (known in at least
     /// two, non-decreasing, and at least a minute more at the end): the
-    /// oldest goroutines of the group stay blocked as time passes.
+    /// oldest goroutines of the group stay blocked as time passes; and no
+    /// goroutine of the group that had waited a minute or more left it
+    /// ([`Series::long_ended`]).
     pub fn waits_grow(&self) -> bool {
         let known: Vec<u32> = self.waits.iter().flatten().copied().collect();
-        known.len() >= 2
+        // Where waits of a minute or more ended, the longest wait grows
+        // with the clock as much for timers and long polls as for stuck
+        // goroutines.
+        self.long_ended_total() == 0
+            && known.len() >= 2
             && known.windows(2).all(|w| w[1] >= w[0])
             && known[known.len() - 1] > known[0]
             && self.waits.last().copied().flatten().is_some()
@@ -916,7 +935,7 @@ pub fn diff_groups(
             }
         }
     }
-    let (clocks, mut left_of) = between_snapshots(&per, &slot_of, ids_known);
+    let (clocks, mut left_of, mut ended_of) = between_snapshots(&per, &slot_of, ids_known);
     let mut slots: Vec<Vec<Option<&Group>>> = vec![vec![None; n]; n_slots];
     for (si, (groups, of)) in per.iter().zip(&slot_of).enumerate() {
         for (g, &i) in groups.iter().zip(of) {
@@ -1165,6 +1184,12 @@ pub fn diff_groups(
                 .map(|k| {
                     (ids_known[k] && ids_known[k + 1])
                         .then(|| left_of.remove(&(slot, k)).map_or(0, |c| c as usize))
+                })
+                .collect(),
+            long_ended: (0..n.saturating_sub(1))
+                .map(|k| {
+                    (ids_known[k] && ids_known[k + 1])
+                        .then(|| ended_of.remove(&(slot, k)).map_or(0, |c| c as usize))
                 })
                 .collect(),
             survivors,
@@ -2073,11 +2098,19 @@ fn called(g: &Group) -> impl Iterator<Item = (u64, Called)> + '_ {
 /// - per (slot, k), how many goroutine ids of the group in slot `slot` at
 ///   snapshot k are in snapshot k + 1 in another group (see
 ///   [`Series::left`]); non-zero counts only.
+/// - per (slot, k), how many goroutines of the group in slot `slot` at
+///   snapshot k that had waited a minute or more (debug=2) are not in it at
+///   k + 1 (see [`Series::long_ended`]); non-zero counts only.
+#[allow(clippy::type_complexity)]
 fn between_snapshots(
     per: &[Vec<Group>],
     slot_of: &[Vec<usize>],
     ids_known: &[bool],
-) -> (Vec<u32>, FxHashMap<(usize, usize), u32>) {
+) -> (
+    Vec<u32>,
+    FxHashMap<(usize, usize), u32>,
+    FxHashMap<(usize, usize), u32>,
+) {
     // Each id with its group, and its call and wait where recorded.
     let snapshot = |k: usize| -> FxHashMap<u64, (usize, Option<Called>)> {
         let mut m = FxHashMap::default();
@@ -2097,12 +2130,21 @@ fn between_snapshots(
     // once would be the peak of a long series' analysis.
     let mut clocks = Vec::with_capacity(per.len().saturating_sub(1));
     let mut left: FxHashMap<(usize, usize), u32> = FxHashMap::default();
+    let mut ended: FxHashMap<(usize, usize), u32> = FxHashMap::default();
     if per.len() < 2 {
-        return (clocks, left);
+        return (clocks, left, ended);
     }
     let mut before = snapshot(0);
-    for k in 1..per.len() {
+    for (k, &known) in ids_known.iter().enumerate().take(per.len()).skip(1) {
         let now = snapshot(k);
+        if known {
+            for (id, (slot, call)) in &before {
+                let long = call.as_ref().is_some_and(|c| c.1 >= 1);
+                if long && now.get(id).is_none_or(|(s, _)| s != slot) {
+                    *ended.entry((*slot, k - 1)).or_default() += 1;
+                }
+            }
+        }
         let mut clock = 0;
         for (id, (slot, call)) in &now {
             let Some((s, was)) = before.get(id) else {
@@ -2119,7 +2161,7 @@ fn between_snapshots(
         clocks.push(clock);
         before = now;
     }
-    (clocks, left)
+    (clocks, left, ended)
 }
 
 /// Whether a goroutine that waited `before` minutes at one snapshot and
