@@ -695,6 +695,11 @@ fn goroutineleak_and_debug2_of_one_process_give_one_finding() {
 #[test]
 fn a_debug2_leak_profile_beside_goroutine_dumps_is_a_verdict() {
     let leak_dump = |dir: &Path| dir.join("goroutineleak-3.debug2.txt");
+    let disagrees = |f: &Finding| {
+        f.evidence
+            .iter()
+            .any(|e| e.contains("growth and the runtime disagree"))
+    };
     // The runtime marks nothing: the growth decides, and the finding says
     // that the two disagree.
     let dir = root().join("captures/go1.27/goroutineleak-unmarked");
@@ -707,14 +712,7 @@ fn a_debug2_leak_profile_beside_goroutine_dumps_is_a_verdict() {
     assert_eq!(snaps[3].kind, ProfileKind::GoroutineLeak);
     assert_eq!(top[0].pattern, "range-unclosed-channel");
     assert_eq!(top[0].counts, [10, 20, 30]);
-    assert!(
-        top[0]
-            .evidence
-            .iter()
-            .any(|e| e.contains("growth and the runtime disagree")),
-        "{:?}",
-        top[0].evidence
-    );
+    assert!(disagrees(top[0]), "{:?}", top[0].evidence);
     // The runtime marks both leaks and not the idle pool: its verdict
     // decides them, each reported once, over the three goroutine dumps.
     let dir = root().join("captures/go1.27/goroutineleak-profile");
@@ -739,14 +737,7 @@ fn a_debug2_leak_profile_beside_goroutine_dumps_is_a_verdict() {
     let top = serious(&found);
     assert_eq!(top.len(), 1, "{top:?}");
     assert_eq!(top[0].pattern, "range-unclosed-channel");
-    assert!(
-        top[0]
-            .evidence
-            .iter()
-            .any(|e| e.contains("growth and the runtime disagree")),
-        "{:?}",
-        top[0].evidence
-    );
+    assert!(disagrees(top[0]), "{:?}", top[0].evidence);
     // Where it marks the groups, they are its verdict, with no such note.
     let dir = root().join("captures/go1.27/goroutineleak-profile");
     let found = analyze(&load(&files(&dir, "goroutineleak-", ".debug2.txt")), false);
@@ -754,10 +745,6 @@ fn a_debug2_leak_profile_beside_goroutine_dumps_is_a_verdict() {
     assert_eq!(top.len(), 2, "{top:?}");
     for f in &top {
         assert!(f.confidence >= 0.95, "{f:?}");
-        assert!(
-            !f.evidence.iter().any(|e| e.contains("runtime disagree")),
-            "{:?}",
-            f.evidence
-        );
+        assert!(!disagrees(f), "{:?}", f.evidence);
     }
 }
