@@ -90,8 +90,10 @@ const FORMATS: [(&str, &str); 3] = [
 /// `nil-channel` without the source, with `context-not-cancelled` the
 /// first alternative: only the blocked line tells the two apart. They took
 /// the rates to 0.848 (pb, debug=1) and 0.868 (debug=2), with the same
-/// exact answers as before.
-const FLOORS: [(&str, f64); 3] = [("pb", 0.845), ("debug1", 0.845), ("debug2", 0.865)];
+/// exact answers as before; the two selects run once with a done-like case
+/// (read as `select-no-exit` without the source, which alone shows no loop
+/// repeats them) to 0.841 and 0.861.
+const FLOORS: [(&str, f64); 3] = [("pb", 0.84), ("debug1", 0.84), ("debug2", 0.86)];
 
 #[test]
 fn every_variant_is_named_exactly_with_source_and_within_alternatives_without() {

@@ -906,6 +906,21 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                     ));
                     discarded_cancel(&mut v, go_loc.as_ref());
                 }
+                Some((n, l)) if once => {
+                    // A select that runs once with a done-like case waits
+                    // once for a result or that signal; neither comes.
+                    let sends = cases.iter().filter(|(_, l)| is_send_case(l)).count();
+                    if sends == 0 {
+                        v.pattern = Some("chan-receive-blocked");
+                        v.evidence.push(format!(
+                            "the select at {} runs once (no loop repeats it): it waits for one of its {} receives, and none comes, not even its case at {} (`{}`): whoever should send on or close them never does",
+                            loc(src, sel.at.line),
+                            cases.len(),
+                            loc(src, *n),
+                            l.trim()
+                        ));
+                    }
+                }
                 Some(_) => {}
                 None => {
                     let on_ticker = |l: &str| regex!(r"<-\s*[\w.]+\.C\b").is_match(l);
