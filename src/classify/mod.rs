@@ -1489,6 +1489,7 @@ fn judge_heap(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement {
     // only objects nothing but the runtime refers to (pending timers) keep
     // such a series at medium.
     let generic = !UNREFERENCED_PATTERNS.contains(&top.entry.id.as_str());
+    let shape = heap_shape(s);
     let mut j = if t.jump_at_end(&s.values) {
         let mut j = Judgement::new(
             Severity::Low,
@@ -1500,7 +1501,7 @@ fn judge_heap(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement {
         );
         j.would_decide = Some("A later heap profile would show whether the growth goes on.".into());
         j
-    } else if heap_shape(s) == Some(HeapShape::Rising) {
+    } else if shape == Some(HeapShape::Rising) {
         let mut j = Judgement::new(
             Severity::Medium,
             0.35,
@@ -1515,7 +1516,7 @@ fn judge_heap(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement {
                 .into(),
         );
         j
-    } else if heap_shape(s) == Some(HeapShape::Held) {
+    } else if shape == Some(HeapShape::Held) {
         // Only pending timers get here (see `classify`).
         let mut j = Judgement::new(
             Severity::Medium,

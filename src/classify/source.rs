@@ -897,6 +897,34 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
             };
             let cases = &sel.cases;
             let exit = cases.iter().find(|(_, l)| regex!(r"(?i)done\(\)|<-\s*[\w.]*(done|quit|stop|exit|closing|closed|shutdown|cancel)\w*\b").is_match(l));
+            // A select that no loop repeats waits once for one of its cases
+            // (all receives, or all sends), and none comes, not even its
+            // done-like case `exit` where it has one.
+            let waits_once = |v: &mut SourceVerdict, exit: Option<&(u32, String)>| {
+                let sends = cases.iter().filter(|(_, l)| is_send_case(l)).count();
+                let decided = match sends {
+                    0 => Some(("chan-receive-blocked", "receives")),
+                    n if n == cases.len() => Some(("chan-send-blocked", "sends")),
+                    _ => None,
+                };
+                let Some((pattern, what)) = decided else {
+                    return;
+                };
+                v.pattern = Some(pattern);
+                let none = match exit {
+                    Some((n, l)) => format!(
+                        "and none comes, not even its case at {} (`{}`): whoever should send on or close them never does",
+                        loc(src, *n),
+                        l.trim()
+                    ),
+                    None => "and none can proceed".to_string(),
+                };
+                v.evidence.push(format!(
+                    "the select at {} runs once (no loop repeats it): it waits for one of its {} {what}, {none}",
+                    loc(src, sel.at.line),
+                    cases.len()
+                ));
+            };
             match exit {
                 Some((n, l)) if l.contains("Done()") => {
                     v.pattern = Some("context-not-cancelled");
@@ -906,21 +934,9 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                     ));
                     discarded_cancel(&mut v, go_loc.as_ref());
                 }
-                Some((n, l)) if once => {
-                    // A select that runs once with a done-like case waits
-                    // once for a result or that signal; neither comes.
-                    let sends = cases.iter().filter(|(_, l)| is_send_case(l)).count();
-                    if sends == 0 {
-                        v.pattern = Some("chan-receive-blocked");
-                        v.evidence.push(format!(
-                            "the select at {} runs once (no loop repeats it): it waits for one of its {} receives, and none comes, not even its case at {} (`{}`): whoever should send on or close them never does",
-                            loc(src, sel.at.line),
-                            cases.len(),
-                            loc(src, *n),
-                            l.trim()
-                        ));
-                    }
-                }
+                // A select that runs once with a done-like case waits once
+                // for a result or that signal; neither comes.
+                Some(exit) if once => waits_once(&mut v, Some(exit)),
                 Some(_) => {}
                 None => {
                     let on_ticker = |l: &str| regex!(r"<-\s*[\w.]+\.C\b").is_match(l);
@@ -938,21 +954,7 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                             loc(src, sel.at.line)
                         ));
                     } else if !cases.is_empty() && once {
-                        // Waits once for one of its cases; none comes.
-                        let sends = cases.iter().filter(|(_, l)| is_send_case(l)).count();
-                        let decided = match sends {
-                            0 => Some(("chan-receive-blocked", "receives")),
-                            n if n == cases.len() => Some(("chan-send-blocked", "sends")),
-                            _ => None,
-                        };
-                        if let Some((pattern, what)) = decided {
-                            v.pattern = Some(pattern);
-                            v.evidence.push(format!(
-                                "the select at {} runs once (no loop repeats it): it waits for one of its {} {what}, and none can proceed",
-                                loc(src, sel.at.line),
-                                cases.len()
-                            ));
-                        }
+                        waits_once(&mut v, None);
                     } else if !cases.is_empty() {
                         v.pattern = Some("select-no-exit");
                         v.evidence.push(format!(
@@ -970,7 +972,7 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
             }
         }
         BlockingOp::ChanSend => examine_send(&mut v, src, place, &line, site.line, go_loc.as_ref()),
-        BlockingOp::NilChan if regex!(r"<-\s*[\w.()\[\]]*Done\(\)").is_match(&line) => {
+        BlockingOp::NilChan if receives_done(&line) => {
             // The Done channel of a context nothing can cancel is nil.
             v.pattern = Some("context-not-cancelled");
             v.evidence.push(format!(
@@ -980,18 +982,14 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
             if let Some(g) = &go_loc {
                 let gsrc: &SourceFile = &g.src;
                 let (open, _) = g.scope.body();
-                if let Some(n) = (open.line..=g.line).rev().find(|&n| {
-                    gsrc.code(n)
-                        .is_some_and(|l| regex!(r"\bcontext\.(Background|TODO)\(\)").is_match(l))
-                }) {
+                let root = (open.line..=g.line).rev().find_map(|n| {
+                    let c = regex!(r"\bcontext\.(Background|TODO)\(\)").captures(gsrc.code(n)?)?;
+                    Some((n, c.get(0)?.as_str().to_string()))
+                });
+                if let Some((n, root)) = root {
                     v.evidence.push(format!(
-                        "{} builds the context handed to the goroutine from {}",
-                        loc(gsrc, n),
-                        if gsrc.code(n).is_some_and(|l| l.contains("TODO")) {
-                            "context.TODO()"
-                        } else {
-                            "context.Background()"
-                        }
+                        "{} builds the context handed to the goroutine from {root}",
+                        loc(gsrc, n)
                     ));
                 }
             }
@@ -1073,6 +1071,11 @@ fn ticker_lines(lines: &[(u32, String)], upto: u32) -> (Option<u32>, bool) {
     (made, stopped)
 }
 
+/// Whether a line receives from a `Done()` channel (`<-ctx.Done()`).
+fn receives_done(line: &str) -> bool {
+    regex!(r"<-\s*[\w.()\[\]]*Done\(\)").is_match(line)
+}
+
 /// A receive: from ctx.Done(), from a ticker, or in a loop.
 fn examine_receive(
     v: &mut SourceVerdict,
@@ -1083,7 +1086,7 @@ fn examine_receive(
     go: Option<&GoLoc>,
     ticker_unstopped: &dyn Fn() -> Option<u32>,
 ) {
-    if regex!(r"<-\s*[\w.()\[\]]*Done\(\)").is_match(line) {
+    if receives_done(line) {
         v.pattern = Some("context-not-cancelled");
         v.evidence.push(format!(
             "{} waits for ctx.Done(), which fires only when the context is cancelled",

@@ -935,7 +935,11 @@ pub fn diff_groups(
             }
         }
     }
-    let (clocks, mut left_of, mut ended_of) = between_snapshots(&per, &slot_of, ids_known);
+    let Between {
+        clocks,
+        left: mut left_of,
+        ended: mut ended_of,
+    } = between_snapshots(&per, &slot_of, ids_known);
     let mut slots: Vec<Vec<Option<&Group>>> = vec![vec![None; n]; n_slots];
     for (si, (groups, of)) in per.iter().zip(&slot_of).enumerate() {
         for (g, &i) in groups.iter().zip(of) {
@@ -1180,18 +1184,8 @@ pub fn diff_groups(
                 .unwrap_or(0),
             plain_receive: present.iter().flatten().any(|g| g.plain_receive),
             hidden_nil_send: present.iter().flatten().any(|g| g.hidden_nil_send),
-            left: (0..n.saturating_sub(1))
-                .map(|k| {
-                    (ids_known[k] && ids_known[k + 1])
-                        .then(|| left_of.remove(&(slot, k)).map_or(0, |c| c as usize))
-                })
-                .collect(),
-            long_ended: (0..n.saturating_sub(1))
-                .map(|k| {
-                    (ids_known[k] && ids_known[k + 1])
-                        .then(|| ended_of.remove(&(slot, k)).map_or(0, |c| c as usize))
-                })
-                .collect(),
+            left: Between::per_step(&mut left_of, slot, ids_known),
+            long_ended: Between::per_step(&mut ended_of, slot, ids_known),
             survivors,
             moved,
             present_since,
@@ -2101,16 +2095,7 @@ fn called(g: &Group) -> impl Iterator<Item = (u64, Called)> + '_ {
 /// - per (slot, k), how many goroutines of the group in slot `slot` at
 ///   snapshot k that had waited a minute or more (debug=2) are not in it at
 ///   k + 1 (see [`Series::long_ended`]); non-zero counts only.
-#[allow(clippy::type_complexity)]
-fn between_snapshots(
-    per: &[Vec<Group>],
-    slot_of: &[Vec<usize>],
-    ids_known: &[bool],
-) -> (
-    Vec<u32>,
-    FxHashMap<(usize, usize), u32>,
-    FxHashMap<(usize, usize), u32>,
-) {
+fn between_snapshots(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bool]) -> Between {
     // Each id with its group, and its call and wait where recorded.
     let snapshot = |k: usize| -> FxHashMap<u64, (usize, Option<Called>)> {
         let mut m = FxHashMap::default();
@@ -2132,7 +2117,11 @@ fn between_snapshots(
     let mut left: FxHashMap<(usize, usize), u32> = FxHashMap::default();
     let mut ended: FxHashMap<(usize, usize), u32> = FxHashMap::default();
     if per.len() < 2 {
-        return (clocks, left, ended);
+        return Between {
+            clocks,
+            left,
+            ended,
+        };
     }
     let mut before = snapshot(0);
     for (k, &known) in ids_known.iter().enumerate().take(per.len()).skip(1) {
@@ -2161,7 +2150,36 @@ fn between_snapshots(
         clocks.push(clock);
         before = now;
     }
-    (clocks, left, ended)
+    Between {
+        clocks,
+        left,
+        ended,
+    }
+}
+
+/// What [`between_snapshots`] found.
+struct Between {
+    clocks: Vec<u32>,
+    left: FxHashMap<(usize, usize), u32>,
+    ended: FxHashMap<(usize, usize), u32>,
+}
+
+impl Between {
+    /// A per-(slot, k) count of `counts` (taken out) as a series' per-step
+    /// field: `None` where ids are not known in both snapshots of the step.
+    fn per_step(
+        counts: &mut FxHashMap<(usize, usize), u32>,
+        slot: usize,
+        ids_known: &[bool],
+    ) -> Vec<Option<usize>> {
+        ids_known
+            .windows(2)
+            .enumerate()
+            .map(|(k, w)| {
+                (w[0] && w[1]).then(|| counts.remove(&(slot, k)).map_or(0, |c| c as usize))
+            })
+            .collect()
+    }
 }
 
 /// Whether a goroutine that waited `before` minutes at one snapshot and
