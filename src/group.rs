@@ -330,7 +330,7 @@ pub struct GroupAcc {
     /// Per frame: 0 unknown, 1 the profiler's own code, 2 not.
     profiler_frame: Vec<u8>,
     /// Per group: the stack of its representative sample.
-    rep_stacks: Vec<Box<[FrameId]>>,
+    rep_stacks: Vec<std::sync::Arc<[FrameId]>>,
 }
 
 /// Distinct (stack, creator, operation) triples seen, each with its group.
@@ -345,6 +345,9 @@ struct Memo {
     owned: bool,
     /// Hash -> the last entry with that hash.
     map: FxHashMap<u64, u32>,
+    /// Goroutine samples kept in the snapshot: (address of the stack,
+    /// creator, operation) -> group (see `GroupAcc::add`).
+    by_address: FxHashMap<(usize, Option<FrameId>, BlockingOp), u32>,
     entries: Vec<MemoEntry>,
 }
 
@@ -435,6 +438,7 @@ impl GroupAcc {
             memo: Memo {
                 owned,
                 map: FxHashMap::default(),
+                by_address: FxHashMap::default(),
                 entries: Vec::new(),
             },
             raw_of: if memory {
@@ -475,9 +479,25 @@ impl GroupAcc {
         } else {
             BlockingOp::Other
         };
+        // A loader shares one stack between goroutines with the same
+        // frames: while the samples are kept (so no stack is freed and its
+        // address reused), the address stands for the frames.
+        let shared = (!self.memo.owned && self.goroutines).then_some((
+            std::sync::Arc::as_ptr(&sample.stack) as *const FrameId as usize,
+            sample.created_by,
+            op,
+        ));
+        if let Some(gi) = shared.and_then(|k| self.memo.by_address.get(&k)) {
+            let gi = *gi as usize;
+            add_sample(&mut self.groups[gi], snap, sample);
+            return;
+        }
         let h = Memo::hash(&sample.stack, sample.created_by, op);
         let at = self.memo.at(si, sample);
         if let Some(gi) = self.memo.get(snap, h, at, sample, op) {
+            if let Some(k) = shared {
+                self.memo.by_address.insert(k, gi as u32);
+            }
             add_sample(&mut self.groups[gi], snap, sample);
             if self.memory {
                 if self.mem[gi].add(snap, sample, si, self.value_index) {
@@ -536,6 +556,9 @@ impl GroupAcc {
         if grouper.by == GroupBy::Site {
             if let Some(&gi) = self.sites.get(&site) {
                 self.memo.insert(h, at, sample, op, gi);
+                if let Some(k) = shared {
+                    self.memo.by_address.insert(k, gi as u32);
+                }
                 self.add_to(gi, snap, si, sample);
                 return;
             }
@@ -574,6 +597,9 @@ impl GroupAcc {
             }
         };
         self.memo.insert(h, at, sample, op, gi);
+        if let Some(k) = shared {
+            self.memo.by_address.insert(k, gi as u32);
+        }
         self.add_to(gi, snap, si, sample);
     }
 
@@ -641,7 +667,7 @@ impl GroupAcc {
                 .then_with(|| groups[a.1 as usize].key.cmp(&groups[b.1 as usize].key))
         });
         order.truncate(top.unwrap_or(usize::MAX));
-        let mut slots: Vec<Option<(Group, Box<[FrameId]>)>> =
+        let mut slots: Vec<Option<(Group, std::sync::Arc<[FrameId]>)>> =
             groups.into_iter().zip(rep_stacks).map(Some).collect();
         let groups: Vec<Group> = order
             .iter()

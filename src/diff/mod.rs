@@ -2267,7 +2267,8 @@ fn sample_site(snap: &Snapshot, stack: &[crate::model::FrameId], by: DiffBy) -> 
 
 fn totals_by_site(snap: &Snapshot, index: usize, by: DiffBy) -> (FxHashMap<FrameRef, i64>, i64) {
     let mut map: FxHashMap<FrameRef, i64> = FxHashMap::default();
-    let mut cache: FxHashMap<Box<[crate::model::FrameId]>, FrameRef> = FxHashMap::default();
+    let mut cache: FxHashMap<std::sync::Arc<[crate::model::FrameId]>, FrameRef> =
+        FxHashMap::default();
     let mut total = 0i64;
     for s in &snap.samples {
         let v = s.values.get(index).copied().unwrap_or(0);

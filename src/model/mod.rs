@@ -591,8 +591,9 @@ pub struct GoroutineInfo {
 /// sample (count N, or bytes/objects for memory profiles).
 #[derive(Debug, Clone, Default)]
 pub struct Sample {
-    /// Leaf first; `runtime.goexit` dropped.
-    pub stack: Box<[FrameId]>,
+    /// Leaf first; `runtime.goexit` dropped. Goroutines with the same
+    /// frames may share one (a dump's goroutines of a kind mostly do).
+    pub stack: std::sync::Arc<[FrameId]>,
     /// One value per `Snapshot::sample_types` entry.
     pub values: Vec<i64>,
     pub labels: Vec<(String, String)>,

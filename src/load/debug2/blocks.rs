@@ -495,7 +495,10 @@ fn parse_goroutine<'b>(
             }
         }
         let (end, next, nl) = line_end(data, pos);
-        if !nl {
+        if !nl || data[pos..end].starts_with(b"goroutine ") {
+            // (A line starting so reads as a header or as nothing the
+            // grammar has: either ends the goroutine, and the block's loop
+            // classifies it.)
             break;
         }
         let (l, t) = block.line(pos, end);

@@ -8,7 +8,6 @@
 use crate::model::CallWords;
 use memchr::{memchr, memchr2, memmem, memrchr};
 use std::borrow::Cow;
-use std::sync::LazyLock;
 
 // ---------------------------------------------------------------------------
 // Line prefixes
@@ -440,6 +439,11 @@ pub(super) struct Status<'a> {
 /// Splits `chan receive (scan) (leaked), 5 minutes, locked to thread,
 /// synctest bubble 3` into the bare wait reason and its flags.
 pub(super) fn parse_status(s: &str) -> Status<'_> {
+    plain_status(s).unwrap_or_else(|| any_status(s))
+}
+
+/// [`parse_status`] of any shape.
+fn any_status(s: &str) -> Status<'_> {
     let mut parts = CommaSpace(Some(s));
     let mut state = parts.next().unwrap_or("").trim();
     let mut leaked = false;
@@ -480,6 +484,34 @@ pub(super) fn parse_status(s: &str) -> Status<'_> {
         locked,
         leaked,
     }
+}
+
+/// [`parse_status`] of the shapes nearly every goroutine has, `STATE` and
+/// `STATE, N minutes`, in ASCII with nothing to trim and no parenthesis:
+/// read without trimming or stripping (`None`: any other shape).
+#[inline]
+fn plain_status(s: &str) -> Option<Status<'_>> {
+    let b = s.as_bytes();
+    let edge = |c: u8| c > b' ' && c < 0x7f;
+    if !edge(*b.first()?) || !edge(*b.last()?) || memchr(b'(', b).is_some() {
+        return None;
+    }
+    let (state, minutes) = match memchr(b',', b) {
+        None => (s, None),
+        Some(i) => {
+            let n = s[i..].strip_prefix(", ")?.strip_suffix(" minutes")?;
+            if i == 0 || !edge(b[i - 1]) || n.is_empty() || !n.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            (&s[..i], Some(n.parse::<u32>().ok()?))
+        }
+    };
+    (state != "leaked").then_some(Status {
+        state,
+        minutes,
+        locked: false,
+        leaked: false,
+    })
 }
 
 /// A goroutine's state as [`crate::model::GoroutineInfo::state`] keeps it:
@@ -888,20 +920,19 @@ pub(super) fn looks_like_cut_frame(t: &str) -> bool {
 
 /// `F in goroutine N` → (`F`, Some(N)); `F` alone (before Go 1.21) → (`F`, None).
 pub(super) fn split_created_by(rest: &str) -> (&str, Option<u64>) {
-    match IN_GOROUTINE.rfind(rest.as_bytes()) {
-        Some(i) => (
-            &rest[..i],
-            rest[i + " in goroutine ".len()..]
-                .trim()
-                .parse::<u64>()
-                .ok(),
-        ),
+    const IN: &[u8] = b" in goroutine ";
+    let b = rest.as_bytes();
+    // The last ` in goroutine `: it ends at one of the line's last spaces
+    // (a two-way search costs more than the line does).
+    let at = memchr::memrchr_iter(b' ', b)
+        .map(|p| p + 1)
+        .find(|&end| end >= IN.len() && b[end - IN.len()..end] == *IN)
+        .map(|end| end - IN.len());
+    match at {
+        Some(i) => (&rest[..i], rest[i + IN.len()..].trim().parse::<u64>().ok()),
         None => (rest, None),
     }
 }
-
-pub(super) static IN_GOROUTINE: LazyLock<memmem::FinderRev<'static>> =
-    LazyLock::new(|| memmem::FinderRev::new(b" in goroutine "));
 
 /// A gccgo function name as gc prints it: newer libgo prints the package
 /// path encoded (`internal_1poll.runtime__pollWait`: `_1` is `/`, `_0` is
@@ -935,4 +966,96 @@ pub(super) fn gccgo_decode(name: &str) -> Option<String> {
         out.push(c);
     }
     Some(out.replace("..func", ".func"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{any_status, plain_status, split_created_by};
+
+    /// The shortcut reads every status it takes as the full reading does.
+    #[test]
+    fn plain_statuses_read_as_the_full_grammar_reads_them() {
+        let states = [
+            "chan receive",
+            "select",
+            "leaked",
+            "running",
+            "IO wait",
+            "sync.WaitGroup.Wait",
+            " select",
+            "select ",
+            "chan receive (nil chan)",
+            "select (leaked)",
+            "syscall (scan)",
+            "",
+            ",",
+            "é",
+        ];
+        let tails = [
+            "",
+            ", 5 minutes",
+            ", 1 minutes",
+            ", 1 minute",
+            ", 4294967296 minutes",
+            ", 12 minutes, locked to thread",
+            ", locked to thread",
+            ",5 minutes",
+            ", 5 minutes ",
+            ", minutes",
+            ",  5 minutes",
+            ", +5 minutes",
+            ", 5 minutes, synctest bubble 3",
+            ", 0 minutes",
+        ];
+        let mut taken = 0;
+        for st in states {
+            for tail in tails {
+                let s = format!("{st}{tail}");
+                let full = any_status(&s);
+                if let Some(p) = plain_status(&s) {
+                    taken += 1;
+                    assert_eq!(
+                        (p.state, p.minutes, p.locked, p.leaked),
+                        (full.state, full.minutes, full.locked, full.leaked),
+                        "{s:?}"
+                    );
+                }
+            }
+        }
+        assert!(taken >= 10, "{taken}");
+    }
+
+    /// The last ` in goroutine ` splits the line, as a search from the end
+    /// finds it, whatever comes before or after it.
+    #[test]
+    fn created_by_splits_at_the_last_in_goroutine() {
+        for rest in [
+            "main.main in goroutine 1",
+            "net/http.(*Server).Serve in goroutine 1234567",
+            "main.main",
+            "main.(*T).run.func1 in goroutine  42 ",
+            "a in goroutine in goroutine 5",
+            "a in goroutine 5 in goroutine x",
+            " in goroutine 7",
+            "in goroutine 7",
+            "main.f in goroutine ",
+            "main.f  in goroutine 3",
+            "héllo.wörld in goroutine 9",
+            "x in goroutine 18446744073709551616",
+            "",
+            " ",
+        ] {
+            let want = match rest.rfind(" in goroutine ") {
+                Some(i) => (
+                    &rest[..i],
+                    rest[i + " in goroutine ".len()..]
+                        .trim()
+                        .parse::<u64>()
+                        .ok(),
+                ),
+                None => (rest, None),
+            };
+            assert_eq!(split_created_by(rest), want, "{rest:?}");
+        }
+    }
 }

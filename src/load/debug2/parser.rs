@@ -14,6 +14,7 @@ use memchr::{memchr, memchr2, memmem};
 use rustc_hash::FxHashSet;
 use std::borrow::Cow;
 use std::io::{self, BufRead};
+use std::sync::Arc;
 
 /// The function of the goroutine that writes a debug=2 profile: always
 /// first, so it starts a new profile.
@@ -186,6 +187,8 @@ pub(super) struct Pending {
 pub(super) struct Dump {
     pub(super) snap: Snapshot,
     pub(super) ids: FxHashSet<u64>,
+    /// The distinct stacks of its goroutines, shared by the samples.
+    pub(super) stacks: FxHashSet<Arc<[FrameId]>>,
     /// Started after non-dump text (a candidate crash-relay section).
     pub(super) after_break: bool,
     pub(super) suppressed: usize,
@@ -1099,6 +1102,7 @@ impl<'a> Parser<'a> {
         self.dump = Some(Dump {
             snap,
             ids: FxHashSet::default(),
+            stacks: FxHashSet::default(),
             after_break,
             suppressed: 0,
         });
@@ -1256,7 +1260,32 @@ impl<'a> Parser<'a> {
             ));
         }
         let Some(d) = &mut self.dump else { return };
-        let op = normalize::blocking_op(Some(&*g.info.state), &self.stack, &d.snap.table);
+        // Goroutines of a kind mostly follow each other: one with the
+        // frames of the goroutine before shares its stack, and, in the
+        // same state, its operation.
+        let (stack, op) = match d.snap.samples.last() {
+            Some(prev) if *prev.stack == *self.stack => {
+                let same_state = prev.goroutine.as_ref().map(|i| &*i.state) == Some(&*g.info.state);
+                let op = if same_state {
+                    prev.op
+                } else {
+                    normalize::blocking_op(Some(&*g.info.state), &self.stack, &d.snap.table)
+                };
+                (prev.stack.clone(), op)
+            }
+            _ => {
+                let stack = match d.stacks.get(self.stack.as_slice()) {
+                    Some(s) => s.clone(),
+                    None => {
+                        let s: Arc<[FrameId]> = self.stack.as_slice().into();
+                        d.stacks.insert(s.clone());
+                        s
+                    }
+                };
+                let op = normalize::blocking_op(Some(&*g.info.state), &stack, &d.snap.table);
+                (stack, op)
+            }
+        };
         if d.snap.time_nanos.is_none() {
             d.snap.time_nanos = g.time_nanos;
         }
@@ -1264,7 +1293,7 @@ impl<'a> Parser<'a> {
             d.ids.insert(g.info.id);
         }
         d.snap.samples.push(Sample {
-            stack: self.stack.as_slice().into(),
+            stack,
             values: vec![1],
             labels: g.labels,
             op,
@@ -1421,7 +1450,7 @@ pub(super) fn merge_into(into: &mut Snapshot, from: Snapshot) {
     };
     for mut s in samples {
         let stack: Vec<FrameId> = s.stack.iter().map(|&id| remap(into, id)).collect();
-        s.stack = stack.into_boxed_slice();
+        s.stack = stack.into();
         s.created_by = s.created_by.map(|id| remap(into, id));
         into.samples.push(s);
     }
