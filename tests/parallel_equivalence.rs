@@ -459,6 +459,73 @@ fn repeated_frames_with_odd_lines() {
 }
 
 #[test]
+fn repeated_creators_with_odd_lines() {
+    // The block path also takes a `created by` line and its file line by
+    // comparing bytes with a known creator's; every way they can differ
+    // from the canonical shape must be read as the sequential path reads
+    // it, also for a creator whose name holds ` in goroutine `.
+    let frames = "main.work(0x1)\n\t/src/app/main.go:12 +0x1d\n";
+    for creator in ["main.main", "main.a in goroutine b", "main.é"] {
+        let head = format!(
+            "goroutine 1 [chan receive]:\n{frames}created by {creator} in goroutine 1\n\t/src/app/main.go:30 +0x25\n\n"
+        );
+        let variants: Vec<Vec<u8>> = [
+            " in goroutine 1\n\t/src/app/main.go:30 +0x25\n",
+            " in goroutine 27\n\t/src/app/main.go:30 +0x25\n",
+            "\n\t/src/app/main.go:30 +0x25\n",
+            " \n\t/src/app/main.go:30 +0x25\n",
+            " in goroutine 18446744073709551615\n\t/src/app/main.go:30 +0x25\n",
+            " in goroutine 18446744073709551616\n\t/src/app/main.go:30 +0x25\n",
+            " in goroutine 123456789012345678901\n\t/src/app/main.go:30 +0x25\n",
+            " in goroutine \n\t/src/app/main.go:30 +0x25\n",
+            " in goroutine 1 \n\t/src/app/main.go:30 +0x25\n",
+            "  in goroutine 1\n\t/src/app/main.go:30 +0x25\n",
+            " in goroutine 1x\n\t/src/app/main.go:30 +0x25\n",
+            " in goroutine -1\n\t/src/app/main.go:30 +0x25\n",
+            " in goroutine +1\n\t/src/app/main.go:30 +0x25\n",
+            " in goroutine 1\r\n\t/src/app/main.go:30 +0x25\n",
+            " in goroutine in goroutine 1\n\t/src/app/main.go:30 +0x25\n",
+            "x in goroutine 1\n\t/src/app/main.go:30 +0x25\n",
+            " in goroutine 1\n\t/src/app/main.go:31 +0x25\n",
+            " in goroutine 1\n\t/src/app/main.go:30\n",
+            " in goroutine 1\n\t/src/app/main.go:30 +0x\n",
+            " in goroutine 1\n /src/app/main.go:30 +0x25\n",
+            " in goroutine 1\n",
+            " in goroutine 1\nmain.more()\n\t/src/app/main.go:30 +0x25\n",
+        ]
+        .iter()
+        .map(|tail| {
+            let mut v = format!("created by {creator}").into_bytes();
+            v.extend_from_slice(tail.as_bytes());
+            v
+        })
+        .chain([
+            format!("created by  {creator} in goroutine 1\n\t/src/app/main.go:30 +0x25\n")
+                .into_bytes(),
+            b"created by main.mai in goroutine 1\n\t/src/app/main.go:30 +0x25\n".to_vec(),
+            b"created by main.a\n\t/src/app/main.go:30 +0x25\n".to_vec(),
+            b"created by main.main in goroutine 1\xff\n\t/src/app/main.go:30 +0x25\n".to_vec(),
+            b"created by main.a in goroutine b\xc3\xa9\n\t/src/app/main.go:30 +0x25\n".to_vec(),
+        ])
+        .collect();
+        for (i, v) in variants.iter().enumerate() {
+            let mut d = head.as_bytes().to_vec();
+            for id in 2..6 {
+                d.extend_from_slice(format!("goroutine {id} [chan receive]:\n{frames}").as_bytes());
+                d.extend_from_slice(v);
+                d.extend_from_slice(b"\n");
+            }
+            let name = format!("creator-{}-{i}.txt", creator.len());
+            check(&name, &d, &LoadOptions::default());
+            // The variant's lines at the very end, without their newline.
+            d.extend_from_slice(format!("goroutine 9 [chan receive]:\n{frames}").as_bytes());
+            d.extend_from_slice(&v[..v.len() - 1]);
+            check(&format!("{name}-end"), &d, &LoadOptions::default());
+        }
+    }
+}
+
+#[test]
 fn large_dump_turning_to_prefixed_lines() {
     // Large enough for mapped blocks above the default size: once the
     // applied blocks are mostly raw lines (a log prefix on every line),

@@ -274,26 +274,35 @@ impl<'b> Block<'b> {
 struct LocalTable<'b> {
     data: &'b [u8],
     map: FxHashMap<(&'b str, &'b str), u32>,
-    /// For each frame, the frame that followed it on the last stack that
-    /// had it ([`ELIDED`] for none): the guess for the next frame.
-    succ: Vec<u32>,
+    /// For each frame, the two last frames that followed it on a stack,
+    /// the latest first ([`ELIDED`] for none): the guesses for the next
+    /// frame.
+    succ: Vec<[u32; 2]>,
+    /// The same for the first frame of a goroutine: the two last first
+    /// frames.
+    first: [u32; 2],
+    /// For each frame, the `created by` frame of the last goroutine whose
+    /// last frame it was ([`ELIDED`] for none).
+    creator: Vec<u32>,
+    /// The last `created by` frame.
+    last_creator: u32,
 }
 
 impl<'b> LocalTable<'b> {
-    /// The local id of a frame text. `guess` (the frame that followed the
-    /// previous frame last time: goroutines of a kind share their stacks)
-    /// is checked first, which spares hashing the texts.
+    /// The local id of a frame text. `guess` (the frames that followed the
+    /// previous frame last: goroutines of a kind share their stacks) is
+    /// checked first, which spares hashing the texts.
     fn intern(
         &mut self,
         out: &mut Parsed,
-        guess: Option<u32>,
+        guess: [u32; 2],
         name: &'b str,
         key: &'b str,
         path: &'b str,
         line: u32,
     ) -> u32 {
         let data = self.data;
-        if let Some(g) = guess.filter(|&g| g != ELIDED) {
+        for g in guess.into_iter().filter(|&g| g != ELIDED) {
             let f = &out.frames[g as usize];
             if bytes(data, f.key) == key.as_bytes() && bytes(data, f.name) == name.as_bytes() {
                 return g;
@@ -370,6 +379,9 @@ fn parse_block(data: &[u8], max_line: usize, call_words: bool, out: &mut Parsed)
         data,
         map: FxHashMap::default(),
         succ: Vec::new(),
+        first: [ELIDED; 2],
+        creator: Vec::new(),
+        last_creator: ELIDED,
     };
     // About 150 bytes per frame and 4 KB per goroutine in large dumps.
     out.items.reserve(data.len() / 128);
@@ -377,7 +389,6 @@ fn parse_block(data: &[u8], max_line: usize, call_words: bool, out: &mut Parsed)
     let mut pos = 0usize;
     let mut line = 0u32;
     let mut raw: Option<(usize, u32)> = None;
-    let mut prev_items = (0u32, 0u32);
     while pos < data.len() {
         let (end, next, nl) = line_end(data, pos);
         if nl && data[pos..end].starts_with(b"goroutine ") {
@@ -386,16 +397,8 @@ fn parse_block(data: &[u8], max_line: usize, call_words: bool, out: &mut Parsed)
                 if let Some((start, l)) = raw.take() {
                     out.push_raw(start, pos, l);
                 }
-                let (unit, upos, uline) = parse_goroutine(
-                    &block,
-                    &cls,
-                    &mut table,
-                    out,
-                    (pos, next, line),
-                    h,
-                    prev_items,
-                );
-                prev_items = unit.items;
+                let (unit, upos, uline) =
+                    parse_goroutine(&block, &cls, &mut table, out, (pos, next, line), h);
                 out.units.push(Unit::Fast(unit));
                 pos = upos;
                 line = uline;
@@ -436,26 +439,46 @@ fn parse_goroutine<'b>(
     out: &mut Parsed,
     (start, after_header, line): (usize, usize, u32),
     h: Header<'b>,
-    prev_items: (u32, u32),
 ) -> (Fast, usize, u32) {
     let data = block.data;
     let items_start = out.items.len() as u32;
-    // The last frame taken; the first frame is guessed from the previous
-    // goroutine, the others from the frame before them.
+    // The last frame taken; the first frame is guessed from the first
+    // frames of the goroutines before, the others from the frame before
+    // them, the `created by` frame from the last frame.
     let mut last: Option<u32> = None;
-    let guess = |out: &Parsed, table: &LocalTable<'_>, last: Option<u32>| match last {
-        Some(l) => table.succ.get(l as usize).copied(),
-        None => (prev_items.0 < prev_items.1).then(|| out.items[prev_items.0 as usize]),
+    let guess = |table: &LocalTable<'_>, last: Option<u32>| match last {
+        Some(l) => table.succ.get(l as usize).copied().unwrap_or([ELIDED; 2]),
+        None => table.first,
     };
     let follow = |table: &mut LocalTable<'_>, last: &mut Option<u32>, id: u32| {
-        if let Some(l) = *last {
-            let l = l as usize;
-            if table.succ.len() <= l {
-                table.succ.resize(l + 1, ELIDED);
+        let slot = match *last {
+            Some(l) => {
+                let l = l as usize;
+                if table.succ.len() <= l {
+                    table.succ.resize(l + 1, [ELIDED; 2]);
+                }
+                &mut table.succ[l]
             }
-            table.succ[l] = id;
+            None => &mut table.first,
+        };
+        if slot[0] != id {
+            *slot = [id, slot[0]];
         }
         *last = Some(id);
+    };
+    let creator_guess = |table: &LocalTable<'_>, last: Option<u32>| {
+        let after = last.and_then(|l| table.creator.get(l as usize).copied());
+        [after.unwrap_or(ELIDED), table.last_creator]
+    };
+    let created_by = |table: &mut LocalTable<'_>, last: Option<u32>, id: u32| {
+        if let Some(l) = last {
+            let l = l as usize;
+            if table.creator.len() <= l {
+                table.creator.resize(l + 1, ELIDED);
+            }
+            table.creator[l] = id;
+        }
+        table.last_creator = id;
     };
     let mut created = None;
     let mut trailing_blank = false;
@@ -468,12 +491,12 @@ fn parse_goroutine<'b>(
     let mut clean = (after_header, line + 1);
     let mut pos = after_header;
     let mut ln = line + 1;
-    while pos < data.len() {
+    'lines: while pos < data.len() {
         if state == State::Frames && block.text.is_some() {
-            // Most goroutines repeat the stack of the one before: when
-            // this frame's two lines are the guessed frame's texts with
-            // other arguments and offset, they read the same.
-            if let Some(g) = guess(out, table, last).filter(|&g| g != ELIDED) {
+            // Most goroutines repeat the stack of one before: when this
+            // frame's two lines are a guessed frame's texts with other
+            // arguments and offset, they read the same.
+            for g in guess(table, last).into_iter().filter(|&g| g != ELIDED) {
                 let f = &out.frames[g as usize];
                 if let Some(m) = same_frame(data, cls.max_line, f, pos) {
                     let name = bytes(data, f.name);
@@ -487,6 +510,27 @@ fn parse_goroutine<'b>(
                     follow(table, &mut last, g);
                     out.items.push(g);
                     trailing_blank = false;
+                    pos = m.after;
+                    ln += 2;
+                    clean = (pos, ln);
+                    continue 'lines;
+                }
+            }
+            if data[pos..].starts_with(CREATED_BY) {
+                let found = creator_guess(table, last)
+                    .into_iter()
+                    .filter(|&g| g != ELIDED)
+                    .find_map(|g| {
+                        Some((
+                            g,
+                            same_creator(data, cls.max_line, &out.frames[g as usize], pos)?,
+                        ))
+                    });
+                if let Some((g, m)) = found {
+                    created_by(table, last, g);
+                    created = Some((g, m.parent));
+                    trailing_blank = false;
+                    state = State::Done;
                     pos = m.after;
                     ln += 2;
                     clean = (pos, ln);
@@ -525,7 +569,7 @@ fn parse_goroutine<'b>(
                     pending_args,
                     || offset,
                 );
-                let g = guess(out, table, last);
+                let g = guess(table, last);
                 let id = table.intern(out, g, pending.0, key, path, n);
                 follow(table, &mut last, id);
                 out.items.push(id);
@@ -533,7 +577,9 @@ fn parse_goroutine<'b>(
                 state = State::Frames;
             }
             (State::CreatedFile, Line::File(key, path, n, _)) => {
-                let id = table.intern(out, None, pending.0, key, path, n);
+                let g = creator_guess(table, last);
+                let id = table.intern(out, g, pending.0, key, path, n);
+                created_by(table, last, id);
                 created = Some((id, pending.1));
                 trailing_blank = false;
                 state = State::Done;
@@ -615,7 +661,24 @@ fn same_frame(data: &[u8], max_line: usize, f: &LocalFrame, pos: usize) -> Optio
     if func_end - pos > max_line || data[func_end - 1] != b')' {
         return None;
     }
-    let next = func_end + 1;
+    let (after, offset) = same_file_line(data, max_line, f, func_end + 1)?;
+    Some(SameFrame {
+        func_end,
+        after,
+        offset,
+    })
+}
+
+/// Whether the line at `next` is frame `f`'s file line (its `path:line`
+/// key, with or without a `+0x` offset), as [`Classifier::classify`] would
+/// read it: the position after it and where the offset's digits start.
+#[inline(always)]
+fn same_file_line(
+    data: &[u8],
+    max_line: usize,
+    f: &LocalFrame,
+    next: usize,
+) -> Option<(usize, Option<usize>)> {
     let key = bytes(data, f.key);
     let q = next + 1 + key.len();
     if data.len() <= q || data[next] != b'\t' || data[next + 1..q] != *key {
@@ -631,22 +694,78 @@ fn same_frame(data: &[u8], max_line: usize, f: &LocalFrame, pos: usize) -> Optio
         if !data[q..].starts_with(b" +0x") {
             return None;
         }
-        let n = data[digits..]
-            .iter()
-            .position(|c| !c.is_ascii_alphanumeric())?;
-        if n == 0 || data[digits + n] != b'\n' {
+        let mut end = digits;
+        while end < data.len() && data[end].is_ascii_alphanumeric() {
+            end += 1;
+        }
+        if end == digits || end == data.len() || data[end] != b'\n' {
             return None;
         }
-        (digits + n, Some(digits))
+        (end, Some(digits))
     };
     if file_end - next > max_line {
         return None;
     }
-    Some(SameFrame {
-        func_end,
-        after: file_end + 1,
-        offset,
-    })
+    Some((file_end + 1, offset))
+}
+
+const CREATED_BY: &[u8] = b"created by ";
+
+/// A `created by` line and its file line found by [`same_creator`].
+struct SameCreator {
+    /// `in goroutine N`.
+    parent: Option<u64>,
+    /// Position after the file line.
+    after: usize,
+}
+
+/// Whether the line at `pos` is `created by NAME` or `created by NAME in
+/// goroutine N` with frame `f`'s name, and the line after it `f`'s file
+/// line: then [`Classifier::classify`] would read them as
+/// `Created(NAME, parent)` and `File(key…)` (`NAME` is already trimmed and
+/// split, as its own line showed; without a parent, it must not hold
+/// ` in goroutine `, which would split it). Only for blocks that are valid
+/// UTF-8, and `f` must come from a `created by` line.
+#[inline]
+fn same_creator(data: &[u8], max_line: usize, f: &LocalFrame, pos: usize) -> Option<SameCreator> {
+    const IN: &[u8] = b" in goroutine ";
+    let name = bytes(data, f.name);
+    let at = pos + CREATED_BY.len();
+    let end = at + name.len();
+    if data.len() <= end || data[at..end] != *name {
+        return None;
+    }
+    let (line_end, parent) = match data[end] {
+        b'\n' => {
+            if !name.last().is_some_and(u8::is_ascii_graphic)
+                || memchr::memmem::find(name, IN).is_some()
+            {
+                return None;
+            }
+            (end, None)
+        }
+        b' ' if data[end..].starts_with(IN) => {
+            let d = end + IN.len();
+            let n = data[d..]
+                .iter()
+                .take(20)
+                .position(|c| !c.is_ascii_digit())?;
+            if n == 0 || data[d + n] != b'\n' {
+                return None;
+            }
+            let id = std::str::from_utf8(&data[d..d + n])
+                .ok()?
+                .parse::<u64>()
+                .ok()?;
+            (d + n, Some(id))
+        }
+        _ => return None,
+    };
+    if line_end - pos > max_line {
+        return None;
+    }
+    let (after, _) = same_file_line(data, max_line, f, line_end + 1)?;
+    Some(SameCreator { parent, after })
 }
 
 /// Global frame ids of a block's local frames in the current snapshot,
