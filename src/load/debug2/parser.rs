@@ -969,8 +969,17 @@ impl<'a> Parser<'a> {
                 .as_ref()
                 .is_some_and(|d| !d.snap.samples.is_empty())
             {
+                // The open goroutine is the new dump's first: its id
+                // moves there.
+                let id = self.g.as_ref().map_or(0, |g| g.info.id);
+                if let Some(d) = self.dump.as_mut().filter(|_| id != 0) {
+                    d.ids.remove(&id);
+                }
                 self.finish_dump();
                 self.start_dump(false);
+                if let Some(d) = self.dump.as_mut().filter(|_| id != 0) {
+                    d.ids.insert(id);
+                }
             }
             if let Some(d) = &mut self.dump {
                 d.snap.ends_process = None;
@@ -1128,16 +1137,23 @@ impl<'a> Parser<'a> {
             self.stopped = true;
             return;
         }
-        let split = match &self.dump {
+        // A dump's ids are taken as their headers come (one look-up for
+        // both the test and the insertion); an id seen before in the dump
+        // starts the next one.
+        let split = match &mut self.dump {
             None => true,
-            Some(d) => {
-                !d.snap.samples.is_empty() && (self.broken || (id != 0 && d.ids.contains(&id)))
-            }
+            Some(d) if self.broken && !d.snap.samples.is_empty() => true,
+            Some(d) => id != 0 && !d.ids.insert(id) && !d.snap.samples.is_empty(),
         };
         if split {
             let after_break = self.broken && self.dump.is_some();
             self.finish_dump();
             self.start_dump(after_break);
+            if let Some(d) = &mut self.dump {
+                if id != 0 {
+                    d.ids.insert(id);
+                }
+            }
         }
         self.broken = false;
         self.after_blank = false;
@@ -1288,9 +1304,6 @@ impl<'a> Parser<'a> {
         };
         if d.snap.time_nanos.is_none() {
             d.snap.time_nanos = g.time_nanos;
-        }
-        if g.info.id != 0 {
-            d.ids.insert(g.info.id);
         }
         d.snap.samples.push(Sample {
             stack,
