@@ -347,9 +347,12 @@ struct Memo {
     map: FxHashMap<u64, u32>,
     /// Goroutine samples kept in the snapshot: (address of the stack,
     /// creator, operation) -> group (see `GroupAcc::add`).
-    by_address: FxHashMap<(usize, Option<FrameId>, BlockingOp), u32>,
+    by_address: FxHashMap<Shared, u32>,
     entries: Vec<MemoEntry>,
 }
+
+/// A sample's stack by its address, its creator and its operation.
+type Shared = (usize, Option<FrameId>, BlockingOp);
 
 struct MemoEntry {
     /// The sample's index, or (owned) the second hash of the triple.
@@ -385,7 +388,15 @@ impl Memo {
         }
     }
 
-    fn get(&self, snap: &Snapshot, h: u64, at: usize, s: &Sample, op: BlockingOp) -> Option<usize> {
+    /// The group of a triple seen before; its stack's address (`shared`)
+    /// is remembered for it.
+    fn get(
+        &mut self,
+        snap: &Snapshot,
+        (h, at, shared): (u64, usize, Option<Shared>),
+        s: &Sample,
+        op: BlockingOp,
+    ) -> Option<usize> {
         let mut i = *self.map.get(&h)?;
         while i != u32::MAX {
             let e = &self.entries[i as usize];
@@ -397,14 +408,27 @@ impl Memo {
                     snap.samples[e.at].stack == s.stack
                 }
             {
-                return Some(e.group as usize);
+                let group = e.group;
+                if let Some(k) = shared {
+                    self.by_address.insert(k, group);
+                }
+                return Some(group as usize);
             }
             i = e.next;
         }
         None
     }
 
-    fn insert(&mut self, h: u64, at: usize, s: &Sample, op: BlockingOp, group: usize) {
+    fn insert(
+        &mut self,
+        (h, at, shared): (u64, usize, Option<Shared>),
+        s: &Sample,
+        op: BlockingOp,
+        group: usize,
+    ) {
+        if let Some(k) = shared {
+            self.by_address.insert(k, group as u32);
+        }
         let id = self.entries.len() as u32;
         let next = self.map.insert(h, id).unwrap_or(u32::MAX);
         self.entries.push(MemoEntry {
@@ -492,12 +516,12 @@ impl GroupAcc {
             add_sample(&mut self.groups[gi], snap, sample);
             return;
         }
-        let h = Memo::hash(&sample.stack, sample.created_by, op);
-        let at = self.memo.at(si, sample);
-        if let Some(gi) = self.memo.get(snap, h, at, sample, op) {
-            if let Some(k) = shared {
-                self.memo.by_address.insert(k, gi as u32);
-            }
+        let memo_key = (
+            Memo::hash(&sample.stack, sample.created_by, op),
+            self.memo.at(si, sample),
+            shared,
+        );
+        if let Some(gi) = self.memo.get(snap, memo_key, sample, op) {
             add_sample(&mut self.groups[gi], snap, sample);
             if self.memory {
                 if self.mem[gi].add(snap, sample, si, self.value_index) {
@@ -555,10 +579,7 @@ impl GroupAcc {
         let site = (op, key_frames.first().copied());
         if grouper.by == GroupBy::Site {
             if let Some(&gi) = self.sites.get(&site) {
-                self.memo.insert(h, at, sample, op, gi);
-                if let Some(k) = shared {
-                    self.memo.by_address.insert(k, gi as u32);
-                }
+                self.memo.insert(memo_key, sample, op, gi);
                 self.add_to(gi, snap, si, sample);
                 return;
             }
@@ -596,10 +617,7 @@ impl GroupAcc {
                 i
             }
         };
-        self.memo.insert(h, at, sample, op, gi);
-        if let Some(k) = shared {
-            self.memo.by_address.insert(k, gi as u32);
-        }
+        self.memo.insert(memo_key, sample, op, gi);
         self.add_to(gi, snap, si, sample);
     }
 

@@ -38,7 +38,7 @@
 
 use super::grammar::{
     frame_args, hex_prefix, is_elided, parse_file_line, parse_func_line, parse_header,
-    parse_status, push_frame_words, split_created_by, Header, Status,
+    parse_status, push_frame_words, split_created_by, Header, Status, IN_GOROUTINE,
 };
 use super::parser::{read_lines, LineReader, Parser, GOEXIT, WRITER};
 use crate::error::InputError;
@@ -452,13 +452,7 @@ fn parse_goroutine<'b>(
     };
     let follow = |table: &mut LocalTable<'_>, last: &mut Option<u32>, id: u32| {
         let slot = match *last {
-            Some(l) => {
-                let l = l as usize;
-                if table.succ.len() <= l {
-                    table.succ.resize(l + 1, [ELIDED; 2]);
-                }
-                &mut table.succ[l]
-            }
+            Some(l) => per_frame(&mut table.succ, l, [ELIDED; 2]),
             None => &mut table.first,
         };
         if slot[0] != id {
@@ -472,11 +466,7 @@ fn parse_goroutine<'b>(
     };
     let created_by = |table: &mut LocalTable<'_>, last: Option<u32>, id: u32| {
         if let Some(l) = last {
-            let l = l as usize;
-            if table.creator.len() <= l {
-                table.creator.resize(l + 1, ELIDED);
-            }
-            table.creator[l] = id;
+            *per_frame(&mut table.creator, l, ELIDED) = id;
         }
         table.last_creator = id;
     };
@@ -614,6 +604,16 @@ fn parse_goroutine<'b>(
     (g, clean.0, clean.1)
 }
 
+/// Frame `id`'s entry in a table indexed by local frame id, grown with
+/// `fill` to hold it.
+fn per_frame<T: Copy>(table: &mut Vec<T>, id: u32, fill: T) -> &mut T {
+    let i = id as usize;
+    if table.len() <= i {
+        table.resize(i + 1, fill);
+    }
+    &mut table[i]
+}
+
 /// Adds a frame of function `name` (`args`: its function line from the
 /// argument list on; `offset`: its file line's) to a goroutine's words,
 /// when they are recorded (`LoadOptions::call_words`) and the frame adds
@@ -728,7 +728,6 @@ struct SameCreator {
 /// UTF-8, and `f` must come from a `created by` line.
 #[inline]
 fn same_creator(data: &[u8], max_line: usize, f: &LocalFrame, pos: usize) -> Option<SameCreator> {
-    const IN: &[u8] = b" in goroutine ";
     let name = bytes(data, f.name);
     let at = pos + CREATED_BY.len();
     let end = at + name.len();
@@ -738,14 +737,14 @@ fn same_creator(data: &[u8], max_line: usize, f: &LocalFrame, pos: usize) -> Opt
     let (line_end, parent) = match data[end] {
         b'\n' => {
             if !name.last().is_some_and(u8::is_ascii_graphic)
-                || memchr::memmem::find(name, IN).is_some()
+                || memmem::find(name, IN_GOROUTINE).is_some()
             {
                 return None;
             }
             (end, None)
         }
-        b' ' if data[end..].starts_with(IN) => {
-            let d = end + IN.len();
+        b' ' if data[end..].starts_with(IN_GOROUTINE) => {
+            let d = end + IN_GOROUTINE.len();
             let n = data[d..]
                 .iter()
                 .take(20)

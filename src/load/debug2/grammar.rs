@@ -918,18 +918,24 @@ pub(super) fn looks_like_cut_frame(t: &str) -> bool {
     !first.is_empty() && first.contains(['(', '.', '/', ':'])
 }
 
+/// What Go 1.21+ prints between a `created by` function and its parent's
+/// id.
+pub(super) const IN_GOROUTINE: &[u8] = b" in goroutine ";
+
 /// `F in goroutine N` → (`F`, Some(N)); `F` alone (before Go 1.21) → (`F`, None).
 pub(super) fn split_created_by(rest: &str) -> (&str, Option<u64>) {
-    const IN: &[u8] = b" in goroutine ";
     let b = rest.as_bytes();
     // The last ` in goroutine `: it ends at one of the line's last spaces
     // (a two-way search costs more than the line does).
     let at = memchr::memrchr_iter(b' ', b)
         .map(|p| p + 1)
-        .find(|&end| end >= IN.len() && b[end - IN.len()..end] == *IN)
-        .map(|end| end - IN.len());
+        .find(|&end| end >= IN_GOROUTINE.len() && b[end - IN_GOROUTINE.len()..end] == *IN_GOROUTINE)
+        .map(|end| end - IN_GOROUTINE.len());
     match at {
-        Some(i) => (&rest[..i], rest[i + IN.len()..].trim().parse::<u64>().ok()),
+        Some(i) => (
+            &rest[..i],
+            rest[i + IN_GOROUTINE.len()..].trim().parse::<u64>().ok(),
+        ),
         None => (rest, None),
     }
 }

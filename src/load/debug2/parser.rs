@@ -976,10 +976,7 @@ impl<'a> Parser<'a> {
                     d.ids.remove(&id);
                 }
                 self.finish_dump();
-                self.start_dump(false);
-                if let Some(d) = self.dump.as_mut().filter(|_| id != 0) {
-                    d.ids.insert(id);
-                }
+                self.start_dump(false, id);
             }
             if let Some(d) = &mut self.dump {
                 d.snap.ends_process = None;
@@ -1101,7 +1098,9 @@ impl<'a> Parser<'a> {
         }
     }
 
-    pub(super) fn start_dump(&mut self, after_break: bool) {
+    /// Starts a dump whose first goroutine (its header read) has id
+    /// `first` (0: none).
+    pub(super) fn start_dump(&mut self, after_break: bool, first: u64) {
         self.dump_gen += 1;
         let mut snap = Snapshot::new(self.source, Format::Debug2, ProfileKind::Goroutine);
         snap.sample_types = vec![ValueType::new("goroutine", "count")];
@@ -1110,7 +1109,7 @@ impl<'a> Parser<'a> {
         snap.ends_process = self.crash.take();
         self.dump = Some(Dump {
             snap,
-            ids: FxHashSet::default(),
+            ids: (first != 0).then_some(first).into_iter().collect(),
             stacks: FxHashSet::default(),
             after_break,
             suppressed: 0,
@@ -1148,12 +1147,7 @@ impl<'a> Parser<'a> {
         if split {
             let after_break = self.broken && self.dump.is_some();
             self.finish_dump();
-            self.start_dump(after_break);
-            if let Some(d) = &mut self.dump {
-                if id != 0 {
-                    d.ids.insert(id);
-                }
-            }
+            self.start_dump(after_break, id);
         }
         self.broken = false;
         self.after_blank = false;
@@ -1276,31 +1270,25 @@ impl<'a> Parser<'a> {
             ));
         }
         let Some(d) = &mut self.dump else { return };
-        // Goroutines of a kind mostly follow each other: one with the
-        // frames of the goroutine before shares its stack, and, in the
-        // same state, its operation.
-        let (stack, op) = match d.snap.samples.last() {
-            Some(prev) if *prev.stack == *self.stack => {
-                let same_state = prev.goroutine.as_ref().map(|i| &*i.state) == Some(&*g.info.state);
-                let op = if same_state {
-                    prev.op
-                } else {
-                    normalize::blocking_op(Some(&*g.info.state), &self.stack, &d.snap.table)
-                };
-                (prev.stack.clone(), op)
+        // Goroutines with the same frames share one stack, and one in the
+        // same stack and state as the goroutine before (goroutines of a
+        // kind mostly follow each other) takes its operation.
+        let stack = match d.stacks.get(self.stack.as_slice()) {
+            Some(s) => s.clone(),
+            None => {
+                let s: Arc<[FrameId]> = self.stack.as_slice().into();
+                d.stacks.insert(s.clone());
+                s
             }
-            _ => {
-                let stack = match d.stacks.get(self.stack.as_slice()) {
-                    Some(s) => s.clone(),
-                    None => {
-                        let s: Arc<[FrameId]> = self.stack.as_slice().into();
-                        d.stacks.insert(s.clone());
-                        s
-                    }
-                };
-                let op = normalize::blocking_op(Some(&*g.info.state), &stack, &d.snap.table);
-                (stack, op)
+        };
+        let op = match d.snap.samples.last() {
+            Some(prev)
+                if Arc::ptr_eq(&prev.stack, &stack)
+                    && prev.goroutine.as_ref().map(|i| &*i.state) == Some(&*g.info.state) =>
+            {
+                prev.op
             }
+            _ => normalize::blocking_op(Some(&*g.info.state), &stack, &d.snap.table),
         };
         if d.snap.time_nanos.is_none() {
             d.snap.time_nanos = g.time_nanos;
