@@ -46,11 +46,13 @@ use crate::load::{gzip_message, LimitExceeded, LoadOptions};
 use crate::model::{CallWords, FrameId, Snapshot};
 use memchr::{memchr, memchr2, memmem, memrchr};
 use rustc_hash::FxHashMap;
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Cursor, Read};
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc;
 use std::sync::LazyLock;
+use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Bytes read per block: more than the 1 MiB buffer of the reader the
@@ -1161,6 +1163,11 @@ pub(super) fn load_slice(
     load_input(input, source, opts, block_size, false)
 }
 
+/// Whether a parse has panicked.
+fn has_panicked(panicked: &Mutex<Option<Box<dyn Any + Send>>>) -> bool {
+    panicked.lock().map_or(true, |p| p.is_some())
+}
+
 fn load_input(
     input: Input<'_>,
     source: &str,
@@ -1193,6 +1200,10 @@ fn load_input(
     // (fresh ones per block cost page faults and arena growth).
     let mut spare: Vec<Parsed> = Vec::new();
     let stopped = AtomicBool::new(false);
+    // A parse that panicked (a bug): its payload, raised again on the
+    // calling thread once every thread has stopped. Without it the applier
+    // would wait for that block forever and the reader for the applier.
+    let panicked: Mutex<Option<Box<dyn Any + Send>>> = Mutex::new(None);
     let (p, base, going, end) = std::thread::scope(|threads| {
         // Blocks are parsed on the pool in any order and applied on this
         // thread in input order as soon as each one's turn comes, while the
@@ -1207,6 +1218,9 @@ fn load_input(
             for (i, buf, parsed) in parsed_rx {
                 ready.insert(i, (buf, parsed));
                 while let Some((buf, parsed)) = ready.remove(&next) {
+                    if going && stopped.load(Ordering::Relaxed) && has_panicked(&panicked) {
+                        going = false;
+                    }
                     if going {
                         going = apply_block(&mut p, buf.bytes(), &parsed, base);
                         base += parsed.lines;
@@ -1254,8 +1268,18 @@ fn load_input(
                         let tx = parsed_tx.clone();
                         let i = read;
                         let mut parsed = spare.pop().unwrap_or_default();
+                        let (stopped, panicked) = (&stopped, &panicked);
                         s.spawn(move |_| {
-                            parse_block(buf.bytes(), max_line, call_words, &mut parsed);
+                            let parse = AssertUnwindSafe(|| {
+                                #[cfg(test)]
+                                tests::fail_block(buf.bytes());
+                                parse_block(buf.bytes(), max_line, call_words, &mut parsed);
+                            });
+                            if let Err(payload) = panic::catch_unwind(parse) {
+                                let mut first = panicked.lock().unwrap_or_else(|e| e.into_inner());
+                                first.get_or_insert(payload);
+                                stopped.store(true, Ordering::Relaxed);
+                            }
                             // Applying needs the parse, not the pages, when
                             // it has no raw lines (which are read again).
                             if let Buf::Mapped(b) = &buf {
@@ -1284,6 +1308,9 @@ fn load_input(
         add(&WAITING, waiting);
         (p, base, going, end)
     });
+    if let Some(payload) = panicked.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        panic::resume_unwind(payload);
+    }
     match end {
         Some(end) if going => finish_end(p, end, base, &mut reader.rest()),
         _ => p.finish(),
@@ -1322,4 +1349,86 @@ fn finish_end(
         }
     }
     p.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::RecvTimeoutError;
+
+    /// A line that makes a parse worker panic, standing for a bug.
+    const PANIC_LINE: &[u8] = b"leakdiff-test: panic in this block";
+
+    pub(super) fn fail_block(data: &[u8]) {
+        if memmem::find(data, PANIC_LINE).is_some() {
+            panic!("a parse that panicked");
+        }
+    }
+
+    /// A dump of `n` goroutines with the panicking line after goroutine `at`.
+    fn dump(n: usize, at: usize) -> Vec<u8> {
+        let mut s = Vec::new();
+        for g in 1..=n {
+            s.extend_from_slice(
+                format!(
+                    "goroutine {g} [chan receive]:\nmain.worker()\n\t/src/app/main.go:22 +0x1d\n\n"
+                )
+                .as_bytes(),
+            );
+            if g == at {
+                s.extend_from_slice(PANIC_LINE);
+                s.extend_from_slice(b"\n\n");
+            }
+        }
+        s
+    }
+
+    /// Loads `data` in small blocks on another thread: the panic it raised,
+    /// or `Ok(goroutines)`; Err(None) if it did not end within a minute.
+    fn load_bounded(data: Vec<u8>, mapped: bool) -> Result<usize, Option<String>> {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let run = panic::catch_unwind(|| {
+                let opts = LoadOptions::default();
+                let snaps = if mapped {
+                    load_slice(&data, "t.txt", &opts, 256)
+                } else {
+                    load(&mut Cursor::new(&data[..]), "t.txt", &opts, 256, false)
+                };
+                snaps
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.samples.len())
+                    .sum::<usize>()
+            });
+            let _ = tx.send(run.map_err(|p| {
+                p.downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_default()
+            }));
+        });
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(r) => r.map_err(Some),
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => Err(None),
+        }
+    }
+
+    #[test]
+    fn a_parse_that_panics_is_raised_on_the_caller_not_a_hang() {
+        // Without the panic line the same dump loads whole.
+        assert_eq!(load_bounded(dump(2000, 0), false), Ok(2000));
+        assert_eq!(load_bounded(dump(2000, 0), true), Ok(2000));
+        // A panic early, in the middle and in the last block, read and
+        // mapped: many blocks are in flight behind the one that panicked.
+        for at in [1, 1000, 2000] {
+            for mapped in [false, true] {
+                assert_eq!(
+                    load_bounded(dump(2000, at), mapped),
+                    Err(Some("a parse that panicked".to_string())),
+                    "panic after goroutine {at}, mapped: {mapped}"
+                );
+            }
+        }
+    }
 }
