@@ -1270,3 +1270,69 @@ fn long_waits_that_end_are_not_stuck() {
         f.evidence
     );
 }
+
+/// Three dumps 20 s apart of a group of `state` that grows 30 → 40 → 50,
+/// every id staying: the first 30 blocked for 2 minutes in every dump, the
+/// next 10 for a minute in the last, `long` of the first 30 only (the
+/// rest of them under a minute). The group's longest wait stays at 2
+/// minutes, so its waits do not grow with the clock.
+fn minutes_apart(state: &str, long: u64) -> Vec<String> {
+    (1..=3u64)
+        .map(|k| {
+            let mut s = String::from(
+                "goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n",
+            );
+            for i in 0..20 + 10 * k {
+                let minutes = match i {
+                    _ if i < long.min(30) => ", 2 minutes",
+                    30..40 if k == 3 && long >= 30 => ", 1 minutes",
+                    _ => "",
+                };
+                let _ = write!(
+                    s,
+                    "goroutine {} [{state}{minutes}]:\nmain.deliver()\n\t/src/app/main.go:20 +0x2b\ncreated by main.dispatch in goroutine 5\n\t/src/app/main.go:90 +0x4c\n\n",
+                    100 + i
+                );
+            }
+            s
+        })
+        .collect()
+}
+
+#[test]
+fn survivors_blocked_for_minutes_where_a_live_program_takes_seconds_are_stuck() {
+    // A send, a lock, a WaitGroup: a live program completes them within
+    // seconds, so survivors blocked there for minutes are stuck, whatever
+    // the clock between the snapshots shows.
+    for state in ["chan send", "sync.Mutex.Lock", "sync.WaitGroup.Wait"] {
+        let found = analyze(&minutes_apart(state, 30));
+        let f = find(&found, "deliver").expect("a finding");
+        assert!(f.severity >= Severity::High, "{state}: {f:?}");
+        assert!(f.confidence >= 0.9, "{state}: {f:?}");
+        assert!(
+            f.decided_by.contains("for a minute or more"),
+            "{state}: {}",
+            f.decided_by
+        );
+        assert_eq!(f.leaked_at_least, Some(40), "{state}");
+    }
+    // Where waiting is the goroutines' job (idle workers, timers, long
+    // polls, idle connections), minutes say nothing: survival alone.
+    for state in ["chan receive", "select", "IO wait", "sync.Cond.Wait"] {
+        let found = analyze(&minutes_apart(state, 30));
+        let f = find(&found, "deliver").expect("a finding");
+        assert!(f.severity <= Severity::Medium, "{state}: {f:?}");
+        assert!(f.confidence <= 0.65, "{state}: {f:?}");
+        assert!(
+            !f.decided_by.contains("minute"),
+            "{state}: {}",
+            f.decided_by
+        );
+    }
+    // One long wait among 40 survivors is no sign for the group.
+    let f = find(&analyze(&minutes_apart("chan send", 1)), "deliver")
+        .expect("a finding")
+        .clone();
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+    assert!((f.confidence - 0.65).abs() < 1e-9, "{f:?}");
+}

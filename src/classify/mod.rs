@@ -1736,7 +1736,15 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             // configured stage by stage, per-key workers, daemons started in
             // phases) grows at every step too (on held-out services whose
             // sets filled during four snapshots, 21 false `high`).
-            let second = never || s.waits_grow();
+            // Survivors blocked for a minute or more in an operation a live
+            // program completes within seconds (a send, a lock, a
+            // WaitGroup) are stuck, whatever the clock between snapshots
+            // shows; a pool's members wait that long only where waiting is
+            // their job (receives, selects, the network).
+            let stuck_minutes = s
+                .stuck_for_minutes()
+                .filter(|&(waiting, survived)| waiting >= 2 && 4 * waiting >= survived);
+            let second = never || s.waits_grow() || stuck_minutes.is_some();
             let (sev, conf) = match (n >= 3, second) {
                 (true, true) => (base, 0.9),
                 (true, false) => (Severity::Medium, 0.65),
@@ -1746,7 +1754,15 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             let mut j = Judgement::new(
                 sev,
                 conf,
-                if second {
+                if let (Some((waiting, _)), false) = (stuck_minutes, never || s.waits_grow()) {
+                    format!(
+                        "{} survived from snapshot {} to {}{since}, {waiting} of them blocked in {} for a minute or more, which a live program completes within seconds: at least {l} leaked",
+                        plural(l, "goroutine", "goroutines"),
+                        n - 1,
+                        n,
+                        s.op.as_str()
+                    )
+                } else if second {
                     format!(
                         "{} survived from snapshot {} to {}{since}: at least {l} leaked",
                         plural(l, "goroutine", "goroutines"),
@@ -1768,14 +1784,15 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                         .into(),
                 );
             }
-            if n >= 3 && (never || s.waits_grow()) {
+            if n >= 3 && second {
                 j.severity = j.severity.up();
                 j.confidence += 0.05;
             }
             if let Some(why) = long_lived_by_design(s, top) {
                 // Waits that grow are evidence for a handler, not for an
                 // idle connection (idle ones wait on the network for long).
-                let stuck = s.waits_grow() && s.op != BlockingOp::IoWait;
+                let stuck =
+                    (s.waits_grow() && s.op != BlockingOp::IoWait) || stuck_minutes.is_some();
                 if !never && !stuck {
                     j.severity = j.severity.min(Severity::Medium);
                     j.confidence = j.confidence.min(0.5);

@@ -449,6 +449,11 @@ pub struct Series {
     /// waits of this call end (timers, long polls), where a leaked
     /// goroutine's never does. `None` as `survivors`.
     pub long_ended: Vec<Option<usize>>,
+    /// Per consecutive pair of snapshots (k, k+1): how many of the
+    /// `survivors` had waited a minute or more at k+1 (debug=2 wait
+    /// minutes): blocked in the same call since before that minute.
+    /// `None` as `survivors`.
+    pub survivors_waiting: Vec<Option<usize>>,
     /// Per snapshot k: how many ids of the group are in it in every snapshot
     /// from k to the last (the last entry is the last snapshot's count);
     /// `None` where ids are not known from k on.
@@ -718,6 +723,21 @@ impl Series {
     /// oldest goroutines of the group stay blocked as time passes; and no
     /// goroutine of the group that had waited a minute or more left it
     /// ([`Series::long_ended`]).
+    /// The survivors of the last step that had been blocked a minute or
+    /// more at the last snapshot, and all survivors of that step, where the
+    /// group waits in an operation a live program completes within seconds
+    /// ([`BlockingOp::brief_when_healthy`]) and no long wait of the group
+    /// ended (a long wait that ends is one the program allows); `None`
+    /// otherwise or without ids.
+    pub fn stuck_for_minutes(&self) -> Option<(usize, usize)> {
+        if !self.op.brief_when_healthy() || self.long_ended_total() > 0 {
+            return None;
+        }
+        let waiting = self.survivors_waiting.last().copied().flatten()?;
+        let survived = self.survivors.last().copied().flatten()?;
+        (waiting > 0).then_some((waiting, survived))
+    }
+
     pub fn waits_grow(&self) -> bool {
         let known: Vec<u32> = self.waits.iter().flatten().copied().collect();
         // Where waits of a minute or more ended, the longest wait grows
@@ -1042,16 +1062,27 @@ pub fn diff_groups(
                 !(judge_moves && (now.0.moved_from(&b.0) || woke(b.1, now.1, clocks[k])))
             })
         };
+        let mut survivors_waiting = Vec::with_capacity(n.saturating_sub(1));
         let (survivors, moved): (Vec<Option<usize>>, Vec<Option<usize>>) = id_sets
             .windows(2)
             .enumerate()
             .map(|(k, w)| match (&w[0], &w[1]) {
                 (Some(a), Some(b)) => {
                     let both = b.keys().filter(|id| a.contains_key(id)).count();
-                    let kept = b.iter().filter(|(id, c)| stayed(k, a, id, c)).count();
+                    let (mut kept, mut waiting) = (0, 0);
+                    for (id, c) in b {
+                        if stayed(k, a, id, c) {
+                            kept += 1;
+                            waiting += usize::from(c.1 >= 1);
+                        }
+                    }
+                    survivors_waiting.push(Some(waiting));
                     (Some(kept), Some(both - kept))
                 }
-                _ => (None, None),
+                _ => {
+                    survivors_waiting.push(None);
+                    (None, None)
+                }
             })
             .unzip();
         let mut present_since: Vec<Option<usize>> = vec![None; n];
@@ -1187,6 +1218,7 @@ pub fn diff_groups(
             left: Between::per_step(&mut left_of, slot, ids_known),
             long_ended: Between::per_step(&mut ended_of, slot, ids_known),
             survivors,
+            survivors_waiting,
             moved,
             present_since,
             parent_state,

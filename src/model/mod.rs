@@ -170,6 +170,20 @@ impl BlockingOp {
         matches!(self, BlockingOp::SelectNoCases | BlockingOp::NilChan)
     }
 
+    /// An operation a live program completes within seconds: a send that a
+    /// receiver takes, a lock held for a critical section, a WaitGroup of
+    /// goroutines that do bounded work. Blocked there for minutes, a
+    /// goroutine waits on something that is gone or stuck itself. Receives,
+    /// selects and condition variables are left out (idle workers, timers
+    /// and long polls wait there for minutes by design), as are the network
+    /// (idle connections) and sleeps.
+    pub fn brief_when_healthy(self) -> bool {
+        matches!(
+            self,
+            BlockingOp::ChanSend | BlockingOp::Mutex | BlockingOp::RwMutex | BlockingOp::WaitGroup
+        )
+    }
+
     /// Blocked in a way a parent waits for its children: WaitGroup.Wait, a
     /// receive (their results), a select, a condition variable.
     pub fn waits_for_others(self) -> bool {
