@@ -1741,10 +1741,9 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             // WaitGroup) are stuck, whatever the clock between snapshots
             // shows; a pool's members wait that long only where waiting is
             // their job (receives, selects, the network).
-            let stuck_minutes = s
-                .stuck_for_minutes()
-                .filter(|&(waiting, survived)| waiting >= 2 && 4 * waiting >= survived);
-            let second = never || s.waits_grow() || stuck_minutes.is_some();
+            let waits_grow = s.waits_grow();
+            let stuck_minutes = s.stuck_for_minutes();
+            let second = never || waits_grow || stuck_minutes.is_some();
             let (sev, conf) = match (n >= 3, second) {
                 (true, true) => (base, 0.9),
                 (true, false) => (Severity::Medium, 0.65),
@@ -1754,7 +1753,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             let mut j = Judgement::new(
                 sev,
                 conf,
-                if let (Some((waiting, _)), false) = (stuck_minutes, never || s.waits_grow()) {
+                if let Some(waiting) = stuck_minutes.filter(|_| !never && !waits_grow) {
                     format!(
                         "{} survived from snapshot {} to {}{since}, {waiting} of them blocked in {} for a minute or more, which a live program completes within seconds: at least {l} leaked",
                         plural(l, "goroutine", "goroutines"),
@@ -1791,8 +1790,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             if let Some(why) = long_lived_by_design(s, top) {
                 // Waits that grow are evidence for a handler, not for an
                 // idle connection (idle ones wait on the network for long).
-                let stuck =
-                    (s.waits_grow() && s.op != BlockingOp::IoWait) || stuck_minutes.is_some();
+                let stuck = (waits_grow && s.op != BlockingOp::IoWait) || stuck_minutes.is_some();
                 if !never && !stuck {
                     j.severity = j.severity.min(Severity::Medium);
                     j.confidence = j.confidence.min(0.5);

@@ -718,26 +718,28 @@ impl Series {
         n == 2 || last > both(0)
     }
 
-    /// The longest debug=2 wait grew across the snapshots (known in at least
-    /// two, non-decreasing, and at least a minute more at the end): the
-    /// oldest goroutines of the group stay blocked as time passes; and no
-    /// goroutine of the group that had waited a minute or more left it
-    /// ([`Series::long_ended`]).
     /// The survivors of the last step that had been blocked a minute or
-    /// more at the last snapshot, and all survivors of that step, where the
-    /// group waits in an operation a live program completes within seconds
-    /// ([`BlockingOp::brief_when_healthy`]) and no long wait of the group
-    /// ended (a long wait that ends is one the program allows); `None`
-    /// otherwise or without ids.
-    pub fn stuck_for_minutes(&self) -> Option<(usize, usize)> {
+    /// more at the last snapshot, where they are stuck: the group waits in
+    /// an operation a live program completes within seconds
+    /// ([`BlockingOp::brief_when_healthy`]), no long wait of the group
+    /// ended (a long wait that ends is one the program allows), and they
+    /// are at least two and at least a quarter of the step's survivors (one
+    /// long wait among many is no sign for the group). `None` otherwise or
+    /// without ids.
+    pub fn stuck_for_minutes(&self) -> Option<usize> {
         if !self.op.brief_when_healthy() || self.long_ended_total() > 0 {
             return None;
         }
         let waiting = self.survivors_waiting.last().copied().flatten()?;
         let survived = self.survivors.last().copied().flatten()?;
-        (waiting > 0).then_some((waiting, survived))
+        (waiting >= 2 && 4 * waiting >= survived).then_some(waiting)
     }
 
+    /// The longest debug=2 wait grew across the snapshots (known in at least
+    /// two, non-decreasing, and at least a minute more at the end): the
+    /// oldest goroutines of the group stay blocked as time passes; and no
+    /// goroutine of the group that had waited a minute or more left it
+    /// ([`Series::long_ended`]).
     pub fn waits_grow(&self) -> bool {
         let known: Vec<u32> = self.waits.iter().flatten().copied().collect();
         // Where waits of a minute or more ended, the longest wait grows
