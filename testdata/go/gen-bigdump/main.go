@@ -17,6 +17,9 @@
 // cache, the checkout); -trimpath prints import paths instead. With the
 // default -depth deep, 100,000 goroutines make about 370 MB (3.7 KB each);
 // -depth shallow makes stacks mostly near 5 frames (about 1.5 KB each).
+// A call site's file line has one +0x offset on every stack, as in a real
+// dump (the return PC); -offsets random prints a new one on every line, as
+// this generator did before.
 // Goroutines are printed in creation order, the kinds interleaved as in a
 // real dump; -order kind prints each kind's goroutines together.
 //
@@ -27,6 +30,7 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
+	"hash/fnv"
 	"math/rand"
 	"os"
 	"sort"
@@ -41,6 +45,7 @@ var (
 	trimpath      = flag.Bool("trimpath", false, "print paths as a -trimpath build does (import paths) instead of absolute GOROOT and module cache paths")
 	depthDist     = flag.String("depth", "deep", "stack depth distribution: deep (5 to 40 frames, uniform) or shallow (5 to 40, mostly near 5)")
 	order         = flag.String("order", "created", "goroutine order: created (kinds interleaved, as the runtime prints them) or kind (each kind together)")
+	offsets       = flag.String("offsets", "site", "+0x offsets of file lines: site (one per call site, as a real dump has: the return PC) or random (a new one on every line)")
 )
 
 type frame struct {
@@ -285,13 +290,17 @@ func path(file string) string {
 func (w *writer) frame(f frame) {
 	fmt.Fprintf(w, "%s%s\n\t%s:%d", f.fn, w.args(f), path(f.file), f.line)
 	if !f.inlined {
-		fmt.Fprintf(w, " +0x%x", 0x10+r.Intn(0x400))
+		fmt.Fprintf(w, " +0x%x", offset(f))
 	}
 	w.WriteString("\n")
 }
 
 func main() {
 	flag.Parse()
+	if *offsets != "site" && *offsets != "random" {
+		fmt.Fprintf(os.Stderr, "gen-bigdump: -offsets %q: want site or random\n", *offsets)
+		os.Exit(2)
+	}
 	r = rand.New(rand.NewSource(*seed))
 	old = strings.HasPrefix(*style, "1.19")
 	addrHi = 0x16d9a0000000
@@ -400,5 +409,20 @@ func (w *writer) createdBy(f frame, parent int) {
 	} else {
 		fmt.Fprintf(w, "created by %s in goroutine %d\n", f.fn, parent)
 	}
-	fmt.Fprintf(w, "\t%s:%d +0x%x\n", path(f.file), f.line, 0x10+r.Intn(0x400))
+	fmt.Fprintf(w, "\t%s:%d +0x%x\n", path(f.file), f.line, offset(f))
+}
+
+// offset is the +0x offset of frame f's file line: the return PC's offset
+// in its function, the same on every stack through that call site (with
+// -offsets random, a new one on every line, as earlier versions printed).
+// The random stream advances the same either way, so the two dumps differ
+// only in their offsets.
+func offset(f frame) int {
+	o := 0x10 + r.Intn(0x400)
+	if *offsets == "random" {
+		return o
+	}
+	h := fnv.New32a()
+	fmt.Fprintf(h, "%s\x00%s\x00%d", f.fn, f.file, f.line)
+	return 0x10 + int(h.Sum32()%0x400)
 }
