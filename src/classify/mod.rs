@@ -1826,6 +1826,19 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                     "Later snapshots would show whether the group levels off (a pool bounded by the load) or keeps growing; snapshots minutes apart would show whether the goroutines that stay have waits that grow with the time between them."
                         .to_string(),
                 ))
+            } else if let Some(gone) = Some(s.survivors_gone_total()).filter(|&g| g >= 2) {
+                // A leaked goroutine never exits. Where goroutines that had
+                // waited here a whole interval exited by the next snapshot,
+                // waits here end, if slowly: those still waiting are the
+                // current members of a set that turns over (timers,
+                // retries, sessions).
+                Some((
+                    format!(
+                        "{gone} goroutines of the group that had waited in it from one snapshot to the next were gone at the snapshot after: waits here end, if slowly (timers, retries, sessions), and those still waiting are a set that turns over; a leaked goroutine never exits"
+                    ),
+                    "Later snapshots would show whether the group levels off (goroutines that live long and end) or keeps growing; snapshots minutes apart would show whether the goroutines that stay have waits that grow with the time between them."
+                        .to_string(),
+                ))
             } else if let Some(sib) = &s.waits_for {
                 // A closer or supervisor (`go func() { wg.Wait(); close(out)
                 // }()`) waits for workers that are alive and stay: it ends

@@ -449,6 +449,14 @@ pub struct Series {
     /// waits of this call end (timers, long polls), where a leaked
     /// goroutine's never does. `None` as `survivors`.
     pub long_ended: Vec<Option<usize>>,
+    /// Per consecutive pair of snapshots (k, k+1): goroutines of the group
+    /// at k that had been in it at k−1 too (they outlived a whole interval
+    /// in this wait) and are in no group at k+1: they exited. Waits of this
+    /// call end, if slowly (timers, retries, sessions); a leaked goroutine
+    /// never exits. A goroutine alive elsewhere is not counted (a loop
+    /// that never exits moves between waits). 0 for the first pair; `None`
+    /// where ids are not known in all three snapshots.
+    pub survivors_gone: Vec<Option<usize>>,
     /// Per consecutive pair of snapshots (k, k+1): how many of the
     /// `survivors` had waited a minute or more at k+1 (debug=2 wait
     /// minutes): blocked in the same call since before that minute.
@@ -614,6 +622,12 @@ impl Series {
     /// ([`Series::long_ended`]); 0 without ids.
     pub fn long_ended_total(&self) -> usize {
         self.long_ended.iter().flatten().sum()
+    }
+
+    /// Goroutines that had outlived an interval in the group and then
+    /// exited, over all steps ([`Series::survivors_gone`]); 0 without ids.
+    pub fn survivors_gone_total(&self) -> usize {
+        self.survivors_gone.iter().flatten().sum()
     }
 
     /// Goroutines that left the group for another call or wait, over all
@@ -961,6 +975,7 @@ pub fn diff_groups(
         clocks,
         left: mut left_of,
         ended: mut ended_of,
+        gone: mut gone_of,
     } = between_snapshots(&per, &slot_of, ids_known);
     let mut slots: Vec<Vec<Option<&Group>>> = vec![vec![None; n]; n_slots];
     for (si, (groups, of)) in per.iter().zip(&slot_of).enumerate() {
@@ -1219,6 +1234,7 @@ pub fn diff_groups(
             hidden_nil_send: present.iter().flatten().any(|g| g.hidden_nil_send),
             left: Between::per_step(&mut left_of, slot, ids_known),
             long_ended: Between::per_step(&mut ended_of, slot, ids_known),
+            survivors_gone: Between::per_step_of_three(&mut gone_of, slot, ids_known),
             survivors,
             survivors_waiting,
             moved,
@@ -2129,6 +2145,9 @@ fn called(g: &Group) -> impl Iterator<Item = (u64, Called)> + '_ {
 /// - per (slot, k), how many goroutines of the group in slot `slot` at
 ///   snapshot k that had waited a minute or more (debug=2) are not in it at
 ///   k + 1 (see [`Series::long_ended`]); non-zero counts only.
+/// - per (slot, k), how many goroutines of the group in slot `slot` at
+///   snapshot k that were in it at k − 1 are in no group at k + 1 (see
+///   [`Series::survivors_gone`]); non-zero counts only.
 fn between_snapshots(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bool]) -> Between {
     // Each id with its group, and its call and wait where recorded.
     let snapshot = |k: usize| -> FxHashMap<u64, (usize, Option<Called>)> {
@@ -2150,16 +2169,33 @@ fn between_snapshots(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bo
     let mut clocks = Vec::with_capacity(per.len().saturating_sub(1));
     let mut left: FxHashMap<(usize, usize), u32> = FxHashMap::default();
     let mut ended: FxHashMap<(usize, usize), u32> = FxHashMap::default();
+    let mut gone: FxHashMap<(usize, usize), u32> = FxHashMap::default();
     if per.len() < 2 {
         return Between {
             clocks,
             left,
             ended,
+            gone,
         };
     }
+    // Of snapshot k − 1, the ids that were in the same group at k − 2.
+    let mut stayed: Option<FxHashMap<u64, usize>> = None;
     let mut before = snapshot(0);
     for (k, &known) in ids_known.iter().enumerate().take(per.len()).skip(1) {
         let now = snapshot(k);
+        if let Some(stayed) = stayed.as_ref().filter(|_| known) {
+            for (id, slot) in stayed {
+                if !now.contains_key(id) {
+                    *gone.entry((*slot, k - 1)).or_default() += 1;
+                }
+            }
+        }
+        stayed = (known && ids_known[k - 1]).then(|| {
+            now.iter()
+                .filter(|(id, (slot, _))| before.get(id).is_some_and(|(s, _)| s == slot))
+                .map(|(&id, &(slot, _))| (id, slot))
+                .collect()
+        });
         if known {
             for (id, (slot, call)) in &before {
                 let long = call.as_ref().is_some_and(|c| c.1 >= 1);
@@ -2188,6 +2224,7 @@ fn between_snapshots(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bo
         clocks,
         left,
         ended,
+        gone,
     }
 }
 
@@ -2196,6 +2233,7 @@ struct Between {
     clocks: Vec<u32>,
     left: FxHashMap<(usize, usize), u32>,
     ended: FxHashMap<(usize, usize), u32>,
+    gone: FxHashMap<(usize, usize), u32>,
 }
 
 impl Between {
@@ -2211,6 +2249,24 @@ impl Between {
             .enumerate()
             .map(|(k, w)| {
                 (w[0] && w[1]).then(|| counts.remove(&(slot, k)).map_or(0, |c| c as usize))
+            })
+            .collect()
+    }
+
+    /// Like [`Between::per_step`] for counts that look back a snapshot
+    /// too: known where ids are known in k − 1, k and k + 1 (0 for the
+    /// first pair, where ids are known in both).
+    fn per_step_of_three(
+        counts: &mut FxHashMap<(usize, usize), u32>,
+        slot: usize,
+        ids_known: &[bool],
+    ) -> Vec<Option<usize>> {
+        ids_known
+            .windows(2)
+            .enumerate()
+            .map(|(k, w)| {
+                let back = k == 0 || ids_known[k - 1];
+                (w[0] && w[1] && back).then(|| counts.remove(&(slot, k)).map_or(0, |c| c as usize))
             })
             .collect()
     }
