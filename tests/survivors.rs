@@ -1335,10 +1335,20 @@ fn survivors_that_later_exit_are_a_set_that_turns_over() {
         exited.decide.starts_with("Later snapshots would show"),
         "{exited:?}"
     );
+    assert_eq!(exited.exited, [Some(0), Some(5)]);
+    assert!(
+        exited
+            .evidence
+            .iter()
+            .any(|e| e.starts_with("exited after staying") && e.ends_with("1→2: 0, 2→3: 5")),
+        "{:?}",
+        exited.evidence
+    );
     // The same counts where the 5 stay, move elsewhere, or where those
     // that exit had been seen once: survival alone, medium.
     for how in ["stay", "move", "gone after one snapshot"] {
         let f = judged(how);
+        assert_eq!(f.exited, [Some(0), Some(0)], "{how}");
         assert_eq!(f.severity, Severity::Medium, "{how}: {f:?}");
         assert!(
             f.decided_by.contains("survived") && !f.decided_by.contains("were gone"),

@@ -320,6 +320,7 @@ mod tests {
             survivors: vec![],
             moved: vec![],
             left: vec![],
+            exited: vec![],
             leaked_at_least: Some(3),
             present_since: None,
             decided_by: String::new(),

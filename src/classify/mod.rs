@@ -89,6 +89,12 @@ pub struct Finding {
     /// next snapshot: alive and no longer blocked there (`null` where the
     /// format has no ids).
     pub left: Vec<Option<usize>>,
+    /// Goroutines: per consecutive pair of snapshots, how many goroutines
+    /// that had stayed in the group from the snapshot before were in no
+    /// group at the next one: they exited, which a leaked goroutine never
+    /// does (`null` where ids are not known in all three snapshots; 0 for
+    /// the first pair).
+    pub exited: Vec<Option<usize>>,
     /// The lower bound of the leak where ids are known: goroutines that
     /// survived the last step, blocked in the same call.
     pub leaked_at_least: Option<usize>,
@@ -1067,6 +1073,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                 .collect(),
             moved: s.moved.clone(),
             left: s.left.clone(),
+            exited: s.survivors_gone.clone(),
             leaked_at_least: s.leaked_at_least(),
             present_since: s.oldest_survivors().map(|(k, _)| k + 1),
             decided_by: j.decided_by,
@@ -2563,6 +2570,12 @@ fn evidence(s: &Series, kind: FindingKind, unit: &str, n: usize) -> Vec<String> 
                 ev.push(format!(
                     "left the group (goroutine ids of the group alive in another call or wait at the next snapshot): {}",
                     steps(&s.left)
+                ));
+            }
+            if s.survivors_gone_total() > 0 {
+                ev.push(format!(
+                    "exited after staying (goroutines that had stayed in the group from one snapshot to the next and were in no group at the snapshot after: a leaked goroutine never exits): {}",
+                    steps(&s.survivors_gone)
                 ));
             }
             if s.long_ended_total() > 0 {
