@@ -2244,13 +2244,7 @@ impl Between {
         slot: usize,
         ids_known: &[bool],
     ) -> Vec<Option<usize>> {
-        ids_known
-            .windows(2)
-            .enumerate()
-            .map(|(k, w)| {
-                (w[0] && w[1]).then(|| counts.remove(&(slot, k)).map_or(0, |c| c as usize))
-            })
-            .collect()
+        Self::take(counts, slot, ids_known.windows(2).map(|w| w[0] && w[1]))
     }
 
     /// Like [`Between::per_step`] for counts that look back a snapshot
@@ -2261,13 +2255,22 @@ impl Between {
         slot: usize,
         ids_known: &[bool],
     ) -> Vec<Option<usize>> {
-        ids_known
+        let known = ids_known
             .windows(2)
             .enumerate()
-            .map(|(k, w)| {
-                let back = k == 0 || ids_known[k - 1];
-                (w[0] && w[1] && back).then(|| counts.remove(&(slot, k)).map_or(0, |c| c as usize))
-            })
+            .map(|(k, w)| w[0] && w[1] && (k == 0 || ids_known[k - 1]));
+        Self::take(counts, slot, known)
+    }
+
+    /// The counts of `slot` (taken out) for the steps whose `known` is set.
+    fn take(
+        counts: &mut FxHashMap<(usize, usize), u32>,
+        slot: usize,
+        known: impl Iterator<Item = bool>,
+    ) -> Vec<Option<usize>> {
+        known
+            .enumerate()
+            .map(|(k, known)| known.then(|| counts.remove(&(slot, k)).map_or(0, |c| c as usize)))
             .collect()
     }
 }
