@@ -66,11 +66,11 @@ GUNZIP=$PWD/target/release/examples/gunzip
 # gen FILE CMD...: writes CMD's output to FILE unless FILE exists and was
 # made by the same command with the same generators (FILE.made records
 # their checksums: a changed generator makes the inputs again).
+GENERATORS=$(cat "$WORK/gen-bigdump" "$WORK/gen-bigheap" | cksum)
 gen() {
     local out=$1
     shift
-    local made
-    made="$(cat "$WORK/gen-bigdump" "$WORK/gen-bigheap" | cksum) $*"
+    local made="$GENERATORS $*"
     if [ ! -s "$out" ] || [ "$(cat "$out.made" 2> /dev/null)" != "$made" ]; then
         echo "generating $(basename "$out") ..." >&2
         "$@" > "$out.tmp"

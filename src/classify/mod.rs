@@ -1833,7 +1833,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                     "Later snapshots would show whether the group levels off (a pool bounded by the load) or keeps growing; snapshots minutes apart would show whether the goroutines that stay have waits that grow with the time between them."
                         .to_string(),
                 ))
-            } else if let Some(gone) = Some(s.survivors_gone_total()).filter(|&g| g >= 2) {
+            } else if let Some(gone) = s.exits_after_staying() {
                 // A leaked goroutine never exits. Where goroutines that had
                 // waited here a whole interval exited by the next snapshot,
                 // waits here end, if slowly: those still waiting are the

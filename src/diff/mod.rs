@@ -630,6 +630,14 @@ impl Series {
         self.survivors_gone.iter().flatten().sum()
     }
 
+    /// How many goroutines exited after staying in the group over an
+    /// interval ([`Series::survivors_gone_total`]), when that shows its
+    /// waits end: at least two (a set that turns over: sessions, retries,
+    /// timers). `None` otherwise or without ids.
+    pub fn exits_after_staying(&self) -> Option<usize> {
+        Some(self.survivors_gone_total()).filter(|&gone| gone >= 2)
+    }
+
     /// Goroutines that left the group for another call or wait, over all
     /// steps ([`Series::left`]); 0 without ids.
     pub fn left_total(&self) -> usize {
@@ -2178,32 +2186,25 @@ fn between_snapshots(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bo
             gone,
         };
     }
-    // Of snapshot k − 1, the ids that were in the same group at k − 2.
-    let mut stayed: Option<FxHashMap<u64, usize>> = None;
+    // Of snapshot k − 1, the ids that were in the same group at k − 2 (empty
+    // where ids are unknown in either).
+    let mut stayed: FxHashSet<u64> = FxHashSet::default();
     let mut before = snapshot(0);
     for (k, &known) in ids_known.iter().enumerate().take(per.len()).skip(1) {
         let now = snapshot(k);
-        if let Some(stayed) = stayed.as_ref().filter(|_| known) {
-            for (id, slot) in stayed {
-                if !now.contains_key(id) {
+        if known {
+            for (id, (slot, call)) in &before {
+                let here = now.get(id);
+                let long = call.as_ref().is_some_and(|c| c.1 >= 1);
+                if long && here.is_none_or(|(s, _)| s != slot) {
+                    *ended.entry((*slot, k - 1)).or_default() += 1;
+                }
+                if here.is_none() && stayed.contains(id) {
                     *gone.entry((*slot, k - 1)).or_default() += 1;
                 }
             }
         }
-        stayed = (known && ids_known[k - 1]).then(|| {
-            now.iter()
-                .filter(|(id, (slot, _))| before.get(id).is_some_and(|(s, _)| s == slot))
-                .map(|(&id, &(slot, _))| (id, slot))
-                .collect()
-        });
-        if known {
-            for (id, (slot, call)) in &before {
-                let long = call.as_ref().is_some_and(|c| c.1 >= 1);
-                if long && now.get(id).is_none_or(|(s, _)| s != slot) {
-                    *ended.entry((*slot, k - 1)).or_default() += 1;
-                }
-            }
-        }
+        stayed.clear();
         let mut clock = 0;
         for (id, (slot, call)) in &now {
             let Some((s, was)) = before.get(id) else {
@@ -2211,7 +2212,10 @@ fn between_snapshots(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bo
             };
             if s != slot {
                 *left.entry((*s, k - 1)).or_default() += 1;
-            } else if let (Some(now), Some(was)) = (call, was) {
+                continue;
+            }
+            stayed.insert(*id);
+            if let (Some(now), Some(was)) = (call, was) {
                 if !now.0.moved_from(&was.0) && now.1 >= was.1 {
                     clock = clock.max(now.1 - was.1);
                 }
