@@ -83,7 +83,22 @@ fn merge_keys(f: &Finding) -> Vec<String> {
         for fr in user {
             key.push_str(&format!("|{}:{}", fr.file, fr.line));
         }
-        return vec![key];
+        let mut keys = vec![key];
+        // Groups reported together (one population, one busy loop): each
+        // instance makes the surest of them the finding, so one instance's
+        // reader and another's writer are one finding, known by every site
+        // of the set.
+        if !f.related.is_empty() {
+            let together = |fr: &FrameRef| format!("{kind}|together|{}:{}", fr.file, fr.line);
+            keys.extend(f.site.iter().map(together));
+            keys.extend(
+                f.related
+                    .iter()
+                    .filter_map(|r| r.site.as_ref())
+                    .map(together),
+            );
+        }
+        return keys;
     }
     // Standard library only: line numbers change with the Go version, and
     // the frames below the site with the build; the pattern and the site's
@@ -458,6 +473,48 @@ mod tests {
         ]);
         assert_eq!(merged.len(), 1, "{merged:#?}");
         assert_eq!(merged[0].instances.len(), 2);
+    }
+
+    #[test]
+    fn populations_merge_whichever_group_an_instance_reported() {
+        // One instance reports the readers (writers related), the other
+        // the writers (readers related): their surest group differed.
+        let pop = |leaf: &str, line: u32, other: &str, other_line: u32| {
+            let mut f = finding(
+                leaf,
+                line,
+                &[10, 15, 20],
+                Verdict::Growing,
+                Severity::Medium,
+            );
+            f.frames = vec![frame(leaf, "svc/conn.go", line)];
+            f.site = Some(frame(leaf, "svc/conn.go", line));
+            f.related = vec![super::super::Related {
+                site: Some(frame(other, "svc/conn.go", other_line)),
+                counts: vec![10, 15, 20],
+                wait: BlockingOp::Select,
+            }];
+            f
+        };
+        let read = "example.com/svc.(*Conn).readLoop";
+        let write = "example.com/svc.(*Conn).writeLoop";
+        let merged = merge(vec![
+            ("a".into(), vec![pop(read, 50, write, 70)]),
+            ("b".into(), vec![pop(write, 70, read, 50)]),
+        ]);
+        assert_eq!(merged.len(), 1, "{merged:#?}");
+        assert_eq!(merged[0].instances.len(), 2);
+        // Without the related groups, two findings.
+        let alone = |leaf: &str, line: u32| {
+            let mut f = pop(leaf, line, leaf, line);
+            f.related.clear();
+            f
+        };
+        let merged = merge(vec![
+            ("a".into(), vec![alone(read, 50)]),
+            ("b".into(), vec![alone(write, 70)]),
+        ]);
+        assert_eq!(merged.len(), 2, "{merged:#?}");
     }
 
     #[test]

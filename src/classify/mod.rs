@@ -226,6 +226,168 @@ pub fn link_stories(findings: Vec<Finding>) -> Vec<Finding> {
     goroutine
 }
 
+/// How two goroutine groups were started, as their `created by` frames
+/// show: the goroutines of one start the other's, or one call starts both.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Started {
+    /// The second group's goroutines are started by a function on the
+    /// first group's stacks.
+    ByThese,
+    /// One function starts both, at two `go` statements.
+    Together,
+}
+
+/// How `b`'s goroutines were started relative to `a`'s, if their
+/// `created by` frames tie them.
+fn started(a: &Finding, b: &Finding) -> Option<Started> {
+    let bc = b.created_by.as_ref()?;
+    if a.functions.contains(&bc.function) || a.frames.iter().any(|f| f.function == bc.function) {
+        return Some(Started::ByThese);
+    }
+    let ac = a.created_by.as_ref()?;
+    (ac.function == bc.function && ac.line != bc.line).then_some(Started::Together)
+}
+
+/// Whether two groups count alike in every snapshot: equal, or apart by
+/// one goroutine or 5% at most, as partners are where one of a pair is
+/// busy elsewhere at the instant of a snapshot (in another group) or a
+/// snapshot falls between the two `go` statements.
+fn counted_alike(a: &[i64], b: &[i64]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(&x, &y)| (x - y).abs() <= 1.max(x.max(y) / 20))
+}
+
+/// Goroutine groups of one population reported once. Goroutines a program
+/// starts together (a connection's reader and writer, a tenant's sender
+/// and refiller, a client and the watcher it starts) live and die
+/// together: their groups count alike in every snapshot, and each alarm
+/// one raises the others repeat. Groups of medium or above that count
+/// alike ([`counted_alike`]) and grew, and whose `created by`
+/// frames tie them (the goroutines of one start the other's, or one
+/// function starts both at two `go` statements), are folded into the
+/// surest of them (severity, then confidence; the group that starts the
+/// others first), which lists them as related groups and in its evidence.
+/// Counts alone do not tie groups: independent leaks may count alike.
+pub fn population_stories(findings: Vec<Finding>) -> Vec<Finding> {
+    let candidate = |f: &Finding| {
+        f.kind == FindingKind::Goroutine
+            && f.profile == ProfileKind::Goroutine
+            && f.severity >= Severity::Medium
+            && f.counts.len() >= 2
+            && f.counts.last() > f.counts.first()
+            && f.counts.last().is_some_and(|&c| c >= 3)
+    };
+    let n = findings.len();
+    // Union-find over the ties between candidates.
+    let mut root: Vec<usize> = (0..n).collect();
+    fn find(root: &mut [usize], mut i: usize) -> usize {
+        while root[i] != i {
+            root[i] = root[root[i]];
+            i = root[i];
+        }
+        i
+    }
+    let mut tied = false;
+    for i in 0..n {
+        if !candidate(&findings[i]) {
+            continue;
+        }
+        for j in i + 1..n {
+            let (a, b) = (&findings[i], &findings[j]);
+            if candidate(b)
+                && counted_alike(&a.counts, &b.counts)
+                && (started(a, b).is_some() || started(b, a).is_some())
+            {
+                let (ra, rb) = (find(&mut root, i), find(&mut root, j));
+                root[ra.max(rb)] = ra.min(rb);
+                tied = true;
+            }
+        }
+    }
+    if !tied {
+        return findings;
+    }
+    let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..n {
+        let r = find(&mut root, i);
+        members.entry(r).or_default().push(i);
+    }
+    // The surest of each population, and where the others go.
+    let mut host_of: Vec<Option<usize>> = vec![None; n];
+    for group in members.values().filter(|g| g.len() >= 2) {
+        let starts_others = |i: usize| {
+            group
+                .iter()
+                .filter(|&&j| {
+                    j != i && started(&findings[i], &findings[j]) == Some(Started::ByThese)
+                })
+                .count()
+        };
+        let host = *group
+            .iter()
+            .max_by(|&&x, &&y| {
+                let (a, b) = (&findings[x], &findings[y]);
+                a.severity
+                    .cmp(&b.severity)
+                    .then(a.confidence.total_cmp(&b.confidence))
+                    .then(starts_others(x).cmp(&starts_others(y)))
+                    .then(y.cmp(&x))
+            })
+            .expect("a population has members");
+        for &i in group.iter().filter(|&&i| i != host) {
+            host_of[i] = Some(host);
+        }
+    }
+    let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
+    for i in 0..n {
+        let Some(h) = host_of[i] else { continue };
+        let member = slots[i].take().expect("each member is folded once");
+        let host = slots[h].as_mut().expect("hosts are not folded");
+        let how = match (started(host, &member), started(&member, host)) {
+            (Some(Started::ByThese), _) => format!(
+                "goroutines these start ({}), ",
+                member
+                    .created_by
+                    .as_ref()
+                    .map_or(String::new(), |c| format!("created by {}", c.function))
+            ),
+            (_, Some(Started::ByThese)) => "the goroutines that start these, ".to_string(),
+            (Some(Started::Together), _) => format!(
+                "started with these by {}, ",
+                member
+                    .created_by
+                    .as_ref()
+                    .map_or("?", |c| c.function.as_str())
+            ),
+            _ => "started with these (through the other groups listed), ".to_string(),
+        };
+        host.evidence.push(format!(
+            "one population with {}: {how}counted alike in every snapshot ({}); reported here once, as each goroutine of one group lives and ends with its partners in the other",
+            member.site.as_ref().map(site_text).unwrap_or_else(|| "another group".into()),
+            fmt_counts(&member.counts, member.unit)
+        ));
+        host.related.push(Related {
+            site: member.site.clone(),
+            counts: member.counts.clone(),
+            wait: member.wait,
+        });
+        // What the member's stack was named stays in the report.
+        for p in std::iter::once(member.pattern).chain(member.alternatives) {
+            if p != host.pattern && !host.alternatives.contains(&p) {
+                host.alternatives.push(p);
+            }
+        }
+        for f in member.functions {
+            if !host.functions.contains(&f) {
+                host.functions.push(f);
+            }
+        }
+    }
+    slots.into_iter().flatten().collect()
+}
+
 /// A goroutineleak profile among the inputs is the runtime's own verdict:
 /// goroutine findings for groups it marks are leaks whatever their growth;
 /// growing groups it does not mark are noted (the detector proves leaks

@@ -439,6 +439,7 @@ fn analyze_with(
     {
         classify::runtime_verdict(&mut findings);
     }
+    let findings = classify::population_stories(findings);
     let findings = classify::link_stories(findings);
     let findings = classify::patterns::retains_data_stories(
         findings,
