@@ -1772,7 +1772,15 @@ fn examine_send(
     // (`go s.query(r, ch)` into `out chan<- T`): the go statement's
     // arguments are candidates too.
     let mut names = vec![regex::escape(&chan_name)];
-    if let Some((_, args)) = gsrc.code(go.line).unwrap_or("").split_once('(') {
+    let go_code = gsrc.code(go.line).unwrap_or("");
+    // A literal's arguments follow its body (`go func() { … }(a, b)`): the
+    // names in its body are not arguments.
+    let call = if regex!(r"\bgo\s+func\s*\(").is_match(go_code) {
+        go_code.rsplit_once('}').map_or("", |(_, rest)| rest)
+    } else {
+        go_code
+    };
+    if let Some((_, args)) = call.split_once('(') {
         let args = args.rsplit_once(')').map(|(a, _)| a).unwrap_or(args);
         for a in regex!(r"\b([A-Za-z_]\w*)\s*(?:,|$)").captures_iter(args) {
             let a = regex::escape(&a[1]);
