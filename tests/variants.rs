@@ -92,8 +92,14 @@ const FORMATS: [(&str, &str); 3] = [
 /// the rates to 0.848 (pb, debug=1) and 0.868 (debug=2), with the same
 /// exact answers as before; the two selects run once with a done-like case
 /// (read as `select-no-exit` without the source, which alone shows no loop
-/// repeats them) to 0.841 and 0.861.
-const FLOORS: [(&str, f64); 3] = [("pb", 0.84), ("debug1", 0.84), ("debug2", 0.86)];
+/// repeats them) to 0.841 and 0.861. Two variants of two goroutines per
+/// call score 0.5 each without the source: details and stock fetched at
+/// two `go` statements and given up at a deadline (`timeout-leak`, read as
+/// `premature-return`: only the source shows the deadline), and a
+/// session's loop with the watcher it starts (`context-not-cancelled`, the
+/// loop's select read as `select-no-exit`); they took the rates to 0.840
+/// (pb), 0.835 (debug=1) and 0.854 (debug=2).
+const FLOORS: [(&str, f64); 3] = [("pb", 0.835), ("debug1", 0.83), ("debug2", 0.85)];
 
 #[test]
 fn every_variant_is_named_exactly_with_source_and_within_alternatives_without() {

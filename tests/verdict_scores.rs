@@ -41,10 +41,13 @@ const LEAK_SITES: [(&str, &str); 2] = [
 /// sets that turn over while the load rises (sessions with an idle TTL,
 /// long polls with a deadline, retries that give up, reminders on timers,
 /// delayed jobs that sleep until due), in both releases: their goroutines
-/// exit, but only ids show it.
+/// exit, but only ids show it. Six more (54) are control-conn-pairs, a
+/// push server's connections filling up to its roster (a reader and a
+/// writer per connection on the server, a reader per client): three
+/// groups that grow in lockstep, every id staying.
 const PINNED: [(&str, f64, usize, usize, f64); 3] = [
-    ("pb", 1.0, 48, 0, 1.0),
-    ("debug1", 1.0, 48, 0, 1.0),
+    ("pb", 1.0, 54, 0, 1.0),
+    ("debug1", 1.0, 54, 0, 1.0),
     // control-host-watchers (a set of per-host watchers filling up to its
     // bound: ids survive, the growth slows) is medium in both releases;
     // control-keepalive-slow-handler's client connections (a keep-alive
@@ -57,7 +60,12 @@ const PINNED: [(&str, f64, usize, usize, f64); 3] = [
     // fills). control-reminder-timers and control-delayed-jobs (ids that
     // survive and accumulate, as a leak's do) are low: some goroutines
     // that had outlived a snapshot in them exited by the next.
-    ("debug2", 1.0, 5, 0, 1.0),
+    // control-conn-pairs (connections filling up to a roster: every id
+    // stays, as a leak's would) is medium in both releases, two findings
+    // each: the server's reader and writer, started together and counted
+    // alike, are one (three without population_stories, 11 in all), the
+    // clients' readers, tied to them by nothing the dump shows, the other.
+    ("debug2", 1.0, 9, 0, 1.0),
 ];
 
 struct Row {
