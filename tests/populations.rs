@@ -60,6 +60,22 @@ fn find<'a>(found: &'a [Finding], function: &str) -> Option<&'a Finding> {
     })
 }
 
+/// The findings at medium or above.
+fn alarms(found: &[Finding]) -> Vec<&Finding> {
+    found
+        .iter()
+        .filter(|f| f.severity >= Severity::Medium)
+        .collect()
+}
+
+/// How many findings at medium or above report one group alone.
+fn apart(found: &[Finding]) -> usize {
+    alarms(found)
+        .iter()
+        .filter(|f| f.related.is_empty())
+        .count()
+}
+
 fn accept(_: u64) -> u64 {
     5
 }
@@ -92,10 +108,7 @@ fn pair(writer_creator_line: u32) -> [Group; 2] {
 #[test]
 fn groups_started_together_in_lockstep_are_one_finding() {
     let found = analyze(&pair(41), &[&[10, 10], &[15, 15], &[20, 20]]);
-    let alarms: Vec<&Finding> = found
-        .iter()
-        .filter(|f| f.severity >= Severity::Medium)
-        .collect();
+    let alarms = alarms(&found);
     assert_eq!(alarms.len(), 1, "{alarms:#?}");
     let f = alarms[0];
     assert_eq!(f.related.len(), 1, "{f:#?}");
@@ -118,14 +131,7 @@ fn groups_started_together_in_lockstep_are_one_finding() {
     // tied (one goroutine that blocks at two places is two groups of one
     // kind of goroutine, not partners): two findings.
     let found = analyze(&pair(40), &[&[10, 10], &[15, 15], &[20, 20]]);
-    assert_eq!(
-        found
-            .iter()
-            .filter(|f| f.severity >= Severity::Medium && f.related.is_empty())
-            .count(),
-        2,
-        "{found:#?}"
-    );
+    assert_eq!(apart(&found), 2, "{found:#?}");
 }
 
 #[test]
@@ -133,23 +139,13 @@ fn groups_that_count_apart_are_not_folded() {
     // One writer short at the second snapshot (busy elsewhere at that
     // instant, or caught between the two `go` statements): still partners.
     let found = analyze(&pair(41), &[&[10, 10], &[15, 14], &[20, 20]]);
-    let alarms: Vec<&Finding> = found
-        .iter()
-        .filter(|f| f.severity >= Severity::Medium)
-        .collect();
+    let alarms = alarms(&found);
     assert_eq!(alarms.len(), 1, "{alarms:#?}");
     assert_eq!(alarms[0].related.len(), 1, "{:#?}", alarms[0]);
     // Tied by their creator, but four writers short: not partners that
     // live and end together.
     let found = analyze(&pair(41), &[&[10, 10], &[15, 11], &[20, 20]]);
-    assert_eq!(
-        found
-            .iter()
-            .filter(|f| f.severity >= Severity::Medium && f.related.is_empty())
-            .count(),
-        2,
-        "{found:#?}"
-    );
+    assert_eq!(apart(&found), 2, "{found:#?}");
 }
 
 #[test]
