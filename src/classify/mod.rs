@@ -373,11 +373,10 @@ pub fn population_stories(findings: Vec<Finding>) -> Vec<Finding> {
             counts: member.counts.clone(),
             wait: member.wait,
         });
-        // What the member's stack was named stays in the report.
-        for p in std::iter::once(member.pattern).chain(member.alternatives) {
-            if p != host.pattern && !host.alternatives.contains(&p) {
-                host.alternatives.push(p);
-            }
+        // What the member's stack was named stays in the report (its own
+        // alternatives are guesses about its stack, not the host's).
+        if member.pattern != host.pattern && !host.alternatives.contains(&member.pattern) {
+            host.alternatives.push(member.pattern);
         }
         for f in member.functions {
             if !host.functions.contains(&f) {

@@ -142,6 +142,18 @@ fn finding_section(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
     if let Some(s) = &f.site {
         writeln!(w, "- **Leaking site:** {}", frame_code(s))?;
     }
+    for r in &f.related {
+        if let Some(s) = &r.site {
+            let counts: Vec<String> = r.counts.iter().map(|&c| fmt_value(c, f.unit)).collect();
+            writeln!(
+                w,
+                "- **With:** {} ({}, {})",
+                frame_code(s),
+                counts.join(" → "),
+                r.wait.as_str()
+            )?;
+        }
+    }
     if let Some(c) = &f.created_by {
         writeln!(w, "- **Created by:** {}", frame_code(c))?;
     }

@@ -100,6 +100,21 @@ fn with_source(site: String, line: Option<&crate::classify::source::SourceSnippe
     }
 }
 
+/// A site cell with the other groups the finding reports (a connection's
+/// other loop, groups of one population), at most two, then how many more.
+fn with_related(mut site: String, f: &crate::classify::Finding) -> String {
+    const SHOWN: usize = 2;
+    let sites: Vec<&crate::model::FrameRef> =
+        f.related.iter().filter_map(|r| r.site.as_ref()).collect();
+    for s in sites.iter().take(SHOWN) {
+        site.push_str(&format!("\n+ {}", clean(&frame_site(s))));
+    }
+    if sites.len() > SHOWN {
+        site.push_str(&format!("\n+ {} more groups", sites.len() - SHOWN));
+    }
+    site
+}
+
 /// `3/4` and the instances' names (at most a few).
 fn instances_cell(f: &crate::classify::Finding) -> String {
     let Some(n) = f.instances_total else {
@@ -173,9 +188,12 @@ impl Exporter for Table {
                 row.extend([
                     Cell::new(format!("{} {}", sparkline(&f.counts), counts.join(" → "))),
                     Cell::new(wait),
-                    Cell::new(with_source(
-                        f.site.as_ref().map(frame_site).unwrap_or_default(),
-                        f.source.as_ref().and_then(|s| s.site.as_ref()),
+                    Cell::new(with_related(
+                        with_source(
+                            f.site.as_ref().map(frame_site).unwrap_or_default(),
+                            f.source.as_ref().and_then(|s| s.site.as_ref()),
+                        ),
+                        f,
                     )),
                     Cell::new(with_source(
                         f.created_by.as_ref().map(frame_site).unwrap_or_default(),
