@@ -43,6 +43,12 @@ pub fn is_terminal_control(c: char) -> bool {
         || ('\u{2066}'..='\u{2069}').contains(&c)
 }
 
+/// Values in snapshot order as text, `10 → 20 → 30` ([`fmt_value`] each).
+pub fn fmt_counts(v: &[i64], unit: &str) -> String {
+    let parts: Vec<String> = v.iter().map(|&x| fmt_value(x, unit)).collect();
+    parts.join(" → ")
+}
+
 /// Human form of a value: counts as is, bytes with binary units.
 pub fn fmt_value(v: i64, unit: &str) -> String {
     if unit != "bytes" {

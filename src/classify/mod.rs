@@ -11,7 +11,7 @@ pub use catalog::{Catalog, Severity};
 
 use crate::diff::{Series, Verdict};
 use crate::model::{BlockingOp, FrameRef, ProfileKind};
-use crate::text::fmt_value;
+use crate::text::{fmt_counts, fmt_value};
 use regex::Regex;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -194,11 +194,7 @@ pub fn link_stories(findings: Vec<Finding>) -> Vec<Finding> {
                 g.evidence.push(format!(
                     "heap: in-use memory allocated at {} grows with it ({}; {}), through {}",
                     h.site.as_ref().map(|f| f.function.as_str()).unwrap_or("?"),
-                    h.counts
-                        .iter()
-                        .map(|&c| fmt_value(c, h.unit))
-                        .collect::<Vec<_>>()
-                        .join(" → "),
+                    fmt_counts(&h.counts, h.unit),
                     h.pattern,
                     through.join(", ")
                 ));
@@ -707,11 +703,6 @@ fn stable_id(kind: FindingKind, s: &Series) -> String {
         },
         h
     )
-}
-
-fn fmt_counts(v: &[i64], unit: &str) -> String {
-    let parts: Vec<String> = v.iter().map(|&x| fmt_value(x, unit)).collect();
-    parts.join(" → ")
 }
 
 fn site_text(f: &FrameRef) -> String {

@@ -20,7 +20,7 @@ use crate::classify::{Finding, FindingKind, Severity};
 use crate::diff::flame::FlameGraph;
 use crate::diff::ProfileDiff;
 use crate::model::FrameRef;
-use crate::text::{fmt_value, sanitize_terminal};
+use crate::text::{fmt_counts, fmt_value, sanitize_terminal};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -254,14 +254,6 @@ fn references_html(refs: &[String]) -> String {
     items.join(", ")
 }
 
-fn counts_text(counts: &[i64], unit: &str) -> String {
-    counts
-        .iter()
-        .map(|&c| fmt_value(c, unit))
-        .collect::<Vec<_>>()
-        .join(" → ")
-}
-
 fn finding_section(f: &Finding, snaps: &[SnapshotInfo], out: &mut String) {
     let id = anchor(&f.id);
     let kind_class = if f.kind == FindingKind::Heap {
@@ -290,7 +282,7 @@ fn finding_section(f: &Finding, snaps: &[SnapshotInfo], out: &mut String) {
         "{what} of finding #{} per {} snapshot: {}",
         f.rank,
         f.profile,
-        counts_text(&f.counts, f.unit)
+        fmt_counts(&f.counts, f.unit)
     );
     let _ = writeln!(
         out,
@@ -311,7 +303,7 @@ fn finding_section(f: &Finding, snaps: &[SnapshotInfo], out: &mut String) {
         "Counts",
         format!(
             "{}{} <span class=\"muted\">({})</span>",
-            esc(&counts_text(&f.counts, f.unit)),
+            esc(&fmt_counts(&f.counts, f.unit)),
             if f.unit == "bytes" {
                 String::new()
             } else {
@@ -366,7 +358,7 @@ fn finding_section(f: &Finding, snaps: &[SnapshotInfo], out: &mut String) {
                     "<li>related group {} ({}): {}</li>",
                     frame_html(s),
                     esc(r.wait.as_str()),
-                    esc(&counts_text(&r.counts, "goroutines"))
+                    esc(&fmt_counts(&r.counts, "goroutines"))
                 );
             }
         }
@@ -392,7 +384,7 @@ fn finding_section(f: &Finding, snaps: &[SnapshotInfo], out: &mut String) {
             "linked {} growth at {}: {}",
             l.pattern,
             l.site.as_ref().map(frame_site).unwrap_or_default(),
-            counts_text(&l.counts, l.unit)
+            fmt_counts(&l.counts, l.unit)
         );
         let _ = writeln!(
             out,
@@ -640,7 +632,7 @@ impl Exporter for Html {
                     id = anchor(&f.id),
                     pattern = esc(&f.pattern),
                     spark = chart::sparkline(&f.counts, kind_class),
-                    counts = esc(&counts_text(&f.counts, f.unit)),
+                    counts = esc(&fmt_counts(&f.counts, f.unit)),
                     wait = esc(&wait),
                     site = f.site.as_ref().map(frame_html).unwrap_or_default(),
                 );

@@ -8,7 +8,7 @@ use crate::classify::catalog::{Compiled, EntryKind};
 use crate::classify::{Finding, FindingKind};
 use crate::diff::ProfileDiff;
 use crate::model::FrameRef;
-use crate::text::{fmt_value, sanitize_terminal};
+use crate::text::{fmt_counts, fmt_value, sanitize_terminal};
 use std::io::{self, Write};
 
 pub struct Markdown;
@@ -123,12 +123,11 @@ fn finding_section(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
         escape(&f.title)
     )?;
     writeln!(w)?;
-    let counts: Vec<String> = f.counts.iter().map(|&c| fmt_value(c, f.unit)).collect();
     writeln!(
         w,
         "- **Counts:** {} {} {} ({})",
         sparkline(&f.counts),
-        counts.join(" → "),
+        fmt_counts(&f.counts, f.unit),
         f.unit,
         f.trend.as_str()
     )?;
@@ -144,12 +143,11 @@ fn finding_section(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
     }
     for r in &f.related {
         if let Some(s) = &r.site {
-            let counts: Vec<String> = r.counts.iter().map(|&c| fmt_value(c, f.unit)).collect();
             writeln!(
                 w,
                 "- **With:** {} ({}, {})",
                 frame_code(s),
-                counts.join(" → "),
+                fmt_counts(&r.counts, f.unit),
                 r.wait.as_str()
             )?;
         }
@@ -186,13 +184,12 @@ fn finding_section(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
             .instances
             .iter()
             .map(|i| {
-                let counts: Vec<String> = i.counts.iter().map(|&c| fmt_value(c, f.unit)).collect();
                 let mut s = format!(
                     "{} ({}, {}, {}",
                     code(&i.name),
                     i.severity,
                     i.trend.as_str(),
-                    counts.join(" → ")
+                    fmt_counts(&i.counts, f.unit)
                 );
                 if let Some(p) = i.survivors {
                     s.push_str(&format!(", {p} surviving ids"));
@@ -282,7 +279,6 @@ impl Exporter for Markdown {
             )?;
             writeln!(w, "|---|---|---|---|---|---|")?;
             for f in &r.findings {
-                let counts: Vec<String> = f.counts.iter().map(|&c| fmt_value(c, f.unit)).collect();
                 let wait = if f.kind == FindingKind::Heap {
                     "heap".to_string()
                 } else {
@@ -295,7 +291,7 @@ impl Exporter for Markdown {
                     f.severity,
                     f.pattern,
                     sparkline(&f.counts),
-                    counts.join(" → "),
+                    fmt_counts(&f.counts, f.unit),
                     wait,
                     f.site.as_ref().map(frame_code).unwrap_or_default()
                 )?;

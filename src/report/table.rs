@@ -7,7 +7,7 @@ use super::{
 use crate::classify::catalog::Compiled;
 use crate::classify::Severity;
 use crate::diff::ProfileDiff;
-use crate::text::{fmt_value, sanitize_terminal};
+use crate::text::{fmt_counts, fmt_value, sanitize_terminal};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table as CTable};
 use std::io::{self, Write};
@@ -165,7 +165,6 @@ impl Exporter for Table {
             header.extend(["Counts", "Wait", "Leaking site", "Created by"]);
             let mut t = self.new_table(&header);
             for f in &r.findings {
-                let counts: Vec<String> = f.counts.iter().map(|&c| fmt_value(c, f.unit)).collect();
                 let mut wait = f.wait.as_str().to_string();
                 if f.kind == crate::classify::FindingKind::Heap {
                     wait = "heap".into();
@@ -186,7 +185,11 @@ impl Exporter for Table {
                     row.push(Cell::new(instances_cell(f)));
                 }
                 row.extend([
-                    Cell::new(format!("{} {}", sparkline(&f.counts), counts.join(" → "))),
+                    Cell::new(format!(
+                        "{} {}",
+                        sparkline(&f.counts),
+                        fmt_counts(&f.counts, f.unit)
+                    )),
                     Cell::new(wait),
                     Cell::new(with_related(
                         with_source(
