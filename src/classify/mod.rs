@@ -33,6 +33,17 @@ pub struct Related {
     pub wait: BlockingOp,
 }
 
+impl Related {
+    /// A finding's group, as another finding lists it.
+    fn of(f: &Finding) -> Self {
+        Related {
+            site: f.site.clone(),
+            counts: f.counts.clone(),
+            wait: f.wait,
+        }
+    }
+}
+
 /// One ranked leak finding.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
@@ -364,11 +375,7 @@ pub fn population_stories(findings: Vec<Finding>) -> Vec<Finding> {
             member.site.as_ref().map(site_text).unwrap_or_else(|| "another group".into()),
             fmt_counts(&member.counts, member.unit)
         ));
-        host.related.push(Related {
-            site: member.site.clone(),
-            counts: member.counts.clone(),
-            wait: member.wait,
-        });
+        host.related.push(Related::of(&member));
         // What the member's stack was named stays in the report (its own
         // alternatives are guesses about its stack, not the host's).
         if member.pattern != host.pattern && !host.alternatives.contains(&member.pattern) {

@@ -926,11 +926,7 @@ fn merge_busy_fragments(findings: Vec<Finding>) -> Vec<Finding> {
                         .collect::<Vec<_>>()
                         .join(" → ")
                 ));
-                k.related.push(super::Related {
-                    site: f.site.clone(),
-                    counts: f.counts.clone(),
-                    wait: f.wait,
-                });
+                k.related.push(super::Related::of(&f));
                 k.severity = k.severity.max(f.severity);
             }
             None => kept.push(f),
