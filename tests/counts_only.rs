@@ -149,14 +149,18 @@ fn closures_whose_creator_waits_for_them_are_a_fan_out_in_flight() {
 }
 
 #[test]
-fn a_rise_within_the_fluctuation_of_goroutines_in_flight_is_low() {
+fn a_rise_within_the_fluctuation_of_goroutines_in_flight_is_medium_and_unsure() {
     let run = |counts: &[i64]| one_group(counts, 0, WORKER, "main.worker");
-    // Three Poisson counts of these means rise like this by chance in more
-    // than 10% of cases (16 → 17 → 19: 13%).
+    // Three Poisson counts of these means rise at each step like this by
+    // chance in more than 10% of cases (16 → 17 → 19: 13%): what a small
+    // leak gives, and what goroutines in flight give about one time in
+    // six. Counts cannot tell: medium, at the lowest confidence a finding
+    // at medium has, with the figure in the evidence.
     for counts in [[16, 17, 19], [10, 11, 12], [30, 31, 33], [50, 52, 56]] {
         let f = run(&counts);
-        assert_eq!(f.severity, Severity::Low, "{counts:?}: {f:?}");
-        assert!(f.confidence <= 0.3);
+        assert_eq!(f.severity, Severity::Medium, "{counts:?}: {f:?}");
+        assert!(f.counts_only);
+        assert!((f.confidence - 0.3).abs() < 1e-9, "{counts:?}: {f:?}");
         assert!(
             f.decided_by
                 .contains("no more than goroutines in flight do by chance"),
@@ -167,6 +171,18 @@ fn a_rise_within_the_fluctuation_of_goroutines_in_flight_is_low() {
             f.evidence.iter().any(|e| e.contains("Poisson")),
             "{:?}",
             f.evidence
+        );
+    }
+    // Over four snapshots, a rise with a flat step that stays within the
+    // fluctuation is low.
+    for counts in [[30, 32, 32, 35], [16, 16, 18, 19], [50, 52, 52, 55]] {
+        let f = run(&counts);
+        assert_eq!(f.severity, Severity::Low, "{counts:?}: {f:?}");
+        assert!(
+            f.decided_by
+                .contains("no more than goroutines in flight fluctuate"),
+            "{counts:?}: {}",
+            f.decided_by
         );
     }
     // Rarer than that (small steady leaks, 2 → 4 → 6: 6%, 3 → 6 → 9:

@@ -2214,15 +2214,18 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             format!("counts grew at each of {} steps ({counts})", n - 1),
         )
     } else if let Some(chance) = chance().filter(|&p| p >= RISE_P) {
+        // A rise at each step is what a leak of a few goroutines per
+        // interval gives, and what goroutines in flight give by chance about
+        // one time in six: growth, counts only, and no surer than that.
         let mut j = Judgement::new(
-            Severity::Low,
+            Severity::Medium,
             0.3,
             format!(
-                "counts grew ({counts}), but no more than goroutines in flight do by chance (p = {chance:.2})"
+                "counts grew at each step ({counts}), but no more than goroutines in flight do by chance (p = {chance:.2}): a small leak, or a burst"
             ),
         );
         j.notes.push(format!(
-            "goroutines started at random and running a while (requests, batches, probes) number a Poisson count at any instant: three snapshots of such a count with this mean rise at each step, by {} or more, with probability {chance:.2}; growth must be rarer than {RISE_P}",
+            "goroutines started at random and running a while (requests, batches, probes) number a Poisson count at any instant: three snapshots of such a count with this mean rise at each step, by {} or more, with probability {chance:.2}; growth rarer than {RISE_P} is surer",
             units[n - 1] - units[0]
         ));
         j.notes.extend(in_sets.clone());
