@@ -177,12 +177,11 @@ fn a_rise_within_the_fluctuation_of_goroutines_in_flight_is_medium_and_unsure() 
     // fluctuation is low.
     for counts in [[30, 32, 32, 35], [16, 16, 18, 19], [50, 52, 52, 55]] {
         let f = run(&counts);
-        assert_eq!(f.severity, Severity::Low, "{counts:?}: {f:?}");
-        assert!(
-            f.decided_by
-                .contains("no more than goroutines in flight fluctuate"),
-            "{counts:?}: {}",
-            f.decided_by
+        written::assert_decided(
+            &f,
+            Severity::Low,
+            "no more than goroutines in flight fluctuate",
+            &counts,
         );
     }
     // Rarer than that (small steady leaks, 2 → 4 → 6: 6%, 3 → 6 → 9:
@@ -287,12 +286,11 @@ fn growth_that_came_nearly_all_at_the_last_step_is_one_step() {
         &[30, 33, 400],
     ] {
         let f = run(counts);
-        assert_eq!(f.severity, Severity::Low, "{counts:?}: {f:?}");
-        assert!(
-            f.decided_by
-                .contains("nearly all the growth came at the last step"),
-            "{counts:?}: {}",
-            f.decided_by
+        written::assert_decided(
+            &f,
+            Severity::Low,
+            "nearly all the growth came at the last step",
+            &counts,
         );
     }
     // A leak whose rate rose (more errors in the last interval), a leak

@@ -808,12 +808,11 @@ fn goroutines_stuck_sending_on_a_nil_channel_are_leaked_though_they_hold() {
     ] {
         let found = analyze(&held(state, function));
         let f = find(&found, function).expect("a finding");
-        assert_eq!(f.severity, Severity::Low, "{state}: {f:?}");
-        assert!(
-            f.decided_by
-                .contains("no more than at the start (4 → 4 → 4)"),
-            "{state}: {}",
-            f.decided_by
+        written::assert_decided(
+            f,
+            Severity::Low,
+            "no more than at the start (4 → 4 → 4)",
+            &state,
         );
     }
 }

@@ -25,3 +25,17 @@ pub fn analyze_written_report(texts: &[String], suffix: &str) -> AnalysisReport 
     }
     analyze_snapshots(&snaps, &Catalog::builtin(), &AnalyzeOptions::default()).unwrap()
 }
+
+/// Asserts that finding `f` (of case `case`) has `severity` and that what
+/// decided it says `because`.
+#[allow(dead_code)]
+#[track_caller]
+pub fn assert_decided(
+    f: &Finding,
+    severity: leakdiff::classify::Severity,
+    because: &str,
+    case: &dyn std::fmt::Debug,
+) {
+    assert_eq!(f.severity, severity, "{case:?}: {f:?}");
+    assert!(f.decided_by.contains(because), "{case:?}: {}", f.decided_by);
+}
