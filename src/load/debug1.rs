@@ -889,7 +889,22 @@ impl Parser<'_, '_> {
 pub fn infer_hidden_ops(samples: &mut [Sample], hidden: &[Vec<u64>]) {
     use crate::model::BlockingOp;
     use std::collections::BTreeSet;
-    let park = |h: &Vec<u64>| -> Option<(u64, u64)> { (h.len() == 3).then(|| (h[1], h[2])) };
+    // Every parked goroutine's hidden frames start at one address, the
+    // return into gopark, which parks channel operations, selects, sleeps
+    // and network waits alike: the most common first address of the
+    // records two or three deep. A goroutine caught running (allocating,
+    // say) hides other runtime frames, which are no wait.
+    let mut firsts: std::collections::BTreeMap<u64, usize> = Default::default();
+    for h in hidden.iter().filter(|h| matches!(h.len(), 2 | 3)) {
+        *firsts.entry(h[0]).or_default() += 1;
+    }
+    let gopark = firsts
+        .iter()
+        .max_by_key(|&(&a, &n)| (n, std::cmp::Reverse(a)))
+        .map(|(&a, _)| a);
+    let parked = |h: &Vec<u64>| h.first().copied() == gopark;
+    let park =
+        |h: &Vec<u64>| -> Option<(u64, u64)> { (h.len() == 3 && parked(h)).then(|| (h[1], h[2])) };
     // Only records whose visible frames say nothing (a running goroutine's
     // hidden frames are the profiler's own).
     let unknown = || {
@@ -904,7 +919,10 @@ pub fn infer_hidden_ops(samples: &mut [Sample], hidden: &[Vec<u64>]) {
     // whose return addresses fall anywhere; fixed-width instruction sets
     // (arm64 and the others) put them at multiples of 4.
     let runtime_layout = hidden.iter().flatten().any(|&a| a % 4 != 0);
-    let selects: BTreeSet<u64> = unknown().filter(|h| h.len() == 2).map(|h| h[1]).collect();
+    let selects: BTreeSet<u64> = unknown()
+        .filter(|h| h.len() == 2 && parked(h))
+        .map(|h| h[1])
+        .collect();
     for (s, h) in samples.iter_mut().zip(hidden) {
         if s.op != BlockingOp::Other {
             continue;
@@ -912,7 +930,7 @@ pub fn infer_hidden_ops(samples: &mut [Sample], hidden: &[Vec<u64>]) {
         // Two hidden frames are a select only where this release parks
         // channel operations three deep (older ones inlined chanrecv into
         // chanrecv1): another record of the profile must show that.
-        if h.len() == 2 && !chans.is_empty() {
+        if h.len() == 2 && parked(h) && !chans.is_empty() {
             s.op = if selects.len() >= 2 && Some(&h[1]) == selects.iter().next() {
                 BlockingOp::SelectNoCases
             } else {
@@ -1178,6 +1196,39 @@ mod tests {
                 (BlockingOp::ChanReceive, true)
             ]
         );
+    }
+
+    /// Two hidden frames are a select only under the address every parked
+    /// goroutine starts at (gopark): a goroutine caught running (here in
+    /// two allocation frames at lower addresses) is no wait, and its lower
+    /// second address does not make the real selects' `select {}`.
+    #[test]
+    fn hidden_frames_of_a_running_goroutine_are_no_select() {
+        let text = "goroutine profile: total 5
+2 @ 0x100 0x6a0 0x410 0x900 0x990
+#\t0x8ff\tmain.rangeJobs+0x10\t/src/main.go:10
+
+1 @ 0x100 0x700 0x910 0x990
+#\t0x90f\tmain.serve+0x10\t/src/main.go:20
+
+1 @ 0x100 0x700 0x920 0x990
+#\t0x91f\tmain.poll+0x10\t/src/main.go:30
+
+1 @ 0x40 0x50 0x930 0x990
+#\t0x92f\tmain.fetch+0x10\t/src/main.go:40
+";
+        let s = load_str(text).unwrap();
+        // (The channel record, three deep, shows this release parks channel
+        // operations so; alone, nothing orders its addresses.)
+        let ops: Vec<_> = s.samples[1..].iter().map(|x| x.op).collect();
+        assert_eq!(
+            ops,
+            [BlockingOp::Select, BlockingOp::Select, BlockingOp::Other]
+        );
+        // Parked at a lower select address than another select: `select {}`.
+        let text = text.replace("1 @ 0x40 0x50 0x930", "1 @ 0x100 0x50 0x930");
+        let s = load_str(&text).unwrap();
+        assert_eq!(s.samples[3].op, BlockingOp::SelectNoCases);
     }
 
     /// The side of a nil channel by the order of the addresses alone
