@@ -918,7 +918,7 @@ fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample) {
     }
     if let Some(info) = &s.goroutine {
         g.ids.push(info.id);
-        if let Some(c) = info.call.as_ref().filter(|_| g.op.ends_when_woken()) {
+        if let Some(c) = info.call.as_ref().filter(|_| g.op.calls_followed()) {
             // In the order of `ids` (a goroutine without them counts as
             // none recorded). Kept only where a new call means something
             // (see `crate::diff::Series::moved`).

@@ -585,20 +585,62 @@ fn goroutines_in_a_new_call_are_not_survivors() {
     assert_eq!(f.leaked_at_least, Some(6));
     assert_eq!(f.moved, vec![Some(0), Some(0)]);
 
-    // A sleep that loops for ever changes its arguments too (a growing
-    // backoff): moving says nothing there.
-    let sleeping: Vec<String> = (1..=3u64)
-        .map(|k| {
-            serving_dump(100..100 + 3 * k, "sleep", |id| {
-                format!("0xc000010000, 0x{:x}", 0x5f5e100 * k + id)
+    // A sleep that loops for ever changes its duration, and the arguments
+    // of a helper that sleeps for it (a growing backoff), in one call of
+    // the loop: still survivors.
+    let sleeping = |dispatch: &dyn Fn(u64, u64) -> String| -> Vec<String> {
+        (1..=3u64)
+            .map(|k| {
+                sleeping_dump(
+                    100..100 + 3 * k,
+                    |id| format!("0x{:x}", 0x5f5e100 * k + id),
+                    |id| format!("0xc000010000, 0x{:x}", 0x100 * k + id),
+                    |id| dispatch(id, k),
+                )
             })
-        })
-        .collect();
-    let found = analyze(&sleeping);
+            .collect()
+    };
+    let found = analyze(&sleeping(&|id, _| {
+        format!("0xc000010000, 0xc0002{id:05x}0")
+    }));
     let f = find(&found, "(*API).handle").expect("a finding");
     assert!(f.severity >= Severity::Medium, "{f:?}");
     assert_eq!(f.moved, vec![Some(0), Some(0)]);
     assert_eq!(f.leaked_at_least, Some(6));
+    // A handler that sleeps (a slow backend, a rate limit) on a connection
+    // that serves request after request: the frames below it are another
+    // call at each snapshot (another request), so these are no survivors.
+    let found = analyze(&sleeping(&|id, k| {
+        format!("0xc000010000, 0xc0002{k}{id:04x}0")
+    }));
+    let f = find(&found, "(*API).handle").expect("a finding");
+    assert_eq!(f.severity, Severity::Low, "{f:?}");
+    assert_eq!(f.moved, vec![Some(3), Some(6)]);
+    assert_eq!(f.leaked_at_least, Some(0));
+    assert!(f.decided_by.contains("new call"), "{}", f.decided_by);
+}
+
+/// Goroutines `ids` sleeping (`time.Sleep(DURATION)`) in
+/// `main.(*API).handle(HANDLE)`, called by `main.(*mux).dispatch(DISPATCH)`
+/// in a connection's serve loop.
+fn sleeping_dump(
+    ids: std::ops::Range<u64>,
+    duration: impl Fn(u64) -> String,
+    handle: impl Fn(u64) -> String,
+    dispatch: impl Fn(u64) -> String,
+) -> String {
+    let mut s =
+        String::from("goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n");
+    for id in ids {
+        let _ = write!(
+            s,
+            "goroutine {id} [sleep]:\ntime.Sleep({})\n\t/usr/local/go/src/runtime/time.go:195 +0x135\nmain.(*API).handle({})\n\t/src/app/api.go:44 +0xf1\nmain.(*mux).dispatch({})\n\t/src/app/mux.go:20 +0x2a\nmain.(*conn).serve(0xc000{id:06x}00)\n\t/src/app/conn.go:80 +0x6dc\ncreated by main.(*Server).Serve in goroutine 1\n\t/src/app/server.go:30 +0x4fd\n\n",
+            duration(id),
+            handle(id),
+            dispatch(id)
+        );
+    }
+    s
 }
 
 #[test]

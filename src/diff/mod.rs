@@ -433,10 +433,11 @@ pub struct Series {
     /// [`crate::model::CallWords::moved_from`]), or whose debug=2 wait is
     /// shorter than the time between the snapshots (woken in between:
     /// `woke`): a connection or worker goroutine that finished its wait
-    /// and serves the next request. Not
-    /// counted among the survivors. Only for waits that end when another
-    /// goroutine acts ([`BlockingOp::ends_when_woken`]), as a sleep or a
-    /// loop that runs moves while it loops forever; `None` as `survivors`.
+    /// and serves the next request. Not counted among the survivors. Only
+    /// for waits that end when another goroutine acts
+    /// ([`BlockingOp::ends_when_woken`]), and for sleeps by their words
+    /// alone ([`BlockingOp::calls_followed`]: a sleep loop wakes between
+    /// any two snapshots, in the same call); `None` as `survivors`.
     pub moved: Vec<Option<usize>>,
     /// Per consecutive pair of snapshots (k, k+1): goroutine ids of the
     /// group in snapshot k that are in snapshot k+1 in another group (another
@@ -1079,12 +1080,16 @@ pub fn diff_groups(
             .zip(ids_known)
             .map(|(g, &known)| known.then(|| g.map(|g| called(g).collect()).unwrap_or_default()))
             .collect();
-        let judge_moves = op.ends_when_woken();
+        let judge_moves = op.calls_followed();
+        // A sleep loop wakes between any two snapshots: for sleeps, only
+        // the words of the calls tell.
+        let judge_waits = op.ends_when_woken();
         // Whether the goroutine `id` (`now` in snapshot k + 1) is in
         // snapshot k (`before`) blocked in the same call all along.
         let stayed = |k: usize, before: &FxHashMap<u64, Called>, id: &u64, now: &Called| {
             before.get(id).is_some_and(|b| {
-                !(judge_moves && (now.0.moved_from(&b.0) || woke(b.1, now.1, clocks[k])))
+                !(judge_moves
+                    && (now.0.moved_from(&b.0) || (judge_waits && woke(b.1, now.1, clocks[k]))))
             })
         };
         let mut survivors_waiting = Vec::with_capacity(n.saturating_sub(1));

@@ -217,6 +217,15 @@ impl BlockingOp {
         )
     }
 
+    /// Whether goroutines in this wait are followed by the words of their
+    /// calls ([`CallWords`]): the waits that end when another goroutine
+    /// acts, and sleeps, whose callers' words tell a loop sleeping again
+    /// (the same call) from a handler's goroutine sleeping in the next
+    /// request (another).
+    pub fn calls_followed(self) -> bool {
+        self.ends_when_woken() || self == BlockingOp::Sleep
+    }
+
     /// Blocked (parked) rather than running or in a syscall.
     pub fn is_blocked(self) -> bool {
         !matches!(
@@ -525,6 +534,9 @@ pub struct CallWords {
     /// keeps.
     pub words: [u32; CallWords::CAP],
     pub len: u8,
+    /// While the words are taken: the last frame was `time.Sleep`, whose
+    /// caller adds its offset only (see the loader's `frame_args`).
+    pub after_sleep: bool,
 }
 
 impl CallWords {

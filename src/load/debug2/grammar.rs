@@ -808,14 +808,35 @@ pub(super) fn arg_words(args: &[u8]) -> CallWords {
 /// itself (`runtime`, `sync`, `internal/…`: the lock or channel waited on,
 /// the same from one call to the next), so that the words hold the calls
 /// that lead to it.
+///
+/// A sleep adds nothing, nor do the arguments of the function that called
+/// it (its offset does): a loop may draw the duration anew each time round
+/// (jitter, a backoff), or pass it to a helper that sleeps, in one call of
+/// the loop; the frames below say which call sleeps (a handler's request).
 pub(super) fn frame_args(call: &CallWords, name: &[u8], args: &[u8]) -> Option<CallWords> {
-    (!call.is_full() && !is_wait_frame(name)).then(|| arg_words(args))
+    if call.is_full() {
+        return None;
+    }
+    if name == b"time.Sleep" {
+        return Some(CallWords {
+            after_sleep: true,
+            ..CallWords::default()
+        });
+    }
+    (!is_wait_frame(name)).then(|| arg_words(args))
 }
 
 /// Adds a frame that [`frame_args`] let in: its offset, then its argument
-/// words.
+/// words (see there for a sleep and its caller).
 pub(super) fn push_frame_words(call: &mut CallWords, offset: u64, args: &CallWords) {
+    if args.after_sleep {
+        call.after_sleep = true;
+        return;
+    }
     call.push(offset);
+    if std::mem::take(&mut call.after_sleep) {
+        return;
+    }
     for &w in &args.words[..usize::from(args.len)] {
         call.push(u64::from(w));
     }
