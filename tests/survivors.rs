@@ -1464,3 +1464,28 @@ fn survivors_blocked_for_minutes_where_a_live_program_takes_seconds_are_stuck() 
     assert_eq!(f.severity, Severity::Medium, "{f:?}");
     assert!((f.confidence - 0.65).abs() < 1e-9, "{f:?}");
 }
+
+#[test]
+fn a_handler_sleeping_in_each_new_request_is_no_survivor() {
+    // control-keepalive-sleepy-handler: each keep-alive connection's
+    // goroutine sleeps in the handler at every snapshot, the same id and
+    // stack each time, in another request (another duration, and other
+    // arguments in the frames below the handler).
+    for go in ["go1.27", "go1.19"] {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/captures")
+            .join(go)
+            .join("control-keepalive-sleepy-handler");
+        let texts: Vec<String> = (1..=3)
+            .map(|k| {
+                std::fs::read_to_string(dir.join(format!("goroutine-{k}.debug2.txt"))).unwrap()
+            })
+            .collect();
+        let found = analyze(&texts);
+        let f = find(&found, "(*Catalog).ServeHTTP").expect("a finding");
+        assert_eq!(f.counts, vec![3, 6, 10], "{go}");
+        assert_eq!(f.wait.as_str(), "sleep", "{go}");
+        written::assert_decided(f, Severity::Low, "new call", &go);
+        assert_eq!(f.leaked_at_least, Some(0), "{go}: {f:?}");
+    }
+}
