@@ -13,6 +13,7 @@ use super::source::{declared_name, enclosing_function, SourceFile, SourceIndex, 
 use super::{Catalog, Finding, FindingKind, Linked, Severity};
 use crate::diff::{Series, Verdict};
 use crate::model::{BlockingOp, FrameRef};
+use crate::text::fmt_counts;
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -920,11 +921,7 @@ fn merge_busy_fragments(findings: Vec<Finding>) -> Vec<Finding> {
                         .as_ref()
                         .map(|s| format!("{}:{}", s.file, s.line))
                         .unwrap_or_default(),
-                    f.counts
-                        .iter()
-                        .map(|c| c.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" → ")
+                    fmt_counts(&f.counts, f.unit)
                 ));
                 k.related.push(super::Related::of(&f));
                 k.severity = k.severity.max(f.severity);
