@@ -228,11 +228,7 @@ fn one_stack_keeps_one_operation_across_snapshots() {
     // first profile's other records let the select be inferred, the next
     // ones' do not. One series, 3 → 6 → 10, not 3 → 0 → 0 beside
     // 0 → 6 → 10.
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/captures/go1.27/control-keepalive-slow-handler");
-    let texts: Vec<String> = (1..=3)
-        .map(|k| std::fs::read_to_string(dir.join(format!("goroutine-{k}.debug1.txt"))).unwrap())
-        .collect();
+    let texts = written::capture_texts("go1.27", "control-keepalive-slow-handler", "debug1.txt");
     let found = analyze(&texts);
     let lookup: Vec<&Finding> = found
         .iter()

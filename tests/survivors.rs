@@ -1472,15 +1472,7 @@ fn a_handler_sleeping_in_each_new_request_is_no_survivor() {
     // stack each time, in another request (another duration, and other
     // arguments in the frames below the handler).
     for go in ["go1.27", "go1.19"] {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("testdata/captures")
-            .join(go)
-            .join("control-keepalive-sleepy-handler");
-        let texts: Vec<String> = (1..=3)
-            .map(|k| {
-                std::fs::read_to_string(dir.join(format!("goroutine-{k}.debug2.txt"))).unwrap()
-            })
-            .collect();
+        let texts = written::capture_texts(go, "control-keepalive-sleepy-handler", "debug2.txt");
         let found = analyze(&texts);
         let f = find(&found, "(*Catalog).ServeHTTP").expect("a finding");
         assert_eq!(f.counts, vec![3, 6, 10], "{go}");

@@ -39,3 +39,16 @@ pub fn assert_decided(
     assert_eq!(f.severity, severity, "{case:?}: {f:?}");
     assert!(f.decided_by.contains(because), "{case:?}: {}", f.decided_by);
 }
+
+/// The three snapshots `goroutine-1.FORMAT` … `goroutine-3.FORMAT` of a
+/// corpus program as captured by `release` (`testdata/captures/RELEASE/PROGRAM`).
+#[allow(dead_code)]
+pub fn capture_texts(release: &str, program: &str, format: &str) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/captures")
+        .join(release)
+        .join(program);
+    (1..=3)
+        .map(|k| std::fs::read_to_string(dir.join(format!("goroutine-{k}.{format}"))).unwrap())
+        .collect()
+}
