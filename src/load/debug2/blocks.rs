@@ -1100,22 +1100,33 @@ impl<'r> BlockReader<'r> {
     }
 }
 
-/// The pool that parses the blocks of decoded (inflated) inputs: one
-/// thread fewer than the global pool, so that the reading thread keeps a
-/// core; none on a single core.
-static PARSERS: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
-    let n = rayon::current_num_threads();
-    if n < 2 {
-        return None;
-    }
+/// The pools that parse blocks: their own threads, never the global
+/// pool's. A load waits (blocks) while too many blocks are in flight, and
+/// loads run on the global pool's threads (`show` of several inputs, each
+/// service of `fleet`): parse jobs queued behind such waiting threads
+/// would never run, and the loads would wait for each other forever.
+/// Parsing and applying a block never wait for anything, so these threads
+/// always make progress.
+///
+/// For decoded (inflated) inputs, one thread fewer than there are cores,
+/// so that the reading thread keeps a core (none on a single core: the
+/// reading thread parses nothing, so one parser then).
+static PARSERS: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| parsers(1));
+
+/// For inputs read without decoding, or mapped: one per core.
+static ALL_PARSERS: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| parsers(0));
+
+fn parsers(spare: usize) -> Option<rayon::ThreadPool> {
+    let n = rayon::current_num_threads().saturating_sub(spare).max(1);
     rayon::ThreadPoolBuilder::new()
-        .num_threads(n - 1)
+        .num_threads(n)
         .thread_name(|i| format!("leakdiff-parse-{i}"))
         .build()
         .ok()
-});
+}
 
-/// `rayon::in_place_scope` in `pool`, else in the current pool.
+/// `rayon::in_place_scope` in `pool`, else in the current pool (when no
+/// thread could be started).
 fn in_place_scope<'scope, R>(
     pool: Option<&rayon::ThreadPool>,
     op: impl FnOnce(&rayon::Scope<'scope>) -> R,
@@ -1185,7 +1196,7 @@ fn load_input(
 ) -> Result<Vec<Snapshot>, InputError> {
     // A reader that decodes (inflates) is the bound of the load: it keeps
     // a core, and the blocks are parsed on the others.
-    let pool = if decoding { PARSERS.as_ref() } else { None };
+    let pool = if decoding { &PARSERS } else { &ALL_PARSERS }.as_ref();
     let threads = pool.map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
     let max_line = opts.max_line.max(1);
     let call_words = opts.call_words;
