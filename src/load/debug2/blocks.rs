@@ -1259,69 +1259,88 @@ fn load_input(
             }
             (p, base, going)
         });
+        // Blocks to parse, handed to a thread of this load's own that
+        // spawns their parse jobs on the pool and waits for them at the
+        // end. The waiting is not done here: a thread of the global pool
+        // (a load run there) would run other jobs of that pool while it
+        // waits, whole loads of other inputs nested on its stack (a fleet
+        // of 25 services overflowed it).
+        let (todo_tx, todo_rx) = mpsc::channel::<(usize, Buf<'_>, Parsed)>();
+        let (stopped, panicked) = (&stopped, &panicked);
+        let spawner = threads.spawn(move || {
+            in_place_scope(pool, |s| {
+                for (i, buf, mut parsed) in todo_rx {
+                    let tx = parsed_tx.clone();
+                    s.spawn(move |_| {
+                        let parse = AssertUnwindSafe(|| {
+                            #[cfg(test)]
+                            tests::fail_block(buf.bytes());
+                            parse_block(buf.bytes(), max_line, call_words, &mut parsed);
+                        });
+                        if let Err(payload) = panic::catch_unwind(parse) {
+                            let mut first = panicked.lock().unwrap_or_else(|e| e.into_inner());
+                            first.get_or_insert(payload);
+                            stopped.store(true, Ordering::Relaxed);
+                        }
+                        // Applying needs the parse, not the pages, when
+                        // it has no raw lines (which are read again).
+                        if let Buf::Mapped(b) = &buf {
+                            if parsed.raw_bytes == 0 {
+                                crate::load::mapped::release(b);
+                            }
+                        }
+                        let _ = tx.send((i, buf, parsed));
+                    });
+                }
+            });
+            // The applier ends when the last parsed block is sent (and
+            // `parsed_tx`, moved here, is dropped).
+        });
         let mut reading = Duration::ZERO;
         let mut waiting = Duration::ZERO;
-        let end = in_place_scope(pool, |s| {
-            let mut read = 0usize;
-            let mut back = 0usize;
-            let end = loop {
-                // Reuse what was applied; wait when too much is in flight.
-                while let Ok((b, parsed)) = applied_rx.try_recv() {
-                    reader.recycle_one(b, &parsed);
-                    spare.push(parsed);
-                    back += 1;
-                }
-                while read - back >= in_flight {
-                    let t = Instant::now();
-                    let Ok((b, parsed)) = applied_rx.recv() else {
-                        break;
-                    };
-                    waiting += t.elapsed();
-                    reader.recycle_one(b, &parsed);
-                    spare.push(parsed);
-                    back += 1;
-                }
-                if stopped.load(Ordering::Relaxed) {
-                    break None;
-                }
+        let mut read = 0usize;
+        let mut back = 0usize;
+        let end = loop {
+            // Reuse what was applied; wait when too much is in flight.
+            while let Ok((b, parsed)) = applied_rx.try_recv() {
+                reader.recycle_one(b, &parsed);
+                spare.push(parsed);
+                back += 1;
+            }
+            while read - back >= in_flight {
                 let t = Instant::now();
-                let block = reader.next_block();
-                reading += t.elapsed();
-                match block {
-                    Ok(buf) => {
-                        let tx = parsed_tx.clone();
-                        let i = read;
-                        let mut parsed = spare.pop().unwrap_or_default();
-                        let (stopped, panicked) = (&stopped, &panicked);
-                        s.spawn(move |_| {
-                            let parse = AssertUnwindSafe(|| {
-                                #[cfg(test)]
-                                tests::fail_block(buf.bytes());
-                                parse_block(buf.bytes(), max_line, call_words, &mut parsed);
-                            });
-                            if let Err(payload) = panic::catch_unwind(parse) {
-                                let mut first = panicked.lock().unwrap_or_else(|e| e.into_inner());
-                                first.get_or_insert(payload);
-                                stopped.store(true, Ordering::Relaxed);
-                            }
-                            // Applying needs the parse, not the pages, when
-                            // it has no raw lines (which are read again).
-                            if let Buf::Mapped(b) = &buf {
-                                if parsed.raw_bytes == 0 {
-                                    crate::load::mapped::release(b);
-                                }
-                            }
-                            let _ = tx.send((i, buf, parsed));
-                        });
-                        read += 1;
+                let Ok((b, parsed)) = applied_rx.recv() else {
+                    break;
+                };
+                waiting += t.elapsed();
+                reader.recycle_one(b, &parsed);
+                spare.push(parsed);
+                back += 1;
+            }
+            if stopped.load(Ordering::Relaxed) {
+                break None;
+            }
+            let t = Instant::now();
+            let block = reader.next_block();
+            reading += t.elapsed();
+            match block {
+                Ok(buf) => {
+                    let parsed = spare.pop().unwrap_or_default();
+                    if todo_tx.send((read, buf, parsed)).is_err() {
+                        // The spawning thread is gone (it panicked).
+                        break None;
                     }
-                    Err(end) => break Some(end),
+                    read += 1;
                 }
-            };
-            // The applier ends when the last parsed block is sent.
-            drop(parsed_tx);
-            end
-        });
+                Err(end) => break Some(end),
+            }
+        };
+        drop(todo_tx);
+        let t = Instant::now();
+        spawner
+            .join()
+            .expect("the thread that spawns parse jobs panicked");
+        waiting += t.elapsed();
         let t = Instant::now();
         let (p, base, going) = applier.join().expect("the applying thread panicked");
         waiting += t.elapsed();
