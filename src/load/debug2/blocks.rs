@@ -4,8 +4,9 @@
 //! file: slices of [`mapped_block_size`]), each cut
 //! after the last `\n\ngoroutine ` (else after its last line), so that
 //! blocks hold whole lines and usually whole goroutines. This thread reads
-//! the blocks and hands each to the pool to parse; a thread of its own
-//! applies them to the [`Parser`] in input order as each one's turn comes
+//! the blocks and hands each to a thread of the load's own, which spawns
+//! its parse on a pool of parsers (see [`ALL_PARSERS`]) and waits for the
+//! parses at the end; another thread of the load's own applies them to the [`Parser`] in input order as each one's turn comes
 //! (parsed blocks arrive in any order), and gives the block back for its
 //! buffer to be reused (a mapped block's pages are released once it is
 //! parsed). At most a few blocks per core are read and not
