@@ -6,7 +6,8 @@
 //! blocks hold whole lines and usually whole goroutines. This thread reads
 //! the blocks and hands each to a thread of the load's own, which spawns
 //! its parse on a pool of parsers (see [`ALL_PARSERS`]) and waits for the
-//! parses at the end; another thread of the load's own applies them to the [`Parser`] in input order as each one's turn comes
+//! parses at the end; another thread of the load's own applies them to
+//! the [`Parser`] in input order as each one's turn comes
 //! (parsed blocks arrive in any order), and gives the block back for its
 //! buffer to be reused (a mapped block's pages are released once it is
 //! parsed). At most a few blocks per core are read and not
@@ -1110,8 +1111,8 @@ impl<'r> BlockReader<'r> {
 /// always make progress.
 ///
 /// For decoded (inflated) inputs, one thread fewer than there are cores,
-/// so that the reading thread keeps a core (none on a single core: the
-/// reading thread parses nothing, so one parser then).
+/// so that the reading thread keeps a core (on a single core, one thread:
+/// the reading thread parses nothing).
 static PARSERS: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| parsers(1));
 
 /// For inputs read without decoding, or mapped: one per core.
@@ -1341,8 +1342,6 @@ fn load_input(
         spawner
             .join()
             .expect("the thread that spawns parse jobs panicked");
-        waiting += t.elapsed();
-        let t = Instant::now();
         let (p, base, going) = applier.join().expect("the applying thread panicked");
         waiting += t.elapsed();
         while let Ok((b, parsed)) = applied_rx.try_recv() {
