@@ -2,26 +2,12 @@
 //! must give a clear error (or, if the load finished first, a result),
 //! never a crash by SIGBUS.
 
-use std::io::Write;
+mod generated;
+
+use generated::dump;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-fn dump(goroutines: usize) -> Vec<u8> {
-    let mut d = Vec::new();
-    for i in 0..goroutines {
-        write!(
-            d,
-            "goroutine {} [select, {} minutes]:\nmain.(*server).loop{}(0xc000{i:x})\n\t/src/app/server.go:{} +0x1d\nmain.run()\n\t/src/app/main.go:40 +0x2e\ncreated by main.start in goroutine 1\n\t/src/app/main.go:9 +0x66\n\n",
-            i + 1,
-            i % 50,
-            i % 13,
-            10 + i % 7
-        )
-        .unwrap();
-    }
-    d
-}
 
 #[test]
 fn truncating_a_file_while_it_is_read_is_an_error_not_a_crash() {
