@@ -46,13 +46,14 @@ use super::parser::{read_lines, LineReader, Parser, GOEXIT, WRITER};
 use crate::error::InputError;
 use crate::load::{gzip_message, LimitExceeded, LoadOptions};
 use crate::model::{CallWords, FrameId, Snapshot};
-use memchr::{memchr, memchr2, memmem, memrchr};
+use memchr::{memchr2, memmem, memrchr};
 use rustc_hash::FxHashMap;
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Cursor, Read};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::sync::LazyLock;
 use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
@@ -84,6 +85,25 @@ const MAPPED_IN_FLIGHT_BYTES: usize = 128 << 20;
 /// blocks than in 2 MiB ones.
 pub(super) fn mapped_block_size(len: usize, threads: usize) -> usize {
     (len / (8 * threads.max(1))).clamp(BLOCK_SIZE, 16 << 20)
+}
+
+/// The first `\n` in `hay`. Lines are short (tens of bytes), and the
+/// newline is mostly in the first vector or two, so on x86-64 this calls
+/// SSE2 code (part of x86-64, so it needs no check of the CPU), which
+/// memchr's `memchr` reaches only through a pointer chosen at run time,
+/// then an AVX2 entry that hands short lines back to SSE2 anyway.
+#[inline(always)]
+fn find_newline(hay: &[u8]) -> Option<usize> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        // SAFETY: SSE2 is enabled at compile time (the cfg above).
+        let one = unsafe { memchr::arch::x86_64::sse2::memchr::One::new_unchecked(b'\n') };
+        one.find(hay)
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    {
+        memchr::memchr(b'\n', hay)
+    }
 }
 
 /// Searchers built once.
@@ -282,17 +302,26 @@ impl<'b> Block<'b> {
     }
 }
 
+/// How many frames that followed a frame are tried, most recent first,
+/// before a frame's lines are read the slow way: goroutines of several
+/// kinds interleave (a dump lists them in the order they were started), and
+/// their stacks part at frames such as `runtime.selectgo` or a shared
+/// helper. A guess that is not the frame costs a byte comparison or two;
+/// a frame read the slow way costs classifying and hashing both lines.
+const GUESSES: usize = 4;
+
+type Guesses = [u32; GUESSES];
+
 /// Interns frame texts within one block.
 struct LocalTable<'b> {
     data: &'b [u8],
     map: FxHashMap<(&'b str, &'b str), u32>,
-    /// For each frame, the two last frames that followed it on a stack,
-    /// the latest first ([`ELIDED`] for none): the guesses for the next
-    /// frame.
-    succ: Vec<[u32; 2]>,
-    /// The same for the first frame of a goroutine: the two last first
-    /// frames.
-    first: [u32; 2],
+    /// For each frame, the last [`GUESSES`] distinct frames that followed
+    /// it on a stack, the latest first ([`ELIDED`] for none): the guesses
+    /// for the next frame.
+    succ: Vec<Guesses>,
+    /// The same for the first frame of a goroutine: the last first frames.
+    first: Guesses,
     /// For each frame, the `created by` frame of the last goroutine whose
     /// last frame it was ([`ELIDED`] for none).
     creator: Vec<u32>,
@@ -307,14 +336,14 @@ impl<'b> LocalTable<'b> {
     fn intern(
         &mut self,
         out: &mut Parsed,
-        guess: [u32; 2],
+        guess: &[u32],
         name: &'b str,
         key: &'b str,
         path: &'b str,
         line: u32,
     ) -> u32 {
         let data = self.data;
-        for g in guess.into_iter().filter(|&g| g != ELIDED) {
+        for &g in guess.iter().filter(|&&g| g != ELIDED) {
             let f = &out.frames[g as usize];
             if bytes(data, f.key) == key.as_bytes() && bytes(data, f.name) == name.as_bytes() {
                 return g;
@@ -346,7 +375,7 @@ fn bytes(data: &[u8], r: (u32, u32)) -> &[u8] {
 /// of the next line, whether a newline ended it).
 #[inline]
 fn line_end(data: &[u8], pos: usize) -> (usize, usize, bool) {
-    match memchr(b'\n', &data[pos..]) {
+    match find_newline(&data[pos..]) {
         Some(i) => (pos + i, pos + i + 1, true),
         None => (data.len(), data.len(), false),
     }
@@ -391,7 +420,7 @@ fn parse_block(data: &[u8], max_line: usize, call_words: bool, out: &mut Parsed)
         data,
         map: FxHashMap::default(),
         succ: Vec::new(),
-        first: [ELIDED; 2],
+        first: [ELIDED; GUESSES],
         creator: Vec::new(),
         last_creator: ELIDED,
     };
@@ -459,16 +488,24 @@ fn parse_goroutine<'b>(
     // them, the `created by` frame from the last frame.
     let mut last: Option<u32> = None;
     let guess = |table: &LocalTable<'_>, last: Option<u32>| match last {
-        Some(l) => table.succ.get(l as usize).copied().unwrap_or([ELIDED; 2]),
+        Some(l) => table
+            .succ
+            .get(l as usize)
+            .copied()
+            .unwrap_or([ELIDED; GUESSES]),
         None => table.first,
     };
     let follow = |table: &mut LocalTable<'_>, last: &mut Option<u32>, id: u32| {
         let slot = match *last {
-            Some(l) => per_frame(&mut table.succ, l, [ELIDED; 2]),
+            Some(l) => per_frame(&mut table.succ, l, [ELIDED; GUESSES]),
             None => &mut table.first,
         };
         if slot[0] != id {
-            *slot = [id, slot[0]];
+            // Most recent first: `id` moves to the front, the others after
+            // it keep their order (the oldest drops out).
+            let at = slot.iter().position(|&g| g == id).unwrap_or(GUESSES - 1);
+            slot.copy_within(0..at, 1);
+            slot[0] = id;
         }
         *last = Some(id);
     };
@@ -572,7 +609,7 @@ fn parse_goroutine<'b>(
                     || offset,
                 );
                 let g = guess(table, last);
-                let id = table.intern(out, g, pending.0, key, path, n);
+                let id = table.intern(out, &g, pending.0, key, path, n);
                 follow(table, &mut last, id);
                 out.items.push(id);
                 trailing_blank = false;
@@ -580,7 +617,7 @@ fn parse_goroutine<'b>(
             }
             (State::CreatedFile, Line::File(key, path, n, _)) => {
                 let g = creator_guess(table, last);
-                let id = table.intern(out, g, pending.0, key, path, n);
+                let id = table.intern(out, &g, pending.0, key, path, n);
                 created_by(table, last, id);
                 created = Some((id, pending.1));
                 trailing_blank = false;
@@ -669,7 +706,7 @@ fn same_frame(data: &[u8], max_line: usize, f: &LocalFrame, pos: usize) -> Optio
     if data.len() <= args || data[args] != b'(' || data[pos..args] != *name {
         return None;
     }
-    let func_end = args + memchr(b'\n', &data[args..])?;
+    let func_end = args + find_newline(&data[args..])?;
     if func_end - pos > max_line || data[func_end - 1] != b')' {
         return None;
     }
@@ -847,9 +884,14 @@ fn replay(p: &mut Parser<'_>, data: &[u8], first: u64) -> bool {
 fn apply_block(p: &mut Parser<'_>, data: &[u8], parsed: &Parsed, base: u64) -> bool {
     let mut remap = Remap::default();
     remap.reset(parsed.frames.len(), p.dump_gen);
+    let mut memo = StackMemo::default();
     for unit in &parsed.units {
         match unit {
             Unit::Raw { start, end, line } => {
+                // Raw lines may go on with the goroutine applied last
+                // (a line the fast parser left, such as one over
+                // `max_line`): its stack is not its frames' alone.
+                memo.open = None;
                 if !replay(
                     p,
                     &data[*start as usize..*end as usize],
@@ -863,12 +905,13 @@ fn apply_block(p: &mut Parser<'_>, data: &[u8], parsed: &Parsed, base: u64) -> b
                 // A prefix, or console rows that may continue each other,
                 // take the line-by-line reading.
                 if !p.prefix.is_plain() || p.console.width > 0 || p.held.is_some() {
+                    memo.open = None;
                     if !replay(p, &data[g.start as usize..g.end as usize], first) {
                         return false;
                     }
                     continue;
                 }
-                if !apply_goroutine(p, &mut remap, parsed, g, first) {
+                if !apply_goroutine(p, &mut remap, &mut memo, parsed, g, first) {
                     return false;
                 }
             }
@@ -877,16 +920,36 @@ fn apply_block(p: &mut Parser<'_>, data: &[u8], parsed: &Parsed, base: u64) -> b
     true
 }
 
+/// The stacks of a block's goroutines as interned, by their frames' local
+/// ids: a goroutine whose frames repeat those of one before it in the
+/// block, in the same snapshot, takes its stack as it is. Only plain
+/// frame lists are kept: no `...N frames elided...`, no frame the parser
+/// treats specially, fewer frames than the limit, so that each of their
+/// frames would have gone on the stack as the one before, already
+/// interned, with no other effect.
+#[derive(Default)]
+struct StackMemo<'p> {
+    stacks: FxHashMap<&'p [u32], Arc<[FrameId]>>,
+    /// The snapshot (`Parser::dump_gen`) the stacks are of.
+    dump_gen: u64,
+    /// The frames of the goroutine applied last, when they are plain and
+    /// not yet known: its stack is taken once it is finished, unless raw
+    /// lines were applied after it.
+    open: Option<&'p [u32]>,
+}
+
 /// What the sequential parser does with the lines of a canonical
 /// goroutine, with no prefix in force.
-fn apply_goroutine(
+fn apply_goroutine<'p>(
     p: &mut Parser<'_>,
     remap: &mut Remap,
-    parsed: &Parsed,
+    memo: &mut StackMemo<'p>,
+    parsed: &'p Parsed,
     g: &Fast,
     first: u64,
 ) -> bool {
     // The header line (`Parser::line` → `dump_line` → `header`).
+    let (total, dump_gen) = (p.total, p.dump_gen);
     p.begin_line(first, true);
     let st = Status {
         state: text(&parsed.strings, g.state),
@@ -901,22 +964,35 @@ fn apply_goroutine(
     if let Some(gor) = &mut p.g {
         gor.info.call = p.opts.call_words.then(|| Box::new(g.call));
     }
-    for &item in &parsed.items[g.items.0 as usize..g.items.1 as usize] {
-        if item == ELIDED {
-            p.elided();
-            continue;
-        }
-        let f = &parsed.frames[item as usize];
-        // The function line (`Parser::function`), then the file line
-        // (`Parser::complete_frame`).
-        p.frame_start(f.special == Special::Writer);
-        let goexit = f.special == Special::Goexit;
-        if p.frame_fits(goexit, || {
-            (text(&parsed.strings, f.path_text).to_string(), f.line)
-        }) {
-            if let Some(id) = global_frame(p, remap, parsed, item) {
-                p.stack.push(id);
+    // The header finished the goroutine before: its sample is the last.
+    let open = memo.open.take();
+    if let Some(items) = open.filter(|_| p.total == total + 1 && p.dump_gen == dump_gen) {
+        if let Some(s) = p.dump.as_ref().and_then(|d| d.snap.samples.last()) {
+            if memo.dump_gen == dump_gen {
+                memo.stacks.insert(items, s.stack.clone());
             }
+        }
+    }
+    if memo.dump_gen != p.dump_gen {
+        memo.stacks.clear();
+        memo.dump_gen = p.dump_gen;
+    }
+    let items = &parsed.items[g.items.0 as usize..g.items.1 as usize];
+    // (Onto an empty stack only: a goroutine dropped unfinished, e.g. past
+    // `max_samples`, leaves its frames there for the next to pile onto,
+    // up to the frame limit, as lines would.)
+    let fresh = p.g.is_some() && p.stack.is_empty();
+    if let Some(stack) = memo.stacks.get(items).filter(|_| fresh) {
+        p.stack.extend_from_slice(stack);
+        p.stack_hint = Some(stack.clone());
+    } else {
+        let mut plain = !items.is_empty() && items.len() < p.opts.max_frames.max(1);
+        for &item in items {
+            plain &= item != ELIDED && parsed.frames[item as usize].special == Special::None;
+            apply_frame(p, remap, parsed, item);
+        }
+        if plain && p.stack.len() == items.len() {
+            memo.open = Some(items);
         }
     }
     if let Some((frame, parent)) = g.created {
@@ -929,6 +1005,27 @@ fn apply_goroutine(
     p.after_blank = g.trailing_blank;
     p.last_line = first + u64::from(g.n_lines) - 1;
     true
+}
+
+/// What the sequential parser does with a frame's lines: an
+/// `...N frames elided...` line (`ELIDED`), or the function line
+/// (`Parser::function`), then the file line (`Parser::complete_frame`).
+#[inline]
+fn apply_frame(p: &mut Parser<'_>, remap: &mut Remap, parsed: &Parsed, item: u32) {
+    if item == ELIDED {
+        p.elided();
+        return;
+    }
+    let f = &parsed.frames[item as usize];
+    p.frame_start(f.special == Special::Writer);
+    let goexit = f.special == Special::Goexit;
+    if p.frame_fits(goexit, || {
+        (text(&parsed.strings, f.path_text).to_string(), f.line)
+    }) {
+        if let Some(id) = global_frame(p, remap, parsed, item) {
+            p.stack.push(id);
+        }
+    }
 }
 
 /// How reading the input ended.

@@ -225,6 +225,10 @@ pub(super) struct Parser<'a> {
     /// Counts the snapshots started, so that frame ids cached for the
     /// current one are known to be stale.
     pub(super) dump_gen: u64,
+    /// The stack of the open goroutine as already interned, when the block
+    /// path knows it (a repeat of a stack earlier in the block): the
+    /// goroutine then takes it without looking its frames up again.
+    pub(super) stack_hint: Option<Arc<[FrameId]>>,
     /// Lines that were not valid UTF-8: the first one and how many.
     pub(super) bad_utf8: Option<(u64, u64)>,
     /// Lines cut at `max_line` that were warned about or counted.
@@ -288,6 +292,7 @@ impl<'a> Parser<'a> {
             dump: None,
             g: None,
             stack: Vec::with_capacity(64),
+            stack_hint: None,
             pend: Pending::default(),
             created_name: String::new(),
             prefix: Prefix::default(),
@@ -1102,6 +1107,7 @@ impl<'a> Parser<'a> {
     /// `first` (0: none).
     pub(super) fn start_dump(&mut self, after_break: bool, first: u64) {
         self.dump_gen += 1;
+        self.stack_hint = None;
         let mut snap = Snapshot::new(self.source, Format::Debug2, ProfileKind::Goroutine);
         snap.sample_types = vec![ValueType::new("goroutine", "count")];
         snap.default_sample_type = Some(0);
@@ -1273,8 +1279,9 @@ impl<'a> Parser<'a> {
         // Goroutines with the same frames share one stack, and one in the
         // same stack and state as the goroutine before (goroutines of a
         // kind mostly follow each other) takes its operation.
-        let stack = match d.stacks.get(self.stack.as_slice()) {
-            Some(s) => s.clone(),
+        let hint = self.stack_hint.take().filter(|s| **s == *self.stack);
+        let stack = match hint.or_else(|| d.stacks.get(self.stack.as_slice()).cloned()) {
+            Some(s) => s,
             None => {
                 let s: Arc<[FrameId]> = self.stack.as_slice().into();
                 d.stacks.insert(s.clone());
