@@ -124,6 +124,13 @@ struct LocalFrame {
     path_text: (u32, u32),
     line: u32,
     special: Special,
+    /// A whole file line of this frame (tab to newline) that
+    /// [`same_file_line`] took, and where its offset's digits start in it
+    /// (0: none); `(0, 0)` until one is seen. A call site's file line
+    /// shows the same `+0x` offset (its return address) on every stack,
+    /// so the next ones are mostly the same bytes.
+    file_line: (u32, u32),
+    digits: u32,
 }
 
 /// Functions the parser treats specially.
@@ -361,6 +368,8 @@ impl<'b> LocalTable<'b> {
                     GOEXIT => Special::Goexit,
                     _ => Special::None,
                 },
+                file_line: (0, 0),
+                digits: 0,
             });
             (out.frames.len() - 1) as u32
         })
@@ -546,6 +555,7 @@ fn parse_goroutine<'b>(
                         &data[pos + name.len()..m.func_end],
                         || m.offset.map_or(0, |o| hex_prefix(&data[o..])),
                     );
+                    learn_file_line(out, g, m.func_end + 1, m.after, m.offset);
                     follow(table, &mut last, g);
                     out.items.push(g);
                     trailing_blank = false;
@@ -610,6 +620,7 @@ fn parse_goroutine<'b>(
                 );
                 let g = guess(table, last);
                 let id = table.intern(out, &g, pending.0, key, path, n);
+                learn_read_file_line(data, out, cls.max_line, id, pos, next);
                 follow(table, &mut last, id);
                 out.items.push(id);
                 trailing_blank = false;
@@ -618,6 +629,7 @@ fn parse_goroutine<'b>(
             (State::CreatedFile, Line::File(key, path, n, _)) => {
                 let g = creator_guess(table, last);
                 let id = table.intern(out, &g, pending.0, key, path, n);
+                learn_read_file_line(data, out, cls.max_line, id, pos, next);
                 created_by(table, last, id);
                 created = Some((id, pending.1));
                 trailing_blank = false;
@@ -728,6 +740,12 @@ fn same_file_line(
     f: &LocalFrame,
     next: usize,
 ) -> Option<(usize, Option<usize>)> {
+    // A file line read before, byte for byte, reads the same again.
+    let seen = bytes(data, f.file_line);
+    if !seen.is_empty() && data.get(next..next + seen.len()) == Some(seen) {
+        let digits = (f.digits != 0).then(|| next + f.digits as usize);
+        return Some((next + seen.len(), digits));
+    }
     let key = bytes(data, f.key);
     let q = next + 1 + key.len();
     if data.len() <= q || data[next] != b'\t' || data[next + 1..q] != *key {
@@ -756,6 +774,40 @@ fn same_file_line(
         return None;
     }
     Some((file_end + 1, offset))
+}
+
+/// Keeps the file line `start..after` (its offset's digits at `digits`)
+/// as frame `id`'s, for [`same_file_line`] to compare the next ones with,
+/// unless it has one. The line must be one `same_file_line` took.
+#[inline]
+fn learn_file_line(out: &mut Parsed, id: u32, start: usize, after: usize, digits: Option<usize>) {
+    let f = &mut out.frames[id as usize];
+    if f.file_line.1 == 0 {
+        f.file_line = (start as u32, after as u32);
+        f.digits = digits.map_or(0, |d| (d - start) as u32);
+    }
+}
+
+/// [`learn_file_line`] for a file line `start..after` read the slow way:
+/// kept if [`same_file_line`] takes it whole (the canonical shape), so
+/// that the same bytes again read as it would read them.
+fn learn_read_file_line(
+    data: &[u8],
+    out: &mut Parsed,
+    max_line: usize,
+    id: u32,
+    start: usize,
+    after: usize,
+) {
+    let f = &out.frames[id as usize];
+    if f.file_line.1 != 0 {
+        return;
+    }
+    if let Some((end, digits)) = same_file_line(data, max_line, f, start) {
+        if end == after {
+            learn_file_line(out, id, start, after, digits);
+        }
+    }
 }
 
 const CREATED_BY: &[u8] = b"created by ";
