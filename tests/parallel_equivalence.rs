@@ -216,6 +216,63 @@ fn captures_and_real_dumps() {
     }
 }
 
+/// Goroutines that repeat a stack seen earlier in their block, which the
+/// block path takes whole, and file lines it takes by comparing them with
+/// one read before, next to what must not be taken so: a repeat continued
+/// by a line the fast parser leaves (over `max_line`), a repeat cut by
+/// `max_frames`, elided frames, a file line with another offset or with
+/// `fp=`/`sp=` words, a goroutine left unfinished past `max_samples`.
+#[test]
+fn repeated_stacks_and_file_lines() {
+    let mut dump = String::new();
+    let long = "x".repeat(90);
+    for g in 1..=40u32 {
+        dump.push_str(&format!("goroutine {g} [chan receive]:\n"));
+        dump.push_str(&format!(
+            "runtime.gopark(0x{:x}, 0x0)\n\truntime/proc.go:435 +0xce\n",
+            g
+        ));
+        match g % 8 {
+            // A repeat, then the same frames with another offset.
+            0 | 1 => dump.push_str("main.worker(0xc000010000)\n\t/src/app/main.go:22 +0x1d\n"),
+            2 => dump.push_str("main.worker(0xc000010000)\n\t/src/app/main.go:22 +0x2e\n"),
+            // The frame's function line over max_line: raw lines go on
+            // with the goroutine the fast parser began.
+            3 => dump.push_str(&format!(
+                "main.worker(0xc000010000)\n\t/src/app/main.go:22 +0x1d\nmain.{long}(0x1)\n\t/src/app/main.go:9 +0x5\n"
+            )),
+            // Words after the offset (a crash dump's fp=/sp=).
+            4 => dump.push_str(
+                "main.worker(0xc000010000)\n\t/src/app/main.go:22 +0x1d fp=0xc000050fe0 sp=0xc000050fc0 pc=0x4a1b2d\n",
+            ),
+            5 => dump.push_str("main.worker(0xc000010000)\n\t/src/app/main.go:22 +0x1d\n...2 frames elided...\n"),
+            // Deeper than max_frames.
+            6 => dump.push_str(
+                "main.worker(0xc000010000)\n\t/src/app/main.go:22 +0x1d\nmain.run(0x1)\n\t/src/app/main.go:30 +0x11\nmain.main()\n\t/src/app/main.go:40 +0x22\n",
+            ),
+            _ => dump.push_str("main.worker(0xc000010001)\n\t/src/app/main.go:22\n"),
+        }
+        dump.push_str(&format!(
+            "created by main.start in goroutine 1\n\t/src/app/main.go:12 +0x{:x}\n\n",
+            0x40 + g % 3
+        ));
+    }
+    for opts in [
+        LoadOptions::default(),
+        LoadOptions {
+            max_line: 80,
+            max_frames: 3,
+            ..LoadOptions::default()
+        },
+        LoadOptions {
+            max_samples: 13,
+            ..LoadOptions::default()
+        },
+    ] {
+        check("repeated stacks", dump.as_bytes(), &opts);
+    }
+}
+
 #[test]
 fn captures_with_tight_limits() {
     // Limits that cut lines, stacks and dumps short take the same effect.

@@ -1030,9 +1030,8 @@ fn apply_goroutine<'p>(
         memo.dump_gen = p.dump_gen;
     }
     let items = &parsed.items[g.items.0 as usize..g.items.1 as usize];
-    // (Onto an empty stack only: a goroutine dropped unfinished, e.g. past
-    // `max_samples`, leaves its frames there for the next to pile onto,
-    // up to the frame limit, as lines would.)
+    // (Onto an empty stack only, as a header leaves it: the memo's stack
+    // stands for pushing each frame in turn onto nothing.)
     let fresh = p.g.is_some() && p.stack.is_empty();
     if let Some(stack) = memo.stacks.get(items).filter(|_| fresh) {
         p.stack.extend_from_slice(stack);
