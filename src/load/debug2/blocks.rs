@@ -334,6 +334,10 @@ struct LocalTable<'b> {
     creator: Vec<u32>,
     /// The last `created by` frame.
     last_creator: u32,
+    /// Statuses read in the block (`chan receive, 5 minutes`): the state's
+    /// text in [`Parsed::strings`] and the flags. A block's goroutines
+    /// show a few dozen.
+    statuses: FxHashMap<&'b str, ((u32, u32), Option<u32>, bool, bool)>,
 }
 
 impl<'b> LocalTable<'b> {
@@ -432,6 +436,7 @@ fn parse_block(data: &[u8], max_line: usize, call_words: bool, out: &mut Parsed)
         first: [ELIDED; GUESSES],
         creator: Vec::new(),
         last_creator: ELIDED,
+        statuses: FxHashMap::default(),
     };
     // About 150 bytes per frame and 4 KB per goroutine in large dumps.
     out.items.reserve(data.len() / 128);
@@ -443,7 +448,10 @@ fn parse_block(data: &[u8], max_line: usize, call_words: bool, out: &mut Parsed)
         let (end, next, nl) = line_end(data, pos);
         if nl && data[pos..end].starts_with(b"goroutine ") {
             let (l, t) = block.line(pos, end);
-            if let Line::Header(h) = cls.classify(l, t) {
+            let plain = t.filter(|_| l.len() <= cls.max_line).and_then(plain_header);
+            if let Some(Line::Header(h)) =
+                plain.map(Line::Header).or_else(|| Some(cls.classify(l, t)))
+            {
                 if let Some((start, l)) = raw.take() {
                     out.push_raw(start, pos, l);
                 }
@@ -643,8 +651,15 @@ fn parse_goroutine<'b>(
             clean = (pos, ln);
         }
     }
-    let st = parse_status(h.status);
-    let state = keep(&mut out.strings, st.state);
+    let (state, minutes, locked, leaked) = *table.statuses.entry(h.status).or_insert_with(|| {
+        let st = parse_status(h.status);
+        (
+            keep(&mut out.strings, st.state),
+            st.minutes,
+            st.locked,
+            st.leaked,
+        )
+    });
     let labels = h.labels.map(|l| keep(&mut out.strings, l));
     let g = Fast {
         start: start as u32,
@@ -653,9 +668,9 @@ fn parse_goroutine<'b>(
         n_lines: clean.1 - line,
         id: h.id,
         state,
-        minutes: st.minutes,
-        locked: st.locked,
-        leaked: st.leaked,
+        minutes,
+        locked,
+        leaked,
         labels,
         items: (items_start, out.items.len() as u32),
         created,
@@ -663,6 +678,36 @@ fn parse_goroutine<'b>(
         call,
     };
     (g, clean.0, clean.1)
+}
+
+/// A header in the shape the runtime prints it, `goroutine N [STATUS]:`,
+/// read as [`parse_header`] reads it (which [`Classifier::classify`] calls
+/// for a line of valid UTF-8 within `max_line` that starts so); `None`
+/// for anything else (labels, `gp=` words, an id past `u64`, text after
+/// the colon), which `classify` then reads.
+#[inline]
+fn plain_header(t: &str) -> Option<Header<'_>> {
+    let b = t.as_bytes();
+    let mut i = b"goroutine ".len();
+    let mut id = 0u64;
+    while i < b.len() && b[i].is_ascii_digit() {
+        id = id.checked_mul(10)?.checked_add(u64::from(b[i] - b'0'))?;
+        i += 1;
+    }
+    let digits = i - b"goroutine ".len();
+    if digits == 0 || digits > 20 || !b[i..].starts_with(b" [") || !b.ends_with(b"]:") {
+        return None;
+    }
+    // The first `]` must be the last but one byte: the status ends there.
+    let status = &t[i + 2..t.len() - 2];
+    if status.as_bytes().contains(&b']') {
+        return None;
+    }
+    Some(Header {
+        id,
+        status,
+        labels: None,
+    })
 }
 
 /// Frame `id`'s entry in a table indexed by local frame id, grown with
@@ -1554,6 +1599,37 @@ mod tests {
         if memmem::find(data, PANIC_LINE).is_some() {
             panic!("a parse that panicked");
         }
+    }
+
+    #[test]
+    fn plain_headers_read_as_parse_header_reads_them() {
+        let lines = [
+            "goroutine 1 [running]:",
+            "goroutine 18 [chan receive, 5 minutes]:",
+            "goroutine 007 [select (leaked), locked to thread]:",
+            "goroutine 1 []:",
+            "goroutine 18446744073709551615 [sleep]:",
+            "goroutine 18446744073709551616 [sleep]:",
+            "goroutine 123456789012345678901 [sleep]:",
+            "goroutine 1 [a]b]:",
+            "goroutine 1 [a] b:",
+            "goroutine 1 [sleep]: ",
+            "goroutine 1 [sleep] :",
+            "goroutine 1 [sleep]:x",
+            "goroutine  1 [sleep]:",
+            "goroutine 1 gp=0xc000002380 m=0 mp=0x5b2e60 [running]:",
+            "goroutine 1 [select] {\"k\":\"v\"}:",
+            "goroutine [sleep]:",
+            "goroutine 1[sleep]:",
+        ];
+        let mut plain = 0;
+        for t in lines {
+            if let Some(h) = plain_header(t) {
+                assert_eq!(Some(h), parse_header(t), "{t}");
+                plain += 1;
+            }
+        }
+        assert_eq!(plain, 5);
     }
 
     /// A dump of `n` goroutines with the panicking line after goroutine `at`.
