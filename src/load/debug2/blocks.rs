@@ -337,7 +337,16 @@ struct LocalTable<'b> {
     /// Statuses read in the block (`chan receive, 5 minutes`): the state's
     /// text in [`Parsed::strings`] and the flags. A block's goroutines
     /// show a few dozen.
-    statuses: FxHashMap<&'b str, ((u32, u32), Option<u32>, bool, bool)>,
+    statuses: FxHashMap<&'b str, KnownStatus>,
+}
+
+/// A status as [`LocalTable::statuses`] keeps it.
+#[derive(Clone, Copy)]
+struct KnownStatus {
+    state: (u32, u32),
+    minutes: Option<u32>,
+    locked: bool,
+    leaked: bool,
 }
 
 impl<'b> LocalTable<'b> {
@@ -651,14 +660,19 @@ fn parse_goroutine<'b>(
             clean = (pos, ln);
         }
     }
-    let (state, minutes, locked, leaked) = *table.statuses.entry(h.status).or_insert_with(|| {
+    let KnownStatus {
+        state,
+        minutes,
+        locked,
+        leaked,
+    } = *table.statuses.entry(h.status).or_insert_with(|| {
         let st = parse_status(h.status);
-        (
-            keep(&mut out.strings, st.state),
-            st.minutes,
-            st.locked,
-            st.leaked,
-        )
+        KnownStatus {
+            state: keep(&mut out.strings, st.state),
+            minutes: st.minutes,
+            locked: st.locked,
+            leaked: st.leaked,
+        }
     });
     let labels = h.labels.map(|l| keep(&mut out.strings, l));
     let g = Fast {
