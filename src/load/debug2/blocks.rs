@@ -457,10 +457,7 @@ fn parse_block(data: &[u8], max_line: usize, call_words: bool, out: &mut Parsed)
         let (end, next, nl) = line_end(data, pos);
         if nl && data[pos..end].starts_with(b"goroutine ") {
             let (l, t) = block.line(pos, end);
-            let plain = t.filter(|_| l.len() <= cls.max_line).and_then(plain_header);
-            if let Some(Line::Header(h)) =
-                plain.map(Line::Header).or_else(|| Some(cls.classify(l, t)))
-            {
+            if let Line::Header(h) = cls.classify(l, t) {
                 if let Some((start, l)) = raw.take() {
                     out.push_raw(start, pos, l);
                 }
@@ -692,36 +689,6 @@ fn parse_goroutine<'b>(
         call,
     };
     (g, clean.0, clean.1)
-}
-
-/// A header in the shape the runtime prints it, `goroutine N [STATUS]:`,
-/// read as [`parse_header`] reads it (which [`Classifier::classify`] calls
-/// for a line of valid UTF-8 within `max_line` that starts so); `None`
-/// for anything else (labels, `gp=` words, an id past `u64`, text after
-/// the colon), which `classify` then reads.
-#[inline]
-fn plain_header(t: &str) -> Option<Header<'_>> {
-    let b = t.as_bytes();
-    let mut i = b"goroutine ".len();
-    let mut id = 0u64;
-    while i < b.len() && b[i].is_ascii_digit() {
-        id = id.checked_mul(10)?.checked_add(u64::from(b[i] - b'0'))?;
-        i += 1;
-    }
-    let digits = i - b"goroutine ".len();
-    if digits == 0 || digits > 20 || !b[i..].starts_with(b" [") || !b.ends_with(b"]:") {
-        return None;
-    }
-    // The first `]` must be the last but one byte: the status ends there.
-    let status = &t[i + 2..t.len() - 2];
-    if status.as_bytes().contains(&b']') {
-        return None;
-    }
-    Some(Header {
-        id,
-        status,
-        labels: None,
-    })
 }
 
 /// Frame `id`'s entry in a table indexed by local frame id, grown with
@@ -1613,37 +1580,6 @@ mod tests {
         if memmem::find(data, PANIC_LINE).is_some() {
             panic!("a parse that panicked");
         }
-    }
-
-    #[test]
-    fn plain_headers_read_as_parse_header_reads_them() {
-        let lines = [
-            "goroutine 1 [running]:",
-            "goroutine 18 [chan receive, 5 minutes]:",
-            "goroutine 007 [select (leaked), locked to thread]:",
-            "goroutine 1 []:",
-            "goroutine 18446744073709551615 [sleep]:",
-            "goroutine 18446744073709551616 [sleep]:",
-            "goroutine 123456789012345678901 [sleep]:",
-            "goroutine 1 [a]b]:",
-            "goroutine 1 [a] b:",
-            "goroutine 1 [sleep]: ",
-            "goroutine 1 [sleep] :",
-            "goroutine 1 [sleep]:x",
-            "goroutine  1 [sleep]:",
-            "goroutine 1 gp=0xc000002380 m=0 mp=0x5b2e60 [running]:",
-            "goroutine 1 [select] {\"k\":\"v\"}:",
-            "goroutine [sleep]:",
-            "goroutine 1[sleep]:",
-        ];
-        let mut plain = 0;
-        for t in lines {
-            if let Some(h) = plain_header(t) {
-                assert_eq!(Some(h), parse_header(t), "{t}");
-                plain += 1;
-            }
-        }
-        assert_eq!(plain, 5);
     }
 
     /// A dump of `n` goroutines with the panicking line after goroutine `at`.

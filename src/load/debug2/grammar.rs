@@ -379,6 +379,43 @@ pub(super) fn parse_goleak_header(s: &str) -> Option<Header<'_>> {
 /// Parses `goroutine N [status]:`, `goroutine N gp=0x… m=3 mp=0x… [status]:`
 /// and `goroutine N [status] {k: v, …}:`; nothing but whitespace may follow.
 pub(super) fn parse_header(s: &str) -> Option<Header<'_>> {
+    plain_header(s).or_else(|| any_header(s))
+}
+
+/// A header in the shape the runtime prints it, `goroutine N [STATUS]:`,
+/// read as [`any_header`] reads it, without its general grammar; `None`
+/// for anything else (labels, `gp=` words, an id past `u64`, text after
+/// the colon), which `any_header` then reads.
+#[inline]
+fn plain_header(s: &str) -> Option<Header<'_>> {
+    let b = s.as_bytes();
+    if !b.starts_with(b"goroutine ") {
+        return None;
+    }
+    let mut i = b"goroutine ".len();
+    let mut id = 0u64;
+    while i < b.len() && b[i].is_ascii_digit() {
+        id = id.checked_mul(10)?.checked_add(u64::from(b[i] - b'0'))?;
+        i += 1;
+    }
+    let digits = i - b"goroutine ".len();
+    if digits == 0 || digits > 20 || !b[i..].starts_with(b" [") || !b.ends_with(b"]:") {
+        return None;
+    }
+    // The first `]` must be the last but one byte: the status ends there.
+    let status = &s[i + 2..s.len() - 2];
+    if status.as_bytes().contains(&b']') {
+        return None;
+    }
+    Some(Header {
+        id,
+        status,
+        labels: None,
+    })
+}
+
+/// [`parse_header`] in its general grammar.
+fn any_header(s: &str) -> Option<Header<'_>> {
     let rest = s.strip_prefix("goroutine ")?;
     let nd = rest.bytes().take_while(u8::is_ascii_digit).count();
     if nd == 0 || nd > 20 {
@@ -997,7 +1034,40 @@ pub(super) fn gccgo_decode(name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{any_status, plain_status, split_created_by};
+    use super::{any_header, any_status, plain_header, plain_status, split_created_by};
+    #[test]
+    fn plain_headers_read_as_the_general_grammar_reads_them() {
+        let lines = [
+            "goroutine 1 [running]:",
+            "goroutine 18 [chan receive, 5 minutes]:",
+            "goroutine 007 [select (leaked), locked to thread]:",
+            "goroutine 1 []:",
+            "goroutine 18446744073709551615 [sleep]:",
+            "goroutine 18446744073709551616 [sleep]:",
+            "goroutine 123456789012345678901 [sleep]:",
+            "goroutine 1 [a]b]:",
+            "goroutine 1 [a] b:",
+            "goroutine 1 [sleep]: ",
+            "goroutine 1 [sleep] :",
+            "goroutine 1 [sleep]:x",
+            "goroutine  1 [sleep]:",
+            "goroutine 1 gp=0xc000002380 m=0 mp=0x5b2e60 [running]:",
+            "goroutine 1 [select] {\"k\":\"v\"}:",
+            "goroutine [sleep]:",
+            "goroutine",
+            "goroutin 1 [sleep]:",
+            "",
+            "goroutine 1[sleep]:",
+        ];
+        let mut plain = 0;
+        for t in lines {
+            if let Some(h) = plain_header(t) {
+                assert_eq!(Some(h), any_header(t), "{t}");
+                plain += 1;
+            }
+        }
+        assert_eq!(plain, 5);
+    }
 
     /// The shortcut reads every status it takes as the full reading does.
     #[test]
