@@ -895,17 +895,32 @@ fn same_creator(data: &[u8], max_line: usize, f: &LocalFrame, pos: usize) -> Opt
 }
 
 /// Global frame ids of a block's local frames in the current snapshot,
-/// interned on first use (so in the order the sequential path interns).
+/// interned on first use (so in the order the sequential path interns),
+/// and the stacks of the block's goroutines as interned there, by their
+/// frames' local ids: a goroutine whose frames repeat those of one before
+/// it in the block, in the same snapshot, takes its stack as it is. Only
+/// plain frame lists are kept: no `...N frames elided...`, no frame the
+/// parser treats specially, fewer frames than the limit, so that each of
+/// their frames would have gone on the stack as the one before, already
+/// interned, with no other effect.
 #[derive(Default)]
-struct Remap {
+struct Remap<'p> {
     ids: Vec<FrameId>,
+    stacks: FxHashMap<&'p [u32], Arc<[FrameId]>>,
+    /// The frames of the goroutine applied last, when they are plain and
+    /// not yet in `stacks`: its stack is taken once it is finished, unless
+    /// raw lines were applied after it.
+    open: Option<&'p [u32]>,
+    /// The snapshot (`Parser::dump_gen`) all of it is of.
     dump_gen: u64,
 }
 
-impl Remap {
+impl Remap<'_> {
     fn reset(&mut self, n: usize, dump_gen: u64) {
         self.ids.clear();
         self.ids.resize(n, FrameId::MAX);
+        self.stacks.clear();
+        self.open = None;
         self.dump_gen = dump_gen;
     }
 }
@@ -962,14 +977,13 @@ fn replay(p: &mut Parser<'_>, data: &[u8], first: u64) -> bool {
 fn apply_block(p: &mut Parser<'_>, data: &[u8], parsed: &Parsed, base: u64) -> bool {
     let mut remap = Remap::default();
     remap.reset(parsed.frames.len(), p.dump_gen);
-    let mut memo = StackMemo::default();
     for unit in &parsed.units {
         match unit {
             Unit::Raw { start, end, line } => {
                 // Raw lines may go on with the goroutine applied last
                 // (a line the fast parser left, such as one over
                 // `max_line`): its stack is not its frames' alone.
-                memo.open = None;
+                remap.open = None;
                 if !replay(
                     p,
                     &data[*start as usize..*end as usize],
@@ -983,13 +997,13 @@ fn apply_block(p: &mut Parser<'_>, data: &[u8], parsed: &Parsed, base: u64) -> b
                 // A prefix, or console rows that may continue each other,
                 // take the line-by-line reading.
                 if !p.prefix.is_plain() || p.console.width > 0 || p.held.is_some() {
-                    memo.open = None;
+                    remap.open = None;
                     if !replay(p, &data[g.start as usize..g.end as usize], first) {
                         return false;
                     }
                     continue;
                 }
-                if !apply_goroutine(p, &mut remap, &mut memo, parsed, g, first) {
+                if !apply_goroutine(p, &mut remap, parsed, g, first) {
                     return false;
                 }
             }
@@ -998,30 +1012,11 @@ fn apply_block(p: &mut Parser<'_>, data: &[u8], parsed: &Parsed, base: u64) -> b
     true
 }
 
-/// The stacks of a block's goroutines as interned, by their frames' local
-/// ids: a goroutine whose frames repeat those of one before it in the
-/// block, in the same snapshot, takes its stack as it is. Only plain
-/// frame lists are kept: no `...N frames elided...`, no frame the parser
-/// treats specially, fewer frames than the limit, so that each of their
-/// frames would have gone on the stack as the one before, already
-/// interned, with no other effect.
-#[derive(Default)]
-struct StackMemo<'p> {
-    stacks: FxHashMap<&'p [u32], Arc<[FrameId]>>,
-    /// The snapshot (`Parser::dump_gen`) the stacks are of.
-    dump_gen: u64,
-    /// The frames of the goroutine applied last, when they are plain and
-    /// not yet known: its stack is taken once it is finished, unless raw
-    /// lines were applied after it.
-    open: Option<&'p [u32]>,
-}
-
 /// What the sequential parser does with the lines of a canonical
 /// goroutine, with no prefix in force.
 fn apply_goroutine<'p>(
     p: &mut Parser<'_>,
-    remap: &mut Remap,
-    memo: &mut StackMemo<'p>,
+    remap: &mut Remap<'p>,
     parsed: &'p Parsed,
     g: &Fast,
     first: u64,
@@ -1042,24 +1037,22 @@ fn apply_goroutine<'p>(
     if let Some(gor) = &mut p.g {
         gor.info.call = p.opts.call_words.then(|| Box::new(g.call));
     }
-    // The header finished the goroutine before: its sample is the last.
-    let open = memo.open.take();
+    // The header finished the goroutine before: its sample is the last
+    // (unless the header started another snapshot).
+    let open = remap.open.take();
     if let Some(items) = open.filter(|_| p.total == total + 1 && p.dump_gen == dump_gen) {
         if let Some(s) = p.dump.as_ref().and_then(|d| d.snap.samples.last()) {
-            if memo.dump_gen == dump_gen {
-                memo.stacks.insert(items, s.stack.clone());
-            }
+            remap.stacks.insert(items, s.stack.clone());
         }
     }
-    if memo.dump_gen != p.dump_gen {
-        memo.stacks.clear();
-        memo.dump_gen = p.dump_gen;
+    if remap.dump_gen != p.dump_gen {
+        remap.reset(parsed.frames.len(), p.dump_gen);
     }
     let items = &parsed.items[g.items.0 as usize..g.items.1 as usize];
-    // (Onto an empty stack only, as a header leaves it: the memo's stack
+    // (Onto an empty stack only, as a header leaves it: a kept stack
     // stands for pushing each frame in turn onto nothing.)
     let fresh = p.g.is_some() && p.stack.is_empty();
-    if let Some(stack) = memo.stacks.get(items).filter(|_| fresh) {
+    if let Some(stack) = remap.stacks.get(items).filter(|_| fresh) {
         p.stack.extend_from_slice(stack);
         p.stack_hint = Some(stack.clone());
     } else {
@@ -1069,7 +1062,7 @@ fn apply_goroutine<'p>(
             apply_frame(p, remap, parsed, item);
         }
         if plain && p.stack.len() == items.len() {
-            memo.open = Some(items);
+            remap.open = Some(items);
         }
     }
     if let Some((frame, parent)) = g.created {
