@@ -12,7 +12,8 @@
 use crate::load::Fold;
 use crate::model::normalize;
 use crate::model::{
-    BlockingOp, CallWords, FrameId, FrameRef, Interner, ProfileKind, Sample, Snapshot, Sym,
+    BlockingOp, CallWords, FlatSamples, FrameId, FrameRef, Interner, ProfileKind, Sample,
+    SampleRef, Snapshot, Sym,
 };
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
@@ -371,7 +372,7 @@ impl Memo {
     }
 
     /// What an entry records of a sample's stack.
-    fn at(&self, si: usize, s: &Sample) -> usize {
+    fn at(&self, si: usize, s: &SampleRef) -> usize {
         if self.owned {
             // A hash of another kind than FxHash: a multiply-xorshift mix
             // of each frame (as in SplitMix64).
@@ -394,7 +395,7 @@ impl Memo {
         &mut self,
         snap: &Snapshot,
         (h, at, shared): (u64, usize, Option<Shared>),
-        s: &Sample,
+        s: &SampleRef,
         op: BlockingOp,
     ) -> Option<usize> {
         let mut i = *self.map.get(&h)?;
@@ -405,7 +406,7 @@ impl Memo {
                 && if self.owned {
                     e.at == at
                 } else {
-                    snap.samples[e.at].stack == s.stack
+                    *snap.samples[e.at].stack == *s.stack
                 }
             {
                 let group = e.group;
@@ -422,7 +423,7 @@ impl Memo {
     fn insert(
         &mut self,
         (h, at, shared): (u64, usize, Option<Shared>),
-        s: &Sample,
+        s: &SampleRef,
         op: BlockingOp,
         group: usize,
     ) {
@@ -482,6 +483,17 @@ impl GroupAcc {
 
     /// Adds sample `si` of the snapshot (samples are added in order).
     pub fn add(&mut self, grouper: &mut Grouper, snap: &Snapshot, si: usize, sample: &Sample) {
+        self.add_ref(grouper, snap, si, &sample.view());
+    }
+
+    /// [`GroupAcc::add`], of a sample's fields.
+    pub fn add_ref(
+        &mut self,
+        grouper: &mut Grouper,
+        snap: &Snapshot,
+        si: usize,
+        sample: &SampleRef,
+    ) {
         if self.skip_profiler {
             let profiler_frame = &mut self.profiler_frame;
             if sample.stack.iter().any(|&f| {
@@ -506,18 +518,15 @@ impl GroupAcc {
         // A loader shares one stack between goroutines with the same
         // frames: while the samples are kept (so no stack is freed and its
         // address reused), the address stands for the frames.
-        let shared = (!self.memo.owned && self.goroutines).then_some((
-            std::sync::Arc::as_ptr(&sample.stack) as *const FrameId as usize,
-            sample.created_by,
-            op,
-        ));
+        let shared = (!self.memo.owned && self.goroutines && sample.shared_stack.is_some())
+            .then_some((sample.stack.as_ptr() as usize, sample.created_by, op));
         if let Some(gi) = shared.and_then(|k| self.memo.by_address.get(&k)) {
             let gi = *gi as usize;
             add_sample(&mut self.groups[gi], snap, sample);
             return;
         }
         let memo_key = (
-            Memo::hash(&sample.stack, sample.created_by, op),
+            Memo::hash(sample.stack, sample.created_by, op),
             self.memo.at(si, sample),
             shared,
         );
@@ -525,7 +534,7 @@ impl GroupAcc {
             add_sample(&mut self.groups[gi], snap, sample);
             if self.memory {
                 if self.mem[gi].add(snap, sample, si, self.value_index) {
-                    self.rep_stacks[gi] = sample.stack.clone();
+                    self.rep_stacks[gi] = sample.stack_arc();
                 }
                 if let Some(r) = &self.raw_of {
                     self.groups[gi].raw_samples += r.count(sample);
@@ -606,7 +615,7 @@ impl GroupAcc {
             None => {
                 let i = self.groups.len();
                 self.groups.push(new_group(snap, sample, si, key.clone()));
-                self.rep_stacks.push(sample.stack.clone());
+                self.rep_stacks.push(sample.stack_arc());
                 if self.memory {
                     self.mem.push(MemoryAcc::new(grouper.collect_stacks));
                 }
@@ -622,11 +631,11 @@ impl GroupAcc {
     }
 
     /// Adds a sample whose stack was not seen before to group `gi`.
-    fn add_to(&mut self, gi: usize, snap: &Snapshot, si: usize, sample: &Sample) {
+    fn add_to(&mut self, gi: usize, snap: &Snapshot, si: usize, sample: &SampleRef) {
         add_sample(&mut self.groups[gi], snap, sample);
         if self.memory {
             if self.mem[gi].add(snap, sample, si, self.value_index) && self.groups[gi].rep != si {
-                self.rep_stacks[gi] = sample.stack.clone();
+                self.rep_stacks[gi] = sample.stack_arc();
             }
             if let Some(r) = &self.raw_of {
                 self.groups[gi].raw_samples += r.count(sample);
@@ -699,14 +708,14 @@ impl GroupAcc {
     }
 }
 
-fn new_group(snap: &Snapshot, sample: &Sample, rep: usize, key: GroupKey) -> Group {
+fn new_group(snap: &Snapshot, sample: &SampleRef, rep: usize, key: GroupKey) -> Group {
     let functions: Vec<&str> = sample
         .stack
         .iter()
         .map(|&f| snap.table.function(f))
         .collect();
-    let state = sample.goroutine.as_ref().map(|g| &*g.state);
-    let is_main = sample.goroutine.as_ref().is_some_and(|g| g.id == 1)
+    let state = sample.goroutine.map(|g| &*g.state);
+    let is_main = sample.goroutine.is_some_and(|g| g.id == 1)
         || (sample.created_by.is_none()
             && functions
                 .last()
@@ -772,7 +781,7 @@ impl RawSamples {
         })
     }
 
-    fn count(&self, s: &Sample) -> f64 {
+    fn count(&self, s: &SampleRef) -> f64 {
         let objects = s.values.get(self.objects).copied().unwrap_or(0) as f64;
         let bytes = s.values.get(self.space).copied().unwrap_or(0) as f64;
         if objects <= 0.0 || bytes <= 0.0 {
@@ -785,7 +794,7 @@ impl RawSamples {
     /// The variance sampling adds to the sample's bytes: `objects` (scaled)
     /// of average size `s`, each kept with probability `p`, estimate their
     /// total with variance `objects · s² · (1 − p) / p`.
-    fn variance(&self, s: &Sample) -> f64 {
+    fn variance(&self, s: &SampleRef) -> f64 {
         let objects = s.values.get(self.objects).copied().unwrap_or(0) as f64;
         let bytes = s.values.get(self.space).copied().unwrap_or(0) as f64;
         if objects <= 0.0 || bytes <= 0.0 {
@@ -822,7 +831,7 @@ impl MemoryAcc {
     }
 
     /// Adds a sample; whether it became the representative.
-    fn add(&mut self, snap: &Snapshot, s: &Sample, index: usize, value_index: usize) -> bool {
+    fn add(&mut self, snap: &Snapshot, s: &SampleRef, index: usize, value_index: usize) -> bool {
         if let Some(stacks) = &mut self.stacks {
             if stacks.len() < MAX_STACKS_PER_SITE {
                 let syms: Arc<[Sym]> = s
@@ -889,7 +898,7 @@ pub fn op_specificity(op: BlockingOp) -> u8 {
     }
 }
 
-fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample) {
+fn add_sample(g: &mut Group, snap: &Snapshot, s: &SampleRef) {
     if snap.kind.is_goroutine() && op_specificity(s.op) > op_specificity(g.op) {
         g.op = s.op;
     }
@@ -904,7 +913,7 @@ fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample) {
     if s.values.is_empty() {
         g.values[0] += 1;
     }
-    for (k, v) in &s.labels {
+    for (k, v) in s.labels {
         match g.labels.get_mut(k.as_str()) {
             Some(set) => {
                 if !set.contains(v.as_str()) {
@@ -916,7 +925,7 @@ fn add_sample(g: &mut Group, snap: &Snapshot, s: &Sample) {
             }
         }
     }
-    if let Some(info) = &s.goroutine {
+    if let Some(info) = s.goroutine {
         g.ids.push(info.id);
         if let Some(c) = info.call.as_ref().filter(|_| g.op.calls_followed()) {
             // In the order of `ids` (a goroutine without them counts as
@@ -1083,17 +1092,21 @@ impl Default for SharedStacks {
 }
 
 impl Fold for GroupFold {
-    fn samples(&mut self, snap: &Snapshot, first: usize) {
+    fn samples(&mut self, snap: &Snapshot, first: usize, chunk: &[FlatSamples]) {
         let (grouper, acc, _) = self.folding.get_or_insert_with(|| {
             let grouper = grouper_for(snap);
             let value_index = default_value_index(snap);
             let acc = GroupAcc::new(&grouper, snap, value_index, true);
             (grouper, acc, value_index)
         });
-        for (i, s) in snap.samples.iter().enumerate() {
-            acc.add(grouper, snap, first + i, s);
+        let mut si = first;
+        for part in chunk {
+            for i in 0..part.len() {
+                acc.add_ref(grouper, snap, si, &part.get(i));
+                si += 1;
+            }
         }
-        self.samples = first + snap.samples.len();
+        self.samples = si;
     }
 
     fn discard(&mut self) {
@@ -1326,14 +1339,27 @@ mod tests {
         s.samples.push(big);
         let vi = default_value_index(&s);
         let whole = Grouped::new(&s, vi);
+        let mut part = s.clone();
+        part.samples = Vec::new();
         for chunk in [1, 2, 3, 100] {
-            let mut part = s.clone();
             let mut fold = GroupFold::default();
             for (k, c) in s.samples.chunks(chunk).enumerate() {
-                part.samples = c.to_vec();
-                fold.samples(&part, k * chunk);
+                // In parts of two samples.
+                let parts: Vec<FlatSamples> = c
+                    .chunks(2)
+                    .map(|p| {
+                        let mut flat = FlatSamples::default();
+                        for s in p {
+                            for (k, v) in &s.labels {
+                                flat.push_label(k.clone(), v.clone());
+                            }
+                            flat.push(&s.stack, &s.values);
+                        }
+                        flat
+                    })
+                    .collect();
+                fold.samples(&part, k * chunk, &parts);
             }
-            part.samples = Vec::new();
             assert_eq!(fold.samples, s.samples.len());
             let folded = fold.finish(&part);
             assert_eq!(
@@ -1371,7 +1397,7 @@ mod tests {
         push(&["runtime.mallocgc", "main.small"], 6554, 6554 * 80);
         push(&["runtime.mallocgc", "main.small"], 6554, 6554 * 80);
         let r = RawSamples::of(&s, 1).unwrap();
-        let one = r.variance(&s.samples[1]);
+        let one = r.variance(&s.samples[1].view());
         let mut g = Grouper::new(GroupBy::Site);
         g.collect_stacks = true;
         let groups = g.group(&s, 1).groups;

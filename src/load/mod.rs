@@ -17,7 +17,7 @@ pub mod utf16;
 pub mod wire;
 
 use crate::error::{Error, InputError, Position};
-use crate::model::Snapshot;
+use crate::model::{FlatSamples, Snapshot};
 use crate::text::io_message;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -84,9 +84,9 @@ pub fn timings() -> Timings {
 /// [`Fold::samples`] for each chunk and give back the snapshot without
 /// samples; the others keep them in the snapshot, and never call it.
 pub trait Fold: Send {
-    /// `snap` is complete but for its samples: `snap.samples` is the chunk
-    /// of samples `first..first + snap.samples.len()`.
-    fn samples(&mut self, snap: &Snapshot, first: usize);
+    /// `snap` is complete but for its samples (it has none); `chunk` holds
+    /// the samples `first..`, in order, in parts (one after the other).
+    fn samples(&mut self, snap: &Snapshot, first: usize, chunk: &[FlatSamples]);
     /// Forget what was folded: the load is done again whole (after an
     /// error, to report it as the whole decode does).
     fn discard(&mut self);

@@ -31,7 +31,7 @@ use super::{Fold, LoadOptions};
 use crate::error::{InputError, Position};
 use crate::model::normalize;
 use crate::model::Format;
-use crate::model::{FrameId, FrameTable, ProfileKind, Sample, Snapshot, ValueType};
+use crate::model::{FlatSamples, FrameId, FrameTable, ProfileKind, Sample, Snapshot, ValueType};
 use prost::Message;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -386,45 +386,70 @@ fn from_profile_at(
         table,
     );
     if let (Some(raw), Some(fold), true) = (raw, fold, kind.is_memory()) {
-        // Built a chunk at a time (the next while this one is folded).
-        let build_chunk = |k: usize| -> Option<Vec<(Sample, bool)>> {
+        // Built a chunk at a time, the next while this one is folded, into
+        // two sets of buffers that take turns (nothing is allocated per
+        // sample, nor per chunk once the buffers have grown).
+        let build_flat =
+            |i: usize, s: SampleFields, stack: &mut Vec<FrameId>, part: &mut FlatSamples| {
+                let deep = sample_stack(i, &s, n_types, &locations, opts, stack)?;
+                sample_labels(i, &s, &strings, |k, v| part.push_label(k, v))?;
+                part.push(stack, s.value);
+                Ok::<bool, InputError>(deep)
+            };
+        let build_chunk = |k: usize, parts: &mut Vec<FlatSamples>| -> Option<usize> {
             let chunk = raw.chunks(FOLD_CHUNK).nth(k)?;
-            // Collected in place (an indexed collect), then checked.
-            let built: Vec<Option<(Sample, bool)>> = chunk
-                .par_iter()
+            parts.resize_with(chunk.len().div_ceil(FOLD_PART), FlatSamples::default);
+            parts
+                .par_iter_mut()
+                .zip(chunk.par_chunks(FOLD_PART))
                 .enumerate()
-                .map_init(Scratch::default, |scratch, (i, b)| {
-                    build_raw(k * FOLD_CHUNK + i, b, scratch)
+                .map_init(Scratch::default, |scratch, (j, (part, bytes))| {
+                    part.clear();
+                    let mut cut = 0;
+                    for (i, b) in bytes.iter().enumerate() {
+                        let i = k * FOLD_CHUNK + j * FOLD_PART + i;
+                        let deep = if scratch.parse(b) {
+                            let s = SampleFields {
+                                location_id: &scratch.locations,
+                                value: &scratch.values,
+                                label: &scratch.labels,
+                            };
+                            build_flat(i, s, &mut scratch.stack, part).ok()?
+                        } else {
+                            let s = pb::Sample::decode(*b).ok()?;
+                            build_flat(i, SampleFields::of(&s), &mut scratch.stack, part).ok()?
+                        };
+                        cut += usize::from(deep);
+                    }
+                    Some(cut)
                 })
-                .collect();
-            built.into_iter().collect()
+                .try_reduce(|| 0, |a, b| Some(a + b))
         };
         let n_chunks = raw.len().div_ceil(FOLD_CHUNK);
+        let (mut built, mut building) = (Vec::new(), Vec::new());
         let mut cut = 0usize;
-        let mut next = (n_chunks > 0).then(|| build_chunk(0));
-        let mut k = 0;
-        while let Some(built) = next.take() {
-            let Some(built) = built else {
+        let mut ok = n_chunks == 0 || build_chunk(0, &mut built).map(|c| cut += c).is_some();
+        for k in 0..n_chunks {
+            if !ok {
                 fold.discard();
                 return Ok(None);
-            };
-            cut += built.iter().filter(|b| b.1).count();
-            let done =
-                std::mem::replace(&mut snap.samples, built.into_iter().map(|b| b.0).collect());
-            let snap_ref = &snap;
-            let fold_ref = &mut *fold;
-            // The previous chunk is freed beside the folding, not in turn.
-            let ((), n) = rayon::join(
-                || fold_ref.samples(snap_ref, k * FOLD_CHUNK),
-                || {
-                    drop(done);
-                    (k + 1 < n_chunks).then(|| build_chunk(k + 1))
-                },
+            }
+            let (snap_ref, fold_ref, built_ref) = (&snap, &mut *fold, &built);
+            let ((), next) = rayon::join(
+                || fold_ref.samples(snap_ref, k * FOLD_CHUNK, built_ref),
+                || (k + 1 < n_chunks).then(|| build_chunk(k + 1, &mut building)),
             );
-            next = n;
-            k += 1;
+            match next {
+                Some(Some(c)) => cut += c,
+                Some(None) => ok = false,
+                None => {}
+            }
+            std::mem::swap(&mut built, &mut building);
         }
-        snap.samples = Vec::new();
+        if !ok {
+            fold.discard();
+            return Ok(None);
+        }
         if cut > 0 {
             warnings.push(format!(
                 "{cut} sample(s) had stacks deeper than {} frames; cut (raise --max-frames)",
@@ -522,6 +547,9 @@ fn header(
 /// Samples handed to a [`Fold`] at a time.
 const FOLD_CHUNK: usize = 8192;
 
+/// Samples of a chunk built by one task, into one [`FlatSamples`].
+const FOLD_PART: usize = 1024;
+
 /// Samples from this many on are built on all cores.
 const PARALLEL_SAMPLES: usize = 4096;
 
@@ -536,6 +564,30 @@ fn build_sample(
     opts: &LoadOptions,
     stack: &mut Vec<FrameId>,
 ) -> Result<(Sample, bool), InputError> {
+    let deep = sample_stack(i, &s, n_types, locations, opts, stack)?;
+    let mut labels = Vec::with_capacity(s.label.len());
+    sample_labels(i, &s, strings, |k, v| labels.push((k, v)))?;
+    Ok((
+        Sample {
+            stack: stack.as_slice().into(),
+            values: s.value.to_vec(),
+            labels,
+            ..Sample::default()
+        },
+        deep,
+    ))
+}
+
+/// Checks that sample `i` has a value per sample type and expands its
+/// stack into `stack` (up to `max_frames`); whether it was cut.
+fn sample_stack(
+    i: usize,
+    s: &SampleFields,
+    n_types: usize,
+    locations: &FxHashMap<u64, Box<[FrameId]>>,
+    opts: &LoadOptions,
+    stack: &mut Vec<FrameId>,
+) -> Result<bool, InputError> {
     if s.value.len() != n_types {
         let n = n_types;
         return Err(InputError::new(format!(
@@ -560,7 +612,16 @@ fn build_sample(
         }
         stack.extend_from_slice(&frames[..frames.len().min(room)]);
     }
-    let mut labels = Vec::with_capacity(s.label.len());
+    Ok(deep)
+}
+
+/// Sample `i`'s labels (key, value), each reference checked, to `push`.
+fn sample_labels(
+    i: usize,
+    s: &SampleFields,
+    strings: &Strings,
+    mut push: impl FnMut(String, String),
+) -> Result<(), InputError> {
     for (j, l) in s.label.iter().enumerate() {
         let key = strings.get(l.key, || format!("sample {i} label {j} key"))?;
         let value = strings.get(l.str, || format!("sample {i} label {j} value"))?;
@@ -576,17 +637,9 @@ fn build_sample(
         } else {
             String::new()
         };
-        labels.push((key.to_string(), value));
+        push(key.to_string(), value);
     }
-    Ok((
-        Sample {
-            stack: stack.as_slice().into(),
-            values: s.value.to_vec(),
-            labels,
-            ..Sample::default()
-        },
-        deep,
-    ))
+    Ok(())
 }
 
 /// The fields of a sample, decoded as a message or by [`Scratch::parse`].
@@ -1526,10 +1579,14 @@ mod tests {
         // snapshot otherwise the same, without samples.
         struct Collect(Vec<String>, usize, usize);
         impl Fold for Collect {
-            fn samples(&mut self, snap: &Snapshot, first: usize) {
+            fn samples(&mut self, snap: &Snapshot, first: usize, chunk: &[FlatSamples]) {
                 assert_eq!(first, self.1);
-                self.0.extend(snap.samples.iter().map(|s| format!("{s:?}")));
-                self.1 += snap.samples.len();
+                assert!(snap.samples.is_empty());
+                for part in chunk {
+                    self.0
+                        .extend((0..part.len()).map(|i| format!("{:?}", part.to_sample(i))));
+                    self.1 += part.len();
+                }
             }
             fn discard(&mut self) {
                 self.0.clear();

@@ -642,6 +642,125 @@ pub struct Sample {
     pub hidden_nil_send: bool,
 }
 
+impl Sample {
+    /// The sample's fields, borrowed.
+    pub fn view(&self) -> SampleRef<'_> {
+        SampleRef {
+            stack: &self.stack,
+            shared_stack: Some(&self.stack),
+            values: &self.values,
+            labels: &self.labels,
+            op: self.op,
+            created_by: self.created_by,
+            goroutine: self.goroutine.as_deref(),
+            hidden_frames: self.hidden_frames,
+            plain_receive: self.plain_receive,
+            hidden_nil_send: self.hidden_nil_send,
+        }
+    }
+}
+
+/// A [`Sample`]'s fields, borrowed: from a sample, or from the buffers of
+/// [`FlatSamples`] (then the stack is not shared).
+#[derive(Debug, Clone, Copy)]
+pub struct SampleRef<'a> {
+    pub stack: &'a [FrameId],
+    /// The sample's own stack, when it has one to share.
+    pub shared_stack: Option<&'a std::sync::Arc<[FrameId]>>,
+    pub values: &'a [i64],
+    pub labels: &'a [(String, String)],
+    pub op: BlockingOp,
+    pub created_by: Option<FrameId>,
+    pub goroutine: Option<&'a GoroutineInfo>,
+    pub hidden_frames: u8,
+    pub plain_receive: bool,
+    pub hidden_nil_send: bool,
+}
+
+impl SampleRef<'_> {
+    /// The stack, shared when the sample has one, else copied.
+    pub fn stack_arc(&self) -> std::sync::Arc<[FrameId]> {
+        match self.shared_stack {
+            Some(s) => s.clone(),
+            None => self.stack.into(),
+        }
+    }
+}
+
+/// Samples of a protobuf profile (stacks, values and labels only) laid out
+/// in a few buffers that are reused from one batch to the next, rather
+/// than allocated per sample as [`Sample`]s are.
+#[derive(Debug, Default)]
+pub struct FlatSamples {
+    frames: Vec<FrameId>,
+    /// Per sample: where its frames, values and labels end.
+    ends: Vec<(usize, usize, usize)>,
+    values: Vec<i64>,
+    labels: Vec<(String, String)>,
+}
+
+impl FlatSamples {
+    pub fn clear(&mut self) {
+        self.frames.clear();
+        self.ends.clear();
+        self.values.clear();
+        self.labels.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Adds a sample; its labels are those pushed with
+    /// [`FlatSamples::push_label`] since the previous one.
+    pub fn push(&mut self, stack: &[FrameId], values: &[i64]) {
+        self.frames.extend_from_slice(stack);
+        self.values.extend_from_slice(values);
+        self.ends
+            .push((self.frames.len(), self.values.len(), self.labels.len()));
+    }
+
+    pub fn push_label(&mut self, key: String, value: String) {
+        self.labels.push((key, value));
+    }
+
+    /// Sample `i`.
+    pub fn get(&self, i: usize) -> SampleRef<'_> {
+        let (f0, v0, l0) = match i.checked_sub(1) {
+            Some(p) => self.ends[p],
+            None => (0, 0, 0),
+        };
+        let (f1, v1, l1) = self.ends[i];
+        SampleRef {
+            stack: &self.frames[f0..f1],
+            shared_stack: None,
+            values: &self.values[v0..v1],
+            labels: &self.labels[l0..l1],
+            op: BlockingOp::default(),
+            created_by: None,
+            goroutine: None,
+            hidden_frames: 0,
+            plain_receive: false,
+            hidden_nil_send: false,
+        }
+    }
+
+    /// Sample `i` as a [`Sample`] of its own.
+    pub fn to_sample(&self, i: usize) -> Sample {
+        let s = self.get(i);
+        Sample {
+            stack: s.stack.into(),
+            values: s.values.to_vec(),
+            labels: s.labels.to_vec(),
+            ..Sample::default()
+        }
+    }
+}
+
 /// A pprof value type such as `inuse_space`/`bytes`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ValueType {
