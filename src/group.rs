@@ -332,6 +332,9 @@ pub struct GroupAcc {
     profiler_frame: Vec<u8>,
     /// Per group: the stack of its representative sample.
     rep_stacks: Vec<std::sync::Arc<[FrameId]>>,
+    /// A sample's functions, built here before they are looked up in its
+    /// group's set (most are there already, or the set is full).
+    syms: Vec<Sym>,
 }
 
 /// Distinct (stack, creator, operation) triples seen, each with its group.
@@ -478,6 +481,7 @@ impl GroupAcc {
                 Vec::new()
             },
             rep_stacks: Vec::new(),
+            syms: Vec::new(),
         }
     }
 
@@ -533,7 +537,7 @@ impl GroupAcc {
         if let Some(gi) = self.memo.get(snap, memo_key, sample, op) {
             add_sample(&mut self.groups[gi], snap, sample);
             if self.memory {
-                if self.mem[gi].add(snap, sample, si, self.value_index) {
+                if self.mem[gi].add(snap, sample, si, self.value_index, &mut self.syms) {
                     self.rep_stacks[gi] = sample.stack_arc();
                 }
                 if let Some(r) = &self.raw_of {
@@ -634,7 +638,9 @@ impl GroupAcc {
     fn add_to(&mut self, gi: usize, snap: &Snapshot, si: usize, sample: &SampleRef) {
         add_sample(&mut self.groups[gi], snap, sample);
         if self.memory {
-            if self.mem[gi].add(snap, sample, si, self.value_index) && self.groups[gi].rep != si {
+            if self.mem[gi].add(snap, sample, si, self.value_index, &mut self.syms)
+                && self.groups[gi].rep != si
+            {
                 self.rep_stacks[gi] = sample.stack_arc();
             }
             if let Some(r) = &self.raw_of {
@@ -831,15 +837,21 @@ impl MemoryAcc {
     }
 
     /// Adds a sample; whether it became the representative.
-    fn add(&mut self, snap: &Snapshot, s: &SampleRef, index: usize, value_index: usize) -> bool {
+    fn add(
+        &mut self,
+        snap: &Snapshot,
+        s: &SampleRef,
+        index: usize,
+        value_index: usize,
+        syms: &mut Vec<Sym>,
+    ) -> bool {
         if let Some(stacks) = &mut self.stacks {
             if stacks.len() < MAX_STACKS_PER_SITE {
-                let syms: Arc<[Sym]> = s
-                    .stack
-                    .iter()
-                    .map(|&f| snap.table.frame(f).function)
-                    .collect();
-                stacks.insert(syms);
+                syms.clear();
+                syms.extend(s.stack.iter().map(|&f| snap.table.frame(f).function));
+                if !stacks.contains(syms.as_slice()) {
+                    stacks.insert(Arc::from(syms.as_slice()));
+                }
             }
         }
         let v = s.values.get(value_index).copied().unwrap_or(0);

@@ -299,7 +299,7 @@ fn from_profile_at(
     // Locations, each expanded to its frames (innermost inlined call first).
     let mut table = FrameTable::new();
     let mut start_lines: FxHashMap<FrameId, u32> = FxHashMap::default();
-    let mut locations: FxHashMap<u64, Box<[FrameId]>> = FxHashMap::default();
+    let mut locations = Locations::default();
     for (i, loc) in p.location.iter().enumerate() {
         at.set(At::Nth(At::LOCATION, i));
         if loc.id == 0 {
@@ -313,7 +313,7 @@ fn from_profile_at(
                 loc.id, loc.mapping_id
             )));
         }
-        let mut frames = Vec::with_capacity(loc.line.len().max(1));
+        let start = locations.frames.len();
         for (j, line) in loc.line.iter().enumerate() {
             let Some(f) = functions.get(&line.function_id) else {
                 return Err(InputError::new(format!(
@@ -339,19 +339,29 @@ fn from_profile_at(
                     start_lines.insert(id, start);
                 }
             }
-            frames.push(id);
+            locations.frames.push(id);
         }
         if loc.line.is_empty() {
             // Unsymbolized: the address is all there is.
-            frames.push(table.intern_frame(&address_name(loc.address), "", 0));
+            let id = table.intern_frame(&address_name(loc.address), "", 0);
+            locations.frames.push(id);
         }
-        if locations.insert(loc.id, frames.into()).is_some() {
+        if locations.frames.len() >= u32::MAX as usize {
+            return Err(InputError::new(format!(
+                "location {} brings the profile's frames past {}",
+                loc.id,
+                u32::MAX
+            )));
+        }
+        if !locations.insert(loc.id, start) {
             return Err(InputError::new(format!(
                 "location id {} appears twice",
                 loc.id
             )));
         }
     }
+
+    locations.index_densely();
 
     // Samples: built on all cores when there are many; after an error,
     // again in order, so that the first one is reported.
@@ -544,6 +554,58 @@ fn header(
     snap
 }
 
+/// Each location's frames (innermost inlined call first), all in one
+/// vector, found by location id: through a table indexed by id when the
+/// ids are dense, as the Go runtime writes them (1 to N), else a map.
+#[derive(Default)]
+struct Locations {
+    frames: Vec<FrameId>,
+    /// Location id to its frames' range in `frames`.
+    by_id: FxHashMap<u64, (u32, u32)>,
+    /// The same by index; `(u32::MAX, 0)` where no location has the id.
+    dense: Vec<(u32, u32)>,
+}
+
+impl Locations {
+    /// Records the frames pushed since `start` as location `id`'s; false
+    /// if the id was already taken.
+    fn insert(&mut self, id: u64, start: usize) -> bool {
+        let range = (start as u32, self.frames.len() as u32);
+        match self.by_id.entry(id) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(range);
+                true
+            }
+        }
+    }
+
+    /// Builds the table by id when the largest id is at most about twice
+    /// the number of locations.
+    fn index_densely(&mut self) {
+        let max = self.by_id.keys().copied().max().unwrap_or(0);
+        if max > 2 * self.by_id.len() as u64 + 1024 {
+            return;
+        }
+        self.dense = vec![(u32::MAX, 0); max as usize + 1];
+        for (&id, &range) in &self.by_id {
+            self.dense[id as usize] = range;
+        }
+    }
+
+    fn get(&self, id: u64) -> Option<&[FrameId]> {
+        let (start, end) = if self.dense.is_empty() {
+            *self.by_id.get(&id)?
+        } else {
+            *self.dense.get(usize::try_from(id).ok()?)?
+        };
+        if start == u32::MAX {
+            return None;
+        }
+        Some(&self.frames[start as usize..end as usize])
+    }
+}
+
 /// Samples handed to a [`Fold`] at a time.
 const FOLD_CHUNK: usize = 8192;
 
@@ -559,7 +621,7 @@ fn build_sample(
     i: usize,
     s: SampleFields,
     n_types: usize,
-    locations: &FxHashMap<u64, Box<[FrameId]>>,
+    locations: &Locations,
     strings: &Strings,
     opts: &LoadOptions,
     stack: &mut Vec<FrameId>,
@@ -584,7 +646,7 @@ fn sample_stack(
     i: usize,
     s: &SampleFields,
     n_types: usize,
-    locations: &FxHashMap<u64, Box<[FrameId]>>,
+    locations: &Locations,
     opts: &LoadOptions,
     stack: &mut Vec<FrameId>,
 ) -> Result<bool, InputError> {
@@ -599,7 +661,7 @@ fn sample_stack(
     stack.clear();
     let mut deep = false;
     for &lid in s.location_id {
-        let Some(frames) = locations.get(&lid) else {
+        let Some(frames) = locations.get(lid) else {
             return Err(InputError::new(format!(
                 "sample {i} references location {lid}, which does not exist"
             )));
@@ -607,10 +669,16 @@ fn sample_stack(
         // Only up to the bound: a sample listing a many-line location
         // many times would otherwise expand to millions of frames.
         let room = opts.max_frames - stack.len().min(opts.max_frames);
-        if frames.len() > room {
-            deep = true;
+        match frames {
+            // Most locations are one frame (no inlined calls).
+            [f] if room > 0 => stack.push(*f),
+            _ => {
+                if frames.len() > room {
+                    deep = true;
+                }
+                stack.extend_from_slice(&frames[..frames.len().min(room)]);
+            }
         }
-        stack.extend_from_slice(&frames[..frames.len().min(room)]);
     }
     Ok(deep)
 }
@@ -1264,6 +1332,29 @@ mod tests {
             s.warnings,
             ["2 sample(s) had stacks deeper than 2 frames; cut (raise --max-frames)"]
         );
+    }
+
+    #[test]
+    fn locations_are_found_by_id_whether_ids_are_dense_or_not() {
+        for ids in [vec![1u64, 2, 3, 4], vec![4, 2, 3, 1], vec![7, 1 << 40, 3, u64::MAX]] {
+            let mut locs = Locations::default();
+            for (k, &id) in ids.iter().enumerate() {
+                let start = locs.frames.len();
+                // Location k has k + 1 frames (an empty one is not built).
+                locs.frames.extend((0..=k as u32).map(|f| 10 * k as u32 + f));
+                assert!(locs.insert(id, start));
+            }
+            assert!(!locs.insert(ids[0], locs.frames.len()), "a repeated id");
+            locs.index_densely();
+            assert_eq!(locs.dense.is_empty(), ids.iter().any(|&id| id > 100));
+            for (k, &id) in ids.iter().enumerate() {
+                let want: Vec<u32> = (0..=k as u32).map(|f| 10 * k as u32 + f).collect();
+                assert_eq!(locs.get(id), Some(&want[..]), "location {id}");
+            }
+            for missing in [0, 5, 6, 1 << 39, u64::MAX - 1] {
+                assert_eq!(locs.get(missing), None, "location {missing}");
+            }
+        }
     }
 
     #[test]
