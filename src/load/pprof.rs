@@ -1336,12 +1336,17 @@ mod tests {
 
     #[test]
     fn locations_are_found_by_id_whether_ids_are_dense_or_not() {
-        for ids in [vec![1u64, 2, 3, 4], vec![4, 2, 3, 1], vec![7, 1 << 40, 3, u64::MAX]] {
+        for ids in [
+            vec![1u64, 2, 3, 4],
+            vec![4, 2, 3, 1],
+            vec![7, 1 << 40, 3, u64::MAX],
+        ] {
             let mut locs = Locations::default();
             for (k, &id) in ids.iter().enumerate() {
                 let start = locs.frames.len();
                 // Location k has k + 1 frames (an empty one is not built).
-                locs.frames.extend((0..=k as u32).map(|f| 10 * k as u32 + f));
+                locs.frames
+                    .extend((0..=k as u32).map(|f| 10 * k as u32 + f));
                 assert!(locs.insert(id, start));
             }
             assert!(!locs.insert(ids[0], locs.frames.len()), "a repeated id");
