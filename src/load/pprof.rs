@@ -372,17 +372,7 @@ fn from_profile_at(
     // A sample straight from its bytes (without allocating, when it is
     // in the usual shape; else decoded as a message).
     let build_raw = |i: usize, b: &[u8], scratch: &mut Scratch| {
-        if scratch.parse(b) {
-            let s = SampleFields {
-                location_id: &scratch.locations,
-                value: &scratch.values,
-                label: &scratch.labels,
-            };
-            build(i, s, &mut scratch.stack).ok()
-        } else {
-            let s = pb::Sample::decode(b).ok()?;
-            build(i, SampleFields::of(&s), &mut scratch.stack).ok()
-        }
+        scratch.with_sample(b, |s, stack| build(i, s, stack).ok())?
     };
     let default_ty = default_sample_type.map(|i| sample_types[i].ty.as_str());
     let kind = kind_from_types(&sample_types, period_type.as_ref(), default_ty);
@@ -418,17 +408,8 @@ fn from_profile_at(
                     let mut cut = 0;
                     for (i, b) in bytes.iter().enumerate() {
                         let i = k * FOLD_CHUNK + j * FOLD_PART + i;
-                        let deep = if scratch.parse(b) {
-                            let s = SampleFields {
-                                location_id: &scratch.locations,
-                                value: &scratch.values,
-                                label: &scratch.labels,
-                            };
-                            build_flat(i, s, &mut scratch.stack, part).ok()?
-                        } else {
-                            let s = pb::Sample::decode(*b).ok()?;
-                            build_flat(i, SampleFields::of(&s), &mut scratch.stack, part).ok()?
-                        };
+                        let deep = scratch
+                            .with_sample(b, |s, stack| build_flat(i, s, stack, part).ok())??;
                         cut += usize::from(deep);
                     }
                     Some(cut)
@@ -560,9 +541,11 @@ fn header(
 #[derive(Default)]
 struct Locations {
     frames: Vec<FrameId>,
-    /// Location id to its frames' range in `frames`.
+    /// Location id to its frames' range in `frames` (emptied when the
+    /// table by index takes over).
     by_id: FxHashMap<u64, (u32, u32)>,
-    /// The same by index; `(u32::MAX, 0)` where no location has the id.
+    /// The same by index, once built; `(u32::MAX, 0)` where no location
+    /// has the id.
     dense: Vec<(u32, u32)>,
 }
 
@@ -588,7 +571,7 @@ impl Locations {
             return;
         }
         self.dense = vec![(u32::MAX, 0); max as usize + 1];
-        for (&id, &range) in &self.by_id {
+        for (id, range) in std::mem::take(&mut self.by_id) {
             self.dense[id as usize] = range;
         }
     }
@@ -738,6 +721,27 @@ struct Scratch {
 }
 
 impl Scratch {
+    /// `f` of the fields of the sample in `b` (read in place by
+    /// [`Scratch::parse`] when it can, else decoded as a message) and of
+    /// the stack buffer; `None` if `b` is not a sample.
+    fn with_sample<R>(
+        &mut self,
+        b: &[u8],
+        f: impl FnOnce(SampleFields, &mut Vec<FrameId>) -> R,
+    ) -> Option<R> {
+        if self.parse(b) {
+            let s = SampleFields {
+                location_id: &self.locations,
+                value: &self.values,
+                label: &self.labels,
+            };
+            Some(f(s, &mut self.stack))
+        } else {
+            let s = pb::Sample::decode(b).ok()?;
+            Some(f(SampleFields::of(&s), &mut self.stack))
+        }
+    }
+
     /// Decodes a sample in the shape `runtime/pprof` writes (location ids
     /// and values packed or not, labels of the four integer fields, every
     /// varint shorter than 10 bytes) into the buffers; `false` for anything
@@ -1389,6 +1393,33 @@ mod tests {
         let s = load(&b.bytes(), "t", &opts).unwrap();
         assert_eq!(s.samples[0].stack.len(), 4);
         assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        // Locations of one frame each (no inlined calls), past the bound
+        // and at it.
+        let mut b = B::new(&[("goroutine", "count")]);
+        for f in 1..=3 {
+            b.func(f, &format!("main.f{f}"), "/src/main.go", 1);
+            b.loc(f, &[(f, 10)]);
+        }
+        b.sample(&[1, 2, 3], &[1]);
+        b.sample(&[3, 1], &[1]);
+        let opts = LoadOptions {
+            max_frames: 2,
+            ..Default::default()
+        };
+        let s = load(&b.bytes(), "t", &opts).unwrap();
+        let names = |k: usize| -> Vec<&str> {
+            s.samples[k]
+                .stack
+                .iter()
+                .map(|&f| s.table.function(f))
+                .collect()
+        };
+        assert_eq!(names(0), ["main.f1", "main.f2"]);
+        assert_eq!(names(1), ["main.f3", "main.f1"]);
+        assert_eq!(
+            s.warnings,
+            ["1 sample(s) had stacks deeper than 2 frames; cut (raise --max-frames)"]
+        );
     }
 
     #[test]
