@@ -1481,3 +1481,160 @@ fn a_handler_sleeping_in_each_new_request_is_no_survivor() {
         assert_eq!(f.leaked_at_least, Some(0), "{go}: {f:?}");
     }
 }
+
+/// Three dumps of per-key workers in `chan receive` growing 20 → 35 → 45,
+/// every id staying; at the last, `grown` of the 20 there from the first
+/// dump show a wait of a minute (the rest under one), so the group's
+/// longest wait grows 0 → 0 → 1.
+fn per_key_workers(grown: u64) -> Vec<String> {
+    [20u64, 35, 45]
+        .iter()
+        .enumerate()
+        .map(|(k, &count)| {
+            let mut s = String::from(
+                "goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n",
+            );
+            for i in 0..count {
+                let minutes = if k == 2 && i < grown { ", 1 minutes" } else { "" };
+                let _ = write!(
+                    s,
+                    "goroutine {} [chan receive{minutes}]:\nmain.tenantWorker()\n\t/src/app/main.go:20 +0x2b\ncreated by main.dispatch in goroutine 5\n\t/src/app/main.go:90 +0x4c\n\n",
+                    100 + i
+                );
+            }
+            s
+        })
+        .collect()
+}
+
+#[test]
+fn a_longest_wait_that_grows_is_no_evidence_where_most_of_the_oldest_were_woken() {
+    // Every one of the 20 there all along waited a minute longer at the
+    // last dump: they stayed blocked as time passed. Stuck: high or more.
+    let f = find(&analyze(&per_key_workers(20)), "tenantWorker")
+        .expect("a finding")
+        .clone();
+    assert!(f.severity >= Severity::High, "{f:?}");
+    assert!(f.confidence >= 0.9, "{f:?}");
+    // Only 4 of them did: the others were woken in between and came back
+    // (per-key workers woken by their work, whose idle ones wait long).
+    // Survival alone, and the evidence says why the wait is none.
+    for grown in [1, 4, 10] {
+        let f = find(&analyze(&per_key_workers(grown)), "tenantWorker")
+            .expect("a finding")
+            .clone();
+        assert_eq!(f.severity, Severity::Medium, "{grown}: {f:?}");
+        assert!((f.confidence - 0.65).abs() < 1e-9, "{grown}: {f:?}");
+        assert!(
+            f.evidence.iter().any(|e| e.contains(&format!(
+                "only {grown} of the 20 goroutines present since snapshot 1 had waited longer"
+            ))),
+            "{grown}: {:?}",
+            f.evidence
+        );
+    }
+    // A majority is enough: 11 of 20.
+    let f = find(&analyze(&per_key_workers(11)), "tenantWorker")
+        .expect("a finding")
+        .clone();
+    assert!(f.severity >= Severity::High, "{f:?}");
+}
+
+/// Three dumps of `workers` goroutines of `function` in `chan receive`
+/// (ids from 100) beside `main` blocked in `select {}` for 0, 1 and 2
+/// minutes (more than a minute passes between the first and the last);
+/// `minutes(k, i)` is the wait of worker `i` at dump `k` (0-based).
+fn with_clock(workers: &[u64], function: &str, minutes: impl Fn(usize, u64) -> u64) -> Vec<String> {
+    workers
+        .iter()
+        .enumerate()
+        .map(|(k, &count)| {
+            let main = match k {
+                0 => String::new(),
+                _ => format!(", {k} minutes"),
+            };
+            let mut s = format!(
+                "goroutine 1 [select (no cases){main}]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n"
+            );
+            for i in 0..count {
+                let w = match minutes(k, i) {
+                    0 => String::new(),
+                    m => format!(", {m} minutes"),
+                };
+                let _ = write!(
+                    s,
+                    "goroutine {} [chan receive{w}]:\nmain.{function}()\n\t/src/app/main.go:20 +0x2b\ncreated by main.dispatch in goroutine 5\n\t/src/app/main.go:90 +0x4c\n\n",
+                    100 + i
+                );
+            }
+            s
+        })
+        .collect()
+}
+
+#[test]
+fn waits_that_stay_short_while_minutes_pass_were_woken() {
+    // More than a minute passed (main waited two minutes more), yet none of
+    // the 20 workers there all along waited longer: woken by their work
+    // and back. Low.
+    let d = with_clock(&[20, 35, 45], "keyWorker", |_, _| 0);
+    let f = find(&analyze(&d), "keyWorker").expect("a finding").clone();
+    assert_eq!(f.severity, Severity::Low, "{f:?}");
+    assert!(
+        f.decided_by
+            .contains("20 of the 20 goroutines present since snapshot 1 had waited no longer"),
+        "{}",
+        f.decided_by
+    );
+    // The same where they did wait longer (stuck since before the first
+    // dump): the waits grow, a leak.
+    let d = with_clock(&[20, 35, 45], "keyWorker", |k, i| {
+        if i < 20 {
+            k as u64 + 1
+        } else {
+            0
+        }
+    });
+    let f = find(&analyze(&d), "keyWorker").expect("a finding").clone();
+    assert!(f.severity >= Severity::High, "{f:?}");
+    // Without the clock (main's wait unknown), nothing says minutes
+    // passed: survival alone, medium.
+    let d: Vec<String> = with_clock(&[20, 35, 45], "keyWorker", |_, _| 0)
+        .into_iter()
+        .map(|t| {
+            t.replace("select (no cases), 1 minutes", "select (no cases)")
+                .replace("select (no cases), 2 minutes", "select (no cases)")
+        })
+        .collect();
+    let f = find(&analyze(&d), "keyWorker").expect("a finding").clone();
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+}
+
+#[test]
+fn a_longest_wait_that_grows_is_no_evidence_where_goroutines_that_stayed_exit() {
+    // Timers due in minutes: 20 → 35 → 45 in `chan receive`, the waits of
+    // all that stay growing 0 → 0 → 1; but 5 of those there at the first
+    // two dumps are gone at the last (their timers fired). A stuck
+    // goroutine never exits: no leak by the waits.
+    let d: Vec<String> = [(0u64, 20u64), (0, 35), (5, 50)]
+        .iter()
+        .enumerate()
+        .map(|(k, &(gone, until))| {
+            let mut s = String::from(
+                "goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n",
+            );
+            for i in gone..until {
+                let w = if k == 2 && i < 35 { ", 1 minutes" } else { "" };
+                let _ = write!(
+                    s,
+                    "goroutine {} [chan receive{w}]:\nmain.reminder()\n\t/src/app/main.go:20 +0x2b\ncreated by main.dispatch in goroutine 5\n\t/src/app/main.go:90 +0x4c\n\n",
+                    100 + i
+                );
+            }
+            s
+        })
+        .collect();
+    let f = find(&analyze(&d), "reminder").expect("a finding").clone();
+    assert_eq!(f.severity, Severity::Low, "{f:?}");
+    assert!(f.decided_by.contains("were gone"), "{}", f.decided_by);
+}

@@ -1622,6 +1622,16 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// The longest wait per snapshot in minutes, as `0 → 0 → 1 min` (`?` where
+/// unknown).
+fn waits_text(waits: &[Option<u32>]) -> String {
+    let parts: Vec<String> = waits
+        .iter()
+        .map(|w| w.map_or_else(|| "?".to_string(), |w| w.to_string()))
+        .collect();
+    format!("{} min", parts.join(" → "))
+}
+
 /// Severity and confidence follow the strongest evidence present (see the
 /// README, "Severity and confidence"): the runtime's `(leaked)` mark;
 /// survivors (goroutine ids that outlive snapshots; growth without any is
@@ -1948,6 +1958,17 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                     "A later snapshot would show whether the group levels off (a pool, bounded by the peak load) or keeps growing (a leak); snapshots minutes apart would show whether the waits of these goroutines grow with the time between them (stuck) or are cut short (woken by work)."
                         .into(),
                 );
+                if let Some(o) = s.woken_oldest() {
+                    // The longest wait grew with the clock, but not the
+                    // waits of most of those that were there all along.
+                    j.notes.push(format!(
+                        "the longest wait grew ({}), but only {} of the {} goroutines present since snapshot {} had waited longer at snapshot {n} than then: the others were woken in between and came back (the members of a set woken by work, such as per-key workers, whose idle ones wait long); a stuck goroutine's wait grows with the clock",
+                        waits_text(&s.waits),
+                        o.grew,
+                        o.present,
+                        o.since + 1
+                    ));
+                }
             }
             if n >= 3 && second {
                 j.severity = j.severity.up();
@@ -1990,6 +2011,20 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                         s.op
                     ),
                     "Later snapshots would show whether the group levels off (a pool bounded by the load) or keeps growing; snapshots minutes apart would show whether the goroutines that stay have waits that grow with the time between them."
+                        .to_string(),
+                ))
+            } else if let Some((o, clock)) = s.woken_while_minutes_passed() {
+                // A stuck goroutine's wait grows with the clock: those
+                // whose waits did not were woken in between.
+                Some((
+                    format!(
+                        "{} of the {} goroutines present since snapshot {} had waited no longer at snapshot {n} than then, though more than {} passed between them (a goroutine of the process waited {clock} minutes longer): they were woken in between and came back, as the members of a pool or of a set of per-key workers are; a stuck goroutine's wait grows with the clock",
+                        o.present - o.grew,
+                        o.present,
+                        o.since + 1,
+                        plural(clock as usize - 1, "minute", "minutes")
+                    ),
+                    "Later snapshots would show whether the group levels off (a set of long-lived goroutines woken by their work) or keeps growing."
                         .to_string(),
                 ))
             } else if let Some(gone) = s.exits_after_staying() {

@@ -372,6 +372,17 @@ pub struct IdFacts {
     pub ends_process: Option<String>,
 }
 
+/// See [`Series::oldest_waits`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OldestWaits {
+    /// The snapshot (0-based) they are present since.
+    pub since: usize,
+    /// How many goroutines are present since then.
+    pub present: usize,
+    /// How many of them had waited longer at the last snapshot.
+    pub grew: usize,
+}
+
 /// One group followed across the snapshots of one kind.
 #[derive(Debug, Clone)]
 pub struct Series {
@@ -467,6 +478,16 @@ pub struct Series {
     /// from k to the last (the last entry is the last snapshot's count);
     /// `None` where ids are not known from k on.
     pub present_since: Vec<Option<usize>>,
+    /// The goroutines present since the earliest snapshot some of them are
+    /// there from to the last, in the same call (see
+    /// [`Series::oldest_survivors`]), and how many of them had waited
+    /// longer at the last snapshot than at that one (debug=2 wait minutes):
+    /// `None` without ids, survivors, or waits followed per goroutine
+    /// ([`BlockingOp::calls_followed`]).
+    pub oldest_waits: Option<OldestWaits>,
+    /// The wait clock from the snapshot of [`Series::oldest_waits`] to the
+    /// last (see [`span_clocks`]).
+    pub oldest_clock: Option<u32>,
     /// Parents in the last snapshot (Go 1.21+ `in goroutine N`, ids known):
     /// goroutines of the group whose parent is gone from the snapshot, whose
     /// parent is alive and waiting (WaitGroup, receive, select, cond), and
@@ -760,19 +781,59 @@ impl Series {
 
     /// The longest debug=2 wait grew across the snapshots (known in at least
     /// two, non-decreasing, and at least a minute more at the end): the
-    /// oldest goroutines of the group stay blocked as time passes; and no
+    /// oldest goroutines of the group stay blocked as time passes; no
     /// goroutine of the group that had waited a minute or more left it
-    /// ([`Series::long_ended`]).
+    /// ([`Series::long_ended`]), nor did two that had stayed over an
+    /// interval exit ([`Series::exits_after_staying`]); and most of the
+    /// goroutines there since the earliest snapshot waited longer at the
+    /// last ([`Series::woken_oldest`]).
     pub fn waits_grow(&self) -> bool {
+        self.longest_wait_grows() && self.woken_oldest().is_none()
+    }
+
+    /// The longest debug=2 wait grew across the snapshots, as in
+    /// [`Series::waits_grow`], whatever the waits of the others.
+    fn longest_wait_grows(&self) -> bool {
         let known: Vec<u32> = self.waits.iter().flatten().copied().collect();
-        // Where waits of a minute or more ended, the longest wait grows
-        // with the clock as much for timers and long polls as for stuck
-        // goroutines.
+        // Where waits of a minute or more ended, or goroutines that had
+        // waited a whole interval exited, the longest wait grows with the
+        // clock as much for timers and long polls as for stuck goroutines:
+        // a stuck goroutine never leaves its wait.
         self.long_ended_total() == 0
+            && self.exits_after_staying().is_none()
             && known.len() >= 2
             && known.windows(2).all(|w| w[1] >= w[0])
             && known[known.len() - 1] > known[0]
             && self.waits.last().copied().flatten().is_some()
+    }
+
+    /// Most of the goroutines present in the group since the earliest
+    /// snapshot (in the same call) had waited no longer at the last
+    /// snapshot than at that one, though more than a minute passed between
+    /// them (the process's wait clock over that span is two or more): a
+    /// stuck goroutine's wait grows with the clock, so they were woken in
+    /// between and came back. `None` otherwise.
+    pub fn woken_while_minutes_passed(&self) -> Option<(OldestWaits, u32)> {
+        let o = self.oldest_waits?;
+        let clock = self.oldest_clock?;
+        (o.present >= 2 && 2 * o.grew <= o.present && clock >= 2).then_some((o, clock))
+    }
+
+    /// The longest wait grew, but most of the goroutines present in the
+    /// group in every snapshot (in the same call) had waited no longer at
+    /// the last snapshot than at the first: a stuck goroutine's wait grows
+    /// with the clock, so those were woken in between and came back (the
+    /// members of a set woken by work, such as per-key workers; only its
+    /// idle ones wait long). Only for those there all along, whose waits
+    /// span the whole series as the longest wait's growth does (goroutines
+    /// stuck over the last interval only show a minute more only if they
+    /// were stuck long enough before it). `None` where the longest wait
+    /// did not grow, or where most of them waited longer (or their waits
+    /// are not known).
+    pub fn woken_oldest(&self) -> Option<OldestWaits> {
+        self.oldest_waits
+            .filter(|o| o.since == 0 && o.present > 0 && 2 * o.grew <= o.present)
+            .filter(|_| self.longest_wait_grows())
     }
 
     pub fn last(&self) -> i64 {
@@ -986,6 +1047,7 @@ pub fn diff_groups(
         ended: mut ended_of,
         gone: mut gone_of,
     } = between_snapshots(&per, &slot_of, ids_known);
+    let span_clocks = span_clocks(&per, ids_known);
     let mut slots: Vec<Vec<Option<&Group>>> = vec![vec![None; n]; n_slots];
     for (si, (groups, of)) in per.iter().zip(&slot_of).enumerate() {
         for (g, &i) in groups.iter().zip(of) {
@@ -1116,6 +1178,7 @@ pub fn diff_groups(
             })
             .unzip();
         let mut present_since: Vec<Option<usize>> = vec![None; n];
+        let mut oldest_waits = None;
         if let Some(Some(last)) = id_sets.last() {
             // The ids of the last snapshot that were there, in the same
             // call, in every snapshot from k on.
@@ -1126,6 +1189,16 @@ pub fn diff_groups(
                     (Some(ids), Some(next)) => {
                         common.retain(|id| next.get(id).is_some_and(|c| stayed(k, ids, id, c)));
                         present_since[k] = Some(common.len());
+                        if judge_moves && !common.is_empty() {
+                            // Each one's wait where the waits are followed
+                            // (the words of the calls are recorded).
+                            let grew = common.iter().filter(|id| last[*id].1 > ids[*id].1).count();
+                            oldest_waits = Some(OldestWaits {
+                                since: k,
+                                present: common.len(),
+                                grew,
+                            });
+                        }
                     }
                     _ => break,
                 }
@@ -1252,6 +1325,8 @@ pub fn diff_groups(
             survivors_waiting,
             moved,
             present_since,
+            oldest_waits,
+            oldest_clock: oldest_waits.and_then(|o| span_clocks[o.since]),
             parent_state,
             waiting_creator,
             labels,
@@ -2235,6 +2310,49 @@ fn between_snapshots(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bo
         ended,
         gone,
     }
+}
+
+/// Per snapshot k, the wait clock from it to the last: the most the
+/// debug=2 wait minutes of one goroutine of the process grew from snapshot
+/// k to the last (`None` unless ids are known in every snapshot from k on).
+/// A wait shows whole minutes, so a clock of `c` says that more than
+/// `c − 1` minutes passed (two or more: more than a minute), whether that
+/// goroutine waited all along (its wait grew by the time that passed) or
+/// was woken and waited again (then its last wait alone is shorter than
+/// the time that passed). The runtime stamps a wait late, never early.
+fn span_clocks(per: &[Vec<Group>], ids_known: &[bool]) -> Vec<Option<u32>> {
+    let n = per.len();
+    let mut out = vec![None; n];
+    if n < 2 || !ids_known[n - 1] {
+        return out;
+    }
+    // Each goroutine's wait where the group records them one by one (the
+    // waits followed by their calls), or the wait of a group of one (such
+    // as `main` in `select {}`, a daemon).
+    let waits = |groups: &[Group]| -> FxHashMap<u64, u32> {
+        let mut m = FxHashMap::default();
+        for g in groups {
+            if !g.calls.is_empty() {
+                m.extend(called(g).map(|(id, c)| (id, c.1)));
+            } else if let ([id], Some(w)) = (&g.ids[..], g.wait_max) {
+                m.insert(*id, w);
+            }
+        }
+        m
+    };
+    let last = waits(&per[n - 1]);
+    for k in (0..n - 1).rev() {
+        if !ids_known[k] {
+            break;
+        }
+        let clock = waits(&per[k])
+            .into_iter()
+            .filter_map(|(id, w)| last.get(&id).map(|&l| l.saturating_sub(w)))
+            .max()
+            .unwrap_or(0);
+        out[k] = Some(clock);
+    }
+    out
 }
 
 /// What [`between_snapshots`] found.
