@@ -191,8 +191,29 @@ mod imp {
         }
     }
 
-    /// Installs the handler once; false if it could not be.
+    /// Whether some mapping in use was read beyond the end of its file.
+    fn any_faulted() -> bool {
+        (0..SLOTS).any(|slot| {
+            START[slot].load(Ordering::Acquire) != 0 && FAULTED[slot].load(Ordering::Acquire)
+        })
+    }
+
+    /// Installs the handler once; false if it could not be. Also a panic
+    /// hook that stays silent while some mapping in use has faulted: bytes
+    /// that turn to zeros between two reads of them can make a parser
+    /// panic, and the load that catches it reports the truncation in one
+    /// line instead (see `load::load_path`); any other panic is printed by
+    /// the hook that was there before.
     fn install() -> bool {
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if !any_faulted() {
+                    previous(info);
+                }
+            }));
+        });
         PAGE.get_or_init(page_size);
         PREVIOUS
             .get_or_init(|| {

@@ -153,7 +153,15 @@ pub fn load_path_folded<'a>(
     let f = File::open(p).map_err(|e| Error::input(path, io_message(&e)))?;
     if meta.len() >= mapped::MIN_MAPPED && mapped::enabled() && !must_decode(&f) {
         if let Some(m) = mapped::Mapped::new(&f, meta.len()) {
-            let result = load_slice_folded(path, m.bytes(), opts, fold);
+            // A parse reads the mapped bytes as they are at that moment: a
+            // file truncated under it reads as zeros from the fault on
+            // (see `mapped`), so a byte checked once may read otherwise the
+            // next time, which the parsers do not expect of their input
+            // (a debug build stopped on an overflow there). Whatever it did
+            // then, the truncation is what to report.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                load_slice_folded(path, m.bytes(), opts, fold)
+            }));
             // A file truncated while it was read: a fault beyond its end
             // (see `mapped`), or a size now smaller than what was mapped.
             let now = f.metadata().map(|m| m.len()).unwrap_or(0);
@@ -166,7 +174,7 @@ pub fn load_path_folded<'a>(
                     ),
                 ));
             }
-            return result;
+            return result.unwrap_or_else(|payload| std::panic::resume_unwind(payload));
         }
     }
     load_reader_folded(path, wrap(f), opts, fold)

@@ -1573,6 +1573,51 @@ mod tests {
         if memmem::find(data, PANIC_LINE).is_some() {
             panic!("a parse that panicked");
         }
+        if memmem::find(data, TRUNCATE_LINE).is_some() {
+            // The input's file is cut to nothing under the parse, which
+            // then reads its bytes again (zeros now: the SIGBUS guard maps
+            // them) and, standing for a parser that trips over bytes that
+            // changed between two reads, panics.
+            if let Some(truncate) = TRUNCATE.lock().unwrap().as_ref() {
+                truncate();
+            }
+            // SAFETY: `data` is a block of the live mapping; reading past
+            // the file's end is what the guard turns into zeros.
+            let again = unsafe { std::ptr::read_volatile(data.as_ptr()) };
+            panic!("a parse that read {again} where it had read a digit");
+        }
+    }
+
+    /// A line that makes a parse worker truncate the input's file (by
+    /// [`TRUNCATE`]), read its block again and panic.
+    const TRUNCATE_LINE: &[u8] = b"leakdiff-test: truncate, then panic";
+
+    static TRUNCATE: std::sync::Mutex<Option<Box<dyn Fn() + Send>>> = std::sync::Mutex::new(None);
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_parse_that_panics_on_a_file_truncated_under_it_reports_the_truncation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cut.txt");
+        let mut data = dump(40_000, 0);
+        data.extend_from_slice(TRUNCATE_LINE);
+        data.extend_from_slice(b"\n");
+        assert!(data.len() as u64 >= crate::load::mapped::MIN_MAPPED);
+        std::fs::write(&path, &data).unwrap();
+        let cut = path.clone();
+        *TRUNCATE.lock().unwrap() = Some(Box::new(move || {
+            let f = std::fs::OpenOptions::new().write(true).open(&cut).unwrap();
+            f.set_len(0).unwrap();
+        }));
+        let err = crate::load::load_path(path.to_str().unwrap(), &LoadOptions::default())
+            .expect_err("the file was truncated");
+        *TRUNCATE.lock().unwrap() = None;
+        let msg = err.to_string();
+        assert!(msg.contains("cut.txt"), "{msg}");
+        assert!(
+            msg.contains("file was truncated while it was read"),
+            "{msg}"
+        );
     }
 
     /// A dump of `n` goroutines with the panicking line after goroutine `at`.
