@@ -8,9 +8,12 @@
 //! mapping it maps a page of zeros over the faulting page
 //! (`MAP_FIXED | MAP_ANONYMOUS`), marks the mapping as truncated and
 //! returns, so the read is retried and sees zeros; the parse goes on
-//! harmlessly (NUL bytes are data like any other) and the load then fails
-//! with a clear error. A fault anywhere else is handed to the handler that
-//! was there before (the standard library's, or the default action).
+//! (NUL bytes are data like any other) and the load then fails with a
+//! clear error. A byte read twice may read otherwise the second time, which
+//! can make a parser panic: the load catches that panic and reports the
+//! truncation, and a panic hook stays silent while a mapping in use has
+//! faulted. A fault anywhere else is handed to the handler that was there
+//! before (the standard library's, or the default action).
 //!
 //! The handler only reads atomics and calls `mmap`, a plain system call on
 //! Linux. A file that shrinks without a fault (within its last page) is
