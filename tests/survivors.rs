@@ -495,6 +495,104 @@ fn idle_keep_alive_connections_are_not_open_bodies() {
     );
 }
 
+/// `n` goroutines of the program's callers, ids from `first`, each waiting
+/// on a round trip over one of the client's connections.
+fn round_trips(first: u64, n: u64) -> String {
+    let mut s = String::new();
+    for id in first..first + n {
+        let _ = write!(
+            s,
+            "goroutine {id} [select]:\nnet/http.(*persistConn).roundTrip(0xc0, 0xc0)\n\tnet/http/transport.go:2759 +0x9b5\nnet/http.(*Transport).roundTrip(0xc0, 0xc0)\n\tnet/http/transport.go:696 +0x9a5\nnet/http.(*Client).Do(0xc0, 0xc0)\n\tnet/http/client.go:590 +0x1b\nmain.(*Caller).run(0xc0)\n\t/src/app/caller.go:74 +0x1c5\ncreated by main.main in goroutine 1\n\t/src/app/main.go:40 +0x7d\n\n"
+        );
+    }
+    s
+}
+
+#[test]
+fn client_connections_that_follow_the_requests_in_flight_are_in_use() {
+    // A client whose callers ramp up 8 → 12 → 16: a Transport keeps a
+    // connection per request in flight and two idle, 10 → 14 → 18, every
+    // one surviving. The connections are in use: low, in every format
+    // (counts show the same). The callers' own group is judged apart.
+    let dumps = |conns: [u64; 3], callers: [u64; 3]| -> Vec<String> {
+        conns
+            .iter()
+            .zip(callers)
+            .map(|(&n, c)| http_dump(0..n, "IO wait") + &round_trips(5000, c))
+            .collect()
+    };
+    let read_loop = |found: &[Finding]| -> Finding {
+        found
+            .iter()
+            .find(|f| f.frames.iter().any(|fr| fr.function.ends_with("readLoop")))
+            .cloned()
+            .expect("readLoop group")
+    };
+    let d = dumps([10, 14, 18], [8, 12, 16]);
+    let r = read_loop(&analyze(&d));
+    assert_eq!(r.severity, Severity::Low, "{r:?}");
+    assert!(r.confidence <= 0.3, "{}", r.confidence);
+    assert!(
+        r.decided_by
+            .contains("the client connections follow the requests in flight: 10 → 14 → 18 connections, 8 → 12 → 16 goroutines waiting"),
+        "{}",
+        r.decided_by
+    );
+    // Idle connections that stay within the first snapshot's number (or
+    // two) are the pool's: 10 → 14 → 18 with 6 → 12 → 16 in flight.
+    let r = read_loop(&analyze(&dumps([10, 14, 18], [6, 12, 16])));
+    assert_eq!(r.severity, Severity::Low, "{r:?}");
+    // Connections that grow without the requests (a Transport made per
+    // request and never closed leaves its idle connections): the idle
+    // ones grow, 2 → 6 → 10. Still a finding.
+    let r = read_loop(&analyze(&dumps([10, 14, 18], [8, 8, 8])));
+    assert!(r.severity >= Severity::Medium, "{r:?}");
+    assert!(
+        !r.decided_by.contains("follow the requests"),
+        "{}",
+        r.decided_by
+    );
+    // No caller in any snapshot: nothing to follow.
+    let r = read_loop(&analyze(&dumps([10, 14, 18], [0, 0, 0])));
+    assert!(r.severity >= Severity::Medium, "{r:?}");
+
+    // Response bodies left open: their readLoops wait in select, beside 5
+    // busy connections whose callers wait on them. All the connections
+    // count (13 → 17 → 21 for 5 requests): the open bodies stay a finding.
+    let open: Vec<String> = [8u64, 12, 16]
+        .iter()
+        .map(|&n| {
+            let busy = http_dump(100..105, "IO wait");
+            let busy = busy.split_once("\n\n").map_or("", |(_, rest)| rest);
+            http_dump(0..n, "select") + busy + &round_trips(5000, 5)
+        })
+        .collect();
+    let f = analyze(&open)
+        .into_iter()
+        .find(|f| f.pattern == "http-body-not-closed")
+        .expect("http-body-not-closed");
+    assert!(f.severity >= Severity::Medium, "{f:?}");
+
+    // The same client in counts only (debug=1): low likewise.
+    let texts: Vec<String> = [(10u64, 8u64), (14, 12), (18, 16)]
+        .iter()
+        .map(|&(conns, callers)| {
+            format!(
+                "goroutine profile: total {}\n{conns} @ 0x1 0x2 0x3\n#\t0x1\tinternal/poll.runtime_pollWait+0x84\truntime/netpoll.go:351\n#\t0x2\tnet/http.(*persistConn).Read+0x49\tnet/http/transport.go:2300\n#\t0x3\tnet/http.(*persistConn).readLoop+0x17d\tnet/http/transport.go:2493\n\n{callers} @ 0x4 0x5 0x6\n#\t0x4\tnet/http.(*persistConn).roundTrip+0x9b4\tnet/http/transport.go:2759\n#\t0x5\tnet/http.(*Transport).roundTrip+0x9a4\tnet/http/transport.go:696\n#\t0x6\tmain.(*Caller).run+0x1c4\t/src/app/caller.go:74\n\n1 @ 0x7\n#\t0x7\tmain.main+0x1d\t/src/app/main.go:10\n",
+                conns + callers + 1
+            )
+        })
+        .collect();
+    let found = written::analyze_written(&texts, "debug1.txt");
+    let r = read_loop(&found);
+    assert_eq!(r.severity, Severity::Low, "{r:?}");
+    assert!(
+        r.decided_by.contains("follow the requests in flight"),
+        "{}",
+        r.decided_by
+    );
+}
+
 /// Goroutines `ids` blocked in `state` in `main.(*API).handle`, called by
 /// a connection's serve loop, with `args` as its argument list.
 fn serving_dump(ids: std::ops::Range<u64>, state: &str, args: impl Fn(u64) -> String) -> String {

@@ -2040,6 +2040,15 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                     "Later snapshots would show whether the group levels off (goroutines that live long and end) or keeps growing; snapshots minutes apart would show whether the goroutines that stay have waits that grow with the time between them."
                         .to_string(),
                 ))
+            } else if let Some((conns, requests)) = s.connections_follow_requests() {
+                // A Transport holds a connection per request in flight and
+                // a bounded number idle: connections that grow with the
+                // requests are in use, not leaked.
+                Some((
+                    connections_follow_text(conns, requests),
+                    "Later snapshots would show whether the connections level off with the load; the callers' own group, waiting in the round trip, is judged on its own (requests that never get an answer hold their connections)."
+                        .to_string(),
+                ))
             } else if let Some(sib) = &s.waits_for {
                 // A closer or supervisor (`go func() { wg.Wait(); close(out)
                 // }()`) waits for workers that are alive and stay: it ends
@@ -2351,9 +2360,22 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
     let shift = (!never && !s.waits_grow() && j.severity > Severity::Low)
         .then(|| fixed_set(s, &counts, false))
         .flatten();
+    let in_use = (shift.is_none() && !never && j.severity > Severity::Low)
+        .then(|| s.connections_follow_requests())
+        .flatten();
     if let Some((why, decide)) = shift {
         j = Judgement::new(Severity::Low, j.confidence.min(0.3), why);
         j.would_decide = Some(decide);
+    } else if let Some((conns, requests)) = in_use {
+        j = Judgement::new(
+            Severity::Low,
+            j.confidence.min(0.3),
+            connections_follow_text(conns, requests),
+        );
+        j.would_decide = Some(
+            "Later snapshots would show whether the connections level off with the load; the callers' own group, waiting in the round trip, is judged on its own (requests that never get an answer hold their connections)."
+                .into(),
+        );
     } else if !never {
         j.would_decide = Some(ambiguous);
     }
@@ -2541,9 +2563,18 @@ fn slowing(values: &[i64]) -> Option<(i64, i64)> {
     (before >= 3 && after >= 0 && after * 2 <= before).then_some((before, after))
 }
 
-/// The two goroutines of an HTTP/1 client connection.
-pub(crate) const HTTP_READ_LOOP: &str = "net/http.(*persistConn).readLoop";
-const HTTP_WRITE_LOOP: &str = "net/http.(*persistConn).writeLoop";
+// The two goroutines of an HTTP/1 client connection.
+pub(crate) use crate::diff::{HTTP_READ_LOOP, HTTP_WRITE_LOOP};
+
+/// What [`Series::connections_follow_requests`] found, in words.
+fn connections_follow_text(conns: &[i64], requests: &[i64]) -> String {
+    let arrow = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(" → ");
+    format!(
+        "the client connections follow the requests in flight: {} connections, {} goroutines waiting on a round trip over one (net/http.(*persistConn).roundTrip); a Transport keeps a connection per request in flight and a bounded number idle, and the idle ones did not grow, so the growth is connections in use; a leak of connections (a Transport per request, a response body left open) grows them without the requests",
+        arrow(conns),
+        arrow(requests)
+    )
+}
 
 /// Goroutines whose ids outlive snapshots by design, so that survival is
 /// no proof of a leak: a connection's goroutines (net/http's persistConn

@@ -417,6 +417,13 @@ pub struct Series {
     /// Goroutine profiles: every goroutine that runs the same function as
     /// the group (its stack's bottom frame), in any state ([`Family`]).
     pub family: Option<Family>,
+    /// A client connection's goroutines (net/http's `persistConn`
+    /// `readLoop` or `writeLoop` at the bottom of the stack): per snapshot,
+    /// the goroutines waiting on a round trip over such a connection
+    /// (`net/http.(*persistConn).roundTrip` on their stack), the requests
+    /// in flight that hold connections ([`Series::connections_follow_requests`]).
+    /// `None` for other groups, and for heap profiles.
+    pub requests_in_flight: Option<Vec<i64>>,
     /// Goroutines that come in sets: another group started in the same
     /// function numbers this one's sets in every snapshot ([`SiblingSet`]);
     /// `None` otherwise.
@@ -658,6 +665,34 @@ impl Series {
     /// timers). `None` otherwise or without ids.
     pub fn exits_after_staying(&self) -> Option<usize> {
         Some(self.survivors_gone_total()).filter(|&gone| gone >= 2)
+    }
+
+    /// A client connection's goroutines whose count follows the requests
+    /// in flight ([`Series::requests_in_flight`]): at every snapshot, the
+    /// connections (the goroutines of the group's function in any state)
+    /// beyond those carrying a request (idle in the
+    /// Transport's pool, at most `MaxIdleConnsPerHost` per host) were no
+    /// more than at the first snapshot, or two. A Transport keeps a
+    /// connection per request in flight and a bounded number idle, so the
+    /// group's growth is requests in flight; a leak of connections (a
+    /// Transport made per request and never closed, a response body left
+    /// open: its `readLoop` waits elsewhere) grows the connections without
+    /// the requests. Requests that hang forever hold their connections
+    /// too: their callers' own group, in the round trip, is judged on its
+    /// own. Returns the connections and the requests per snapshot.
+    pub fn connections_follow_requests(&self) -> Option<(&[i64], &[i64])> {
+        let r = self.requests_in_flight.as_deref()?;
+        // Every connection's goroutine, in any state: a connection whose
+        // response body was left open waits elsewhere in its loop.
+        let v = self.family.as_ref().map_or(&self.values, |f| &f.counts);
+        if r.len() != v.len() || v.len() < 2 || r.iter().all(|&x| x == 0) {
+            return None;
+        }
+        let idle: Vec<i64> = v.iter().zip(r).map(|(c, q)| c - q).collect();
+        let bound = idle[0].max(2);
+        idle.iter()
+            .all(|&i| i <= bound)
+            .then_some((v.as_slice(), r))
     }
 
     /// Goroutines that left the group for another call or wait, over all
@@ -1095,6 +1130,20 @@ pub fn diff_groups(
             m
         })
         .collect();
+    // Goroutines in an HTTP/1 client round trip, per snapshot.
+    let round_trips: Vec<i64> = per
+        .iter()
+        .map(|groups| {
+            if memory {
+                return 0;
+            }
+            groups
+                .iter()
+                .filter(|g| g.frames.iter().any(|f| f.function == HTTP_ROUND_TRIP))
+                .map(|g| g.value(value_index))
+                .sum()
+        })
+        .collect();
     // Goroutines per family, per snapshot.
     let families: Vec<FxHashMap<FamilyKey<'_>, i64>> = per
         .iter()
@@ -1302,6 +1351,9 @@ pub fn diff_groups(
             id_clock,
             waits_for: None,
             sibling_set: None,
+            requests_in_flight: family_key(latest)
+                .filter(|&k| !memory && HTTP_CONN_LOOPS.contains(&k))
+                .map(|_| round_trips.clone()),
             family: family_key(latest).map(|k| Family {
                 entry: k.to_string(),
                 counts: families
@@ -1568,6 +1620,16 @@ fn sibling_sets(out: &mut [Series]) {
         out[i].sibling_set = Some(set);
     }
 }
+
+/// The frame of a goroutine waiting on a round trip over an HTTP/1 client
+/// connection (net/http's Transport).
+const HTTP_ROUND_TRIP: &str = "net/http.(*persistConn).roundTrip";
+
+/// The loops a client connection of net/http's Transport runs on its own
+/// goroutines: the reader, which holds a response's body, and the writer.
+pub(crate) const HTTP_READ_LOOP: &str = "net/http.(*persistConn).readLoop";
+pub(crate) const HTTP_WRITE_LOOP: &str = "net/http.(*persistConn).writeLoop";
+const HTTP_CONN_LOOPS: [&str; 2] = [HTTP_READ_LOOP, HTTP_WRITE_LOOP];
 
 /// A group's family ([`Family`]): the function at the bottom of its
 /// goroutines' stack, the one their `go` statement started (every format
