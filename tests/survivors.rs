@@ -394,6 +394,44 @@ fn a_leak_inside_a_busy_group_is_found_by_what_stays() {
     assert_eq!(f.present_since, Some(1));
 }
 
+#[test]
+fn senders_whose_callers_returned_have_nobody_to_receive() {
+    // 10 → 20 → 30 goroutines blocked in a plain send, every id staying,
+    // each started by a caller that has returned (its id is in no
+    // snapshot): a result handed back to nobody. High, decided by that.
+    let orphans = |k: u64, state: &'static str, parent: &dyn Fn(u64) -> u64| -> String {
+        let gs: Vec<G> = (0..10 * k)
+            .map(|i| (100 + i, state, "fetchOne", 20, parent(i)))
+            .collect();
+        dump(&gs)
+    };
+    let d: Vec<String> = (1..=3)
+        .map(|k| orphans(k, "chan send", &|i| 5000 + i))
+        .collect();
+    let found = analyze(&d);
+    let f = find(&found, "fetchOne").expect("a finding");
+    assert!(f.severity >= Severity::High, "{f:?}");
+    assert!(f.confidence >= 0.8, "{f:?}");
+    assert!(
+        f.decided_by
+            .contains("30 of 30 of them started by a goroutine that has exited"),
+        "{}",
+        f.decided_by
+    );
+    // Their callers alive (main, running): survival alone, medium.
+    let d: Vec<String> = (1..=3).map(|k| orphans(k, "chan send", &|_| 1)).collect();
+    let f = find(&analyze(&d), "fetchOne").cloned().expect("a finding");
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+    assert!(!f.decided_by.contains("has exited"), "{}", f.decided_by);
+    // Receivers whose starter returned are a pool's workers, whose channel
+    // someone else holds: survival alone too.
+    let d: Vec<String> = (1..=3)
+        .map(|k| orphans(k, "chan receive", &|i| 5000 + i))
+        .collect();
+    let f = find(&analyze(&d), "fetchOne").cloned().expect("a finding");
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+}
+
 /// A client's HTTP connections: each has a readLoop and a writeLoop
 /// goroutine (ids 2k and 2k+1). Idle keep-alive connections read the
 /// network (IO wait); connections whose response body is still open have

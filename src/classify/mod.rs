@@ -1904,9 +1904,13 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             // an operation that never wakes, waits that grow with the time
             // between snapshots (the wait clock; a pool's members are woken
             // by their work), or growth at every step of four or more
-            // snapshots. Parents that have exited are not one: a manager
-            // that starts a pool's workers and returns leaves them with
-            // whoever holds their channels.
+            // snapshots. Parents that have exited are not one for a pool's
+            // workers: a manager that starts them and returns leaves them
+            // with whoever holds their channels (they receive). They are
+            // one for a plain send: a goroutine started to hand a result
+            // back sends to the caller that started it, and once that has
+            // returned nobody receives (the first answer taken, a timeout
+            // that left). Weaker than the clock, so no step up.
             // Growth at every step of four or more snapshots is not one:
             // a set of long-lived goroutines still filling up (a pipeline
             // configured stage by stage, per-key workers, daemons started in
@@ -1919,8 +1923,11 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             // their job (receives, selects, the network).
             let waits_grow = s.waits_grow();
             let stuck_minutes = s.stuck_for_minutes();
-            let second = never || waits_grow || stuck_minutes.is_some();
+            let strong = never || waits_grow || stuck_minutes.is_some();
+            let orphaned = s.orphaned_senders().filter(|_| !strong);
+            let second = strong || orphaned.is_some();
             let (sev, conf) = match (n >= 3, second) {
+                (true, true) if orphaned.is_some() => (base, 0.8),
                 (true, true) => (base, 0.9),
                 (true, false) => (Severity::Medium, 0.65),
                 (false, true) => (base.down().max(Severity::Medium), 0.8),
@@ -1936,6 +1943,13 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                         n - 1,
                         n,
                         s.op.as_str()
+                    )
+                } else if let Some((gone, total)) = orphaned {
+                    format!(
+                        "{} survived from snapshot {} to {}{since}, blocked sending on a channel, {gone} of {total} of them started by a goroutine that has exited: a goroutine that hands a result back sends to the caller that started it, and once that has returned nobody receives: at least {l} leaked",
+                        plural(l, "goroutine", "goroutines"),
+                        n - 1,
+                        n
                     )
                 } else if second {
                     format!(
@@ -1970,7 +1984,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                     ));
                 }
             }
-            if n >= 3 && second {
+            if n >= 3 && strong {
                 j.severity = j.severity.up();
                 j.confidence += 0.05;
             }

@@ -667,6 +667,26 @@ impl Series {
         Some(self.survivors_gone_total()).filter(|&gone| gone >= 2)
     }
 
+    /// Goroutines blocked in a plain channel send (not a select) most of
+    /// whose parents have exited ([`Series::parent_state`], debug=2 of Go
+    /// 1.21 and later): `(gone, total)`, with two goroutines of known
+    /// parent at least, started by three or more goroutines (in the last
+    /// snapshot). A result handed back by a plain send goes to the caller
+    /// that started the goroutine; once that has returned, nobody
+    /// receives: calls that each left a goroutine behind. One goroutine
+    /// that started them all and returned is a manager that launched a
+    /// set of workers or producers, whose channels others hold (a pool's
+    /// workers, whose manager may return, receive anyway).
+    pub fn orphaned_senders(&self) -> Option<(u32, u32)> {
+        let p = self.parent_state?;
+        let total = p.gone + p.waiting + p.alive;
+        (self.op == BlockingOp::ChanSend
+            && total >= 2
+            && p.gone * 2 > total
+            && self.parents.len() >= 3)
+            .then_some((p.gone, total))
+    }
+
     /// A client connection's goroutines whose count follows the requests
     /// in flight ([`Series::requests_in_flight`]): at every snapshot, the
     /// connections (the goroutines of the group's function in any state)
