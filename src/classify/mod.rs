@@ -2060,8 +2060,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                 // requests are in use, not leaked.
                 Some((
                     connections_follow_text(conns, requests),
-                    "Later snapshots would show whether the connections level off with the load; the callers' own group, waiting in the round trip, is judged on its own (requests that never get an answer hold their connections)."
-                        .to_string(),
+                    CONNECTIONS_DECIDE.to_string(),
                 ))
             } else if let Some(sib) = &s.waits_for {
                 // A closer or supervisor (`go func() { wg.Wait(); close(out)
@@ -2386,10 +2385,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             j.confidence.min(0.3),
             connections_follow_text(conns, requests),
         );
-        j.would_decide = Some(
-            "Later snapshots would show whether the connections level off with the load; the callers' own group, waiting in the round trip, is judged on its own (requests that never get an answer hold their connections)."
-                .into(),
-        );
+        j.would_decide = Some(CONNECTIONS_DECIDE.into());
     } else if !never {
         j.would_decide = Some(ambiguous);
     }
@@ -2579,6 +2575,10 @@ fn slowing(values: &[i64]) -> Option<(i64, i64)> {
 
 // The two goroutines of an HTTP/1 client connection.
 pub(crate) use crate::diff::{HTTP_READ_LOOP, HTTP_WRITE_LOOP};
+
+/// What would decide client connections that follow the requests in
+/// flight.
+const CONNECTIONS_DECIDE: &str = "Later snapshots would show whether the connections level off with the load; the callers' own group, waiting in the round trip, is judged on its own (requests that never get an answer hold their connections).";
 
 /// What [`Series::connections_follow_requests`] found, in words.
 fn connections_follow_text(conns: &[i64], requests: &[i64]) -> String {
