@@ -325,6 +325,26 @@ fn a_fixed_pool_changing_state_reads_low_in_counts_too() {
     // The same idle group in a pool that grows with it is another matter.
     let f = idle_group(|_| 9);
     assert!(f.severity >= Severity::Medium, "{f:?}");
+    // The set grew at the first step and then lost goroutines while the
+    // group kept growing (9 → 18 → 16 → 14 in all): goroutines of that
+    // function exit, so it is no fixed set, and the group's growth may be
+    // new goroutines among those that end (a leak beside sessions).
+    let busy_then_fewer = |idle: i64| match idle {
+        3 => 6,
+        6 => 12,
+        9 => 7,
+        _ => 2,
+    };
+    let f = idle_group(busy_then_fewer);
+    assert!(f.severity >= Severity::Medium, "{f:?}");
+    assert!(
+        !f.decided_by.contains("a set that stopped growing"),
+        "{f:?}"
+    );
+    // Held instead of falling (9 → 18 → 18 → 18): a set that stopped
+    // growing, its members moving into the group.
+    let f = idle_group(|idle| 18 - idle.max(6));
+    assert_eq!(f.severity, Severity::Low, "{f:?}");
 }
 
 /// A call's three workers (a receive: three hidden frames) and the

@@ -574,6 +574,14 @@ impl Family {
         }
         let first = grew[0];
         let family_grows = |k: usize| c[k + 1] > c[k];
+        // In counts alone, a set that lost goroutines at a step where the
+        // group grew is not a fixed set: its goroutines exit, and the
+        // group's growth may be new ones among them (a leak beside
+        // sessions that end).
+        let fell_while_grew = grew[1..].iter().any(|&k| c[k + 1] < c[k]);
+        if !ramps && fell_while_grew {
+            return None;
+        }
         if (first + 1..steps).all(|k| !family_grows(k)) {
             let family_grew = family_grows(first).then_some(first).into_iter().collect();
             return Some(FamilyShift {
