@@ -2370,22 +2370,26 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             "were they stuck, {creator} would wait for ever and start no more of them, and its own goroutines would pile up instead"
         ));
     }
-    let shift = (!never && !s.waits_grow() && j.severity > Severity::Low)
-        .then(|| fixed_set(s, &counts, false))
-        .flatten();
-    let in_use = (shift.is_none() && !never && j.severity > Severity::Low)
-        .then(|| s.connections_follow_requests())
+    // What shows the growth is not new goroutines: a fixed set changing
+    // state (where waits did not grow), or client connections that follow
+    // the requests in flight.
+    let shift = (!never && j.severity > Severity::Low)
+        .then(|| {
+            (!s.waits_grow())
+                .then(|| fixed_set(s, &counts, false))
+                .flatten()
+                .or_else(|| {
+                    let (conns, requests) = s.connections_follow_requests()?;
+                    Some((
+                        connections_follow_text(conns, requests),
+                        CONNECTIONS_DECIDE.to_string(),
+                    ))
+                })
+        })
         .flatten();
     if let Some((why, decide)) = shift {
         j = Judgement::new(Severity::Low, j.confidence.min(0.3), why);
         j.would_decide = Some(decide);
-    } else if let Some((conns, requests)) = in_use {
-        j = Judgement::new(
-            Severity::Low,
-            j.confidence.min(0.3),
-            connections_follow_text(conns, requests),
-        );
-        j.would_decide = Some(CONNECTIONS_DECIDE.into());
     } else if !never {
         j.would_decide = Some(ambiguous);
     }
@@ -2401,7 +2405,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             );
         }
     }
-    // (A fixed set's waits did not grow: `shift` requires it.)
+    // (A fixed set's waits did not grow: `shift` requires it of one.)
     if !never && s.waits_grow() {
         j.confidence += 0.1;
         j.notes.push(
@@ -2582,11 +2586,10 @@ const CONNECTIONS_DECIDE: &str = "Later snapshots would show whether the connect
 
 /// What [`Series::connections_follow_requests`] found, in words.
 fn connections_follow_text(conns: &[i64], requests: &[i64]) -> String {
-    let arrow = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(" → ");
     format!(
         "the client connections follow the requests in flight: {} connections, {} goroutines waiting on a round trip over one (net/http.(*persistConn).roundTrip); a Transport keeps a connection per request in flight and a bounded number idle, and the idle ones did not grow, so the growth is connections in use; a leak of connections (a Transport per request, a response body left open) grows them without the requests",
-        arrow(conns),
-        arrow(requests)
+        fmt_counts(conns, "goroutines"),
+        fmt_counts(requests, "goroutines")
     )
 }
 

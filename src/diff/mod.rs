@@ -383,6 +383,13 @@ pub struct OldestWaits {
     pub grew: usize,
 }
 
+impl OldestWaits {
+    /// Most of them had waited no longer at the last snapshot than then.
+    fn mostly_woken(&self) -> bool {
+        2 * self.grew <= self.present
+    }
+}
+
 /// One group followed across the snapshots of one kind.
 #[derive(Debug, Clone)]
 pub struct Series {
@@ -578,8 +585,7 @@ impl Family {
         // group grew is not a fixed set: its goroutines exit, and the
         // group's growth may be new ones among them (a leak beside
         // sessions that end).
-        let fell_while_grew = grew[1..].iter().any(|&k| c[k + 1] < c[k]);
-        if !ramps && fell_while_grew {
+        if !ramps && grew[1..].iter().any(|&k| c[k + 1] < c[k]) {
             return None;
         }
         if (first + 1..steps).all(|k| !family_grows(k)) {
@@ -879,7 +885,7 @@ impl Series {
     pub fn woken_while_minutes_passed(&self) -> Option<(OldestWaits, u32)> {
         let o = self.oldest_waits?;
         let clock = self.oldest_clock?;
-        (o.present >= 2 && 2 * o.grew <= o.present && clock >= 2).then_some((o, clock))
+        (o.present >= 2 && o.mostly_woken() && clock >= 2).then_some((o, clock))
     }
 
     /// The longest wait grew, but most of the goroutines present in the
@@ -895,7 +901,7 @@ impl Series {
     /// are not known).
     pub fn woken_oldest(&self) -> Option<OldestWaits> {
         self.oldest_waits
-            .filter(|o| o.since == 0 && o.present > 0 && 2 * o.grew <= o.present)
+            .filter(|o| o.since == 0 && o.present > 0 && o.mostly_woken())
             .filter(|_| self.longest_wait_grows())
     }
 
@@ -1110,7 +1116,9 @@ pub fn diff_groups(
         ended: mut ended_of,
         gone: mut gone_of,
     } = between_snapshots(&per, &slot_of, ids_known);
-    let span_clocks = span_clocks(&per, ids_known);
+    // Both only for the groups that need them, once.
+    let clocks_to_last = std::cell::OnceCell::new();
+    let requests = std::cell::OnceCell::new();
     let mut slots: Vec<Vec<Option<&Group>>> = vec![vec![None; n]; n_slots];
     for (si, (groups, of)) in per.iter().zip(&slot_of).enumerate() {
         for (g, &i) in groups.iter().zip(of) {
@@ -1158,20 +1166,6 @@ pub fn diff_groups(
             m
         })
         .collect();
-    // Goroutines in an HTTP/1 client round trip, per snapshot.
-    let round_trips: Vec<i64> = per
-        .iter()
-        .map(|groups| {
-            if memory {
-                return 0;
-            }
-            groups
-                .iter()
-                .filter(|g| g.frames.iter().any(|f| f.function == HTTP_ROUND_TRIP))
-                .map(|g| g.value(value_index))
-                .sum()
-        })
-        .collect();
     // Goroutines per family, per snapshot.
     let families: Vec<FxHashMap<FamilyKey<'_>, i64>> = per
         .iter()
@@ -1196,6 +1190,7 @@ pub fn diff_groups(
             .next()
             .copied()
             .expect("a group is in some snapshot");
+        let entry = family_key(latest);
         let values: Vec<i64> = present
             .iter()
             .map(|g| g.map_or(0, |g| g.value(value_index)))
@@ -1379,10 +1374,14 @@ pub fn diff_groups(
             id_clock,
             waits_for: None,
             sibling_set: None,
-            requests_in_flight: family_key(latest)
+            requests_in_flight: entry
                 .filter(|&k| !memory && HTTP_CONN_LOOPS.contains(&k))
-                .map(|_| round_trips.clone()),
-            family: family_key(latest).map(|k| Family {
+                .map(|_| {
+                    requests
+                        .get_or_init(|| round_trips(&per, value_index))
+                        .clone()
+                }),
+            family: entry.map(|k| Family {
                 entry: k.to_string(),
                 counts: families
                     .iter()
@@ -1406,7 +1405,8 @@ pub fn diff_groups(
             moved,
             present_since,
             oldest_waits,
-            oldest_clock: oldest_waits.and_then(|o| span_clocks[o.since]),
+            oldest_clock: oldest_waits
+                .and_then(|o| clocks_to_last.get_or_init(|| span_clocks(&per, ids_known))[o.since]),
             parent_state,
             waiting_creator,
             labels,
@@ -1652,6 +1652,20 @@ fn sibling_sets(out: &mut [Series]) {
 /// The frame of a goroutine waiting on a round trip over an HTTP/1 client
 /// connection (net/http's Transport).
 const HTTP_ROUND_TRIP: &str = "net/http.(*persistConn).roundTrip";
+
+/// Goroutines in an HTTP/1 client round trip ([`HTTP_ROUND_TRIP`]), per
+/// snapshot: the requests in flight.
+fn round_trips(per: &[Vec<Group>], value_index: usize) -> Vec<i64> {
+    per.iter()
+        .map(|groups| {
+            groups
+                .iter()
+                .filter(|g| g.frames.iter().any(|f| f.function == HTTP_ROUND_TRIP))
+                .map(|g| g.value(value_index))
+                .sum()
+        })
+        .collect()
+}
 
 /// The loops a client connection of net/http's Transport runs on its own
 /// goroutines: the reader, which holds a response's body, and the writer.
