@@ -470,7 +470,7 @@ fn repeated_frames_with_odd_lines() {
     // texts by comparing bytes; every way a repeated line can differ from
     // the canonical shape must be read as the sequential path reads it.
     let head = "goroutine 1 [chan receive]:\nmain.work(0x1)\n\t/src/app/main.go:12 +0x1d\nmain.run(...)\n\t/src/app/main.go:1\ncreated by main.main in goroutine 1\n\t/src/app/main.go:30 +0x25\n\n";
-    let variants: [&[u8]; 27] = [
+    let variants: [&[u8]; 31] = [
         b"main.work(0x2)\n\t/src/app/main.go:12 +1x1d\n",
         b"main.work(0x2)\n\t/src/app/main.go:12 -0x1d\n",
         b"main.work(0x2)\n /src/app/main.go:12 +0x1d\n",
@@ -491,6 +491,12 @@ fn repeated_frames_with_odd_lines() {
         b"main.work(0x2\n\t/src/app/main.go:12 +0x1d\n",
         b"main.work(0x2) \n\t/src/app/main.go:12 +0x1d\n",
         b"main.work(\xff\xfe)\n\t/src/app/main.go:12 +0x1d\n",
+        // Arguments that are not ASCII, within and beyond the first 16
+        // bytes (which the block path scans a vector at a time).
+        b"main.work(\xc3\xa9)\n\t/src/app/main.go:12 +0x1d\n",
+        b"main.work(0x1, 0x2, 0x3, 0x4, 0x5, \xc3\xa9)\n\t/src/app/main.go:12 +0x1d\n",
+        b"main.work(0x1, 0x2, 0x3, 0x4, 0x5, 0x6, \xff)\n\t/src/app/main.go:12 +0x1d\n",
+        b"main.work(0x1, 0x2, 0x3, 0x4,\x80)\n\t/src/app/main.go:12 +0x1d\n",
         b"main.work(0x2)\n\t/src/app/main.go:12 +0x1d\xff\n",
         b"main.workx(0x2)\n\t/src/app/main.go:12 +0x1d\n",
         b"main.wor(0x2)\n\t/src/app/main.go:12 +0x1d\n",

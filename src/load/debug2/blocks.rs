@@ -106,6 +106,54 @@ fn find_newline(hay: &[u8]) -> Option<usize> {
     }
 }
 
+/// The first `\n` in `hay` when every byte before it is ASCII (`None`
+/// when a byte before it is not, or there is none): the end of a line
+/// the fast path skips (a function line's arguments) and that must read
+/// as text. One pass finds the newline and checks the bytes before it,
+/// so no block is validated as UTF-8 beforehand; a line that is not ASCII
+/// goes the slow way, which validates it.
+#[inline(always)]
+fn find_ascii_newline(hay: &[u8]) -> Option<usize> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+        };
+        let mut i = 0;
+        while i + 16 <= hay.len() {
+            // SAFETY: SSE2 is enabled at compile time (the cfg above), and
+            // the 16 bytes at `i` are in `hay` (the loop's condition).
+            let (nl, high) = unsafe {
+                let v = _mm_loadu_si128(hay.as_ptr().add(i).cast::<__m128i>());
+                let nl = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8)));
+                (nl as u32, _mm_movemask_epi8(v) as u32)
+            };
+            if nl != 0 {
+                let at = nl.trailing_zeros();
+                return (high & ((1 << at) - 1) == 0).then_some(i + at as usize);
+            }
+            if high != 0 {
+                return None;
+            }
+            i += 16;
+        }
+        for (k, &c) in hay[i..].iter().enumerate() {
+            if c == b'\n' {
+                return Some(i + k);
+            }
+            if !c.is_ascii() {
+                return None;
+            }
+        }
+        None
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    {
+        let at = memchr::memchr(b'\n', hay)?;
+        hay[..at].is_ascii().then_some(at)
+    }
+}
+
 /// Searchers built once.
 static BOUNDARY: LazyLock<memmem::FinderRev<'static>> =
     LazyLock::new(|| memmem::FinderRev::new(b"\n\ngoroutine "));
@@ -238,8 +286,7 @@ impl Classifier {
     /// Classifies a line (without its newline) exactly as
     /// [`Parser::dump_line`] would read it with no prefix in force, or
     /// [`Line::Other`] when that takes more than the canonical shape.
-    /// `t` is the line as text when the block is known to be UTF-8.
-    fn classify<'b>(&self, l: &'b [u8], t: Option<&'b str>) -> Line<'b> {
+    fn classify<'b>(&self, l: &'b [u8]) -> Line<'b> {
         if l.is_empty() {
             return Line::Blank;
         }
@@ -252,12 +299,8 @@ impl Classifier {
         if !l[l.len() - 1].is_ascii_graphic() || (l[0] < b' ' && l[0] != b'\t') {
             return Line::Other;
         }
-        let t = match t {
-            Some(t) => t,
-            None => match std::str::from_utf8(l) {
-                Ok(t) => t,
-                Err(_) => return Line::Other,
-            },
+        let Ok(t) = simdutf8::basic::from_utf8(l) else {
+            return Line::Other;
         };
         let b = t.as_bytes();
         if b[0] == b'\t' || b[0] == b' ' {
@@ -294,18 +337,6 @@ impl Classifier {
             Some(name) => Line::Func(name),
             None => Line::Other,
         }
-    }
-}
-
-/// A block and, when it is valid UTF-8, the same bytes as text.
-struct Block<'b> {
-    data: &'b [u8],
-    text: Option<&'b str>,
-}
-
-impl<'b> Block<'b> {
-    fn line(&self, start: usize, end: usize) -> (&'b [u8], Option<&'b str>) {
-        (&self.data[start..end], self.text.map(|t| &t[start..end]))
     }
 }
 
@@ -433,10 +464,6 @@ fn parse_block(data: &[u8], max_line: usize, call_words: bool, out: &mut Parsed)
         max_line,
         call_words,
     };
-    let block = Block {
-        data,
-        text: simdutf8::basic::from_utf8(data).ok(),
-    };
     out.clear();
     let mut table = LocalTable {
         data,
@@ -456,13 +483,12 @@ fn parse_block(data: &[u8], max_line: usize, call_words: bool, out: &mut Parsed)
     while pos < data.len() {
         let (end, next, nl) = line_end(data, pos);
         if nl && data[pos..end].starts_with(b"goroutine ") {
-            let (l, t) = block.line(pos, end);
-            if let Line::Header(h) = cls.classify(l, t) {
+            if let Line::Header(h) = cls.classify(&data[pos..end]) {
                 if let Some((start, l)) = raw.take() {
                     out.push_raw(start, pos, l);
                 }
                 let (unit, upos, uline) =
-                    parse_goroutine(&block, &cls, &mut table, out, (pos, next, line), h);
+                    parse_goroutine(data, &cls, &mut table, out, (pos, next, line), h);
                 out.units.push(Unit::Fast(unit));
                 pos = upos;
                 line = uline;
@@ -497,14 +523,13 @@ enum State {
 /// keeps the canonical shape and ends at a point where no line is pending.
 /// Returns it with the position and index of the line after it.
 fn parse_goroutine<'b>(
-    block: &Block<'b>,
+    data: &'b [u8],
     cls: &Classifier,
     table: &mut LocalTable<'b>,
     out: &mut Parsed,
     (start, after_header, line): (usize, usize, u32),
     h: Header<'b>,
 ) -> (Fast, usize, u32) {
-    let data = block.data;
     let items_start = out.items.len() as u32;
     // The last frame taken; the first frame is guessed from the first
     // frames of the goroutines before, the others from the frame before
@@ -554,7 +579,7 @@ fn parse_goroutine<'b>(
     let mut pos = after_header;
     let mut ln = line + 1;
     'lines: while pos < data.len() {
-        if state == State::Frames && block.text.is_some() {
+        if state == State::Frames {
             // Most goroutines repeat the stack of one before: when this
             // frame's two lines are a guessed frame's texts with other
             // arguments and offset, they read the same.
@@ -608,8 +633,8 @@ fn parse_goroutine<'b>(
             // classifies it.)
             break;
         }
-        let (l, t) = block.line(pos, end);
-        match (state, cls.classify(l, t)) {
+        let l = &data[pos..end];
+        match (state, cls.classify(l)) {
             (State::Frames, Line::Func(name)) => {
                 pending = (name, None);
                 pending_args = &l[name.len()..];
@@ -734,9 +759,9 @@ struct SameFrame {
 /// `Func(name)`: nothing in `name` can end it early, as its own line
 /// showed; the file line as `File(key…)`: the last `+` is the offset's).
 /// The name and the `path:line` key are compared, not searched for a line
-/// end (neither holds a newline): only the arguments and the offset's
-/// digits are scanned. Only for blocks that are valid UTF-8, and `f` must
-/// come from a function line.
+/// end (neither holds a newline): only the arguments (which must be ASCII:
+/// the bytes compared are text already) and the offset's digits are
+/// scanned. `f` must come from a function line.
 #[inline]
 fn same_frame(data: &[u8], max_line: usize, f: &LocalFrame, pos: usize) -> Option<SameFrame> {
     let name = bytes(data, f.name);
@@ -744,7 +769,7 @@ fn same_frame(data: &[u8], max_line: usize, f: &LocalFrame, pos: usize) -> Optio
     if data.len() <= args || data[args] != b'(' || data[pos..args] != *name {
         return None;
     }
-    let func_end = args + find_newline(&data[args..])?;
+    let func_end = args + find_ascii_newline(&data[args..])?;
     if func_end - pos > max_line || data[func_end - 1] != b')' {
         return None;
     }
@@ -851,8 +876,8 @@ struct SameCreator {
 /// line: then [`Classifier::classify`] would read them as
 /// `Created(NAME, parent)` and `File(key…)` (`NAME` is already trimmed and
 /// split, as its own line showed; without a parent, it must not hold
-/// ` in goroutine `, which would split it). Only for blocks that are valid
-/// UTF-8, and `f` must come from a `created by` line.
+/// ` in goroutine `, which would split it). `f` must come from a
+/// `created by` line.
 #[inline]
 fn same_creator(data: &[u8], max_line: usize, f: &LocalFrame, pos: usize) -> Option<SameCreator> {
     let name = bytes(data, f.name);
