@@ -1002,6 +1002,12 @@ pub fn ids_known(snap: &Snapshot) -> bool {
     snap.samples.iter().all(|x| x.goroutine.is_some()) && !snap.samples.is_empty()
 }
 
+/// The input was read to its end: no goroutine the dump began is missing
+/// (no `truncated` warning), so an id absent from it was not alive then.
+pub fn whole(snap: &Snapshot) -> bool {
+    !snap.warnings.iter().any(|w| w.starts_with("truncated"))
+}
+
 /// Every goroutine of a snapshot with its id: the id and the operation it
 /// blocks in (see [`crate::diff::diff`]: where parents are).
 pub fn goroutine_ops(snap: &Snapshot) -> Vec<(u64, BlockingOp)> {
@@ -1026,6 +1032,8 @@ pub struct Grouped {
     pub ops: Vec<(u64, BlockingOp)>,
     /// See [`Snapshot::ends_process`].
     pub ends_process: Option<String>,
+    /// See [`whole`].
+    pub whole: bool,
     value_index: usize,
 }
 
@@ -1058,6 +1066,7 @@ impl Grouped {
                 Vec::new()
             },
             ends_process: snap.ends_process.clone(),
+            whole: whole(snap),
             value_index,
         }
     }

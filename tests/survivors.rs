@@ -1536,10 +1536,10 @@ fn survivors_that_later_exit_are_a_set_that_turns_over() {
 }
 
 /// Three dumps 20 s apart of a group of `state` that grows 30 → 40 → 50,
-/// every id staying: the first 30 blocked for 2 minutes in every dump, the
-/// next 10 for a minute in the last, `long` of the first 30 only (the
-/// rest of them under a minute). The group's longest wait stays at 2
-/// minutes, so its waits do not grow with the clock.
+/// every id staying: `long` of the first 30 blocked for 2 minutes in every
+/// dump (the rest under a minute), those started since under a minute (40
+/// s cannot make one). The group's longest wait stays at 2 minutes, so its
+/// waits do not grow with the clock.
 fn minutes_apart(state: &str, long: u64) -> Vec<String> {
     (1..=3u64)
         .map(|k| {
@@ -1547,11 +1547,7 @@ fn minutes_apart(state: &str, long: u64) -> Vec<String> {
                 "goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n",
             );
             for i in 0..20 + 10 * k {
-                let minutes = match i {
-                    _ if i < long.min(30) => ", 2 minutes",
-                    30..40 if k == 3 && long >= 30 => ", 1 minutes",
-                    _ => "",
-                };
+                let minutes = if i < long.min(30) { ", 2 minutes" } else { "" };
                 let _ = write!(
                     s,
                     "goroutine {} [{state}{minutes}]:\nmain.deliver()\n\t/src/app/main.go:20 +0x2b\ncreated by main.dispatch in goroutine 5\n\t/src/app/main.go:90 +0x4c\n\n",
@@ -1773,4 +1769,104 @@ fn a_longest_wait_that_grows_is_no_evidence_where_goroutines_that_stayed_exit() 
     let f = find(&analyze(&d), "reminder").expect("a finding").clone();
     assert_eq!(f.severity, Severity::Low, "{f:?}");
     assert!(f.decided_by.contains("were gone"), "{}", f.decided_by);
+}
+
+/// Three dumps of `forward` goroutines in `state` growing 10 → 20 → 30,
+/// every id staying, none showing wait minutes unless `stuck` (then the
+/// first ten show a minute at the last dump), beside a goroutine in a
+/// select that shows a minute at the last dump: started after the first
+/// dump (id 500, a witness that a collection stamped waits after it) when
+/// `witness`, else there from the first dump (id 50).
+fn stamped(state: &str, witness: bool, stuck: bool) -> Vec<String> {
+    (1..=3u64)
+        .map(|k| {
+            let mut s = String::from(
+                "goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n",
+            );
+            let idle = if witness { 500 } else { 50 };
+            if !witness || k >= 2 {
+                let minutes = if k == 3 { ", 1 minutes" } else { "" };
+                let _ = write!(
+                    s,
+                    "goroutine {idle} [select{minutes}]:\nmain.watchConfig()\n\t/src/app/main.go:70 +0x2b\ncreated by main.main in goroutine 1\n\t/src/app/main.go:12 +0x4c\n\n"
+                );
+            }
+            for i in 0..10 * k {
+                let minutes = if stuck && k == 3 && i < 10 { ", 1 minutes" } else { "" };
+                let _ = write!(
+                    s,
+                    "goroutine {} [{state}{minutes}]:\nmain.forward()\n\t/src/app/main.go:20 +0x2b\ncreated by main.subscribe in goroutine 1\n\t/src/app/main.go:90 +0x4c\n\n",
+                    100 + i
+                );
+            }
+            s
+        })
+        .collect()
+}
+
+#[test]
+fn survivors_that_show_no_minutes_after_a_collection_stamped_waits_were_woken() {
+    // A goroutine started after the first dump shows a minute at the last:
+    // a collection stamped waits in between, a minute or more before it.
+    // Survivors there all along in a send, a lock, a WaitGroup or the
+    // network that show no minute ran since: served, not stuck.
+    for state in [
+        "chan send",
+        "sync.Mutex.Lock",
+        "sync.WaitGroup.Wait",
+        "IO wait",
+    ] {
+        let found = analyze(&stamped(state, true, false));
+        let f = find(&found, "forward").expect("a finding");
+        written::assert_decided(
+            f,
+            Severity::Low,
+            "garbage collection ran between them",
+            &state,
+        );
+        assert!(
+            f.decided_by.contains("goroutine 500"),
+            "{state}: {}",
+            f.decided_by
+        );
+        assert!(f.confidence <= 0.3, "{state}: {f:?}");
+    }
+    // The same goroutine there from the first dump proves no collection
+    // after it: survival alone.
+    for state in ["chan send", "IO wait"] {
+        let found = analyze(&stamped(state, false, false));
+        let f = find(&found, "forward").expect("a finding");
+        assert_eq!(f.severity, Severity::Medium, "{state}: {f:?}");
+        assert!(
+            !f.decided_by.contains("garbage collection"),
+            "{state}: {}",
+            f.decided_by
+        );
+    }
+    // A first dump cut short may lack goroutines alive then: the witness
+    // may have been one of them.
+    let mut texts = stamped("chan send", true, false);
+    texts[0].push_str("goroutine 300 [select]:\n");
+    let found = analyze(&texts);
+    let f = find(&found, "forward").expect("a finding");
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+    // Survivors that show the minute were not woken.
+    let found = analyze(&stamped("chan send", true, true));
+    let f = find(&found, "forward").expect("a finding");
+    assert!(f.severity >= Severity::High, "{f:?}");
+    let found = analyze(&stamped("IO wait", true, true));
+    let f = find(&found, "forward").expect("a finding");
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+    // A ticker, a timer or a broadcast wakes a goroutine that loops
+    // forever: no minutes say nothing there.
+    for state in ["select", "chan receive", "sleep", "sync.Cond.Wait"] {
+        let found = analyze(&stamped(state, true, false));
+        let f = find(&found, "forward").expect("a finding");
+        assert!(f.severity >= Severity::Medium, "{state}: {f:?}");
+        assert!(
+            !f.decided_by.contains("garbage collection"),
+            "{state}: {}",
+            f.decided_by
+        );
+    }
 }

@@ -9,7 +9,7 @@ pub mod source;
 
 pub use catalog::{Catalog, Severity};
 
-use crate::diff::{Series, Verdict};
+use crate::diff::{MinutesPassed, Series, Verdict};
 use crate::model::{BlockingOp, FrameRef, ProfileKind};
 use crate::text::{fmt_counts, fmt_value};
 use regex::Regex;
@@ -2027,16 +2027,27 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                     "Later snapshots would show whether the group levels off (a pool bounded by the load) or keeps growing; snapshots minutes apart would show whether the goroutines that stay have waits that grow with the time between them."
                         .to_string(),
                 ))
-            } else if let Some((o, clock)) = s.woken_while_minutes_passed() {
+            } else if let Some((o, passed)) = s.woken_while_minutes_passed() {
                 // A stuck goroutine's wait grows with the clock: those
                 // whose waits did not were woken in between.
+                let how = match passed {
+                    MinutesPassed::Clock(clock) => format!(
+                        "though more than {} passed between them (a goroutine of the process waited {clock} minutes longer)",
+                        plural(clock as usize - 1, "minute", "minutes")
+                    ),
+                    MinutesPassed::Stamped { id, minutes } => format!(
+                        "though a garbage collection ran between them, a minute or more before snapshot {n} (goroutine {id}, started after snapshot {}, had waited {} at snapshot {n}; the runtime stamps a parked goroutine's wait when a collection scans it, so one stuck in {} all along would show a minute more)",
+                        o.since + 1,
+                        plural(minutes as usize, "minute", "minutes"),
+                        s.op
+                    ),
+                };
                 Some((
                     format!(
-                        "{} of the {} goroutines present since snapshot {} had waited no longer at snapshot {n} than then, though more than {} passed between them (a goroutine of the process waited {clock} minutes longer): they were woken in between and came back, as the members of a pool or of a set of per-key workers are; a stuck goroutine's wait grows with the clock",
+                        "{} of the {} goroutines present since snapshot {} had waited no longer at snapshot {n} than then, {how}: they were woken in between and came back, as the members of a pool or of a set of per-key workers are; a stuck goroutine's wait grows with the clock",
                         o.present - o.grew,
                         o.present,
                         o.since + 1,
-                        plural(clock as usize - 1, "minute", "minutes")
                     ),
                     "Later snapshots would show whether the group levels off (a set of long-lived goroutines woken by their work) or keeps growing."
                         .to_string(),

@@ -393,6 +393,7 @@ fn analyze_with(
                     ids.push(diff::IdFacts {
                         known: g.ids_known,
                         ends_process: g.ends_process.take(),
+                        whole: g.whole,
                     });
                     last_ops = g.ids_known.then(|| std::mem::take(&mut g.ops));
                     per.push(grouper.adopt(g));

@@ -370,6 +370,9 @@ pub struct IdFacts {
     /// A crash printed it as its process ended
     /// ([`Snapshot::ends_process`]): no later snapshot is of that process.
     pub ends_process: Option<String>,
+    /// Read to its end ([`crate::group::whole`]): an id absent from it was
+    /// not alive then.
+    pub whole: bool,
 }
 
 /// See [`Series::oldest_waits`].
@@ -388,6 +391,18 @@ impl OldestWaits {
     fn mostly_woken(&self) -> bool {
         2 * self.grew <= self.present
     }
+}
+
+/// What shows that more than a minute passed over a span of snapshots, in
+/// which a goroutine stuck in one wait would have waited longer at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MinutesPassed {
+    /// The wait clock ([`span_clocks`]): a goroutine of the process waited
+    /// this many minutes longer at the end.
+    Clock(u32),
+    /// A goroutine started after the span began had waited `minutes` at its
+    /// end ([`gc_stamps`]).
+    Stamped { id: u64, minutes: u32 },
 }
 
 /// One group followed across the snapshots of one kind.
@@ -502,6 +517,11 @@ pub struct Series {
     /// The wait clock from the snapshot of [`Series::oldest_waits`] to the
     /// last (see [`span_clocks`]).
     pub oldest_clock: Option<u32>,
+    /// A goroutine started after the snapshot of [`Series::oldest_waits`]
+    /// that had waited a minute or more at the last (see [`gc_stamps`]): a
+    /// garbage collection stamped waits after that snapshot, a minute or
+    /// more before the last. Its id and wait minutes.
+    pub oldest_stamp: Option<(u64, u32)>,
     /// Parents in the last snapshot (Go 1.21+ `in goroutine N`, ids known):
     /// goroutines of the group whose parent is gone from the snapshot, whose
     /// parent is alive and waiting (WaitGroup, receive, select, cond), and
@@ -882,10 +902,16 @@ impl Series {
     /// them (the process's wait clock over that span is two or more): a
     /// stuck goroutine's wait grows with the clock, so they were woken in
     /// between and came back. `None` otherwise.
-    pub fn woken_while_minutes_passed(&self) -> Option<(OldestWaits, u32)> {
+    pub fn woken_while_minutes_passed(&self) -> Option<(OldestWaits, MinutesPassed)> {
         let o = self.oldest_waits?;
-        let clock = self.oldest_clock?;
-        (o.present >= 2 && o.mostly_woken() && clock >= 2).then_some((o, clock))
+        if o.present < 2 || !o.mostly_woken() {
+            return None;
+        }
+        match (self.oldest_clock, self.oldest_stamp) {
+            (Some(clock), _) if clock >= 2 => Some((o, MinutesPassed::Clock(clock))),
+            (_, Some((id, minutes))) => Some((o, MinutesPassed::Stamped { id, minutes })),
+            _ => None,
+        }
     }
 
     /// The longest wait grew, but most of the goroutines present in the
@@ -1011,6 +1037,7 @@ pub fn diff(
         .map(|s| IdFacts {
             known: crate::group::ids_known(s),
             ends_process: s.ends_process.clone(),
+            whole: crate::group::whole(s),
         })
         .collect();
     // The operation of every goroutine of the last snapshot, by id: where the
@@ -1058,6 +1085,7 @@ pub fn diff_groups(
         notes.push(note);
     }
     let ids_known = &ids_known[..];
+    let whole: Vec<bool> = ids.iter().map(|f| f.whole).collect();
     notes.extend(out_of_order(&per, ids_known));
     unify_unknown_ops(&mut per);
     merge_woken(&mut per);
@@ -1118,6 +1146,7 @@ pub fn diff_groups(
     } = between_snapshots(&per, &slot_of, ids_known);
     // Both only for the groups that need them, once.
     let clocks_to_last = std::cell::OnceCell::new();
+    let stamps_to_last = std::cell::OnceCell::new();
     let requests = std::cell::OnceCell::new();
     let mut slots: Vec<Vec<Option<&Group>>> = vec![vec![None; n]; n_slots];
     for (si, (groups, of)) in per.iter().zip(&slot_of).enumerate() {
@@ -1407,6 +1436,12 @@ pub fn diff_groups(
             oldest_waits,
             oldest_clock: oldest_waits
                 .and_then(|o| clocks_to_last.get_or_init(|| span_clocks(&per, ids_known))[o.since]),
+            oldest_stamp: oldest_waits
+                .filter(|_| op.woken_by_service())
+                .and_then(|o| {
+                    stamps_to_last.get_or_init(|| gc_stamps(&per, ids_known, &whole, &latest_ids))
+                        [o.since]
+                }),
             parent_state,
             waiting_creator,
             labels,
@@ -2455,6 +2490,50 @@ fn span_clocks(per: &[Vec<Group>], ids_known: &[bool]) -> Vec<Option<u32>> {
             .max()
             .unwrap_or(0);
         out[k] = Some(clock);
+    }
+    out
+}
+
+/// Per snapshot k, a goroutine of the last snapshot started after k (its id
+/// is above every id of snapshot k, read to its end, so it was not alive
+/// then) that had
+/// waited a minute or more at the last snapshot, with those minutes (`None`
+/// where none did, or ids are not known in k and the last). The runtime
+/// stamps a parked goroutine's wait when a garbage collection scans it, so
+/// such a goroutine shows that a collection ran after snapshot k and a
+/// minute or more before the last: any goroutine that had stayed parked in
+/// one wait from k to the last was scanned by it and shows a minute or
+/// more too. One that shows none ran in between.
+fn gc_stamps(
+    per: &[Vec<Group>],
+    ids_known: &[bool],
+    whole: &[bool],
+    latest: &[u64],
+) -> Vec<Option<(u64, u32)>> {
+    let n = per.len();
+    let mut out = vec![None; n];
+    if n < 2 || !ids_known[n - 1] {
+        return out;
+    }
+    // Each goroutine of the last snapshot whose wait is known to be a
+    // minute or more: per goroutine where its group records them, else all
+    // of a group whose shortest wait is.
+    let mut waited: Vec<(u64, u32)> = Vec::new();
+    for g in &per[n - 1] {
+        if !g.calls.is_empty() {
+            waited.extend(called(g).filter(|(_, c)| c.1 >= 1).map(|(id, c)| (id, c.1)));
+        } else if let Some(w) = g.wait_min.filter(|&w| w >= 1) {
+            waited.extend(g.ids.iter().map(|&id| (id, w)));
+        }
+    }
+    for k in 0..n - 1 {
+        if ids_known[k] && whole[k] && latest[k] > 0 {
+            out[k] = waited
+                .iter()
+                .filter(|(id, _)| *id > latest[k])
+                .max_by_key(|(id, w)| (*w, *id))
+                .copied();
+        }
     }
     out
 }

@@ -184,6 +184,16 @@ impl BlockingOp {
         )
     }
 
+    /// A wait that ends only when what it waits for is served: a send that
+    /// a receiver took, a lock released to it, a WaitGroup done, data or a
+    /// close on its connection. A goroutine woken there made progress.
+    /// Receives, selects, sleeps and condition variables are left out: a
+    /// ticker's channel, a timer or a broadcast wakes a goroutine that
+    /// loops forever waiting for a stop that never comes.
+    pub fn woken_by_service(self) -> bool {
+        self.brief_when_healthy() || self == BlockingOp::IoWait
+    }
+
     /// Blocked in a way a parent waits for its children: WaitGroup.Wait, a
     /// receive (their results), a select, a condition variable.
     pub fn waits_for_others(self) -> bool {
