@@ -1707,17 +1707,38 @@ fn with_clock(workers: &[u64], function: &str, minutes: impl Fn(usize, u64) -> u
 #[test]
 fn waits_that_stay_short_while_minutes_pass_were_woken() {
     // More than a minute passed (main waited two minutes more), yet none of
-    // the 20 workers there all along waited longer: woken by their work
-    // and back. Low.
-    let d = with_clock(&[20, 35, 45], "keyWorker", |_, _| 0);
-    let f = find(&analyze(&d), "keyWorker").expect("a finding").clone();
-    assert_eq!(f.severity, Severity::Low, "{f:?}");
-    assert!(
-        f.decided_by
-            .contains("20 of the 20 goroutines present since snapshot 1 had waited no longer"),
-        "{}",
-        f.decided_by
-    );
+    // the 20 workers there all along waited longer: woken and back. In a
+    // wait that ends only when served (a send taken, a lock, a WaitGroup,
+    // the network), by their work: low.
+    for state in ["chan send", "sync.Mutex.Lock", "IO wait"] {
+        let d: Vec<String> = with_clock(&[20, 35, 45], "keyWorker", |_, _| 0)
+            .into_iter()
+            .map(|t| t.replace("[chan receive", &format!("[{state}")))
+            .collect();
+        let f = find(&analyze(&d), "keyWorker").expect("a finding").clone();
+        assert_eq!(f.severity, Severity::Low, "{state}: {f:?}");
+        assert!(
+            f.decided_by
+                .contains("20 of the 20 goroutines present since snapshot 1 had waited no longer"),
+            "{state}: {}",
+            f.decided_by
+        );
+    }
+    // In a receive (or a select, a sleep), a ticker wakes a loop that never
+    // exits as often as work wakes a worker: survival alone, medium.
+    for state in ["chan receive", "select"] {
+        let d: Vec<String> = with_clock(&[20, 35, 45], "keyWorker", |_, _| 0)
+            .into_iter()
+            .map(|t| t.replace("[chan receive", &format!("[{state}")))
+            .collect();
+        let f = find(&analyze(&d), "keyWorker").expect("a finding").clone();
+        assert_eq!(f.severity, Severity::Medium, "{state}: {f:?}");
+        assert!(
+            f.decided_by.contains("survival alone"),
+            "{state}: {}",
+            f.decided_by
+        );
+    }
     // The same where they did wait longer (stuck since before the first
     // dump): the waits grow, a leak.
     let d = with_clock(&[20, 35, 45], "keyWorker", |k, i| {

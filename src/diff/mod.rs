@@ -901,10 +901,12 @@ impl Series {
     /// snapshot than at that one, though more than a minute passed between
     /// them (the process's wait clock over that span is two or more): a
     /// stuck goroutine's wait grows with the clock, so they were woken in
-    /// between and came back. `None` otherwise.
+    /// between and came back. Only in waits that end when served
+    /// ([`BlockingOp::woken_by_service`]): a ticker, a timer or a broadcast
+    /// wakes a loop that never exits as often. `None` otherwise.
     pub fn woken_while_minutes_passed(&self) -> Option<(OldestWaits, MinutesPassed)> {
         let o = self.oldest_waits?;
-        if o.present < 2 || !o.mostly_woken() {
+        if o.present < 2 || !o.mostly_woken() || !self.op.woken_by_service() {
             return None;
         }
         match (self.oldest_clock, self.oldest_stamp) {
