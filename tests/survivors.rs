@@ -841,6 +841,21 @@ fn waits_shorter_than_the_time_between_snapshots_were_woken() {
     assert!(f.severity >= Severity::Medium, "{f:?}");
     assert_eq!(f.moved, vec![Some(0), Some(0)]);
     assert_eq!(f.leaked_at_least, Some(6));
+
+    // The same short waits in a select: a ticker wakes a loop that never
+    // exits as often as work wakes a live one, so they stay survivors.
+    let ticking = snapshots(&|_, id| {
+        if id % 2 == 0 {
+            "select".to_string()
+        } else {
+            "select, 3 minutes".to_string()
+        }
+    });
+    let found = analyze(&ticking);
+    let f = find(&found, "(*API).handle").expect("a finding");
+    assert_eq!(f.moved, vec![Some(0), Some(0)]);
+    assert_eq!(f.leaked_at_least, Some(6));
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
 }
 
 #[test]

@@ -477,7 +477,9 @@ pub struct Series {
     /// for waits that end when another goroutine acts
     /// ([`BlockingOp::ends_when_woken`]), and for sleeps by their words
     /// alone ([`BlockingOp::calls_followed`]: a sleep loop wakes between
-    /// any two snapshots, in the same call); `None` as `survivors`.
+    /// any two snapshots, in the same call); by the wait only in waits that
+    /// end when served ([`BlockingOp::woken_by_service`]: a ticker wakes a
+    /// loop in a receive or a select as often); `None` as `survivors`.
     pub moved: Vec<Option<usize>>,
     /// Per consecutive pair of snapshots (k, k+1): goroutine ids of the
     /// group in snapshot k that are in snapshot k+1 in another group (another
@@ -1247,8 +1249,10 @@ pub fn diff_groups(
             .collect();
         let judge_moves = op.calls_followed();
         // A sleep loop wakes between any two snapshots: for sleeps, only
-        // the words of the calls tell.
-        let judge_waits = op.ends_when_woken();
+        // the words of the calls tell; so does a ticker's loop in a
+        // receive or a select, or a broadcast's waiter: a wait cut short
+        // says the goroutine was served only where that alone ends it.
+        let judge_waits = op.woken_by_service();
         // Whether the goroutine `id` (`now` in snapshot k + 1) is in
         // snapshot k (`before`) blocked in the same call all along.
         let stayed = |k: usize, before: &FxHashMap<u64, Called>, id: &u64, now: &Called| {
