@@ -397,11 +397,11 @@ impl OldestWaits {
 /// which a goroutine stuck in one wait would have waited longer at the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MinutesPassed {
-    /// The wait clock ([`span_clocks`]): a goroutine of the process waited
+    /// The wait clock (`span_clocks`): a goroutine of the process waited
     /// this many minutes longer at the end.
     Clock(u32),
     /// A goroutine started after the span began had waited `minutes` at its
-    /// end ([`gc_stamps`]).
+    /// end (`gc_stamps`).
     Stamped { id: u64, minutes: u32 },
 }
 
@@ -520,7 +520,7 @@ pub struct Series {
     /// last (see [`span_clocks`]).
     pub oldest_clock: Option<u32>,
     /// A goroutine started after the snapshot of [`Series::oldest_waits`]
-    /// that had waited a minute or more at the last (see [`gc_stamps`]): a
+    /// that had waited a minute or more at the last (see `gc_stamps`): a
     /// garbage collection stamped waits after that snapshot, a minute or
     /// more before the last. Its id and wait minutes.
     pub oldest_stamp: Option<(u64, u32)>,
@@ -901,7 +901,8 @@ impl Series {
     /// Most of the goroutines present in the group since the earliest
     /// snapshot (in the same call) had waited no longer at the last
     /// snapshot than at that one, though more than a minute passed between
-    /// them (the process's wait clock over that span is two or more): a
+    /// them (the process's wait clock over that span is two or more), or a
+    /// collection stamped waits between them ([`Series::oldest_stamp`]): a
     /// stuck goroutine's wait grows with the clock, so they were woken in
     /// between and came back. Only in waits that end when served
     /// ([`BlockingOp::woken_by_service`]): a ticker, a timer or a broadcast
@@ -2502,9 +2503,9 @@ fn span_clocks(per: &[Vec<Group>], ids_known: &[bool]) -> Vec<Option<u32>> {
 
 /// Per snapshot k, a goroutine of the last snapshot started after k (its id
 /// is above every id of snapshot k, read to its end, so it was not alive
-/// then) that had
-/// waited a minute or more at the last snapshot, with those minutes (`None`
-/// where none did, or ids are not known in k and the last). The runtime
+/// then) that had waited a minute or more at the last snapshot, with those
+/// minutes (`None` where none did, or ids are not known in k and the
+/// last). The runtime
 /// stamps a parked goroutine's wait when a garbage collection scans it, so
 /// such a goroutine shows that a collection ran after snapshot k and a
 /// minute or more before the last: any goroutine that had stayed parked in
