@@ -1003,9 +1003,10 @@ pub fn ids_known(snap: &Snapshot) -> bool {
 }
 
 /// The input was read to its end: no goroutine the dump began is missing
-/// (no `truncated` warning), so an id absent from it was not alive then.
+/// (no warning that it was cut short or could not be read further:
+/// [`crate::load::cut_short`]), so an id absent from it was not alive then.
 pub fn whole(snap: &Snapshot) -> bool {
-    !snap.warnings.iter().any(|w| w.starts_with("truncated"))
+    !snap.warnings.iter().any(|w| crate::load::cut_short(w))
 }
 
 /// Every goroutine of a snapshot with its id: the id and the operation it

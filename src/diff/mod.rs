@@ -1443,12 +1443,10 @@ pub fn diff_groups(
             oldest_waits,
             oldest_clock: oldest_waits
                 .and_then(|o| clocks_to_last.get_or_init(|| span_clocks(&per, ids_known))[o.since]),
-            oldest_stamp: oldest_waits
-                .filter(|_| op.woken_by_service())
-                .and_then(|o| {
-                    stamps_to_last.get_or_init(|| gc_stamps(&per, ids_known, &whole, &latest_ids))
-                        [o.since]
-                }),
+            oldest_stamp: oldest_waits.and_then(|o| {
+                stamps_to_last.get_or_init(|| gc_stamps(&per, ids_known, &whole, &latest_ids))
+                    [o.since]
+            }),
             parent_state,
             waiting_creator,
             labels,

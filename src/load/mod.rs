@@ -396,6 +396,17 @@ pub fn gzip_message(e: &io::Error) -> String {
     }
 }
 
+/// Whether a snapshot's warning says its input ended before the dump did:
+/// cut short (`truncated at line …`, debug=1 and debug=2) or no longer
+/// readable (`line N: read error: …`, from [`debug2`]'s reader), so
+/// goroutines alive when it was taken may be missing from it.
+pub fn cut_short(warning: &str) -> bool {
+    warning.starts_with("truncated at line ")
+        || warning
+            .split_once(": ")
+            .is_some_and(|(at, rest)| at.starts_with("line ") && rest.starts_with("read error: "))
+}
+
 /// Whether a message is one [`gzip_message`] gives for a broken stream.
 fn is_gzip_error(message: &str) -> bool {
     message.starts_with("truncated gzip stream") || message.starts_with("corrupt gzip stream")
@@ -474,6 +485,40 @@ impl<R: Read> Read for LimitReader<R> {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn warnings_of_inputs_that_end_early_are_told() {
+        // Through the loaders, so a change of their wording fails here
+        // (a read error: debug2's `read_errors`).
+        let cut = load_slice(
+            "x",
+            b"goroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n\ngoroutine 2 [select]:\n",
+            &LoadOptions::default(),
+        )
+        .unwrap();
+        assert!(
+            cut[0].warnings.iter().any(|w| cut_short(w)),
+            "{:?}",
+            cut[0].warnings
+        );
+        let whole = load_slice(
+            "x",
+            b"goroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n",
+            &LoadOptions::default(),
+        )
+        .unwrap();
+        assert!(
+            !whole[0].warnings.iter().any(|w| cut_short(w)),
+            "{:?}",
+            whole[0].warnings
+        );
+        assert!(!cut_short(
+            "line 3: goroutine 5 has no stack (kept with an empty stack)"
+        ));
+        assert!(!cut_short(
+            "line 4: not valid UTF-8; the invalid bytes are shown as U+FFFD"
+        ));
+    }
 
     fn gzip(data: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
