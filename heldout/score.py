@@ -9,7 +9,8 @@ profiles of the same moments, and counts: leaking runs found at medium+
 service's TRUTH regexp), false findings at medium+ and high+ (any finding
 in a leak-free service, or one that does not match the regexp), and the
 precision of findings at confidence >= 0.7. Prints the totals and every
-false finding at medium+.
+false finding at medium+. With SOURCE=1 in the environment, each service's
+own directory is given as --source.
 """
 import json, os, re, subprocess, sys, collections
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ SET = os.environ.get('SET', 'set29')
 OUT = os.environ.get('OUT', '/tmp/leakdiff-heldout/' + SET)
 LD = sys.argv[1]
 NS = [int(x) for x in sys.argv[2:]] or [3, 4]
+SOURCE = os.environ.get('SOURCE', '') not in ('', '0')
 SEV = {'info': 0, 'low': 1, 'medium': 2, 'high': 3, 'critical': 4}
 EXT = {'debug2': 'debug2.txt', 'debug1': 'debug1.txt', 'pb': 'pb.gz'}
 
@@ -47,7 +49,8 @@ def analyze(job):
     files += [os.path.join(d, 'heap-%d.pb.gz' % k) for k in range(1, n + 1)]
     if not all(os.path.exists(f) for f in files):
         return job, None
-    p = subprocess.run([LD, 'analyze', '--format', 'json'] + files, capture_output=True, text=True)
+    src = ['--source', os.path.join(HERE, SET, svc)] if SOURCE else []
+    p = subprocess.run([LD, 'analyze', '--format', 'json'] + src + files, capture_output=True, text=True)
     if p.returncode not in (0, 1):
         return job, 'error: ' + p.stderr.strip()
     return job, json.loads(p.stdout)['findings']
