@@ -245,6 +245,8 @@ pub struct Select {
     /// that line.
     pub cases: Vec<(u32, String)>,
     pub default: bool,
+    /// The line of its closing brace.
+    pub close: u32,
 }
 
 fn clause_text(clean: &[String], p: Pos) -> String {
@@ -275,6 +277,7 @@ pub fn select_at(clean: &[String], at: Pos, last_line: u32) -> Option<Select> {
         at,
         cases: Vec::new(),
         default: false,
+        close: last_line,
     };
     let mut depth = 0i32;
     for (p, t) in &toks[open..] {
@@ -283,6 +286,7 @@ pub fn select_at(clean: &[String], at: Pos, last_line: u32) -> Option<Select> {
             Tok::Punct('}' | ')' | ']') => {
                 depth -= 1;
                 if depth == 0 {
+                    sel.close = p.line;
                     return Some(sel);
                 }
             }

@@ -450,6 +450,45 @@ pub fn runtime_verdict(findings: &mut Vec<Finding>) {
 /// detection ran on and did not mark: noted, and less sure. Evidence of its
 /// own that reached 0.95 (waits that grow with the clock) stands: the
 /// runtime proves only unreachable leaks.
+/// A wait the source bounds (a timer or a deadline ends it, nothing
+/// repeats it) is one its goroutines leave by themselves: growth there is
+/// waits that last long, not a leak. The runtime's `(leaked)` marker
+/// outranks the reading of the code, and waits longer than the timer's
+/// stated duration contradict it.
+fn bounded(j: &mut Judgement, s: &Series, b: &source::Bound) -> bool {
+    if j.severity <= Severity::Low {
+        return false;
+    }
+    if s.leaked > 0 {
+        j.notes.push(format!(
+            "the runtime and the source disagree: the runtime marks these goroutines leaked, though {}",
+            b.evidence
+        ));
+        return false;
+    }
+    let waited = s.max_wait().unwrap_or(0);
+    if let Some(d) = b
+        .limit
+        .filter(|d| f64::from(waited) > d.as_secs_f64() / 60.0 + 1.0)
+    {
+        j.notes.push(format!(
+            "the goroutines waited {} here, longer than the {}s the source gives the wait: the code read may not be what runs",
+            plural(waited as usize, "minute", "minutes"),
+            d.as_secs()
+        ));
+        return false;
+    }
+    j.severity = Severity::Low;
+    j.confidence = j.confidence.min(0.3);
+    let before = std::mem::replace(&mut j.decided_by, format!("source: {}", b.evidence));
+    j.notes.push(format!("before the source: {before}"));
+    j.would_decide = Some(
+        "Snapshots further apart than the timer or the deadline would show whether these goroutines leave the wait (a wait that lasts long) or stay in it (the code read is not what runs, or the timer is stopped where the source does not show)."
+            .into(),
+    );
+    true
+}
+
 fn runtime_unmarked(evidence: &mut Vec<String>, severity: Severity, confidence: &mut f64) {
     if severity < Severity::Medium {
         return;
@@ -1074,6 +1113,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         let mut wait = s.op;
         let mut source_info = None;
         let mut source_evidence = Vec::new();
+        let mut bound = None;
         if let Some(index) = &opts.source {
             // Plain heap growth allocated in the standard library (the key
             // fmt.Sprintf builds for a map): the program's own line that
@@ -1133,6 +1173,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                 .iter()
                 .map(|e| format!("source: {e}"))
                 .collect();
+            bound = verdict.bound.take();
             if verdict.info.site.is_some() || verdict.info.go_statement.is_some() {
                 source_info = Some(verdict.info);
             }
@@ -1148,6 +1189,12 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         let inferred_only =
             inferred_evidence.is_some() && !decide.starts_with("Decided by the source");
         let mut j = judge(s, if inferred_only { stack_top } else { top }, kind, n);
+        if let Some(b) = bound.filter(|_| kind == FindingKind::Goroutine) {
+            if bounded(&mut j, s, &b) {
+                // Said once, as what decided.
+                source_evidence.retain(|e| !e.ends_with(&b.evidence));
+            }
+        }
         if ks.runtime_checked && kind == FindingKind::Goroutine && s.leaked == 0 {
             runtime_unmarked(&mut j.notes, j.severity, &mut j.confidence);
         }

@@ -482,6 +482,22 @@ pub struct SourceVerdict {
     /// Which lines decided it.
     pub evidence: Vec<String>,
     pub info: SourceInfo,
+    /// A wait the code bounds: it runs once and a timer or a deadline ends
+    /// it, so the goroutines in it leave it by themselves.
+    pub bound: Option<Bound>,
+}
+
+/// A wait that ends by itself: no loop repeats it (in its function or
+/// around the calls of the program's own frames above it), and one of the
+/// ways out is a timer or a deadline (`time.After`, a `time.Timer`'s
+/// channel, a context made by `context.WithTimeout`, `time.Sleep`).
+#[derive(Debug, Clone)]
+pub struct Bound {
+    /// What ends the wait, and where.
+    pub evidence: String,
+    /// The timer's duration, where the code spells it out (`30 *
+    /// time.Second`).
+    pub limit: Option<std::time::Duration>,
 }
 
 /// Inputs of the scan for one finding.
@@ -841,6 +857,13 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
         }
         return v;
     }
+    // A wait the code bounds ends by itself, whatever its other ways out:
+    // none of them is what keeps the goroutine.
+    if let Some(b) = bound_of_wait(index, s, src, place, op, select.as_ref(), site.line, &line) {
+        v.evidence.push(b.evidence.clone());
+        v.bound = Some(b);
+        return v;
+    }
     match op {
         BlockingOp::RangeReceive => {
             if regex!(r"\brange\s+time\.Tick\(").is_match(&line) {
@@ -1058,6 +1081,409 @@ fn loop_around_call(
         }
     }
     Repeats::Once
+}
+
+/// The wait at `line` of the site (`op`; `select` where it is one), when a
+/// timer or a deadline ends it: see [`Bound`]. Either nothing repeats the
+/// wait, or the loop of its function that does returns in the timer's case
+/// (a session's lifetime, an idle timeout) and nothing repeats that loop.
+#[allow(clippy::too_many_arguments)]
+fn bound_of_wait(
+    index: &SourceIndex,
+    s: &Subject,
+    src: &SourceFile,
+    place: &Place,
+    op: BlockingOp,
+    select: Option<&golex::Select>,
+    line_no: u32,
+    line: &str,
+) -> Option<Bound> {
+    let (at, clauses) = match (op, select) {
+        (BlockingOp::Select, Some(sel)) if !sel.cases.is_empty() => (sel.at, sel.cases.clone()),
+        (BlockingOp::ChanReceive | BlockingOp::Sleep, _) => (
+            Pos {
+                line: line_no,
+                col: 0,
+            },
+            vec![(line_no, line.to_string())],
+        ),
+        _ => return None,
+    };
+    let (open, close) = place.body();
+    let enders: Vec<(u32, Ender)> = clauses
+        .iter()
+        .filter_map(|(n, l)| Some((*n, timer_end(index, s, src, place, *n, l)?)))
+        .collect();
+    let (n, end, repeated) = match loop_around_call(index, s, src, place, at) {
+        Repeats::Once => {
+            let (n, end) = enders.into_iter().next()?;
+            (n, end, None)
+        }
+        Repeats::Loop(_) => {
+            // The loop of the wait's function, which the timer's case
+            // leaves whenever it runs: a stuck goroutine leaves when the
+            // timer fires (an idle timeout, a lifetime), where one the
+            // timer only wakes, or leaves on a condition (a heartbeat that
+            // stops on an error), may go round for ever.
+            let sel = select?;
+            let l = golex::loop_around(&src.code, at, open, close)?;
+            let (n, end) = enders.into_iter().find(|(n, _)| {
+                let next = sel
+                    .cases
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .find(|c| c > n)
+                    .unwrap_or(sel.close);
+                returns_unconditionally(src, *n, next)
+            })?;
+            let loop_at = Pos { line: l, col: 0 };
+            if !matches!(
+                loop_around_call(index, s, src, place, loop_at),
+                Repeats::Once
+            ) {
+                return None;
+            }
+            (n, end, Some(l))
+        }
+        Repeats::Unknown => return None,
+    };
+    // A timer of an hour or more outlasts any series of snapshots: what
+    // waits on it piles up as a leak does (a dropped cancel with an hour's
+    // timeout is the leak `go vet` calls lostcancel).
+    if end.limit.is_some_and(|d| d >= LONGEST_BOUND) {
+        return None;
+    }
+    let wait = match op {
+        BlockingOp::Select => format!("the select at {}", loc(src, at.line)),
+        _ => format!("the {op} at {}", loc(src, line_no)),
+    };
+    let how = match repeated {
+        None => {
+            "runs once (no loop repeats it, in its function or around the calls above it) and ends"
+                .to_string()
+        }
+        Some(l) => format!(
+            "is repeated by the loop at {}, which returns (and nothing repeats it)",
+            loc(src, l)
+        ),
+    };
+    Some(Bound {
+        evidence: format!(
+            "{wait} {how} when {} at {} fires{}: a wait with a deadline, which its goroutines leave by themselves",
+            end.what,
+            loc(src, n),
+            end.limit
+                .map_or(String::new(), |d| format!(" (after {})", fmt_duration(d)))
+        ),
+        limit: end.limit,
+    })
+}
+
+/// Whether the clause of a `case` at line `from`, up to line `to` (the next
+/// clause or the select's closing brace), returns whatever happens: a
+/// `return` in the clause itself, not inside a block of it (an `if`, a
+/// `switch`, a loop).
+fn returns_unconditionally(src: &SourceFile, from: u32, to: u32) -> bool {
+    let mut depth = 0i32;
+    for k in from..to {
+        let Some(code) = src.code(k) else {
+            continue;
+        };
+        // The clause starts after the case's colon.
+        let code = if k == from {
+            code.split_once(':').map_or("", |(_, rest)| rest)
+        } else {
+            code
+        };
+        for m in regex!(r"\breturn\b|[{}]").find_iter(code) {
+            match m.as_str() {
+                "{" => depth += 1,
+                "}" => depth -= 1,
+                _ if depth == 0 => return true,
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
+/// The longest timer taken as a bound of a wait (see [`Bound`]).
+const LONGEST_BOUND: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// A timer or a deadline that ends a wait.
+struct Ender {
+    what: String,
+    /// Its duration, where the code spells it out.
+    limit: Option<std::time::Duration>,
+}
+
+/// What ends a wait at line `n` (`code`) of the site's function (`place`
+/// in `src`), when it is a timer or a deadline.
+fn timer_end(
+    index: &SourceIndex,
+    s: &Subject,
+    src: &SourceFile,
+    place: &Place,
+    n: u32,
+    code: &str,
+) -> Option<Ender> {
+    let open = place.body().0.line;
+    let at_wait = |what: &str, args: &str| Ender {
+        what: what.to_string(),
+        limit: literal_duration(args),
+    };
+    if let Some(m) = regex!(r"\btime\.Sleep\(").find(code) {
+        return Some(at_wait("time.Sleep", call_args(code, m.end())));
+    }
+    if let Some(m) = regex!(r"<-\s*time\.After\(").find(code) {
+        return Some(at_wait("the time.After", call_args(code, m.end())));
+    }
+    // The last assignment before the wait, in its function, that matches.
+    let before = |re: &Regex| {
+        (open..n).rev().find_map(|k| {
+            let l = src.code(k)?;
+            let c = re.captures(l)?;
+            let args = call_args(l, c.get(0)?.end()).to_string();
+            Some((
+                k,
+                c.get(1).map_or(String::new(), |m| m.as_str().to_string()),
+                args,
+            ))
+        })
+    };
+    // A timer's or a ticker's channel, made somewhere in the package and
+    // stopped nowhere but on the way out (`defer t.Stop()`) or to be reset.
+    if let Some(c) = regex!(r"<-\s*(?:[\w.]*\.)?(\w+)\.C\b").captures(code) {
+        let name = regex::escape(&c[1]);
+        let made = Regex::new(&format!(
+            r"\b{name}\s*(?::=|=|:)\s*time\.(NewTimer|NewTicker)\("
+        ))
+        .ok()?;
+        let stop = Regex::new(&format!(r"\b{name}\.Stop\(\)")).ok()?;
+        let reset = Regex::new(&format!(r"\b{name}\.Reset\(")).ok()?;
+        let files = package_files(index, src)?;
+        let mut found = before(&made).map(|(_, kind, args)| (kind, args));
+        // Stopped other than on the way out (`defer t.Stop()`) or to be
+        // reset at once (`if !t.Stop() { <-t.C }; t.Reset(d)`): a stopped
+        // timer never fires, and what waits on it stays.
+        let mut stopped = false;
+        for f in &files {
+            for (i, l) in f.code.iter().enumerate() {
+                if found.is_none() {
+                    if let Some(m) = made.captures(l) {
+                        let args = call_args(l, m.get(0).map_or(0, |x| x.end()));
+                        found = Some((m[1].to_string(), args.to_string()));
+                    }
+                }
+                stopped |= stop.is_match(l)
+                    && !regex!(r"^\s*defer\b").is_match(l)
+                    && !f.code[i..f.code.len().min(i + 4)]
+                        .iter()
+                        .any(|x| reset.is_match(x));
+            }
+        }
+        let (kind, args) = found?;
+        if stopped {
+            return None;
+        }
+        let kind = if kind == "NewTicker" {
+            "ticker"
+        } else {
+            "timer"
+        };
+        return Some(Ender {
+            what: format!("the {kind} {}", &c[1]),
+            limit: literal_duration(&args),
+        });
+    }
+    // A channel of time.After kept in a variable (`deadline := time.After(d)`).
+    if let Some(c) = regex!(r"<-\s*(\w+)\s*(?::|$|\))").captures(code) {
+        let made = Regex::new(&format!(
+            r"\b{}\s*:?=\s*time\.After\(()",
+            regex::escape(&c[1])
+        ))
+        .ok()?;
+        if let Some((_, _, args)) = before(&made) {
+            return Some(Ender {
+                what: format!("the time.After {}", &c[1]),
+                limit: literal_duration(&args),
+            });
+        }
+    }
+    // A context with a deadline made in the wait's function, or in a caller
+    // of the program's own that hands it down.
+    if let Some(c) = regex!(r"<-\s*(\w+)\.Done\(\)").captures(code) {
+        let name = &c[1];
+        let made = deadline_made(name)?;
+        if let Some((k, how, args)) = before(&made) {
+            return Some(deadline_ender(name, &how, &args, src, k));
+        }
+        return caller_deadline(index, s, src, place, name);
+    }
+    None
+}
+
+/// `NAME, cancel := context.WithTimeout(` (or `WithDeadline`, `…Cause`),
+/// with the cancel function kept: one dropped (`ctx, _ :=`) is the leak
+/// `go vet` calls lostcancel.
+fn deadline_made(name: &str) -> Option<Regex> {
+    Regex::new(&format!(
+        r"\b{}\s*,\s*[A-Za-z]\w*\s*:?=\s*context\.With(Timeout|Deadline)(?:Cause)?\(",
+        regex::escape(name)
+    ))
+    .ok()
+}
+
+fn deadline_ender(name: &str, how: &str, args: &str, src: &SourceFile, k: u32) -> Ender {
+    let limit = (how == "Timeout")
+        .then(|| args.rsplit_once(',').map(|(_, d)| d))
+        .flatten()
+        .and_then(literal_duration);
+    Ender {
+        what: format!(
+            "the deadline of {name} (context.With{how} at {})",
+            loc(src, k)
+        ),
+        limit,
+    }
+}
+
+/// The deadline of the context `name`, a parameter of the site's function,
+/// made by a caller of the program's own up the stack that passes it down
+/// (each caller hands on a context of its own made with a deadline, or its
+/// own parameter, named on the line of the call).
+fn caller_deadline(
+    index: &SourceIndex,
+    s: &Subject,
+    src: &SourceFile,
+    place: &Place,
+    name: &str,
+) -> Option<Ender> {
+    let is_param = |f: &SourceFile, decl: &golex::Decl, name: &str| {
+        let sig = (decl.start..=decl.open.line)
+            .filter_map(|k| f.code(k))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Regex::new(&format!(
+            r"[(,]\s*{}\s+context\.Context\b",
+            regex::escape(name)
+        ))
+        .is_ok_and(|r| r.is_match(&sig))
+    };
+    // Literals capture their creator's context rather than take it.
+    if place.literal.is_some() || !is_param(src, &place.decl, name) {
+        return None;
+    }
+    let site = s.site?;
+    let k = s
+        .frames
+        .iter()
+        .position(|f| f.function == site.function && f.line == site.line)?;
+    for f in s.frames[k + 1..].iter().take(4) {
+        if is_std_frame(f) {
+            return None;
+        }
+        let csrc = index.open(&f.raw_file)?;
+        let cplace = self::place(&csrc, &f.function, f.line).ok()?;
+        let call = csrc.code(f.line)?;
+        let (open, _) = cplace.body();
+        // The contexts named on the line of the call: one made here with a
+        // deadline decides; one that is this caller's parameter goes on up.
+        let mut passed_param = false;
+        for a in regex!(r"\b([A-Za-z_]\w*)\b").captures_iter(call) {
+            let a = &a[1];
+            let Some(made) = deadline_made(a) else {
+                continue;
+            };
+            let found = (open.line..f.line).rev().find_map(|j| {
+                let l = csrc.code(j)?;
+                let m = made.captures(l)?;
+                Some((
+                    j,
+                    m[1].to_string(),
+                    call_args(l, m.get(0)?.end()).to_string(),
+                ))
+            });
+            if let Some((j, how, args)) = found {
+                return Some(deadline_ender(a, &how, &args, &csrc, j));
+            }
+            passed_param |= cplace.literal.is_none() && is_param(&csrc, &cplace.decl, a);
+        }
+        if !passed_param {
+            return None;
+        }
+    }
+    None
+}
+
+/// The text between the parenthesis that opens at `from` (just after it)
+/// and the one that closes it.
+fn call_args(line: &str, from: usize) -> &str {
+    let rest = line.get(from..).unwrap_or("");
+    let mut depth = 0usize;
+    for (i, ch) in rest.char_indices() {
+        match ch {
+            '(' => depth += 1,
+            ')' if depth == 0 => return &rest[..i],
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    rest
+}
+
+/// A duration spelled as a constant: `30 * time.Second`, `time.Minute`,
+/// `2*time.Minute`, `time.Second * 90`.
+fn literal_duration(expr: &str) -> Option<std::time::Duration> {
+    let unit = |u: &str| -> f64 {
+        match u {
+            "Nanosecond" => 1e-9,
+            "Microsecond" => 1e-6,
+            "Millisecond" => 1e-3,
+            "Second" => 1.0,
+            "Minute" => 60.0,
+            _ => 3600.0,
+        }
+    };
+    let e = expr.trim();
+    let c = regex!(
+        r"^(?:(\d+(?:\.\d+)?)\s*\*\s*)?time\.(Nanosecond|Microsecond|Millisecond|Second|Minute|Hour)(?:\s*\*\s*(\d+(?:\.\d+)?))?$"
+    )
+    .captures(e)?;
+    if c.get(1).is_some() && c.get(3).is_some() {
+        return None;
+    }
+    let k: f64 = c
+        .get(1)
+        .or(c.get(3))
+        .map_or(Some(1.0), |m| m.as_str().parse().ok())?;
+    std::time::Duration::try_from_secs_f64(k * unit(&c[2])).ok()
+}
+
+fn fmt_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 3600.0 && s % 3600.0 == 0.0 {
+        format!("{}h", s / 3600.0)
+    } else if s >= 60.0 && s % 60.0 == 0.0 {
+        format!("{}m", s / 60.0)
+    } else if s >= 1.0 {
+        format!("{s}s")
+    } else {
+        format!("{}ms", s * 1000.0)
+    }
+}
+
+/// The `.go` files of the package of `src` (its directory), at most 64.
+fn package_files(index: &SourceIndex, src: &SourceFile) -> Option<Vec<Arc<SourceFile>>> {
+    let dir = src.path.parent()?;
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "go"))
+        .collect();
+    paths.sort();
+    paths.into_iter().take(64).map(|p| index.read(&p)).collect()
 }
 
 /// Among code lines: the first that makes a time.Ticker (at or before line
@@ -1418,18 +1844,7 @@ fn never_assigned_field(
         f = regex::escape(field)
     ))
     .ok()?;
-    let dir = src.path.parent()?;
-    let mut files: Vec<Arc<SourceFile>> = Vec::new();
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "go"))
-        .collect();
-    paths.sort();
-    for p in paths.into_iter().take(64) {
-        files.push(index.read(&p)?);
-    }
+    let files = package_files(index, src)?;
     // A package other than main exports its capitalized functions to the
     // rest of the program, whose calls this scan does not see.
     let library = !src

@@ -1,0 +1,408 @@
+//! Waits the source bounds (issue 13): with `--source`, goroutines in a wait
+//! that a timer or a deadline ends, and that nothing repeats, leave it by
+//! themselves; growth there is long waits, not a leak. Each case is a group
+//! that grows with survivors whose waits grow (medium or more without the
+//! source), in debug=2 dumps written here against a Go file written here.
+
+use leakdiff::classify::source::SourceIndex;
+use leakdiff::classify::{Catalog, ClassifyOptions, Finding, Severity};
+use leakdiff::commands::analyze::{analyze_snapshots, AnalyzeOptions};
+use leakdiff::load::{load_path, LoadOptions};
+use leakdiff::model::Snapshot;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+const SOURCE: &str = r#"package main
+
+import (
+	"context"
+	"time"
+)
+
+type session struct {
+	done  chan struct{}
+	life  *time.Timer
+	alarm *time.Timer
+	in    chan string
+	every time.Duration
+	expiry *time.Timer
+}
+
+func (s *session) lurk(ctx context.Context) {
+	life := time.NewTimer(5 * time.Minute)
+	defer life.Stop()
+	select { // lurk
+	case <-ctx.Done():
+	case <-life.C:
+	}
+}
+
+func (s *session) poll(ctx context.Context) string {
+	select { // poll
+	case v := <-s.in:
+		return v
+	case <-time.After(90 * time.Second):
+		return ""
+	}
+}
+
+func (s *session) watch(parent context.Context) {
+	ctx, cancel := context.WithTimeout(parent, 2*time.Minute)
+	defer cancel()
+	select { // watch
+	case <-ctx.Done():
+	case <-s.done:
+	}
+}
+
+func (s *session) serve(ctx context.Context) {
+	s.life = time.NewTimer(3 * time.Minute)
+	defer s.life.Stop()
+	for {
+		select { // serve
+		case <-ctx.Done():
+			return
+		case <-s.life.C:
+			return
+		case v := <-s.in:
+			_ = v
+		}
+	}
+}
+
+func (s *session) pump(ctx context.Context) {
+	for {
+		select { // pump
+		case <-ctx.Done():
+			return
+		case <-time.After(s.every):
+		case v := <-s.in:
+			_ = v
+		}
+	}
+}
+
+func (s *session) arm() {
+	s.alarm = time.NewTimer(time.Minute)
+	s.expiry = time.NewTimer(time.Minute)
+}
+
+func (s *session) supervise() {
+	for {
+		select { // supervise
+		case <-s.done:
+			return
+		case <-s.expiry.C:
+			if s.renewed() {
+				s.expiry.Reset(time.Minute)
+				continue
+			}
+			return
+		}
+	}
+}
+
+func (s *session) renewed() bool { return false }
+
+func (s *session) beat(ctx context.Context) {
+	t := time.NewTicker(s.every)
+	defer t.Stop()
+	for {
+		select { // beat
+		case <-s.done:
+			return
+		case <-t.C:
+			if s.renewed() {
+				return
+			}
+		}
+	}
+}
+
+func (s *session) fail() {
+	s.expiry.Stop()
+}
+
+func (s *session) await(ctx context.Context) {
+	select { // await
+	case <-ctx.Done():
+	case <-s.done:
+	}
+}
+
+func (s *session) handle(parent context.Context) {
+	ctx, cancel := context.WithTimeout(parent, 2*time.Minute)
+	defer cancel()
+	s.await(ctx) // handle
+}
+
+func (s *session) forever(parent context.Context) {
+	s.await(parent) // forever
+}
+
+func (s *session) disarm() {
+	s.alarm.Stop()
+}
+
+func (s *session) ring(ctx context.Context) {
+	select { // ring
+	case <-ctx.Done():
+	case <-s.alarm.C:
+	}
+}
+
+func (s *session) lost(parent context.Context) {
+	ctx, _ := context.WithTimeout(parent, time.Hour)
+	select { // lost
+	case <-ctx.Done():
+	case <-s.done:
+	}
+}
+
+func (s *session) long(parent context.Context) {
+	ctx, cancel := context.WithTimeout(parent, 2*time.Hour)
+	defer cancel()
+	select { // long
+	case <-ctx.Done():
+	case <-s.done:
+	}
+}
+
+func (s *session) nap() {
+	time.Sleep(90 * time.Second) // nap
+}
+
+func (s *session) waitOnce(ctx context.Context) {
+	select { // waitOnce
+	case <-ctx.Done():
+	case <-time.After(time.Minute):
+	}
+}
+
+func (s *session) loop(ctx context.Context) {
+	for {
+		s.waitOnce(ctx) // loop
+	}
+}
+
+func main() {
+	s := &session{}
+	ctx := context.Background()
+	go s.lurk(ctx)
+	go s.poll(ctx)
+	go s.watch(ctx)
+	go s.serve(ctx)
+	go s.pump(ctx)
+	go s.ring(ctx)
+	go s.lost(ctx)
+	go s.long(ctx)
+	go s.supervise()
+	go s.beat(ctx)
+	go s.handle(ctx)
+	go s.forever(ctx)
+	go s.nap()
+	go s.loop(ctx)
+}
+"#;
+
+/// The line of the source that holds `marker`.
+fn line_of(marker: &str) -> u32 {
+    SOURCE
+        .lines()
+        .position(|l| l.contains(marker))
+        .unwrap_or_else(|| panic!("{marker} not in the source")) as u32
+        + 1
+}
+
+/// Three debug=2 dumps of one group in `function` (state `state`, blocked
+/// at the line marked `// function`, or in `inner` called from there): 10
+/// goroutines that stay from the first dump, with waits that grow to
+/// `minutes` by the last, joined by 15 and then 20 more that stay.
+fn dumps(function: &str, inner: Option<&str>, state: &str, minutes: u32) -> Vec<String> {
+    let go_line = line_of(&format!("go s.{function}("));
+    let mut out = Vec::new();
+    for k in 0..3u32 {
+        let mut s =
+            String::from("goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n");
+        let groups: &[(u64, u64)] = &[(100, 10), (200, 15), (300, 20)];
+        for (g, &(first, count)) in groups.iter().enumerate().take(k as usize + 1) {
+            // The first goroutines' waits grow with the snapshots.
+            let wait = if g == 0 { minutes * k / 2 } else { 0 };
+            let state = if wait > 0 {
+                format!("{state}, {wait} minutes")
+            } else {
+                state.to_string()
+            };
+            for id in first..first + count {
+                let _ = writeln!(s, "goroutine {id} [{state}]:");
+                if let Some(inner) = inner {
+                    let _ = write!(
+                        s,
+                        "main.(*session).{inner}(0xc000010000, {{0x5f1e20, 0xc000012000}})\n\t/src/app/main.go:{} +0x2b\n",
+                        line_of(&format!("// {inner}"))
+                    );
+                }
+                let _ = write!(
+                    s,
+                    "main.(*session).{function}(0xc000010000, {{0x5f1e20, 0xc000012000}})\n\t/src/app/main.go:{} +0x2b\ncreated by main.main in goroutine 1\n\t/src/app/main.go:{go_line} +0x4c\n\n",
+                    line_of(&format!("// {function}"))
+                );
+            }
+        }
+        out.push(s);
+    }
+    out
+}
+
+fn analyze(texts: &[String], source: bool) -> Vec<Finding> {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("src/app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(app.join("main.go"), SOURCE).unwrap();
+    let mut snaps: Vec<Snapshot> = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let p = dir.path().join(format!("goroutine-{}.debug2.txt", i + 1));
+        std::fs::write(&p, text).unwrap();
+        snaps.extend(load_path(p.to_str().unwrap(), &LoadOptions::default()).unwrap());
+    }
+    let opts = AnalyzeOptions {
+        classify: ClassifyOptions {
+            ignore: Vec::new(),
+            source: source.then(|| Arc::new(SourceIndex::new(&[dir.path().join("src")]))),
+        },
+        ..Default::default()
+    };
+    analyze_snapshots(&snaps, &Catalog::builtin(), &opts)
+        .unwrap()
+        .findings
+}
+
+/// The finding whose stack holds `function`.
+fn finding(found: &[Finding], function: &str) -> Finding {
+    let name = format!("main.(*session).{function}");
+    found
+        .iter()
+        .find(|f| f.frames.iter().any(|fr| fr.function == name))
+        .unwrap_or_else(|| panic!("no finding in {function}: {found:#?}"))
+        .clone()
+}
+
+#[test]
+fn waits_a_timer_or_a_deadline_ends_are_not_leaks() {
+    for (function, inner, state, ends) in [
+        ("lurk", None, "select", "the timer life at main.go:"),
+        ("poll", None, "select", "the time.After at main.go:"),
+        (
+            "watch",
+            None,
+            "select",
+            "the deadline of ctx (context.WithTimeout at main.go:",
+        ),
+        ("serve", None, "select", "the timer life at main.go:"),
+        ("nap", None, "sleep", "time.Sleep at main.go:"),
+        // The context a caller made with a deadline and passed down.
+        (
+            "handle",
+            Some("await"),
+            "select",
+            "the deadline of ctx (context.WithTimeout at main.go:",
+        ),
+    ] {
+        let texts = dumps(function, inner, state, 2);
+        let without = finding(&analyze(&texts, false), function);
+        assert!(
+            without.severity >= Severity::Medium,
+            "{function} without the source: {without:#?}"
+        );
+        let with = finding(&analyze(&texts, true), function);
+        assert_eq!(with.severity, Severity::Low, "{function}: {with:#?}");
+        assert!(with.confidence <= 0.3, "{function}: {}", with.confidence);
+        assert!(
+            with.decided_by.starts_with("source: ") && with.decided_by.contains(ends),
+            "{function}: {}",
+            with.decided_by
+        );
+        // Said once, and what decided before is kept.
+        assert_eq!(
+            with.evidence
+                .iter()
+                .filter(|e| e.contains("a wait with a deadline"))
+                .count(),
+            1,
+            "{function}: {:#?}",
+            with.evidence
+        );
+        assert!(
+            with.evidence
+                .iter()
+                .any(|e| e.starts_with("before the source: ")),
+            "{function}: {:#?}",
+            with.evidence
+        );
+    }
+    // The loop that repeats the wait returns when the timer fires.
+    let serve = finding(&analyze(&dumps("serve", None, "select", 2), true), "serve");
+    assert!(
+        serve
+            .decided_by
+            .contains("is repeated by the loop at main.go:"),
+        "{}",
+        serve.decided_by
+    );
+}
+
+#[test]
+fn waits_no_timer_ends_for_good_stay_findings() {
+    for (function, inner, state, why) in [
+        // A loop a timer wakes at every turn and that never returns on it.
+        ("pump", None, "select", "re-armed at each turn"),
+        // A timer stopped elsewhere never fires.
+        ("ring", None, "select", "stopped elsewhere"),
+        // An hour outlasts any series of snapshots; its cancel is dropped.
+        ("lost", None, "select", "an hour, cancel dropped"),
+        ("long", None, "select", "two hours"),
+        // A wait bounded in its function but repeated by its caller's loop.
+        ("loop", Some("waitOnce"), "select", "repeated by the caller"),
+        // A timer the loop re-arms, stopped on another path.
+        (
+            "supervise",
+            None,
+            "select",
+            "stopped elsewhere, reset in the loop",
+        ),
+        // A ticker's case that returns only on a condition: a heartbeat.
+        ("beat", None, "select", "returns on a condition only"),
+        // The caller passes a context without a deadline.
+        (
+            "forever",
+            Some("await"),
+            "select",
+            "no deadline up the stack",
+        ),
+    ] {
+        let texts = dumps(function, inner, state, 2);
+        let without = finding(&analyze(&texts, false), function);
+        let with = finding(&analyze(&texts, true), function);
+        assert!(
+            with.severity >= Severity::Medium && with.severity == without.severity,
+            "{function} ({why}): {with:#?}"
+        );
+        assert!(
+            !with.decided_by.contains("a wait with a deadline"),
+            "{function} ({why}): {}",
+            with.decided_by
+        );
+    }
+    // Goroutines that waited longer than the timer the source states: the
+    // code read is not what runs.
+    let texts = dumps("nap", None, "sleep", 4);
+    let nap = finding(&analyze(&texts, true), "nap");
+    assert!(nap.severity >= Severity::Medium, "{nap:#?}");
+    assert!(
+        nap.evidence
+            .iter()
+            .any(|e| e.contains("longer than the 90s the source gives the wait")),
+        "{:#?}",
+        nap.evidence
+    );
+}
