@@ -1233,7 +1233,7 @@ fn timer_end(
         limit: literal_duration(args),
     };
     if let Some(m) = regex!(r"\btime\.Sleep\(").find(code) {
-        return Some(at_wait("time.Sleep", call_args(code, m.end())));
+        return Some(at_wait("the timer of time.Sleep", call_args(code, m.end())));
     }
     if let Some(m) = regex!(r"<-\s*time\.After\(").find(code) {
         return Some(at_wait("the time.After", call_args(code, m.end())));
