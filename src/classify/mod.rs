@@ -446,15 +446,11 @@ pub fn runtime_verdict(findings: &mut Vec<Finding>) {
         .retain(|f| f.profile != ProfileKind::GoroutineLeak || !confirmed.contains(&frames_of(f)));
 }
 
-/// A goroutine finding of medium or above for a group the runtime's leak
-/// detection ran on and did not mark: noted, and less sure. Evidence of its
-/// own that reached 0.95 (waits that grow with the clock) stands: the
-/// runtime proves only unreachable leaks.
 /// A wait the source bounds (a timer or a deadline ends it, nothing
 /// repeats it) is one its goroutines leave by themselves: growth there is
 /// waits that last long, not a leak. The runtime's `(leaked)` marker
 /// outranks the reading of the code, and waits longer than the timer's
-/// stated duration contradict it.
+/// stated duration contradict it. Whether it lowered the finding.
 fn bounded(j: &mut Judgement, s: &Series, b: &source::Bound) -> bool {
     if j.severity <= Severity::Low {
         return false;
@@ -472,9 +468,9 @@ fn bounded(j: &mut Judgement, s: &Series, b: &source::Bound) -> bool {
         .filter(|d| f64::from(waited) > d.as_secs_f64() / 60.0 + 1.0)
     {
         j.notes.push(format!(
-            "the goroutines waited {} here, longer than the {}s the source gives the wait: the code read may not be what runs",
+            "the goroutines waited {} here, longer than the {} the source gives the wait: the code read may not be what runs",
             plural(waited as usize, "minute", "minutes"),
-            d.as_secs()
+            source::fmt_duration(d)
         ));
         return false;
     }
@@ -489,6 +485,10 @@ fn bounded(j: &mut Judgement, s: &Series, b: &source::Bound) -> bool {
     true
 }
 
+/// A goroutine finding of medium or above for a group the runtime's leak
+/// detection ran on and did not mark: noted, and less sure. Evidence of its
+/// own that reached 0.95 (waits that grow with the clock) stands: the
+/// runtime proves only unreachable leaks.
 fn runtime_unmarked(evidence: &mut Vec<String>, severity: Severity, confidence: &mut f64) {
     if severity < Severity::Medium {
         return;

@@ -482,15 +482,17 @@ pub struct SourceVerdict {
     /// Which lines decided it.
     pub evidence: Vec<String>,
     pub info: SourceInfo,
-    /// A wait the code bounds: it runs once and a timer or a deadline ends
-    /// it, so the goroutines in it leave it by themselves.
+    /// A wait the code bounds (see [`Bound`]): the goroutines in it leave it
+    /// by themselves.
     pub bound: Option<Bound>,
 }
 
-/// A wait that ends by itself: no loop repeats it (in its function or
-/// around the calls of the program's own frames above it), and one of the
-/// ways out is a timer or a deadline (`time.After`, a `time.Timer`'s
-/// channel, a context made by `context.WithTimeout`, `time.Sleep`).
+/// A wait that ends by itself: one of its ways out is a timer or a deadline
+/// (`time.After`, a `time.Timer`'s channel, a context made by
+/// `context.WithTimeout`, `time.Sleep`), and no loop repeats it (in its
+/// function or around the calls of the program's own frames above it), or
+/// the loop of its function that does returns whenever the timer's case
+/// runs.
 #[derive(Debug, Clone)]
 pub struct Bound {
     /// What ends the wait, and where.
@@ -1098,25 +1100,28 @@ fn bound_of_wait(
     line_no: u32,
     line: &str,
 ) -> Option<Bound> {
-    let (at, clauses) = match (op, select) {
-        (BlockingOp::Select, Some(sel)) if !sel.cases.is_empty() => (sel.at, sel.cases.clone()),
-        (BlockingOp::ChanReceive | BlockingOp::Sleep, _) => (
-            Pos {
-                line: line_no,
-                col: 0,
-            },
-            vec![(line_no, line.to_string())],
-        ),
+    let single;
+    let (at, clauses): (Pos, &[(u32, String)]) = match (op, select) {
+        (BlockingOp::Select, Some(sel)) if !sel.cases.is_empty() => (sel.at, &sel.cases),
+        (BlockingOp::ChanReceive | BlockingOp::Sleep, _) => {
+            single = [(line_no, line.to_string())];
+            (
+                Pos {
+                    line: line_no,
+                    col: 0,
+                },
+                &single,
+            )
+        }
         _ => return None,
     };
     let (open, close) = place.body();
-    let enders: Vec<(u32, Ender)> = clauses
-        .iter()
-        .filter_map(|(n, l)| Some((*n, timer_end(index, s, src, place, *n, l)?)))
-        .collect();
+    // What repeats the wait first: it may rule the wait out before any
+    // file of the package is read for its timers.
+    let ender = |(n, l): &(u32, String)| Some((*n, timer_end(index, s, src, place, *n, l)?));
     let (n, end, repeated) = match loop_around_call(index, s, src, place, at) {
         Repeats::Once => {
-            let (n, end) = enders.into_iter().next()?;
+            let (n, end) = clauses.iter().find_map(ender)?;
             (n, end, None)
         }
         Repeats::Loop(_) => {
@@ -1127,15 +1132,18 @@ fn bound_of_wait(
             // stops on an error), may go round for ever.
             let sel = select?;
             let l = golex::loop_around(&src.code, at, open, close)?;
-            let (n, end) = enders.into_iter().find(|(n, _)| {
-                let next = sel
-                    .cases
-                    .iter()
-                    .map(|(c, _)| *c)
-                    .find(|c| c > n)
-                    .unwrap_or(sel.close);
-                returns_unconditionally(src, *n, next)
-            })?;
+            let (n, end) = clauses
+                .iter()
+                .filter(|(n, _)| {
+                    let next = sel
+                        .cases
+                        .iter()
+                        .map(|(c, _)| *c)
+                        .find(|c| c > n)
+                        .unwrap_or(sel.close);
+                    returns_unconditionally(src, *n, next)
+                })
+                .find_map(ender)?;
             let loop_at = Pos { line: l, col: 0 };
             if !matches!(
                 loop_around_call(index, s, src, place, loop_at),
@@ -1239,18 +1247,7 @@ fn timer_end(
         return Some(at_wait("the time.After", call_args(code, m.end())));
     }
     // The last assignment before the wait, in its function, that matches.
-    let before = |re: &Regex| {
-        (open..n).rev().find_map(|k| {
-            let l = src.code(k)?;
-            let c = re.captures(l)?;
-            let args = call_args(l, c.get(0)?.end()).to_string();
-            Some((
-                k,
-                c.get(1).map_or(String::new(), |m| m.as_str().to_string()),
-                args,
-            ))
-        })
-    };
+    let before = |re: &Regex| last_made(src, open, n, re);
     // A timer's or a ticker's channel, made somewhere in the package and
     // stopped nowhere but on the way out (`defer t.Stop()`) or to be reset.
     if let Some(c) = regex!(r"<-\s*(?:[\w.]*\.)?(\w+)\.C\b").captures(code) {
@@ -1395,16 +1392,7 @@ fn caller_deadline(
             let Some(made) = deadline_made(a) else {
                 continue;
             };
-            let found = (open.line..f.line).rev().find_map(|j| {
-                let l = csrc.code(j)?;
-                let m = made.captures(l)?;
-                Some((
-                    j,
-                    m[1].to_string(),
-                    call_args(l, m.get(0)?.end()).to_string(),
-                ))
-            });
-            if let Some((j, how, args)) = found {
+            if let Some((j, how, args)) = last_made(&csrc, open.line, f.line, &made) {
                 return Some(deadline_ender(a, &how, &args, &csrc, j));
             }
             passed_param |= cplace.literal.is_none() && is_param(&csrc, &cplace.decl, a);
@@ -1414,6 +1402,21 @@ fn caller_deadline(
         }
     }
     None
+}
+
+/// The last line in `from..to` of `src` that `made` matches (a call that
+/// makes a timer or a context): the line, `made`'s first group (empty
+/// without one) and the call's arguments.
+fn last_made(src: &SourceFile, from: u32, to: u32, made: &Regex) -> Option<(u32, String, String)> {
+    (from..to).rev().find_map(|k| {
+        let l = src.code(k)?;
+        let c = made.captures(l)?;
+        Some((
+            k,
+            c.get(1).map_or(String::new(), |m| m.as_str().to_string()),
+            call_args(l, c.get(0)?.end()).to_string(),
+        ))
+    })
 }
 
 /// The text between the parenthesis that opens at `from` (just after it)
@@ -1460,7 +1463,8 @@ fn literal_duration(expr: &str) -> Option<std::time::Duration> {
     std::time::Duration::try_from_secs_f64(k * unit(&c[2])).ok()
 }
 
-fn fmt_duration(d: std::time::Duration) -> String {
+/// A timer's duration as the evidence gives it: `90s`, `3m`, `1h`, `250ms`.
+pub(crate) fn fmt_duration(d: std::time::Duration) -> String {
     let s = d.as_secs_f64();
     if s >= 3600.0 && s % 3600.0 == 0.0 {
         format!("{}h", s / 3600.0)
