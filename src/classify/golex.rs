@@ -393,6 +393,113 @@ pub fn loop_around(clean: &[String], at: Pos, open: Pos, close: Pos) -> Option<u
     None
 }
 
+/// A `for` statement: its header and its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loop {
+    /// The line of the `for` keyword.
+    pub line: u32,
+    /// The code between `for` and the body's brace (`ctx.Err() == nil`,
+    /// `i := 0; i < n; i++`, `_, v := range xs`; empty for `for {`).
+    pub header: String,
+    pub open: Pos,
+    pub close: Pos,
+}
+
+/// The first `for` statement on `line` (whose body ends by `last_line`).
+pub fn loop_at(clean: &[String], line: u32, last_line: u32) -> Option<Loop> {
+    let toks = tokens(clean, line, last_line);
+    let i = toks
+        .iter()
+        .position(|(p, t)| p.line == line && *t == Tok::Ident("for".into()))?;
+    let (open, close) = body_braces(&toks, i + 1)?;
+    let (from, to) = (toks[i].0, toks[open].0);
+    let header = (from.line..=to.line)
+        .filter_map(|n| {
+            let l = clean.get(n as usize - 1)?;
+            let a = if n == from.line { from.col + 3 } else { 0 };
+            let b = if n == to.line { to.col } else { l.len() };
+            l.get(a..b)
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(Loop {
+        line,
+        header: header.trim().to_string(),
+        open: toks[open].0,
+        close: toks[close].0,
+    })
+}
+
+/// The braces of the block of the statement whose keyword (`if`, `for`,
+/// `select`, `switch`) is at `at`: the block's `{` and `}`.
+pub fn block_at(clean: &[String], at: Pos, last_line: u32) -> Option<(Pos, Pos)> {
+    let toks = tokens(clean, at.line, last_line);
+    let i = toks.iter().position(|(p, _)| *p == at)?;
+    let (open, close) = body_braces(&toks, i + 1)?;
+    Some((toks[open].0, toks[close].0))
+}
+
+/// From token `j` on (a statement's header): the indices of the first brace
+/// at the header's depth that does not open a composite literal (`range
+/// []int{1, 2} {`), and of the brace that closes it.
+fn body_braces(toks: &[(Pos, Tok)], mut j: usize) -> Option<(usize, usize)> {
+    let mut depth = 0i32;
+    let open = loop {
+        let (_, t) = toks.get(j)?;
+        match t {
+            Tok::Punct('(' | '[') => depth += 1,
+            Tok::Punct(')' | ']') => depth -= 1,
+            Tok::Punct('{') if depth == 0 => {
+                let composite = j >= 2
+                    && matches!(toks[j - 1].1, Tok::Ident(_))
+                    && is_punct(toks.get(j - 2), ']');
+                if !composite {
+                    break j;
+                }
+                j = skip_balanced(toks, j);
+                continue;
+            }
+            _ => {}
+        }
+        j += 1;
+    };
+    let end = skip_balanced(toks, open);
+    (end < toks.len() || is_punct(toks.last(), '}'))
+        .then(|| (open, end - 1))
+        .filter(|(_, c)| is_punct(toks.get(*c), '}'))
+}
+
+/// The lines that start a statement directly in the block `[open, close]`
+/// (at depth one of its braces: not inside a nested block).
+pub fn block_statements(clean: &[String], open: Pos, close: Pos) -> Vec<u32> {
+    let mut depth = 0i32;
+    let mut out = Vec::new();
+    for n in open.line..=close.line {
+        let Some(l) = clean.get(n as usize - 1) else {
+            break;
+        };
+        let b = l.as_bytes();
+        let mut started = false;
+        for (c, &ch) in b.iter().enumerate() {
+            let p = Pos { line: n, col: c };
+            if p < open || p > close {
+                continue;
+            }
+            if !ch.is_ascii_whitespace() && !started && ch != b'}' && depth == 1 {
+                out.push(n);
+                started = true;
+            }
+            match ch {
+                b'{' | b'(' | b'[' => depth += 1,
+                b'}' | b')' | b']' => depth -= 1,
+                _ => {}
+            }
+            started |= !ch.is_ascii_whitespace();
+        }
+    }
+    out
+}
+
 /// A top-level function or method declaration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decl {

@@ -485,6 +485,41 @@ fn bounded(j: &mut Judgement, s: &Series, b: &source::Bound) -> bool {
     true
 }
 
+/// A loop the source shows waking by itself (a timer at each turn) with a
+/// way out: survivors there are goroutines that live long, as a roster's
+/// pollers, heartbeats and refreshers do, and as loops nobody stops do;
+/// the dumps cannot tell which. At most `medium`, 0.5: the group's growth
+/// stands, the survivors' weight as proof of a leak does not. Not where the
+/// runtime marked them leaked, nor where they waited longer than the timer
+/// (it is stopped, or the code read is not what runs). Whether it lowered
+/// the finding.
+fn cycling(j: &mut Judgement, s: &Series, c: &source::Cycle) -> bool {
+    if (j.severity <= Severity::Medium && j.confidence <= 0.5) || s.leaked > 0 {
+        return false;
+    }
+    let waited = s.max_wait().unwrap_or(0);
+    if let Some(d) = c
+        .limit
+        .filter(|d| f64::from(waited) > d.as_secs_f64() / 60.0 + 1.0)
+    {
+        j.notes.push(format!(
+            "the goroutines waited {} here, longer than the {} of the timer that wakes the loop: it does not fire (stopped, or the code read is not what runs)",
+            plural(waited as usize, "minute", "minutes"),
+            source::fmt_duration(d)
+        ));
+        return false;
+    }
+    j.severity = j.severity.min(Severity::Medium);
+    j.confidence = j.confidence.min(0.5);
+    let before = std::mem::replace(&mut j.decided_by, format!("source: {}", c.evidence));
+    j.notes.push(format!("before the source: {before}"));
+    j.would_decide = Some(
+        "Whether the loop's way out comes for every goroutine whose owner is done (a Stop, Close or cancel on every path, including errors); later snapshots show whether the group levels off (a roster bounded by the load) or keeps growing (loops nobody stops)."
+            .into(),
+    );
+    true
+}
+
 /// A goroutine finding of medium or above for a group the runtime's leak
 /// detection ran on and did not mark: noted, and less sure. Evidence of its
 /// own that reached 0.95 (waits that grow with the clock) stands: the
@@ -1114,6 +1149,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         let mut source_info = None;
         let mut source_evidence = Vec::new();
         let mut bound = None;
+        let mut cycle = None;
         if let Some(index) = &opts.source {
             // Plain heap growth allocated in the standard library (the key
             // fmt.Sprintf builds for a map): the program's own line that
@@ -1174,6 +1210,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                 .map(|e| format!("source: {e}"))
                 .collect();
             bound = verdict.bound.take();
+            cycle = verdict.cycle.take();
             if verdict.info.site.is_some() || verdict.info.go_statement.is_some() {
                 source_info = Some(verdict.info);
             }
@@ -1193,6 +1230,11 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             if bounded(&mut j, s, &b) {
                 // Said once, as what decided.
                 source_evidence.retain(|e| !e.ends_with(&b.evidence));
+            }
+        }
+        if let Some(c) = cycle.filter(|_| kind == FindingKind::Goroutine) {
+            if cycling(&mut j, s, &c) {
+                source_evidence.retain(|e| !e.ends_with(&c.evidence));
             }
         }
         if ks.runtime_checked && kind == FindingKind::Goroutine && s.leaked == 0 {

@@ -485,6 +485,23 @@ pub struct SourceVerdict {
     /// A wait the code bounds (see [`Bound`]): the goroutines in it leave it
     /// by themselves.
     pub bound: Option<Bound>,
+    /// A loop that wakes by itself (see [`Cycle`]): its goroutines are
+    /// alive, whether or not they leaked.
+    pub cycle: Option<Cycle>,
+}
+
+/// A select that a loop repeats, which a timer ends at each turn (a
+/// poller's interval, a heartbeat's ticker, a refresher's back-off) and
+/// which has a way out (a done channel, `ctx.Done()`, a case that returns
+/// from the loop). Its goroutines wake by themselves: finding them again in
+/// the same wait says they live long, not that they are stuck; they leaked
+/// only if their way out never comes, which the dumps cannot show.
+#[derive(Debug, Clone)]
+pub struct Cycle {
+    /// What wakes it, what ends it, and where.
+    pub evidence: String,
+    /// The timer's duration, where the code spells it out.
+    pub limit: Option<std::time::Duration>,
 }
 
 /// A wait that ends by itself: one of its ways out is a timer or a deadline
@@ -866,6 +883,12 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
         v.bound = Some(b);
         return v;
     }
+    if let (BlockingOp::Select, Some(sel)) = (op, &select) {
+        v.cycle = cycle_of_select(index, s, src, place, sel);
+        if let Some(c) = &v.cycle {
+            v.evidence.push(c.evidence.clone());
+        }
+    }
     match op {
         BlockingOp::RangeReceive => {
             if regex!(r"\brange\s+time\.Tick\(").is_match(&line) {
@@ -954,7 +977,7 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                 Some((n, l)) if l.contains("Done()") => {
                     v.pattern = Some("context-not-cancelled");
                     v.evidence.push(format!(
-                        "the select's exit case at {} waits for ctx.Done(), which never fires",
+                        "the select's exit case at {} waits for ctx.Done(): its goroutines end only once that context is cancelled",
                         loc(src, *n)
                     ));
                     discarded_cancel(&mut v, go_loc.as_ref());
@@ -1041,6 +1064,16 @@ enum Repeats {
     Unknown,
 }
 
+/// How a bounded wait runs: see [`bound_of_wait`].
+enum Repeated {
+    Once,
+    /// The loop (its line) of the wait's function, which the timer's case
+    /// leaves.
+    Returns(u32),
+    /// Loops that end once a deadline has passed: how each does.
+    UnderDeadline(Vec<String>),
+}
+
 /// Whether the statement at `at` of the site's function (`place` in `src`)
 /// runs again: a loop around it in that function or around the call in a
 /// caller of the program's own (the stack's next frames, up to the first
@@ -1056,11 +1089,7 @@ fn loop_around_call(
     if let Some(l) = golex::loop_around(&src.code, at, open, close) {
         return Repeats::Loop(loc(src, l));
     }
-    let Some(k) = s.site.and_then(|site| {
-        s.frames
-            .iter()
-            .position(|f| f.function == site.function && f.line == site.line)
-    }) else {
+    let Some(k) = site_frame(s) else {
         return Repeats::Unknown;
     };
     for f in &s.frames[k + 1..] {
@@ -1118,11 +1147,16 @@ fn bound_of_wait(
     let (open, close) = place.body();
     // What repeats the wait first: it may rule the wait out before any
     // file of the package is read for its timers.
-    let ender = |(n, l): &(u32, String)| Some((*n, timer_end(index, s, src, place, *n, l)?));
+    let ender = |(n, l): &(u32, String)| Some((*n, timer_end(index, s, src, place, *n, l, None)?));
     let (n, end, repeated) = match loop_around_call(index, s, src, place, at) {
         Repeats::Once => {
-            let (n, end) = clauses.iter().find_map(ender)?;
-            (n, end, None)
+            // A select that runs once: a Stop in one of its own cases
+            // runs after the wait (`case <-done: t.Stop()`).
+            let own = select.map(|sel| (sel.at.line, sel.close));
+            let (n, end) = clauses
+                .iter()
+                .find_map(|(n, l)| Some((*n, timer_end(index, s, src, place, *n, l, own)?)))?;
+            (n, end, Repeated::Once)
         }
         Repeats::Loop(_) => {
             // The loop of the wait's function, which the timer's case
@@ -1130,28 +1164,48 @@ fn bound_of_wait(
             // timer fires (an idle timeout, a lifetime), where one the
             // timer only wakes, or leaves on a condition (a heartbeat that
             // stops on an error), may go round for ever.
-            let sel = select?;
-            let l = golex::loop_around(&src.code, at, open, close)?;
-            let (n, end) = clauses
-                .iter()
-                .filter(|(n, _)| {
-                    let next = sel
-                        .cases
-                        .iter()
-                        .map(|(c, _)| *c)
-                        .find(|c| c > n)
-                        .unwrap_or(sel.close);
-                    returns_unconditionally(src, *n, next)
-                })
-                .find_map(ender)?;
-            let loop_at = Pos { line: l, col: 0 };
-            if !matches!(
-                loop_around_call(index, s, src, place, loop_at),
-                Repeats::Once
-            ) {
-                return None;
-            }
-            (n, end, Some(l))
+            let returning = || {
+                let sel = select?;
+                let l = golex::loop_around(&src.code, at, open, close)?;
+                let (n, end) = clauses
+                    .iter()
+                    .filter(|(n, _)| {
+                        let next = sel
+                            .cases
+                            .iter()
+                            .map(|(c, _)| *c)
+                            .find(|c| c > n)
+                            .unwrap_or(sel.close);
+                        returns_unconditionally(src, *n, next)
+                    })
+                    .find_map(ender)?;
+                let loop_at = Pos { line: l, col: 0 };
+                matches!(
+                    loop_around_call(index, s, src, place, loop_at),
+                    Repeats::Once
+                )
+                .then_some((n, end, Repeated::Returns(l)))
+            };
+            // Or every loop that repeats it lives under a deadline: a
+            // session, a job with a lifetime (`for ctx.Err() == nil`
+            // where ctx has one), each of whose waits ends too.
+            let lifetime = || {
+                let (n, end) = clauses.iter().find_map(ender)?;
+                let mut lives = Vec::new();
+                for r in repeating_loops(index, s, site_frame(s)?, at)? {
+                    let d = loop_deadline(index, s, &r)?;
+                    if d.limit.is_some_and(|d| d >= LONGEST_BOUND) {
+                        return None;
+                    }
+                    lives.push(format!(
+                        "the loop at {} ends once {} has passed",
+                        loc(&r.src, r.lp.line),
+                        d.what
+                    ));
+                }
+                (!lives.is_empty()).then_some((n, end, Repeated::UnderDeadline(lives)))
+            };
+            returning().or_else(lifetime)?
         }
         Repeats::Unknown => return None,
     };
@@ -1166,13 +1220,17 @@ fn bound_of_wait(
         _ => format!("the {op} at {}", loc(src, line_no)),
     };
     let how = match repeated {
-        None => {
+        Repeated::Once => {
             "runs once (no loop repeats it, in its function or around the calls above it) and ends"
                 .to_string()
         }
-        Some(l) => format!(
+        Repeated::Returns(l) => format!(
             "is repeated by the loop at {}, which returns (and nothing repeats it)",
             loc(src, l)
+        ),
+        Repeated::UnderDeadline(lives) => format!(
+            "is repeated, but {} (each goroutine's whole life has a deadline), and each time ends",
+            lives.join(", and ")
         ),
     };
     Some(Bound {
@@ -1185,6 +1243,217 @@ fn bound_of_wait(
         ),
         limit: end.limit,
     })
+}
+
+/// The select `sel` at the site (`place` in `src`), when it is a
+/// [`Cycle`]: a loop repeats it, one of its cases is a timer's (not an
+/// hour or more) and another is its way out: a done-like channel or
+/// `ctx.Done()`, or, in a loop of its own function, a case that returns
+/// whatever happens.
+fn cycle_of_select(
+    index: &SourceIndex,
+    s: &Subject,
+    src: &SourceFile,
+    place: &Place,
+    sel: &golex::Select,
+) -> Option<Cycle> {
+    let Repeats::Loop(by) = loop_around_call(index, s, src, place, sel.at) else {
+        return None;
+    };
+    let (n, end) = sel
+        .cases
+        .iter()
+        .find_map(|(n, l)| Some((*n, timer_end(index, s, src, place, *n, l, None)?)))?;
+    if end.limit.is_some_and(|d| d >= LONGEST_BOUND) {
+        return None;
+    }
+    let (open, close) = place.body();
+    let own_loop = golex::loop_around(&src.code, sel.at, open, close).is_some();
+    let done = |l: &str| {
+        regex!(r"(?i)done\(\)|<-\s*[\w.]*(done|quit|stop|exit|closing|closed|shutdown|cancel)\w*\b")
+            .is_match(l)
+    };
+    // Another case, or the timer's own where it is a context's deadline
+    // (`ctx.Done()` of a context with one is a way out too).
+    let (m, clause) = sel
+        .cases
+        .iter()
+        .enumerate()
+        .find_map(|(i, (m, l))| {
+            let next = sel.cases.get(i + 1).map_or(sel.close, |(c, _)| *c);
+            (*m != n && (done(l) || (own_loop && returns_unconditionally(src, *m, next))))
+                .then_some((*m, l))
+        })
+        .or_else(|| {
+            sel.cases
+                .iter()
+                .find(|(m, l)| *m == n && done(l))
+                .map(|(m, l)| (*m, l))
+        })?;
+    let clause = clause.trim().trim_end_matches(':');
+    Some(Cycle {
+        evidence: format!(
+            "the select at {} is repeated by the loop at {by} and wakes by itself when {} at {} fires{}; its way out is `{clause}` at {}: goroutines that live long and wake on their own, not stuck in this wait (they leaked only if that way out never comes)",
+            loc(src, sel.at.line),
+            end.what,
+            loc(src, n),
+            end.limit
+                .map_or(String::new(), |d| format!(" (every {})", fmt_duration(d))),
+            loc(src, m)
+        ),
+        limit: end.limit,
+    })
+}
+
+/// A loop that repeats a wait: in the wait's function or around the call
+/// of a caller of the program's own (the stack's frame `frame`).
+struct Repeat {
+    src: Arc<SourceFile>,
+    place: Place,
+    frame: usize,
+    lp: golex::Loop,
+}
+
+/// Every loop that repeats the statement at `at` of the function of the
+/// stack's frame `k` (the site's), innermost first: loops around it there, and around the calls of the
+/// program's own frames above it (up to the first standard-library frame
+/// or the goroutine's entry). `None` where a frame's code cannot be read.
+fn repeating_loops(index: &SourceIndex, s: &Subject, k: usize, at: Pos) -> Option<Vec<Repeat>> {
+    let mut out = Vec::new();
+    for (i, f) in s.frames.iter().enumerate().skip(k) {
+        if i > k && is_std_frame(f) {
+            break;
+        }
+        let src = index.open(&f.raw_file)?;
+        let place = self::place(&src, &f.function, f.line).ok()?;
+        let (open, close) = place.body();
+        let mut pos = if i == k {
+            at
+        } else {
+            Pos {
+                line: f.line,
+                col: 0,
+            }
+        };
+        while let Some(l) = golex::loop_around(&src.code, pos, open, close) {
+            // A label's `goto` is a loop too, with no header to read.
+            let lp = golex::loop_at(&src.code, l, close.line)?;
+            pos = Pos { line: l, col: 0 };
+            out.push(Repeat {
+                src: src.clone(),
+                place: place.clone(),
+                frame: i,
+                lp,
+            });
+        }
+    }
+    Some(out)
+}
+
+/// The deadline that ends the loop `r`, when it has one: the loop goes on
+/// only while a context made with a deadline is live (`for ctx.Err() ==
+/// nil`), or leaves whatever happens once it is done (`if ctx.Err() != nil
+/// { return }`, a select's `case <-ctx.Done(): return`, directly in its
+/// body), and that context is made before the loop in its function or by a
+/// caller of the program's own that passes it down.
+fn loop_deadline(index: &SourceIndex, s: &Subject, r: &Repeat) -> Option<Ender> {
+    let src: &SourceFile = &r.src;
+    let mut names: Vec<String> = Vec::new();
+    if !r.lp.header.contains("||") {
+        names.extend(
+            regex!(r"\b(\w+)\.Err\(\)\s*==\s*nil")
+                .captures_iter(&r.lp.header)
+                .map(|c| c[1].to_string()),
+        );
+    }
+    for n in golex::block_statements(&src.code, r.lp.open, r.lp.close) {
+        let Some(code) = src.code(n) else {
+            continue;
+        };
+        let Some(kw) = regex!(r"^\s*(if|select)\b")
+            .captures(code)
+            .and_then(|c| c.get(1))
+        else {
+            continue;
+        };
+        let at = Pos {
+            line: n,
+            col: kw.start(),
+        };
+        if kw.as_str() == "if" {
+            // `if ctx.Err() != nil {`, `if err := ctx.Err(); err != nil {`
+            let name = regex!(r"^\s*if\s+(\w+)\.Err\(\)\s*!=\s*nil\s*\{")
+                .captures(code)
+                .map(|c| c[1].to_string())
+                .or_else(|| {
+                    let c =
+                        regex!(r"^\s*if\s+(\w+)\s*:=\s*(\w+)\.Err\(\)\s*;\s*(\w+)\s*!=\s*nil\s*\{")
+                            .captures(code)?;
+                    (c[1] == c[3]).then(|| c[2].to_string())
+                });
+            if let Some(name) = name {
+                let (open, close) = golex::block_at(&src.code, at, r.lp.close.line)?;
+                if leaves_block(src, open, close, true) {
+                    names.push(name);
+                }
+            }
+        } else {
+            let Some(sel) = golex::select_at(&src.code, at, r.lp.close.line) else {
+                continue;
+            };
+            for (i, (m, clause)) in sel.cases.iter().enumerate() {
+                let Some(c) = regex!(r"^\s*case\s*<-\s*(\w+)\.Done\(\)\s*:").captures(clause)
+                else {
+                    continue;
+                };
+                let next = sel.cases.get(i + 1).map_or(sel.close, |(l, _)| *l);
+                if returns_unconditionally(src, *m, next) {
+                    names.push(c[1].to_string());
+                }
+            }
+        }
+    }
+    let (open, _) = r.place.body();
+    names.iter().find_map(|name| {
+        let made = deadline_made(name)?;
+        if let Some((k, how, args)) = last_made(src, open.line, r.lp.line, &made) {
+            return Some(deadline_ender(name, &how, &args, src, k));
+        }
+        caller_deadline(index, s, r.frame, src, &r.place, name)
+    })
+}
+
+/// Whether the block `[open, close]` leaves the loop it is in whatever
+/// happens: a `return` (or, with `brk`, a `break`) not inside a nested
+/// block.
+fn leaves_block(src: &SourceFile, open: Pos, close: Pos, brk: bool) -> bool {
+    let mut depth = 0i32;
+    for n in open.line..=close.line {
+        let Some(code) = src.code(n) else {
+            continue;
+        };
+        for m in regex!(r"\breturn\b|\bbreak\b|[{}]").find_iter(code) {
+            let p = Pos {
+                line: n,
+                col: m.start(),
+            };
+            if p <= open || p >= close {
+                continue;
+            }
+            match m.as_str() {
+                "{" => depth += 1,
+                "}" => depth -= 1,
+                "return" if depth == 0 => return true,
+                "break" if depth == 0 && brk => {
+                    // A labelled break may leave another statement.
+                    let rest = &code[m.end()..];
+                    return !regex!(r"^\s*[A-Za-z_]").is_match(rest);
+                }
+                _ => {}
+            }
+        }
+    }
+    false
 }
 
 /// Whether the clause of a `case` at line `from`, up to line `to` (the next
@@ -1226,7 +1495,8 @@ struct Ender {
 }
 
 /// What ends a wait at line `n` (`code`) of the site's function (`place`
-/// in `src`), when it is a timer or a deadline.
+/// in `src`), when it is a timer or a deadline. `after` is the lines of a
+/// select that runs once, whose cases run after the wait.
 fn timer_end(
     index: &SourceIndex,
     s: &Subject,
@@ -1234,6 +1504,7 @@ fn timer_end(
     place: &Place,
     n: u32,
     code: &str,
+    after: Option<(u32, u32)>,
 ) -> Option<Ender> {
     let open = place.body().0.line;
     let at_wait = |what: &str, args: &str| Ender {
@@ -1250,35 +1521,69 @@ fn timer_end(
     let before = |re: &Regex| last_made(src, open, n, re);
     // A timer's or a ticker's channel, made somewhere in the package and
     // stopped nowhere but on the way out (`defer t.Stop()`) or to be reset.
-    if let Some(c) = regex!(r"<-\s*(?:[\w.]*\.)?(\w+)\.C\b").captures(code) {
-        let name = regex::escape(&c[1]);
+    if let Some(c) = regex!(r"<-\s*([\w.]*\.)?(\w+)\.C\b").captures(code) {
+        let name = regex::escape(&c[2]);
         let made = Regex::new(&format!(
             r"\b{name}\s*(?::=|=|:)\s*time\.(NewTimer|NewTicker)\("
         ))
         .ok()?;
-        let stop = Regex::new(&format!(r"\b{name}\.Stop\(\)")).ok()?;
-        let reset = Regex::new(&format!(r"\b{name}\.Reset\(")).ok()?;
-        let files = package_files(index, src)?;
-        let mut found = before(&made).map(|(_, kind, args)| (kind, args));
+        // A field (`s.life.C`) is stopped as a field (`x.life.Stop()`), a
+        // variable by its bare name: a local `life` is another timer.
+        let whose = if c.get(1).is_some() {
+            r"\."
+        } else {
+            r"(?:^|[^.\w])"
+        };
+        let stop = Regex::new(&format!(r"{whose}{name}\.Stop\(\)")).ok()?;
+        let reset = Regex::new(&format!(r"{whose}{name}\.Reset\(")).ok()?;
+        let mut found = before(&made);
         // Stopped other than on the way out (`defer t.Stop()`) or to be
         // reset at once (`if !t.Stop() { <-t.C }; t.Reset(d)`): a stopped
         // timer never fires, and what waits on it stays.
+        let stops = |f: &SourceFile, i: usize, l: &str| {
+            stop.is_match(l)
+                && !regex!(r"^\s*defer\b").is_match(l)
+                && !f.code[i..f.code.len().min(i + 4)]
+                    .iter()
+                    .any(|x| reset.is_match(x))
+                && (f.path != src.path
+                    || !after.is_some_and(|(a, b)| (a..=b).contains(&(i as u32 + 1))))
+        };
+        // A local timer (`t := time.NewTimer(d)` in the waiting function)
+        // that the function hands to no call: only its function can stop
+        // it, whatever other timers of the package share its name.
+        let local = found.as_ref().is_some_and(|(k, _, _)| {
+            let decl = Regex::new(&format!(r"\b{name}\s*:=\s*time\.")).ok();
+            let passed = Regex::new(&format!(r"[(,]\s*&?{name}\s*[,)]")).ok();
+            let (open, close) = place.body();
+            src.code(*k)
+                .is_some_and(|l| decl.is_some_and(|d| d.is_match(l)))
+                && passed.is_some_and(|p| {
+                    !(open.line..=close.line).any(|j| src.code(j).is_some_and(|l| p.is_match(l)))
+                })
+        });
         let mut stopped = false;
-        for f in &files {
-            for (i, l) in f.code.iter().enumerate() {
-                if found.is_none() {
-                    if let Some(m) = made.captures(l) {
-                        let args = call_args(l, m.get(0).map_or(0, |x| x.end()));
-                        found = Some((m[1].to_string(), args.to_string()));
-                    }
+        if local {
+            let (open, close) = place.body();
+            for j in open.line..=close.line {
+                if let Some(l) = src.code(j) {
+                    stopped |= stops(src, j as usize - 1, l);
                 }
-                stopped |= stop.is_match(l)
-                    && !regex!(r"^\s*defer\b").is_match(l)
-                    && !f.code[i..f.code.len().min(i + 4)]
-                        .iter()
-                        .any(|x| reset.is_match(x));
+            }
+        } else {
+            for f in &package_files(index, src)? {
+                for (i, l) in f.code.iter().enumerate() {
+                    if found.is_none() {
+                        if let Some(m) = made.captures(l) {
+                            let args = call_args(l, m.get(0).map_or(0, |x| x.end()));
+                            found = Some((0, m[1].to_string(), args.to_string()));
+                        }
+                    }
+                    stopped |= stops(f, i, l);
+                }
             }
         }
+        let found = found.map(|(_, kind, args)| (kind, args));
         let (kind, args) = found?;
         if stopped {
             return None;
@@ -1289,7 +1594,7 @@ fn timer_end(
             "timer"
         };
         return Some(Ender {
-            what: format!("the {kind} {}", &c[1]),
+            what: format!("the {kind} {}", &c[2]),
             limit: literal_duration(&args),
         });
     }
@@ -1315,7 +1620,8 @@ fn timer_end(
         if let Some((k, how, args)) = before(&made) {
             return Some(deadline_ender(name, &how, &args, src, k));
         }
-        return caller_deadline(index, s, src, place, name);
+        let k = site_frame(s)?;
+        return caller_deadline(index, s, k, src, place, name);
     }
     None
 }
@@ -1345,13 +1651,23 @@ fn deadline_ender(name: &str, how: &str, args: &str, src: &SourceFile, k: u32) -
     }
 }
 
-/// The deadline of the context `name`, a parameter of the site's function,
-/// made by a caller of the program's own up the stack that passes it down
-/// (each caller hands on a context of its own made with a deadline, or its
-/// own parameter, named on the line of the call).
+/// The index in the stack of the site's frame.
+fn site_frame(s: &Subject) -> Option<usize> {
+    let site = s.site?;
+    s.frames
+        .iter()
+        .position(|f| f.function == site.function && f.line == site.line)
+}
+
+/// The deadline of the context `name`, a parameter of the function of the
+/// stack's frame `k` (`place` in `src`), made by a caller of the program's
+/// own up the stack that passes it down (each caller hands on a context of
+/// its own made with a deadline, or its own parameter, named on the line of
+/// the call).
 fn caller_deadline(
     index: &SourceIndex,
     s: &Subject,
+    k: usize,
     src: &SourceFile,
     place: &Place,
     name: &str,
@@ -1371,11 +1687,6 @@ fn caller_deadline(
     if place.literal.is_some() || !is_param(src, &place.decl, name) {
         return None;
     }
-    let site = s.site?;
-    let k = s
-        .frames
-        .iter()
-        .position(|f| f.function == site.function && f.line == site.line)?;
     for f in s.frames[k + 1..].iter().take(4) {
         if is_std_frame(f) {
             return None;
@@ -1650,10 +1961,18 @@ fn library_calls(pattern: &str) -> Option<(&'static Regex, &'static str, &'stati
 /// A library goroutine: the user's frame in the stack, else the line of the
 /// program that made the library start it (found in the run's own files).
 fn library_user_line(index: &SourceIndex, s: &Subject, pattern: &str, v: &mut SourceVerdict) {
-    if let Some(f) = s.frames.iter().find(|f| !is_std_frame(f)) {
+    if let Some(k) = s.frames.iter().position(|f| !is_std_frame(f)) {
+        let f = &s.frames[k];
         if let Some(src) = index.open(&f.raw_file) {
             if place(&src, &f.function, f.line).is_ok() {
                 v.info.site = snippet(&src, f.line);
+                if pattern == "http-client-no-timeout" {
+                    if let Some(b) = request_bound(index, s, k) {
+                        v.evidence.push(b.evidence.clone());
+                        v.bound = Some(b);
+                        return;
+                    }
+                }
                 v.evidence.push(format!(
                     "{} is the program's own call into the library; the library's goroutine signature ({pattern}) stands",
                     loc(&src, f.line)
@@ -1696,6 +2015,164 @@ fn library_user_line(index: &SourceIndex, s: &Subject, pattern: &str, v: &mut So
             }
         ));
     }
+}
+
+/// A goroutine of the program blocked in an HTTP request that the
+/// program's frame `k` sends, when the request ends by itself: its context
+/// has a deadline (made in that function or by a caller that passes it
+/// down) or its client a `Timeout`, and either nothing repeats the call or
+/// every loop that does ends once a deadline has passed.
+fn request_bound(index: &SourceIndex, s: &Subject, k: usize) -> Option<Bound> {
+    let f = &s.frames[k];
+    let src = index.open(&f.raw_file)?;
+    let place = self::place(&src, &f.function, f.line).ok()?;
+    let call = src.code(f.line)?;
+    // The stack shows the request: any client's method.
+    let m = regex!(r"\bhttp\.(?:Get|Post|Head|PostForm)\(|\b\w+(?:\[[^\]]*\])?\.(?:Do|Get|Post|Head|PostForm|RoundTrip)\(")
+        .find(call)?;
+    let (open, _) = place.body();
+    let by_context = || {
+        let (_, name, _) = last_made(
+            &src,
+            open.line,
+            f.line,
+            regex!(r"\bhttp\.NewRequestWithContext\(\s*(\w+)\s*,"),
+        )?;
+        let made = deadline_made(&name)?;
+        if let Some((j, how, args)) = last_made(&src, open.line, f.line, &made) {
+            return Some(deadline_ender(&name, &how, &args, &src, j));
+        }
+        caller_deadline(index, s, k, &src, &place, &name)
+    };
+    let end = by_context().or_else(|| client_timeout(index, &src, &place, f.line, m.as_str()))?;
+    if end.limit.is_some_and(|d| d >= LONGEST_BOUND) {
+        return None;
+    }
+    let mut lives = Vec::new();
+    for r in repeating_loops(
+        index,
+        s,
+        k,
+        Pos {
+            line: f.line,
+            col: 0,
+        },
+    )? {
+        let d = loop_deadline(index, s, &r)?;
+        if d.limit.is_some_and(|d| d >= LONGEST_BOUND) {
+            return None;
+        }
+        lives.push(format!(
+            "the loop at {} ends once {} has passed",
+            loc(&r.src, r.lp.line),
+            d.what
+        ));
+    }
+    let how = if lives.is_empty() {
+        "runs once (no loop repeats it, in its function or around the calls above it)".to_string()
+    } else {
+        format!(
+            "is repeated, but {} (each goroutine's whole life has a deadline)",
+            lives.join(", and ")
+        )
+    };
+    Some(Bound {
+        evidence: format!(
+            "the HTTP request sent at {} {how}, and ends when {}{} does: a wait with a deadline, which its goroutines leave by themselves (the library's signature, a client without a timeout, does not hold)",
+            loc(&src, f.line),
+            end.what,
+            end.limit
+                .map_or(String::new(), |d| format!(" (after {})", fmt_duration(d)))
+        ),
+        limit: end.limit,
+    })
+}
+
+/// The `Timeout` of the client whose method the call `sent` (`hc.Do(`,
+/// `c.client.Get(`) on line `n` of the function `place` uses: a client
+/// built with one in that function before the call, or, for a client kept
+/// elsewhere (a field, a parameter), every `http.Client` the package builds
+/// has one.
+fn client_timeout(
+    index: &SourceIndex,
+    src: &SourceFile,
+    place: &Place,
+    n: u32,
+    sent: &str,
+) -> Option<Ender> {
+    // `http.Get(…)` and `http.DefaultClient` have none.
+    let name = regex!(r"(\w+)(?:\[[^\]]*\])?\.\w+\($").captures(sent)?[1].to_string();
+    if name == "http" || name == "DefaultClient" {
+        return None;
+    }
+    // The `Timeout:` of the literal `http.Client{` that starts on line `k`
+    // of `f`, up to its closing brace.
+    let timeout_of = |f: &SourceFile, k: u32| -> Option<Option<std::time::Duration>> {
+        let at = f.code(k)?.find("http.Client{")? + "http.Client".len();
+        let mut depth = 0i32;
+        for j in k..k + 40 {
+            let l = f.code(j)?;
+            let from = if j == k { at } else { 0 };
+            for (i, ch) in l.get(from..)?.char_indices() {
+                match ch {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return None;
+                        }
+                    }
+                    _ => {}
+                }
+                let word_start =
+                    i == 0 || !l[..from + i].ends_with(|c: char| c.is_alphanumeric() || c == '_');
+                if depth == 1 && word_start {
+                    if let Some(c) = regex!(r"^Timeout\s*:\s*([^,}]+)").captures(&l[from + i..]) {
+                        return Some(literal_duration(c[1].trim()));
+                    }
+                }
+            }
+        }
+        None
+    };
+    let (open, _) = place.body();
+    let made = Regex::new(&format!(
+        r"\b{}\s*:?=\s*&?http\.Client\{{",
+        regex::escape(&name)
+    ))
+    .ok()?;
+    if let Some((k, _, _)) = last_made(src, open.line, n, &made) {
+        let limit = timeout_of(src, k)?;
+        return Some(Ender {
+            what: format!("the Timeout of the client {name} (made at {})", loc(src, k)),
+            limit,
+        });
+    }
+    let files = package_files(index, src)?;
+    let mut limits = BTreeSet::new();
+    for f in &files {
+        for (i, l) in f.code.iter().enumerate() {
+            if regex!(r"\bnew\(http\.Client\)|\bvar\s+\w+\s+http\.Client\b").is_match(l) {
+                return None;
+            }
+            if l.contains("http.Client{") {
+                limits.insert(timeout_of(f, i as u32 + 1)?);
+            }
+        }
+    }
+    if limits.is_empty() {
+        return None;
+    }
+    // The longest, where each is spelled out.
+    let limit = limits
+        .iter()
+        .copied()
+        .collect::<Option<Vec<_>>>()
+        .and_then(|v| v.into_iter().max());
+    Some(Ender {
+        what: format!("the Timeout every http.Client of the package sets ({name})"),
+        limit,
+    })
 }
 
 /// The program's files worth a look, bounded: `first`'s directory, then the
@@ -2636,6 +3113,25 @@ mod tests {
             golex::select_of_case(&f.code, 6, d.open, d.close),
             Some(Pos { line: 5, col: 1 })
         );
+    }
+
+    #[test]
+    fn loop_headers_bodies_and_statements() {
+        let f = file("func f(ctx context.Context) {\n\tfor _, v := range []int{1, 2} {\n\t\tif err := ctx.Err(); err != nil {\n\t\t\treturn\n\t\t}\n\t\tselect {\n\t\tcase <-ctx.Done():\n\t\t\treturn\n\t\t}\n\t}\n\tfor ctx.Err() == nil &&\n\t\tok() {\n\t\tg()\n\t}\n}\n");
+        let lp = golex::loop_at(&f.code, 2, 16).unwrap();
+        assert_eq!(lp.header, "_, v := range []int{1, 2}");
+        assert_eq!((lp.open.line, lp.close.line), (2, 10));
+        assert_eq!(
+            golex::block_statements(&f.code, lp.open, lp.close),
+            vec![3, 6]
+        );
+        let (open, close) = golex::block_at(&f.code, Pos { line: 3, col: 2 }, 10).unwrap();
+        assert_eq!((open.line, close.line), (3, 5));
+        assert!(leaves_block(&f, open, close, false));
+        let two = golex::loop_at(&f.code, 11, 16).unwrap();
+        assert_eq!(two.header, "ctx.Err() == nil && \t\tok()");
+        assert_eq!((two.open.line, two.close.line), (12, 14));
+        assert!(golex::loop_at(&f.code, 3, 16).is_none());
     }
 
     #[test]
