@@ -1979,6 +1979,35 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             parents_evidence(s, &mut j);
             return j;
         }
+        // A WaitGroup.Wait whose goroutines all have children alive: they
+        // wait for those, and end when those do (a tenant's Run waiting
+        // for its pollers, a job waiting for its shards). Whether that is
+        // a leak is the children's to say, in their own group; a Wait
+        // whose children have all exited (a Done skipped on a path) is
+        // not this.
+        if let Some((_, total)) = s
+            .parents_of_live
+            .filter(|&(with, total)| total > 0 && with == total && s.op == BlockingOp::WaitGroup)
+        {
+            let mut j = Judgement::new(
+                Severity::Low,
+                0.3,
+                format!(
+                    "{} of the group in the last snapshot {} in WaitGroup.Wait with goroutines {} started still alive: {} for those, and {} when those do ({counts}); a parent stays stuck only where its children are, and their own group says whether they are",
+                    if total == 1 { "the goroutine".to_string() } else { format!("all {total} goroutines") },
+                    if total == 1 { "waits" } else { "wait" },
+                    if total == 1 { "it" } else { "they" },
+                    if total == 1 { "it waits" } else { "they wait" },
+                    if total == 1 { "ends" } else { "end" },
+                ),
+            );
+            j.would_decide = Some(
+                "The findings of the goroutines they started: a Wait for live children leaks only where those do; one whose children have all exited (a Done skipped on a path) never returns, and shows here with no live child."
+                    .into(),
+            );
+            parents_evidence(s, &mut j);
+            return j;
+        }
         let l = s.leaked_at_least().unwrap_or(0);
         let oldest = s.oldest_survivors();
         let since = match oldest {

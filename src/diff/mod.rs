@@ -529,6 +529,12 @@ pub struct Series {
     /// parent is alive and waiting (WaitGroup, receive, select, cond), and
     /// whose parent is alive doing something else.
     pub parent_state: Option<ParentState>,
+    /// Goroutines of the group in the last snapshot that started, from the
+    /// function that waits (the first frame below the runtime's and the
+    /// sync package's), goroutines still alive there (Go 1.21+ `in
+    /// goroutine N`, ids known), and how many of the group's goroutines
+    /// that snapshot holds: `None` where it records no parent.
+    pub parents_of_live: Option<(u32, u32)>,
     /// Counts only (no ids in any snapshot the group is in): the function
     /// `F` that starts the group's closure (`F.funcN`), when it is on the
     /// stack of a goroutine that waits for them in every snapshot the group
@@ -1106,6 +1112,20 @@ pub fn diff_groups(
                 .unwrap_or(0)
         })
         .collect();
+    // The goroutines of the last snapshot that started one alive there,
+    // with the functions whose go statements started those.
+    let mut live_parents: FxHashMap<u64, Vec<String>> = FxHashMap::default();
+    if let (Some(groups), Some(true)) = (per.last(), ids_known.last()) {
+        for g in groups {
+            let creator = g.created_by.as_ref().map_or("", |f| f.function.as_str());
+            for &p in g.parents.keys() {
+                let c = live_parents.entry(p).or_default();
+                if !c.iter().any(|x| x == creator) {
+                    c.push(creator.to_string());
+                }
+            }
+        }
+    }
     // The ids handed out over the first step and over the last.
     let paces = (n >= 3 && latest_ids.windows(2).all(|w| 0 < w[0] && w[0] < w[1])).then(|| {
         (
@@ -1448,6 +1468,32 @@ pub fn diff_groups(
                     [o.since]
             }),
             parent_state,
+            parents_of_live: present
+                .last()
+                .copied()
+                .flatten()
+                .filter(|g| !live_parents.is_empty() && !g.ids.is_empty())
+                .map(|g| {
+                    // The function that waits: the first frame below the
+                    // runtime's and the sync package's; its children are
+                    // started by it or by a closure of its own.
+                    let waiter = g
+                        .frames
+                        .iter()
+                        .map(|f| f.function.as_str())
+                        .find(|f| !f.starts_with("runtime.") && !f.starts_with("sync."))
+                        .unwrap_or("");
+                    let with = g
+                        .ids
+                        .iter()
+                        .filter(|id| {
+                            live_parents
+                                .get(id)
+                                .is_some_and(|c| c.iter().any(|x| started_by(x, waiter)))
+                        })
+                        .count();
+                    (with as u32, g.ids.len() as u32)
+                }),
             waiting_creator,
             labels,
             leaked: present
@@ -1855,6 +1901,15 @@ struct Waiters {
     wait_group: i64,
     /// Blocked on a channel: a receive, a select or a send.
     channel: i64,
+}
+
+/// Whether a go statement of `creator` is one of `function`'s: in it, or
+/// in a closure it defines (`F.func1`, `F.func1.2`).
+fn started_by(creator: &str, function: &str) -> bool {
+    !function.is_empty()
+        && creator
+            .strip_prefix(function)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(".func"))
 }
 
 /// See [`Series::waiting_creator`].

@@ -1,0 +1,114 @@
+//! Parents that wait for their children (issue 13): goroutines blocked in
+//! `WaitGroup.Wait` whose own go statements started goroutines that are
+//! still alive wait for those, and end when those do; whether that is a
+//! leak is the children's group to say. Debug=2 dumps of Go 1.21 and later
+//! name each goroutine's parent (`created by F in goroutine N`).
+
+use leakdiff::classify::{Catalog, Finding, Severity};
+use leakdiff::commands::analyze::{analyze_snapshots, AnalyzeOptions};
+use leakdiff::load::{load_path, LoadOptions};
+use leakdiff::model::Snapshot;
+use std::fmt::Write as _;
+
+/// How the waiting goroutines' children are.
+#[derive(Clone, Copy, Debug)]
+enum Children {
+    /// Started by a closure of the waiting function, alive.
+    Own,
+    /// Alive, but started by another function (a renewer its caller
+    /// started): not what the WaitGroup waits for.
+    Others,
+    /// None alive: the Done of each was skipped, and they exited.
+    Gone,
+}
+
+/// Three debug=2 dumps: 10, then 25, then 45 goroutines blocked in
+/// `WaitGroup.Wait` in `main.(*tenant).Run`, all of which stay, the first
+/// ten waiting 1 and then 2 minutes; each with one child as `children`
+/// says.
+fn dumps(children: Children) -> Vec<String> {
+    let mut out = Vec::new();
+    for k in 0..3u32 {
+        let mut s =
+            String::from("goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n");
+        for (g, &(first, count)) in [(100u64, 10u64), (200, 15), (300, 20)]
+            .iter()
+            .enumerate()
+            .take(k as usize + 1)
+        {
+            let wait = if g == 0 && k > 0 {
+                format!(", {k} minutes")
+            } else {
+                String::new()
+            };
+            for id in first..first + count {
+                let _ = write!(
+                    s,
+                    "goroutine {id} [sync.WaitGroup.Wait{wait}]:\nsync.runtime_SemacquireWaitGroup(0x0?, 0x0?)\n\truntime/sema.go:114 +0x2e\nsync.(*WaitGroup).Wait(0xc000010000)\n\tsync/waitgroup.go:206 +0x85\nmain.(*tenant).Run(0xc000010000, {{0x5f1e20, 0xc000012000}})\n\t/src/app/main.go:20 +0x36b\nmain.(*tenant).serve(0xc000010000)\n\t/src/app/main.go:40 +0x22\ncreated by main.main in goroutine 1\n\t/src/app/main.go:12 +0x4c\n\n"
+                );
+                let creator = match children {
+                    Children::Own => "main.(*tenant).Run.func1",
+                    Children::Others => "main.(*tenant).serve",
+                    Children::Gone => continue,
+                };
+                let _ = write!(
+                    s,
+                    "goroutine {} [select]:\nmain.(*tenant).poll(0xc000010000)\n\t/src/app/main.go:30 +0x22\nmain.(*tenant).Run.func1()\n\t/src/app/main.go:18 +0x52\ncreated by {creator} in goroutine {id}\n\t/src/app/main.go:17 +0xaf\n\n",
+                    id + 10_000
+                );
+            }
+        }
+        out.push(s);
+    }
+    out
+}
+
+fn analyze(texts: &[String]) -> Vec<Finding> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut snaps: Vec<Snapshot> = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let p = dir.path().join(format!("goroutine-{}.debug2.txt", i + 1));
+        std::fs::write(&p, text).unwrap();
+        snaps.extend(load_path(p.to_str().unwrap(), &LoadOptions::default()).unwrap());
+    }
+    analyze_snapshots(&snaps, &Catalog::builtin(), &AnalyzeOptions::default())
+        .unwrap()
+        .findings
+}
+
+/// The finding of the goroutines blocked in `WaitGroup.Wait`.
+fn waiting(found: &[Finding]) -> Finding {
+    found
+        .iter()
+        .find(|f| {
+            f.frames
+                .iter()
+                .any(|fr| fr.function == "sync.(*WaitGroup).Wait")
+        })
+        .unwrap_or_else(|| panic!("no WaitGroup finding: {found:#?}"))
+        .clone()
+}
+
+#[test]
+fn a_wait_for_live_children_of_its_own_is_no_leak_of_its_own() {
+    let own = waiting(&analyze(&dumps(Children::Own)));
+    assert_eq!(own.severity, Severity::Low, "{own:#?}");
+    assert!(own.confidence <= 0.3);
+    assert!(
+        own.decided_by.starts_with("all 45 goroutines of the group in the last snapshot wait in WaitGroup.Wait with goroutines they started still alive"),
+        "{}",
+        own.decided_by
+    );
+    // The same waits where the live children are another function's, or
+    // where none is left: stuck in a wait a live program completes within
+    // seconds.
+    for children in [Children::Others, Children::Gone] {
+        let f = waiting(&analyze(&dumps(children)));
+        assert!(f.severity >= Severity::High, "{children:?}: {f:#?}");
+        assert!(
+            !f.decided_by.contains("still alive"),
+            "{children:?}: {}",
+            f.decided_by
+        );
+    }
+}
