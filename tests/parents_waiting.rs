@@ -4,11 +4,13 @@
 //! leak is the children's group to say. Debug=2 dumps of Go 1.21 and later
 //! name each goroutine's parent (`created by F in goroutine N`).
 
-use leakdiff::classify::{Catalog, Finding, Severity};
+use leakdiff::classify::source::SourceIndex;
+use leakdiff::classify::{Catalog, ClassifyOptions, Finding, Severity};
 use leakdiff::commands::analyze::{analyze_snapshots, AnalyzeOptions};
 use leakdiff::load::{load_path, LoadOptions};
 use leakdiff::model::Snapshot;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 /// How the waiting goroutines' children are.
 #[derive(Clone, Copy, Debug)]
@@ -110,5 +112,148 @@ fn a_wait_for_live_children_of_its_own_is_no_leak_of_its_own() {
             "{children:?}: {}",
             f.decided_by
         );
+    }
+}
+
+const SOURCE: &str = r#"package main
+
+import "context"
+
+type tenant struct {
+	lost  chan struct{}
+	stall chan struct{}
+}
+
+func (t *tenant) job(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() { done <- t.work(ctx) }()
+	select { // job
+	case err := <-done:
+		return err
+	case <-t.lost:
+		return nil
+	}
+}
+
+func (t *tenant) work(ctx context.Context) error {
+	select { // work
+	case <-ctx.Done():
+	case <-t.stall:
+	}
+	return nil
+}
+
+func main() {
+	t := &tenant{}
+	go t.job(context.Background())
+}
+"#;
+
+fn line_of(marker: &str) -> u32 {
+    SOURCE.lines().position(|l| l.contains(marker)).unwrap() as u32 + 1
+}
+
+/// As [`dumps`], for goroutines blocked in the select of `job`, each with
+/// the goroutine it started to do the work, as `children` says.
+fn job_dumps(children: Children) -> Vec<String> {
+    let (job, go, work) = (
+        line_of("// job"),
+        line_of("go func() { done"),
+        line_of("// work"),
+    );
+    let mut out = Vec::new();
+    for k in 0..3u32 {
+        let mut s =
+            String::from("goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n");
+        for (g, &(first, count)) in [(100u64, 10u64), (200, 15), (300, 20)]
+            .iter()
+            .enumerate()
+            .take(k as usize + 1)
+        {
+            let wait = if g == 0 && k > 0 {
+                format!(", {k} minutes")
+            } else {
+                String::new()
+            };
+            for id in first..first + count {
+                let _ = write!(
+                    s,
+                    "goroutine {id} [select{wait}]:\nmain.(*tenant).job(0xc000010000, {{0x5f1e20, 0xc000012000}})\n\t/src/app/main.go:{job} +0x36b\ncreated by main.main in goroutine 1\n\t/src/app/main.go:33 +0x4c\n\n"
+                );
+                let creator = match children {
+                    Children::Own => "main.(*tenant).job",
+                    Children::Others => "main.main",
+                    Children::Gone => continue,
+                };
+                let _ = write!(
+                    s,
+                    "goroutine {} [select{wait}]:\nmain.(*tenant).work(0xc000010000, {{0x5f1e20, 0xc000012000}})\n\t/src/app/main.go:{work} +0x22\nmain.(*tenant).job.func1()\n\t/src/app/main.go:{go} +0x52\ncreated by {creator} in goroutine {id}\n\t/src/app/main.go:{go} +0xaf\n\n",
+                    id + 10_000
+                );
+            }
+        }
+        out.push(s);
+    }
+    out
+}
+
+fn analyze_with_source(texts: &[String]) -> Vec<Finding> {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("src/app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(app.join("main.go"), SOURCE).unwrap();
+    let mut snaps: Vec<Snapshot> = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let p = dir.path().join(format!("goroutine-{}.debug2.txt", i + 1));
+        std::fs::write(&p, text).unwrap();
+        snaps.extend(load_path(p.to_str().unwrap(), &LoadOptions::default()).unwrap());
+    }
+    let opts = AnalyzeOptions {
+        classify: ClassifyOptions {
+            ignore: Vec::new(),
+            source: Some(Arc::new(SourceIndex::new(&[dir.path().join("src")]))),
+        },
+        ..Default::default()
+    };
+    analyze_snapshots(&snaps, &Catalog::builtin(), &opts)
+        .unwrap()
+        .findings
+}
+
+/// A parent blocked receiving the result of the goroutine it started
+/// (the source shows the go statement that sends on the channel it made):
+/// waiting for a live child is no leak of its own.
+#[test]
+fn a_wait_for_the_result_of_a_live_child_is_no_leak_of_its_own() {
+    let job = |found: &[Finding]| {
+        found
+            .iter()
+            .find(|f| {
+                f.site
+                    .as_ref()
+                    .is_some_and(|s| s.function == "main.(*tenant).job")
+            })
+            .unwrap_or_else(|| panic!("no finding in job: {found:#?}"))
+            .clone()
+    };
+    let own = job(&analyze_with_source(&job_dumps(Children::Own)));
+    assert_eq!(own.severity, Severity::Low, "{own:#?}");
+    assert!(
+        own.decided_by
+            .starts_with("source: the receive from done at main.go:")
+            && own
+                .decided_by
+                .contains("every goroutine of the group has a goroutine it started alive"),
+        "{}",
+        own.decided_by
+    );
+    // Without the source nothing says what the select waits for; with it,
+    // a child of another function, or none, is no such wait.
+    let without = job(&analyze(&job_dumps(Children::Own)));
+    assert!(without.severity >= Severity::Medium, "{without:#?}");
+    for children in [Children::Others, Children::Gone] {
+        let f = job(&analyze_with_source(&job_dumps(children)));
+        assert!(f.severity >= Severity::Medium, "{children:?}: {f:#?}");
+        assert!(!f.decided_by.contains("started alive"), "{children:?}");
     }
 }

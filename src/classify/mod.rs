@@ -520,6 +520,35 @@ fn cycling(j: &mut Judgement, s: &Series, c: &source::Cycle) -> bool {
     true
 }
 
+/// A receive the source shows waiting for the result of a goroutine the
+/// waiting function started, where every goroutine of the group has a
+/// child of that function alive in the last debug=2 snapshot: it waits
+/// for that child and ends when it hands its result over; whether the
+/// child is stuck is its own group's to say. `low`, 0.3. Whether it
+/// lowered the finding.
+fn waits_for_children(j: &mut Judgement, s: &Series, why: &str) -> bool {
+    let all = s
+        .parents_of_live
+        .is_some_and(|(with, total)| total > 0 && with == total);
+    if !all || j.severity <= Severity::Low || s.leaked > 0 || s.op.never_wakes() {
+        return false;
+    }
+    j.severity = Severity::Low;
+    j.confidence = j.confidence.min(0.3);
+    let before = std::mem::replace(
+        &mut j.decided_by,
+        format!(
+            "source: {why}; every goroutine of the group has a goroutine it started alive in the last snapshot: it waits for that one, and is stuck only where that one is"
+        ),
+    );
+    j.notes.push(format!("before the source: {before}"));
+    j.would_decide = Some(
+        "The finding of the goroutines they started: a parent waiting for a live child leaks only where the child does."
+            .into(),
+    );
+    true
+}
+
 /// A goroutine finding of medium or above for a group the runtime's leak
 /// detection ran on and did not mark: noted, and less sure. Evidence of its
 /// own that reached 0.95 (waits that grow with the clock) stands: the
@@ -1150,6 +1179,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         let mut source_evidence = Vec::new();
         let mut bound = None;
         let mut cycle = None;
+        let mut awaits_child = None;
         if let Some(index) = &opts.source {
             // Plain heap growth allocated in the standard library (the key
             // fmt.Sprintf builds for a map): the program's own line that
@@ -1211,6 +1241,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
                 .collect();
             bound = verdict.bound.take();
             cycle = verdict.cycle.take();
+            awaits_child = verdict.awaits_child.take();
             if verdict.info.site.is_some() || verdict.info.go_statement.is_some() {
                 source_info = Some(verdict.info);
             }
@@ -1235,6 +1266,11 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         if let Some(c) = cycle.filter(|_| kind == FindingKind::Goroutine) {
             if cycling(&mut j, s, &c) {
                 source_evidence.retain(|e| !e.ends_with(&c.evidence));
+            }
+        }
+        if let Some(a) = awaits_child.filter(|_| kind == FindingKind::Goroutine) {
+            if waits_for_children(&mut j, s, &a) {
+                source_evidence.retain(|e| !e.ends_with(&a));
             }
         }
         if ks.runtime_checked && kind == FindingKind::Goroutine && s.leaked == 0 {

@@ -488,6 +488,10 @@ pub struct SourceVerdict {
     /// A loop that wakes by itself (see [`Cycle`]): its goroutines are
     /// alive, whether or not they leaked.
     pub cycle: Option<Cycle>,
+    /// A wait for the result of a goroutine the waiting function started:
+    /// which channel, and which go statement sends on it. Whether that
+    /// goroutine is alive is the dump's to say.
+    pub awaits_child: Option<String>,
 }
 
 /// A select that a loop repeats, which a timer ends at each turn (a
@@ -888,6 +892,14 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
         if let Some(c) = &v.cycle {
             v.evidence.push(c.evidence.clone());
         }
+    }
+    if matches!(op, BlockingOp::Select | BlockingOp::ChanReceive) {
+        let single = [(site.line, line.clone())];
+        let waits: &[(u32, String)] = match &select {
+            Some(sel) => &sel.cases,
+            None => &single,
+        };
+        v.awaits_child = child_result(src, place, waits);
     }
     match op {
         BlockingOp::RangeReceive => {
@@ -1302,6 +1314,39 @@ fn cycle_of_select(
             loc(src, m)
         ),
         limit: end.limit,
+    })
+}
+
+/// A receive among `waits` (a select's cases, or one receive) on a channel
+/// that a go statement of the waiting function (`place` in `src`), before
+/// the wait, hands its result to: a literal that sends on it (`go func() {
+/// done <- work() }()`), or a call given it (`go fetch(ctx, done)`).
+fn child_result(src: &SourceFile, place: &Place, waits: &[(u32, String)]) -> Option<String> {
+    let (open, _) = place.body();
+    let first = waits.iter().map(|(n, _)| *n).min()?;
+    waits.iter().find_map(|(n, l)| {
+        let c = regex!(r"<-\s*(\w+)\s*(?::|$|\)|;)").captures(l)?;
+        let ch = regex::escape(&c[1]);
+        let sends = Regex::new(&format!(r"\b{ch}\s*<-")).ok()?;
+        let passes = Regex::new(&format!(r"\bgo\s+[\w.]+\(.*\b{ch}\b")).ok()?;
+        let made = Regex::new(&format!(r"\b{ch}\s*:?=\s*make\(\s*(chan|\w)")).ok()?;
+        // Made in the function: the goroutines it starts are the only ones
+        // that hold it.
+        last_made(src, open.line, first, &made)?;
+        let go = place.nested().filter(|lit| lit.go && lit.at.line < first).find_map(|lit| {
+            (lit.at.line..=lit.close.line)
+                .any(|k| src.code(k).is_some_and(|x| sends.is_match(x)))
+                .then_some(lit.at.line)
+        });
+        let go = go.or_else(|| {
+            (open.line..first).find(|&k| src.code(k).is_some_and(|x| passes.is_match(x)))
+        })?;
+        Some(format!(
+            "the receive from {} at {} waits for the result of the goroutine started at {}, which the waiting function made the channel for",
+            &c[1],
+            loc(src, *n),
+            loc(src, go)
+        ))
     })
 }
 
