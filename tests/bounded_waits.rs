@@ -4,13 +4,11 @@
 //! that grows with survivors whose waits grow (medium or more without the
 //! source), in debug=2 dumps written here against a Go file written here.
 
-use leakdiff::classify::source::SourceIndex;
-use leakdiff::classify::{Catalog, ClassifyOptions, Finding, Severity};
-use leakdiff::commands::analyze::{analyze_snapshots, AnalyzeOptions};
-use leakdiff::load::{load_path, LoadOptions};
-use leakdiff::model::Snapshot;
+mod written;
+
+use leakdiff::classify::{Finding, Severity};
 use std::fmt::Write as _;
-use std::sync::Arc;
+use written::analyze_written_source;
 
 const SOURCE: &str = r#"package main
 
@@ -396,26 +394,7 @@ fn dumps_under(
 }
 
 fn analyze(texts: &[String], source: bool) -> Vec<Finding> {
-    let dir = tempfile::tempdir().unwrap();
-    let app = dir.path().join("src/app");
-    std::fs::create_dir_all(&app).unwrap();
-    std::fs::write(app.join("main.go"), SOURCE).unwrap();
-    let mut snaps: Vec<Snapshot> = Vec::new();
-    for (i, text) in texts.iter().enumerate() {
-        let p = dir.path().join(format!("goroutine-{}.debug2.txt", i + 1));
-        std::fs::write(&p, text).unwrap();
-        snaps.extend(load_path(p.to_str().unwrap(), &LoadOptions::default()).unwrap());
-    }
-    let opts = AnalyzeOptions {
-        classify: ClassifyOptions {
-            ignore: Vec::new(),
-            source: source.then(|| Arc::new(SourceIndex::new(&[dir.path().join("src")]))),
-        },
-        ..Default::default()
-    };
-    analyze_snapshots(&snaps, &Catalog::builtin(), &opts)
-        .unwrap()
-        .findings
+    analyze_written_source(texts, "debug2.txt", source.then_some(SOURCE)).findings
 }
 
 /// The finding whose stack holds `function`.

@@ -4,13 +4,10 @@
 //! leak is the children's group to say. Debug=2 dumps of Go 1.21 and later
 //! name each goroutine's parent (`created by F in goroutine N`).
 
-use leakdiff::classify::source::SourceIndex;
-use leakdiff::classify::{Catalog, ClassifyOptions, Finding, Severity};
-use leakdiff::commands::analyze::{analyze_snapshots, AnalyzeOptions};
-use leakdiff::load::{load_path, LoadOptions};
-use leakdiff::model::Snapshot;
-use std::fmt::Write as _;
-use std::sync::Arc;
+mod written;
+
+use leakdiff::classify::{Finding, Severity};
+use written::analyze_written_source;
 
 /// How the waiting goroutines' children are.
 #[derive(Clone, Copy, Debug)]
@@ -24,11 +21,14 @@ enum Children {
     Gone,
 }
 
-/// Three debug=2 dumps: 10, then 25, then 45 goroutines blocked in
-/// `WaitGroup.Wait` in `main.(*tenant).Run`, all of which stay, the first
-/// ten waiting 1 and then 2 minutes; each with one child as `children`
-/// says.
-fn dumps(children: Children) -> Vec<String> {
+/// Three debug=2 dumps: 10, then 25, then 45 parent goroutines that all
+/// stay (`parent(id, wait)` writes one: its header's wait is `wait`, the
+/// first ten waiting 1 and then 2 minutes), each with the child
+/// `child(id, wait)` writes, if any.
+fn series(
+    parent: impl Fn(u64, &str) -> String,
+    child: impl Fn(u64, &str) -> Option<String>,
+) -> Vec<String> {
     let mut out = Vec::new();
     for k in 0..3u32 {
         let mut s =
@@ -44,20 +44,10 @@ fn dumps(children: Children) -> Vec<String> {
                 String::new()
             };
             for id in first..first + count {
-                let _ = write!(
-                    s,
-                    "goroutine {id} [sync.WaitGroup.Wait{wait}]:\nsync.runtime_SemacquireWaitGroup(0x0?, 0x0?)\n\truntime/sema.go:114 +0x2e\nsync.(*WaitGroup).Wait(0xc000010000)\n\tsync/waitgroup.go:206 +0x85\nmain.(*tenant).Run(0xc000010000, {{0x5f1e20, 0xc000012000}})\n\t/src/app/main.go:20 +0x36b\nmain.(*tenant).serve(0xc000010000)\n\t/src/app/main.go:40 +0x22\ncreated by main.main in goroutine 1\n\t/src/app/main.go:12 +0x4c\n\n"
-                );
-                let creator = match children {
-                    Children::Own => "main.(*tenant).Run.func1",
-                    Children::Others => "main.(*tenant).serve",
-                    Children::Gone => continue,
-                };
-                let _ = write!(
-                    s,
-                    "goroutine {} [select]:\nmain.(*tenant).poll(0xc000010000)\n\t/src/app/main.go:30 +0x22\nmain.(*tenant).Run.func1()\n\t/src/app/main.go:18 +0x52\ncreated by {creator} in goroutine {id}\n\t/src/app/main.go:17 +0xaf\n\n",
-                    id + 10_000
-                );
+                s.push_str(&parent(id, &wait));
+                if let Some(c) = child(id, &wait) {
+                    s.push_str(&c);
+                }
             }
         }
         out.push(s);
@@ -65,17 +55,26 @@ fn dumps(children: Children) -> Vec<String> {
     out
 }
 
+/// Goroutines blocked in `WaitGroup.Wait` in `main.(*tenant).Run`, each
+/// with one child as `children` says.
+fn dumps(children: Children) -> Vec<String> {
+    series(
+        |id, wait| {
+            format!("goroutine {id} [sync.WaitGroup.Wait{wait}]:\nsync.runtime_SemacquireWaitGroup(0x0?, 0x0?)\n\truntime/sema.go:114 +0x2e\nsync.(*WaitGroup).Wait(0xc000010000)\n\tsync/waitgroup.go:206 +0x85\nmain.(*tenant).Run(0xc000010000, {{0x5f1e20, 0xc000012000}})\n\t/src/app/main.go:20 +0x36b\nmain.(*tenant).serve(0xc000010000)\n\t/src/app/main.go:40 +0x22\ncreated by main.main in goroutine 1\n\t/src/app/main.go:12 +0x4c\n\n")
+        },
+        |id, _| {
+            let creator = match children {
+                Children::Own => "main.(*tenant).Run.func1",
+                Children::Others => "main.(*tenant).serve",
+                Children::Gone => return None,
+            };
+            Some(format!("goroutine {} [select]:\nmain.(*tenant).poll(0xc000010000)\n\t/src/app/main.go:30 +0x22\nmain.(*tenant).Run.func1()\n\t/src/app/main.go:18 +0x52\ncreated by {creator} in goroutine {id}\n\t/src/app/main.go:17 +0xaf\n\n", id + 10_000))
+        },
+    )
+}
+
 fn analyze(texts: &[String]) -> Vec<Finding> {
-    let dir = tempfile::tempdir().unwrap();
-    let mut snaps: Vec<Snapshot> = Vec::new();
-    for (i, text) in texts.iter().enumerate() {
-        let p = dir.path().join(format!("goroutine-{}.debug2.txt", i + 1));
-        std::fs::write(&p, text).unwrap();
-        snaps.extend(load_path(p.to_str().unwrap(), &LoadOptions::default()).unwrap());
-    }
-    analyze_snapshots(&snaps, &Catalog::builtin(), &AnalyzeOptions::default())
-        .unwrap()
-        .findings
+    analyze_written_source(texts, "debug2.txt", None).findings
 }
 
 /// The finding of the goroutines blocked in `WaitGroup.Wait`.
@@ -161,63 +160,23 @@ fn job_dumps(children: Children) -> Vec<String> {
         line_of("go func() { done"),
         line_of("// work"),
     );
-    let mut out = Vec::new();
-    for k in 0..3u32 {
-        let mut s =
-            String::from("goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n");
-        for (g, &(first, count)) in [(100u64, 10u64), (200, 15), (300, 20)]
-            .iter()
-            .enumerate()
-            .take(k as usize + 1)
-        {
-            let wait = if g == 0 && k > 0 {
-                format!(", {k} minutes")
-            } else {
-                String::new()
+    series(
+        |id, wait| {
+            format!("goroutine {id} [select{wait}]:\nmain.(*tenant).job(0xc000010000, {{0x5f1e20, 0xc000012000}})\n\t/src/app/main.go:{job} +0x36b\ncreated by main.main in goroutine 1\n\t/src/app/main.go:33 +0x4c\n\n")
+        },
+        |id, wait| {
+            let creator = match children {
+                Children::Own => "main.(*tenant).job",
+                Children::Others => "main.main",
+                Children::Gone => return None,
             };
-            for id in first..first + count {
-                let _ = write!(
-                    s,
-                    "goroutine {id} [select{wait}]:\nmain.(*tenant).job(0xc000010000, {{0x5f1e20, 0xc000012000}})\n\t/src/app/main.go:{job} +0x36b\ncreated by main.main in goroutine 1\n\t/src/app/main.go:33 +0x4c\n\n"
-                );
-                let creator = match children {
-                    Children::Own => "main.(*tenant).job",
-                    Children::Others => "main.main",
-                    Children::Gone => continue,
-                };
-                let _ = write!(
-                    s,
-                    "goroutine {} [select{wait}]:\nmain.(*tenant).work(0xc000010000, {{0x5f1e20, 0xc000012000}})\n\t/src/app/main.go:{work} +0x22\nmain.(*tenant).job.func1()\n\t/src/app/main.go:{go} +0x52\ncreated by {creator} in goroutine {id}\n\t/src/app/main.go:{go} +0xaf\n\n",
-                    id + 10_000
-                );
-            }
-        }
-        out.push(s);
-    }
-    out
+            Some(format!("goroutine {} [select{wait}]:\nmain.(*tenant).work(0xc000010000, {{0x5f1e20, 0xc000012000}})\n\t/src/app/main.go:{work} +0x22\nmain.(*tenant).job.func1()\n\t/src/app/main.go:{go} +0x52\ncreated by {creator} in goroutine {id}\n\t/src/app/main.go:{go} +0xaf\n\n", id + 10_000))
+        },
+    )
 }
 
 fn analyze_with_source(texts: &[String]) -> Vec<Finding> {
-    let dir = tempfile::tempdir().unwrap();
-    let app = dir.path().join("src/app");
-    std::fs::create_dir_all(&app).unwrap();
-    std::fs::write(app.join("main.go"), SOURCE).unwrap();
-    let mut snaps: Vec<Snapshot> = Vec::new();
-    for (i, text) in texts.iter().enumerate() {
-        let p = dir.path().join(format!("goroutine-{}.debug2.txt", i + 1));
-        std::fs::write(&p, text).unwrap();
-        snaps.extend(load_path(p.to_str().unwrap(), &LoadOptions::default()).unwrap());
-    }
-    let opts = AnalyzeOptions {
-        classify: ClassifyOptions {
-            ignore: Vec::new(),
-            source: Some(Arc::new(SourceIndex::new(&[dir.path().join("src")]))),
-        },
-        ..Default::default()
-    };
-    analyze_snapshots(&snaps, &Catalog::builtin(), &opts)
-        .unwrap()
-        .findings
+    analyze_written_source(texts, "debug2.txt", Some(SOURCE)).findings
 }
 
 /// A parent blocked receiving the result of the goroutine it started

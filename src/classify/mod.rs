@@ -446,6 +446,22 @@ pub fn runtime_verdict(findings: &mut Vec<Finding>) {
         .retain(|f| f.profile != ProfileKind::GoroutineLeak || !confirmed.contains(&frames_of(f)));
 }
 
+/// The longest wait of the group in minutes and `limit`, where the group
+/// waited longer than `limit` (the duration the source states) and a
+/// minute more: the code read contradicts the dump.
+fn outwaited(s: &Series, limit: Option<std::time::Duration>) -> Option<(u32, std::time::Duration)> {
+    let waited = s.max_wait().unwrap_or(0);
+    limit
+        .filter(|d| f64::from(waited) > d.as_secs_f64() / 60.0 + 1.0)
+        .map(|d| (waited, d))
+}
+
+/// The source decides: what decided before it is kept as a note.
+fn source_decides(j: &mut Judgement, why: String) {
+    let before = std::mem::replace(&mut j.decided_by, why);
+    j.notes.push(format!("before the source: {before}"));
+}
+
 /// A wait the source bounds (a timer or a deadline ends it, nothing
 /// repeats it) is one its goroutines leave by themselves: growth there is
 /// waits that last long, not a leak. The runtime's `(leaked)` marker
@@ -462,11 +478,7 @@ fn bounded(j: &mut Judgement, s: &Series, b: &source::Bound) -> bool {
         ));
         return false;
     }
-    let waited = s.max_wait().unwrap_or(0);
-    if let Some(d) = b
-        .limit
-        .filter(|d| f64::from(waited) > d.as_secs_f64() / 60.0 + 1.0)
-    {
+    if let Some((waited, d)) = outwaited(s, b.limit) {
         j.notes.push(format!(
             "the goroutines waited {} here, longer than the {} the source gives the wait: the code read may not be what runs",
             plural(waited as usize, "minute", "minutes"),
@@ -476,8 +488,7 @@ fn bounded(j: &mut Judgement, s: &Series, b: &source::Bound) -> bool {
     }
     j.severity = Severity::Low;
     j.confidence = j.confidence.min(0.3);
-    let before = std::mem::replace(&mut j.decided_by, format!("source: {}", b.evidence));
-    j.notes.push(format!("before the source: {before}"));
+    source_decides(j, format!("source: {}", b.evidence));
     j.would_decide = Some(
         "Snapshots further apart than the timer or the deadline would show whether these goroutines leave the wait (a wait that lasts long) or stay in it (the code read is not what runs, or the timer is stopped where the source does not show)."
             .into(),
@@ -497,11 +508,7 @@ fn cycling(j: &mut Judgement, s: &Series, c: &source::Cycle) -> bool {
     if (j.severity <= Severity::Medium && j.confidence <= 0.5) || s.leaked > 0 {
         return false;
     }
-    let waited = s.max_wait().unwrap_or(0);
-    if let Some(d) = c
-        .limit
-        .filter(|d| f64::from(waited) > d.as_secs_f64() / 60.0 + 1.0)
-    {
+    if let Some((waited, d)) = outwaited(s, c.limit) {
         j.notes.push(format!(
             "the goroutines waited {} here, longer than the {} of the timer that wakes the loop: it does not fire (stopped, or the code read is not what runs)",
             plural(waited as usize, "minute", "minutes"),
@@ -511,8 +518,7 @@ fn cycling(j: &mut Judgement, s: &Series, c: &source::Cycle) -> bool {
     }
     j.severity = j.severity.min(Severity::Medium);
     j.confidence = j.confidence.min(0.5);
-    let before = std::mem::replace(&mut j.decided_by, format!("source: {}", c.evidence));
-    j.notes.push(format!("before the source: {before}"));
+    source_decides(j, format!("source: {}", c.evidence));
     j.would_decide = Some(
         "Whether the loop's way out comes for every goroutine whose owner is done (a Stop, Close or cancel on every path, including errors); later snapshots show whether the group levels off (a roster bounded by the load) or keeps growing (loops nobody stops)."
             .into(),
@@ -535,13 +541,12 @@ fn waits_for_children(j: &mut Judgement, s: &Series, why: &str) -> bool {
     }
     j.severity = Severity::Low;
     j.confidence = j.confidence.min(0.3);
-    let before = std::mem::replace(
-        &mut j.decided_by,
+    source_decides(
+        j,
         format!(
             "source: {why}; every goroutine of the group has a goroutine it started alive in the last snapshot: it waits for that one, and is stuck only where that one is"
         ),
     );
-    j.notes.push(format!("before the source: {before}"));
     j.would_decide = Some(
         "The finding of the goroutines they started: a parent waiting for a live child leaks only where the child does."
             .into(),

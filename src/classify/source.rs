@@ -1203,18 +1203,7 @@ fn bound_of_wait(
             // where ctx has one), each of whose waits ends too.
             let lifetime = || {
                 let (n, end) = clauses.iter().find_map(ender)?;
-                let mut lives = Vec::new();
-                for r in repeating_loops(index, s, site_frame(s)?, at)? {
-                    let d = loop_deadline(index, s, &r)?;
-                    if d.limit.is_some_and(|d| d >= LONGEST_BOUND) {
-                        return None;
-                    }
-                    lives.push(format!(
-                        "the loop at {} ends once {} has passed",
-                        loc(&r.src, r.lp.line),
-                        d.what
-                    ));
-                }
+                let lives = loops_under_deadlines(index, s, site_frame(s)?, at)?;
                 (!lives.is_empty()).then_some((n, end, Repeated::UnderDeadline(lives)))
             };
             returning().or_else(lifetime)?
@@ -1393,6 +1382,32 @@ fn repeating_loops(index: &SourceIndex, s: &Subject, k: usize, at: Pos) -> Optio
         }
     }
     Some(out)
+}
+
+/// How each loop that repeats the statement at `at` of frame `k`'s
+/// function ends once a deadline has passed (see [`loop_deadline`]), none
+/// of an hour or more: `None` where one does not, or a frame cannot be
+/// read; empty where no loop repeats it.
+fn loops_under_deadlines(
+    index: &SourceIndex,
+    s: &Subject,
+    k: usize,
+    at: Pos,
+) -> Option<Vec<String>> {
+    repeating_loops(index, s, k, at)?
+        .iter()
+        .map(|r| {
+            let d = loop_deadline(index, s, r)?;
+            if d.limit.is_some_and(|d| d >= LONGEST_BOUND) {
+                return None;
+            }
+            Some(format!(
+                "the loop at {} ends once {} has passed",
+                loc(&r.src, r.lp.line),
+                d.what
+            ))
+        })
+        .collect()
 }
 
 /// The deadline that ends the loop `r`, when it has one: the loop goes on
@@ -2093,8 +2108,7 @@ fn request_bound(index: &SourceIndex, s: &Subject, k: usize) -> Option<Bound> {
     if end.limit.is_some_and(|d| d >= LONGEST_BOUND) {
         return None;
     }
-    let mut lives = Vec::new();
-    for r in repeating_loops(
+    let lives = loops_under_deadlines(
         index,
         s,
         k,
@@ -2102,17 +2116,7 @@ fn request_bound(index: &SourceIndex, s: &Subject, k: usize) -> Option<Bound> {
             line: f.line,
             col: 0,
         },
-    )? {
-        let d = loop_deadline(index, s, &r)?;
-        if d.limit.is_some_and(|d| d >= LONGEST_BOUND) {
-            return None;
-        }
-        lives.push(format!(
-            "the loop at {} ends once {} has passed",
-            loc(&r.src, r.lp.line),
-            d.what
-        ));
-    }
+    )?;
     let how = if lives.is_empty() {
         "runs once (no loop repeats it, in its function or around the calls above it)".to_string()
     } else {

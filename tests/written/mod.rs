@@ -9,6 +9,7 @@ use leakdiff::report::AnalysisReport;
 
 /// Writes `texts` as `goroutine-1.SUFFIX`, `goroutine-2.SUFFIX`, … into a
 /// temporary directory, loads them in order and returns the findings.
+#[allow(dead_code)]
 pub fn analyze_written(texts: &[String], suffix: &str) -> Vec<Finding> {
     analyze_written_report(texts, suffix).findings
 }
@@ -16,6 +17,14 @@ pub fn analyze_written(texts: &[String], suffix: &str) -> Vec<Finding> {
 /// [`analyze_written`], with the report's notes.
 #[allow(dead_code)]
 pub fn analyze_written_report(texts: &[String], suffix: &str) -> AnalysisReport {
+    analyze_written_source(texts, suffix, None)
+}
+
+/// [`analyze_written_report`], with `go` (a Go file) written as
+/// `src/app/main.go` beside the snapshots and given as `--source src`
+/// (the dumps' frames name `/src/app/main.go`).
+#[allow(dead_code)]
+pub fn analyze_written_source(texts: &[String], suffix: &str, go: Option<&str>) -> AnalysisReport {
     let dir = tempfile::tempdir().unwrap();
     let mut snaps: Vec<Snapshot> = Vec::new();
     for (i, text) in texts.iter().enumerate() {
@@ -23,7 +32,16 @@ pub fn analyze_written_report(texts: &[String], suffix: &str) -> AnalysisReport 
         std::fs::write(&p, text).unwrap();
         snaps.extend(load_path(p.to_str().unwrap(), &LoadOptions::default()).unwrap());
     }
-    analyze_snapshots(&snaps, &Catalog::builtin(), &AnalyzeOptions::default()).unwrap()
+    let mut opts = AnalyzeOptions::default();
+    if let Some(go) = go {
+        let app = dir.path().join("src/app");
+        std::fs::create_dir_all(&app).unwrap();
+        std::fs::write(app.join("main.go"), go).unwrap();
+        opts.classify.source = Some(std::sync::Arc::new(
+            leakdiff::classify::source::SourceIndex::new(&[dir.path().join("src")]),
+        ));
+    }
+    analyze_snapshots(&snaps, &Catalog::builtin(), &opts).unwrap()
 }
 
 /// Asserts that finding `f` (of case `case`) has `severity` and that what
