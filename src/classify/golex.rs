@@ -249,6 +249,18 @@ pub struct Select {
     pub close: u32,
 }
 
+impl Select {
+    /// The line that ends the clause of the case on line `case`: the next
+    /// case's, or the select's closing brace.
+    pub fn clause_end(&self, case: u32) -> u32 {
+        self.cases
+            .iter()
+            .map(|(c, _)| *c)
+            .find(|&c| c > case)
+            .unwrap_or(self.close)
+    }
+}
+
 fn clause_text(clean: &[String], p: Pos) -> String {
     clean
         .get(p.line as usize - 1)
@@ -463,10 +475,9 @@ fn body_braces(toks: &[(Pos, Tok)], mut j: usize) -> Option<(usize, usize)> {
         }
         j += 1;
     };
-    let end = skip_balanced(toks, open);
-    (end < toks.len() || is_punct(toks.last(), '}'))
-        .then(|| (open, end - 1))
-        .filter(|(_, c)| is_punct(toks.get(*c), '}'))
+    // Never closed, it ends at the last line's newline.
+    let close = skip_balanced(toks, open) - 1;
+    is_punct(toks.get(close), '}').then_some((open, close))
 }
 
 /// The lines that start a statement directly in the block `[open, close]`

@@ -533,10 +533,11 @@ fn cycling(j: &mut Judgement, s: &Series, c: &source::Cycle) -> bool {
 /// child is stuck is its own group's to say. `low`, 0.3. Whether it
 /// lowered the finding.
 fn waits_for_children(j: &mut Judgement, s: &Series, why: &str) -> bool {
-    let all = s
-        .parents_of_live
-        .is_some_and(|(with, total)| total > 0 && with == total);
-    if !all || j.severity <= Severity::Low || s.leaked > 0 || s.op.never_wakes() {
+    if s.all_with_live_children().is_none()
+        || j.severity <= Severity::Low
+        || s.leaked > 0
+        || s.op.never_wakes()
+    {
         return false;
     }
     j.severity = Severity::Low;
@@ -2026,9 +2027,9 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
         // a leak is the children's to say, in their own group; a Wait
         // whose children have all exited (a Done skipped on a path) is
         // not this.
-        if let Some((_, total)) = s
-            .parents_of_live
-            .filter(|&(with, total)| total > 0 && with == total && s.op == BlockingOp::WaitGroup)
+        if let Some(total) = s
+            .all_with_live_children()
+            .filter(|_| s.op == BlockingOp::WaitGroup)
         {
             let mut j = Judgement::new(
                 Severity::Low,

@@ -101,6 +101,9 @@ pub struct SourceIndex {
     roots: Vec<PathBuf>,
     by_base: HashMap<String, Vec<PathBuf>>,
     cache: Mutex<HashMap<String, Option<Arc<SourceFile>>>>,
+    /// The `.go` files of each package directory read so far (see
+    /// [`SourceIndex::package`]).
+    packages: Mutex<HashMap<PathBuf, Option<Vec<Arc<SourceFile>>>>>,
     /// Problems to report once each (missing files, stale files).
     notes: Mutex<BTreeSet<String>>,
 }
@@ -195,6 +198,29 @@ impl SourceIndex {
             c.insert(key, found.clone());
         }
         found
+    }
+
+    /// The `.go` files of the package of `src` (its directory), at most 64,
+    /// in name order: listed once per directory, each read once.
+    pub fn package(&self, src: &SourceFile) -> Option<Vec<Arc<SourceFile>>> {
+        let dir = src.path.parent()?;
+        if let Some(hit) = self.packages.lock().ok()?.get(dir) {
+            return hit.clone();
+        }
+        let files: Option<Vec<Arc<SourceFile>>> = (|| {
+            let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+                .ok()?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "go"))
+                .collect();
+            paths.sort();
+            paths.into_iter().take(64).map(|p| self.read(&p)).collect()
+        })();
+        if let Ok(mut c) = self.packages.lock() {
+            c.insert(dir.to_path_buf(), files.clone());
+        }
+        files
     }
 
     /// The directory under the source roots holding the package of an
@@ -882,13 +908,14 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
     }
     // A wait the code bounds ends by itself, whatever its other ways out:
     // none of them is what keeps the goroutine.
-    if let Some(b) = bound_of_wait(index, s, src, place, op, select.as_ref(), site.line, &line) {
+    let select_repeats = select.as_ref().map(|sel| (sel, &repeats));
+    if let Some(b) = bound_of_wait(index, s, src, place, op, select_repeats, site.line, &line) {
         v.evidence.push(b.evidence.clone());
         v.bound = Some(b);
         return v;
     }
     if let (BlockingOp::Select, Some(sel)) = (op, &select) {
-        v.cycle = cycle_of_select(index, s, src, place, sel);
+        v.cycle = cycle_of_select(index, s, src, place, sel, &repeats);
         if let Some(c) = &v.cycle {
             v.evidence.push(c.evidence.clone());
         }
@@ -956,7 +983,7 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                 return v;
             };
             let cases = &sel.cases;
-            let exit = cases.iter().find(|(_, l)| regex!(r"(?i)done\(\)|<-\s*[\w.]*(done|quit|stop|exit|closing|closed|shutdown|cancel)\w*\b").is_match(l));
+            let exit = cases.iter().find(|(_, l)| reads_like_exit(l));
             // A select that no loop repeats waits once for one of its cases
             // (all receives, or all sends), and none comes, not even its
             // done-like case `exit` where it has one.
@@ -1059,6 +1086,13 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
     v
 }
 
+/// Whether a select's case clause reads like its way out: `ctx.Done()`, or
+/// a receive from a done, quit, stop, closing… channel.
+fn reads_like_exit(clause: &str) -> bool {
+    regex!(r"(?i)done\(\)|<-\s*[\w.]*(done|quit|stop|exit|closing|closed|shutdown|cancel)\w*\b")
+        .is_match(clause)
+}
+
 /// Whether a select's case clause (`case …` to the end of its line) sends:
 /// `case ch <- v:` (a receive puts `<-` before the channel).
 fn is_send_case(clause: &str) -> bool {
@@ -1126,8 +1160,8 @@ fn loop_around_call(
     Repeats::Once
 }
 
-/// The wait at `line` of the site (`op`; `select` where it is one), when a
-/// timer or a deadline ends it: see [`Bound`]. Either nothing repeats the
+/// The wait at `line` of the site (`op`; `select` where it is one, with
+/// what repeats it), when a timer or a deadline ends it: see [`Bound`]. Either nothing repeats the
 /// wait, or the loop of its function that does returns in the timer's case
 /// (a session's lifetime, an idle timeout) and nothing repeats that loop.
 #[allow(clippy::too_many_arguments)]
@@ -1137,22 +1171,24 @@ fn bound_of_wait(
     src: &SourceFile,
     place: &Place,
     op: BlockingOp,
-    select: Option<&golex::Select>,
+    select_repeats: Option<(&golex::Select, &Repeats)>,
     line_no: u32,
     line: &str,
 ) -> Option<Bound> {
-    let single;
-    let (at, clauses): (Pos, &[(u32, String)]) = match (op, select) {
-        (BlockingOp::Select, Some(sel)) if !sel.cases.is_empty() => (sel.at, &sel.cases),
+    let select = select_repeats.map(|(sel, _)| sel);
+    let (single, own);
+    let (at, clauses, repeats): (Pos, &[(u32, String)], &Repeats) = match (op, select_repeats) {
+        (BlockingOp::Select, Some((sel, repeats))) if !sel.cases.is_empty() => {
+            (sel.at, &sel.cases, repeats)
+        }
         (BlockingOp::ChanReceive | BlockingOp::Sleep, _) => {
+            let at = Pos {
+                line: line_no,
+                col: 0,
+            };
             single = [(line_no, line.to_string())];
-            (
-                Pos {
-                    line: line_no,
-                    col: 0,
-                },
-                &single,
-            )
+            own = loop_around_call(index, s, src, place, at);
+            (at, &single, &own)
         }
         _ => return None,
     };
@@ -1160,7 +1196,7 @@ fn bound_of_wait(
     // What repeats the wait first: it may rule the wait out before any
     // file of the package is read for its timers.
     let ender = |(n, l): &(u32, String)| Some((*n, timer_end(index, s, src, place, *n, l, None)?));
-    let (n, end, repeated) = match loop_around_call(index, s, src, place, at) {
+    let (n, end, repeated) = match repeats {
         Repeats::Once => {
             // A select that runs once: a Stop in one of its own cases
             // runs after the wait (`case <-done: t.Stop()`).
@@ -1181,15 +1217,7 @@ fn bound_of_wait(
                 let l = golex::loop_around(&src.code, at, open, close)?;
                 let (n, end) = clauses
                     .iter()
-                    .filter(|(n, _)| {
-                        let next = sel
-                            .cases
-                            .iter()
-                            .map(|(c, _)| *c)
-                            .find(|c| c > n)
-                            .unwrap_or(sel.close);
-                        returns_unconditionally(src, *n, next)
-                    })
+                    .filter(|(n, _)| returns_unconditionally(src, *n, sel.clause_end(*n)))
                     .find_map(ender)?;
                 let loop_at = Pos { line: l, col: 0 };
                 matches!(
@@ -1213,7 +1241,7 @@ fn bound_of_wait(
     // A timer of an hour or more outlasts any series of snapshots: what
     // waits on it piles up as a leak does (a dropped cancel with an hour's
     // timeout is the leak `go vet` calls lostcancel).
-    if end.limit.is_some_and(|d| d >= LONGEST_BOUND) {
+    if end.outlasts() {
         return None;
     }
     let wait = match op {
@@ -1246,7 +1274,8 @@ fn bound_of_wait(
     })
 }
 
-/// The select `sel` at the site (`place` in `src`), when it is a
+/// The select `sel` at the site (`place` in `src`; `repeats` is what
+/// repeats it), when it is a
 /// [`Cycle`]: a loop repeats it, one of its cases is a timer's (not an
 /// hour or more) and another is its way out: a done-like channel or
 /// `ctx.Done()`, or, in a loop of its own function, a case that returns
@@ -1257,38 +1286,35 @@ fn cycle_of_select(
     src: &SourceFile,
     place: &Place,
     sel: &golex::Select,
+    repeats: &Repeats,
 ) -> Option<Cycle> {
-    let Repeats::Loop(by) = loop_around_call(index, s, src, place, sel.at) else {
+    let Repeats::Loop(by) = repeats else {
         return None;
     };
     let (n, end) = sel
         .cases
         .iter()
         .find_map(|(n, l)| Some((*n, timer_end(index, s, src, place, *n, l, None)?)))?;
-    if end.limit.is_some_and(|d| d >= LONGEST_BOUND) {
+    if end.outlasts() {
         return None;
     }
     let (open, close) = place.body();
     let own_loop = golex::loop_around(&src.code, sel.at, open, close).is_some();
-    let done = |l: &str| {
-        regex!(r"(?i)done\(\)|<-\s*[\w.]*(done|quit|stop|exit|closing|closed|shutdown|cancel)\w*\b")
-            .is_match(l)
-    };
     // Another case, or the timer's own where it is a context's deadline
     // (`ctx.Done()` of a context with one is a way out too).
     let (m, clause) = sel
         .cases
         .iter()
-        .enumerate()
-        .find_map(|(i, (m, l))| {
-            let next = sel.cases.get(i + 1).map_or(sel.close, |(c, _)| *c);
-            (*m != n && (done(l) || (own_loop && returns_unconditionally(src, *m, next))))
-                .then_some((*m, l))
+        .find_map(|(m, l)| {
+            (*m != n
+                && (reads_like_exit(l)
+                    || (own_loop && returns_unconditionally(src, *m, sel.clause_end(*m)))))
+            .then_some((*m, l))
         })
         .or_else(|| {
             sel.cases
                 .iter()
-                .find(|(m, l)| *m == n && done(l))
+                .find(|(m, l)| *m == n && reads_like_exit(l))
                 .map(|(m, l)| (*m, l))
         })?;
     let clause = clause.trim().trim_end_matches(':');
@@ -1398,7 +1424,7 @@ fn loops_under_deadlines(
         .iter()
         .map(|r| {
             let d = loop_deadline(index, s, r)?;
-            if d.limit.is_some_and(|d| d >= LONGEST_BOUND) {
+            if d.outlasts() {
                 return None;
             }
             Some(format!(
@@ -1461,26 +1487,20 @@ fn loop_deadline(index: &SourceIndex, s: &Subject, r: &Repeat) -> Option<Ender> 
             let Some(sel) = golex::select_at(&src.code, at, r.lp.close.line) else {
                 continue;
             };
-            for (i, (m, clause)) in sel.cases.iter().enumerate() {
+            for (m, clause) in &sel.cases {
                 let Some(c) = regex!(r"^\s*case\s*<-\s*(\w+)\.Done\(\)\s*:").captures(clause)
                 else {
                     continue;
                 };
-                let next = sel.cases.get(i + 1).map_or(sel.close, |(l, _)| *l);
-                if returns_unconditionally(src, *m, next) {
+                if returns_unconditionally(src, *m, sel.clause_end(*m)) {
                     names.push(c[1].to_string());
                 }
             }
         }
     }
-    let (open, _) = r.place.body();
-    names.iter().find_map(|name| {
-        let made = deadline_made(name)?;
-        if let Some((k, how, args)) = last_made(src, open.line, r.lp.line, &made) {
-            return Some(deadline_ender(name, &how, &args, src, k));
-        }
-        caller_deadline(index, s, r.frame, src, &r.place, name)
-    })
+    names
+        .iter()
+        .find_map(|name| context_deadline(index, s, Some(r.frame), src, &r.place, name, r.lp.line))
 }
 
 /// Whether the block `[open, close]` leaves the loop it is in whatever
@@ -1521,27 +1541,17 @@ fn leaves_block(src: &SourceFile, open: Pos, close: Pos, brk: bool) -> bool {
 /// `return` in the clause itself, not inside a block of it (an `if`, a
 /// `switch`, a loop).
 fn returns_unconditionally(src: &SourceFile, from: u32, to: u32) -> bool {
-    let mut depth = 0i32;
-    for k in from..to {
-        let Some(code) = src.code(k) else {
-            continue;
-        };
-        // The clause starts after the case's colon.
-        let code = if k == from {
-            code.split_once(':').map_or("", |(_, rest)| rest)
-        } else {
-            code
-        };
-        for m in regex!(r"\breturn\b|[{}]").find_iter(code) {
-            match m.as_str() {
-                "{" => depth += 1,
-                "}" => depth -= 1,
-                _ if depth == 0 => return true,
-                _ => {}
-            }
-        }
-    }
-    false
+    // The clause starts after the case's colon.
+    let colon = src.code(from).map_or(0, |l| l.find(':').unwrap_or(l.len()));
+    leaves_block(
+        src,
+        Pos {
+            line: from,
+            col: colon,
+        },
+        Pos { line: to, col: 0 },
+        false,
+    )
 }
 
 /// The longest timer taken as a bound of a wait (see [`Bound`]).
@@ -1552,6 +1562,14 @@ struct Ender {
     what: String,
     /// Its duration, where the code spells it out.
     limit: Option<std::time::Duration>,
+}
+
+impl Ender {
+    /// Whether its stated duration is [`LONGEST_BOUND`] or more: it
+    /// outlasts any series of snapshots, and is taken as no bound.
+    fn outlasts(&self) -> bool {
+        self.limit.is_some_and(|d| d >= LONGEST_BOUND)
+    }
 }
 
 /// What ends a wait at line `n` (`code`) of the site's function (`place`
@@ -1631,7 +1649,7 @@ fn timer_end(
                 }
             }
         } else {
-            for f in &package_files(index, src)? {
+            for f in &index.package(src)? {
                 for (i, l) in f.code.iter().enumerate() {
                     if found.is_none() {
                         if let Some(m) = made.captures(l) {
@@ -1675,13 +1693,7 @@ fn timer_end(
     // A context with a deadline made in the wait's function, or in a caller
     // of the program's own that hands it down.
     if let Some(c) = regex!(r"<-\s*(\w+)\.Done\(\)").captures(code) {
-        let name = &c[1];
-        let made = deadline_made(name)?;
-        if let Some((k, how, args)) = before(&made) {
-            return Some(deadline_ender(name, &how, &args, src, k));
-        }
-        let k = site_frame(s)?;
-        return caller_deadline(index, s, k, src, place, name);
+        return context_deadline(index, s, site_frame(s), src, place, &c[1], n);
     }
     None
 }
@@ -1709,6 +1721,26 @@ fn deadline_ender(name: &str, how: &str, args: &str, src: &SourceFile, k: u32) -
         ),
         limit,
     }
+}
+
+/// The deadline of the context `name` in the function of the stack's frame
+/// `k` (`place` in `src`) before line `to`: made there with a deadline
+/// (the last such call before `to`), or, for a parameter, by a caller that
+/// passes it down ([`caller_deadline`]; not where `k` is unknown).
+fn context_deadline(
+    index: &SourceIndex,
+    s: &Subject,
+    k: Option<usize>,
+    src: &SourceFile,
+    place: &Place,
+    name: &str,
+    to: u32,
+) -> Option<Ender> {
+    let made = deadline_made(name)?;
+    if let Some((j, how, args)) = last_made(src, place.body().0.line, to, &made) {
+        return Some(deadline_ender(name, &how, &args, src, j));
+    }
+    caller_deadline(index, s, k?, src, place, name)
 }
 
 /// The index in the stack of the site's frame.
@@ -1846,19 +1878,6 @@ pub(crate) fn fmt_duration(d: std::time::Duration) -> String {
     } else {
         format!("{}ms", s * 1000.0)
     }
-}
-
-/// The `.go` files of the package of `src` (its directory), at most 64.
-fn package_files(index: &SourceIndex, src: &SourceFile) -> Option<Vec<Arc<SourceFile>>> {
-    let dir = src.path.parent()?;
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "go"))
-        .collect();
-    paths.sort();
-    paths.into_iter().take(64).map(|p| index.read(&p)).collect()
 }
 
 /// Among code lines: the first that makes a time.Ticker (at or before line
@@ -2098,14 +2117,10 @@ fn request_bound(index: &SourceIndex, s: &Subject, k: usize) -> Option<Bound> {
             f.line,
             regex!(r"\bhttp\.NewRequestWithContext\(\s*(\w+)\s*,"),
         )?;
-        let made = deadline_made(&name)?;
-        if let Some((j, how, args)) = last_made(&src, open.line, f.line, &made) {
-            return Some(deadline_ender(&name, &how, &args, &src, j));
-        }
-        caller_deadline(index, s, k, &src, &place, &name)
+        context_deadline(index, s, Some(k), &src, &place, &name, f.line)
     };
     let end = by_context().or_else(|| client_timeout(index, &src, &place, f.line, m.as_str()))?;
-    if end.limit.is_some_and(|d| d >= LONGEST_BOUND) {
+    if end.outlasts() {
         return None;
     }
     let lives = loops_under_deadlines(
@@ -2197,7 +2212,7 @@ fn client_timeout(
             limit,
         });
     }
-    let files = package_files(index, src)?;
+    let files = index.package(src)?;
     let mut limits = BTreeSet::new();
     for f in &files {
         for (i, l) in f.code.iter().enumerate() {
@@ -2374,7 +2389,7 @@ fn never_assigned_field(
         f = regex::escape(field)
     ))
     .ok()?;
-    let files = package_files(index, src)?;
+    let files = index.package(src)?;
     // A package other than main exports its capitalized functions to the
     // rest of the program, whose calls this scan does not see.
     let library = !src

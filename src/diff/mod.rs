@@ -655,6 +655,16 @@ pub struct ParentState {
 }
 
 impl Series {
+    /// The number of the group's goroutines in the last snapshot, where
+    /// every one of them started goroutines alive there from the function
+    /// that waits ([`Series::parents_of_live`]): parents waiting for their
+    /// children.
+    pub fn all_with_live_children(&self) -> Option<u32> {
+        self.parents_of_live
+            .filter(|&(with, total)| total > 0 && with == total)
+            .map(|(_, total)| total)
+    }
+
     pub fn max_wait(&self) -> Option<u32> {
         self.waits.iter().flatten().copied().max()
     }
@@ -1906,10 +1916,14 @@ struct Waiters {
 /// Whether a go statement of `creator` is one of `function`'s: in it, or
 /// in a closure it defines (`F.func1`, `F.func1.2`).
 fn started_by(creator: &str, function: &str) -> bool {
-    !function.is_empty()
-        && creator
-            .strip_prefix(function)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with(".func"))
+    let mut c = Some(creator);
+    while let Some(f) = c {
+        if f == function {
+            return !function.is_empty();
+        }
+        c = crate::model::closure_creator(f);
+    }
+    false
 }
 
 /// See [`Series::waiting_creator`].
