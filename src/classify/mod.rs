@@ -533,12 +533,11 @@ fn cycling(j: &mut Judgement, s: &Series, c: &source::Cycle) -> bool {
 /// child is stuck is its own group's to say. `low`, 0.3. Whether it
 /// lowered the finding.
 fn waits_for_children(j: &mut Judgement, s: &Series, why: &str) -> bool {
-    if s.all_with_live_children().is_none()
-        || j.severity <= Severity::Low
-        || s.leaked > 0
-        || s.op.never_wakes()
-    {
+    if j.severity <= Severity::Low || s.leaked > 0 || s.op.never_wakes() {
         return false;
+    }
+    if s.all_with_live_children().is_none() {
+        return children_unpaired(j, s, Some(why));
     }
     j.severity = Severity::Low;
     j.confidence = j.confidence.min(0.3);
@@ -550,6 +549,43 @@ fn waits_for_children(j: &mut Judgement, s: &Series, why: &str) -> bool {
     );
     j.would_decide = Some(
         "The finding of the goroutines they started: a parent waiting for a live child leaks only where the child does."
+            .into(),
+    );
+    true
+}
+
+/// A wait for children (a WaitGroup's, or with `why` the receive of a
+/// child's result the source shows) in a dump that names no parents (Go
+/// 1.20 and older), where the waiting function has started at least as
+/// many goroutines alive in the last snapshot as the group holds: each
+/// waiter may be waiting for a live child, which would end it; which
+/// started which is not recorded, so it is not ruled out either. At most
+/// `medium`, 0.5. Whether it capped the finding.
+fn children_unpaired(j: &mut Judgement, s: &Series, why: Option<&str>) -> bool {
+    let Some((children, total)) = s.as_many_live_children() else {
+        return false;
+    };
+    if j.severity <= Severity::Medium && j.confidence <= 0.5 {
+        return false;
+    }
+    let creator = s
+        .frames
+        .iter()
+        .map(|f| f.function.as_str())
+        .find(|f| !f.starts_with("runtime.") && !f.starts_with("sync."))
+        .unwrap_or("the waiting function");
+    j.severity = j.severity.min(Severity::Medium);
+    j.confidence = j.confidence.min(0.5);
+    let decided = format!(
+        "{}{} goroutines started by {creator} (by their `created by`) are alive in the last snapshot, as many as or more than the {total} of the group waiting for children there: each may be waiting for a live one, and a parent waiting for a live child ends when it does; this dump names no parent goroutines (Go 1.20 and older), so which waits for which is not known",
+        why.map_or(String::new(), |w| format!("source: {w}; ")),
+        children
+    );
+    let survived = std::mem::replace(&mut j.decided_by, decided);
+    j.notes
+        .push(format!("before the children were counted: {survived}"));
+    j.would_decide = Some(
+        "A goroutine?debug=2 dump of Go 1.21 or later names each goroutine's parent, and shows whether every waiter has a live child (it ends when that does) or some have none left (a Done skipped on a path: stuck for good); the findings of the goroutines they started say whether those are stuck."
             .into(),
     );
     true
@@ -2300,6 +2336,9 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                     "Later snapshots would show whether the group levels off (a bounded set of long-lived goroutines: per-key workers, a pool) or keeps growing (a leak)."
                         .into(),
                 );
+            }
+            if s.op == BlockingOp::WaitGroup && !never {
+                children_unpaired(&mut j, s, None);
             }
             return j;
         }

@@ -535,6 +535,12 @@ pub struct Series {
     /// goroutine N`, ids known), and how many of the group's goroutines
     /// that snapshot holds: `None` where it records no parent.
     pub parents_of_live: Option<(u32, u32)>,
+    /// Where the last snapshot names no parents (ids known, Go 1.20 and
+    /// older): how many goroutines alive there were started by the
+    /// function that waits (or a closure of it, by their `created by`),
+    /// and how many of the group's goroutines that snapshot holds. Which
+    /// of them started which is not recorded.
+    pub children_by_creator: Option<(u32, u32)>,
     /// Counts only (no ids in any snapshot the group is in): the function
     /// `F` that starts the group's closure (`F.funcN`), when it is on the
     /// stack of a goroutine that waits for them in every snapshot the group
@@ -663,6 +669,15 @@ impl Series {
         self.parents_of_live
             .filter(|&(with, total)| total > 0 && with == total)
             .map(|(_, total)| total)
+    }
+
+    /// Where the dump names no parents ([`Series::children_by_creator`]):
+    /// the goroutines the waiting function started that are alive, and the
+    /// group's, when there are at least as many of those as of these (each
+    /// waiter may have one to wait for).
+    pub fn as_many_live_children(&self) -> Option<(u32, u32)> {
+        self.children_by_creator
+            .filter(|&(children, total)| total > 0 && children >= total)
     }
 
     pub fn max_wait(&self) -> Option<u32> {
@@ -1484,15 +1499,7 @@ pub fn diff_groups(
                 .flatten()
                 .filter(|g| !live_parents.is_empty() && !g.ids.is_empty())
                 .map(|g| {
-                    // The function that waits: the first frame below the
-                    // runtime's and the sync package's; its children are
-                    // started by it or by a closure of its own.
-                    let waiter = g
-                        .frames
-                        .iter()
-                        .map(|f| f.function.as_str())
-                        .find(|f| !f.starts_with("runtime.") && !f.starts_with("sync."))
-                        .unwrap_or("");
+                    let waiter = waiting_function(g);
                     let with = g
                         .ids
                         .iter()
@@ -1503,6 +1510,29 @@ pub fn diff_groups(
                         })
                         .count();
                     (with as u32, g.ids.len() as u32)
+                }),
+            children_by_creator: present
+                .last()
+                .copied()
+                .flatten()
+                .filter(|g| {
+                    live_parents.is_empty() && ids_known.last() == Some(&true) && !g.ids.is_empty()
+                })
+                .map(|g| {
+                    let waiter = waiting_function(g);
+                    let children: usize = per
+                        .last()
+                        .into_iter()
+                        .flatten()
+                        .filter(|o| o.key != g.key)
+                        .filter(|o| {
+                            o.created_by
+                                .as_ref()
+                                .is_some_and(|c| started_by(&c.function, waiter))
+                        })
+                        .map(|o| o.ids.len())
+                        .sum();
+                    (children as u32, g.ids.len() as u32)
                 }),
             waiting_creator,
             labels,
@@ -1911,6 +1941,17 @@ struct Waiters {
     wait_group: i64,
     /// Blocked on a channel: a receive, a select or a send.
     channel: i64,
+}
+
+/// The function that waits: the first frame below the runtime's and the
+/// sync package's; its children are started by it or by a closure of its
+/// own.
+fn waiting_function(g: &Group) -> &str {
+    g.frames
+        .iter()
+        .map(|f| f.function.as_str())
+        .find(|f| !f.starts_with("runtime.") && !f.starts_with("sync."))
+        .unwrap_or("")
 }
 
 /// Whether a go statement of `creator` is one of `function`'s: in it, or
