@@ -27,6 +27,8 @@ type session struct {
 	expiry *time.Timer
 	tr    *http.Transport
 	hc    *http.Client
+	t     *time.Timer
+	u     *time.Timer
 }
 
 func (s *session) lurk(ctx context.Context) {
@@ -288,6 +290,98 @@ func (s *session) expire(life *time.Timer) {
 	}
 }
 
+// Timers reached through a type or a helper.
+type deadline struct{ timer *time.Timer }
+
+func newDeadline(d time.Duration) *deadline { return &deadline{timer: time.NewTimer(d)} }
+
+func (d *deadline) C() <-chan time.Time { return d.timer.C }
+
+func (s *session) parked() {
+	dl := newDeadline(45 * time.Second)
+	select { // parked
+	case v := <-s.in:
+		_ = v
+	case <-dl.C():
+	}
+}
+
+func after(d time.Duration) <-chan time.Time {
+	return time.After(d)
+}
+
+func (s *session) linger() {
+	select { // linger
+	case <-s.in:
+	case <-after(2 * time.Minute):
+	}
+}
+
+func expiresIn(d time.Duration) <-chan time.Time {
+	t := time.NewTimer(d)
+	return t.C
+}
+
+func (s *session) hold() {
+	select { // hold
+	case <-s.in:
+	case <-expiresIn(80 * time.Second):
+	}
+}
+
+// A helper that hands out a plain channel, and a timer that is stopped
+// and swapped for another one: no timer ends these waits.
+type inbox struct{ ch chan string }
+
+func (q *inbox) Next() <-chan string { return q.ch }
+
+func (s *session) drain(q *inbox) {
+	select { // drain
+	case <-s.done:
+	case <-q.Next():
+	}
+}
+
+type retryTimer struct{ t *time.Timer }
+
+func newRetryTimer(d time.Duration) *retryTimer { return &retryTimer{t: time.NewTimer(d)} }
+
+func (r *retryTimer) Due() <-chan time.Time { return r.t.C }
+
+func (r *retryTimer) Postpone(d time.Duration) {
+	r.t.Stop()
+	r.t = time.NewTimer(d)
+}
+
+func (s *session) backoff(r *retryTimer) {
+	select { // backoff
+	case <-s.done:
+	case <-r.Due():
+	}
+}
+
+// The session's own timer t: another type stops a field t of its own.
+func (s *session) cooldown() {
+	s.t = time.NewTimer(70 * time.Second)
+	select { // cooldown
+	case <-s.done:
+	case <-s.t.C:
+	}
+}
+
+// The session's timer u, which another type's method stops.
+func (s *session) penalty() {
+	s.u = time.NewTimer(70 * time.Second)
+	select { // penalty
+	case <-s.done:
+	case <-s.u.C:
+	}
+}
+
+func (r *retryTimer) steal(s *session) {
+	s.u.Stop()
+}
+
 func newSession() *session {
 	return &session{
 		tr: &http.Transport{},
@@ -325,6 +419,13 @@ func main() {
 	go s.hang(ctx)
 	go s.doze(ctx)
 	go s.expire(s.alarm)
+	go s.parked()
+	go s.linger()
+	go s.hold()
+	go s.drain(&inbox{})
+	go s.backoff(newRetryTimer(time.Minute))
+	go s.cooldown()
+	go s.penalty()
 }
 "#;
 
@@ -482,6 +583,28 @@ fn waits_a_timer_or_a_deadline_ends_are_not_leaks() {
         // A timer stopped in a case of the select that runs once: after
         // the wait.
         ("expire", None, "select", "the timer life at main.go:"),
+        // Timers that a type's method or a helper returns.
+        (
+            "parked",
+            None,
+            "select",
+            "the timer that C() returns (at main.go:",
+        ),
+        (
+            "linger",
+            None,
+            "select",
+            "the timer that after() returns (at main.go:",
+        ),
+        (
+            "hold",
+            None,
+            "select",
+            "the timer that expiresIn() returns (at main.go:",
+        ),
+        // A field of the session, whatever another type does with a
+        // field of its own of that name.
+        ("cooldown", None, "select", "the timer t at main.go:"),
     ] {
         assert_bounded(&dumps(function, inner, state, 2), function, ends);
     }
@@ -538,6 +661,17 @@ fn waits_no_timer_ends_for_good_stay_findings() {
         ),
         // http.Get: the default client has no timeout.
         ("hang", None, HTTP_FRAMES, "select", "no client timeout"),
+        // A helper's channel that no timer feeds, and a helper's timer that
+        // another method stops.
+        ("drain", None, "", "select", "a plain channel"),
+        ("backoff", None, "", "select", "a timer stopped by Postpone"),
+        (
+            "penalty",
+            None,
+            "",
+            "select",
+            "stopped by another type's method",
+        ),
     ] {
         let texts = dumps_under(function, inner, library, state, 2);
         let without = finding(&analyze(&texts, false), function);

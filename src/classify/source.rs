@@ -1599,7 +1599,7 @@ fn timer_end(
     let before = |re: &Regex| last_made(src, open, n, re);
     // A timer's or a ticker's channel, made somewhere in the package and
     // stopped nowhere but on the way out (`defer t.Stop()`) or to be reset.
-    if let Some(c) = regex!(r"<-\s*([\w.]*\.)?(\w+)\.C\b").captures(code) {
+    if let Some(c) = regex!(r"<-\s*([\w.]*\.)?(\w+)\.C(?:$|[^\w(])").captures(code) {
         let name = regex::escape(&c[2]);
         let made = Regex::new(&format!(
             r"\b{name}\s*(?::=|=|:)\s*time\.(NewTimer|NewTicker)\("
@@ -1640,6 +1640,29 @@ fn timer_end(
                     !(open.line..=close.line).any(|j| src.code(j).is_some_and(|l| p.is_match(l)))
                 })
         });
+        // A field reached through the receiver of the waiting method
+        // (`q.t.C` in a method of `quarantine`) is that type's: another
+        // type's methods that stop a field of the same name through their
+        // own receiver (`r.t.Stop()` in a method of `retryTimer`) stop
+        // another timer.
+        let owner = c.get(1).and_then(|p| {
+            let base = p.as_str().split('.').next()?;
+            (receiver_var(src, &place.decl)? == base && !place.decl.receiver.is_empty())
+                .then(|| place.decl.receiver.clone())
+        });
+        let foreign = |f: &SourceFile, i: usize, l: &str| {
+            owner.as_ref().is_some_and(|t| {
+                f.decl_at(i as u32 + 1).is_some_and(|d| {
+                    !d.receiver.is_empty()
+                        && d.receiver != *t
+                        && receiver_var(f, d).is_some_and(|r| {
+                            Regex::new(&format!(r"\b{}\.{name}\.Stop\(\)", regex::escape(&r)))
+                                .is_ok_and(|x| x.is_match(l))
+                                && stop.find_iter(l).count() == 1
+                        })
+                })
+            })
+        };
         let mut stopped = false;
         if local {
             let (open, close) = place.body();
@@ -1657,7 +1680,7 @@ fn timer_end(
                             found = Some((0, m[1].to_string(), args.to_string()));
                         }
                     }
-                    stopped |= stops(f, i, l);
+                    stopped |= stops(f, i, l) && !foreign(f, i, l);
                 }
             }
         }
@@ -1693,9 +1716,73 @@ fn timer_end(
     // A context with a deadline made in the wait's function, or in a caller
     // of the program's own that hands it down.
     if let Some(c) = regex!(r"<-\s*(\w+)\.Done\(\)").captures(code) {
-        return context_deadline(index, s, site_frame(s), src, place, &c[1], n);
+        if let Some(e) = context_deadline(index, s, site_frame(s), src, place, &c[1], n) {
+            return Some(e);
+        }
     }
-    None
+    helper_end(index, s, src, code)
+}
+
+/// The name of a method's receiver (`q` in `func (q *quarantine) Wait(`).
+fn receiver_var(f: &SourceFile, d: &golex::Decl) -> Option<String> {
+    let c = regex!(r"^\s*func\s*\(\s*(\w+)\s+\*?\s*\w").captures(f.code(d.start)?)?;
+    Some(c[1].to_string())
+}
+
+/// A wait on the channel that a function or method of the package returns
+/// (`<-after(d)`, `case <-dl.C():`, `<-b.Expired()`), where every
+/// declaration of that name (each receiver's, for a method) returns a
+/// timer's: `time.After(…)`, or the channel of a timer or ticker that
+/// nothing stops ([`timer_end`] read in the helper's body). The helper's
+/// timer ends the wait.
+fn helper_end(index: &SourceIndex, s: &Subject, src: &SourceFile, code: &str) -> Option<Ender> {
+    let c = regex!(r"<-\s*(?:([\w.]*\w)\.)?(\w+)\(([^()]*)\)").captures(code)?;
+    let (method, name) = (c.get(1).is_some(), &c[2]);
+    if c.get(1).is_some_and(|r| r.as_str() == "time") {
+        return None;
+    }
+    let files = index.package(src)?;
+    let mut limits = Vec::new();
+    let mut first = None;
+    for f in &files {
+        for d in f
+            .decls
+            .iter()
+            .filter(|d| d.name == name && d.receiver.is_empty() != method)
+        {
+            let returns: Vec<(u32, String)> = (d.open.line..=d.close.line)
+                .filter_map(|k| {
+                    // To the end of the line, or of a one-line body.
+                    let e = regex!(r"\breturn\s+([^;}]+?)\s*[;}]?\s*$").captures(f.code(k)?)?;
+                    Some((k, e[1].to_string()))
+                })
+                .collect();
+            if returns.is_empty() || returns.len() > 3 {
+                return None;
+            }
+            let place = Place {
+                decl: d.clone(),
+                literals: golex::literals(&f.code, d),
+                literal: None,
+            };
+            for (k, e) in returns {
+                if !regex!(r"^(?:time\.After\(|[\w.]*\w\.C$)").is_match(&e) {
+                    return None;
+                }
+                let end = timer_end(index, s, f, &place, k, &format!("<-{e}"), None)?;
+                limits.push(end.limit);
+                first.get_or_insert_with(|| loc(f, k));
+            }
+        }
+    }
+    let at = first?;
+    Some(Ender {
+        what: format!("the timer that {name}() returns (at {at})"),
+        limit: limits
+            .into_iter()
+            .collect::<Option<Vec<_>>>()
+            .and_then(|v| v.into_iter().max()),
+    })
 }
 
 /// `NAME, cancel := context.WithTimeout(` (or `WithDeadline`, `…Cause`),
