@@ -382,6 +382,44 @@ func (r *retryTimer) steal(s *session) {
 	s.u.Stop()
 }
 
+// A timer stopped by a method of its type: called only on the way out,
+// or called to cancel.
+type ticket struct{ ttl *time.Timer }
+
+func newTicket(d time.Duration) *ticket { return &ticket{ttl: time.NewTimer(d)} }
+
+func (t *ticket) Expired() <-chan time.Time { return t.ttl.C }
+
+func (t *ticket) release() { t.ttl.Stop() }
+
+func (s *session) queue() {
+	tk := newTicket(50 * time.Second)
+	defer tk.release()
+	select { // queue
+	case <-s.in:
+	case <-tk.Expired():
+	}
+}
+
+type hold struct{ grace *time.Timer }
+
+func (h *hold) Grace() <-chan time.Time { return h.grace.C }
+
+func (h *hold) cancel() {
+	h.grace.Stop()
+}
+
+func (s *session) onHold(h *hold) {
+	select { // onHold
+	case <-s.done:
+	case <-h.Grace():
+	}
+}
+
+func (s *session) revoke(h *hold) {
+	h.cancel()
+}
+
 func newSession() *session {
 	return &session{
 		tr: &http.Transport{},
@@ -426,6 +464,8 @@ func main() {
 	go s.backoff(newRetryTimer(time.Minute))
 	go s.cooldown()
 	go s.penalty()
+	go s.queue()
+	go s.onHold(&hold{grace: time.NewTimer(time.Minute)})
 }
 "#;
 
@@ -605,6 +645,13 @@ fn waits_a_timer_or_a_deadline_ends_are_not_leaks() {
         // A field of the session, whatever another type does with a
         // field of its own of that name.
         ("cooldown", None, "select", "the timer t at main.go:"),
+        // Stopped by a method of its type that runs only on the way out.
+        (
+            "queue",
+            None,
+            "select",
+            "the timer that Expired() returns (at main.go:",
+        ),
     ] {
         assert_bounded(&dumps(function, inner, state, 2), function, ends);
     }

@@ -1626,6 +1626,7 @@ fn timer_end(
                     .any(|x| reset.is_match(x))
                 && (f.path != src.path
                     || !after.is_some_and(|(a, b)| (a..=b).contains(&(i as u32 + 1))))
+                && !deferred_wrapper(index, f, i as u32 + 1)
         };
         // A local timer (`t := time.NewTimer(d)` in the waiting function)
         // that the function hands to no call: only its function can stop
@@ -1721,6 +1722,50 @@ fn timer_end(
         }
     }
     helper_end(index, s, src, code)
+}
+
+/// Whether line `n` of `f` is the one statement of a method that wraps a
+/// stop (`func (d *deadline) release() { d.t.Stop() }`) which the package
+/// calls only on the way out (`defer dl.release()`, at least once, never
+/// otherwise): the timer is stopped once its waits are over.
+fn deferred_wrapper(index: &SourceIndex, f: &SourceFile, n: u32) -> bool {
+    let Some(d) = f.decl_at(n).filter(|d| !d.receiver.is_empty()) else {
+        return false;
+    };
+    // The body holds this statement only.
+    let body: Vec<&str> = (d.open.line..=d.close.line)
+        .filter_map(|k| f.code(k))
+        .collect();
+    let joined = body.join(" ");
+    let inner = joined
+        .split_once('{')
+        .map(|(_, r)| r)
+        .and_then(|r| r.rsplit_once('}'))
+        .map(|(l, _)| l.trim())
+        .unwrap_or("");
+    if !regex!(r"^(?:return\s+)?[\w.]+\.Stop\(\)$").is_match(inner) {
+        return false;
+    }
+    let Ok(call) = Regex::new(&format!(r"\.{}\(\)", regex::escape(&d.name))) else {
+        return false;
+    };
+    let Some(files) = index.package(f) else {
+        return false;
+    };
+    let mut deferred = 0;
+    for g in &files {
+        for (i, l) in g.code.iter().enumerate() {
+            let k = i as u32 + 1;
+            if !call.is_match(l) || (g.path == f.path && (d.start..=d.end).contains(&k)) {
+                continue;
+            }
+            if !regex!(r"^\s*defer\b").is_match(l) {
+                return false;
+            }
+            deferred += 1;
+        }
+    }
+    deferred > 0
 }
 
 /// The name of a method's receiver (`q` in `func (q *quarantine) Wait(`).
