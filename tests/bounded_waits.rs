@@ -420,6 +420,36 @@ func (s *session) revoke(h *hold) {
 	h.cancel()
 }
 
+// Long polls, each request under a deadline, that a loop repeats: with a
+// way out, and without one.
+func (s *session) longPoll(ctx context.Context) {
+	for {
+		rctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+		req, _ := http.NewRequestWithContext(rctx, "GET", "http://127.0.0.1:1/poll", nil)
+		resp, err := http.DefaultClient.Do(req) // longPoll
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			continue
+		}
+		resp.Body.Close()
+	}
+}
+
+func (s *session) spin(ctx context.Context) {
+	for {
+		rctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+		req, _ := http.NewRequestWithContext(rctx, "GET", "http://127.0.0.1:1/poll", nil)
+		resp, err := http.DefaultClient.Do(req) // spin
+		cancel()
+		if err == nil {
+			resp.Body.Close()
+		}
+	}
+}
+
 func newSession() *session {
 	return &session{
 		tr: &http.Transport{},
@@ -465,6 +495,8 @@ func main() {
 	go s.cooldown()
 	go s.penalty()
 	go s.queue()
+	go s.longPoll(ctx)
+	go s.spin(ctx)
 	go s.onHold(&hold{grace: time.NewTimer(time.Minute)})
 }
 "#;
@@ -787,6 +819,28 @@ fn loops_that_wake_by_themselves_are_long_lived_not_proven_leaks() {
             with.decided_by
         );
     }
+    // A long poll whose every request has a deadline, repeated by a loop
+    // with a way out; the same loop with none stays.
+    let texts = dumps_under("longPoll", None, HTTP_FRAMES, "select", 1);
+    let without = finding(&analyze(&texts, false), "longPoll");
+    assert!(without.severity > Severity::Medium, "{without:#?}");
+    let with = finding(&analyze(&texts, true), "longPoll");
+    assert_eq!(with.severity, Severity::Medium, "{with:#?}");
+    assert!(with.confidence <= 0.5);
+    assert!(
+        with.decided_by
+            .starts_with("source: the HTTP request sent at main.go:")
+            && with
+                .decided_by
+                .contains("is repeated by the loop at main.go:")
+            && with.decided_by.contains("(after 90s)"),
+        "{}",
+        with.decided_by
+    );
+    let texts = dumps_under("spin", None, HTTP_FRAMES, "select", 1);
+    let spin = finding(&analyze(&texts, true), "spin");
+    assert!(spin.severity > Severity::Medium, "{spin:#?}");
+    assert!(!spin.decided_by.contains("repeated by the loop"));
     // Waits longer than the timer that should wake the loop: it does not.
     let texts = dumps("loop", Some("waitOnce"), "select", 4);
     let stuck = finding(&analyze(&texts, true), "loop");

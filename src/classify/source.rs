@@ -2178,10 +2178,18 @@ fn library_user_line(index: &SourceIndex, s: &Subject, pattern: &str, v: &mut So
             if place(&src, &f.function, f.line).is_ok() {
                 v.info.site = snippet(&src, f.line);
                 if pattern == "http-client-no-timeout" {
-                    if let Some(b) = request_bound(index, s, k) {
-                        v.evidence.push(b.evidence.clone());
-                        v.bound = Some(b);
-                        return;
+                    match request_bound(index, s, k) {
+                        Some(RequestEnd::Bound(b)) => {
+                            v.evidence.push(b.evidence.clone());
+                            v.bound = Some(b);
+                            return;
+                        }
+                        Some(RequestEnd::Cycle(c)) => {
+                            v.evidence.push(c.evidence.clone());
+                            v.cycle = Some(c);
+                            return;
+                        }
+                        None => {}
                     }
                 }
                 v.evidence.push(format!(
@@ -2228,12 +2236,24 @@ fn library_user_line(index: &SourceIndex, s: &Subject, pattern: &str, v: &mut So
     }
 }
 
+/// How an HTTP request that ends by itself runs: see [`request_bound`].
+enum RequestEnd {
+    /// Nothing repeats it, or every loop that does ends once a deadline
+    /// has passed.
+    Bound(Bound),
+    /// A loop with a way out that no deadline ends repeats it: goroutines
+    /// that send one request after another (pollers, long polls).
+    Cycle(Cycle),
+}
+
 /// A goroutine of the program blocked in an HTTP request that the
 /// program's frame `k` sends, when the request ends by itself: its context
 /// has a deadline (made in that function or by a caller that passes it
-/// down) or its client a `Timeout`, and either nothing repeats the call or
-/// every loop that does ends once a deadline has passed.
-fn request_bound(index: &SourceIndex, s: &Subject, k: usize) -> Option<Bound> {
+/// down) or its client a `Timeout`. Bounded where nothing repeats the call
+/// or every loop that does ends once a deadline has passed; a cycle where
+/// the innermost loop that repeats it has a way out (a condition, a
+/// `return` or a `break`) but no deadline.
+fn request_bound(index: &SourceIndex, s: &Subject, k: usize) -> Option<RequestEnd> {
     let f = &s.frames[k];
     let src = index.open(&f.raw_file)?;
     let place = self::place(&src, &f.function, f.line).ok()?;
@@ -2255,15 +2275,34 @@ fn request_bound(index: &SourceIndex, s: &Subject, k: usize) -> Option<Bound> {
     if end.outlasts() {
         return None;
     }
-    let lives = loops_under_deadlines(
-        index,
-        s,
-        k,
-        Pos {
-            line: f.line,
-            col: 0,
-        },
-    )?;
+    let at = Pos {
+        line: f.line,
+        col: 0,
+    };
+    let Some(lives) = loops_under_deadlines(index, s, k, at) else {
+        let r = repeating_loops(index, s, k, at)?.into_iter().next()?;
+        let lp = &r.lp;
+        let way_out = !lp.header.trim().is_empty()
+            || (lp.open.line..=lp.close.line).any(|j| {
+                r.src
+                    .code(j)
+                    .is_some_and(|l| regex!(r"\breturn\b|\bbreak\s*$|\bbreak\s*[;}]").is_match(l))
+            });
+        if !way_out {
+            return None;
+        }
+        return Some(RequestEnd::Cycle(Cycle {
+            evidence: format!(
+                "the HTTP request sent at {} ends when {}{} does, and is repeated by the loop at {}, which has a way out but no deadline: goroutines that send one request after another (pollers, long polls), not stuck in this one (they leaked only if that loop never ends)",
+                loc(&src, f.line),
+                end.what,
+                end.limit
+                    .map_or(String::new(), |d| format!(" (after {})", fmt_duration(d))),
+                loc(&r.src, lp.line)
+            ),
+            limit: end.limit,
+        }));
+    };
     let how = if lives.is_empty() {
         "runs once (no loop repeats it, in its function or around the calls above it)".to_string()
     } else {
@@ -2272,7 +2311,7 @@ fn request_bound(index: &SourceIndex, s: &Subject, k: usize) -> Option<Bound> {
             lives.join(", and ")
         )
     };
-    Some(Bound {
+    Some(RequestEnd::Bound(Bound {
         evidence: format!(
             "the HTTP request sent at {} {how}, and ends when {}{} does: a wait with a deadline, which its goroutines leave by themselves (the library's signature, a client without a timeout, does not hold)",
             loc(&src, f.line),
@@ -2281,7 +2320,7 @@ fn request_bound(index: &SourceIndex, s: &Subject, k: usize) -> Option<Bound> {
                 .map_or(String::new(), |d| format!(" (after {})", fmt_duration(d)))
         ),
         limit: end.limit,
-    })
+    }))
 }
 
 /// The `Timeout` of the client whose method the call `sent` (`hc.Do(`,
