@@ -450,6 +450,34 @@ func (s *session) spin(ctx context.Context) {
 	}
 }
 
+// Loops that sleep between rounds, with a way out and without one.
+func (s *session) pause(d time.Duration) {
+	t := time.NewTimer(d)
+	<-t.C // pause
+}
+
+func (s *session) drip(ctx context.Context) {
+	for ctx.Err() == nil {
+		s.pause(2 * time.Minute) // drip
+	}
+}
+
+func (s *session) tick(ctx context.Context) {
+	for {
+		if ctx.Err() != nil {
+			return
+		}
+		time.Sleep(15 * time.Second) // tick
+	}
+}
+
+func (s *session) grind() {
+	for {
+		time.Sleep(10 * time.Second) // grind
+		_ = s.every
+	}
+}
+
 func newSession() *session {
 	return &session{
 		tr: &http.Transport{},
@@ -497,6 +525,9 @@ func main() {
 	go s.queue()
 	go s.longPoll(ctx)
 	go s.spin(ctx)
+	go s.drip(ctx)
+	go s.tick(ctx)
+	go s.grind()
 	go s.onHold(&hold{grace: time.NewTimer(time.Minute)})
 }
 "#;
@@ -841,6 +872,31 @@ fn loops_that_wake_by_themselves_are_long_lived_not_proven_leaks() {
     let spin = finding(&analyze(&texts, true), "spin");
     assert!(spin.severity > Severity::Medium, "{spin:#?}");
     assert!(!spin.decided_by.contains("repeated by the loop"));
+    // Single waits on a timer that a loop with a way out repeats.
+    for (function, inner, state, minutes) in [
+        ("drip", Some("pause"), "chan receive", 1),
+        ("tick", None, "sleep", 0),
+    ] {
+        let texts = dumps(function, inner, state, minutes);
+        let without = finding(&analyze(&texts, false), function);
+        assert!(
+            without.severity >= Severity::Medium,
+            "{function}: {without:#?}"
+        );
+        let with = finding(&analyze(&texts, true), function);
+        assert_eq!(with.severity, Severity::Medium, "{function}: {with:#?}");
+        assert!(with.confidence <= 0.5, "{function}");
+        assert!(
+            with.decided_by
+                .contains("which has a way out, and wakes by itself when")
+                && with.decided_by.contains("sleep between rounds"),
+            "{function}: {}",
+            with.decided_by
+        );
+    }
+    let texts = dumps("grind", None, "sleep", 0);
+    let grind = finding(&analyze(&texts, true), "grind");
+    assert!(!grind.decided_by.contains("wakes by itself"), "{grind:#?}");
     // Waits longer than the timer that should wake the loop: it does not.
     let texts = dumps("loop", Some("waitOnce"), "select", 4);
     let stuck = finding(&analyze(&texts, true), "loop");

@@ -916,9 +916,11 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
     }
     if let (BlockingOp::Select, Some(sel)) = (op, &select) {
         v.cycle = cycle_of_select(index, s, src, place, sel, &repeats);
-        if let Some(c) = &v.cycle {
-            v.evidence.push(c.evidence.clone());
-        }
+    } else if matches!(op, BlockingOp::ChanReceive | BlockingOp::Sleep) {
+        v.cycle = cycle_of_wait(index, s, src, place, op, site.line, &line);
+    }
+    if let Some(c) = &v.cycle {
+        v.evidence.push(c.evidence.clone());
     }
     if matches!(op, BlockingOp::Select | BlockingOp::ChanReceive) {
         let single = [(site.line, line.clone())];
@@ -1330,6 +1332,55 @@ fn cycle_of_select(
         ),
         limit: end.limit,
     })
+}
+
+/// A single wait on a timer (`<-t.C`, `<-time.After(d)`, `time.Sleep(d)`,
+/// a helper's timer) at line `n` (`code`) of the site's function, that the
+/// innermost loop repeating it (in its function or around a caller's
+/// call) goes back to, where that loop has a way out ([`has_way_out`]): a
+/// loop that sleeps between rounds, as a [`Cycle`].
+fn cycle_of_wait(
+    index: &SourceIndex,
+    s: &Subject,
+    src: &SourceFile,
+    place: &Place,
+    op: BlockingOp,
+    n: u32,
+    code: &str,
+) -> Option<Cycle> {
+    let end = timer_end(index, s, src, place, n, code, None)?;
+    if end.outlasts() {
+        return None;
+    }
+    let r = repeating_loops(index, s, site_frame(s)?, Pos { line: n, col: 0 })?
+        .into_iter()
+        .next()?;
+    if !has_way_out(&r) {
+        return None;
+    }
+    Some(Cycle {
+        evidence: format!(
+            "the {op} at {} is repeated by the loop at {}, which has a way out, and wakes by itself when {} fires{}: goroutines that live long and sleep between rounds, not stuck in this wait (they leaked only if that loop never ends)",
+            loc(src, n),
+            loc(&r.src, r.lp.line),
+            end.what,
+            end.limit
+                .map_or(String::new(), |d| format!(" (every {})", fmt_duration(d))),
+        ),
+        limit: end.limit,
+    })
+}
+
+/// Whether a loop can end: a condition in its header (`for ctx.Err() ==
+/// nil`, `for i := 0; …`, `for … range`), or a `return` or a plain `break`
+/// in its body.
+fn has_way_out(r: &Repeat) -> bool {
+    !r.lp.header.trim().is_empty()
+        || (r.lp.open.line..=r.lp.close.line).any(|j| {
+            r.src
+                .code(j)
+                .is_some_and(|l| regex!(r"\breturn\b|\bbreak\s*$|\bbreak\s*[;}]").is_match(l))
+        })
 }
 
 /// A receive among `waits` (a select's cases, or one receive) on a channel
@@ -2282,13 +2333,7 @@ fn request_bound(index: &SourceIndex, s: &Subject, k: usize) -> Option<RequestEn
     let Some(lives) = loops_under_deadlines(index, s, k, at) else {
         let r = repeating_loops(index, s, k, at)?.into_iter().next()?;
         let lp = &r.lp;
-        let way_out = !lp.header.trim().is_empty()
-            || (lp.open.line..=lp.close.line).any(|j| {
-                r.src
-                    .code(j)
-                    .is_some_and(|l| regex!(r"\breturn\b|\bbreak\s*$|\bbreak\s*[;}]").is_match(l))
-            });
-        if !way_out {
+        if !has_way_out(&r) {
             return None;
         }
         return Some(RequestEnd::Cycle(Cycle {
