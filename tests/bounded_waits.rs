@@ -534,11 +534,7 @@ func main() {
 
 /// The line of the source that holds `marker`.
 fn line_of(marker: &str) -> u32 {
-    SOURCE
-        .lines()
-        .position(|l| l.contains(marker))
-        .unwrap_or_else(|| panic!("{marker} not in the source")) as u32
-        + 1
+    written::line_in(SOURCE, marker)
 }
 
 /// Three debug=2 dumps of one group in `function` (state `state`, blocked

@@ -155,7 +155,7 @@ func main() {
 "#;
 
 fn line_of(marker: &str) -> u32 {
-    SOURCE.lines().position(|l| l.contains(marker)).unwrap() as u32 + 1
+    written::line_in(SOURCE, marker)
 }
 
 /// As [`dumps`], for goroutines blocked in the select of `job`, each with
@@ -191,22 +191,24 @@ fn analyze_with_source(texts: &[String]) -> Vec<Finding> {
     analyze_written_source(texts, "debug2.txt", Some(SOURCE)).findings
 }
 
+/// The finding of the goroutines blocked in `job`'s select.
+fn job(found: &[Finding]) -> Finding {
+    found
+        .iter()
+        .find(|f| {
+            f.site
+                .as_ref()
+                .is_some_and(|s| s.function == "main.(*tenant).job")
+        })
+        .unwrap_or_else(|| panic!("no finding in job: {found:#?}"))
+        .clone()
+}
+
 /// A parent blocked receiving the result of the goroutine it started
 /// (the source shows the go statement that sends on the channel it made):
 /// waiting for a live child is no leak of its own.
 #[test]
 fn a_wait_for_the_result_of_a_live_child_is_no_leak_of_its_own() {
-    let job = |found: &[Finding]| {
-        found
-            .iter()
-            .find(|f| {
-                f.site
-                    .as_ref()
-                    .is_some_and(|s| s.function == "main.(*tenant).job")
-            })
-            .unwrap_or_else(|| panic!("no finding in job: {found:#?}"))
-            .clone()
-    };
     let own = job(&analyze_with_source(&job_dumps(Children::Own)));
     assert_eq!(own.severity, Severity::Low, "{own:#?}");
     assert!(
@@ -264,17 +266,6 @@ fn without_parent_ids_live_children_of_the_waiting_function_cap_the_wait() {
         assert!(f.severity >= Severity::High, "{children:?}: {f:#?}");
         assert!(!f.decided_by.contains("are alive"), "{children:?}");
     }
-    let job = |found: &[Finding]| {
-        found
-            .iter()
-            .find(|f| {
-                f.site
-                    .as_ref()
-                    .is_some_and(|s| s.function == "main.(*tenant).job")
-            })
-            .unwrap_or_else(|| panic!("no finding in job: {found:#?}"))
-            .clone()
-    };
     // Two children each: a parent and a child counted alike would be told
     // as one story, the child's.
     let texts = without_parents(job_dumps(Children::Two));

@@ -502,7 +502,9 @@ fn exact_rates_on_every_goroutine_leak() {
 /// pattern leaves its severity as the evidence of the dumps set it. (A
 /// nil-channel wait that the source names `context-not-cancelled`, a
 /// pattern whose catalog severity rates its heap side, had dropped from
-/// critical to high.)
+/// critical to high.) Evidence the source adds to the dumps' may raise it:
+/// goroutines alive beyond the calls that were to stop them (a debug=2
+/// count the source makes possible) are `high`.
 #[test]
 fn the_source_names_a_pattern_without_changing_the_severity() {
     let mut differ = Vec::new();
@@ -512,7 +514,14 @@ fn the_source_names_a_pattern_without_changing_the_severity() {
             for (fmt, suffix) in [FORMATS[0], FORMATS[2]] {
                 let snaps = load(&snapshot_files(&dir, suffix));
                 let without = top(&analyze(&snaps, false)).map(|f| f.severity);
-                let with = top(&analyze(&snaps, true)).map(|f| (f.severity, f.pattern.clone()));
+                let found = analyze(&snaps, true);
+                let with = top(&found);
+                if with
+                    .is_some_and(|f| f.decided_by.contains("outlived the call that started them"))
+                {
+                    continue;
+                }
+                let with = with.map(|f| (f.severity, f.pattern.clone()));
                 if without != with.as_ref().map(|w| w.0) {
                     differ.push(format!(
                         "{version}/{program} {fmt}: {without:?} -> {with:?}"

@@ -554,6 +554,95 @@ fn waits_for_children(j: &mut Judgement, s: &Series, why: &str) -> bool {
     true
 }
 
+/// The package part of a function's name (`example.com/m/pkg` of
+/// `example.com/m/pkg.(*T).run.func1`).
+fn package_of(function: &str) -> &str {
+    let slash = function.rfind('/').map_or(0, |i| i + 1);
+    function[slash..]
+        .find('.')
+        .map_or(function, |d| &function[..slash + d])
+}
+
+/// Goroutines whose life the calls that start them hold (`scoped`, from the
+/// source: the call stops them before it returns, on the paths that do),
+/// more of which are alive in the last snapshot (ids known) than those
+/// calls are in flight, with survivors: each call holds at most one while
+/// it runs, so the others outlived the call that was to stop them (a path
+/// that returns without the stop: an early return, an error). A leak,
+/// whatever the wait shows (a heartbeat that keeps ticking, a keeper that
+/// keeps renewing): `high` (or the pattern's severity), 0.85, for a group
+/// that grew (not churn; not a wait the source bounds).
+fn outlived_their_call(
+    j: &mut Judgement,
+    s: &Series,
+    all: &[Series],
+    scoped: &source::Scoped,
+    base: Severity,
+) {
+    let Some(go) = s.created_by.as_ref() else {
+        return;
+    };
+    let creator = go.function.as_str();
+    // Growth the judgement kept (`low` on survival that did not
+    // accumulate, not churn), with survivors.
+    let survived = s.leaked_at_least().unwrap_or(0);
+    if survived < 2 || j.severity < Severity::Low || !s.trend.verdict.is_growth() || s.leaked > 0 {
+        return;
+    }
+    let last = |t: &Series| t.values.last().copied().unwrap_or(0).max(0) as u64;
+    // Started by the same go statement (a call that starts two goroutines
+    // holds one of each).
+    let children: u64 = all
+        .iter()
+        .filter(|t| {
+            t.created_by
+                .as_ref()
+                .is_some_and(|c| c.function == creator && c.line == go.line)
+        })
+        .map(last)
+        .sum();
+    let pkg = package_of(creator);
+    let holds = |function: &str| {
+        let n = golex::parse_func_name(function);
+        n.closures.is_empty()
+            && !n.wrapper
+            && package_of(function) == pkg
+            && scoped
+                .scopes
+                .iter()
+                .any(|(r, name)| *r == n.receiver && *name == n.name)
+    };
+    let calls: u64 = all
+        .iter()
+        .filter(|t| t.frames.iter().any(|f| holds(&f.function)))
+        .map(last)
+        .sum();
+    let orphans = children.saturating_sub(calls);
+    if orphans < 2 {
+        return;
+    }
+    let holders = scoped
+        .scopes
+        .iter()
+        .map(|(_, n)| n.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    j.severity = j.severity.max(base.max(Severity::High));
+    j.confidence = j.confidence.max(0.85);
+    let decided = format!(
+        "source: {}; {children} goroutines started there ({creator}) are alive in the last snapshot while {calls} {} of {holders} {} in flight, and {survived} of the group outlived the last step: at least {orphans} outlived the call that started them and was to stop them (a path that returns without the stop: an early return, an error)",
+        scoped.evidence,
+        if calls == 1 { "call" } else { "calls" },
+        if calls == 1 { "is" } else { "are" }
+    );
+    let before = std::mem::replace(&mut j.decided_by, decided);
+    j.notes
+        .push(format!("before the calls were counted: {before}"));
+    j.would_decide = Some(format!(
+        "The paths of {holders} that return before the stop: each should stop what it started (a defer right after it is started)."
+    ));
+}
+
 /// A wait for children (a WaitGroup's, or with `why` the receive of a
 /// child's result the source shows) in a dump that names no parents (Go
 /// 1.20 and older), where the waiting function has started at least as
@@ -1222,6 +1311,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         let mut bound = None;
         let mut cycle = None;
         let mut awaits_child = None;
+        let mut scoped = None;
         if let Some(index) = &opts.source {
             // Plain heap growth allocated in the standard library (the key
             // fmt.Sprintf builds for a map): the program's own line that
@@ -1284,6 +1374,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             bound = verdict.bound.take();
             cycle = verdict.cycle.take();
             awaits_child = verdict.awaits_child.take();
+            scoped = verdict.scoped.take();
             if verdict.info.site.is_some() || verdict.info.go_statement.is_some() {
                 source_info = Some(verdict.info);
             }
@@ -1299,6 +1390,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         let inferred_only =
             inferred_evidence.is_some() && !decide.starts_with("Decided by the source");
         let mut j = judge(s, if inferred_only { stack_top } else { top }, kind, n);
+        let bounded_wait = bound.is_some();
         if let Some(b) = bound.filter(|_| kind == FindingKind::Goroutine) {
             if bounded(&mut j, s, &b) {
                 // Said once, as what decided.
@@ -1314,6 +1406,9 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             if waits_for_children(&mut j, s, &a) {
                 source_evidence.retain(|e| !e.ends_with(&a));
             }
+        }
+        if let Some(why) = scoped.filter(|_| kind == FindingKind::Goroutine && !bounded_wait) {
+            outlived_their_call(&mut j, s, ks.series, &why, top.entry.severity);
         }
         if ks.runtime_checked && kind == FindingKind::Goroutine && s.leaked == 0 {
             runtime_unmarked(&mut j.notes, j.severity, &mut j.confidence);

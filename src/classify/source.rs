@@ -518,6 +518,21 @@ pub struct SourceVerdict {
     /// which channel, and which go statement sends on it. Whether that
     /// goroutine is alive is the dump's to say.
     pub awaits_child: Option<String>,
+    /// The go statement that started the group, where the calls that start
+    /// its goroutines stop them too (see [`scoped_child`]).
+    pub scoped: Option<Scoped>,
+}
+
+/// Goroutines whose life a call holds: the call that starts each stops it
+/// before it returns, on the paths that do stop it.
+#[derive(Debug, Clone)]
+pub struct Scoped {
+    /// Which go statement, which stop, where.
+    pub evidence: String,
+    /// The functions whose calls hold them (receiver type, or empty, and
+    /// name): the function with the go statement, or every caller of a
+    /// constructor that starts one and returns it.
+    pub scopes: Vec<(String, String)>,
 }
 
 /// A select that a loop repeats, which a timer ends at each turn (a
@@ -700,6 +715,9 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                 v.info.go_statement = snippet(&g.src, g.line);
             }
         }
+    }
+    if let Some(g) = go_loc.as_ref().filter(|_| !s.heap) {
+        v.scoped = scoped_child(index, g);
     }
     let (Some((site, src)), Some(place)) = (&site_file, &site_place) else {
         return v;
@@ -1381,6 +1399,164 @@ fn has_way_out(r: &Repeat) -> bool {
                 .code(j)
                 .is_some_and(|l| regex!(r"\breturn\b|\bbreak\s*$|\bbreak\s*[;}]").is_match(l))
         })
+}
+
+/// The stops of what a go statement hands over through `names`: a method
+/// that ends it (`hb.stop()`, `keeper.Stop()`, `w.Close()`), `close(stop)`.
+fn stops_of<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<Regex> {
+    names
+        .into_iter()
+        .filter_map(|n| {
+            let n = regex::escape(n);
+            Regex::new(&format!(
+                r"\b{n}\.(?:Stop|stop|Close|close|Cancel|cancel|Shutdown|shutdown|Release|release|Halt|halt)\(|\bclose\(\s*{n}\s*\)"
+            ))
+            .ok()
+        })
+        .collect()
+}
+
+/// The go statement `g`, where the calls that start its goroutines stop
+/// them before they return, on the paths that do: after the statement, the
+/// function it runs in stops the goroutine itself, through a name the
+/// statement hands it (`defer hb.stop()`, `keeper.Stop()`, `close(stop)`,
+/// or the cancel of a context made there and handed over); or that
+/// function is a constructor that returns what it started (`go k.loop();
+/// return k`), and every call of it in the package is followed, in its
+/// function, by a stop of what it returned. No loop of the function may
+/// repeat the statement (each call then has at most one such goroutine
+/// alive while it runs).
+fn scoped_child(index: &SourceIndex, g: &GoLoc) -> Option<Scoped> {
+    let src = &g.src;
+    let (open, close) = g.scope.body();
+    let first = src.code(g.line)?;
+    let at = regex!(r"\bgo\b").find(first)?;
+    if golex::loop_around(
+        &src.code,
+        Pos {
+            line: g.line,
+            col: at.start(),
+        },
+        open,
+        close,
+    )
+    .is_some()
+    {
+        return None;
+    }
+    // The names the statement hands over: its receiver and arguments, or
+    // what its literal uses.
+    let text = std::iter::once(&first[at.end()..])
+        .chain((g.line + 1..=g.end).filter_map(|k| src.code(k)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let names: BTreeSet<&str> = regex!(r"\b[A-Za-z_]\w*\b")
+        .find_iter(&text)
+        .map(|m| m.as_str())
+        .filter(|n| {
+            !matches!(
+                *n,
+                "func"
+                    | "go"
+                    | "return"
+                    | "for"
+                    | "select"
+                    | "case"
+                    | "if"
+                    | "else"
+                    | "range"
+                    | "defer"
+                    | "nil"
+                    | "true"
+                    | "false"
+                    | "make"
+                    | "chan"
+                    | "struct"
+            )
+        })
+        .collect();
+    let mut stops = stops_of(names.iter().copied());
+    // Contexts made in the function and handed over: their cancel.
+    for k in open.line..g.line {
+        let Some(c) = src.code(k).and_then(|l| {
+            regex!(
+                r"\b(\w+)\s*,\s*(\w+)\s*:?=\s*context\.With(?:Cancel|Timeout|Deadline)(?:Cause)?\("
+            )
+            .captures(l)
+        }) else {
+            continue;
+        };
+        if names.contains(&c[1]) && &c[2] != "_" {
+            stops.extend(Regex::new(&format!(r"\b{}\(", regex::escape(&c[2]))).ok());
+        }
+    }
+    let decl = &g.scope.decl;
+    if let Some((k, code)) = g
+        .after(true)
+        .into_iter()
+        .find(|(_, l)| stops.iter().any(|r| r.is_match(l)))
+    {
+        return Some(Scoped {
+            evidence: format!(
+                "the function that starts them at {} stops them itself (`{}` at {})",
+                loc(src, g.line),
+                code.trim(),
+                loc(src, k)
+            ),
+            scopes: vec![(decl.receiver.clone(), decl.name.clone())],
+        });
+    }
+    // A constructor that returns what it started: its callers hold it.
+    if g.scope.literal.is_some()
+        || !g.after(false).iter().any(|(_, l)| {
+            regex!(r"\breturn\s+&?(\w+)\b")
+                .captures(l)
+                .is_some_and(|c| names.contains(&c[1]))
+        })
+    {
+        return None;
+    }
+    let call = Regex::new(&format!(
+        r"\b(\w+)\s*(?:,\s*\w+\s*)?:?=\s*(?:[\w.]+\.)?{}\(",
+        regex::escape(&decl.name)
+    ))
+    .ok()?;
+    let any_call = Regex::new(&format!(r"\b{}\(", regex::escape(&decl.name))).ok()?;
+    let mut scopes = Vec::new();
+    let mut first_stop = None;
+    for f in &index.package(src)? {
+        for (i, l) in f.code.iter().enumerate() {
+            let n = i as u32 + 1;
+            if !any_call.is_match(l) || regex!(r"^\s*func\b").is_match(l) {
+                continue;
+            }
+            // Every call keeps what it returned and stops it later in its
+            // function.
+            let c = call.captures(l)?;
+            let d = f.decl_at(n)?;
+            let stop = stops_of([&c[1]]);
+            let (k, code) = (n + 1..=d.end).find_map(|k| {
+                let code = f.code(k)?;
+                stop.iter()
+                    .any(|r| r.is_match(code))
+                    .then(|| (k, code.trim().to_string()))
+            })?;
+            first_stop.get_or_insert_with(|| format!("`{code}` at {}", loc(f, k)));
+            let scope = (d.receiver.clone(), d.name.clone());
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
+        }
+    }
+    let stop = first_stop?;
+    Some(Scoped {
+        evidence: format!(
+            "{} starts them at {} and returns what it started, and each call of it is followed by a stop of that ({stop})",
+            decl.name,
+            loc(src, g.line)
+        ),
+        scopes,
+    })
 }
 
 /// A receive among `waits` (a select's cases, or one receive) on a channel

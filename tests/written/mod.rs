@@ -70,3 +70,15 @@ pub fn capture_texts(release: &str, program: &str, format: &str) -> Vec<String> 
         .map(|k| std::fs::read_to_string(dir.join(format!("goroutine-{k}.{format}"))).unwrap())
         .collect()
 }
+
+/// The 1-based line of `source` (a Go file written for a test) that holds
+/// `marker`.
+#[allow(dead_code)]
+#[track_caller]
+pub fn line_in(source: &str, marker: &str) -> u32 {
+    source
+        .lines()
+        .position(|l| l.contains(marker))
+        .unwrap_or_else(|| panic!("{marker} not in the source")) as u32
+        + 1
+}
