@@ -1425,8 +1425,13 @@ fn stops_of<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<Regex> {
 /// return k`), and every call of it in the package is followed, in its
 /// function, by a stop of what it returned. No loop of the function may
 /// repeat the statement (each call then has at most one such goroutine
-/// alive while it runs).
+/// alive while it runs), nor may it be in a function literal.
 fn scoped_child(index: &SourceIndex, g: &GoLoc) -> Option<Scoped> {
+    // A go statement in a function literal: its calls in flight are not
+    // the declaration's.
+    if g.scope.literal.is_some() {
+        return None;
+    }
     let src = &g.src;
     let (open, close) = g.scope.body();
     let first = src.code(g.line)?;
@@ -1507,13 +1512,11 @@ fn scoped_child(index: &SourceIndex, g: &GoLoc) -> Option<Scoped> {
         });
     }
     // A constructor that returns what it started: its callers hold it.
-    if g.scope.literal.is_some()
-        || !g.after(false).iter().any(|(_, l)| {
-            regex!(r"\breturn\s+&?(\w+)\b")
-                .captures(l)
-                .is_some_and(|c| names.contains(&c[1]))
-        })
-    {
+    if !g.after(false).iter().any(|(_, l)| {
+        regex!(r"\breturn\s+&?(\w+)\b")
+            .captures(l)
+            .is_some_and(|c| names.contains(&c[1]))
+    }) {
         return None;
     }
     let call = Regex::new(&format!(
