@@ -458,8 +458,7 @@ fn outwaited(s: &Series, limit: Option<std::time::Duration>) -> Option<(u32, std
 
 /// The source decides: what decided before it is kept as a note.
 fn source_decides(j: &mut Judgement, why: String) {
-    let before = std::mem::replace(&mut j.decided_by, why);
-    j.notes.push(format!("before the source: {before}"));
+    j.decide(why, "before the source");
 }
 
 /// A wait the source bounds (a timer or a deadline ends it, nothing
@@ -554,15 +553,6 @@ fn waits_for_children(j: &mut Judgement, s: &Series, why: &str) -> bool {
     true
 }
 
-/// The package part of a function's name (`example.com/m/pkg` of
-/// `example.com/m/pkg.(*T).run.func1`).
-fn package_of(function: &str) -> &str {
-    let slash = function.rfind('/').map_or(0, |i| i + 1);
-    function[slash..]
-        .find('.')
-        .map_or(function, |d| &function[..slash + d])
-}
-
 /// Goroutines whose life the calls that start them hold (`scoped`, from the
 /// source: the call stops them before it returns, on the paths that do),
 /// more of which are alive in the last snapshot (ids known) than those
@@ -601,12 +591,14 @@ fn outlived_their_call(
         })
         .map(last)
         .sum();
-    let pkg = package_of(creator);
+    let Some(pkg) = crate::model::normalize::package_path(creator) else {
+        return;
+    };
     let holds = |function: &str| {
         let n = golex::parse_func_name(function);
         n.closures.is_empty()
             && !n.wrapper
-            && package_of(function) == pkg
+            && crate::model::normalize::package_path(function) == Some(pkg)
             && scoped
                 .scopes
                 .iter()
@@ -635,9 +627,7 @@ fn outlived_their_call(
         if calls == 1 { "call" } else { "calls" },
         if calls == 1 { "is" } else { "are" }
     );
-    let before = std::mem::replace(&mut j.decided_by, decided);
-    j.notes
-        .push(format!("before the calls were counted: {before}"));
+    j.decide(decided, "before the calls were counted");
     j.would_decide = Some(format!(
         "The paths of {holders} that return before the stop: each should stop what it started (a defer right after it is started)."
     ));
@@ -657,11 +647,8 @@ fn children_unpaired(j: &mut Judgement, s: &Series, why: Option<&str>) -> bool {
     if j.severity <= Severity::Medium && j.confidence <= 0.5 {
         return false;
     }
-    let creator = s
-        .frames
-        .iter()
-        .map(|f| f.function.as_str())
-        .find(|f| !f.starts_with("runtime.") && !f.starts_with("sync."))
+    let creator = Some(crate::diff::waiting_function(&s.frames))
+        .filter(|f| !f.is_empty())
         .unwrap_or("the waiting function");
     j.severity = j.severity.min(Severity::Medium);
     j.confidence = j.confidence.min(0.5);
@@ -670,9 +657,7 @@ fn children_unpaired(j: &mut Judgement, s: &Series, why: Option<&str>) -> bool {
         why.map_or(String::new(), |w| format!("source: {w}; ")),
         children
     );
-    let survived = std::mem::replace(&mut j.decided_by, decided);
-    j.notes
-        .push(format!("before the children were counted: {survived}"));
+    j.decide(decided, "before the children were counted");
     j.would_decide = Some(
         "A goroutine?debug=2 dump of Go 1.21 or later names each goroutine's parent, and shows whether every waiter has a live child (it ends when that does) or some have none left (a Done skipped on a path: stuck for good); the findings of the goroutines they started say whether those are stuck."
             .into(),
@@ -1878,6 +1863,13 @@ impl Judgement {
             counts_only: false,
         }
     }
+
+    /// `why` decides now; what decided before is kept as a note, `was:
+    /// …` (what it rested on).
+    fn decide(&mut self, why: String, was: &str) {
+        let before = std::mem::replace(&mut self.decided_by, why);
+        self.notes.push(format!("{was}: {before}"));
+    }
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -2413,8 +2405,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             if let Some((why, decide)) = not_stuck {
                 j.severity = Severity::Low;
                 j.confidence = j.confidence.min(0.3);
-                let survived = std::mem::replace(&mut j.decided_by, why);
-                j.notes.push(format!("survival alone: {survived}"));
+                j.decide(why, "survival alone");
                 j.would_decide = Some(decide);
             }
             if let Some((before, after)) = slowing(&s.values).filter(|_| !never && !s.waits_grow())

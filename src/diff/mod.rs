@@ -1151,6 +1151,20 @@ pub fn diff_groups(
             }
         }
     }
+    // Where no goroutine names its parent (ids known): the goroutines of the
+    // last snapshot per function whose go statement started them, counted
+    // for that function and for each function it is a closure of (`F.func1`
+    // counts for `F`), as `started_by` reads them.
+    let mut live_started: FxHashMap<String, usize> = FxHashMap::default();
+    if live_parents.is_empty() && ids_known.last() == Some(&true) {
+        for g in per.last().into_iter().flatten() {
+            let mut c = g.created_by.as_ref().map(|f| f.function.as_str());
+            while let Some(f) = c {
+                *live_started.entry(f.to_string()).or_default() += g.ids.len();
+                c = crate::model::closure_creator(f);
+            }
+        }
+    }
     // The ids handed out over the first step and over the last.
     let paces = (n >= 3 && latest_ids.windows(2).all(|w| 0 < w[0] && w[0] < w[1])).then(|| {
         (
@@ -1499,7 +1513,7 @@ pub fn diff_groups(
                 .flatten()
                 .filter(|g| !live_parents.is_empty() && !g.ids.is_empty())
                 .map(|g| {
-                    let waiter = waiting_function(g);
+                    let waiter = waiting_function(&g.frames);
                     let with = g
                         .ids
                         .iter()
@@ -1519,19 +1533,18 @@ pub fn diff_groups(
                     live_parents.is_empty() && ids_known.last() == Some(&true) && !g.ids.is_empty()
                 })
                 .map(|g| {
-                    let waiter = waiting_function(g);
-                    let children: usize = per
-                        .last()
-                        .into_iter()
-                        .flatten()
-                        .filter(|o| o.key != g.key)
-                        .filter(|o| {
-                            o.created_by
-                                .as_ref()
-                                .is_some_and(|c| started_by(&c.function, waiter))
-                        })
-                        .map(|o| o.ids.len())
-                        .sum();
+                    // The group's own goroutines are not its children.
+                    let waiter = waiting_function(&g.frames);
+                    let own = g
+                        .created_by
+                        .as_ref()
+                        .filter(|c| started_by(&c.function, waiter))
+                        .map_or(0, |_| g.ids.len());
+                    let children = if waiter.is_empty() {
+                        0
+                    } else {
+                        live_started.get(waiter).copied().unwrap_or(0) - own
+                    };
                     (children as u32, g.ids.len() as u32)
                 }),
             waiting_creator,
@@ -1943,11 +1956,11 @@ struct Waiters {
     channel: i64,
 }
 
-/// The function that waits: the first frame below the runtime's and the
-/// sync package's; its children are started by it or by a closure of its
-/// own.
-fn waiting_function(g: &Group) -> &str {
-    g.frames
+/// The function that waits in a stack (leaf first): the first frame below
+/// the runtime's and the sync package's; its children are started by it or
+/// by a closure of its own. Empty where there is none.
+pub fn waiting_function(frames: &[FrameRef]) -> &str {
+    frames
         .iter()
         .map(|f| f.function.as_str())
         .find(|f| !f.starts_with("runtime.") && !f.starts_with("sync."))
