@@ -1370,12 +1370,7 @@ fn cycle_of_wait(
     if end.outlasts() {
         return None;
     }
-    let r = repeating_loops(index, s, site_frame(s)?, Pos { line: n, col: 0 })?
-        .into_iter()
-        .next()?;
-    if !has_way_out(&r) {
-        return None;
-    }
+    let r = innermost_with_way_out(index, s, site_frame(s)?, Pos { line: n, col: 0 })?;
     Some(Cycle {
         evidence: format!(
             "the {op} at {} is repeated by the loop at {}, which has a way out, and wakes by itself when {} fires{}: goroutines that live long and sleep between rounds, not stuck in this wait (they leaked only if that loop never ends)",
@@ -1387,6 +1382,16 @@ fn cycle_of_wait(
         ),
         limit: end.limit,
     })
+}
+
+/// The innermost loop that repeats the statement at `at` of frame `k`'s
+/// function ([`repeating_loops`]), where it has a way out
+/// ([`has_way_out`]).
+fn innermost_with_way_out(index: &SourceIndex, s: &Subject, k: usize, at: Pos) -> Option<Repeat> {
+    repeating_loops(index, s, k, at)?
+        .into_iter()
+        .next()
+        .filter(has_way_out)
 }
 
 /// Whether a loop can end: a condition in its header (`for ctx.Err() ==
@@ -2510,11 +2515,8 @@ fn request_bound(index: &SourceIndex, s: &Subject, k: usize) -> Option<RequestEn
         col: 0,
     };
     let Some(lives) = loops_under_deadlines(index, s, k, at) else {
-        let r = repeating_loops(index, s, k, at)?.into_iter().next()?;
+        let r = innermost_with_way_out(index, s, k, at)?;
         let lp = &r.lp;
-        if !has_way_out(&r) {
-            return None;
-        }
         return Some(RequestEnd::Cycle(Cycle {
             evidence: format!(
                 "the HTTP request sent at {} ends when {}{} does, and is repeated by the loop at {}, which has a way out but no deadline: goroutines that send one request after another (pollers, long polls), not stuck in this one (they leaked only if that loop never ends)",
