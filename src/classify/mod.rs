@@ -504,7 +504,17 @@ fn bounded(j: &mut Judgement, s: &Series, b: &source::Bound) -> bool {
 /// (it is stopped, or the code read is not what runs). Whether it lowered
 /// the finding.
 fn cycling(j: &mut Judgement, s: &Series, c: &source::Cycle) -> bool {
-    if (j.severity <= Severity::Medium && j.confidence <= 0.5) || s.leaked > 0 {
+    // Where goroutine ids are known, a loop its owner cancels is long-lived
+    // by design, and other evidence (their call returned, the runtime's
+    // marker, waits longer than the timer) is what convicts it; counts
+    // alone say no more of a cancellable loop than of any growth.
+    let by_design = c.cancellable && s.values.len() >= 2 && s.survivors.iter().all(|x| x.is_some());
+    let (floor, floor_conf) = if by_design {
+        (Severity::Low, 0.3)
+    } else {
+        (Severity::Medium, 0.5)
+    };
+    if (j.severity <= floor && j.confidence <= floor_conf) || s.leaked > 0 {
         return false;
     }
     if let Some((waited, d)) = outwaited(s, c.limit) {
@@ -515,8 +525,16 @@ fn cycling(j: &mut Judgement, s: &Series, c: &source::Cycle) -> bool {
         ));
         return false;
     }
-    j.severity = j.severity.min(Severity::Medium);
-    j.confidence = j.confidence.min(0.5);
+    if by_design {
+        // Its way out is its owner's cancel: the members of a roster
+        // (pollers, heartbeats, refreshers per key) are ended so, and
+        // finding them again says no more than that they live.
+        j.severity = j.severity.min(Severity::Low);
+        j.confidence = j.confidence.min(0.3);
+    } else {
+        j.severity = j.severity.min(Severity::Medium);
+        j.confidence = j.confidence.min(0.5);
+    }
     source_decides(j, format!("source: {}", c.evidence));
     j.would_decide = Some(
         "Whether the loop's way out comes for every goroutine whose owner is done (a Stop, Close or cancel on every path, including errors); later snapshots show whether the group levels off (a roster bounded by the load) or keeps growing (loops nobody stops)."

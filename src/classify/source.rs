@@ -547,6 +547,12 @@ pub struct Cycle {
     pub evidence: String,
     /// The timer's duration, where the code spells it out.
     pub limit: Option<std::time::Duration>,
+    /// Whether its way out is a cancellation (a done-like channel,
+    /// `ctx.Done()`, `ctx.Err()`): its owner ends it, as a roster's
+    /// members are ended. A loop whose only way out is a condition it
+    /// polls (`for !job.finished()`) has no way to be cancelled: the
+    /// `sleep-loop` leak when the condition never comes true.
+    pub cancellable: bool,
 }
 
 /// A wait that ends by itself: one of its ways out is a timer or a deadline
@@ -1338,7 +1344,10 @@ fn cycle_of_select(
                 .map(|(m, l)| (*m, l))
         })?;
     let clause = clause.trim().trim_end_matches(':');
+    let cancellable = reads_like_exit(clause)
+        && site_frame(s).is_some_and(|k| cancelled_loops(index, s, k, sel.at));
     Some(Cycle {
+        cancellable,
         evidence: format!(
             "the select at {} is repeated by the loop at {by} and wakes by itself when {} at {} fires{}; its way out is `{clause}` at {}: goroutines that live long and wake on their own, not stuck in this wait (they leaked only if that way out never comes)",
             loc(src, sel.at.line),
@@ -1370,8 +1379,10 @@ fn cycle_of_wait(
     if end.outlasts() {
         return None;
     }
-    let r = innermost_with_way_out(index, s, site_frame(s)?, Pos { line: n, col: 0 })?;
+    let k = site_frame(s)?;
+    let r = innermost_with_way_out(index, s, k, Pos { line: n, col: 0 })?;
     Some(Cycle {
+        cancellable: cancelled_loops(index, s, k, Pos { line: n, col: 0 }),
         evidence: format!(
             "the {op} at {} is repeated by the loop at {}, which has a way out, and wakes by itself when {} fires{}: goroutines that live long and sleep between rounds, not stuck in this wait (they leaked only if that loop never ends)",
             loc(src, n),
@@ -1404,6 +1415,38 @@ fn has_way_out(r: &Repeat) -> bool {
                 .code(j)
                 .is_some_and(|l| regex!(r"\breturn\b|\bbreak\s*$|\bbreak\s*[;}]").is_match(l))
         })
+}
+
+/// Whether every loop that repeats the statement at `at` of frame `k`'s
+/// function ([`repeating_loops`], at least one) reads a cancellation
+/// ([`reads_cancel`]): a loop around it that nothing cancels (`for {
+/// s.waitOnce(ctx) }`) goes on whatever its inner waits do.
+fn cancelled_loops(index: &SourceIndex, s: &Subject, k: usize, at: Pos) -> bool {
+    repeating_loops(index, s, k, at).is_some_and(|loops| {
+        !loops.is_empty()
+            && loops.iter().enumerate().all(|(i, r)| {
+                // Lines of a loop inside it that repeats the wait too end
+                // that loop, not this one.
+                let inner: Vec<(u32, u32)> = loops[..i]
+                    .iter()
+                    .filter(|x| x.frame == r.frame)
+                    .map(|x| (x.lp.line, x.lp.close.line))
+                    .collect();
+                reads_cancel(r, &inner)
+            })
+    })
+}
+
+/// Whether a loop reads a cancellation, in its header or its body (but
+/// the lines `inner` of loops inside it): a
+/// done-like channel or `ctx.Done()` ([`reads_like_exit`]), or a
+/// context's `Err()` (`for ctx.Err() == nil`).
+fn reads_cancel(r: &Repeat, inner: &[(u32, u32)]) -> bool {
+    (r.lp.open.line..=r.lp.close.line)
+        .filter(|j| !inner.iter().any(|(a, b)| (a..=b).contains(&j)))
+        .filter_map(|j| r.src.code(j))
+        .chain(std::iter::once(r.lp.header.as_str()))
+        .any(|l| reads_like_exit(l) || regex!(r"\b\w*(?i:ctx|context)\w*\.Err\(\)").is_match(l))
 }
 
 /// The stops of what a go statement hands over through `names`: a method
@@ -2518,6 +2561,7 @@ fn request_bound(index: &SourceIndex, s: &Subject, k: usize) -> Option<RequestEn
         let r = innermost_with_way_out(index, s, k, at)?;
         let lp = &r.lp;
         return Some(RequestEnd::Cycle(Cycle {
+            cancellable: cancelled_loops(index, s, k, at),
             evidence: format!(
                 "the HTTP request sent at {} ends when {}{} does, and is repeated by the loop at {}, which has a way out but no deadline: goroutines that send one request after another (pollers, long polls), not stuck in this one (they leaked only if that loop never ends)",
                 loc(&src, f.line),
