@@ -1906,3 +1906,56 @@ fn survivors_that_show_no_minutes_after_a_collection_stamped_waits_were_woken() 
         );
     }
 }
+
+/// Three dumps of goroutines of `longPoll` blocked in a select (ids from
+/// 100: 10, 20, 30), the first ten waiting 0, 1 and 2 minutes; from the
+/// second dump on, the first `woken` of them are in a new call of the
+/// select (another argument word): they finished it and came back.
+fn long_polls(woken: u64) -> Vec<String> {
+    (0..3u64)
+        .map(|k| {
+            let mut s =
+                String::from("goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n");
+            for id in 100..110 + 10 * k {
+                let old = id < 110;
+                let w = if old && k > 0 && id >= 100 + woken {
+                    format!(", {k} minutes")
+                } else {
+                    String::new()
+                };
+                // A new call: the request's sequence number, in the
+                // argument words, differs at each dump.
+                let seq = if old && id < 100 + woken { 1 + k } else { 1 };
+                let _ = write!(
+                    s,
+                    "goroutine {id} [select{w}]:\nmain.longPoll(0xc000010000, 0x{seq:x})\n\t/src/app/main.go:40 +0x2b\ncreated by main.dispatch in goroutine 5\n\t/src/app/main.go:90 +0x4c\n\n"
+                );
+            }
+            s
+        })
+        .collect()
+}
+
+#[test]
+fn a_select_its_goroutines_finish_and_return_to_wakes_so_long_waits_are_no_proof() {
+    // The ten there all along stay blocked as time passes: stuck, high or
+    // more.
+    let f = find(&analyze(&long_polls(0)), "longPoll")
+        .expect("a finding")
+        .clone();
+    assert!(f.severity >= Severity::High, "{f:?}");
+    // Three of them finished the select and came back at each dump: it
+    // wakes; the growing wait of the others is no proof; survival alone.
+    let f = find(&analyze(&long_polls(3)), "longPoll")
+        .expect("a finding")
+        .clone();
+    assert_eq!(f.severity, Severity::Medium, "{f:?}");
+    assert!(f.confidence <= 0.65, "{f:?}");
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.contains("goroutines of the group finished this select between snapshots")),
+        "{:?}",
+        f.evidence
+    );
+}

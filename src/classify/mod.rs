@@ -2273,7 +2273,14 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                     "A later snapshot would show whether the group levels off (a pool, bounded by the peak load) or keeps growing (a leak); snapshots minutes apart would show whether the waits of these goroutines grow with the time between them (stuck) or are cut short (woken by work)."
                         .into(),
                 );
-                if let Some(o) = s.woken_oldest() {
+                if let Some(woken) = s.grown_wait_of_woken_select() {
+                    // The longest wait grew, but the select wakes.
+                    j.notes.push(format!(
+                        "the longest wait grew ({}), but {} of the group finished this select between snapshots and came back to it (same id and stack, a new call): it wakes for its goroutines, as an event loop's or a long poll's does, so a wait that grows is one that has not woken yet, not proof of a stuck one",
+                        waits_text(&s.waits),
+                        plural(woken, "goroutine", "goroutines")
+                    ));
+                } else if let Some(o) = s.woken_oldest() {
                     // The longest wait grew with the clock, but not the
                     // waits of most of those that were there all along.
                     j.notes.push(format!(

@@ -910,7 +910,28 @@ impl Series {
     /// goroutines there since the earliest snapshot waited longer at the
     /// last ([`Series::woken_oldest`]).
     pub fn waits_grow(&self) -> bool {
-        self.longest_wait_grows() && self.woken_oldest().is_none()
+        self.longest_wait_grows() && self.woken_oldest().is_none() && self.select_woken().is_none()
+    }
+
+    /// The longest wait grew, as in [`Series::waits_grow`], but goroutines
+    /// of the group finished this select between snapshots
+    /// ([`Series::select_woken`]): how many did.
+    pub fn grown_wait_of_woken_select(&self) -> Option<usize> {
+        self.select_woken()
+            .filter(|_| self.longest_wait_grows() && self.woken_oldest().is_none())
+    }
+
+    /// A select that goroutines of the group finished between snapshots
+    /// and went back to ([`Series::moved`]: same id and stack, a new call
+    /// of their top frames): it wakes for its goroutines, as an event
+    /// loop's or a long poll's does, so a longest wait that grows is a
+    /// long wait of one that did not wake yet, not proof of a stuck one.
+    /// How many did; `None` for other waits, or where none did.
+    pub fn select_woken(&self) -> Option<usize> {
+        (self.op == crate::model::BlockingOp::Select)
+            .then(|| self.moved())
+            .flatten()
+            .filter(|&m| m > 0)
     }
 
     /// The longest debug=2 wait grew across the snapshots, as in
