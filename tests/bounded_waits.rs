@@ -853,6 +853,13 @@ fn loops_that_wake_by_themselves_are_long_lived_not_proven_leaks() {
             "{function} ({why}) without the source: {without:#?}"
         );
         let with = finding(&analyze(&texts, true), function);
+        assert_eq!(
+            with.decided_by
+                .contains("every loop that repeats it reads a cancellation"),
+            cancelled,
+            "{function} ({why}): {}",
+            with.decided_by
+        );
         if cancelled {
             assert_eq!(with.severity, Severity::Low, "{function} ({why})");
             assert!(with.confidence <= 0.3, "{function} ({why})");

@@ -499,7 +499,9 @@ fn bounded(j: &mut Judgement, s: &Series, b: &source::Bound) -> bool {
 /// way out: survivors there are goroutines that live long, as a roster's
 /// pollers, heartbeats and refreshers do, and as loops nobody stops do;
 /// the dumps cannot tell which. At most `medium`, 0.5: the group's growth
-/// stands, the survivors' weight as proof of a leak does not. Not where the
+/// stands, the survivors' weight as proof of a leak does not; at most
+/// `low`, 0.3, where ids are known and its way out is its owner's cancel
+/// ([`source::Cycle::cancellable`]). Not where the
 /// runtime marked them leaked, nor where they waited longer than the timer
 /// (it is stopped, or the code read is not what runs). Whether it lowered
 /// the finding.
@@ -535,7 +537,17 @@ fn cycling(j: &mut Judgement, s: &Series, c: &source::Cycle) -> bool {
         j.severity = j.severity.min(Severity::Medium);
         j.confidence = j.confidence.min(0.5);
     }
-    source_decides(j, format!("source: {}", c.evidence));
+    source_decides(
+        j,
+        if by_design {
+            format!(
+                "source: {}; every loop that repeats it reads a cancellation: its owner ends it, as the pollers and heartbeats of a roster are ended, and more of them alive says only that the roster grew",
+                c.evidence
+            )
+        } else {
+            format!("source: {}", c.evidence)
+        },
+    );
     j.would_decide = Some(
         "Whether the loop's way out comes for every goroutine whose owner is done (a Stop, Close or cancel on every path, including errors); later snapshots show whether the group levels off (a roster bounded by the load) or keeps growing (loops nobody stops)."
             .into(),
