@@ -663,6 +663,33 @@ fn outlived_their_call(
     ));
 }
 
+/// A select on a timer that another method of its type stops without
+/// waking it otherwise (the source: [`source::SourceVerdict::stopped_elsewhere`]),
+/// where goroutine ids are known and two or more of a group that grew
+/// outlived the last step: those waiting when it was stopped wait for a
+/// tick that never comes. `high` (or the pattern's severity), 0.8.
+/// Whether it decided.
+fn timer_stopped_elsewhere(j: &mut Judgement, s: &Series, why: &str, base: Severity) -> bool {
+    let survived = s.leaked_at_least().unwrap_or(0);
+    if survived < 2 || !s.trend.verdict.is_growth() || s.leaked > 0 || j.confidence >= 0.8 {
+        return false;
+    }
+    j.severity = j.severity.max(base.max(Severity::High));
+    j.confidence = j.confidence.max(0.8);
+    j.decide(
+        format!(
+            "source: {why}; {} of the group outlived the last step: at least {survived} leaked",
+            plural(survived, "goroutine", "goroutines")
+        ),
+        "before the stopped timer was read",
+    );
+    j.would_decide = Some(
+        "Whether the method that stops the timer runs while goroutines wait on it: it should also wake them (close a done channel, cancel their context), or reset the timer instead of stopping it."
+            .into(),
+    );
+    true
+}
+
 /// A wait for children (a WaitGroup's, or with `why` the receive of a
 /// child's result the source shows) in a dump that names no parents (Go
 /// 1.20 and older), where the waiting function has started at least as
@@ -1327,6 +1354,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         let mut cycle = None;
         let mut awaits_child = None;
         let mut scoped = None;
+        let mut stopped = None;
         if let Some(index) = &opts.source {
             // Plain heap growth allocated in the standard library (the key
             // fmt.Sprintf builds for a map): the program's own line that
@@ -1390,6 +1418,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             cycle = verdict.cycle.take();
             awaits_child = verdict.awaits_child.take();
             scoped = verdict.scoped.take();
+            stopped = verdict.stopped_elsewhere.take();
             if verdict.info.site.is_some() || verdict.info.go_statement.is_some() {
                 source_info = Some(verdict.info);
             }
@@ -1424,6 +1453,11 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         }
         if let Some(why) = scoped.filter(|_| kind == FindingKind::Goroutine && !bounded_wait) {
             outlived_their_call(&mut j, s, ks.series, &why, top.entry.severity);
+        }
+        if let Some(why) = stopped.filter(|_| kind == FindingKind::Goroutine) {
+            if timer_stopped_elsewhere(&mut j, s, &why, top.entry.severity) {
+                source_evidence.retain(|e| !e.ends_with(&why));
+            }
         }
         if ks.runtime_checked && kind == FindingKind::Goroutine && s.leaked == 0 {
             runtime_unmarked(&mut j.notes, j.severity, &mut j.confidence);

@@ -521,6 +521,10 @@ pub struct SourceVerdict {
     /// The go statement that started the group, where the calls that start
     /// its goroutines stop them too (see [`scoped_child`]).
     pub scoped: Option<Scoped>,
+    /// A timer or ticker the wait selects on, stopped by another function
+    /// of its type that wakes the wait no other way (see
+    /// [`stopped_elsewhere`]): which, and where.
+    pub stopped_elsewhere: Option<String>,
 }
 
 /// Goroutines whose life a call holds: the call that starts each stops it
@@ -1038,6 +1042,9 @@ pub fn examine(index: &SourceIndex, s: &Subject) -> SourceVerdict {
                     cases.len()
                 ));
             };
+            v.stopped_elsewhere = cases
+                .iter()
+                .find_map(|(n, l)| stopped_elsewhere(index, src, place, *n, l, cases));
             match exit {
                 Some((n, l)) if l.contains("Done()") => {
                     v.pattern = Some("context-not-cancelled");
@@ -2000,6 +2007,81 @@ fn timer_end(
         }
     }
     helper_end(index, s, src, code)
+}
+
+/// A select case at line `n` (`code`) of the site's method that waits on
+/// a field timer or ticker of the method's own receiver (`<-b.ticker.C`),
+/// where another method of the same type stops it (`b.ticker.Stop()`: not
+/// deferred, not reset right after, not a wrapper called only deferred)
+/// and, in its body, closes, cancels and sends nothing, nor uses a channel
+/// of another case: `Stop` does not close the channel, so a goroutine
+/// waiting on it when that method runs is never woken by it, and nothing
+/// else that method does wakes it. Returns what decided.
+fn stopped_elsewhere(
+    index: &SourceIndex,
+    src: &SourceFile,
+    place: &Place,
+    n: u32,
+    code: &str,
+    cases: &[(u32, String)],
+) -> Option<String> {
+    let c = regex!(r"<-\s*(\w+)\.(\w+)\.C(?:$|[^\w(])").captures(code)?;
+    let (base, name) = (&c[1], &c[2]);
+    let owner = &place.decl.receiver;
+    if owner.is_empty() || place.literal.is_some() || receiver_var(src, &place.decl)? != base {
+        return None;
+    }
+    let stop = Regex::new(&format!(r"\b(\w+)\.{}\.Stop\(\)", regex::escape(name))).ok()?;
+    let reset = Regex::new(&format!(r"\.{}\.Reset\(", regex::escape(name))).ok()?;
+    // The channels of the other cases (`b.kick`, `done`).
+    let others: Vec<String> = cases
+        .iter()
+        .filter(|(m, _)| *m != n)
+        .filter_map(|(_, l)| {
+            regex!(r"<-\s*([\w.]+)")
+                .captures(l)
+                .map(|x| x[1].rsplit('.').next().unwrap_or("").to_string())
+        })
+        .filter(|x| !x.is_empty())
+        .collect();
+    for f in &index.package(src)? {
+        for (i, l) in f.code.iter().enumerate() {
+            let line = i as u32 + 1;
+            let Some(m) = stop.captures(l) else { continue };
+            let Some(d) = f.decl_at(line) else { continue };
+            if d.receiver != *owner
+                || (f.path == src.path && d.start == place.decl.start)
+                || receiver_var(f, d).as_deref() != Some(&m[1])
+                || regex!(r"^\s*defer\b").is_match(l)
+                || f.code[i..f.code.len().min(i + 4)]
+                    .iter()
+                    .any(|x| reset.is_match(x))
+                || deferred_wrapper(index, f, line)
+            {
+                continue;
+            }
+            let wakes = (d.open.line..=d.close.line)
+                .filter_map(|j| f.code(j))
+                .any(|x| {
+                    regex!(r"\bclose\(|\bcancel\w*\(|\.Cancel\(|\w\s*<-\s*[^-\s]").is_match(x)
+                        || others.iter().any(|o| {
+                            Regex::new(&format!(r"\b{}\b", regex::escape(o)))
+                                .is_ok_and(|r| r.is_match(x))
+                        })
+                });
+            if wakes {
+                continue;
+            }
+            return Some(format!(
+                "the select at {} waits on {base}.{name}.C, which {} stops at {} without waking it otherwise (it closes, cancels and sends nothing): Stop does not close a timer's channel, so a goroutine waiting on it when {} runs is never woken by it",
+                loc(src, n),
+                d.name,
+                loc(f, line),
+                d.name
+            ));
+        }
+    }
+    None
 }
 
 /// Whether line `n` of `f` is the one statement of a method that wraps a
