@@ -510,13 +510,13 @@ fn cycling(j: &mut Judgement, s: &Series, c: &source::Cycle) -> bool {
     // by design, and other evidence (their call returned, the runtime's
     // marker, waits longer than the timer) is what convicts it; counts
     // alone say no more of a cancellable loop than of any growth.
-    let by_design = c.cancellable && s.values.len() >= 2 && s.survivors.iter().all(|x| x.is_some());
-    let (floor, floor_conf) = if by_design {
+    let by_design = c.cancellable && s.ids_known();
+    let (cap, cap_confidence) = if by_design {
         (Severity::Low, 0.3)
     } else {
         (Severity::Medium, 0.5)
     };
-    if (j.severity <= floor && j.confidence <= floor_conf) || s.leaked > 0 {
+    if (j.severity <= cap && j.confidence <= cap_confidence) || s.leaked > 0 {
         return false;
     }
     if let Some((waited, d)) = outwaited(s, c.limit) {
@@ -527,16 +527,11 @@ fn cycling(j: &mut Judgement, s: &Series, c: &source::Cycle) -> bool {
         ));
         return false;
     }
-    if by_design {
-        // Its way out is its owner's cancel: the members of a roster
-        // (pollers, heartbeats, refreshers per key) are ended so, and
-        // finding them again says no more than that they live.
-        j.severity = j.severity.min(Severity::Low);
-        j.confidence = j.confidence.min(0.3);
-    } else {
-        j.severity = j.severity.min(Severity::Medium);
-        j.confidence = j.confidence.min(0.5);
-    }
+    // Where its way out is its owner's cancel, the members of a roster
+    // (pollers, heartbeats, refreshers per key) are ended so, and finding
+    // them again says no more than that they live.
+    j.severity = j.severity.min(cap);
+    j.confidence = j.confidence.min(cap_confidence);
     source_decides(
         j,
         if by_design {
@@ -2152,7 +2147,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
         }
         return j;
     }
-    let ids_known = n >= 2 && s.survivors.iter().all(|x| x.is_some());
+    let ids_known = s.ids_known();
     // 2. Survivors, where goroutine ids are known.
     if ids_known {
         if s.churning() && s.loops_accumulate() {
@@ -3166,7 +3161,7 @@ fn evidence(s: &Series, kind: FindingKind, unit: &str, n: usize) -> Vec<String> 
         if let Some(site) = s.site() {
             ev.push(format!("blocked in {} at {}", s.op, site_text(site)));
         }
-        if n >= 2 && s.survivors.iter().all(|x| x.is_some()) {
+        if s.ids_known() {
             let steps = |xs: &[Option<usize>]| {
                 xs.iter()
                     .enumerate()

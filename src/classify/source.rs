@@ -1264,7 +1264,8 @@ fn bound_of_wait(
             // where ctx has one), each of whose waits ends too.
             let lifetime = || {
                 let (n, end) = clauses.iter().find_map(ender)?;
-                let lives = loops_under_deadlines(index, s, site_frame(s)?, at)?;
+                let loops = repeating_loops(index, s, site_frame(s)?, at)?;
+                let lives = loops_under_deadlines(index, s, &loops)?;
                 (!lives.is_empty()).then_some((n, end, Repeated::UnderDeadline(lives)))
             };
             returning().or_else(lifetime)?
@@ -1352,7 +1353,9 @@ fn cycle_of_select(
         })?;
     let clause = clause.trim().trim_end_matches(':');
     let cancellable = reads_like_exit(clause)
-        && site_frame(s).is_some_and(|k| cancelled_loops(index, s, k, sel.at));
+        && site_frame(s)
+            .and_then(|k| repeating_loops(index, s, k, sel.at))
+            .is_some_and(|loops| cancelled_loops(&loops));
     Some(Cycle {
         cancellable,
         evidence: format!(
@@ -1386,10 +1389,10 @@ fn cycle_of_wait(
     if end.outlasts() {
         return None;
     }
-    let k = site_frame(s)?;
-    let r = innermost_with_way_out(index, s, k, Pos { line: n, col: 0 })?;
+    let loops = repeating_loops(index, s, site_frame(s)?, Pos { line: n, col: 0 })?;
+    let r = innermost_with_way_out(&loops)?;
     Some(Cycle {
-        cancellable: cancelled_loops(index, s, k, Pos { line: n, col: 0 }),
+        cancellable: cancelled_loops(&loops),
         evidence: format!(
             "the {op} at {} is repeated by the loop at {}, which has a way out, and wakes by itself when {} fires{}: goroutines that live long and sleep between rounds, not stuck in this wait (they leaked only if that loop never ends)",
             loc(src, n),
@@ -1402,14 +1405,10 @@ fn cycle_of_wait(
     })
 }
 
-/// The innermost loop that repeats the statement at `at` of frame `k`'s
-/// function ([`repeating_loops`]), where it has a way out
-/// ([`has_way_out`]).
-fn innermost_with_way_out(index: &SourceIndex, s: &Subject, k: usize, at: Pos) -> Option<Repeat> {
-    repeating_loops(index, s, k, at)?
-        .into_iter()
-        .next()
-        .filter(has_way_out)
+/// The innermost of the loops that repeat a statement
+/// ([`repeating_loops`]), where it has a way out ([`has_way_out`]).
+fn innermost_with_way_out(loops: &[Repeat]) -> Option<&Repeat> {
+    loops.first().filter(|r| has_way_out(r))
 }
 
 /// Whether a loop can end: a condition in its header (`for ctx.Err() ==
@@ -1424,24 +1423,22 @@ fn has_way_out(r: &Repeat) -> bool {
         })
 }
 
-/// Whether every loop that repeats the statement at `at` of frame `k`'s
-/// function ([`repeating_loops`], at least one) reads a cancellation
+/// Whether every one of the loops that repeat a statement
+/// ([`repeating_loops`], at least one) reads a cancellation
 /// ([`reads_cancel`]): a loop around it that nothing cancels (`for {
 /// s.waitOnce(ctx) }`) goes on whatever its inner waits do.
-fn cancelled_loops(index: &SourceIndex, s: &Subject, k: usize, at: Pos) -> bool {
-    repeating_loops(index, s, k, at).is_some_and(|loops| {
-        !loops.is_empty()
-            && loops.iter().enumerate().all(|(i, r)| {
-                // Lines of a loop inside it that repeats the wait too end
-                // that loop, not this one.
-                let inner: Vec<(u32, u32)> = loops[..i]
-                    .iter()
-                    .filter(|x| x.frame == r.frame)
-                    .map(|x| (x.lp.line, x.lp.close.line))
-                    .collect();
-                reads_cancel(r, &inner)
-            })
-    })
+fn cancelled_loops(loops: &[Repeat]) -> bool {
+    !loops.is_empty()
+        && loops.iter().enumerate().all(|(i, r)| {
+            // Lines of a loop inside it that repeats the wait too end that
+            // loop, not this one.
+            let inner: Vec<(u32, u32)> = loops[..i]
+                .iter()
+                .filter(|x| x.frame == r.frame)
+                .map(|x| (x.lp.line, x.lp.close.line))
+                .collect();
+            reads_cancel(r, &inner)
+        })
 }
 
 /// Whether a loop reads a cancellation, in its header or its body (but
@@ -1695,17 +1692,16 @@ fn repeating_loops(index: &SourceIndex, s: &Subject, k: usize, at: Pos) -> Optio
     Some(out)
 }
 
-/// How each loop that repeats the statement at `at` of frame `k`'s
-/// function ends once a deadline has passed (see [`loop_deadline`]), none
-/// of an hour or more: `None` where one does not, or a frame cannot be
-/// read; empty where no loop repeats it.
+/// How each of `loops` (those that repeat a statement:
+/// [`repeating_loops`]) ends once a deadline has passed (see
+/// [`loop_deadline`]), none of an hour or more: `None` where one does not;
+/// empty where no loop repeats it.
 fn loops_under_deadlines(
     index: &SourceIndex,
     s: &Subject,
-    k: usize,
-    at: Pos,
+    loops: &[Repeat],
 ) -> Option<Vec<String>> {
-    repeating_loops(index, s, k, at)?
+    loops
         .iter()
         .map(|r| {
             let d = loop_deadline(index, s, r)?;
@@ -1905,13 +1901,9 @@ fn timer_end(
         // timer never fires, and what waits on it stays.
         let stops = |f: &SourceFile, i: usize, l: &str| {
             stop.is_match(l)
-                && !regex!(r"^\s*defer\b").is_match(l)
-                && !f.code[i..f.code.len().min(i + 4)]
-                    .iter()
-                    .any(|x| reset.is_match(x))
                 && (f.path != src.path
                     || !after.is_some_and(|(a, b)| (a..=b).contains(&(i as u32 + 1))))
-                && !deferred_wrapper(index, f, i as u32 + 1)
+                && stops_for_good(index, f, i, l, &reset)
         };
         // A local timer (`t := time.NewTimer(d)` in the waiting function)
         // that the function hands to no call: only its function can stop
@@ -2033,16 +2025,16 @@ fn stopped_elsewhere(
     }
     let stop = Regex::new(&format!(r"\b(\w+)\.{}\.Stop\(\)", regex::escape(name))).ok()?;
     let reset = Regex::new(&format!(r"\.{}\.Reset\(", regex::escape(name))).ok()?;
-    // The channels of the other cases (`b.kick`, `done`).
-    let others: Vec<String> = cases
+    // The channels of the other cases (`b.kick`, `done`), by their last
+    // name.
+    let others: Vec<Regex> = cases
         .iter()
         .filter(|(m, _)| *m != n)
         .filter_map(|(_, l)| {
-            regex!(r"<-\s*([\w.]+)")
-                .captures(l)
-                .map(|x| x[1].rsplit('.').next().unwrap_or("").to_string())
+            let c = regex!(r"<-\s*([\w.]+)").captures(l)?;
+            let last = c[1].rsplit('.').next().filter(|x| !x.is_empty())?;
+            Regex::new(&format!(r"\b{}\b", regex::escape(last))).ok()
         })
-        .filter(|x| !x.is_empty())
         .collect();
     for f in &index.package(src)? {
         for (i, l) in f.code.iter().enumerate() {
@@ -2052,11 +2044,7 @@ fn stopped_elsewhere(
             if d.receiver != *owner
                 || (f.path == src.path && d.start == place.decl.start)
                 || receiver_var(f, d).as_deref() != Some(&m[1])
-                || regex!(r"^\s*defer\b").is_match(l)
-                || f.code[i..f.code.len().min(i + 4)]
-                    .iter()
-                    .any(|x| reset.is_match(x))
-                || deferred_wrapper(index, f, line)
+                || !stops_for_good(index, f, i, l, &reset)
             {
                 continue;
             }
@@ -2064,10 +2052,7 @@ fn stopped_elsewhere(
                 .filter_map(|j| f.code(j))
                 .any(|x| {
                     regex!(r"\bclose\(|\bcancel\w*\(|\.Cancel\(|\w\s*<-\s*[^-\s]").is_match(x)
-                        || others.iter().any(|o| {
-                            Regex::new(&format!(r"\b{}\b", regex::escape(o)))
-                                .is_ok_and(|r| r.is_match(x))
-                        })
+                        || others.iter().any(|o| o.is_match(x))
                 });
             if wakes {
                 continue;
@@ -2082,6 +2067,20 @@ fn stopped_elsewhere(
         }
     }
     None
+}
+
+/// Whether the stop of a timer at line `i + 1` (`l`, 0-based index `i`) of
+/// `f` stops it for good: not deferred (`defer t.Stop()` stops it on the
+/// way out), not followed within three lines by its `Reset` (`reset`:
+/// `if !t.Stop() { <-t.C }; t.Reset(d)` re-arms it), and not the one
+/// statement of a wrapper the package calls only deferred
+/// ([`deferred_wrapper`]).
+fn stops_for_good(index: &SourceIndex, f: &SourceFile, i: usize, l: &str, reset: &Regex) -> bool {
+    !regex!(r"^\s*defer\b").is_match(l)
+        && !f.code[i..f.code.len().min(i + 4)]
+            .iter()
+            .any(|x| reset.is_match(x))
+        && !deferred_wrapper(index, f, i as u32 + 1)
 }
 
 /// Whether line `n` of `f` is the one statement of a method that wraps a
@@ -2639,11 +2638,12 @@ fn request_bound(index: &SourceIndex, s: &Subject, k: usize) -> Option<RequestEn
         line: f.line,
         col: 0,
     };
-    let Some(lives) = loops_under_deadlines(index, s, k, at) else {
-        let r = innermost_with_way_out(index, s, k, at)?;
+    let loops = repeating_loops(index, s, k, at)?;
+    let Some(lives) = loops_under_deadlines(index, s, &loops) else {
+        let r = innermost_with_way_out(&loops)?;
         let lp = &r.lp;
         return Some(RequestEnd::Cycle(Cycle {
-            cancellable: cancelled_loops(index, s, k, at),
+            cancellable: cancelled_loops(&loops),
             evidence: format!(
                 "the HTTP request sent at {} ends when {}{} does, and is repeated by the loop at {}, which has a way out but no deadline: goroutines that send one request after another (pollers, long polls), not stuck in this one (they leaked only if that loop never ends)",
                 loc(&src, f.line),

@@ -680,6 +680,12 @@ impl Series {
             .filter(|&(children, total)| total > 0 && children >= total)
     }
 
+    /// Whether goroutine ids follow the group over two or more snapshots
+    /// (debug=2, crash dumps): survivors are known at every step.
+    pub fn ids_known(&self) -> bool {
+        self.values.len() >= 2 && self.survivors.iter().all(Option::is_some)
+    }
+
     pub fn max_wait(&self) -> Option<u32> {
         self.waits.iter().flatten().copied().max()
     }
