@@ -12,7 +12,7 @@
 use crate::load::Fold;
 use crate::model::normalize;
 use crate::model::{
-    BlockingOp, CallWords, FlatSamples, FrameId, FrameRef, Interner, ProfileKind, Sample,
+    BlockingOp, CallWords, FlatSamples, FrameId, FrameRef, Interner, Objects, ProfileKind, Sample,
     SampleRef, Snapshot, Sym,
 };
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -124,6 +124,10 @@ pub struct Group {
     /// under a minute), in the order of `ids` (recorded ones only, for
     /// waits that end when woken: see `crate::diff::Series::moved`).
     pub calls: Vec<(CallWords, u32)>,
+    /// The objects each goroutine works for ([`Objects`]), in the order of
+    /// `ids` (empty where none was recorded; shorter where the last ones
+    /// had none).
+    pub objects: Vec<Objects>,
     pub wait_min: Option<u32>,
     pub wait_max: Option<u32>,
     /// Goroutines (with a known wait) that showed no wait minutes, i.e. blocked
@@ -745,6 +749,7 @@ fn new_group(snap: &Snapshot, sample: &SampleRef, rep: usize, key: GroupKey) -> 
         values: vec![0; snap.sample_types.len().max(1)],
         ids: Vec::new(),
         calls: Vec::new(),
+        objects: Vec::new(),
         wait_min: None,
         wait_max: None,
         parents: BTreeMap::new(),
@@ -946,6 +951,10 @@ fn add_sample(g: &mut Group, snap: &Snapshot, s: &SampleRef) {
             g.calls.resize(g.ids.len() - 1, Default::default());
             g.calls.push((**c, info.wait_minutes.unwrap_or(0)));
         }
+        if info.objects != Objects::default() {
+            g.objects.resize(g.ids.len() - 1, Objects::default());
+            g.objects.push(info.objects);
+        }
         let w = info.wait_minutes.unwrap_or(0);
         g.wait_min = Some(g.wait_min.map_or(w, |m| m.min(w)));
         g.wait_max = Some(g.wait_max.map_or(w, |m| m.max(w)));
@@ -1055,6 +1064,7 @@ impl Grouped {
         for g in &mut groups {
             g.ids.shrink_to_fit();
             g.calls.shrink_to_fit();
+            g.objects.shrink_to_fit();
         }
         Grouped {
             groups,

@@ -705,7 +705,7 @@ fn children_unpaired(j: &mut Judgement, s: &Series, why: Option<&str>) -> bool {
     j.severity = j.severity.min(Severity::Medium);
     j.confidence = j.confidence.min(0.5);
     let decided = format!(
-        "{}{} goroutines started by {creator} (by their `created by`) are alive in the last snapshot, as many as or more than the {total} of the group waiting for children there: each may be waiting for a live one, and a parent waiting for a live child ends when it does; this dump names no parent goroutines (Go 1.20 and older), so which waits for which is not known",
+        "{}{} goroutines started by {creator} or a function it calls (by their `created by`, and the calls the stacks show) are alive in the last snapshot, as many as or more than the {total} of the group waiting for children there: each may be waiting for a live one, and a parent waiting for a live child ends when it does; this dump names no parent goroutines (Go 1.20 and older), so which waits for which is not known",
         why.map_or(String::new(), |w| format!("source: {w}; ")),
         children
     );
@@ -2232,6 +2232,33 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             parents_evidence(s, &mut j);
             return j;
         }
+        // The same where every waiter's object (the receiver its stack
+        // prints) has goroutines alive in other groups: a desk waiting for
+        // the holds and referrals its WaitGroup counts, whoever started
+        // them (a follow-up started by another follow-up names that one as
+        // its parent, gone by then).
+        if let Some(o) = s
+            .same_object
+            .filter(|o| o.all_waiting_for_live() && s.op == BlockingOp::WaitGroup)
+        {
+            let mut j = Judgement::new(
+                Severity::Low,
+                0.3,
+                format!(
+                    "{} of the group in the last snapshot {} in WaitGroup.Wait on a WaitGroup of their own object (a field of the receiver their stacks print, one object each) while goroutines of other groups alive work for that object: {} for those, and {} when those do ({counts}); a waiter stays stuck only where they are, and their own group says whether they are",
+                    if o.total == 1 { "the goroutine".to_string() } else { format!("all {} goroutines", o.total) },
+                    if o.total == 1 { "waits" } else { "wait" },
+                    if o.total == 1 { "it waits" } else { "they wait" },
+                    if o.total == 1 { "ends" } else { "end" },
+                ),
+            );
+            j.would_decide = Some(
+                "The findings of the goroutines that work for the same objects: a Wait for live goroutines leaks only where those do; one whose goroutines have all exited (a Done skipped on a path) never returns, and shows here with none alive."
+                    .into(),
+            );
+            parents_evidence(s, &mut j);
+            return j;
+        }
         let l = s.leaked_at_least().unwrap_or(0);
         let oldest = s.oldest_survivors();
         let since = match oldest {
@@ -2339,8 +2366,11 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             }
             if let Some(why) = long_lived_by_design(s, top) {
                 // Waits that grow are evidence for a handler, not for an
-                // idle connection (idle ones wait on the network for long).
-                let stuck = (waits_grow && s.op != BlockingOp::IoWait) || stuck_minutes.is_some();
+                // idle connection (idle ones wait on the network for long,
+                // and their writers for something to write).
+                let idle = s.op == BlockingOp::IoWait
+                    || s.same_object.is_some_and(|o| o.all_with_reader());
+                let stuck = (waits_grow && !idle) || stuck_minutes.is_some();
                 if !never && !stuck {
                     j.severity = j.severity.min(Severity::Medium);
                     j.confidence = j.confidence.min(0.5);
@@ -2971,6 +3001,9 @@ fn long_lived_by_design(s: &Series, top: &catalog::Compiled) -> Option<&'static 
     if s.op == BlockingOp::IoWait || reads_network(s) || has(HTTP_READ_LOOP) || has(HTTP_WRITE_LOOP)
     {
         return Some("these are connections' goroutines, which live as long as their connection: survival shows the connections are open, not that they leaked (a keep-alive pool that fills keeps them just the same)");
+    }
+    if s.same_object.is_some_and(|o| o.all_with_reader()) && s.op != BlockingOp::IoWait {
+        return Some("each of these works for a connection whose reader is alive and blocked on the network (the same object: the receiver their stacks print), so they live as long as their connection: survival shows the connections are open, not that they leaked");
     }
     if has("net/http.(*conn).serve") {
         return Some("these run on their connection's goroutine (net/http.(*conn).serve), which serves request after request: the same goroutine id at two snapshots may be two requests");

@@ -535,6 +535,11 @@ pub struct Series {
     /// goroutine N`, ids known), and how many of the group's goroutines
     /// that snapshot holds: `None` where it records no parent.
     pub parents_of_live: Option<(u32, u32)>,
+    /// The objects the group's goroutines of the last snapshot work for
+    /// ([`crate::model::CallWords::receiver`], ids known): `None` where
+    /// none of them runs a method of a pointer receiver that the dump
+    /// prints.
+    pub same_object: Option<SameObject>,
     /// Where the last snapshot names no parents (ids known, Go 1.20 and
     /// older): how many goroutines alive there were started by the
     /// function that waits (or a closure of it, by their `created by`),
@@ -1144,6 +1149,7 @@ pub fn diff_groups(
         for g in &mut per[k] {
             g.ids.clear();
             g.calls.clear();
+            g.objects.clear();
         }
         notes.push(note);
     }
@@ -1192,6 +1198,11 @@ pub fn diff_groups(
             }
         }
     }
+    // Which functions the stacks show calling which: a waiter's go
+    // statements may be in a function it calls (`run` calls `serve`, which
+    // starts the follow-ups `run` waits for).
+    let calls = std::cell::OnceCell::new();
+    let last_objects = std::cell::OnceCell::new();
     // The ids handed out over the first step and over the last.
     let paces = (n >= 3 && latest_ids.windows(2).all(|w| 0 < w[0] && w[0] < w[1])).then(|| {
         (
@@ -1540,17 +1551,37 @@ pub fn diff_groups(
                 .flatten()
                 .filter(|g| !live_parents.is_empty() && !g.ids.is_empty())
                 .map(|g| {
-                    let waiter = waiting_function(&g.frames);
+                    let starters = starters(
+                        calls.get_or_init(|| call_graph(&per)),
+                        waiting_function(&g.frames),
+                    );
                     let with = g
                         .ids
                         .iter()
                         .filter(|id| {
-                            live_parents
-                                .get(id)
-                                .is_some_and(|c| c.iter().any(|x| started_by(x, waiter)))
+                            live_parents.get(id).is_some_and(|c| {
+                                c.iter().any(|x| starters.iter().any(|w| started_by(x, w)))
+                            })
                         })
                         .count();
                     (with as u32, g.ids.len() as u32)
+                }),
+            same_object: present
+                .last()
+                .copied()
+                .flatten()
+                .filter(|_| ids_known.last() == Some(&true))
+                .and_then(|g| {
+                    let last = per.last()?;
+                    let (objects, at_of) = last_objects.get_or_init(|| {
+                        let at_of: FxHashMap<usize, usize> = slot_of[n - 1]
+                            .iter()
+                            .enumerate()
+                            .map(|(i, &slot)| (slot, i))
+                            .collect();
+                        (objects(last), at_of)
+                    });
+                    same_object(objects, g, *at_of.get(&slot)?)
                 }),
             children_by_creator: present
                 .last()
@@ -1561,17 +1592,23 @@ pub fn diff_groups(
                 })
                 .map(|g| {
                     // The group's own goroutines are not its children.
-                    let waiter = waiting_function(&g.frames);
+                    let starters = starters(
+                        calls.get_or_init(|| call_graph(&per)),
+                        waiting_function(&g.frames),
+                    );
                     let own = g
                         .created_by
                         .as_ref()
-                        .filter(|c| started_by(&c.function, waiter))
+                        .filter(|c| starters.iter().any(|w| started_by(&c.function, w)))
                         .map_or(0, |_| g.ids.len());
-                    let children = if waiter.is_empty() {
-                        0
-                    } else {
-                        live_started.get(waiter).copied().unwrap_or(0) - own
-                    };
+                    // Each goroutine once: a starter that is a closure of
+                    // another counts among that one's.
+                    let children = starters
+                        .iter()
+                        .filter(|w| !starters.iter().any(|v| v != *w && started_by(w, v)))
+                        .map(|w| live_started.get(*w).copied().unwrap_or(0))
+                        .sum::<usize>()
+                        - own;
                     (children as u32, g.ids.len() as u32)
                 }),
             waiting_creator,
@@ -1992,6 +2029,171 @@ pub fn waiting_function(frames: &[FrameRef]) -> &str {
         .map(|f| f.function.as_str())
         .find(|f| !f.starts_with("runtime.") && !f.starts_with("sync."))
         .unwrap_or("")
+}
+
+/// What the last snapshot shows of the other goroutines working for the
+/// objects a group's goroutines work for ([`crate::model::Objects`]: same
+/// receiver type and pointer, in another group): a connection's writer
+/// whose reader is alive, a desk waiting for the follow-ups its WaitGroup
+/// counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SameObject {
+    /// Goroutines of the group in the last snapshot.
+    pub total: u32,
+    /// Each of them works for an object of its own (no two share one): a
+    /// connection's, a session's, not a server's that all share.
+    pub own_objects: bool,
+    /// Those whose object has a goroutine of another group blocked
+    /// reading the network (IO wait): an open connection.
+    pub with_reader: u32,
+    /// Those waiting on a WaitGroup that is a field of their object
+    /// ([`crate::model::Objects::wait_group_owner`]) while a goroutine of
+    /// another group works for that object.
+    pub waiting_for_live: u32,
+    /// Each of them waits on the WaitGroup of an object of its own (a
+    /// desk's, a job's): not many waiters of one object's.
+    pub own_wait_groups: bool,
+}
+
+impl SameObject {
+    /// Every goroutine of the group works for a connection of its own
+    /// whose reader is alive and blocked on the network.
+    pub fn all_with_reader(&self) -> bool {
+        self.total > 0 && self.own_objects && self.with_reader == self.total
+    }
+
+    /// Every goroutine of the group waits on its object's WaitGroup while
+    /// other goroutines work for that object.
+    pub fn all_waiting_for_live(&self) -> bool {
+        self.total > 0 && self.own_wait_groups && self.waiting_for_live == self.total
+    }
+}
+
+/// Which groups of the last snapshot have goroutines working for one
+/// object: the first such group (by index in the snapshot), whether
+/// another has too, and the same for the groups blocked reading the
+/// network (IO wait).
+#[derive(Debug, Clone, Copy)]
+struct Workers {
+    first: usize,
+    more: bool,
+    reader: Option<usize>,
+    more_readers: bool,
+}
+
+impl Workers {
+    /// A group other than `at` has goroutines working for the object.
+    fn besides(&self, at: usize) -> bool {
+        self.more || self.first != at
+    }
+
+    /// A group other than `at` reads the network for the object.
+    fn reader_besides(&self, at: usize) -> bool {
+        self.reader.is_some_and(|r| self.more_readers || r != at)
+    }
+}
+
+/// The objects of the last snapshot's goroutines, with the groups that
+/// work for each ([`Workers`]).
+fn objects(groups: &[Group]) -> FxHashMap<(u32, u64), Workers> {
+    let mut m: FxHashMap<(u32, u64), Workers> = FxHashMap::default();
+    for (i, g) in groups.iter().enumerate() {
+        let io = g.op == BlockingOp::IoWait;
+        for o in g.objects.iter().filter_map(|o| o.object) {
+            let w = m.entry(o).or_insert(Workers {
+                first: i,
+                more: false,
+                reader: None,
+                more_readers: false,
+            });
+            w.more |= w.first != i;
+            if io {
+                match w.reader {
+                    None => w.reader = Some(i),
+                    Some(r) => w.more_readers |= r != i,
+                }
+            }
+        }
+    }
+    m
+}
+
+/// See [`Series::same_object`]: `g` is the group's in the last snapshot,
+/// at index `at` there.
+fn same_object(
+    objects: &FxHashMap<(u32, u64), Workers>,
+    g: &Group,
+    at: usize,
+) -> Option<SameObject> {
+    if g.objects.is_empty() {
+        return None;
+    }
+    let mine: Vec<(u32, u64)> = g.objects.iter().filter_map(|o| o.object).collect();
+    let distinct: FxHashSet<&(u32, u64)> = mine.iter().collect();
+    let owners: Vec<(u32, u64)> = g
+        .objects
+        .iter()
+        .filter_map(|o| o.wait_group_owner)
+        .collect();
+    let distinct_owners: FxHashSet<&(u32, u64)> = owners.iter().collect();
+    let mut out = SameObject {
+        total: g.ids.len() as u32,
+        own_objects: mine.len() == g.ids.len() && distinct.len() == mine.len(),
+        own_wait_groups: owners.len() == g.ids.len() && distinct_owners.len() == owners.len(),
+        ..SameObject::default()
+    };
+    for o in &g.objects {
+        if let Some(key) = o.object {
+            out.with_reader += u32::from(objects.get(&key).is_some_and(|w| w.reader_besides(at)));
+        }
+        if let Some(key) = o.wait_group_owner {
+            out.waiting_for_live += u32::from(objects.get(&key).is_some_and(|w| w.besides(at)));
+        }
+    }
+    Some(out)
+}
+
+/// Caller to callees, as the goroutine stacks of the snapshots show them
+/// (each frame called by the one below it).
+fn call_graph(per: &[Vec<Group>]) -> FxHashMap<&str, Vec<&str>> {
+    let mut calls: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
+    for g in per.iter().flatten() {
+        for w in g.frames.windows(2) {
+            let (callee, caller) = (w[0].function.as_str(), w[1].function.as_str());
+            if callee == caller {
+                continue;
+            }
+            let c = calls.entry(caller).or_default();
+            if !c.contains(&callee) {
+                c.push(callee);
+            }
+        }
+    }
+    calls
+}
+
+/// The functions whose go statements a goroutine blocked in `waiter` ran:
+/// `waiter` itself and what the stacks show it calling, up to two calls
+/// deep (a desk's `run` calls `serve`, whose go statements start the
+/// follow-ups `run` then waits for). Empty where `waiter` is.
+fn starters<'a>(calls: &FxHashMap<&'a str, Vec<&'a str>>, waiter: &'a str) -> Vec<&'a str> {
+    if waiter.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![waiter];
+    let mut from = 0;
+    for _ in 0..2 {
+        let to = out.len();
+        for i in from..to {
+            for &c in calls.get(out[i]).into_iter().flatten() {
+                if !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+        }
+        from = to;
+    }
+    out
 }
 
 /// Whether a go statement of `creator` is one of `function`'s: in it, or
@@ -2478,6 +2680,10 @@ fn absorb(g: &mut Group, other: Group) {
     }
     if !g.calls.is_empty() && g.calls.len() < g.ids.len() {
         g.calls.resize(g.ids.len(), Called::default());
+    }
+    if !other.objects.is_empty() {
+        g.objects.resize(g.ids.len(), Default::default());
+        g.objects.extend(other.objects);
     }
     g.ids.extend(other.ids);
     for (p, c) in other.parents {

@@ -621,6 +621,27 @@ pub struct GoroutineInfo {
     /// The words of its top frames (debug=2 text, crash dumps), when
     /// recorded (`LoadOptions::call_words`).
     pub call: Option<Box<CallWords>>,
+    /// The objects it works for, by the receivers its stack prints
+    /// (recorded with the words).
+    pub objects: Objects,
+}
+
+/// The objects a goroutine works for, by the receivers its stack prints
+/// (`main.(*desk).run(0xc000a0600, …)`): each a hash of the receiver's
+/// type (`main.(*desk)`) and the pointer. Goroutines running methods of
+/// one object (a connection's reader and writer, a desk and the follow-ups
+/// its WaitGroup counts) share it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Objects {
+    /// The receiver of the goroutine's entry frame, when that is a method
+    /// with a pointer receiver (`go s.writeLoop()`; not a closure, whose
+    /// arguments are what it captured): the object it was started for.
+    pub object: Option<(u32, u64)>,
+    /// The receiver of the function that waits on a WaitGroup (the first
+    /// frame below the runtime's and the sync package's), when the
+    /// WaitGroup's address, printed exactly (no `?`), lies within 4 KiB
+    /// above it: a field of that object (`d.followUps.Wait()`).
+    pub wait_group_owner: Option<(u32, u64)>,
 }
 
 /// One sample: a goroutine (debug=2, count 1), a debug=1 record or a proto

@@ -39,8 +39,9 @@
 //! the sequential line reader.
 
 use super::grammar::{
-    frame_args, hex_prefix, is_elided, parse_file_line, parse_func_line, parse_header,
-    parse_status, push_frame_words, split_created_by, Header, Status, IN_GOROUTINE,
+    frame_args, hex_prefix, is_elided, method_type, parse_file_line, parse_func_line, parse_header,
+    parse_status, push_frame_words, receiver_word, split_created_by, Header, ObjectsSeen, Status,
+    IN_GOROUTINE,
 };
 use super::parser::{read_lines, LineReader, Parser, GOEXIT, WRITER};
 use crate::error::InputError;
@@ -215,6 +216,8 @@ struct Fast {
     trailing_blank: bool,
     /// The words of its top frames.
     call: CallWords,
+    /// The objects its frames showed.
+    objects: ObjectsSeen,
 }
 
 enum Unit {
@@ -574,6 +577,10 @@ fn parse_goroutine<'b>(
     // The argument list of the pending function line.
     let mut pending_args: &[u8] = b"";
     let mut call = CallWords::default();
+    let mut objects = ObjectsSeen::default();
+    // The last frame's function name and argument list, as ranges of
+    // `data`: its entry frame once the stack is read.
+    let mut entry: Option<EntryFrame> = None;
     // The last point where no line is pending.
     let mut clean = (after_header, line + 1);
     let mut pos = after_header;
@@ -589,6 +596,8 @@ fn parse_goroutine<'b>(
                     let name = bytes(data, f.name);
                     add_frame(
                         &mut call,
+                        (&mut objects, &mut entry),
+                        data,
                         cls.call_words,
                         name,
                         &data[pos + name.len()..m.func_end],
@@ -652,6 +661,8 @@ fn parse_goroutine<'b>(
             (State::FuncFile, Line::File(key, path, n, offset)) => {
                 add_frame(
                     &mut call,
+                    (&mut objects, &mut entry),
+                    data,
                     cls.call_words,
                     pending.0.as_bytes(),
                     pending_args,
@@ -712,6 +723,12 @@ fn parse_goroutine<'b>(
         created,
         trailing_blank,
         call,
+        objects: ObjectsSeen {
+            entry: entry.and_then(|((from, to), args)| {
+                Some((method_type(&data[from..to])?, receiver_word(&data[args..])))
+            }),
+            ..objects
+        },
     };
     (g, clean.0, clean.1)
 }
@@ -726,19 +743,33 @@ fn per_frame<T: Copy>(table: &mut Vec<T>, id: u32, fill: T) -> &mut T {
     &mut table[i]
 }
 
+/// A frame's function name and the start of its argument list, as ranges
+/// of the block's text: the goroutine's entry frame once its stack is read.
+type EntryFrame = ((usize, usize), usize);
+
 /// Adds a frame of function `name` (`args`: its function line from the
 /// argument list on; `offset`: its file line's) to a goroutine's words,
 /// when they are recorded (`LoadOptions::call_words`) and the frame adds
-/// to them ([`frame_args`]), as the sequential path does.
+/// to them ([`frame_args`]), as the sequential path does; and to the
+/// objects it works for ([`ObjectsSeen`], with its last frame in `entry`).
 #[inline]
 fn add_frame(
     call: &mut CallWords,
+    (objects, entry): (&mut ObjectsSeen, &mut Option<EntryFrame>),
+    data: &[u8],
     record: bool,
     name: &[u8],
     args: &[u8],
     offset: impl FnOnce() -> u64,
 ) {
-    if let Some(args) = record.then(|| frame_args(call, name, args)).flatten() {
+    if !record {
+        return;
+    }
+    let base = data.as_ptr() as usize;
+    let from = name.as_ptr() as usize - base;
+    *entry = Some(((from, from + name.len()), args.as_ptr() as usize - base));
+    objects.frame(name, args);
+    if let Some(args) = frame_args(call, name, args) {
         push_frame_words(call, offset(), &args);
     }
 }
@@ -1061,6 +1092,7 @@ fn apply_goroutine<'p>(
     }
     if let Some(gor) = &mut p.g {
         gor.info.call = p.opts.call_words.then(|| Box::new(g.call));
+        gor.objects = g.objects;
     }
     // The header finished the goroutine before: its sample is the last
     // (unless the header started another snapshot).

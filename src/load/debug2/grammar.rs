@@ -863,6 +863,89 @@ pub(super) fn frame_args(call: &CallWords, name: &[u8], args: &[u8]) -> Option<C
     (!is_wait_frame(name)).then(|| arg_words(args))
 }
 
+/// `pkg.(*T).M`, a method with a pointer receiver (not a closure in one,
+/// `pkg.(*T).M.func1`, whose arguments are what it captured): its type,
+/// told apart cheaply by its length and its last four bytes (two objects
+/// share an address only where one embeds the other first, a type of
+/// another name).
+pub(super) fn method_type(name: &[u8]) -> Option<u32> {
+    // The method's name follows the last dot, right after `)`.
+    let dot = name.iter().rposition(|&c| c == b'.')?;
+    if dot == 0 || name[dot - 1] != b')' {
+        return None;
+    }
+    let close = dot - 1;
+    let open = name[..close].iter().position(|&c| c == b'(')?;
+    if open == 0 || name[open - 1] != b'.' || name.get(open + 1) != Some(&b'*') {
+        return None;
+    }
+    let ty = &name[..=close];
+    let mut hash = ty.len() as u32;
+    for &b in &ty[ty.len().saturating_sub(4)..] {
+        hash = hash.rotate_left(8) ^ u32::from(b);
+    }
+    Some(hash)
+}
+
+/// The receiver's pointer: the first word of an argument list (`args`,
+/// from its `(` on), 0 where it starts with none (`(...)`, an inlined
+/// frame's).
+pub(super) fn receiver_word(args: &[u8]) -> u64 {
+    match args {
+        [b'(', b'0', b'x', rest @ ..] => hex_prefix(rest),
+        _ => 0,
+    }
+}
+
+/// The objects a goroutine's frames showed so far, top first
+/// ([`crate::model::Objects`]): the WaitGroup a wait frame waits on, the
+/// receiver of the first frame below the wait's, and (set by the reader
+/// once the stack is read) the receiver of its entry frame.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct ObjectsSeen {
+    pub(super) entry: Option<(u32, u64)>,
+    pub(super) inner: Option<(u32, u64)>,
+    pub(super) past_wait: bool,
+    pub(super) wait_group_at: u64,
+}
+
+impl ObjectsSeen {
+    /// Takes the frame of function `name` (`args`: from its argument list
+    /// on), until the first frame below the wait's: little work per frame.
+    #[inline]
+    pub(super) fn frame(&mut self, name: &[u8], args: &[u8]) {
+        if self.past_wait {
+            return;
+        }
+        if is_wait_frame(name) {
+            if name == b"sync.(*WaitGroup).Wait" {
+                if let [b'(', b'0', b'x', rest @ ..] = args {
+                    // Printed exactly: the digits end the list (no `?`).
+                    let end = rest
+                        .iter()
+                        .position(|c| !c.is_ascii_hexdigit())
+                        .unwrap_or(rest.len());
+                    if rest.get(end) == Some(&b')') {
+                        self.wait_group_at = hex_prefix(rest);
+                    }
+                }
+            }
+            return;
+        }
+        self.past_wait = true;
+        self.inner = method_type(name).map(|t| (t, receiver_word(args)));
+    }
+
+    pub(super) fn finish(&self) -> crate::model::Objects {
+        let real = |r: Option<(u32, u64)>| r.filter(|&(_, w)| w != 0);
+        crate::model::Objects {
+            object: real(self.entry),
+            wait_group_owner: real(self.inner)
+                .filter(|&(_, at)| self.wait_group_at >= at && self.wait_group_at - at < 4096),
+        }
+    }
+}
+
 /// Adds a frame that [`frame_args`] let in: its offset, then its argument
 /// words (see there for a sleep and its caller).
 pub(super) fn push_frame_words(call: &mut CallWords, offset: u64, args: &CallWords) {

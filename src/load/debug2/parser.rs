@@ -167,6 +167,8 @@ pub(super) struct Gor {
     pub(super) goexit: Option<(String, u32)>,
     /// A frame was dropped because the stack hit `max_frames`.
     pub(super) cut_deep: bool,
+    /// The objects its frames showed so far (with the words only).
+    pub(super) objects: ObjectsSeen,
 }
 
 /// The function line of a frame whose file line has not been read yet.
@@ -181,6 +183,9 @@ pub(super) struct Pending {
     /// The words of its argument list, when it adds to the goroutine's
     /// [`CallWords`] (see [`frame_args`]).
     pub(super) args: Option<CallWords>,
+    /// The goroutine's [`ObjectsSeen`] with this frame taken (as its
+    /// entry frame, until another follows), when its words are recorded.
+    pub(super) objects: Option<ObjectsSeen>,
 }
 
 /// A snapshot being filled.
@@ -935,11 +940,14 @@ impl<'a> Parser<'a> {
         self.pend.line = no;
         self.pend.name.clear();
         self.pend.name.push_str(name);
-        self.pend.args = self
-            .g
-            .as_ref()
-            .and_then(|g| g.info.call.as_deref())
-            .and_then(|call| frame_args(call, name.as_bytes(), args));
+        let call = self.g.as_ref().and_then(|g| g.info.call.as_deref());
+        self.pend.objects = self.g.as_ref().filter(|_| call.is_some()).map(|g| {
+            let mut o = g.objects;
+            o.frame(name.as_bytes(), args);
+            o.entry = method_type(name.as_bytes()).map(|t| (t, receiver_word(args)));
+            o
+        });
+        self.pend.args = call.and_then(|call| frame_args(call, name.as_bytes(), args));
     }
 
     /// A function line never got its file line.
@@ -1016,11 +1024,13 @@ impl<'a> Parser<'a> {
 
     pub(super) fn complete_frame(&mut self, path: &str, line: u32, offset: u64) {
         self.pend.active = false;
-        if let (Some(call), Some(args)) = (
-            self.g.as_mut().and_then(|g| g.info.call.as_deref_mut()),
-            &self.pend.args,
-        ) {
-            push_frame_words(call, offset, args);
+        if let Some(g) = self.g.as_mut() {
+            if let Some(o) = self.pend.objects {
+                g.objects = o;
+            }
+            if let (Some(call), Some(args)) = (g.info.call.as_deref_mut(), &self.pend.args) {
+                push_frame_words(call, offset, args);
+            }
         }
         let goexit = self.pend.name == GOEXIT;
         if !self.frame_fits(goexit, || (path.to_string(), line)) {
@@ -1186,6 +1196,7 @@ impl<'a> Parser<'a> {
                 frames_elided: false,
                 stack_unavailable: false,
                 call: self.opts.call_words.then(Box::default),
+                objects: Default::default(),
             },
             labels,
             phase: Phase::Frames,
@@ -1194,6 +1205,7 @@ impl<'a> Parser<'a> {
             time_nanos,
             goexit: None,
             cut_deep: false,
+            objects: ObjectsSeen::default(),
         });
     }
 
@@ -1306,7 +1318,10 @@ impl<'a> Parser<'a> {
             labels: g.labels,
             op,
             created_by: g.created_by,
-            goroutine: Some(Box::new(g.info)),
+            goroutine: Some(Box::new(GoroutineInfo {
+                objects: g.objects.finish(),
+                ..g.info
+            })),
             hidden_frames: 0,
             plain_receive: false,
             hidden_nil_send: false,
