@@ -7,7 +7,7 @@
 mod written;
 
 use leakdiff::classify::{Finding, Severity};
-use written::analyze_written_source;
+use written::{analyze_written_source, staying_series as series};
 
 /// How the waiting goroutines' children are.
 #[derive(Clone, Copy, Debug)]
@@ -27,40 +27,6 @@ enum Children {
     /// Alive, started by a function the waiting one calls (`Run` calls
     /// `spawn`, as another tenant's stack shows, caught in it).
     Callee,
-}
-
-/// Three debug=2 dumps: 10, then 25, then 45 parent goroutines that all
-/// stay (`parent(id, wait)` writes one: its header's wait is `wait`, the
-/// first ten waiting 1 and then 2 minutes), each with the child
-/// `child(id, wait)` writes, if any.
-fn series(
-    parent: impl Fn(u64, &str) -> String,
-    child: impl Fn(u64, &str) -> Option<String>,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    for k in 0..3u32 {
-        let mut s =
-            String::from("goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n");
-        for (g, &(first, count)) in [(100u64, 10u64), (200, 15), (300, 20)]
-            .iter()
-            .enumerate()
-            .take(k as usize + 1)
-        {
-            let wait = if g == 0 && k > 0 {
-                format!(", {k} minutes")
-            } else {
-                String::new()
-            };
-            for id in first..first + count {
-                s.push_str(&parent(id, &wait));
-                if let Some(c) = child(id, &wait) {
-                    s.push_str(&c);
-                }
-            }
-        }
-        out.push(s);
-    }
-    out
 }
 
 /// Goroutines blocked in `WaitGroup.Wait` in `main.(*tenant).Run`, each

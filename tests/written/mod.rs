@@ -82,3 +82,38 @@ pub fn line_in(source: &str, marker: &str) -> u32 {
         .unwrap_or_else(|| panic!("{marker} not in the source")) as u32
         + 1
 }
+
+/// Three debug=2 dumps: 10, then 25, then 45 goroutines that all stay
+/// (`main(id, wait)` writes one: its header's wait is `wait`, the first
+/// ten waiting 1 and then 2 minutes), each followed by the goroutines
+/// `partner(id, wait)` writes, if any (a child, a partner).
+#[allow(dead_code)]
+pub fn staying_series(
+    main: impl Fn(u64, &str) -> String,
+    partner: impl Fn(u64, &str) -> Option<String>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for k in 0..3u32 {
+        let mut s =
+            String::from("goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:10 +0x1d\n\n");
+        for (g, &(first, count)) in [(100u64, 10u64), (200, 15), (300, 20)]
+            .iter()
+            .enumerate()
+            .take(k as usize + 1)
+        {
+            let wait = if g == 0 && k > 0 {
+                format!(", {k} minutes")
+            } else {
+                String::new()
+            };
+            for id in first..first + count {
+                s.push_str(&main(id, &wait));
+                if let Some(p) = partner(id, &wait) {
+                    s.push_str(&p);
+                }
+            }
+        }
+        out.push(s);
+    }
+    out
+}
