@@ -2208,54 +2208,56 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
         // for its pollers, a job waiting for its shards). Whether that is
         // a leak is the children's to say, in their own group; a Wait
         // whose children have all exited (a Done skipped on a path) is
-        // not this.
-        if let Some(total) = s
-            .all_with_live_children()
-            .filter(|_| s.op == BlockingOp::WaitGroup)
-        {
+        // not this. The same where every waiter's WaitGroup is a field of
+        // its own object (the receiver its stack prints) and goroutines of
+        // other groups alive work for that object: a desk waiting for the
+        // holds and referrals its WaitGroup counts, whoever started them
+        // (a follow-up started by another follow-up names that one as its
+        // parent, gone by then).
+        let waiting_for = (s.op == BlockingOp::WaitGroup)
+            .then(|| {
+                s.all_with_live_children()
+                    .map(|total| (total, false))
+                    .or_else(|| {
+                        s.same_object
+                            .filter(|o| o.all_waiting_for_live())
+                            .map(|o| (o.total, true))
+                    })
+            })
+            .flatten();
+        if let Some((total, object)) = waiting_for {
+            let one = total == 1;
+            let what = if object {
+                "on a WaitGroup of their own object (a field of the receiver their stacks print, one object each) while goroutines of other groups alive work for that object".to_string()
+            } else {
+                format!(
+                    "with goroutines {} started still alive",
+                    if one { "it" } else { "they" }
+                )
+            };
             let mut j = Judgement::new(
                 Severity::Low,
                 0.3,
                 format!(
-                    "{} of the group in the last snapshot {} in WaitGroup.Wait with goroutines {} started still alive: {} for those, and {} when those do ({counts}); a parent stays stuck only where its children are, and their own group says whether they are",
-                    if total == 1 { "the goroutine".to_string() } else { format!("all {total} goroutines") },
-                    if total == 1 { "waits" } else { "wait" },
-                    if total == 1 { "it" } else { "they" },
-                    if total == 1 { "it waits" } else { "they wait" },
-                    if total == 1 { "ends" } else { "end" },
+                    "{} of the group in the last snapshot {} in WaitGroup.Wait {what}: {} for those, and {} when those do ({counts}); {}, and their own group says whether they are",
+                    if one { "the goroutine".to_string() } else { format!("all {total} goroutines") },
+                    if one { "waits" } else { "wait" },
+                    if one { "it waits" } else { "they wait" },
+                    if one { "ends" } else { "end" },
+                    if object {
+                        "a waiter stays stuck only where they are"
+                    } else {
+                        "a parent stays stuck only where its children are"
+                    },
                 ),
             );
-            j.would_decide = Some(
-                "The findings of the goroutines they started: a Wait for live children leaks only where those do; one whose children have all exited (a Done skipped on a path) never returns, and shows here with no live child."
-                    .into(),
-            );
-            parents_evidence(s, &mut j);
-            return j;
-        }
-        // The same where every waiter's object (the receiver its stack
-        // prints) has goroutines alive in other groups: a desk waiting for
-        // the holds and referrals its WaitGroup counts, whoever started
-        // them (a follow-up started by another follow-up names that one as
-        // its parent, gone by then).
-        if let Some(o) = s
-            .same_object
-            .filter(|o| o.all_waiting_for_live() && s.op == BlockingOp::WaitGroup)
-        {
-            let mut j = Judgement::new(
-                Severity::Low,
-                0.3,
-                format!(
-                    "{} of the group in the last snapshot {} in WaitGroup.Wait on a WaitGroup of their own object (a field of the receiver their stacks print, one object each) while goroutines of other groups alive work for that object: {} for those, and {} when those do ({counts}); a waiter stays stuck only where they are, and their own group says whether they are",
-                    if o.total == 1 { "the goroutine".to_string() } else { format!("all {} goroutines", o.total) },
-                    if o.total == 1 { "waits" } else { "wait" },
-                    if o.total == 1 { "it waits" } else { "they wait" },
-                    if o.total == 1 { "ends" } else { "end" },
-                ),
-            );
-            j.would_decide = Some(
+            j.would_decide = Some(if object {
                 "The findings of the goroutines that work for the same objects: a Wait for live goroutines leaks only where those do; one whose goroutines have all exited (a Done skipped on a path) never returns, and shows here with none alive."
-                    .into(),
-            );
+                    .into()
+            } else {
+                "The findings of the goroutines they started: a Wait for live children leaks only where those do; one whose children have all exited (a Done skipped on a path) never returns, and shows here with no live child."
+                    .into()
+            });
             parents_evidence(s, &mut j);
             return j;
         }
@@ -2368,8 +2370,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                 // Waits that grow are evidence for a handler, not for an
                 // idle connection (idle ones wait on the network for long,
                 // and their writers for something to write).
-                let idle = s.op == BlockingOp::IoWait
-                    || s.same_object.is_some_and(|o| o.all_with_reader());
+                let idle = s.op == BlockingOp::IoWait || writes_for_open_connection(s);
                 let stuck = (waits_grow && !idle) || stuck_minutes.is_some();
                 if !never && !stuck {
                     j.severity = j.severity.min(Severity::Medium);
@@ -3002,13 +3003,20 @@ fn long_lived_by_design(s: &Series, top: &catalog::Compiled) -> Option<&'static 
     {
         return Some("these are connections' goroutines, which live as long as their connection: survival shows the connections are open, not that they leaked (a keep-alive pool that fills keeps them just the same)");
     }
-    if s.same_object.is_some_and(|o| o.all_with_reader()) && s.op != BlockingOp::IoWait {
+    if writes_for_open_connection(s) {
         return Some("each of these works for a connection whose reader is alive and blocked on the network (the same object: the receiver their stacks print), so they live as long as their connection: survival shows the connections are open, not that they leaked");
     }
     if has("net/http.(*conn).serve") {
         return Some("these run on their connection's goroutine (net/http.(*conn).serve), which serves request after request: the same goroutine id at two snapshots may be two requests");
     }
     None
+}
+
+/// Goroutines not blocked on the network themselves, each working for a
+/// connection of its own whose reader is ([`crate::diff::SameObject`]): a
+/// connection's writer, as long-lived as its reader.
+fn writes_for_open_connection(s: &Series) -> bool {
+    s.op != BlockingOp::IoWait && s.same_object.is_some_and(|o| o.all_with_reader())
 }
 
 /// One snapshot: no trend; large groups blocked for long are reported at

@@ -536,9 +536,8 @@ pub struct Series {
     /// that snapshot holds: `None` where it records no parent.
     pub parents_of_live: Option<(u32, u32)>,
     /// The objects the group's goroutines of the last snapshot work for
-    /// ([`crate::model::CallWords::receiver`], ids known): `None` where
-    /// none of them runs a method of a pointer receiver that the dump
-    /// prints.
+    /// ([`crate::model::Objects`], ids known): `None` where the dump
+    /// showed none for any of them.
     pub same_object: Option<SameObject>,
     /// Where the last snapshot names no parents (ids known, Go 1.20 and
     /// older): how many goroutines alive there were started by the
@@ -1572,16 +1571,9 @@ pub fn diff_groups(
                 .flatten()
                 .filter(|_| ids_known.last() == Some(&true))
                 .and_then(|g| {
-                    let last = per.last()?;
-                    let (objects, at_of) = last_objects.get_or_init(|| {
-                        let at_of: FxHashMap<usize, usize> = slot_of[n - 1]
-                            .iter()
-                            .enumerate()
-                            .map(|(i, &slot)| (slot, i))
-                            .collect();
-                        (objects(last), at_of)
-                    });
-                    same_object(objects, g, *at_of.get(&slot)?)
+                    let objects =
+                        last_objects.get_or_init(|| objects(&per[n - 1], &slot_of[n - 1]));
+                    same_object(objects, g, slot)
                 }),
             children_by_creator: present
                 .last()
@@ -2070,9 +2062,9 @@ impl SameObject {
 }
 
 /// Which groups of the last snapshot have goroutines working for one
-/// object: the first such group (by index in the snapshot), whether
-/// another has too, and the same for the groups blocked reading the
-/// network (IO wait).
+/// object: the first such group (by its series' slot), whether another
+/// has too, and the same for the groups blocked reading the network (IO
+/// wait).
 #[derive(Debug, Clone, Copy)]
 struct Workers {
     first: usize,
@@ -2093,11 +2085,11 @@ impl Workers {
     }
 }
 
-/// The objects of the last snapshot's goroutines, with the groups that
-/// work for each ([`Workers`]).
-fn objects(groups: &[Group]) -> FxHashMap<(u32, u64), Workers> {
+/// The objects of the last snapshot's goroutines (`groups`, in the series'
+/// slots `slots`), with the groups that work for each ([`Workers`]).
+fn objects(groups: &[Group], slots: &[usize]) -> FxHashMap<(u32, u64), Workers> {
     let mut m: FxHashMap<(u32, u64), Workers> = FxHashMap::default();
-    for (i, g) in groups.iter().enumerate() {
+    for (g, &i) in groups.iter().zip(slots) {
         let io = g.op == BlockingOp::IoWait;
         for o in g.objects.iter().filter_map(|o| o.object) {
             let w = m.entry(o).or_insert(Workers {
@@ -2119,7 +2111,7 @@ fn objects(groups: &[Group]) -> FxHashMap<(u32, u64), Workers> {
 }
 
 /// See [`Series::same_object`]: `g` is the group's in the last snapshot,
-/// at index `at` there.
+/// in slot `at`.
 fn same_object(
     objects: &FxHashMap<(u32, u64), Workers>,
     g: &Group,
@@ -2128,18 +2120,15 @@ fn same_object(
     if g.objects.is_empty() {
         return None;
     }
-    let mine: Vec<(u32, u64)> = g.objects.iter().filter_map(|o| o.object).collect();
-    let distinct: FxHashSet<&(u32, u64)> = mine.iter().collect();
-    let owners: Vec<(u32, u64)> = g
-        .objects
-        .iter()
-        .filter_map(|o| o.wait_group_owner)
-        .collect();
-    let distinct_owners: FxHashSet<&(u32, u64)> = owners.iter().collect();
+    // Every goroutine of the group has a `key` object, no two the same.
+    let one_each = |key: fn(&crate::model::Objects) -> Option<(u32, u64)>| {
+        let keys: FxHashSet<(u32, u64)> = g.objects.iter().filter_map(key).collect();
+        keys.len() == g.ids.len() && g.objects.iter().filter_map(key).count() == keys.len()
+    };
     let mut out = SameObject {
         total: g.ids.len() as u32,
-        own_objects: mine.len() == g.ids.len() && distinct.len() == mine.len(),
-        own_wait_groups: owners.len() == g.ids.len() && distinct_owners.len() == owners.len(),
+        own_objects: one_each(|o| o.object),
+        own_wait_groups: one_each(|o| o.wait_group_owner),
         ..SameObject::default()
     };
     for o in &g.objects {

@@ -39,9 +39,8 @@
 //! the sequential line reader.
 
 use super::grammar::{
-    frame_args, hex_prefix, is_elided, method_type, parse_file_line, parse_func_line, parse_header,
-    parse_status, push_frame_words, receiver_word, split_created_by, Header, ObjectsSeen, Status,
-    IN_GOROUTINE,
+    frame_args, hex_prefix, is_elided, parse_file_line, parse_func_line, parse_header,
+    parse_status, push_frame_words, split_created_by, Header, ObjectsSeen, Status, IN_GOROUTINE,
 };
 use super::parser::{read_lines, LineReader, Parser, GOEXIT, WRITER};
 use crate::error::InputError;
@@ -723,11 +722,11 @@ fn parse_goroutine<'b>(
         created,
         trailing_blank,
         call,
-        objects: ObjectsSeen {
-            entry: entry.and_then(|((from, to), args)| {
-                Some((method_type(&data[from..to])?, receiver_word(&data[args..])))
-            }),
-            ..objects
+        objects: {
+            if let Some(((from, to), args)) = entry {
+                objects.entry_frame(&data[from..to], &data[args..]);
+            }
+            objects
         },
     };
     (g, clean.0, clean.1)

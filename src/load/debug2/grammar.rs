@@ -868,7 +868,7 @@ pub(super) fn frame_args(call: &CallWords, name: &[u8], args: &[u8]) -> Option<C
 /// told apart cheaply by its length and its last four bytes (two objects
 /// share an address only where one embeds the other first, a type of
 /// another name).
-pub(super) fn method_type(name: &[u8]) -> Option<u32> {
+fn method_type(name: &[u8]) -> Option<u32> {
     // The method's name follows the last dot, right after `)`.
     let dot = name.iter().rposition(|&c| c == b'.')?;
     if dot == 0 || name[dot - 1] != b')' {
@@ -890,7 +890,7 @@ pub(super) fn method_type(name: &[u8]) -> Option<u32> {
 /// The receiver's pointer: the first word of an argument list (`args`,
 /// from its `(` on), 0 where it starts with none (`(...)`, an inlined
 /// frame's).
-pub(super) fn receiver_word(args: &[u8]) -> u64 {
+fn receiver_word(args: &[u8]) -> u64 {
     match args {
         [b'(', b'0', b'x', rest @ ..] => hex_prefix(rest),
         _ => 0,
@@ -903,13 +903,19 @@ pub(super) fn receiver_word(args: &[u8]) -> u64 {
 /// once the stack is read) the receiver of its entry frame.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct ObjectsSeen {
-    pub(super) entry: Option<(u32, u64)>,
-    pub(super) inner: Option<(u32, u64)>,
-    pub(super) past_wait: bool,
-    pub(super) wait_group_at: u64,
+    entry: Option<(u32, u64)>,
+    inner: Option<(u32, u64)>,
+    past_wait: bool,
+    wait_group_at: u64,
 }
 
 impl ObjectsSeen {
+    /// Takes the frame of function `name` (`args`: from its argument list
+    /// on) as the goroutine's entry frame.
+    pub(super) fn entry_frame(&mut self, name: &[u8], args: &[u8]) {
+        self.entry = method_type(name).map(|t| (t, receiver_word(args)));
+    }
+
     /// Takes the frame of function `name` (`args`: from its argument list
     /// on), until the first frame below the wait's: little work per frame.
     #[inline]

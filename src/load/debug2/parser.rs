@@ -944,7 +944,7 @@ impl<'a> Parser<'a> {
         self.pend.objects = self.g.as_ref().filter(|_| call.is_some()).map(|g| {
             let mut o = g.objects;
             o.frame(name.as_bytes(), args);
-            o.entry = method_type(name.as_bytes()).map(|t| (t, receiver_word(args)));
+            o.entry_frame(name.as_bytes(), args);
             o
         });
         self.pend.args = call.and_then(|call| frame_args(call, name.as_bytes(), args));
