@@ -52,10 +52,13 @@ const LEAK_SITES: [(&str, &str); 2] = [
 /// callers, 3 → 6 → 10 in both releases). Four of them (58) are no
 /// longer: the client connections of control-keepalive-sleepy-handler
 /// and control-keepalive-slow-handler follow the requests in flight
-/// (their callers in the round trip), low in both releases.
+/// (their callers in the round trip), low in both releases. Six more (64)
+/// are two rosters that fill during their snapshots (10, 20, 30) in both
+/// releases: control-conn-pair-redial's links (a reader and a heartbeat
+/// each, two findings) and control-session-greeter's sessions (one).
 const PINNED: [(&str, f64, usize, usize, f64); 3] = [
-    ("pb", 1.0, 58, 0, 1.0),
-    ("debug1", 1.0, 58, 0, 1.0),
+    ("pb", 1.0, 64, 0, 1.0),
+    ("debug1", 1.0, 64, 0, 1.0),
     // control-host-watchers (a set of per-host watchers filling up to its
     // bound: ids survive, the growth slows) is medium in both releases;
     // so are control-staged-pipeline's stage workers in both (a pipeline still
@@ -77,8 +80,12 @@ const PINNED: [(&str, f64, usize, usize, f64); 3] = [
     // the requests in flight (their callers, in the round trip). The
     // sleepy handler's handlers, which sleep in a new request at each
     // snapshot, are low (one more with sleeps not followed by their calls'
-    // words).
-    ("debug2", 1.0, 8, 0, 1.0),
+    // words). control-session-greeter's serve loops (a roster that fills,
+    // every id staying) are medium in both releases (10); their greeters
+    // end between snapshots, but a greeter is not the session's reader,
+    // so its end says nothing of the session's. control-conn-pair-redial's
+    // links are low: the ids that stay are too few.
+    ("debug2", 1.0, 10, 0, 1.0),
 ];
 
 /// [`PINNED`] with `--source`. In pb and debug=1, 12 of the 58 are no
@@ -87,10 +94,13 @@ const PINNED: [(&str, f64, usize, usize, f64); 3] = [
 /// selects on a deadline, control-session-ttl's and
 /// control-reminder-timers' timers, control-delayed-jobs' and
 /// control-keepalive-sleepy-handler's sleeps, none repeated). debug=2's
-/// were already low on their ids.
+/// were already low on their ids. The six of the two rosters that fill
+/// (52) stay: control-session-greeter's serve loops read a cancellation,
+/// but counts alone say no more of a cancellable loop than of any growth.
+/// In debug=2 the source makes those loops low (8).
 const PINNED_WITH_SOURCE: [(&str, f64, usize, usize, f64); 3] = [
-    ("pb", 1.0, 46, 0, 1.0),
-    ("debug1", 1.0, 46, 0, 1.0),
+    ("pb", 1.0, 52, 0, 1.0),
+    ("debug1", 1.0, 52, 0, 1.0),
     ("debug2", 1.0, 8, 0, 1.0),
 ];
 
