@@ -519,6 +519,15 @@ fn cycling(j: &mut Judgement, s: &Series, c: &source::Cycle) -> bool {
     if (j.severity <= cap && j.confidence <= cap_confidence) || s.leaked > 0 {
         return false;
     }
+    if let Some(p) = s.outlived_readers() {
+        j.notes.push(format!(
+            "source: {}; but {} of them outlived the reader of their connection ({}): that way out did not come when the connection ended",
+            c.evidence,
+            p.outlived,
+            p.function
+        ));
+        return false;
+    }
     if let Some((waited, d)) = outwaited(s, c.limit) {
         j.notes.push(format!(
             "the goroutines waited {} here, longer than the {} of the timer that wakes the loop: it does not fire (stopped, or the code read is not what runs)",
@@ -2296,9 +2305,12 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             let stuck_minutes = s.stuck_for_minutes();
             let strong = never || waits_grow || stuck_minutes.is_some();
             let orphaned = s.orphaned_senders().filter(|_| !strong);
-            let second = strong || orphaned.is_some();
+            let alone = s
+                .outlived_readers()
+                .filter(|_| !strong && orphaned.is_none());
+            let second = strong || orphaned.is_some() || alone.is_some();
             let (sev, conf) = match (n >= 3, second) {
-                (true, true) if orphaned.is_some() => (base, 0.8),
+                (true, true) if orphaned.is_some() || alone.is_some() => (base, 0.8),
                 (true, true) => (base, 0.9),
                 (true, false) => (Severity::Medium, 0.65),
                 (false, true) => (base.down().max(Severity::Medium), 0.8),
@@ -2321,6 +2333,15 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                         plural(l, "goroutine", "goroutines"),
                         n - 1,
                         n
+                    )
+                } else if let Some(p) = alone {
+                    format!(
+                        "{} survived from snapshot {} to {}{since}, {} of which outlived the reader of their connection ({}, started with them for the same object): it exited between snapshots, the connection ended, and they stayed, working for it: at least {l} leaked",
+                        plural(l, "goroutine", "goroutines"),
+                        n - 1,
+                        n,
+                        p.outlived,
+                        p.function
                     )
                 } else if second {
                     format!(
@@ -3230,6 +3251,14 @@ fn evidence(s: &Series, kind: FindingKind, unit: &str, n: usize) -> Vec<String> 
                 ev.push(format!(
                     "long waits of this call end: goroutines that had waited a minute or more and were gone from the group at the next snapshot (a leaked goroutine never leaves its wait; a timer or a long poll does): {}; waits that grow are then no sign that the others are stuck",
                     steps(&s.long_ended)
+                ));
+            }
+            if let Some(p) = s.partners.as_ref().filter(|p| p.outlived > 0) {
+                ev.push(format!(
+                    "outlived their connection: {} stayed in the group after the reader started with them for the same object ({}, the receiver their stacks print) exited between snapshots, with no reader of that object left; {} exited with theirs",
+                    plural(p.outlived as usize, "goroutine", "goroutines"),
+                    p.function,
+                    p.together
                 ));
             }
             if s.moved().unwrap_or(0) > 0 {

@@ -539,6 +539,14 @@ pub struct Series {
     /// ([`crate::model::Objects`], ids known): `None` where the dump
     /// showed none for any of them.
     pub same_object: Option<SameObject>,
+    /// Where goroutines of the group each worked for an object of their
+    /// own (the receiver their stacks print) with one goroutine of another
+    /// group that reads the network for it, started by the same function
+    /// (a connection's reader, with its heartbeat or writer), and the
+    /// reader exited between two snapshots (ids known in both) with no
+    /// other reader of that object in the second: how many stayed and how
+    /// many exited with it. `None` where no such reader exited.
+    pub partners: Option<Partners>,
     /// Where the last snapshot names no parents (ids known, Go 1.20 and
     /// older): how many goroutines alive there were started by the
     /// function that waits (or a closure of it, by their `created by`),
@@ -742,6 +750,18 @@ impl Series {
     /// timers). `None` otherwise or without ids.
     pub fn exits_after_staying(&self) -> Option<usize> {
         Some(self.survivors_gone_total()).filter(|&gone| gone >= 2)
+    }
+
+    /// Goroutines that outlived their connection's reader
+    /// ([`Series::partners`]): two or more stayed in the group after the
+    /// reader started with them for their object exited, more than exited
+    /// with theirs. A connection's reader exits when the connection ends;
+    /// its heartbeat or writer, left working for it, waits for what
+    /// nobody will send or cancel.
+    pub fn outlived_readers(&self) -> Option<&Partners> {
+        self.partners
+            .as_ref()
+            .filter(|p| p.outlived >= 2 && p.outlived > p.together)
     }
 
     /// Goroutines blocked in a plain channel send (not a select) most of
@@ -1244,6 +1264,7 @@ pub fn diff_groups(
         left: mut left_of,
         ended: mut ended_of,
         gone: mut gone_of,
+        partners: partners_of,
     } = between_snapshots(&per, &slot_of, ids_known);
     // Both only for the groups that need them, once.
     let clocks_to_last = std::cell::OnceCell::new();
@@ -1255,6 +1276,26 @@ pub fn diff_groups(
             slots[i][si] = Some(g);
         }
     }
+    // Each partner's group named by its entry function.
+    let mut partners_of: FxHashMap<usize, Partners> = partners_of
+        .into_iter()
+        .map(|(slot, (counts, with))| {
+            let partner = with
+                .into_iter()
+                .max_by_key(|&(s, c)| (c, std::cmp::Reverse(s)))
+                .map(|(s, _)| s);
+            let p = Partners {
+                outlived: counts.outlived,
+                together: counts.together,
+                function: partner
+                    .and_then(|s| slots[s].iter().flatten().next())
+                    .and_then(|g| g.frames.last())
+                    .map(|f| f.function.clone())
+                    .unwrap_or_default(),
+            };
+            (slot, p)
+        })
+        .collect();
     let names = std::sync::Arc::new(grouper.names.clone());
     // Counts only: per snapshot, by each function on their stacks, the
     // goroutines waiting on a WaitGroup, and those blocked on a channel (a
@@ -1575,6 +1616,7 @@ pub fn diff_groups(
                         last_objects.get_or_init(|| objects(&per[n - 1], &slot_of[n - 1]));
                     same_object(objects, g, slot)
                 }),
+            partners: partners_of.remove(&slot),
             children_by_creator: present
                 .last()
                 .copied()
@@ -2021,6 +2063,19 @@ pub fn waiting_function(frames: &[FrameRef]) -> &str {
         .map(|f| f.function.as_str())
         .find(|f| !f.starts_with("runtime.") && !f.starts_with("sync."))
         .unwrap_or("")
+}
+
+/// What became of a group's goroutines whose connection's reader exited
+/// (see [`Series::partners`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Partners {
+    /// Stayed in the group at the next snapshot: they outlived the reader
+    /// started with them for their object, and the connection.
+    pub outlived: u32,
+    /// Exited by the next snapshot, as their reader had.
+    pub together: u32,
+    /// The entry function of the readers' group most of them had.
+    pub function: String,
 }
 
 /// What the last snapshot shows of the other goroutines working for the
@@ -2747,12 +2802,15 @@ fn between_snapshots(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bo
     let mut left: FxHashMap<(usize, usize), u32> = FxHashMap::default();
     let mut ended: FxHashMap<(usize, usize), u32> = FxHashMap::default();
     let mut gone: FxHashMap<(usize, usize), u32> = FxHashMap::default();
+    let mut partners: FxHashMap<usize, (PartnerCounts, FxHashMap<usize, u32>)> =
+        FxHashMap::default();
     if per.len() < 2 {
         return Between {
             clocks,
             left,
             ended,
             gone,
+            partners,
         };
     }
     // Of snapshot k − 1, the ids that were in the same group at k − 2 (empty
@@ -2771,6 +2829,9 @@ fn between_snapshots(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bo
                 if here.is_none() && stayed.contains(id) {
                     *gone.entry((*slot, k - 1)).or_default() += 1;
                 }
+            }
+            if ids_known[k - 1] {
+                partner_fates(&per[k - 1], &slot_of[k - 1], &now, &per[k], &mut partners);
             }
         }
         stayed.clear();
@@ -2798,6 +2859,75 @@ fn between_snapshots(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bo
         left,
         ended,
         gone,
+        partners,
+    }
+}
+
+/// Of the goroutines of snapshot k (`groups`, in the series' `slots`) that
+/// work for an object of their own with exactly one goroutine of one
+/// other group started by the same function, which reads the network for
+/// it (IO wait) while they do not (a connection's reader, with its
+/// heartbeat or its writer, started together for that connection), those
+/// whose reader is in no group of snapshot k + 1 (`next`: every id there
+/// with its slot, and the groups there with their slots), nor any other
+/// reader of the object (a redial's): the connection ended. Per slot: how
+/// many stayed in their group (they outlived their connection's reader)
+/// and how many exited too, and the readers' slots.
+fn partner_fates(
+    groups: &[Group],
+    slots: &[usize],
+    next: &FxHashMap<u64, (usize, Option<Called>)>,
+    next_groups: &[Group],
+    out: &mut FxHashMap<usize, (PartnerCounts, FxHashMap<usize, u32>)>,
+) {
+    // Each object with up to two of its goroutines (slot, id, the function
+    // that started it, whether it reads the network), and how many it has.
+    type Worker<'a> = (usize, u64, Option<&'a str>, bool);
+    let mut workers: FxHashMap<(u32, u64), ([Worker<'_>; 2], u8)> = FxHashMap::default();
+    for (g, &slot) in groups.iter().zip(slots) {
+        let creator = g.created_by.as_ref().map(|f| f.function.as_str());
+        let reads = g.op == BlockingOp::IoWait;
+        for (o, &id) in g.objects.iter().zip(&g.ids) {
+            let Some(key) = o.object else { continue };
+            let w = workers.entry(key).or_insert(([(0, 0, None, false); 2], 0));
+            if (w.1 as usize) < w.0.len() {
+                w.0[w.1 as usize] = (slot, id, creator, reads);
+            }
+            w.1 = w.1.saturating_add(1);
+        }
+    }
+    // Which pairs lost their reader by snapshot k + 1, each with the
+    // object, the goroutine left and its slot, and the reader's slot.
+    let mut lost: Vec<((u32, u64), u64, usize, usize)> = Vec::new();
+    for (key, ([a, b], count)) in workers {
+        if count != 2 || a.0 == b.0 || a.2.is_none() || a.2 != b.2 {
+            continue;
+        }
+        for ((slot, id, _, reads), (reader_slot, reader, _, reading)) in [(a, b), (b, a)] {
+            if !reads && reading && !next.contains_key(&reader) {
+                lost.push((key, id, slot, reader_slot));
+            }
+        }
+    }
+    if lost.is_empty() {
+        return;
+    }
+    let readers_next: FxHashSet<(u32, u64)> = next_groups
+        .iter()
+        .filter(|g| g.op == BlockingOp::IoWait)
+        .flat_map(|g| g.objects.iter().filter_map(|o| o.object))
+        .collect();
+    for (key, id, slot, reader_slot) in lost {
+        if readers_next.contains(&key) {
+            continue;
+        }
+        let (counts, with) = out.entry(slot).or_default();
+        match next.get(&id) {
+            Some((s, _)) if *s == slot => counts.outlived += 1,
+            Some(_) => continue,
+            None => counts.together += 1,
+        }
+        *with.entry(reader_slot).or_default() += 1;
     }
 }
 
@@ -2894,6 +3024,17 @@ struct Between {
     left: FxHashMap<(usize, usize), u32>,
     ended: FxHashMap<(usize, usize), u32>,
     gone: FxHashMap<(usize, usize), u32>,
+    /// Per slot: what became of its goroutines whose connection's reader
+    /// exited (see [`Series::partners`]), with the readers' slots and how
+    /// often each.
+    partners: FxHashMap<usize, (PartnerCounts, FxHashMap<usize, u32>)>,
+}
+
+/// See [`Series::partners`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct PartnerCounts {
+    outlived: u32,
+    together: u32,
 }
 
 impl Between {

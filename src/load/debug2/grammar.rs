@@ -889,10 +889,21 @@ fn method_type(name: &[u8]) -> Option<u32> {
 
 /// The receiver's pointer: the first word of an argument list (`args`,
 /// from its `(` on), 0 where it starts with none (`(...)`, an inlined
-/// frame's).
+/// frame's) or is printed with `?` (Go 1.18 and later: a value that may
+/// be stale, from a register spill slot no longer live).
 fn receiver_word(args: &[u8]) -> u64 {
     match args {
-        [b'(', b'0', b'x', rest @ ..] => hex_prefix(rest),
+        [b'(', b'0', b'x', rest @ ..] => {
+            let end = rest
+                .iter()
+                .position(|c| !c.is_ascii_hexdigit())
+                .unwrap_or(rest.len());
+            if rest.get(end) == Some(&b'?') {
+                0
+            } else {
+                hex_prefix(rest)
+            }
+        }
         _ => 0,
     }
 }
@@ -1123,7 +1134,19 @@ pub(super) fn gccgo_decode(name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{any_header, any_status, plain_header, plain_status, split_created_by};
+    use super::{
+        any_header, any_status, plain_header, plain_status, receiver_word, split_created_by,
+    };
+
+    #[test]
+    fn a_receiver_printed_with_a_question_mark_is_no_object() {
+        assert_eq!(receiver_word(b"(0xc0000dc240, 0xb2d05e00)"), 0xc0000dc240);
+        assert_eq!(receiver_word(b"(0x3563fae36510)"), 0x3563fae36510);
+        assert_eq!(receiver_word(b"(0xc0000dc240?, 0x0?)"), 0);
+        assert_eq!(receiver_word(b"(0x0?)"), 0);
+        assert_eq!(receiver_word(b"(...)"), 0);
+        assert_eq!(receiver_word(b"({0x5f1e20, 0xc000012000})"), 0);
+    }
     #[test]
     fn plain_headers_read_as_the_general_grammar_reads_them() {
         let lines = [
