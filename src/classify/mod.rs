@@ -2367,7 +2367,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                 if let Some(woken) = s.grown_wait_of_woken_select() {
                     // The longest wait grew, but the select wakes.
                     j.notes.push(format!(
-                        "the longest wait grew ({}), but {} of the group finished this select between snapshots and came back to it (same id and stack, a new call): it wakes for its goroutines, as an event loop's or a long poll's does, so a wait that grows is one that has not woken yet, not proof of a stuck one",
+                        "the longest wait grew ({}), but {} of the group finished this select between snapshots, alive at the next (back in it with the same id and stack in a new call, or on to other work): it wakes for its goroutines, as an event loop's or a long poll's does, so a wait that grows is one that has not woken yet, not proof of a stuck one",
                         waits_text(&s.waits),
                         plural(woken, "goroutine", "goroutines")
                     ));

@@ -951,15 +951,16 @@ impl Series {
             .filter(|_| self.longest_wait_grows() && self.woken_oldest().is_none())
     }
 
-    /// A select that goroutines of the group finished between snapshots
-    /// and went back to ([`Series::moved`]: same id and stack, a new call
-    /// of their top frames): it wakes for its goroutines, as an event
-    /// loop's or a long poll's does, so a longest wait that grows is a
+    /// A select that goroutines of the group finished between snapshots,
+    /// going back to it ([`Series::moved`]: same id and stack, a new call
+    /// of their top frames) or on to other work, alive
+    /// ([`Series::left`]): it wakes for its goroutines, as an event loop's,
+    /// a match's or a long poll's does, so a longest wait that grows is a
     /// long wait of one that did not wake yet, not proof of a stuck one.
     /// How many did; `None` for other waits, or where none did.
     pub fn select_woken(&self) -> Option<usize> {
         (self.op == crate::model::BlockingOp::Select)
-            .then(|| self.moved())
+            .then(|| Some(self.moved()? + self.left_total()))
             .flatten()
             .filter(|&m| m > 0)
     }
