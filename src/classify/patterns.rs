@@ -1086,7 +1086,7 @@ fn channel_holders(lines: &[(u32, String)]) -> Vec<String> {
 
 /// The arguments of a call, split at the commas outside brackets (up to
 /// the parenthesis that closes the list).
-fn split_args(args: &str) -> Vec<&str> {
+pub(super) fn split_args(args: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut depth = 0i32;
     let mut start = 0;

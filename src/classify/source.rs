@@ -2630,7 +2630,8 @@ fn request_bound(index: &SourceIndex, s: &Subject, k: usize) -> Option<RequestEn
         )?;
         context_deadline(index, s, Some(k), &src, &place, &name, f.line)
     };
-    let end = by_context().or_else(|| client_timeout(index, &src, &place, f.line, m.as_str()))?;
+    let end =
+        by_context().or_else(|| client_timeout(index, s, k, &src, &place, f.line, m.as_str()))?;
     if end.outlasts() {
         return None;
     }
@@ -2682,6 +2683,8 @@ fn request_bound(index: &SourceIndex, s: &Subject, k: usize) -> Option<RequestEn
 /// has one.
 fn client_timeout(
     index: &SourceIndex,
+    s: &Subject,
+    k: usize,
     src: &SourceFile,
     place: &Place,
     n: u32,
@@ -2692,36 +2695,6 @@ fn client_timeout(
     if name == "http" || name == "DefaultClient" {
         return None;
     }
-    // The `Timeout:` of the literal `http.Client{` that starts on line `k`
-    // of `f`, up to its closing brace.
-    let timeout_of = |f: &SourceFile, k: u32| -> Option<Option<std::time::Duration>> {
-        let at = f.code(k)?.find("http.Client{")? + "http.Client".len();
-        let mut depth = 0i32;
-        for j in k..k + 40 {
-            let l = f.code(j)?;
-            let from = if j == k { at } else { 0 };
-            for (i, ch) in l.get(from..)?.char_indices() {
-                match ch {
-                    '{' => depth += 1,
-                    '}' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return None;
-                        }
-                    }
-                    _ => {}
-                }
-                let word_start =
-                    i == 0 || !l[..from + i].ends_with(|c: char| c.is_alphanumeric() || c == '_');
-                if depth == 1 && word_start {
-                    if let Some(c) = regex!(r"^Timeout\s*:\s*([^,}]+)").captures(&l[from + i..]) {
-                        return Some(literal_duration(c[1].trim()));
-                    }
-                }
-            }
-        }
-        None
-    };
     let (open, _) = place.body();
     let made = Regex::new(&format!(
         r"\b{}\s*:?=\s*&?http\.Client\{{",
@@ -2729,11 +2702,14 @@ fn client_timeout(
     ))
     .ok()?;
     if let Some((k, _, _)) = last_made(src, open.line, n, &made) {
-        let limit = timeout_of(src, k)?;
+        let limit = client_literal_timeout(src, k)?;
         return Some(Ender {
             what: format!("the Timeout of the client {name} (made at {})", loc(src, k)),
             limit,
         });
+    }
+    if let Some(end) = caller_client(index, s, k, src, place, &name) {
+        return Some(end);
     }
     let files = index.package(src)?;
     let mut limits = BTreeSet::new();
@@ -2743,7 +2719,7 @@ fn client_timeout(
                 return None;
             }
             if l.contains("http.Client{") {
-                limits.insert(timeout_of(f, i as u32 + 1)?);
+                limits.insert(client_literal_timeout(f, i as u32 + 1)?);
             }
         }
     }
@@ -2760,6 +2736,214 @@ fn client_timeout(
         what: format!("the Timeout every http.Client of the package sets ({name})"),
         limit,
     })
+}
+
+/// The `Timeout:` of the literal `http.Client{` that starts on line `k` of
+/// `f`, up to its closing brace: `None` where it sets none, `Some(None)`
+/// where its value is not a constant.
+fn client_literal_timeout(f: &SourceFile, k: u32) -> Option<Option<std::time::Duration>> {
+    let at = f.code(k)?.find("http.Client{")? + "http.Client".len();
+    let mut depth = 0i32;
+    for j in k..k + 40 {
+        let l = f.code(j)?;
+        let from = if j == k { at } else { 0 };
+        for (i, ch) in l.get(from..)?.char_indices() {
+            match ch {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return None;
+                    }
+                }
+                _ => {}
+            }
+            let word_start =
+                i == 0 || !l[..from + i].ends_with(|c: char| c.is_alphanumeric() || c == '_');
+            if depth == 1 && word_start {
+                if let Some(c) = regex!(r"^Timeout\s*:\s*([^,}]+)").captures(&l[from + i..]) {
+                    return Some(literal_duration(c[1].trim()));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The `Timeout` of a client that the function of the stack's frame `k`
+/// (`place` in `src`) takes as its parameter `name` (`c *http.Client`),
+/// where its caller (frame `k + 1`, the program's own) passes a client
+/// whose every making sets one: a client it made itself before the call
+/// (`hc := &http.Client{…}`), or a field of its receiver (`rf.client`)
+/// that every literal of the receiver's type in the package sets to an
+/// `http.Client` with a `Timeout` and that nothing assigns otherwise.
+fn caller_client(
+    index: &SourceIndex,
+    s: &Subject,
+    k: usize,
+    src: &SourceFile,
+    place: &Place,
+    name: &str,
+) -> Option<Ender> {
+    if place.literal.is_some() {
+        return None;
+    }
+    let at = param_index(src, &place.decl, name, "http.Client")?;
+    let f = s.frames.get(k + 1)?;
+    if is_std_frame(f) {
+        return None;
+    }
+    let csrc = index.open(&f.raw_file)?;
+    let cplace = self::place(&csrc, &f.function, f.line).ok()?;
+    if cplace.literal.is_some() {
+        return None;
+    }
+    let line = csrc.code(f.line)?;
+    let callee = Regex::new(&format!(
+        r"\b{}\s*(?:\[[^\]]*\])?\(",
+        regex::escape(&place.decl.name)
+    ))
+    .ok()?;
+    let m = callee.find(line)?;
+    let arg = super::patterns::split_args(&line[m.end()..])
+        .get(at)?
+        .trim()
+        .to_string();
+    let (open, _) = cplace.body();
+    if regex!(r"^[A-Za-z_]\w*$").is_match(&arg) {
+        // A client the caller made before the call.
+        let made = Regex::new(&format!(
+            r"\b{}\s*:?=\s*&?http\.Client\{{",
+            regex::escape(&arg)
+        ))
+        .ok()?;
+        let (j, _, _) = last_made(&csrc, open.line, f.line, &made)?;
+        let limit = client_literal_timeout(&csrc, j)?;
+        return Some(Ender {
+            what: format!(
+                "the Timeout of the client {arg} that {} passes (made at {})",
+                f.function,
+                loc(&csrc, j)
+            ),
+            limit,
+        });
+    }
+    // A field of the caller's receiver: `rf.client`.
+    let c = regex!(r"^([A-Za-z_]\w*)\.([A-Za-z_]\w*)$").captures(&arg)?;
+    let (recv, field) = (c[1].to_string(), c[2].to_string());
+    let ty = &cplace.decl.receiver;
+    if ty.is_empty() || receiver_name(&csrc, &cplace.decl)? != recv {
+        return None;
+    }
+    let keyed = Regex::new(&format!(r"\b{}\s*:\s*", regex::escape(&field))).ok()?;
+    let assigned = Regex::new(&format!(
+        r"\b([A-Za-z_]\w*)\.{}\s*=\s*",
+        regex::escape(&field)
+    ))
+    .ok()?;
+    let mut limits = BTreeSet::new();
+    for file in &index.package(&csrc)? {
+        for (i, l) in file.code.iter().enumerate() {
+            let j = i as u32 + 1;
+            // Each value the field gets: a key of a literal of the type,
+            // or an assignment (`x.client = …`) in one of its methods, or
+            // where the variable's type is not known. Each must be a client
+            // made with a Timeout.
+            let keys = keyed
+                .find_iter(l)
+                .filter(|m| literal_type(file, j, m.start()).as_deref() == Some(ty.as_str()))
+                .map(|m| m.end());
+            let sets = assigned
+                .captures_iter(l)
+                .filter(|c| {
+                    let other_type = file.decl_at(j).is_some_and(|d| {
+                        !d.receiver.is_empty()
+                            && d.receiver != *ty
+                            && receiver_name(file, d).as_deref() == Some(&c[1])
+                    });
+                    !other_type && !l[c.get(0).map_or(0, |m| m.end())..].starts_with('=')
+                })
+                .filter_map(|c| c.get(0).map(|m| m.end()));
+            for at in keys.chain(sets).collect::<Vec<_>>() {
+                if !regex!(r"^&?http\.Client\{").is_match(&l[at..]) {
+                    return None;
+                }
+                limits.insert(client_literal_timeout(file, j)?);
+            }
+        }
+    }
+    if limits.is_empty() {
+        return None;
+    }
+    let limit = limits
+        .iter()
+        .copied()
+        .collect::<Option<Vec<_>>>()
+        .and_then(|v| v.into_iter().max());
+    Some(Ender {
+        what: format!(
+            "the Timeout of the client {arg} that {} passes (every {ty} literal sets its {field} to an http.Client with one)",
+            f.function
+        ),
+        limit,
+    })
+}
+
+/// The position of the parameter `name` in the list of `decl` (`src`),
+/// when its type names `ty` (`http.Client`; a name in a group, `a, c
+/// *http.Client`, takes the group's type).
+fn param_index(src: &SourceFile, decl: &golex::Decl, name: &str, ty: &str) -> Option<usize> {
+    let sig = (decl.start..=decl.open.line)
+        .filter_map(|k| src.code(k))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let m = Regex::new(&format!(
+        r"\b{}\s*(?:\[[^\]]*\])?\(",
+        regex::escape(&decl.name)
+    ))
+    .ok()?
+    .find(&sig)?;
+    let params = super::patterns::split_args(&sig[m.end()..]);
+    let at = params
+        .iter()
+        .position(|p| p.split_whitespace().next() == Some(name))?;
+    let typed = params[at..]
+        .iter()
+        .find(|p| p.split_whitespace().count() >= 2)?;
+    typed.contains(ty).then_some(at)
+}
+
+/// The name `decl` (`src`) gives its receiver (`rf` in `func (rf
+/// *rolloutFollower) poll(…)`).
+fn receiver_name(src: &SourceFile, decl: &golex::Decl) -> Option<String> {
+    let l = src.code(decl.start)?;
+    Some(regex!(r"\bfunc\s*\(\s*([A-Za-z_]\w*)\s+\*?").captures(l)?[1].to_string())
+}
+
+/// The type of the composite literal whose braces enclose column `col` of
+/// line `line` of `f` (`rolloutFollower` for a key inside `&rolloutFollower{`,
+/// `Config` for `pkg.Config{`), looking back up to 80 lines.
+fn literal_type(f: &SourceFile, line: u32, col: usize) -> Option<String> {
+    let mut depth = 0usize;
+    for j in (line.saturating_sub(80).max(1)..=line).rev() {
+        let l = f.code(j)?;
+        let upto = if j == line { col.min(l.len()) } else { l.len() };
+        let text = l.get(..upto)?;
+        for (i, ch) in text.char_indices().rev() {
+            match ch {
+                '}' | ')' => depth += 1,
+                '{' | '(' if depth > 0 => depth -= 1,
+                '{' => {
+                    return regex!(r"([A-Za-z_]\w*)\s*$")
+                        .captures(&text[..i])
+                        .map(|c| c[1].to_string());
+                }
+                '(' => return None,
+                _ => {}
+            }
+        }
+    }
+    None
 }
 
 /// The program's files worth a look, bounded: `first`'s directory, then the
