@@ -2723,19 +2723,27 @@ fn client_timeout(
             }
         }
     }
+    Some(Ender {
+        what: format!("the Timeout every http.Client of the package sets ({name})"),
+        limit: longest(&limits)?,
+    })
+}
+
+/// The longest of the `Timeout`s of clients a value may hold (`None` in
+/// the set: one not spelled as a constant), where each is spelled out:
+/// `None` where the set is empty (no client found), `Some(None)` where
+/// one is not spelled out.
+fn longest(limits: &BTreeSet<Option<std::time::Duration>>) -> Option<Option<std::time::Duration>> {
     if limits.is_empty() {
         return None;
     }
-    // The longest, where each is spelled out.
-    let limit = limits
-        .iter()
-        .copied()
-        .collect::<Option<Vec<_>>>()
-        .and_then(|v| v.into_iter().max());
-    Some(Ender {
-        what: format!("the Timeout every http.Client of the package sets ({name})"),
-        limit,
-    })
+    Some(
+        limits
+            .iter()
+            .copied()
+            .collect::<Option<Vec<_>>>()
+            .and_then(|v| v.into_iter().max()),
+    )
 }
 
 /// The `Timeout:` of the literal `http.Client{` that starts on line `k` of
@@ -2872,20 +2880,12 @@ fn caller_client(
             }
         }
     }
-    if limits.is_empty() {
-        return None;
-    }
-    let limit = limits
-        .iter()
-        .copied()
-        .collect::<Option<Vec<_>>>()
-        .and_then(|v| v.into_iter().max());
     Some(Ender {
         what: format!(
             "the Timeout of the client {arg} that {} passes (every {ty} literal sets its {field} to an http.Client with one)",
             f.function
         ),
-        limit,
+        limit: longest(&limits)?,
     })
 }
 

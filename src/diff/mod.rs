@@ -1277,23 +1277,18 @@ pub fn diff_groups(
             slots[i][si] = Some(g);
         }
     }
-    // Each partner's group named by its entry function.
+    // Each group's readers named by the entry function of the readers'
+    // group most of them had.
     let mut partners_of: FxHashMap<usize, Partners> = partners_of
         .into_iter()
-        .map(|(slot, (counts, with))| {
-            let partner = with
+        .map(|(slot, (mut p, with))| {
+            p.function = with
                 .into_iter()
                 .max_by_key(|&(s, c)| (c, std::cmp::Reverse(s)))
-                .map(|(s, _)| s);
-            let p = Partners {
-                outlived: counts.outlived,
-                together: counts.together,
-                function: partner
-                    .and_then(|s| slots[s].iter().flatten().next())
-                    .and_then(|g| g.frames.last())
-                    .map(|f| f.function.clone())
-                    .unwrap_or_default(),
-            };
+                .and_then(|(s, _)| slots[s].iter().flatten().next())
+                .and_then(|g| g.frames.last())
+                .map(|f| f.function.clone())
+                .unwrap_or_default();
             (slot, p)
         })
         .collect();
@@ -2803,7 +2798,7 @@ fn between_snapshots(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bo
     let mut left: FxHashMap<(usize, usize), u32> = FxHashMap::default();
     let mut ended: FxHashMap<(usize, usize), u32> = FxHashMap::default();
     let mut gone: FxHashMap<(usize, usize), u32> = FxHashMap::default();
-    let mut partners: FxHashMap<usize, (PartnerCounts, FxHashMap<usize, u32>)> =
+    let mut partners: FxHashMap<usize, (Partners, FxHashMap<usize, u32>)> =
         FxHashMap::default();
     if per.len() < 2 {
         return Between {
@@ -2879,7 +2874,7 @@ fn partner_fates(
     slots: &[usize],
     next: &FxHashMap<u64, (usize, Option<Called>)>,
     next_groups: &[Group],
-    out: &mut FxHashMap<usize, (PartnerCounts, FxHashMap<usize, u32>)>,
+    out: &mut FxHashMap<usize, (Partners, FxHashMap<usize, u32>)>,
 ) {
     // Each object with up to two of its goroutines (slot, id, the function
     // that started it, whether it reads the network), and how many it has.
@@ -3028,14 +3023,7 @@ struct Between {
     /// Per slot: what became of its goroutines whose connection's reader
     /// exited (see [`Series::partners`]), with the readers' slots and how
     /// often each.
-    partners: FxHashMap<usize, (PartnerCounts, FxHashMap<usize, u32>)>,
-}
-
-/// See [`Series::partners`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct PartnerCounts {
-    outlived: u32,
-    together: u32,
+    partners: FxHashMap<usize, (Partners, FxHashMap<usize, u32>)>,
 }
 
 impl Between {
