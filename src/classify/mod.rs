@@ -271,7 +271,7 @@ fn counted_alike(a: &[i64], b: &[i64]) -> bool {
 /// and refiller, a client and the watcher it starts) live and die
 /// together: their groups count alike in every snapshot, and each alarm
 /// one raises the others repeat. Groups of medium or above that count
-/// alike ([`counted_alike`]) and grew, and whose `created by`
+/// alike (`counted_alike`) and grew, and whose `created by`
 /// frames tie them (the goroutines of one start the other's, or one
 /// function starts both at two `go` statements), are folded into the
 /// surest of them (severity, then confidence; the group that starts the

@@ -519,11 +519,11 @@ pub struct SourceVerdict {
     /// goroutine is alive is the dump's to say.
     pub awaits_child: Option<String>,
     /// The go statement that started the group, where the calls that start
-    /// its goroutines stop them too (see [`scoped_child`]).
+    /// its goroutines stop them too (see `scoped_child`).
     pub scoped: Option<Scoped>,
     /// A timer or ticker the wait selects on, stopped by another function
     /// of its type that wakes the wait no other way (see
-    /// [`stopped_elsewhere`]): which, and where.
+    /// `stopped_elsewhere`): which, and where.
     pub stopped_elsewhere: Option<String>,
 }
 

@@ -517,7 +517,7 @@ pub struct Series {
     /// ([`BlockingOp::calls_followed`]).
     pub oldest_waits: Option<OldestWaits>,
     /// The wait clock from the snapshot of [`Series::oldest_waits`] to the
-    /// last (see [`span_clocks`]).
+    /// last (see `span_clocks`).
     pub oldest_clock: Option<u32>,
     /// A goroutine started after the snapshot of [`Series::oldest_waits`]
     /// that had waited a minute or more at the last (see `gc_stamps`): a
@@ -2798,8 +2798,7 @@ fn between_snapshots(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bo
     let mut left: FxHashMap<(usize, usize), u32> = FxHashMap::default();
     let mut ended: FxHashMap<(usize, usize), u32> = FxHashMap::default();
     let mut gone: FxHashMap<(usize, usize), u32> = FxHashMap::default();
-    let mut partners: FxHashMap<usize, (Partners, FxHashMap<usize, u32>)> =
-        FxHashMap::default();
+    let mut partners: FxHashMap<usize, (Partners, FxHashMap<usize, u32>)> = FxHashMap::default();
     if per.len() < 2 {
         return Between {
             clocks,

@@ -275,9 +275,9 @@ fn is_profiler_frame(function: &str) -> bool {
 /// compares no strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameClass {
-    /// A frame that names an operation ([`marker_op`]).
+    /// A frame that names an operation (`marker_op`).
     Marker(BlockingOp),
-    /// The profiler's own frames ([`is_profiler_frame`]).
+    /// The profiler's own frames (`is_profiler_frame`).
     Profiler,
     /// Another runtime or standard-library frame ([`is_runtime_function`]).
     Runtime,
