@@ -14,10 +14,10 @@ import (
 type agentKind int
 
 const (
-	steady   agentKind = iota // stays connected, reports events
-	flapper                   // hangs up cleanly and reconnects
-	crasher                   // process dies: connection reset, then restarts
-	stalled                   // wedges (stops talking), gets kicked, reconnects
+	steady  agentKind = iota // stays connected, reports events
+	flapper                  // hangs up cleanly and reconnects
+	crasher                  // process dies: connection reset, then restarts
+	stalled                  // wedges (stops talking), gets kicked, reconnects
 )
 
 // fleetMix is the make-up of the enrolled hosts, in enrollment order.

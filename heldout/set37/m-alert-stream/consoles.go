@@ -14,11 +14,11 @@ import (
 type consoleKind int
 
 const (
-	onCall     consoleKind = iota // stays for the whole incident
-	dropIn                        // looks for a while, then QUITs
-	laptopLid                     // connection dies without a goodbye
-	zombie                        // tab left open behind a dead proxy: silent
-	noAuth                        // misconfigured client that never authenticates
+	onCall    consoleKind = iota // stays for the whole incident
+	dropIn                       // looks for a while, then QUITs
+	laptopLid                    // connection dies without a goodbye
+	zombie                       // tab left open behind a dead proxy: silent
+	noAuth                       // misconfigured client that never authenticates
 )
 
 // consoleSim connects on-call consoles over the run.
