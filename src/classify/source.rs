@@ -2696,12 +2696,7 @@ fn client_timeout(
         return None;
     }
     let (open, _) = place.body();
-    let made = Regex::new(&format!(
-        r"\b{}\s*:?=\s*&?http\.Client\{{",
-        regex::escape(&name)
-    ))
-    .ok()?;
-    if let Some((k, _, _)) = last_made(src, open.line, n, &made) {
+    if let Some((k, _, _)) = last_made(src, open.line, n, &client_made(&name)?) {
         let limit = client_literal_timeout(src, k)?;
         return Some(Ender {
             what: format!("the Timeout of the client {name} (made at {})", loc(src, k)),
@@ -2744,6 +2739,22 @@ fn longest(limits: &BTreeSet<Option<std::time::Duration>>) -> Option<Option<std:
             .collect::<Option<Vec<_>>>()
             .and_then(|v| v.into_iter().max()),
     )
+}
+
+/// An assignment of a new `http.Client` literal to `name` (`hc :=
+/// &http.Client{`, `name = http.Client{`).
+fn client_made(name: &str) -> Option<Regex> {
+    Regex::new(&format!(
+        r"\b{}\s*:?=\s*&?http\.Client\{{",
+        regex::escape(name)
+    ))
+    .ok()
+}
+
+/// `name` followed by its argument list (type arguments allowed): a call
+/// of it, or its declaration's parameter list.
+fn call_of(name: &str) -> Option<Regex> {
+    Regex::new(&format!(r"\b{}\s*(?:\[[^\]]*\])?\(", regex::escape(name))).ok()
 }
 
 /// The `Timeout:` of the literal `http.Client{` that starts on line `k` of
@@ -2807,12 +2818,7 @@ fn caller_client(
         return None;
     }
     let line = csrc.code(f.line)?;
-    let callee = Regex::new(&format!(
-        r"\b{}\s*(?:\[[^\]]*\])?\(",
-        regex::escape(&place.decl.name)
-    ))
-    .ok()?;
-    let m = callee.find(line)?;
+    let m = call_of(&place.decl.name)?.find(line)?;
     let arg = super::patterns::split_args(&line[m.end()..])
         .get(at)?
         .trim()
@@ -2820,12 +2826,7 @@ fn caller_client(
     let (open, _) = cplace.body();
     if regex!(r"^[A-Za-z_]\w*$").is_match(&arg) {
         // A client the caller made before the call.
-        let made = Regex::new(&format!(
-            r"\b{}\s*:?=\s*&?http\.Client\{{",
-            regex::escape(&arg)
-        ))
-        .ok()?;
-        let (j, _, _) = last_made(&csrc, open.line, f.line, &made)?;
+        let (j, _, _) = last_made(&csrc, open.line, f.line, &client_made(&arg)?)?;
         let limit = client_literal_timeout(&csrc, j)?;
         return Some(Ender {
             what: format!(
@@ -2840,7 +2841,7 @@ fn caller_client(
     let c = regex!(r"^([A-Za-z_]\w*)\.([A-Za-z_]\w*)$").captures(&arg)?;
     let (recv, field) = (c[1].to_string(), c[2].to_string());
     let ty = &cplace.decl.receiver;
-    if ty.is_empty() || receiver_name(&csrc, &cplace.decl)? != recv {
+    if ty.is_empty() || receiver_var(&csrc, &cplace.decl)? != recv {
         return None;
     }
     let keyed = Regex::new(&format!(r"\b{}\s*:\s*", regex::escape(&field))).ok()?;
@@ -2867,7 +2868,7 @@ fn caller_client(
                     let other_type = file.decl_at(j).is_some_and(|d| {
                         !d.receiver.is_empty()
                             && d.receiver != *ty
-                            && receiver_name(file, d).as_deref() == Some(&c[1])
+                            && receiver_var(file, d).as_deref() == Some(&c[1])
                     });
                     !other_type && !l[c.get(0).map_or(0, |m| m.end())..].starts_with('=')
                 })
@@ -2897,12 +2898,7 @@ fn param_index(src: &SourceFile, decl: &golex::Decl, name: &str, ty: &str) -> Op
         .filter_map(|k| src.code(k))
         .collect::<Vec<_>>()
         .join(" ");
-    let m = Regex::new(&format!(
-        r"\b{}\s*(?:\[[^\]]*\])?\(",
-        regex::escape(&decl.name)
-    ))
-    .ok()?
-    .find(&sig)?;
+    let m = call_of(&decl.name)?.find(&sig)?;
     let params = super::patterns::split_args(&sig[m.end()..]);
     let at = params
         .iter()
@@ -2911,13 +2907,6 @@ fn param_index(src: &SourceFile, decl: &golex::Decl, name: &str, ty: &str) -> Op
         .iter()
         .find(|p| p.split_whitespace().count() >= 2)?;
     typed.contains(ty).then_some(at)
-}
-
-/// The name `decl` (`src`) gives its receiver (`rf` in `func (rf
-/// *rolloutFollower) poll(…)`).
-fn receiver_name(src: &SourceFile, decl: &golex::Decl) -> Option<String> {
-    let l = src.code(decl.start)?;
-    Some(regex!(r"\bfunc\s*\(\s*([A-Za-z_]\w*)\s+\*?").captures(l)?[1].to_string())
 }
 
 /// The type of the composite literal whose braces enclose column `col` of
