@@ -49,6 +49,18 @@ fn captured_heartbeats_writers_and_keepalives_left_by_their_reader_are_high() {
             "main.(*client).writePump",
             &["go1.19"][..],
         ),
+        // Connections of three goroutines: the reader, one that exits
+        // with it, and one left behind.
+        (
+            "select-no-exit--flusher-after-reader-trio",
+            "main.(*shardConn).flushAcks",
+            &["go1.27", "go1.19"][..],
+        ),
+        (
+            "context-not-cancelled--writer-after-reader-trio",
+            "main.(*Session).send",
+            &["go1.27", "go1.19"][..],
+        ),
     ] {
         for release in releases {
             let found = analyze(&capture_texts(release, program, "debug2.txt"));
@@ -116,11 +128,16 @@ fn a_cancellable_loop_that_outlived_its_reader_is_not_capped_by_its_source() {
 }
 
 /// Leak-free: links whose reader and heartbeat end together when a peer
-/// drops them, and sessions whose greeter (not a reader) ends while their
+/// drops them, connections whose reader, writer and keep-alive end
+/// together, and sessions whose greeter (not a reader) ends while their
 /// serve loop goes on.
 #[test]
 fn captured_controls_are_not_decided_by_a_reader_gone() {
-    for program in ["control-conn-pair-redial", "control-session-greeter"] {
+    for program in [
+        "control-conn-pair-redial",
+        "control-conn-trio-redial",
+        "control-session-greeter",
+    ] {
         for release in ["go1.27", "go1.19"] {
             for f in analyze(&capture_texts(release, program, "debug2.txt")) {
                 assert!(
@@ -151,6 +168,12 @@ enum Conns {
     NotAReader,
     /// The receivers are printed with `?`: nothing ties them to one object.
     Inexact,
+    /// As `ReaderGone`, with a writer per connection too, which exits
+    /// with its reader.
+    Trio,
+    /// Two goroutines of each connection read the network: which one's
+    /// end is the connection's is not known.
+    TwoReaders,
 }
 
 fn object(id: u64) -> u64 {
@@ -165,6 +188,9 @@ fn conns(how: Conns) -> Vec<String> {
     };
     let helper = |id: u64, obj: &str| {
         format!("goroutine {id} [sleep]:\ntime.Sleep(0x77359400)\n\truntime/time.go:363 +0x165\nmain.(*link).greet({obj})\n\t/src/app/link.go:70 +0x25\ncreated by main.dial in goroutine 1\n\t/src/app/link.go:32 +0x19c\n\n")
+    };
+    let writer = |id: u64, obj: &str| {
+        format!("goroutine {id} [chan receive]:\nmain.(*link).writeLoop({obj})\n\t/src/app/link.go:80 +0x25\ncreated by main.dial in goroutine 1\n\t/src/app/link.go:33 +0x19c\n\n")
     };
     let mut out = Vec::new();
     for k in 0..3u64 {
@@ -182,6 +208,14 @@ fn conns(how: Conns) -> Vec<String> {
                 match how {
                     Conns::ReaderGone | Conns::Inexact if current => {
                         s.push_str(&reader(10_000 + id, &obj, "main.dial"))
+                    }
+                    Conns::Trio if current => {
+                        s.push_str(&reader(10_000 + id, &obj, "main.dial"));
+                        s.push_str(&writer(20_000 + id, &obj));
+                    }
+                    Conns::TwoReaders if current => {
+                        s.push_str(&reader(10_000 + id, &obj, "main.dial"));
+                        s.push_str(&reader(20_000 + id, &obj, "main.dial"));
                     }
                     // A new reader per snapshot for every connection.
                     Conns::Redialled => {
@@ -202,19 +236,22 @@ fn conns(how: Conns) -> Vec<String> {
 
 #[test]
 fn a_reader_gone_decides_only_for_its_own_connection_pair() {
-    let found = analyze(&conns(Conns::ReaderGone));
-    let f = of(&found, "main.(*link).heartbeat");
-    assert!(f.severity >= Severity::High, "{f:#?}");
-    assert!(f.decided_by.contains(DECIDED), "{}", f.decided_by);
-    assert!(
-        f.evidence
-            .iter()
-            .any(|e| e.contains("outlived their connection: 20 goroutines")
-                && e.contains("main.(*link).readLoop")),
-        "{:#?}",
-        f.evidence
-    );
+    for how in [Conns::ReaderGone, Conns::Trio] {
+        let found = analyze(&conns(how));
+        let f = of(&found, "main.(*link).heartbeat");
+        assert!(f.severity >= Severity::High, "{how:?}: {f:#?}");
+        assert!(f.decided_by.contains(DECIDED), "{how:?}: {}", f.decided_by);
+        assert!(
+            f.evidence
+                .iter()
+                .any(|e| e.contains("outlived their connection: 20 goroutines")
+                    && e.contains("main.(*link).readLoop")),
+            "{how:?}: {:#?}",
+            f.evidence
+        );
+    }
     for how in [
+        Conns::TwoReaders,
         Conns::Redialled,
         Conns::OtherStarter,
         Conns::NotAReader,

@@ -2859,15 +2859,15 @@ fn between_snapshots(per: &[Vec<Group>], slot_of: &[Vec<usize>], ids_known: &[bo
 }
 
 /// Of the goroutines of snapshot k (`groups`, in the series' `slots`) that
-/// work for an object of their own with exactly one goroutine of one
-/// other group started by the same function, which reads the network for
-/// it (IO wait) while they do not (a connection's reader, with its
-/// heartbeat or its writer, started together for that connection), those
-/// whose reader is in no group of snapshot k + 1 (`next`: every id there
-/// with its slot, and the groups there with their slots), nor any other
-/// reader of the object (a redial's): the connection ended. Per slot: how
-/// many stayed in their group (they outlived their connection's reader)
-/// and how many exited too, and the readers' slots.
+/// work for an object of their own with one to three goroutines of other
+/// groups, all started by the same function, exactly one of which reads
+/// the network for it (IO wait: a connection's reader, with its
+/// heartbeat, its writer or its flusher, started together for that
+/// connection), those whose reader is in no group of snapshot k + 1
+/// (`next`: every id there with its slot, and the groups there with their
+/// slots), nor any other reader of the object (a redial's): the connection
+/// ended. Per slot: how many stayed in their group (they outlived their
+/// connection's reader) and how many exited too, and the readers' slots.
 fn partner_fates(
     groups: &[Group],
     slots: &[usize],
@@ -2875,34 +2875,48 @@ fn partner_fates(
     next_groups: &[Group],
     out: &mut FxHashMap<usize, (Partners, FxHashMap<usize, u32>)>,
 ) {
-    // Each object with up to two of its goroutines (slot, id, the function
+    // Each object with up to four of its goroutines (slot, id, the function
     // that started it, whether it reads the network), and how many it has.
+    const MOST: usize = 4;
     type Worker<'a> = (usize, u64, Option<&'a str>, bool);
-    let mut workers: FxHashMap<(u32, u64), ([Worker<'_>; 2], u8)> = FxHashMap::default();
+    let mut workers: FxHashMap<(u32, u64), ([Worker<'_>; MOST], u8)> = FxHashMap::default();
     for (g, &slot) in groups.iter().zip(slots) {
         let creator = g.created_by.as_ref().map(|f| f.function.as_str());
         let reads = g.op == BlockingOp::IoWait;
         for (o, &id) in g.objects.iter().zip(&g.ids) {
             let Some(key) = o.object else { continue };
-            let w = workers.entry(key).or_insert(([(0, 0, None, false); 2], 0));
-            if (w.1 as usize) < w.0.len() {
+            let w = workers
+                .entry(key)
+                .or_insert(([(0, 0, None, false); MOST], 0));
+            if (w.1 as usize) < MOST {
                 w.0[w.1 as usize] = (slot, id, creator, reads);
             }
             w.1 = w.1.saturating_add(1);
         }
     }
-    // Which pairs lost their reader by snapshot k + 1, each with the
+    // Which of them lost their reader by snapshot k + 1, each with the
     // object, the goroutine left and its slot, and the reader's slot.
     let mut lost: Vec<((u32, u64), u64, usize, usize)> = Vec::new();
-    for (key, ([a, b], count)) in workers {
-        if count != 2 || a.0 == b.0 || a.2.is_none() || a.2 != b.2 {
+    for (key, (all, count)) in workers {
+        let count = count as usize;
+        if !(2..=MOST).contains(&count) {
             continue;
         }
-        for ((slot, id, _, reads), (reader_slot, reader, _, reading)) in [(a, b), (b, a)] {
-            if !reads && reading && !next.contains_key(&reader) {
-                lost.push((key, id, slot, reader_slot));
-            }
+        let team = &all[..count];
+        let one_creator = team[0].2.is_some() && team.iter().all(|w| w.2 == team[0].2);
+        let distinct = (1..count).all(|i| team[..i].iter().all(|w| w.0 != team[i].0));
+        let mut readers = team.iter().filter(|w| w.3);
+        let (Some(&(reader_slot, reader, _, _)), None) = (readers.next(), readers.next()) else {
+            continue;
+        };
+        if !one_creator || !distinct || next.contains_key(&reader) {
+            continue;
         }
+        lost.extend(
+            team.iter()
+                .filter(|w| !w.3)
+                .map(|&(slot, id, _, _)| (key, id, slot, reader_slot)),
+        );
     }
     if lost.is_empty() {
         return;
