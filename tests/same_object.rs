@@ -160,14 +160,16 @@ fn a_writer_whose_reader_waits_on_the_network_is_its_connections() {
         &analyze(&sessions(Readers::Alive)),
         "main.(*session).writeLoop",
     );
-    assert!(f.severity <= Severity::Medium, "{f:#?}");
-    assert!(f.confidence < 0.7, "{f:#?}");
+    // The readers' group says whether the connections leak; the writers
+    // of open connections are low, whatever their waits (an idle
+    // connection's writer waits as long as it is idle).
+    assert_eq!(f.severity, Severity::Low, "{f:#?}");
+    assert!(f.confidence <= 0.3, "{f:#?}");
     assert!(
-        f.evidence
-            .iter()
-            .any(|e| e.contains("works for a connection whose reader is alive")),
-        "{:#?}",
-        f.evidence
+        f.decided_by
+            .contains("works for a connection whose reader is alive"),
+        "{}",
+        f.decided_by
     );
     for how in [Readers::Gone, Readers::Shared, Readers::OtherSessions] {
         let f = of(&analyze(&sessions(how)), "main.(*session).writeLoop");

@@ -1359,6 +1359,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         let mut awaits_child = None;
         let mut scoped = None;
         let mut stopped = None;
+        let mut read_wait = false;
         if let Some(index) = &opts.source {
             // Plain heap growth allocated in the standard library (the key
             // fmt.Sprintf builds for a map): the program's own line that
@@ -1423,6 +1424,7 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
             awaits_child = verdict.awaits_child.take();
             scoped = verdict.scoped.take();
             stopped = verdict.stopped_elsewhere.take();
+            read_wait = verdict.info.site.is_some();
             if verdict.info.site.is_some() || verdict.info.go_statement.is_some() {
                 source_info = Some(verdict.info);
             }
@@ -1437,7 +1439,13 @@ pub fn classify(ks: &KindSeries, catalog: &Catalog, opts: &ClassifyOptions) -> V
         }
         let inferred_only =
             inferred_evidence.is_some() && !decide.starts_with("Decided by the source");
-        let mut j = judge(s, if inferred_only { stack_top } else { top }, kind, n);
+        let mut j = judge(
+            s,
+            if inferred_only { stack_top } else { top },
+            kind,
+            n,
+            read_wait,
+        );
         let bounded_wait = bound.is_some();
         if let Some(b) = bound.filter(|_| kind == FindingKind::Goroutine) {
             if bounded(&mut j, s, &b) {
@@ -1959,10 +1967,19 @@ fn waits_text(waits: &[Option<u32>]) -> String {
 /// survivors (goroutine ids that outlive snapshots; growth without any is
 /// churn); parents that are gone or waiting; waits that grow, operations
 /// that can never wake; counts alone, ambiguous over two or three snapshots.
-fn judge(s: &Series, top: &catalog::Compiled, kind: FindingKind, n: usize) -> Judgement {
+///
+/// `read_wait`: the source was read at the group's wait (`--source`), so
+/// whether a timer or a deadline bounds it is known there.
+fn judge(
+    s: &Series,
+    top: &catalog::Compiled,
+    kind: FindingKind,
+    n: usize,
+    read_wait: bool,
+) -> Judgement {
     let mut j = match kind {
         FindingKind::Heap => judge_heap(s, top, n),
-        FindingKind::Goroutine => judge_goroutines(s, top, n),
+        FindingKind::Goroutine => judge_goroutines(s, top, n, read_wait),
     };
     j.confidence = (j.confidence.clamp(0.05, 0.99) * 100.0).round() / 100.0;
     j
@@ -2125,7 +2142,7 @@ fn judge_heap(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement {
     j
 }
 
-fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement {
+fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize, read_wait: bool) -> Judgement {
     let t = &s.trend;
     // A heap entry's severity rates its heap side (a context child, a
     // ticker: small objects); goroutines that never exit rate as every
@@ -2301,7 +2318,12 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
             // WaitGroup) are stuck, whatever the clock between snapshots
             // shows; a pool's members wait that long only where waiting is
             // their job (receives, selects, the network).
-            let waits_grow = s.waits_grow();
+            // A connection's writer waits for something to write as long
+            // as its connection is idle: where every one's reader is alive,
+            // waits that grow are no evidence.
+            let open_writers = writes_for_open_connection(s);
+            let timer_unseen = timer_may_end(s).filter(|_| !read_wait);
+            let waits_grow = s.waits_grow() && !open_writers && timer_unseen.is_none();
             let stuck_minutes = s.stuck_for_minutes();
             let strong = never || waits_grow || stuck_minutes.is_some();
             let orphaned = s.orphaned_senders().filter(|_| !strong);
@@ -2364,7 +2386,14 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                     "A later snapshot would show whether the group levels off (a pool, bounded by the peak load) or keeps growing (a leak); snapshots minutes apart would show whether the waits of these goroutines grow with the time between them (stuck) or are cut short (woken by work)."
                         .into(),
                 );
-                if let Some(woken) = s.grown_wait_of_woken_select() {
+                if let Some(grew) = timer_unseen.filter(|_| s.waits_grow()) {
+                    j.notes.push(format!(
+                        "the longest wait grew ({}), by {}, but a {} may wait on a timer the dump does not show (a retry's backoff, a deadline, a long poll), whose wait grows as long as a stuck one's until it fires: no evidence of its own without the source (--source reads the wait) or snapshots two minutes or more apart",
+                        waits_text(&s.waits),
+                        plural(grew as usize, "minute", "minutes"),
+                        s.op
+                    ));
+                } else if let Some(woken) = s.grown_wait_of_woken_select() {
                     // The longest wait grew, but the select wakes.
                     j.notes.push(format!(
                         "the longest wait grew ({}), but {} of the group finished this select between snapshots, alive at the next (back in it with the same id and stack in a new call, or on to other work): it wakes for its goroutines, as an event loop's or a long poll's does, so a wait that grows is one that has not woken yet, not proof of a stuck one",
@@ -2391,12 +2420,15 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                 // Waits that grow are evidence for a handler, not for an
                 // idle connection (idle ones wait on the network for long,
                 // and their writers for something to write).
-                let idle = s.op == BlockingOp::IoWait || writes_for_open_connection(s);
+                let idle = s.op == BlockingOp::IoWait || open_writers;
                 let stuck = (waits_grow && !idle) || stuck_minutes.is_some();
                 if !never && !stuck {
                     j.severity = j.severity.min(Severity::Medium);
                     j.confidence = j.confidence.min(0.5);
-                    j.notes.push(why.into());
+                    if !open_writers || second {
+                        // Otherwise the open connections decide, below.
+                        j.notes.push(why.into());
+                    }
                     // What is left is the counts' growth.
                     j.counts_only = true;
                     j.would_decide = Some(
@@ -2473,6 +2505,17 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize) -> Judgement 
                 Some((
                     connections_follow_text(conns, requests),
                     CONNECTIONS_DECIDE.to_string(),
+                ))
+            } else if open_writers {
+                // A connection's writer, heartbeat or flusher lives as long
+                // as its connection, whose reader is alive: connections that
+                // leak are their readers' group to show, and it does.
+                Some((
+                    format!(
+                        "each of these {} goroutines works for a connection whose reader is alive and blocked on the network (a connection of its own: the receiver their stacks print, the reader in another group): they live as long as their connection, and the connections are open; whether connections leak is for their readers' group to show, where it grows",
+                        s.last()
+                    ),
+                    "The finding on the connections' readers decides: if the connections leak, their writers are part of it; a later snapshot would show whether those goroutines outlive their readers (a connection that ended).".to_string(),
                 ))
             } else if let Some(sib) = &s.waits_for {
                 // A closer or supervisor (`go func() { wg.Wait(); close(out)
@@ -3031,6 +3074,23 @@ fn long_lived_by_design(s: &Series, top: &catalog::Compiled) -> Option<&'static 
         return Some("these run on their connection's goroutine (net/http.(*conn).serve), which serves request after request: the same goroutine id at two snapshots may be two requests");
     }
     None
+}
+
+/// A select or a receive whose longest wait grew by less than two minutes
+/// over the snapshots: how much it grew. Either may wait on a timer (`case
+/// <-time.After(d)`, `<-t.C`, a context's deadline) that the dump does not
+/// show, and a timer of minutes (a retry's backoff, a long poll) shows a
+/// wait that grows with the clock until it fires, as a stuck goroutine's
+/// does; a growth of two minutes or more takes a longer timer, and the
+/// source, where it was read, says whether one bounds the wait. `None`
+/// otherwise.
+fn timer_may_end(s: &Series) -> Option<u32> {
+    if !matches!(s.op, BlockingOp::Select | BlockingOp::ChanReceive) {
+        return None;
+    }
+    let known: Vec<u32> = s.waits.iter().flatten().copied().collect();
+    let grew = known.last()?.saturating_sub(*known.first()?);
+    (grew < 2).then_some(grew)
 }
 
 /// Goroutines not blocked on the network themselves, each working for a
