@@ -1352,10 +1352,14 @@ fn cycle_of_select(
                 .map(|(m, l)| (*m, l))
         })?;
     let clause = clause.trim().trim_end_matches(':');
+    // A helper whose way out is a cancellation and returns (`case
+    // <-ctx.Done(): return false`) reports it to its callers, whose loops
+    // end on its result.
+    let reports = returns_unconditionally(src, m, sel.clause_end(m));
     let cancellable = reads_like_exit(clause)
         && site_frame(s)
             .and_then(|k| repeating_loops(index, s, k, sel.at))
-            .is_some_and(|loops| cancelled_loops(&loops));
+            .is_some_and(|loops| cancelled_loops_via(&loops, reports));
     Some(Cycle {
         cancellable,
         evidence: format!(
@@ -1428,6 +1432,15 @@ fn has_way_out(r: &Repeat) -> bool {
 /// ([`reads_cancel`]): a loop around it that nothing cancels (`for {
 /// s.waitOnce(ctx) }`) goes on whatever its inner waits do.
 fn cancelled_loops(loops: &[Repeat]) -> bool {
+    cancelled_loops_via(loops, false)
+}
+
+/// [`cancelled_loops`], where `via_result` also counts a loop that ends
+/// on the result of the call that repeats the wait (`if !sleepCtx(ctx,
+/// d) { return }`, `if err := j.attempt(ctx); err != nil { return err }`):
+/// for a wait whose own way out reads a cancellation and returns, a
+/// helper that reports it, which the loops above hand on.
+fn cancelled_loops_via(loops: &[Repeat], via_result: bool) -> bool {
     !loops.is_empty()
         && loops.iter().enumerate().all(|(i, r)| {
             // Lines of a loop inside it that repeats the wait too end that
@@ -1437,8 +1450,47 @@ fn cancelled_loops(loops: &[Repeat]) -> bool {
                 .filter(|x| x.frame == r.frame)
                 .map(|x| (x.lp.line, x.lp.close.line))
                 .collect();
-            reads_cancel(r, &inner)
+            reads_cancel(r, &inner) || (via_result && ends_on_result(r))
         })
+}
+
+/// The name a frame's function is called by in Go source: `sleepCtx` for
+/// `main.sleepCtx`, `attempt` for `main.(*job).attempt`; `None` for a
+/// function literal (`main.run.func1`), which has no name to call.
+fn callee_name(function: &str) -> Option<&str> {
+    let last = function.rsplit(['.', '/']).next()?;
+    let closure = regex!(r"^(func|gowrap)\d+$").is_match(last) || last.is_empty();
+    (!closure && regex!(r"^[A-Za-z_]\w*$").is_match(last)).then_some(last)
+}
+
+/// Whether the loop `r`, around a call ([`Repeat::call`]), tests that
+/// call's result in an `if` on the call's line and leaves the loop in
+/// that `if`'s body (`return` or `break`): `if !sleepCtx(ctx, d) {
+/// return }`, `if err := wait(ctx, d); err != nil { return err }`.
+fn ends_on_result(r: &Repeat) -> bool {
+    let Some((line, name)) = &r.call else {
+        return false;
+    };
+    let Some(code) = r.src.code(*line) else {
+        return false;
+    };
+    let name = regex::escape(name);
+    let tests = Regex::new(&format!(
+        r"^\s*if\s+(?:!\s*[\w.]*\b{name}\(|.*\b{name}\(.*(?:!=\s*nil|==\s*false|;\s*!\s*\w+)\s*\{{)"
+    ))
+    .is_ok_and(|re| re.is_match(code));
+    if !tests || !code.trim_end().ends_with('{') {
+        return false;
+    }
+    // The if's body: the lines up to its closing brace at the if's indent.
+    let indent = code.len() - code.trim_start().len();
+    ((line + 1)..=r.lp.close.line)
+        .map_while(|j| r.src.code(j))
+        .take_while(|l| {
+            let t = l.trim_start();
+            !(l.len() - t.len() <= indent && t.starts_with('}'))
+        })
+        .any(|l| regex!(r"^\s*(return|break)\b").is_match(l))
 }
 
 /// Whether a loop reads a cancellation, in its header or its body (but
@@ -1654,6 +1706,11 @@ struct Repeat {
     place: Place,
     frame: usize,
     lp: golex::Loop,
+    /// Where the loop is around a call (a frame above the site's): the
+    /// call's line and the name the callee is called by (`sleepCtx`,
+    /// `attempt`); `None` for a loop around the statement itself, or a
+    /// callee with no name (a closure).
+    call: Option<(u32, String)>,
 }
 
 /// Every loop that repeats the statement at `at` of the function of the
@@ -1677,6 +1734,10 @@ fn repeating_loops(index: &SourceIndex, s: &Subject, k: usize, at: Pos) -> Optio
                 col: 0,
             }
         };
+        let call = (i > k)
+            .then(|| callee_name(&s.frames[i - 1].function))
+            .flatten()
+            .map(|name| (f.line, name.to_string()));
         while let Some(l) = golex::loop_around(&src.code, pos, open, close) {
             // A label's `goto` is a loop too, with no header to read.
             let lp = golex::loop_at(&src.code, l, close.line)?;
@@ -1686,6 +1747,7 @@ fn repeating_loops(index: &SourceIndex, s: &Subject, k: usize, at: Pos) -> Optio
                 place: place.clone(),
                 frame: i,
                 lp,
+                call: call.clone(),
             });
         }
     }
