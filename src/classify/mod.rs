@@ -2321,9 +2321,13 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize, read_wait: bo
             // A connection's writer waits for something to write as long
             // as its connection is idle: where every one's reader is alive,
             // waits that grow are no evidence.
+            // So does a server's read-ahead while its handler runs: the
+            // handler is what may be stuck.
             let open_writers = writes_for_open_connection(s);
+            let reads_ahead = reads_ahead_for_handler(s);
             let timer_unseen = timer_may_end(s).filter(|_| !read_wait);
-            let waits_grow = s.waits_grow() && !open_writers && timer_unseen.is_none();
+            let waits_grow =
+                s.waits_grow() && !open_writers && !reads_ahead && timer_unseen.is_none();
             let stuck_minutes = s.stuck_for_minutes();
             let strong = never || waits_grow || stuck_minutes.is_some();
             let orphaned = s.orphaned_senders().filter(|_| !strong);
@@ -2425,7 +2429,7 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize, read_wait: bo
                 if !never && !stuck {
                     j.severity = j.severity.min(Severity::Medium);
                     j.confidence = j.confidence.min(0.5);
-                    if !open_writers || second {
+                    if !(open_writers || reads_ahead) || second {
                         // Otherwise the open connections decide, below.
                         j.notes.push(why.into());
                     }
@@ -2505,6 +2509,16 @@ fn judge_goroutines(s: &Series, top: &catalog::Compiled, n: usize, read_wait: bo
                 Some((
                     connections_follow_text(conns, requests),
                     CONNECTIONS_DECIDE.to_string(),
+                ))
+            } else if reads_ahead {
+                // net/http starts it when a handler begins and stops it
+                // when the handler returns: the handler is what may stick.
+                Some((
+                    format!(
+                        "each of these {} goroutines reads ahead on a server connection for the request its handler is serving ({BACKGROUND_READ}, which net/http starts when a handler begins and stops when it returns): they live as long as their requests, and whether requests are stuck is for the handlers' group to show",
+                        s.last()
+                    ),
+                    "The finding on the handlers decides: a handler that never returns keeps its connection's background read too.".to_string(),
                 ))
             } else if open_writers {
                 // A connection's writer, heartbeat or flusher lives as long
@@ -3036,6 +3050,17 @@ fn slowing(values: &[i64]) -> Option<(i64, i64)> {
 
 // The two goroutines of an HTTP/1 client connection.
 pub(crate) use crate::diff::{HTTP_READ_LOOP, HTTP_WRITE_LOOP};
+
+/// The goroutine net/http's server starts to read ahead on a connection
+/// while a handler runs (`startBackgroundRead`), and stops when the
+/// handler returns (`abortPendingRead`).
+const BACKGROUND_READ: &str = "net/http.(*connReader).backgroundRead";
+
+/// Goroutines of net/http's server reading ahead for a request in
+/// progress ([`BACKGROUND_READ`]): one per handler running, never longer.
+fn reads_ahead_for_handler(s: &Series) -> bool {
+    s.frames.iter().any(|f| f.function == BACKGROUND_READ)
+}
 
 /// What would decide client connections that follow the requests in
 /// flight.
