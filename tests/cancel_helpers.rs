@@ -54,7 +54,72 @@ func nap(ctx context.Context, d time.Duration) bool {
 	return true
 }
 
-type poller struct{ every time.Duration }
+func after(d time.Duration) <-chan struct{} {
+	ch := make(chan struct{})
+	time.AfterFunc(d, func() { close(ch) })
+	return ch
+}
+
+type poller struct {
+	every time.Duration
+	kick  chan struct{}
+}
+
+func (p *poller) feed(ctx context.Context) {
+	for {
+		select { // feed wait
+		case <-ctx.Done():
+			return
+		case <-after(p.every):
+		}
+		p.poll()
+	}
+}
+
+func tick(d time.Duration) <-chan time.Time { return time.NewTimer(d).C }
+
+func (p *poller) pace(ctx context.Context) {
+	for {
+		select { // pace wait
+		case <-tick(p.gap()):
+			p.poll()
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (p *poller) gap() time.Duration { return p.every / 2 }
+
+func (p *poller) schedule() *time.Timer {
+	return time.NewTimer(p.every)
+}
+
+func (p *poller) refresh(ctx context.Context) {
+	for {
+		t := p.schedule()
+		select { // refresh wait
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		p.poll()
+	}
+}
+
+func (p *poller) signal() <-chan struct{} { return p.kick }
+
+func (p *poller) listen(ctx context.Context) {
+	for {
+		select { // listen wait
+		case <-ctx.Done():
+			return
+		case <-p.signal():
+		}
+		p.poll()
+	}
+}
 
 func (p *poller) run(ctx context.Context) {
 	for {
@@ -165,6 +230,11 @@ fn loops_that_end_on_a_cancelling_helpers_result_are_a_rosters() {
             ("main.(*job).attempt", "attempt call"),
             ("main.(*job).retry", "retry call"),
         ][..],
+        // Timers that helpers make: a channel an AfterFunc closes, a new
+        // timer returned.
+        &[("main.(*poller).feed", "feed wait")][..],
+        &[("main.(*poller).refresh", "refresh wait")][..],
+        &[("main.(*poller).pace", "pace wait")][..],
     ] {
         let f = analyze(frames);
         assert_eq!(f.severity, Severity::Low, "{frames:?}: {f:#?}");
@@ -206,4 +276,17 @@ fn loops_that_ignore_the_result_or_helpers_that_do_not_report_it_are_not() {
             f.decided_by
         );
     }
+}
+
+/// A helper's channel that no timer ends: the select does not wake by
+/// itself, and its goroutines are judged on their survival.
+#[test]
+fn a_helpers_channel_no_timer_ends_is_no_timer() {
+    let f = analyze(&[("main.(*poller).listen", "listen wait")]);
+    assert!(f.severity >= Severity::Medium, "{f:#?}");
+    assert!(
+        !f.decided_by.contains("wakes by itself"),
+        "{}",
+        f.decided_by
+    );
 }

@@ -1958,6 +1958,23 @@ fn timer_end(
         let stop = Regex::new(&format!(r"{whose}{name}\.Stop\(\)")).ok()?;
         let reset = Regex::new(&format!(r"{whose}{name}\.Reset\(")).ok()?;
         let mut found = before(&made);
+        // Made by a helper of the package that returns a new timer or
+        // ticker (`t := p.schedule()` where `schedule` returns
+        // `time.NewTimer(d)`): a local timer, made for this wait.
+        let by_helper = if found.is_none() && c.get(1).is_none() {
+            Regex::new(&format!(r"\b{name}\s*:=\s*(?:\w+\.)?(\w+)\("))
+                .ok()
+                .and_then(|re| {
+                    let (k, callee, _) = before(&re)?;
+                    let kind = timer_maker(index, src, &callee)?;
+                    Some((k, kind))
+                })
+        } else {
+            None
+        };
+        if let Some((k, kind)) = &by_helper {
+            found = Some((*k, kind.clone(), String::new()));
+        }
         // Stopped other than on the way out (`defer t.Stop()`) or to be
         // reset at once (`if !t.Stop() { <-t.C }; t.Reset(d)`): a stopped
         // timer never fires, and what waits on it stays.
@@ -1970,16 +1987,18 @@ fn timer_end(
         // A local timer (`t := time.NewTimer(d)` in the waiting function)
         // that the function hands to no call: only its function can stop
         // it, whatever other timers of the package share its name.
-        let local = found.as_ref().is_some_and(|(k, _, _)| {
-            let decl = Regex::new(&format!(r"\b{name}\s*:=\s*time\.")).ok();
-            let passed = Regex::new(&format!(r"[(,]\s*&?{name}\s*[,)]")).ok();
-            let (open, close) = place.body();
-            src.code(*k)
-                .is_some_and(|l| decl.is_some_and(|d| d.is_match(l)))
-                && passed.is_some_and(|p| {
-                    !(open.line..=close.line).any(|j| src.code(j).is_some_and(|l| p.is_match(l)))
-                })
-        });
+        let local = by_helper.is_some()
+            || found.as_ref().is_some_and(|(k, _, _)| {
+                let decl = Regex::new(&format!(r"\b{name}\s*:=\s*time\.")).ok();
+                let passed = Regex::new(&format!(r"[(,]\s*&?{name}\s*[,)]")).ok();
+                let (open, close) = place.body();
+                src.code(*k)
+                    .is_some_and(|l| decl.is_some_and(|d| d.is_match(l)))
+                    && passed.is_some_and(|p| {
+                        !(open.line..=close.line)
+                            .any(|j| src.code(j).is_some_and(|l| p.is_match(l)))
+                    })
+            });
         // A field reached through the receiver of the waiting method
         // (`q.t.C` in a method of `quarantine`) is that type's: another
         // type's methods that stop a field of the same name through their
@@ -2008,7 +2027,12 @@ fn timer_end(
             let (open, close) = place.body();
             for j in open.line..=close.line {
                 if let Some(l) = src.code(j) {
-                    stopped |= stops(src, j as usize - 1, l);
+                    // A local timer stopped on the way out of its function
+                    // (`t.Stop(); return`) strands no wait of its own.
+                    let leaves = (j + 1..=close.line.min(j + 2))
+                        .filter_map(|x| src.code(x))
+                        .any(|x| regex!(r"^\s*return\b").is_match(x));
+                    stopped |= stops(src, j as usize - 1, l) && !(by_helper.is_some() && leaves);
                 }
             }
         } else {
@@ -2061,6 +2085,32 @@ fn timer_end(
         }
     }
     helper_end(index, s, src, code)
+}
+
+/// Whether `name` is a function or method of the package of `src` whose
+/// every return (one to three) is a new timer or ticker
+/// (`return time.NewTimer(d)`): `NewTimer` or `NewTicker`.
+fn timer_maker(index: &SourceIndex, src: &SourceFile, name: &str) -> Option<String> {
+    let mut kind = None;
+    for f in &index.package(src)? {
+        for d in f.decls.iter().filter(|d| d.name == name) {
+            let returns: Vec<&str> = (d.open.line..=d.close.line)
+                .filter_map(|k| f.code(k))
+                .filter(|l| regex!(r"\breturn\b").is_match(l))
+                .collect();
+            if returns.is_empty() || returns.len() > 3 {
+                return None;
+            }
+            for l in returns {
+                let c = regex!(r"\breturn\s+time\.(NewTimer|NewTicker)\(").captures(l)?;
+                if kind.as_ref().is_some_and(|k: &String| k != &c[1]) {
+                    return None;
+                }
+                kind = Some(c[1].to_string());
+            }
+        }
+    }
+    kind
 }
 
 /// A select case at line `n` (`code`) of the site's method that waits on
@@ -2202,7 +2252,8 @@ fn receiver_var(f: &SourceFile, d: &golex::Decl) -> Option<String> {
 /// nothing stops ([`timer_end`] read in the helper's body). The helper's
 /// timer ends the wait.
 fn helper_end(index: &SourceIndex, s: &Subject, src: &SourceFile, code: &str) -> Option<Ender> {
-    let c = regex!(r"<-\s*(?:([\w.]*\w)\.)?(\w+)\(([^()]*)\)").captures(code)?;
+    // Its arguments may hold calls of their own (`after(p.gap())`).
+    let c = regex!(r"<-\s*(?:([\w.]*\w)\.)?(\w+)\(((?:[^()]|\([^()]*\))*)\)").captures(code)?;
     let (method, name) = (c.get(1).is_some(), &c[2]);
     if c.get(1).is_some_and(|r| r.as_str() == "time") {
         return None;
@@ -2232,6 +2283,18 @@ fn helper_end(index: &SourceIndex, s: &Subject, src: &SourceFile, code: &str) ->
                 literal: None,
             };
             for (k, e) in returns {
+                // A timer's channel made by hand (`time.AfterFunc` closing
+                // it), or a new timer's own (`time.NewTimer(d).C`).
+                let made = after_func_channel(f, d, &e).or_else(|| {
+                    regex!(r"^time\.New(?:Timer|Ticker)\((.*)\)\.C$")
+                        .captures(&e)
+                        .map(|c| literal_duration(&c[1]))
+                });
+                if let Some(limit) = made {
+                    limits.push(limit);
+                    first.get_or_insert_with(|| loc(f, k));
+                    continue;
+                }
                 if !regex!(r"^(?:time\.After\(|[\w.]*\w\.C$)").is_match(&e) {
                     return None;
                 }
@@ -2248,6 +2311,29 @@ fn helper_end(index: &SourceIndex, s: &Subject, src: &SourceFile, code: &str) ->
             .into_iter()
             .collect::<Option<Vec<_>>>()
             .and_then(|v| v.into_iter().max()),
+    })
+}
+
+/// A channel the function `d` of `f` returns (`e`, a name) that a timer's
+/// callback closes (`time.AfterFunc(d, func() { close(ch) })`): a timer's
+/// channel made by hand. Its duration, where spelled out.
+fn after_func_channel(
+    f: &SourceFile,
+    d: &golex::Decl,
+    e: &str,
+) -> Option<Option<std::time::Duration>> {
+    if !regex!(r"^\w+$").is_match(e) {
+        return None;
+    }
+    let closes = Regex::new(&format!(r"\bclose\(\s*{}\s*\)", regex::escape(e))).ok()?;
+    (d.open.line..=d.close.line).find_map(|k| {
+        let l = f.code(k)?;
+        let m = regex!(r"\btime\.AfterFunc\(").find(l)?;
+        // The callback on the same line, or on the few after it.
+        let body = (k..=d.close.line.min(k + 3)).filter_map(|j| f.code(j));
+        body.into_iter()
+            .any(|x| closes.is_match(x))
+            .then(|| literal_duration(call_args(l, m.end())))
     })
 }
 
