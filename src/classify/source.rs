@@ -1456,11 +1456,13 @@ fn cancelled_loops_via(loops: &[Repeat], via_result: bool) -> bool {
 
 /// The name a frame's function is called by in Go source: `sleepCtx` for
 /// `main.sleepCtx`, `attempt` for `main.(*job).attempt`; `None` for a
-/// function literal (`main.run.func1`), which has no name to call.
-fn callee_name(function: &str) -> Option<&str> {
-    let last = function.rsplit(['.', '/']).next()?;
-    let closure = regex!(r"^(func|gowrap)\d+$").is_match(last) || last.is_empty();
-    (!closure && regex!(r"^[A-Za-z_]\w*$").is_match(last)).then_some(last)
+/// function literal (`main.run.func1`) or a wrapper, which have no name to
+/// call, and for a generic function, whose calls may spell out its type
+/// arguments (`wait[int](ctx, d)`).
+fn callee_name(function: &str) -> Option<String> {
+    let f = golex::parse_func_name(function);
+    let named = f.closures.is_empty() && !f.wrapper && !f.package_level;
+    (named && !function.contains('[') && !f.name.is_empty()).then_some(f.name)
 }
 
 /// Whether the loop `r`, around a call ([`Repeat::call`]), tests that
@@ -1482,15 +1484,13 @@ fn ends_on_result(r: &Repeat) -> bool {
     if !tests || !code.trim_end().ends_with('{') {
         return false;
     }
-    // The if's body: the lines up to its closing brace at the if's indent.
-    let indent = code.len() - code.trim_start().len();
-    ((line + 1)..=r.lp.close.line)
-        .map_while(|j| r.src.code(j))
-        .take_while(|l| {
-            let t = l.trim_start();
-            !(l.len() - t.len() <= indent && t.starts_with('}'))
-        })
-        .any(|l| regex!(r"^\s*(return|break)\b").is_match(l))
+    // The if's body leaves the loop, as for `if ctx.Err() != nil`.
+    let at = Pos {
+        line: *line,
+        col: code.len() - code.trim_start().len(),
+    };
+    golex::block_at(&r.src.code, at, r.lp.close.line)
+        .is_some_and(|(open, close)| leaves_block(&r.src, open, close, true))
 }
 
 /// Whether a loop reads a cancellation, in its header or its body (but
@@ -1737,7 +1737,7 @@ fn repeating_loops(index: &SourceIndex, s: &Subject, k: usize, at: Pos) -> Optio
         let call = (i > k)
             .then(|| callee_name(&s.frames[i - 1].function))
             .flatten()
-            .map(|name| (f.line, name.to_string()));
+            .map(|name| (f.line, name));
         while let Some(l) = golex::loop_around(&src.code, pos, open, close) {
             // A label's `goto` is a loop too, with no header to read.
             let lp = golex::loop_at(&src.code, l, close.line)?;
@@ -2029,10 +2029,12 @@ fn timer_end(
                 if let Some(l) = src.code(j) {
                     // A local timer stopped on the way out of its function
                     // (`t.Stop(); return`) strands no wait of its own.
-                    let leaves = (j + 1..=close.line.min(j + 2))
-                        .filter_map(|x| src.code(x))
-                        .any(|x| regex!(r"^\s*return\b").is_match(x));
-                    stopped |= stops(src, j as usize - 1, l) && !(by_helper.is_some() && leaves);
+                    let leaves = || {
+                        (j + 1..=close.line.min(j + 2))
+                            .filter_map(|x| src.code(x))
+                            .any(|x| regex!(r"^\s*return\b").is_match(x))
+                    };
+                    stopped |= stops(src, j as usize - 1, l) && !(by_helper.is_some() && leaves());
                 }
             }
         } else {
