@@ -185,3 +185,277 @@ fn churn_and_single_survivors_are_not_convicted_by_the_stop() {
         assert!(!f.decided_by.contains(DECIDED), "{f:#?}");
     }
 }
+
+/// A job waits out its backoff on the channel an accessor returns
+/// (`case <-b.Ready():`); a queue throttles every pending backoff through
+/// `Delay`, whose body is `DELAY`. `AWAIT` is how the job reaches its
+/// wait: a job method taking the backoff, or a backoff method.
+const ACCESSOR: &str = r#"package main
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+type backoff struct {
+	mu    sync.Mutex
+	t     *time.Timer
+	moved chan struct{}
+}
+
+func newBackoff(d time.Duration) *backoff {
+	return &backoff{t: time.NewTimer(d), moved: make(chan struct{})}
+}
+
+// Ready is the channel the job waits on.
+func (b *backoff) Ready() <-chan time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.t.C
+}
+
+func (b *backoff) Delay(d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+DELAY
+}
+
+func (b *backoff) Cancel() {
+	b.t.Stop()
+}
+
+type queue struct {
+	mu    sync.Mutex
+	items []*backoff
+}
+
+func (q *queue) add(b *backoff) {
+	q.mu.Lock()
+	q.items = append(q.items, b)
+	q.mu.Unlock()
+}
+
+func (q *queue) throttle() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, b := range q.items {
+		b.Delay(time.Minute)
+	}
+}
+
+type job struct {
+	ctx context.Context
+	q   *queue
+}
+
+AWAIT
+
+func (j *job) run() {
+	for i := 0; i < 3; i++ {
+		if j.wait(newBackoff(time.Second)) != nil { // run
+			return
+		}
+	}
+}
+
+func start(q *queue) {
+	j := &job{ctx: context.Background(), q: q}
+	go j.run() // go
+}
+
+func main() {
+	q := &queue{}
+	for i := 0; i < 3; i++ {
+		start(q)
+	}
+	q.throttle()
+}
+"#;
+
+/// The job's wait as a method of the job taking the backoff.
+const AWAIT_PARAM: &str = r#"func (j *job) wait(b *backoff) error {
+	j.q.add(b)
+	select { // wait
+	case <-b.Ready():
+		return nil
+	case <-b.moved:
+		return nil
+	case <-j.ctx.Done():
+		b.Cancel()
+		return j.ctx.Err()
+	}
+}"#;
+
+/// The wait as a method of the backoff itself, the job calling it.
+const AWAIT_OWN: &str = r#"func (j *job) wait(b *backoff) error {
+	j.q.add(b)
+	return b.await(j.ctx) // own
+}
+
+func (b *backoff) await(ctx context.Context) error {
+	select { // wait
+	case <-b.Ready():
+		return nil
+	case <-b.moved:
+		return nil
+	case <-ctx.Done():
+		b.Cancel()
+		return ctx.Err()
+	}
+}"#;
+
+/// Three debug=2 dumps of `counts[k]` jobs in the wait, the first ones
+/// staying.
+fn accessor_dumps(source: &str, counts: [u64; 3]) -> Vec<String> {
+    let wait = written::line_in(source, "// wait");
+    let run = written::line_in(source, "// run");
+    let go = written::line_in(source, "// go");
+    let frames = if source.contains("// own") {
+        let own = written::line_in(source, "// own");
+        format!(
+            "main.(*backoff).await(0xc000020000, {{0x5a1f20, 0xc000012000}})\n\t/src/app/main.go:{wait} +0x9c\nmain.(*job).wait(0xc000010000, 0xc000020000)\n\t/src/app/main.go:{own} +0x45\n"
+        )
+    } else {
+        format!("main.(*job).wait(0xc000010000, 0xc000020000)\n\t/src/app/main.go:{wait} +0x9c\n")
+    };
+    (0..3)
+        .map(|k| {
+            let mut s = String::from(
+                "goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:70 +0x1d\n\n",
+            );
+            for id in 0..counts[k] {
+                let _ = write!(
+                    s,
+                    "goroutine {} [select]:\n{frames}main.(*job).run(0xc000010000)\n\t/src/app/main.go:{run} +0x3b\ncreated by main.start in goroutine 1\n\t/src/app/main.go:{go} +0x6f\n\n",
+                    100 + id
+                );
+            }
+            s
+        })
+        .collect()
+}
+
+fn waiting_job(source: &str) -> Finding {
+    let found = analyze_written_source(
+        &accessor_dumps(source, [10, 29, 37]),
+        "debug2.txt",
+        Some(source),
+    )
+    .findings;
+    found
+        .iter()
+        .find(|f| f.frames.iter().any(|fr| fr.function == "main.(*job).run"))
+        .unwrap_or_else(|| panic!("no finding: {found:#?}"))
+        .clone()
+}
+
+#[test]
+fn a_timer_an_accessor_hands_out_stopped_and_swapped_by_another_method_leaks_its_waiters() {
+    for await_ in [AWAIT_PARAM, AWAIT_OWN] {
+        for delay in [
+            // Stopped and replaced: the select holds the old channel.
+            "\tb.t.Stop()\n\tb.t = time.NewTimer(d)",
+            // Only where it had not fired.
+            "\tif b.t.Stop() {\n\t\tb.t = time.NewTimer(d)\n\t}",
+            // Replaced through a helper after the stop.
+            "\tif !b.t.Stop() {\n\t\treturn\n\t}\n\tb.t = newBackoff(d).t",
+        ] {
+            let source = ACCESSOR.replace("AWAIT", await_).replace("DELAY", delay);
+            let f = waiting_job(&source);
+            let case = (await_.lines().next(), delay);
+            assert!(f.severity >= Severity::High, "{case:?}: {f:#?}");
+            assert!(
+                f.decided_by
+                    .contains("waits on b.Ready(), the channel of backoff's t timer")
+                    && f.decided_by.contains("which Delay stops at main.go:")
+                    && f.decided_by.contains(DECIDED),
+                "{case:?}: {}",
+                f.decided_by
+            );
+        }
+    }
+}
+
+#[test]
+fn an_accessor_timer_rearmed_or_woken_or_stopped_by_its_waiter_is_no_evidence() {
+    for await_ in [AWAIT_PARAM, AWAIT_OWN] {
+        for delay in [
+            // Re-armed in place: the channel the select holds fires later.
+            "\tb.t.Reset(d)",
+            "\tif !b.t.Stop() {\n\t\t<-b.t.C\n\t}\n\tb.t.Reset(d)",
+            // The stop wakes the waiter through another of its cases.
+            "\tb.t.Stop()\n\tclose(b.moved)\n\tb.t = time.NewTimer(d)",
+            // Stopped without a new timer: through an accessor, a stop
+            // alone is not told from a release its owner calls once it
+            // stopped waiting.
+            "\tb.t.Stop()",
+            // Nothing stops it.
+            "",
+        ] {
+            let source = ACCESSOR.replace("AWAIT", await_).replace("DELAY", delay);
+            let f = waiting_job(&source);
+            let case = (await_.lines().next(), delay);
+            assert!(
+                !f.decided_by.contains(DECIDED) && !f.evidence.iter().any(|e| e.contains(DECIDED)),
+                "{case:?}: {f:#?}"
+            );
+            assert!(f.severity <= Severity::Medium, "{case:?}: {f:#?}");
+        }
+    }
+    // Cancel stops the timer too, but only the waiter calls it, after its
+    // wait: that wakes nobody else.
+    let source = ACCESSOR.replace("AWAIT", AWAIT_PARAM).replace("DELAY", "");
+    let f = waiting_job(&source);
+    assert!(!f.decided_by.contains("which Cancel stops"), "{f:#?}");
+}
+
+#[test]
+fn a_context_of_the_waiter_is_not_taken_for_a_timer_type_of_the_package() {
+    // The package's backoff hands out its channel as Done() and swaps its
+    // timer; the job waits on a context of its own, whose Done is
+    // context's.
+    let await_ = r#"func (j *job) wait(b *backoff) error {
+	ctx, cancel := context.WithTimeout(j.ctx, time.Minute)
+	defer cancel()
+	j.q.add(b)
+	select { // wait
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-b.moved:
+		return nil
+	}
+}"#;
+    let param = r#"func (j *job) wait(b *backoff) error {
+	return j.waitCtx(j.ctx, b) // own
+}
+
+func (j *job) waitCtx(ctx context.Context, b *backoff) error {
+	j.q.add(b)
+	select { // wait
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-b.moved:
+		return nil
+	}
+}"#;
+    for await_ in [await_, param] {
+        let source = ACCESSOR
+            .replace("Ready()", "Done()")
+            .replace("AWAIT", await_)
+            .replace("DELAY", "\tb.t.Stop()\n\tb.t = time.NewTimer(d)");
+        let texts = accessor_dumps(&source, [10, 29, 37]);
+        let texts: Vec<String> = texts
+            .iter()
+            .map(|t| t.replace("main.(*backoff).await(", "main.(*job).waitCtx("))
+            .collect();
+        let found = analyze_written_source(&texts, "debug2.txt", Some(&source)).findings;
+        assert!(!found.is_empty());
+        for f in &found {
+            assert!(
+                !f.decided_by.contains(DECIDED) && !f.evidence.iter().any(|e| e.contains(DECIDED)),
+                "{f:#?}"
+            );
+        }
+    }
+}

@@ -2131,12 +2131,122 @@ fn stopped_elsewhere(
     code: &str,
     cases: &[(u32, String)],
 ) -> Option<String> {
-    let c = regex!(r"<-\s*(\w+)\.(\w+)\.C(?:$|[^\w(])").captures(code)?;
-    let (base, name) = (&c[1], &c[2]);
-    let owner = &place.decl.receiver;
-    if owner.is_empty() || place.literal.is_some() || receiver_var(src, &place.decl)? != base {
-        return None;
+    if let Some(c) = regex!(r"<-\s*(\w+)\.(\w+)\.C(?:$|[^\w(])").captures(code) {
+        let (base, name) = (&c[1], &c[2]);
+        let owner = &place.decl.receiver;
+        if owner.is_empty() || place.literal.is_some() || receiver_var(src, &place.decl)? != base {
+            return None;
+        }
+        let (d, f, line) = timer_stopper(index, src, place, owner, name, cases, n, None)?;
+        return Some(format!(
+            "the select at {} waits on {base}.{name}.C, which {d} stops at {} without waking it otherwise (it closes, cancels and sends nothing): Stop does not close a timer's channel, so a goroutine waiting on it when {d} runs is never woken by it",
+            loc(src, n),
+            loc(&f, line),
+        ));
     }
+    // The channel an accessor returns (`case <-rt.C():`, with `func (r
+    // *retryTimer) C() <-chan time.Time { return r.t.C }`), evaluated once
+    // when the select starts: a method of that type that stops the timer
+    // (and swaps in a new one) leaves the waiter on the old channel.
+    let c = regex!(r"<-\s*(\w+)\.(\w+)\(\)").captures(code)?;
+    let (var, method) = (&c[1], &c[2]);
+    let want = var_type(src, place, var);
+    let mut found = None;
+    for f in &index.package(src)? {
+        for d in f
+            .decls
+            .iter()
+            .filter(|d| d.name == method && !d.receiver.is_empty())
+        {
+            if want.as_ref().is_some_and(|t| *t != d.receiver) {
+                continue;
+            }
+            let r = receiver_var(f, d)?;
+            let body: Vec<&str> = (d.open.line..=d.close.line)
+                .filter_map(|k| f.code(k))
+                .collect();
+            let returns: Vec<String> = body
+                .iter()
+                .filter_map(|l| regex!(r"\breturn\s+([\w.]+)\s*}?\s*$").captures(l))
+                .map(|c| c[1].to_string())
+                .collect();
+            let [e] = returns.as_slice() else { return None };
+            let field = e
+                .strip_prefix(&format!("{r}."))
+                .and_then(|x| x.strip_suffix(".C"))
+                .filter(|x| regex!(r"^\w+$").is_match(x))?;
+            if found
+                .replace((d.receiver.clone(), field.to_string(), loc(f, d.start)))
+                .is_some()
+            {
+                // Two types' accessors of that name: which one is not known.
+                return None;
+            }
+        }
+    }
+    let (owner, field, at) = found?;
+    let (d, f, line) = timer_stopper(index, src, place, &owner, &field, cases, n, Some(method))?;
+    Some(format!(
+        "the select at {} waits on {var}.{method}(), the channel of {owner}'s {field} timer (returned by {method} at {at}), which {d} stops at {} without waking it otherwise (it closes, cancels and sends nothing): Stop does not close a timer's channel, and the select took the channel when it started, so a goroutine waiting on it when {d} runs is never woken by it",
+        loc(src, n),
+        loc(&f, line),
+    ))
+}
+
+/// The type of `var` in the waiting function: its receiver's, a
+/// parameter's (`rt *retryTimer`), or a local's made there as `&T{…}` or
+/// by another package's function (`ctx, cancel := context.WithCancel(…)`:
+/// the function's qualified name, no type of this package); `None` where
+/// none of these says (a local from a function of the package).
+fn var_type(src: &SourceFile, place: &Place, var: &str) -> Option<String> {
+    if place.literal.is_none() && receiver_var(src, &place.decl).as_deref() == Some(var) {
+        return Some(place.decl.receiver.clone());
+    }
+    let made = Regex::new(&format!(
+        r"\b{}\s*(?:,\s*\w+\s*)*:?=\s*(?:&(\w+)\{{|(\w+\.\w+)\()",
+        regex::escape(var)
+    ))
+    .ok()?;
+    let (open, close) = place.body();
+    if let Some(c) = (open.line..=close.line)
+        .filter_map(|k| src.code(k))
+        .find_map(|l| made.captures(l))
+    {
+        return c.get(1).or(c.get(2)).map(|m| m.as_str().to_string());
+    }
+    let sig = (place.decl.start..=place.decl.open.line)
+        .filter_map(|k| src.code(k))
+        .collect::<Vec<_>>()
+        .join(" ");
+    // A type of another package (`ctx context.Context`) is kept whole: no
+    // type of this one.
+    let r = Regex::new(&format!(
+        r"[(,]\s*{}\s+\*?([\w.]+)\s*[,)]",
+        regex::escape(var)
+    ))
+    .ok()?;
+    r.captures(&sig).map(|c| c[1].to_string())
+}
+
+/// A method of `owner` (other than the waiting function) that stops its
+/// timer field `name` for good and wakes the select at line `n` no other
+/// way: which method, in which file, at which line. With `accessor` (the
+/// select took the channel from that method), the stopping method must
+/// swap in a new timer after the stop, and be called (not deferred) by
+/// some function other than the waiting one: a waiter that
+/// stops its own timer after its wait (`rt.Stop()` in its done case) wakes
+/// nobody else.
+#[allow(clippy::too_many_arguments)]
+fn timer_stopper(
+    index: &SourceIndex,
+    src: &SourceFile,
+    place: &Place,
+    owner: &str,
+    name: &str,
+    cases: &[(u32, String)],
+    n: u32,
+    accessor: Option<&str>,
+) -> Option<(String, Arc<SourceFile>, u32)> {
     let stop = Regex::new(&format!(r"\b(\w+)\.{}\.Stop\(\)", regex::escape(name))).ok()?;
     let reset = Regex::new(&format!(r"\.{}\.Reset\(", regex::escape(name))).ok()?;
     // The channels of the other cases (`b.kick`, `done`), by their last
@@ -2150,12 +2260,13 @@ fn stopped_elsewhere(
             Regex::new(&format!(r"\b{}\b", regex::escape(last))).ok()
         })
         .collect();
-    for f in &index.package(src)? {
+    let files = index.package(src)?;
+    for f in &files {
         for (i, l) in f.code.iter().enumerate() {
             let line = i as u32 + 1;
             let Some(m) = stop.captures(l) else { continue };
             let Some(d) = f.decl_at(line) else { continue };
-            if d.receiver != *owner
+            if d.receiver != owner
                 || (f.path == src.path && d.start == place.decl.start)
                 || receiver_var(f, d).as_deref() != Some(&m[1])
                 || !stops_for_good(index, f, i, l, &reset)
@@ -2171,16 +2282,54 @@ fn stopped_elsewhere(
             if wakes {
                 continue;
             }
-            return Some(format!(
-                "the select at {} waits on {base}.{name}.C, which {} stops at {} without waking it otherwise (it closes, cancels and sends nothing): Stop does not close a timer's channel, so a goroutine waiting on it when {} runs is never woken by it",
-                loc(src, n),
-                d.name,
-                loc(f, line),
-                d.name
-            ));
+            // Through an accessor, a stop that swaps in a new timer
+            // (`r.t = time.NewTimer(d)` after it): a wrapper that only
+            // releases the timer is its owner's to call once it stopped
+            // waiting, and another type's method of that name cannot be
+            // told from it by name.
+            if accessor.is_some() {
+                let Ok(swap) = Regex::new(&format!(
+                    r"\b{}\.{}\s*=[^=]",
+                    regex::escape(&m[1]),
+                    regex::escape(name)
+                )) else {
+                    continue;
+                };
+                let swapped = (line..=d.close.line)
+                    .filter_map(|j| f.code(j))
+                    .any(|x| swap.is_match(x));
+                if !swapped || !called_apart(&files, d, src, place) {
+                    continue;
+                }
+            }
+            return Some((d.name.clone(), f.clone(), line));
         }
     }
     None
+}
+
+/// Whether the method `d` is called somewhere other than in the waiting
+/// function (`place` in `src`) and its own body, and not deferred (a
+/// deferred call runs on the way out of a wait).
+fn called_apart(
+    files: &[Arc<SourceFile>],
+    d: &golex::Decl,
+    src: &SourceFile,
+    place: &Place,
+) -> bool {
+    let Ok(call) = Regex::new(&format!(r"\.{}\(", regex::escape(&d.name))) else {
+        return false;
+    };
+    files.iter().any(|g| {
+        g.code.iter().enumerate().any(|(i, l)| {
+            let k = i as u32 + 1;
+            call.is_match(l)
+                && !regex!(r"^\s*defer\b").is_match(l)
+                && !(g.path == src.path && (place.decl.start..=place.decl.end).contains(&k))
+                && g.decl_at(k)
+                    .is_none_or(|e| e.start != d.start || e.name != d.name)
+        })
+    })
 }
 
 /// Whether the stop of a timer at line `i + 1` (`l`, 0-based index `i`) of
