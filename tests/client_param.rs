@@ -210,3 +210,104 @@ fn a_client_without_a_timeout_or_not_known_stays_a_finding() {
         );
     }
 }
+
+/// A producer keeps its client in a field named `http` (`p.http.Do(req)`),
+/// given the client `grow` made (`CLIENT`): the field is not the package
+/// `http`, and the request ends with the client's Timeout where every
+/// client of the package has one.
+const FIELD_HTTP: &str = r#"package main
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+type producer struct {
+	http *http.Client
+	api  string
+}
+
+func (p *producer) confirm(ctx context.Context, id string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.api+"/wait?id="+id, nil)
+	if err != nil {
+		return
+	}
+	resp, err := p.http.Do(req) // confirm
+	if err != nil {
+		return
+	}
+	resp.Body.Close()
+}
+
+func grow(ctx context.Context) {
+	hc := CLIENT
+	p := &producer{http: hc, api: "http://127.0.0.1:1"}
+	for i := 0; i < 3; i++ {
+		go p.confirm(ctx, "x") // go
+	}
+}
+
+func main() {
+	grow(context.Background())
+}
+"#;
+
+fn confirm_finding(source: &str, with_source: bool) -> Finding {
+    let confirm = line_in(source, "// confirm");
+    let go = line_in(source, "// go");
+    let texts: Vec<String> = (0..3u32)
+        .map(|k| {
+            let mut s = String::from(
+                "goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:38 +0x1d\n\n",
+            );
+            for &(first, count) in [(100u64, 10u64), (200, 15), (300, 20)]
+                .iter()
+                .take(k as usize + 1)
+            {
+                for id in first..first + count {
+                    let _ = write!(
+                        s,
+                        "goroutine {id} [select]:\n{HTTP_FRAMES}main.(*producer).confirm(0xc000016000, {{0x5f1e20, 0xc000012000}}, {{0x6a0f00, 0x1}})\n\t/src/app/main.go:{confirm} +0x1a5\ncreated by main.grow in goroutine 1\n\t/src/app/main.go:{go} +0x4c\n\n"
+                    );
+                }
+            }
+            s
+        })
+        .collect();
+    analyze_written_source(&texts, "debug2.txt", with_source.then_some(source))
+        .findings
+        .into_iter()
+        .find(|f| {
+            f.frames
+                .iter()
+                .any(|fr| fr.function == "main.(*producer).confirm")
+        })
+        .unwrap_or_else(|| panic!("no finding in confirm"))
+}
+
+#[test]
+fn a_client_in_a_field_named_http_is_a_client() {
+    let source = FIELD_HTTP.replace("CLIENT", "&http.Client{Timeout: 2 * time.Minute}");
+    let without = confirm_finding(&source, false);
+    assert!(without.severity >= Severity::Medium, "{without:#?}");
+    let with = confirm_finding(&source, true);
+    assert!(with.severity <= Severity::Low, "{with:#?}");
+    assert!(
+        with.decided_by
+            .contains("the Timeout every http.Client of the package sets (http) (after 2m"),
+        "{}",
+        with.decided_by
+    );
+    // Without a Timeout it stays a finding.
+    let source = FIELD_HTTP
+        .replace("CLIENT", "&http.Client{}")
+        .replace("\t\"time\"\n", "");
+    let with = confirm_finding(&source, true);
+    assert!(with.severity >= Severity::Medium, "{with:#?}");
+    assert!(
+        !with.decided_by.contains("a wait with a deadline"),
+        "{}",
+        with.decided_by
+    );
+}

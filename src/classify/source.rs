@@ -2917,7 +2917,7 @@ fn request_bound(index: &SourceIndex, s: &Subject, k: usize) -> Option<RequestEn
     let place = self::place(&src, &f.function, f.line).ok()?;
     let call = src.code(f.line)?;
     // The stack shows the request: any client's method.
-    let m = regex!(r"\bhttp\.(?:Get|Post|Head|PostForm)\(|\b\w+(?:\[[^\]]*\])?\.(?:Do|Get|Post|Head|PostForm|RoundTrip)\(")
+    let m = regex!(r"\bhttp\.(?:Get|Post|Head|PostForm)\(|\b(?:\w+\.)*\w+(?:\[[^\]]*\])?\.(?:Do|Get|Post|Head|PostForm|RoundTrip)\(")
         .find(call)?;
     let (open, _) = place.body();
     let by_context = || {
@@ -2989,9 +2989,11 @@ fn client_timeout(
     n: u32,
     sent: &str,
 ) -> Option<Ender> {
-    // `http.Get(…)` and `http.DefaultClient` have none.
-    let name = regex!(r"(\w+)(?:\[[^\]]*\])?\.\w+\($").captures(sent)?[1].to_string();
-    if name == "http" || name == "DefaultClient" {
+    // `http.Get(…)` and `http.DefaultClient` have none; a field named
+    // `http` (`p.http.Do(`) is a client like any other.
+    let c = regex!(r"((?:\w+\.)*)(\w+)(?:\[[^\]]*\])?\.\w+\($").captures(sent)?;
+    let name = c[2].to_string();
+    if (c[1].is_empty() && name == "http") || name == "DefaultClient" {
         return None;
     }
     let (open, _) = place.body();
