@@ -294,11 +294,30 @@ fn a_client_in_a_field_named_http_is_a_client() {
     let with = confirm_finding(&source, true);
     assert!(with.severity <= Severity::Low, "{with:#?}");
     assert!(
-        with.decided_by
-            .contains("the Timeout every http.Client of the package sets (http) (after 2m"),
+        with.decided_by.contains(
+            "the Timeout of the client p.http (every producer gets its http from an http.Client with one) (after 2m"
+        ),
         "{}",
         with.decided_by
     );
+    // The field's clients decide, whatever other clients the package
+    // makes: a probe without a Timeout elsewhere changes nothing.
+    let probe = format!("{source}\nvar probe = &http.Client{{}}\n");
+    let with = confirm_finding(&probe, true);
+    assert!(with.severity <= Severity::Low, "{with:#?}");
+    // A producer method that gives the field another client: not known.
+    let reset = format!(
+        "{source}\nvar probe = &http.Client{{}}\n\nfunc (p *producer) reset() {{\n\tp.http = http.DefaultClient\n}}\n"
+    );
+    let with = confirm_finding(&reset, true);
+    assert!(with.severity >= Severity::Medium, "{with:#?}");
+    // A local made without one, given to the field.
+    let bare = source.replace(
+        "Timeout: 2 * time.Minute",
+        "Transport: http.DefaultTransport",
+    );
+    let with = confirm_finding(&format!("{bare}\nvar _ = time.Second\n"), true);
+    assert!(with.severity >= Severity::Medium, "{with:#?}");
     // Without a Timeout it stays a finding.
     let source = FIELD_HTTP
         .replace("CLIENT", "&http.Client{}")

@@ -3007,6 +3007,23 @@ fn client_timeout(
     if let Some(end) = caller_client(index, s, k, src, place, &name) {
         return Some(end);
     }
+    // A field of the receiver (`p.http.Do(`): the clients the type's
+    // field is given.
+    let recv = c[1].strip_suffix('.').unwrap_or_default();
+    if !recv.is_empty()
+        && !place.decl.receiver.is_empty()
+        && receiver_var(src, &place.decl).as_deref() == Some(recv)
+    {
+        if let Some(limit) = field_client_timeouts(index, src, &place.decl.receiver, &name) {
+            return Some(Ender {
+                what: format!(
+                    "the Timeout of the client {recv}.{name} (every {} gets its {name} from an http.Client with one)",
+                    place.decl.receiver
+                ),
+                limit,
+            });
+        }
+    }
     let files = index.package(src)?;
     let mut limits = BTreeSet::new();
     for f in &files {
@@ -3145,14 +3162,37 @@ fn caller_client(
     if ty.is_empty() || receiver_var(&csrc, &cplace.decl)? != recv {
         return None;
     }
-    let keyed = Regex::new(&format!(r"\b{}\s*:\s*", regex::escape(&field))).ok()?;
+    let limit = field_client_timeouts(index, &csrc, ty, &field)?;
+    Some(Ender {
+        what: format!(
+            "the Timeout of the client {arg} that {} passes (every {ty} literal sets its {field} to an http.Client with one)",
+            f.function
+        ),
+        limit,
+    })
+}
+
+/// The longest `Timeout` of the clients the field `field` of the type `ty`
+/// is given anywhere in the package of `src`: each key of a literal of the
+/// type, and each assignment (`x.client = …`) in one of its methods or
+/// where the variable's type is not known, must be an `http.Client`
+/// literal with a Timeout, or a variable made as one with a Timeout
+/// earlier in the same function (`hc := &http.Client{Timeout: …}` then
+/// `&producer{http: hc}`). `None` where one is not (or none is found).
+fn field_client_timeouts(
+    index: &SourceIndex,
+    src: &SourceFile,
+    ty: &str,
+    field: &str,
+) -> Option<Option<std::time::Duration>> {
+    let keyed = Regex::new(&format!(r"\b{}\s*:\s*", regex::escape(field))).ok()?;
     let assigned = Regex::new(&format!(
         r"\b([A-Za-z_]\w*)\.{}\s*=\s*",
-        regex::escape(&field)
+        regex::escape(field)
     ))
     .ok()?;
     let mut limits = BTreeSet::new();
-    for file in &index.package(&csrc)? {
+    for file in &index.package(src)? {
         for (i, l) in file.code.iter().enumerate() {
             let j = i as u32 + 1;
             // Each value the field gets: a key of a literal of the type,
@@ -3161,34 +3201,33 @@ fn caller_client(
             // made with a Timeout.
             let keys = keyed
                 .find_iter(l)
-                .filter(|m| literal_type(file, j, m.start()).as_deref() == Some(ty.as_str()))
+                .filter(|m| literal_type(file, j, m.start()).as_deref() == Some(ty))
                 .map(|m| m.end());
             let sets = assigned
                 .captures_iter(l)
                 .filter(|c| {
                     let other_type = file.decl_at(j).is_some_and(|d| {
                         !d.receiver.is_empty()
-                            && d.receiver != *ty
+                            && d.receiver != ty
                             && receiver_var(file, d).as_deref() == Some(&c[1])
                     });
                     !other_type && !l[c.get(0).map_or(0, |m| m.end())..].starts_with('=')
                 })
                 .filter_map(|c| c.get(0).map(|m| m.end()));
             for at in keys.chain(sets).collect::<Vec<_>>() {
-                if !regex!(r"^&?http\.Client\{").is_match(&l[at..]) {
-                    return None;
+                if regex!(r"^&?http\.Client\{").is_match(&l[at..]) {
+                    limits.insert(client_literal_timeout(file, j)?);
+                    continue;
                 }
-                limits.insert(client_literal_timeout(file, j)?);
+                // A variable of the function made as a client before.
+                let var = regex!(r"^([A-Za-z_]\w*)\s*[,}]").captures(&l[at..])?;
+                let d = file.decl_at(j)?;
+                let (k, _, _) = last_made(file, d.open.line, j + 1, &client_made(&var[1])?)?;
+                limits.insert(client_literal_timeout(file, k)?);
             }
         }
     }
-    Some(Ender {
-        what: format!(
-            "the Timeout of the client {arg} that {} passes (every {ty} literal sets its {field} to an http.Client with one)",
-            f.function
-        ),
-        limit: longest(&limits)?,
-    })
+    longest(&limits)
 }
 
 /// The position of the parameter `name` in the list of `decl` (`src`),
