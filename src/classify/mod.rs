@@ -14,7 +14,7 @@ use crate::model::{BlockingOp, FrameRef, ProfileKind};
 use crate::text::{fmt_counts, fmt_value};
 use regex::Regex;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Goroutine or memory finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -3400,8 +3400,10 @@ fn evidence(s: &Series, kind: FindingKind, unit: &str, n: usize) -> Vec<String> 
     ev
 }
 
-/// Orders findings by severity, then score, and numbers them.
+/// Orders findings by severity, then score, and numbers them. Ids are
+/// made unique first (see [`distinct_ids`]).
 pub fn rank(findings: &mut [Finding]) {
+    distinct_ids(findings);
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -3414,6 +3416,60 @@ pub fn rank(findings: &mut [Finding]) {
     });
     for (i, f) in findings.iter_mut().enumerate() {
         f.rank = i + 1;
+    }
+}
+
+/// Gives every finding an id of its own. A stable id hashes the stack and
+/// the creating function ([`stable_id`]), so two groups with one stack that
+/// one function starts at two `go` statements share it; those that do are
+/// told apart by the creating line (and, were they still alike, by their
+/// order among themselves, by their counts). Ids no other finding shares
+/// are left as they are.
+fn distinct_ids(findings: &mut [Finding]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for f in findings.iter() {
+        *seen.entry(f.id.clone()).or_default() += 1;
+    }
+    if seen.values().all(|&n| n == 1) {
+        return;
+    }
+    let rehash = |id: &str, salt: &str| {
+        let mut h: u32 = 0x811c9dc5;
+        for &x in id.as_bytes().iter().chain(salt.as_bytes()) {
+            h ^= u32::from(x);
+            h = h.wrapping_mul(0x01000193);
+        }
+        format!("{}{h:08x}", &id[..1])
+    };
+    let mut order: Vec<usize> = (0..findings.len())
+        .filter(|&i| seen[&findings[i].id] > 1)
+        .collect();
+    order.sort_by(|&a, &b| {
+        let key = |f: &Finding| {
+            (
+                f.id.clone(),
+                f.created_by.as_ref().map(|c| (c.file.clone(), c.line)),
+                f.counts.clone(),
+            )
+        };
+        key(&findings[a])
+            .partial_cmp(&key(&findings[b]))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let mut taken: HashSet<String> = findings.iter().map(|f| f.id.clone()).collect();
+    for i in order {
+        let line = findings[i]
+            .created_by
+            .as_ref()
+            .map_or(String::new(), |c| format!("{}:{}", c.file, c.line));
+        let mut id = rehash(&findings[i].id, &line);
+        let mut k = 0;
+        while taken.contains(&id) {
+            k += 1;
+            id = rehash(&findings[i].id, &format!("{line}#{k}"));
+        }
+        taken.insert(id.clone());
+        findings[i].id = id;
     }
 }
 
