@@ -737,7 +737,7 @@ fn waits_a_timer_or_a_deadline_ends_are_not_leaks() {
     assert_bounded(
         &dumps_under("fetch", None, HTTP_FRAMES, "select", 1),
         "fetch",
-        "the Timeout every http.Client of the package sets (hc) (after 30s)",
+        "the Timeout of the client s.hc (every session gets its hc from an http.Client with one) (after 30s)",
     );
 }
 

@@ -254,6 +254,10 @@ func main() {
 "#;
 
 fn confirm_finding(source: &str, with_source: bool) -> Finding {
+    confirm_finding_in(source, with_source, "main.(*producer).confirm")
+}
+
+fn confirm_finding_in(source: &str, with_source: bool, function: &str) -> Finding {
     let confirm = line_in(source, "// confirm");
     let go = line_in(source, "// go");
     let texts: Vec<String> = (0..3u32)
@@ -268,7 +272,7 @@ fn confirm_finding(source: &str, with_source: bool) -> Finding {
                 for id in first..first + count {
                     let _ = write!(
                         s,
-                        "goroutine {id} [select]:\n{HTTP_FRAMES}main.(*producer).confirm(0xc000016000, {{0x5f1e20, 0xc000012000}}, {{0x6a0f00, 0x1}})\n\t/src/app/main.go:{confirm} +0x1a5\ncreated by main.grow in goroutine 1\n\t/src/app/main.go:{go} +0x4c\n\n"
+                        "goroutine {id} [select]:\n{HTTP_FRAMES}{function}(0xc000016000, {{0x5f1e20, 0xc000012000}}, {{0x6a0f00, 0x1}})\n\t/src/app/main.go:{confirm} +0x1a5\ncreated by main.grow in goroutine 1\n\t/src/app/main.go:{go} +0x4c\n\n"
                     );
                 }
             }
@@ -278,12 +282,8 @@ fn confirm_finding(source: &str, with_source: bool) -> Finding {
     analyze_written_source(&texts, "debug2.txt", with_source.then_some(source))
         .findings
         .into_iter()
-        .find(|f| {
-            f.frames
-                .iter()
-                .any(|fr| fr.function == "main.(*producer).confirm")
-        })
-        .unwrap_or_else(|| panic!("no finding in confirm"))
+        .find(|f| f.frames.iter().any(|fr| fr.function == function))
+        .unwrap_or_else(|| panic!("no finding in {function}"))
 }
 
 #[test]
@@ -318,6 +318,22 @@ fn a_client_in_a_field_named_http_is_a_client() {
     );
     let with = confirm_finding(&format!("{bare}\nvar _ = time.Second\n"), true);
     assert!(with.severity >= Severity::Medium, "{with:#?}");
+    // A field of a parameter, not of the receiver: every client the
+    // package builds has a Timeout.
+    let plain = source
+        .replace(
+            "func (p *producer) confirm(ctx",
+            "func confirm(p *producer, ctx",
+        )
+        .replace("go p.confirm(ctx, \"x\")", "go confirm(p, ctx, \"x\")");
+    let with = confirm_finding_in(&plain, true, "main.confirm");
+    assert!(with.severity <= Severity::Low, "{with:#?}");
+    assert!(
+        with.decided_by
+            .contains("the Timeout every http.Client of the package sets (http) (after 2m"),
+        "{}",
+        with.decided_by
+    );
     // Without a Timeout it stays a finding.
     let source = FIELD_HTTP
         .replace("CLIENT", "&http.Client{}")
