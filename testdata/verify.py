@@ -19,7 +19,9 @@ For every program directory under captures/ (go1.27, go1.19, untrimmed/...):
     hold the same number (at least one) of goroutines waiting on a nil
     channel in every snapshot; a control whose 6th column says `shifts` is
     a fixed set of goroutines changing state: its total holds while one of
-    its stacks grows strictly.
+    its stacks grows strictly; a leak row whose 6th column says `open`
+    leaks connections whose readers are its only symptom (grows strictly as
+    any leak row; the tests expect it found at `low`, as open connections).
 Prints a table of counts per snapshot and exits non-zero on any failure.
 Standard library only (a tiny protobuf reader is included).
 """

@@ -582,17 +582,21 @@ fn client_connections_that_follow_the_requests_in_flight_are_in_use() {
     assert_eq!(r.severity, Severity::Low, "{r:?}");
     // Connections that grow without the requests (a Transport made per
     // request and never closed leaves its idle connections): the idle
-    // ones grow, 2 → 6 → 10. Still a finding.
-    let r = read_loop(&analyze(&dumps([10, 14, 18], [8, 8, 8])));
-    assert!(r.severity >= Severity::Medium, "{r:?}");
-    assert!(
-        !r.decided_by.contains("follow the requests"),
-        "{}",
-        r.decided_by
-    );
+    // ones grow, 2 → 6 → 10. Not in use: open connections, which survival
+    // alone does not tell from a pool that grows (low, saying so).
+    let open_connections = |r: &Finding| {
+        assert_eq!(r.severity, Severity::Low, "{r:?}");
+        assert!(
+            !r.decided_by.contains("follow the requests")
+                && r.decided_by
+                    .contains("goroutines wait on the network: each reads for an open connection"),
+            "{}",
+            r.decided_by
+        );
+    };
+    open_connections(&read_loop(&analyze(&dumps([10, 14, 18], [8, 8, 8]))));
     // No caller in any snapshot: nothing to follow.
-    let r = read_loop(&analyze(&dumps([10, 14, 18], [0, 0, 0])));
-    assert!(r.severity >= Severity::Medium, "{r:?}");
+    open_connections(&read_loop(&analyze(&dumps([10, 14, 18], [0, 0, 0]))));
 
     // Response bodies left open: their readLoops wait in select, beside 5
     // busy connections whose callers wait on them. All the connections
@@ -1872,13 +1876,19 @@ fn survivors_that_show_no_minutes_after_a_collection_stamped_waits_were_woken() 
         assert!(f.confidence <= 0.3, "{state}: {f:?}");
     }
     // The same goroutine there from the first dump proves no collection
-    // after it: survival alone.
+    // after it: survival alone (on the network, open connections: low).
     for state in ["chan send", "IO wait"] {
         let found = analyze(&stamped(state, false, false));
         let f = find(&found, "forward").expect("a finding");
-        assert_eq!(f.severity, Severity::Medium, "{state}: {f:?}");
+        let want = if state == "IO wait" {
+            Severity::Low
+        } else {
+            Severity::Medium
+        };
+        assert_eq!(f.severity, want, "{state}: {f:?}");
         assert!(
-            !f.decided_by.contains("garbage collection"),
+            !f.decided_by.contains("garbage collection")
+                && (state != "IO wait" || f.decided_by.contains("wait on the network")),
             "{state}: {}",
             f.decided_by
         );
