@@ -5,6 +5,7 @@
 
 mod written;
 
+use leakdiff::classify::Finding;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use written::analyze_written;
@@ -29,17 +30,22 @@ fn dumps(second_line: u32) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn groups_started_at_two_go_statements_of_one_function_have_two_ids() {
-    let found = analyze_written(&dumps(195), "debug2.txt");
-    let restarts: Vec<_> = found
+/// The findings of the restart group(s).
+fn restarts_in(found: &[Finding]) -> Vec<&Finding> {
+    found
         .iter()
         .filter(|f| {
             f.frames
                 .iter()
                 .any(|fr| fr.function == "main.(*cluster).restartLater")
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn groups_started_at_two_go_statements_of_one_function_have_two_ids() {
+    let found = analyze_written(&dumps(195), "debug2.txt");
+    let restarts = restarts_in(&found);
     assert_eq!(restarts.len(), 2, "{found:#?}");
     let ids: HashSet<&str> = found.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids.len(), found.len(), "{found:#?}");
@@ -52,14 +58,7 @@ fn groups_started_at_two_go_statements_of_one_function_have_two_ids() {
     assert_eq!(a, b);
     // A group alone keeps the id of its stack and creator.
     let alone = analyze_written(&dumps(190), "debug2.txt");
-    let one: Vec<_> = alone
-        .iter()
-        .filter(|f| {
-            f.frames
-                .iter()
-                .any(|fr| fr.function == "main.(*cluster).restartLater")
-        })
-        .collect();
+    let one = restarts_in(&alone);
     assert_eq!(one.len(), 1, "{alone:#?}");
     assert!(
         !a.contains(&one[0].id.as_str()),

@@ -77,6 +77,16 @@ func main() {
 /// first ones staying.
 fn dumps(source: &str, counts: [u64; 3]) -> Vec<String> {
     let run = written::line_in(source, "// run");
+    staying(
+        source,
+        counts,
+        &format!("main.(*flusher).run(0xc000010000)\n\t/src/app/main.go:{run} +0x8b\n"),
+    )
+}
+
+/// Three debug=2 dumps of `counts[k]` goroutines in `frames` started by
+/// `main.start` at the source's `// go` line, the first ones staying.
+fn staying(source: &str, counts: [u64; 3], frames: &str) -> Vec<String> {
     let go = written::line_in(source, "// go");
     (0..3)
         .map(|k| {
@@ -86,7 +96,7 @@ fn dumps(source: &str, counts: [u64; 3]) -> Vec<String> {
             for id in 0..counts[k] {
                 let _ = write!(
                     s,
-                    "goroutine {} [select]:\nmain.(*flusher).run(0xc000010000)\n\t/src/app/main.go:{run} +0x8b\ncreated by main.start in goroutine 1\n\t/src/app/main.go:{go} +0x6f\n\n",
+                    "goroutine {} [select]:\n{frames}created by main.start in goroutine 1\n\t/src/app/main.go:{go} +0x6f\n\n",
                     100 + id
                 );
             }
@@ -310,7 +320,6 @@ func (b *backoff) await(ctx context.Context) error {
 fn accessor_dumps(source: &str, counts: [u64; 3]) -> Vec<String> {
     let wait = written::line_in(source, "// wait");
     let run = written::line_in(source, "// run");
-    let go = written::line_in(source, "// go");
     let frames = if source.contains("// own") {
         let own = written::line_in(source, "// own");
         format!(
@@ -319,21 +328,11 @@ fn accessor_dumps(source: &str, counts: [u64; 3]) -> Vec<String> {
     } else {
         format!("main.(*job).wait(0xc000010000, 0xc000020000)\n\t/src/app/main.go:{wait} +0x9c\n")
     };
-    (0..3)
-        .map(|k| {
-            let mut s = String::from(
-                "goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:70 +0x1d\n\n",
-            );
-            for id in 0..counts[k] {
-                let _ = write!(
-                    s,
-                    "goroutine {} [select]:\n{frames}main.(*job).run(0xc000010000)\n\t/src/app/main.go:{run} +0x3b\ncreated by main.start in goroutine 1\n\t/src/app/main.go:{go} +0x6f\n\n",
-                    100 + id
-                );
-            }
-            s
-        })
-        .collect()
+    staying(
+        source,
+        counts,
+        &format!("{frames}main.(*job).run(0xc000010000)\n\t/src/app/main.go:{run} +0x3b\n"),
+    )
 }
 
 fn waiting_job(source: &str) -> Finding {
@@ -352,57 +351,61 @@ fn waiting_job(source: &str) -> Finding {
 
 #[test]
 fn a_timer_an_accessor_hands_out_stopped_and_swapped_by_another_method_leaks_its_waiters() {
+    let delays = [
+        // Stopped and replaced: the select holds the old channel.
+        "\tb.t.Stop()\n\tb.t = time.NewTimer(d)",
+        // Only where it had not fired.
+        "\tif b.t.Stop() {\n\t\tb.t = time.NewTimer(d)\n\t}",
+        // Replaced through a helper after the stop.
+        "\tif !b.t.Stop() {\n\t\treturn\n\t}\n\tb.t = newBackoff(d).t",
+    ];
+    each_accessor_case(&delays, |case, f| {
+        assert!(f.severity >= Severity::High, "{case}: {f:#?}");
+        assert!(
+            f.decided_by
+                .contains("waits on b.Ready(), the channel of backoff's t timer")
+                && f.decided_by.contains("which Delay stops at main.go:")
+                && f.decided_by.contains(DECIDED),
+            "{case}: {}",
+            f.decided_by
+        );
+    });
+}
+
+/// The job's finding for each body of `Delay` in `delays`, under both
+/// shapes of waiter, with the case in words.
+fn each_accessor_case(delays: &[&str], check: impl Fn(&str, &Finding)) {
     for await_ in [AWAIT_PARAM, AWAIT_OWN] {
-        for delay in [
-            // Stopped and replaced: the select holds the old channel.
-            "\tb.t.Stop()\n\tb.t = time.NewTimer(d)",
-            // Only where it had not fired.
-            "\tif b.t.Stop() {\n\t\tb.t = time.NewTimer(d)\n\t}",
-            // Replaced through a helper after the stop.
-            "\tif !b.t.Stop() {\n\t\treturn\n\t}\n\tb.t = newBackoff(d).t",
-        ] {
+        for delay in delays {
             let source = ACCESSOR.replace("AWAIT", await_).replace("DELAY", delay);
-            let f = waiting_job(&source);
-            let case = (await_.lines().next(), delay);
-            assert!(f.severity >= Severity::High, "{case:?}: {f:#?}");
-            assert!(
-                f.decided_by
-                    .contains("waits on b.Ready(), the channel of backoff's t timer")
-                    && f.decided_by.contains("which Delay stops at main.go:")
-                    && f.decided_by.contains(DECIDED),
-                "{case:?}: {}",
-                f.decided_by
-            );
+            let case = format!("{:?} {delay:?}", await_.lines().next());
+            check(&case, &waiting_job(&source));
         }
     }
 }
 
 #[test]
 fn an_accessor_timer_rearmed_or_woken_or_stopped_by_its_waiter_is_no_evidence() {
-    for await_ in [AWAIT_PARAM, AWAIT_OWN] {
-        for delay in [
-            // Re-armed in place: the channel the select holds fires later.
-            "\tb.t.Reset(d)",
-            "\tif !b.t.Stop() {\n\t\t<-b.t.C\n\t}\n\tb.t.Reset(d)",
-            // The stop wakes the waiter through another of its cases.
-            "\tb.t.Stop()\n\tclose(b.moved)\n\tb.t = time.NewTimer(d)",
-            // Stopped without a new timer: through an accessor, a stop
-            // alone is not told from a release its owner calls once it
-            // stopped waiting.
-            "\tb.t.Stop()",
-            // Nothing stops it.
-            "",
-        ] {
-            let source = ACCESSOR.replace("AWAIT", await_).replace("DELAY", delay);
-            let f = waiting_job(&source);
-            let case = (await_.lines().next(), delay);
-            assert!(
-                !f.decided_by.contains(DECIDED) && !f.evidence.iter().any(|e| e.contains(DECIDED)),
-                "{case:?}: {f:#?}"
-            );
-            assert!(f.severity <= Severity::Medium, "{case:?}: {f:#?}");
-        }
-    }
+    let delays = [
+        // Re-armed in place: the channel the select holds fires later.
+        "\tb.t.Reset(d)",
+        "\tif !b.t.Stop() {\n\t\t<-b.t.C\n\t}\n\tb.t.Reset(d)",
+        // The stop wakes the waiter through another of its cases.
+        "\tb.t.Stop()\n\tclose(b.moved)\n\tb.t = time.NewTimer(d)",
+        // Stopped without a new timer: through an accessor, a stop alone
+        // is not told from a release its owner calls once it stopped
+        // waiting.
+        "\tb.t.Stop()",
+        // Nothing stops it.
+        "",
+    ];
+    each_accessor_case(&delays, |case, f| {
+        assert!(
+            !f.decided_by.contains(DECIDED) && !f.evidence.iter().any(|e| e.contains(DECIDED)),
+            "{case}: {f:#?}"
+        );
+        assert!(f.severity <= Severity::Medium, "{case}: {f:#?}");
+    });
     // Cancel stops the timer too, but only the waiter calls it, after its
     // wait: that wakes nobody else.
     let source = ACCESSOR.replace("AWAIT", AWAIT_PARAM).replace("DELAY", "");
