@@ -2150,38 +2150,46 @@ fn stopped_elsewhere(
     // (and swaps in a new one) leaves the waiter on the old channel.
     let c = regex!(r"<-\s*(\w+)\.(\w+)\(\)").captures(code)?;
     let (var, method) = (&c[1], &c[2]);
-    let want = var_type(src, place, var);
-    let mut found = None;
+    // The package's methods of that name, each with the timer field its
+    // one return hands out (`None`: it returns something else). Most
+    // selects (`<-ctx.Done()`) have none, and end here.
+    let mut accessors: Vec<(String, Option<String>, String)> = Vec::new();
     for f in &index.package(src)? {
         for d in f
             .decls
             .iter()
             .filter(|d| d.name == method && !d.receiver.is_empty())
         {
-            if want.as_ref().is_some_and(|t| *t != d.receiver) {
-                continue;
-            }
             let r = receiver_var(f, d)?;
-            let body: Vec<&str> = (d.open.line..=d.close.line)
+            let returns: Vec<String> = (d.open.line..=d.close.line)
                 .filter_map(|k| f.code(k))
-                .collect();
-            let returns: Vec<String> = body
-                .iter()
                 .filter_map(|l| regex!(r"\breturn\s+([\w.]+)\s*}?\s*$").captures(l))
                 .map(|c| c[1].to_string())
                 .collect();
-            let [e] = returns.as_slice() else { return None };
-            let field = e
-                .strip_prefix(&format!("{r}."))
-                .and_then(|x| x.strip_suffix(".C"))
-                .filter(|x| regex!(r"^\w+$").is_match(x))?;
-            if found
-                .replace((d.receiver.clone(), field.to_string(), loc(f, d.start)))
-                .is_some()
-            {
-                // Two types' accessors of that name: which one is not known.
-                return None;
-            }
+            let field = match returns.as_slice() {
+                [e] => e
+                    .strip_prefix(&format!("{r}."))
+                    .and_then(|x| x.strip_suffix(".C"))
+                    .filter(|x| regex!(r"^\w+$").is_match(x))
+                    .map(str::to_string),
+                _ => None,
+            };
+            accessors.push((d.receiver.clone(), field, loc(f, d.start)));
+        }
+    }
+    if accessors.is_empty() {
+        return None;
+    }
+    let want = var_type(src, place, var);
+    let mut found = None;
+    for (ty, field, at) in accessors {
+        if want.as_ref().is_some_and(|t| *t != ty) {
+            continue;
+        }
+        // One that hands out something else, or two types' accessors of
+        // that name: which one is not known.
+        if found.replace((ty, field?, at)).is_some() {
+            return None;
         }
     }
     let (owner, field, at) = found?;
