@@ -3429,7 +3429,7 @@ fn evidence(s: &Series, kind: FindingKind, unit: &str, n: usize) -> Vec<String> 
 }
 
 /// Orders findings by severity, then score, and numbers them. Ids are
-/// made unique first (see [`distinct_ids`]).
+/// made unique first: see `distinct_ids`.
 pub fn rank(findings: &mut [Finding]) {
     distinct_ids(findings);
     findings.sort_by(|a, b| {
