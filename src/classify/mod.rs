@@ -956,15 +956,22 @@ fn match_entry(e: &catalog::Compiled, s: &Series, kind: FindingKind, growing: &[
     Match::Yes
 }
 
+/// FNV-1a's offset basis: the hash of nothing.
+const FNV_OFFSET: u32 = 0x811c9dc5;
+
+/// One FNV-1a step over `bytes` from the hash `h`.
+fn fnv1a(mut h: u32, bytes: &[u8]) -> u32 {
+    for &x in bytes {
+        h ^= u32::from(x);
+        h = h.wrapping_mul(0x01000193);
+    }
+    h
+}
+
 fn stable_id(kind: FindingKind, s: &Series) -> String {
     // FNV-1a over the representative key: stable across runs and machines.
-    let mut h: u32 = 0x811c9dc5;
-    let mut eat = |b: &[u8]| {
-        for &x in b {
-            h ^= u32::from(x);
-            h = h.wrapping_mul(0x01000193);
-        }
-    };
+    let mut h = FNV_OFFSET;
+    let mut eat = |b: &[u8]| h = fnv1a(h, b);
     eat(match kind {
         FindingKind::Goroutine => b"g",
         FindingKind::Heap => b"h",
@@ -3462,11 +3469,7 @@ fn distinct_ids(findings: &mut [Finding]) {
         return;
     }
     let rehash = |id: &str, salt: &str| {
-        let mut h: u32 = 0x811c9dc5;
-        for &x in id.as_bytes().iter().chain(salt.as_bytes()) {
-            h ^= u32::from(x);
-            h = h.wrapping_mul(0x01000193);
-        }
+        let h = fnv1a(fnv1a(FNV_OFFSET, id.as_bytes()), salt.as_bytes());
         format!("{}{h:08x}", &id[..1])
     };
     let mut order: Vec<usize> = (0..findings.len())

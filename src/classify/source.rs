@@ -2161,10 +2161,10 @@ fn stopped_elsewhere(
             .filter(|d| d.name == method && !d.receiver.is_empty())
         {
             let r = receiver_var(f, d)?;
-            let returns: Vec<String> = (d.open.line..=d.close.line)
-                .filter_map(|k| f.code(k))
-                .filter_map(|l| regex!(r"\breturn\s+([\w.]+)\s*}?\s*$").captures(l))
-                .map(|c| c[1].to_string())
+            let returns: Vec<String> = return_values(f, d)
+                .into_iter()
+                .map(|(_, e)| e)
+                .filter(|e| regex!(r"^[\w.]+$").is_match(e))
                 .collect();
             let field = match returns.as_slice() {
                 [e] => e
@@ -2222,10 +2222,7 @@ fn var_type(src: &SourceFile, place: &Place, var: &str) -> Option<String> {
     {
         return c.get(1).or(c.get(2)).map(|m| m.as_str().to_string());
     }
-    let sig = (place.decl.start..=place.decl.open.line)
-        .filter_map(|k| src.code(k))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let sig = signature(src, &place.decl);
     // A type of another package (`ctx context.Context`) is kept whole: no
     // type of this one.
     let r = Regex::new(&format!(
@@ -2426,13 +2423,7 @@ fn helper_end(index: &SourceIndex, s: &Subject, src: &SourceFile, code: &str) ->
             .iter()
             .filter(|d| d.name == name && d.receiver.is_empty() != method)
         {
-            let returns: Vec<(u32, String)> = (d.open.line..=d.close.line)
-                .filter_map(|k| {
-                    // To the end of the line, or of a one-line body.
-                    let e = regex!(r"\breturn\s+([^;}]+?)\s*[;}]?\s*$").captures(f.code(k)?)?;
-                    Some((k, e[1].to_string()))
-                })
-                .collect();
+            let returns = return_values(f, d);
             if returns.is_empty() || returns.len() > 3 {
                 return None;
             }
@@ -2471,6 +2462,18 @@ fn helper_end(index: &SourceIndex, s: &Subject, src: &SourceFile, code: &str) ->
             .collect::<Option<Vec<_>>>()
             .and_then(|v| v.into_iter().max()),
     })
+}
+
+/// The values the function `d` of `f` returns, with their lines: the
+/// expression after each `return` to the end of its line, or of a one-line
+/// body (`func (r *T) C() <-chan time.Time { return r.t.C }`).
+fn return_values(f: &SourceFile, d: &golex::Decl) -> Vec<(u32, String)> {
+    (d.open.line..=d.close.line)
+        .filter_map(|k| {
+            let e = regex!(r"\breturn\s+([^;}]+?)\s*[;}]?\s*$").captures(f.code(k)?)?;
+            Some((k, e[1].to_string()))
+        })
+        .collect()
 }
 
 /// A channel the function `d` of `f` returns (`e`, a name) that a timer's
@@ -2563,10 +2566,7 @@ fn caller_deadline(
     name: &str,
 ) -> Option<Ender> {
     let is_param = |f: &SourceFile, decl: &golex::Decl, name: &str| {
-        let sig = (decl.start..=decl.open.line)
-            .filter_map(|k| f.code(k))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let sig = signature(f, decl);
         Regex::new(&format!(
             r"[(,]\s*{}\s+context\.Context\b",
             regex::escape(name)
@@ -3238,14 +3238,20 @@ fn field_client_timeouts(
     longest(&limits)
 }
 
+/// The lines of `decl`'s signature in `src`, from `func` to the body's
+/// brace, joined by spaces.
+fn signature(src: &SourceFile, decl: &golex::Decl) -> String {
+    (decl.start..=decl.open.line)
+        .filter_map(|k| src.code(k))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The position of the parameter `name` in the list of `decl` (`src`),
 /// when its type names `ty` (`http.Client`; a name in a group, `a, c
 /// *http.Client`, takes the group's type).
 fn param_index(src: &SourceFile, decl: &golex::Decl, name: &str, ty: &str) -> Option<usize> {
-    let sig = (decl.start..=decl.open.line)
-        .filter_map(|k| src.code(k))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let sig = signature(src, decl);
     let m = call_of(&decl.name)?.find(&sig)?;
     let params = super::patterns::split_args(&sig[m.end()..]);
     let at = params
